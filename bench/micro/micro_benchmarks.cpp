@@ -1,0 +1,134 @@
+// Google Benchmark programs for the engine's hot paths and the oracle. Standard JSON output
+// (--benchmark_format=json) works with the library's compare.py tooling.
+#include <benchmark/benchmark.h>
+#include <httplib.h>
+
+#include <memory>
+
+#include "legion/core/chat.hpp"
+#include "legion/core/engine.hpp"
+#include "legion/core/oracle.hpp"
+#include "legion/core/scenario.hpp"
+#include "legion/core/tokenizer.hpp"
+
+namespace {
+
+using namespace legion::core;
+
+std::shared_ptr<const ScenarioSpec> scenario(const std::string& name) {
+  return std::make_shared<const ScenarioSpec>(load_scenario(resolve_scenario(name)));
+}
+
+// The request the native engine sends on the second call of single-tool (after the tool result).
+ChatRequest single_tool_second_request(const ScenarioSpec& spec) {
+  const auto& agent = spec.agents.front();
+  ChatRequest r;
+  r.model = "legion-oracle";
+  r.messages.push_back({"system", native_system_prompt(agent), {}, {}, {}});
+  r.messages.push_back({"user", "Task: " + spec.task, {}, {}, {}});
+  r.messages.push_back({"assistant", "", {}, {}, {{"call_1", "lookup_record", R"({"key":"launch-code"})"}}});
+  r.messages.push_back({"tool", spec.run_tool("lookup_record", R"({"key":"launch-code"})"), {}, "call_1", {}});
+  for (const auto& t : spec.tools) r.tools.push_back({t.name, t.description, t.parameters});
+  return r;
+}
+
+void BM_MessageBusPublish(benchmark::State& state) {
+  MessageBus bus;
+  std::size_t received = 0;
+  for (int i = 0; i < state.range(0); ++i) bus.subscribe("topic", [&](const Envelope&) { ++received; });
+  Envelope e{"topic", "agent-1", "a message of typical length carrying one planted value ZQ1234ABCD"};
+  for (auto _ : state) benchmark::DoNotOptimize(bus.publish(e));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_MessageBusPublish)->Arg(1)->Arg(8);
+
+void BM_MemoryRecall(benchmark::State& state) {
+  Memory memory;
+  for (int i = 0; i < state.range(0); ++i)
+    memory.remember({"user", "observation " + std::to_string(i) + " about region-" + std::to_string(i % 17) +
+                                 " sales figures and trend index " + std::to_string(i * 7),
+                     {}, {}, {}});
+  for (auto _ : state) benchmark::DoNotOptimize(memory.recall("sales figures of region-5", 5));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_MemoryRecall)->Arg(100)->Arg(1000);
+
+void BM_EncodeChatRequest(benchmark::State& state) {
+  auto spec = scenario("single-tool");
+  auto request = single_tool_second_request(*spec);
+  for (auto _ : state) benchmark::DoNotOptimize(encode_chat_request(request));
+}
+BENCHMARK(BM_EncodeChatRequest);
+
+void BM_ParseChatRequest(benchmark::State& state) {
+  auto spec = scenario("single-tool");
+  auto body = encode_chat_request(single_tool_second_request(*spec));
+  for (auto _ : state) benchmark::DoNotOptimize(parse_chat_request(body));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
+}
+BENCHMARK(BM_ParseChatRequest);
+
+void BM_ParseChatResponse(benchmark::State& state) {
+  ChatResponse r{"chatcmpl-1", "legion-oracle", 0, {"assistant", "The launch code is ZQ1234ABCD.", {}, {}, {}}, "stop", {120, 12}};
+  auto body = encode_chat_response(r);
+  for (auto _ : state) benchmark::DoNotOptimize(parse_chat_response(body));
+}
+BENCHMARK(BM_ParseChatResponse);
+
+void BM_TokenizerCount(benchmark::State& state) {
+  auto tokenizer = Tokenizer::o200k_base();
+  auto spec = scenario("sequential-pipeline");
+  std::string text = spec->task + " " + spec->agents.back().script.back().text;
+  for (auto _ : state) benchmark::DoNotOptimize(tokenizer->count(text));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_TokenizerCount);
+
+// The oracle's work per request without HTTP: parse, decide, count tokens, encode.
+void BM_OracleHandleRequest(benchmark::State& state) {
+  auto spec = scenario("single-tool");
+  ScriptPolicy policy(spec, dialect_named("native"));
+  auto body = encode_chat_request(single_tool_second_request(*spec));
+  std::uint64_t n = 0;
+  for (auto _ : state) {
+    auto request = parse_chat_request(body);
+    auto decision = policy.decide(request, ++n);
+    benchmark::DoNotOptimize(encode_chat_response(decision.response));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_OracleHandleRequest);
+
+// Full HTTP round trips over keep-alive connections, one client per benchmark thread.
+void BM_OracleHttpRoundTrip(benchmark::State& state) {
+  static std::unique_ptr<Oracle> oracle;
+  static std::string body;
+  if (state.thread_index() == 0) {
+    auto spec = scenario("single-tool");
+    oracle = std::make_unique<Oracle>(Oracle::Options{});
+    oracle->set_script(std::make_shared<ScriptPolicy>(spec, dialect_named("native")));
+    body = encode_chat_request(single_tool_second_request(*spec));
+  }
+  // Threads start measuring together after setup (Google Benchmark synchronises them).
+  httplib::Client client("127.0.0.1", oracle ? oracle->port() : 0);
+  client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
+  for (auto _ : state) {
+    auto res = client.Post("/v1/chat/completions", body, "application/json");
+    if (!res || res->status != 200) state.SkipWithError("request failed");
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    auto log = oracle->log_since(0);
+    std::vector<double> service;
+    for (const auto& e : log) service.push_back(static_cast<double>(e.service_ns));
+    std::sort(service.begin(), service.end());
+    if (!service.empty()) state.counters["service_median_us"] = service[service.size() / 2] / 1000.0;
+    oracle.reset();
+  }
+}
+BENCHMARK(BM_OracleHttpRoundTrip)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,193 @@
+// legion-bench: run a suite (the default), list what exists, serve the oracle standalone, or act as
+// a worker process for the runner. Errors in configuration or scenario files are reported here,
+// with their location, and mapped to exit status 2.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+
+#include "legion/adapters/adapter.hpp"
+#include "legion/core/oracle.hpp"
+#include "runner.hpp"
+#include "worker.hpp"
+
+namespace {
+
+using namespace legion;
+
+std::map<std::string, std::int64_t> parse_params(const std::vector<std::string>& items) {
+  std::map<std::string, std::int64_t> out;
+  for (const auto& item : items) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos) throw std::invalid_argument("--param expects NAME=INTEGER, got '" + item + "'");
+    try {
+      std::size_t used = 0;
+      out[item.substr(0, eq)] = std::stoll(item.substr(eq + 1), &used);
+      if (used != item.size() - eq - 1) throw std::invalid_argument(item);
+    } catch (const std::logic_error&) {
+      throw std::invalid_argument("--param expects NAME=INTEGER, got '" + item + "'");
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, sep))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+void on_interrupt(int) {
+  bench::interrupt_flag() = true;
+  ::signal(SIGINT, SIG_DFL);  // a second Ctrl-C stops at once
+}
+
+int list_command() {
+  std::cout << "Suites:\n";
+  for (const auto& s : bench::load_suites()) {
+    std::cout << "  " << s.name << " — " << s.description << "\n    scenarios:";
+    for (const auto& n : s.scenarios) std::cout << " " << n;
+    std::cout << "\n";
+  }
+  std::cout << "\nScenarios (" << core::default_scenario_dir().string() << "):\n";
+  for (const auto& file : core::scenario_files(core::default_scenario_dir())) {
+    auto spec = core::load_scenario(file);
+    std::cout << "  " << std::left << std::setw(26) << spec.name << std::setw(14) << core::to_string(spec.pattern)
+              << spec.agents.size() << " agents";
+    if (!spec.params.empty()) {
+      std::cout << "  params:";
+      for (const auto& [k, v] : spec.params) std::cout << " " << k << "=" << v;
+    }
+    std::cout << "\n    " << spec.description << "\n";
+  }
+  std::cout << "\nSystems:\n";
+  for (const auto& a : adapters::adapter_registry())
+    std::cout << "  " << std::left << std::setw(12) << a.name << a.description << " (dialect " << a.dialect << ")\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"legion-bench: multi-agent framework benchmarks against a scripted model server"};
+  app.require_subcommand(0, 1);
+
+  // The default action: run a suite.
+  bench::Plan plan;
+  std::string systems = "native", latency = "zero", faults, store;
+  std::vector<std::string> scenarios, params;
+  bool quick = false, quiet = false;
+  int repetitions = -1, warmup = -1;
+  double timeout_s = 120;
+  app.add_option("--suite", plan.suite, "Suite to run (see `legion-bench list`)")->capture_default_str();
+  app.add_option("--systems", systems, "Comma-separated systems")->capture_default_str();
+  app.add_option("--scenario", scenarios, "Only these scenarios of the suite (name or file); repeatable");
+  app.add_option("--out", plan.out_dir, "Folder for results.json, BENCHMARK_RESULTS.md and logs");
+  app.add_option("-n,--repetitions", repetitions, "Measured repetitions per scenario and system (default 10; 3 with --quick)");
+  app.add_option("--warmup", warmup, "Warm-up runs per scenario and system, recorded but not summarised (default 1)");
+  app.add_flag("--quick", quick, "A small run, for tests and smoke checks");
+  app.add_option("--latency", latency, "Latency profile: zero, realistic, or ttft=MS,tps=N")->capture_default_str();
+  app.add_option("--faults", faults, "Fault injection, e.g. rate=0.05,kinds=http_429+http_500,seed=7");
+  app.add_option("--seed", plan.seed, "Seed of the planted values")->capture_default_str();
+  app.add_option("--param", params, "Scenario parameter NAME=INTEGER, for scenarios that declare it; repeatable");
+  app.add_option("--concurrency", plan.concurrency, "Concurrent copies of each task per record")->check(CLI::Range(1, 10000));
+  app.add_option("--timeout", timeout_s, "Seconds a task may take before its worker is killed")->capture_default_str();
+  app.add_flag("--stream", plan.stream, "Systems request streamed (SSE) responses");
+  app.add_option("--max-retries", plan.max_retries, "Client retries on 429/5xx (native engine)");
+  app.add_option("--store", store, "SQLite results store (default OUT/results.sqlite)");
+  app.add_flag("-q,--quiet", quiet, "No progress lines");
+
+  auto* list = app.add_subcommand("list", "List suites, scenarios and systems");
+
+  auto* oracle_cmd = app.add_subcommand("oracle", "Serve the scripted model server for one scenario until interrupted");
+  std::string oracle_scenario, oracle_dialect = "native", oracle_latency = "zero", oracle_faults;
+  std::vector<std::string> oracle_params;
+  int oracle_port = 0;
+  std::uint64_t oracle_seed = 1;
+  oracle_cmd->add_option("--scenario", oracle_scenario, "Scenario name or file")->required();
+  oracle_cmd->add_option("--dialect", oracle_dialect, "How the client expresses delegation and speaker selection")->capture_default_str();
+  oracle_cmd->add_option("--port", oracle_port, "Port on 127.0.0.1 (0: a free one)")->capture_default_str();
+  oracle_cmd->add_option("--latency", oracle_latency, "Latency profile")->capture_default_str();
+  oracle_cmd->add_option("--faults", oracle_faults, "Fault injection plan");
+  oracle_cmd->add_option("--seed", oracle_seed, "Seed of the planted values")->capture_default_str();
+  oracle_cmd->add_option("--param", oracle_params, "Scenario parameter NAME=INTEGER; repeatable");
+
+  auto* worker_cmd = app.add_subcommand("worker", "Internal: a worker process for the runner");
+  worker_cmd->group("");
+  std::string worker_system;
+  adapters::AdapterConfig worker_config;
+  worker_cmd->add_option("--system", worker_system)->required();
+  worker_cmd->add_option("--base-url", worker_config.base_url)->required();
+  worker_cmd->add_option("--max-retries", worker_config.max_retries);
+  worker_cmd->add_flag("--stream", worker_config.stream);
+
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::warn);
+
+  try {
+    if (*worker_cmd) return bench::worker_main(worker_system, worker_config);
+    if (*list) return list_command();
+    if (*oracle_cmd) {
+      core::LoadOptions load{parse_params(oracle_params), oracle_seed};
+      auto spec = std::make_shared<const core::ScenarioSpec>(core::load_scenario(core::resolve_scenario(oracle_scenario), load));
+      core::Oracle::Options options;
+      options.port = oracle_port;
+      options.latency = core::LatencyProfile::parse(oracle_latency);
+      options.faults = core::FaultPlan::parse(oracle_faults);
+      core::Oracle oracle(options);
+      oracle.set_script(std::make_shared<core::ScriptPolicy>(spec, core::dialect_named(oracle_dialect)));
+      std::cout << "legion oracle serving scenario '" << spec->name << "' (dialect " << oracle_dialect << ") at "
+                << oracle.base_url() << "\nmodel: " << oracle.model() << "; Ctrl-C to stop" << std::endl;
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGINT);
+      sigaddset(&set, SIGTERM);
+      pthread_sigmask(SIG_BLOCK, &set, nullptr);
+      int sig = 0;
+      sigwait(&set, &sig);
+      auto log = oracle.log_since(0);
+      auto t = core::totals(log);
+      std::cout << "served " << t.requests << " requests, " << t.prompt_tokens << " prompt and " << t.completion_tokens
+                << " completion tokens" << std::endl;
+      return 0;
+    }
+
+    // Run a suite.
+    auto suite = bench::find_suite(bench::load_suites(), plan.suite);
+    plan.systems = split(systems, ',');
+    for (const auto& s : plan.systems) adapters::adapter_info(s);  // unknown names fail here
+    for (const auto& name : scenarios.empty() ? suite.scenarios : scenarios)
+      plan.scenarios.push_back(core::resolve_scenario(name));
+    plan.repetitions = repetitions >= 0 ? repetitions : (quick ? 3 : 10);
+    plan.warmup = warmup >= 0 ? warmup : 1;
+    if (plan.repetitions < 1) throw std::invalid_argument("--repetitions must be at least 1");
+    plan.params = parse_params(params);
+    plan.latency = core::LatencyProfile::parse(latency);
+    plan.faults = core::FaultPlan::parse(faults);
+    plan.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
+    if (plan.out_dir.empty()) plan.out_dir = std::filesystem::path("results") / plan.suite;
+    if (!store.empty()) plan.store = store;
+    plan.command = "legion-bench";
+    for (int i = 1; i < argc; ++i) plan.command += std::string(" ") + argv[i];
+
+    struct sigaction sa{};
+    sa.sa_handler = on_interrupt;
+    sigaction(SIGINT, &sa, nullptr);
+    bench::Runner runner(plan, std::cerr, !quiet);
+    auto results = runner.run();
+    std::cout << "\n";
+    report::write_terminal_table(std::cout, results);
+    std::cout << "\nWrote " << (plan.out_dir / "BENCHMARK_RESULTS.md").string() << " and "
+              << (plan.out_dir / "results.json").string() << "\n";
+    return results.context.interrupted ? 130 : 0;
+  } catch (const std::exception& e) {
+    std::cerr << "legion-bench: " << e.what() << "\n";
+    return 2;
+  }
+}

@@ -1,0 +1,230 @@
+#include "runner.hpp"
+
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iomanip>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "legion/adapters/adapter.hpp"
+#include "legion/core/dialect.hpp"
+#include "store.hpp"
+#include "worker.hpp"
+
+namespace legion::bench {
+namespace {
+
+using nlohmann::json;
+
+std::string utc_now(const char* format) {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.starts_with("model name")) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+std::string hostname() {
+  char buf[256] = {};
+  ::gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+// js-tiktoken's package.json sits two folders above its ranks file.
+std::string tokenizer_version() {
+  std::ifstream in(std::filesystem::path(LEGION_O200K_FILE).parent_path().parent_path().parent_path() / "package.json");
+  auto j = json::parse(in, nullptr, false);
+  return j.is_object() ? "js-tiktoken " + j.value("version", std::string("?")) + " o200k_base" : "o200k_base";
+}
+
+std::string format_ms(std::int64_t ns) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(ns < 10'000'000 ? 3 : 1) << static_cast<double>(ns) / 1e6 << " ms";
+  return s.str();
+}
+
+}  // namespace
+
+std::atomic<bool>& interrupt_flag() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+std::vector<Suite> load_suites() {
+  auto file = core::default_scenario_dir().parent_path() / "suites.yaml";
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::Exception& e) {
+    throw core::ScenarioError(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  std::vector<Suite> suites;
+  for (const auto& kv : root) {
+    Suite s;
+    s.name = kv.first.as<std::string>();
+    s.description = kv.second["description"].as<std::string>("");
+    for (const auto& n : kv.second["scenarios"]) s.scenarios.push_back(n.as<std::string>());
+    suites.push_back(std::move(s));
+  }
+  return suites;
+}
+
+const Suite& find_suite(const std::vector<Suite>& suites, const std::string& name) {
+  for (const auto& s : suites)
+    if (s.name == name) return s;
+  std::string known;
+  for (const auto& s : suites) known += (known.empty() ? "" : ", ") + s.name;
+  throw std::invalid_argument("unknown suite '" + name + "' (known: " + known + ")");
+}
+
+Runner::Runner(Plan plan, std::ostream& progress, bool show_progress)
+    : plan_(std::move(plan)), progress_(progress), show_progress_(show_progress) {
+  if (plan_.store.empty()) plan_.store = plan_.out_dir / "results.sqlite";
+}
+
+core::RunContext Runner::make_context() const {
+  core::RunContext c;
+  c.started_at = utc_now("%Y-%m-%dT%H:%M:%SZ");
+  c.run_id = utc_now("%Y%m%dT%H%M%SZ") + "-" + std::to_string(::getpid());
+  c.host = hostname();
+  c.cpu_model = cpu_model();
+  c.cores = static_cast<int>(std::thread::hardware_concurrency());
+  c.build_type = LEGION_BUILD_TYPE;
+  c.git_revision = LEGION_GIT_REVISION;
+  c.versions["legion-bench"] = LEGION_VERSION;
+  c.versions["compiler"] = std::string("gcc ") + __VERSION__;
+  c.versions["tokenizer"] = tokenizer_version();
+  c.seed = plan_.seed;
+  c.latency_profile = plan_.latency.name;
+  c.suite = plan_.suite;
+  c.systems = plan_.systems;
+  for (const auto& s : plan_.scenarios) c.scenarios.push_back(s.stem().string());
+  c.repetitions = plan_.repetitions;
+  c.warmup = plan_.warmup;
+  c.concurrency = plan_.concurrency;
+  c.command = plan_.command;
+  return c;
+}
+
+// The scenario with the run's parameter overrides that it declares, and planted values from `seed`.
+core::ScenarioSpec Runner::instantiate(const std::filesystem::path& file, std::uint64_t seed) const {
+  core::LoadOptions load{{}, seed};
+  auto declared = core::load_scenario(file, {}).params;
+  for (const auto& [name, value] : plan_.params)
+    if (declared.contains(name)) load.params[name] = value;
+  return core::load_scenario(file, load);
+}
+
+report::RunResults Runner::run() {
+  // Everything is validated before anything is measured: bad scenario files stop the run here.
+  std::vector<core::Dialect> dialects;
+  for (const auto& system : plan_.systems) dialects.push_back(core::dialect_named(adapters::adapter_info(system).dialect));
+  for (const auto& file : plan_.scenarios) instantiate(file, plan_.seed);
+  std::filesystem::create_directories(plan_.out_dir);
+
+  report::RunResults results;
+  results.context = make_context();
+  Store store(plan_.store);
+  store.save_run(results.context);
+
+  core::Oracle::Options oracle_options;
+  oracle_options.latency = plan_.latency;
+  oracle_options.faults = plan_.faults;
+  oracle_options.threads = static_cast<std::size_t>(std::max(64, plan_.concurrency * 8));
+  core::Oracle oracle(oracle_options);
+  results.context.versions["oracle"] = "legion-oracle " + std::string(LEGION_VERSION) + " on " + oracle.base_url();
+
+  std::vector<std::unique_ptr<WorkerProcess>> workers;
+  for (const auto& system : plan_.systems) {
+    WorkerProcess::Options w;
+    w.system = system;
+    w.executable = std::filesystem::read_symlink("/proc/self/exe");
+    w.log_file = plan_.out_dir / ("worker-" + system + ".log");
+    w.base_url = oracle.base_url();
+    w.stream = plan_.stream;
+    w.max_retries = plan_.max_retries;
+    workers.push_back(std::make_unique<WorkerProcess>(w));
+    const auto& hello = workers.back()->hello();
+    const auto versions = hello.value("versions", json::object());
+    for (const auto& [k, v] : versions.items()) results.context.versions[k] = v.get<std::string>();
+    results.context.versions["cold start " + system] = format_ms(hello.value("cold_start_ns", std::int64_t{0}));
+  }
+  store.save_run(results.context);
+
+  const int rounds = plan_.warmup + plan_.repetitions;
+  const auto total = static_cast<std::size_t>(rounds) * plan_.scenarios.size() * plan_.systems.size();
+  std::size_t done = 0;
+  for (int round = 0; round < rounds && !interrupt_flag(); ++round) {
+    const bool warm = round < plan_.warmup;
+    const int repetition = warm ? round : round - plan_.warmup;
+    // Each repetition plants fresh values, so no system can pass by repeating an earlier answer.
+    const std::uint64_t seed = plan_.seed * 1000003u + static_cast<std::uint64_t>(round);
+    for (std::size_t si = 0; si < plan_.scenarios.size() && !interrupt_flag(); ++si) {
+      const auto& file = plan_.scenarios[si];
+      auto spec = std::make_shared<const core::ScenarioSpec>(instantiate(file, seed));
+      // Systems take turns in a rotating order, so drift on a shared machine hits all of them alike.
+      for (std::size_t k = 0; k < plan_.systems.size() && !interrupt_flag(); ++k) {
+        const auto index = (k + static_cast<std::size_t>(round) + si) % plan_.systems.size();
+        oracle.set_script(std::make_shared<core::ScriptPolicy>(spec, dialects[index]));
+        const auto before = oracle.last_seq();
+        json job = {{"scenario", file.string()}, {"params", spec->params}, {"seed", seed}, {"concurrency", plan_.concurrency}};
+        auto reply = workers[index]->run(job, plan_.timeout * plan_.concurrency);
+        auto served = core::totals(oracle.log_since(before));
+
+        core::RunRecord r;
+        r.system = plan_.systems[index];
+        r.scenario = spec->name;
+        r.repetition = repetition;
+        r.warmup = warm;
+        r.wall_ns = reply.value("wall_ns", std::int64_t{0});
+        r.cpu_user_ns = reply.value("cpu_user_ns", std::int64_t{0});
+        r.cpu_sys_ns = reply.value("cpu_sys_ns", std::int64_t{0});
+        r.rss_peak_bytes = reply.value("rss_peak_bytes", std::int64_t{0});
+        r.reported_llm_calls = reply.value("reported_llm_calls", std::uint64_t{0});
+        r.llm_calls = served.requests;
+        r.prompt_tokens = served.prompt_tokens;
+        r.completion_tokens = served.completion_tokens;
+        r.oracle_ns = served.service_ns;
+        if (reply.contains("error") && reply["error"].is_string()) r.error = reply["error"].get<std::string>();
+        const auto answers = reply.value("answers", json::array());
+        r.correct = !r.error && answers.size() == static_cast<std::size_t>(plan_.concurrency);
+        for (const auto& a : answers) {
+          auto check = core::check_answer(*spec, a.get<std::string>());
+          r.correct = r.correct && check.correct;
+        }
+        if (!answers.empty()) r.answer = answers[0].get<std::string>();
+        store.add(results.context.run_id, r);
+        ++done;
+        if (show_progress_) {
+          progress_ << "[" << std::setw(4) << done << "/" << total << "] " << std::left << std::setw(24) << r.scenario
+                    << std::setw(10) << r.system << std::right << (warm ? "warm-up " : "rep ") << std::setw(3) << repetition
+                    << "  " << std::setw(12) << format_ms(r.wall_ns) << "  " << std::setw(3) << r.llm_calls << " calls  "
+                    << (r.error ? "ERROR " + *r.error : r.correct ? "correct" : "WRONG ANSWER") << "\n"
+                    << std::flush;
+        }
+        results.records.push_back(std::move(r));
+      }
+    }
+  }
+  results.context.interrupted = interrupt_flag();
+  store.save_run(results.context);
+  results.summaries = report::summarize(results.records);
+  report::write_artifacts(plan_.out_dir, results);
+  return results;
+}
+
+}  // namespace legion::bench

@@ -1,0 +1,141 @@
+#include "store.hpp"
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace legion::bench {
+namespace {
+
+struct Statement {
+  Statement(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db));
+  }
+  ~Statement() { sqlite3_finalize(stmt); }
+  void bind(int i, const std::string& v) { sqlite3_bind_text(stmt, i, v.c_str(), -1, SQLITE_TRANSIENT); }
+  void bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt, i, v); }
+  void bind_null(int i) { sqlite3_bind_null(stmt, i); }
+  std::string text(int i) const {
+    auto p = sqlite3_column_text(stmt, i);
+    return p ? reinterpret_cast<const char*>(p) : "";
+  }
+  std::int64_t integer(int i) const { return sqlite3_column_int64(stmt, i); }
+  bool is_null(int i) const { return sqlite3_column_type(stmt, i) == SQLITE_NULL; }
+  sqlite3_stmt* stmt = nullptr;
+};
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS runs (
+  run_id TEXT PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  context TEXT NOT NULL            -- the run's context block, as in results.json
+);
+CREATE TABLE IF NOT EXISTS records (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(run_id),
+  system TEXT NOT NULL, scenario TEXT NOT NULL, repetition INTEGER NOT NULL, warmup INTEGER NOT NULL,
+  wall_ns INTEGER, cpu_user_ns INTEGER, cpu_sys_ns INTEGER, rss_peak_bytes INTEGER,
+  llm_calls INTEGER, prompt_tokens INTEGER, completion_tokens INTEGER, oracle_ns INTEGER,
+  reported_llm_calls INTEGER, correct INTEGER NOT NULL, error TEXT, answer TEXT
+);
+CREATE INDEX IF NOT EXISTS records_by_run ON records(run_id);
+)sql";
+
+}  // namespace
+
+Store::Store(const std::filesystem::path& file) : file_(file) {
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+  if (sqlite3_open(file.c_str(), &db_) != SQLITE_OK) {
+    std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    throw std::runtime_error("cannot open results store " + file.string() + ": " + message);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  exec("PRAGMA journal_mode=WAL");
+  exec("PRAGMA synchronous=NORMAL");
+  exec(kSchema);
+}
+
+Store::~Store() { sqlite3_close(db_); }
+
+void Store::exec(const char* sql) const {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error ? error : "unknown error";
+    sqlite3_free(error);
+    throw std::runtime_error("results store " + file_.string() + ": " + message);
+  }
+}
+
+void Store::save_run(const core::RunContext& c) {
+  Statement s(db_, "INSERT INTO runs(run_id, started_at, context) VALUES (?1, ?2, ?3) "
+                   "ON CONFLICT(run_id) DO UPDATE SET context = excluded.context");
+  s.bind(1, c.run_id);
+  s.bind(2, c.started_at);
+  s.bind(3, core::to_json(c).dump());
+  if (sqlite3_step(s.stmt) != SQLITE_DONE) throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db_));
+}
+
+void Store::add(const std::string& run_id, const core::RunRecord& r) {
+  Statement s(db_, "INSERT INTO records(run_id, system, scenario, repetition, warmup, wall_ns, cpu_user_ns, cpu_sys_ns, "
+                   "rss_peak_bytes, llm_calls, prompt_tokens, completion_tokens, oracle_ns, reported_llm_calls, correct, "
+                   "error, answer) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)");
+  s.bind(1, run_id);
+  s.bind(2, r.system);
+  s.bind(3, r.scenario);
+  s.bind(4, std::int64_t{r.repetition});
+  s.bind(5, std::int64_t{r.warmup});
+  s.bind(6, r.wall_ns);
+  s.bind(7, r.cpu_user_ns);
+  s.bind(8, r.cpu_sys_ns);
+  s.bind(9, r.rss_peak_bytes);
+  s.bind(10, static_cast<std::int64_t>(r.llm_calls));
+  s.bind(11, static_cast<std::int64_t>(r.prompt_tokens));
+  s.bind(12, static_cast<std::int64_t>(r.completion_tokens));
+  s.bind(13, r.oracle_ns);
+  s.bind(14, static_cast<std::int64_t>(r.reported_llm_calls));
+  s.bind(15, std::int64_t{r.correct});
+  if (r.error) s.bind(16, *r.error); else s.bind_null(16);
+  s.bind(17, r.answer);
+  if (sqlite3_step(s.stmt) != SQLITE_DONE) throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db_));
+}
+
+std::vector<core::RunRecord> Store::records(const std::string& run_id) const {
+  Statement s(db_, "SELECT system, scenario, repetition, warmup, wall_ns, cpu_user_ns, cpu_sys_ns, rss_peak_bytes, "
+                   "llm_calls, prompt_tokens, completion_tokens, oracle_ns, reported_llm_calls, correct, error, answer "
+                   "FROM records WHERE run_id = ?1 ORDER BY id");
+  s.bind(1, run_id);
+  std::vector<core::RunRecord> out;
+  while (sqlite3_step(s.stmt) == SQLITE_ROW) {
+    core::RunRecord r;
+    r.system = s.text(0);
+    r.scenario = s.text(1);
+    r.repetition = static_cast<int>(s.integer(2));
+    r.warmup = s.integer(3) != 0;
+    r.wall_ns = s.integer(4);
+    r.cpu_user_ns = s.integer(5);
+    r.cpu_sys_ns = s.integer(6);
+    r.rss_peak_bytes = s.integer(7);
+    r.llm_calls = static_cast<std::uint64_t>(s.integer(8));
+    r.prompt_tokens = static_cast<std::uint64_t>(s.integer(9));
+    r.completion_tokens = static_cast<std::uint64_t>(s.integer(10));
+    r.oracle_ns = s.integer(11);
+    r.reported_llm_calls = static_cast<std::uint64_t>(s.integer(12));
+    r.correct = s.integer(13) != 0;
+    if (!s.is_null(14)) r.error = s.text(14);
+    r.answer = s.text(15);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<core::RunContext> Store::runs() const {
+  Statement s(db_, "SELECT context FROM runs ORDER BY started_at");
+  std::vector<core::RunContext> out;
+  while (sqlite3_step(s.stmt) == SQLITE_ROW) out.push_back(core::context_from_json(nlohmann::json::parse(s.text(0))));
+  return out;
+}
+
+}  // namespace legion::bench

@@ -1,0 +1,32 @@
+#pragma once
+// The results store: one SQLite file, one row per record, written as each record is measured so
+// that a crash or an interrupt loses nothing already measured.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "legion/core/records.hpp"
+
+struct sqlite3;
+
+namespace legion::bench {
+
+class Store {
+ public:
+  explicit Store(const std::filesystem::path& file);  // creates the schema if needed
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  void save_run(const core::RunContext& context);  // insert or update
+  void add(const std::string& run_id, const core::RunRecord& record);
+  std::vector<core::RunRecord> records(const std::string& run_id) const;
+  std::vector<core::RunContext> runs() const;
+
+ private:
+  void exec(const char* sql) const;
+  sqlite3* db_ = nullptr;
+  std::filesystem::path file_;
+};
+
+}  // namespace legion::bench

@@ -1,0 +1,277 @@
+#include "worker.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "legion/core/scenario.hpp"
+
+namespace legion::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+constexpr int kJobFd = 3;
+constexpr int kResultFd = 4;
+
+std::int64_t to_ns(const timeval& tv) { return static_cast<std::int64_t>(tv.tv_sec) * 1000000000 + tv.tv_usec * 1000; }
+
+// Peak RSS since the last reset: VmHWM, which writing "5" to clear_refs resets to the current RSS.
+void reset_peak_rss() {
+  std::ofstream("/proc/self/clear_refs") << "5";
+}
+std::int64_t peak_rss_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with("VmHWM:")) return std::stoll(line.substr(6)) * 1024;
+  return 0;
+}
+
+bool write_all(int fd, const std::string& data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    auto n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+int worker_main(const std::string& system, const adapters::AdapterConfig& config) {
+  ::signal(SIGINT, SIG_IGN);  // the runner decides when a run stops
+  ::signal(SIGPIPE, SIG_IGN);
+  auto reply = [](const json& j) { return write_all(kResultFd, j.dump() + "\n"); };
+
+  std::unique_ptr<adapters::Adapter> adapter;
+  auto cold_start = Clock::now();
+  try {
+    adapter = adapters::adapter_info(system).make();
+    adapter->prepare(config);
+  } catch (const std::exception& e) {
+    reply({{"ready", false}, {"error", e.what()}});
+    return 1;
+  }
+  auto cold_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - cold_start).count();
+  reply({{"ready", true}, {"cold_start_ns", cold_ns}, {"versions", adapter->versions()}, {"rss_bytes", peak_rss_bytes()}});
+
+  std::string buffer;
+  char chunk[4096];
+  while (true) {
+    auto eol = buffer.find('\n');
+    if (eol == std::string::npos) {
+      auto n = ::read(kJobFd, chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return 0;  // the runner closed the pipe: done
+      buffer.append(chunk, static_cast<std::size_t>(n));
+      continue;
+    }
+    auto line = buffer.substr(0, eol);
+    buffer.erase(0, eol + 1);
+
+    json result;
+    try {
+      auto job = json::parse(line);
+      core::LoadOptions load;
+      load.seed = job.at("seed").get<std::uint64_t>();
+      load.params = job.value("params", std::map<std::string, std::int64_t>{});
+      const auto spec = core::load_scenario(job.at("scenario").get<std::string>(), load);
+      const int concurrency = std::max(1, job.value("concurrency", 1));
+
+      std::vector<adapters::TaskOutcome> outcomes(static_cast<std::size_t>(concurrency));
+      std::vector<std::string> errors(outcomes.size());
+      rusage before{}, after{};
+      reset_peak_rss();
+      ::getrusage(RUSAGE_SELF, &before);
+      auto start = Clock::now();
+      auto run_one = [&](std::size_t i) {
+        try {
+          outcomes[i] = adapter->run(spec);
+        } catch (const std::exception& e) {
+          errors[i] = e.what();
+        }
+      };
+      if (concurrency == 1) {
+        run_one(0);
+      } else {
+        std::vector<std::thread> threads;
+        for (std::size_t i = 0; i < outcomes.size(); ++i) threads.emplace_back(run_one, i);
+        for (auto& t : threads) t.join();
+      }
+      auto wall = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+      ::getrusage(RUSAGE_SELF, &after);
+
+      json answers = json::array();
+      std::uint64_t reported_calls = 0;
+      std::string first_error;
+      for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        answers.push_back(outcomes[i].answer);
+        reported_calls += outcomes[i].reported_llm_calls;
+        if (first_error.empty() && !errors[i].empty()) first_error = errors[i];
+      }
+      result = {{"answers", answers},
+                {"error", first_error.empty() ? json(nullptr) : json(first_error)},
+                {"wall_ns", wall},
+                {"cpu_user_ns", to_ns(after.ru_utime) - to_ns(before.ru_utime)},
+                {"cpu_sys_ns", to_ns(after.ru_stime) - to_ns(before.ru_stime)},
+                {"rss_peak_bytes", peak_rss_bytes()},
+                {"reported_llm_calls", reported_calls}};
+    } catch (const std::exception& e) {
+      result = {{"answers", json::array()}, {"error", std::string("worker: ") + e.what()}};
+    }
+    if (!reply(result)) return 1;
+  }
+}
+
+// ---------------------------------------------------------------- runner side
+
+WorkerProcess::WorkerProcess(Options options) : options_(std::move(options)) { start(std::chrono::seconds(120)); }
+
+WorkerProcess::~WorkerProcess() {
+  if (pid_ > 0) {
+    ::close(to_worker_);  // EOF tells the worker to exit
+    to_worker_ = -1;
+    for (int i = 0; i < 100; ++i) {
+      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    kill_worker();
+  }
+  if (from_worker_ >= 0) ::close(from_worker_);
+}
+
+void WorkerProcess::start(std::chrono::milliseconds timeout) {
+  int jobs[2], results[2];
+  if (::pipe2(jobs, O_CLOEXEC) != 0 || ::pipe2(results, O_CLOEXEC) != 0)
+    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
+  std::vector<std::string> args = {options_.executable.string(), "worker", "--system", options_.system,
+                                   "--base-url", options_.base_url, "--max-retries", std::to_string(options_.max_retries)};
+  if (options_.stream) args.push_back("--stream");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  auto log = options_.log_file.string();
+
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid_ == 0) {
+    int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (log_fd >= 0) {
+      ::dup2(log_fd, STDOUT_FILENO);
+      ::dup2(log_fd, STDERR_FILENO);
+    }
+    int in = ::open("/dev/null", O_RDONLY);
+    if (in >= 0) ::dup2(in, STDIN_FILENO);
+    // Move both ends above the target numbers first, so that neither dup2 clobbers the other.
+    int job_end = ::fcntl(jobs[0], F_DUPFD, 10);
+    int result_end = ::fcntl(results[1], F_DUPFD, 10);
+    ::dup2(job_end, kJobFd);  // dup2 copies do not inherit O_CLOEXEC
+    ::dup2(result_end, kResultFd);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(jobs[0]);
+  ::close(results[1]);
+  to_worker_ = jobs[1];
+  from_worker_ = results[0];
+  buffer_.clear();
+  auto line = read_line(timeout);
+  if (!line) {
+    auto why = exit_description();
+    kill_worker();
+    throw std::runtime_error("worker for '" + options_.system + "' did not start: " + why + " (log: " + log + ")");
+  }
+  hello_ = json::parse(*line, nullptr, false);
+  if (hello_.is_discarded() || !hello_.value("ready", false)) {
+    kill_worker();
+    throw std::runtime_error("worker for '" + options_.system + "' failed to start: " +
+                             (hello_.is_object() ? hello_.value("error", std::string("?")) : *line));
+  }
+}
+
+void WorkerProcess::kill_worker() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  if (to_worker_ >= 0) ::close(to_worker_);
+  if (from_worker_ >= 0) ::close(from_worker_);
+  to_worker_ = from_worker_ = -1;
+}
+
+std::string WorkerProcess::exit_description() {
+  if (pid_ <= 0) return "not running";
+  int status = 0;
+  for (int i = 0; i < 50; ++i) {  // it closed its pipe: give it a moment to be reaped
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      if (WIFSIGNALED(status)) return std::string("killed by signal ") + strsignal(WTERMSIG(status));
+      return "exited with status " + std::to_string(WEXITSTATUS(status));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return "no answer";
+}
+
+std::optional<std::string> WorkerProcess::read_line(std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  char chunk[65536];
+  while (true) {
+    if (auto eol = buffer_.find('\n'); eol != std::string::npos) {
+      auto line = buffer_.substr(0, eol);
+      buffer_.erase(0, eol + 1);
+      return line;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return std::nullopt;
+    pollfd p{from_worker_, POLLIN, 0};
+    int ready = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left, 1000)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) continue;
+    auto n = ::read(from_worker_, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;  // the worker died
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+json WorkerProcess::run(const json& job, std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) start(std::chrono::seconds(120));
+  auto started = Clock::now();
+  if (!write_all(to_worker_, job.dump() + "\n")) {
+    auto why = exit_description();
+    kill_worker();
+    return {{"answers", json::array()}, {"error", "worker " + why}};
+  }
+  auto line = read_line(timeout);
+  if (!line) {
+    bool timed_out = Clock::now() - started >= timeout;
+    auto why = timed_out ? "timeout: no answer within " + std::to_string(timeout.count()) + " ms"
+                         : "worker crashed (" + exit_description() + ")";
+    kill_worker();
+    return {{"answers", json::array()}, {"error", why}};
+  }
+  auto result = json::parse(*line, nullptr, false);
+  if (result.is_discarded()) return {{"answers", json::array()}, {"error", "worker sent an unreadable result"}};
+  return result;
+}
+
+}  // namespace legion::bench

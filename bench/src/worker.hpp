@@ -1,0 +1,60 @@
+#pragma once
+// One system under test runs in its own worker process (clean CPU and RSS figures, and a hung
+// framework can be killed without losing the run). The runner talks to it with one JSON object per
+// line over two pipes on file descriptors 3 (jobs in) and 4 (results out), so nothing the system
+// prints on stdout can corrupt the protocol; stdout and stderr go to a log file.
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "legion/adapters/adapter.hpp"
+
+namespace legion::bench {
+
+// Child side: announces {"ready", "cold_start_ns", "versions"} then answers each job line
+// {"scenario", "params", "seed", "concurrency"} with {"answers", "error", "wall_ns", "cpu_user_ns",
+// "cpu_sys_ns", "rss_peak_bytes", "reported_llm_calls"}.
+int worker_main(const std::string& system, const adapters::AdapterConfig& config);
+
+class WorkerProcess {
+ public:
+  struct Options {
+    std::string system;
+    std::filesystem::path executable;  // legion-bench itself
+    std::filesystem::path log_file;
+    std::string base_url;
+    bool stream = false;
+    int max_retries = 0;
+  };
+
+  explicit WorkerProcess(Options options);
+  ~WorkerProcess();
+  WorkerProcess(const WorkerProcess&) = delete;
+  WorkerProcess& operator=(const WorkerProcess&) = delete;
+
+  // The hello message (cold start, versions); throws if the worker does not come up in time.
+  const nlohmann::json& hello() const { return hello_; }
+  // Sends a job and waits for its answer. On timeout or death the worker is killed and an error
+  // message is returned instead; the next call starts a fresh worker.
+  nlohmann::json run(const nlohmann::json& job, std::chrono::milliseconds timeout);
+
+ private:
+  void start(std::chrono::milliseconds timeout);
+  void kill_worker();
+  std::optional<std::string> read_line(std::chrono::milliseconds timeout);
+  std::string exit_description();
+
+  Options options_;
+  pid_t pid_ = -1;
+  int to_worker_ = -1;
+  int from_worker_ = -1;
+  std::string buffer_;
+  nlohmann::json hello_;
+};
+
+}  // namespace legion::bench

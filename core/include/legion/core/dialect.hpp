@@ -1,0 +1,32 @@
+#pragma once
+// How one system expresses coordination on the wire, kept as reviewable data
+// (datasets/dialects/<system>.yaml): how an agent's system prompt names it, how a speaker-selection
+// request looks and is answered, and which tool call means "delegate to this agent".
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "legion/core/chat.hpp"
+#include "legion/core/scenario.hpp"
+
+namespace legion::core {
+
+struct Dialect {
+  std::string name;
+  std::string identity = "You are {role}.";  // found in the system prompt of the agent it names
+  std::string selector_detect;               // text that marks a speaker-selection request
+  std::string selector_reply = "{id}";       // the model's answer naming the next speaker
+  std::string delegate_tool;                 // tool name; may contain {id} and {role}
+  nlohmann::json delegate_arguments = nlohmann::json::object();  // strings may contain {id}, {role}, {task}
+
+  std::string identity_of(const AgentSpec& agent) const;
+  bool is_selector_request(const ChatRequest& request) const;
+  std::string selector_answer(const AgentSpec& agent) const;
+  ToolCall delegate_call(const AgentSpec& target, const std::string& task, std::string call_id) const;
+};
+
+// Loads datasets/dialects/<name>.yaml; ScenarioError (file:line:column) on a bad file.
+Dialect load_dialect(const std::filesystem::path& file);
+Dialect dialect_named(const std::string& name);
+
+}  // namespace legion::core

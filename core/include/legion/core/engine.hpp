@@ -1,0 +1,134 @@
+#pragma once
+// The native LEGION engine: agents with roles and goals, a tool registry, per-agent memory, an
+// in-process message bus, tracing spans per step, and the coordination patterns (sequential,
+// hierarchical manager-worker, round-robin and selector group chat, consensus). It reaches the model
+// over HTTP like every other system. Engine::run is safe to call from many threads at once.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "legion/core/chat.hpp"
+#include "legion/core/llm_client.hpp"
+#include "legion/core/scenario.hpp"
+
+namespace legion::core {
+
+class ToolRegistry {
+ public:
+  using Handler = std::function<std::string(std::string_view arguments_json)>;
+  void add(ToolDefinition definition, Handler handler);
+  bool contains(std::string_view name) const;
+  std::vector<ToolDefinition> definitions(const std::vector<std::string>& names) const;
+  // Unknown tools and handler exceptions become error results, as a model would see them.
+  std::string invoke(std::string_view name, std::string_view arguments_json) const;
+
+ private:
+  struct Entry {
+    ToolDefinition definition;
+    Handler handler;
+  };
+  std::map<std::string, Entry, std::less<>> tools_;
+};
+
+// What an agent remembers: every message of its turns, and keyword recall over them.
+class Memory {
+ public:
+  void remember(const Message& message);
+  const std::vector<Message>& messages() const { return messages_; }
+  // The k entries sharing most words with the query, most relevant first (ties: most recent first).
+  std::vector<const Message*> recall(std::string_view query, std::size_t k) const;
+
+ private:
+  std::vector<Message> messages_;
+  std::vector<std::vector<std::string>> words_;  // lower-cased words of each message, sorted
+};
+
+struct Envelope {
+  std::string topic;
+  std::string from;
+  std::string content;
+};
+
+// In-process publish/subscribe; handlers run on the publisher's thread.
+class MessageBus {
+ public:
+  using Handler = std::function<void(const Envelope&)>;
+  void subscribe(const std::string& topic, Handler handler);
+  std::size_t publish(const Envelope& envelope);  // returns how many subscribers received it
+  std::uint64_t published() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::vector<Handler>, std::less<>> subscribers_;
+  std::uint64_t published_ = 0;
+};
+
+struct Span {
+  std::string name;   // llm | tool:<name> | agent | pattern:<name> | ...
+  std::string agent;
+  std::int64_t start_ns = 0;  // since the task started
+  std::int64_t end_ns = 0;
+  std::string detail;
+};
+
+class Tracer {
+ public:
+  Tracer();
+  class Scope {
+   public:
+    Scope(Tracer& tracer, std::string name, std::string agent);
+    ~Scope();
+    void detail(std::string text) { span_.detail = std::move(text); }
+
+   private:
+    Tracer& tracer_;
+    Span span_;
+  };
+  Scope span(std::string name, std::string agent = {}) { return Scope(*this, std::move(name), std::move(agent)); }
+  std::vector<Span> spans() const;
+
+ private:
+  std::int64_t now_ns() const;
+  std::chrono::steady_clock::time_point origin_;
+  mutable std::mutex mutex_;
+  std::vector<Span> spans_;
+};
+
+struct EngineOptions {
+  ClientOptions client;
+  std::string model = "legion-oracle";
+  bool stream = false;
+  int max_tool_rounds = 8;  // model calls per agent turn before giving up
+};
+
+struct TaskResult {
+  std::string answer;
+  std::uint64_t llm_calls = 0;
+  Usage usage;  // as reported by the model server
+  std::vector<Span> spans;
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineOptions options);
+  // Runs the scenario's task with its coordination pattern. Throws on model or protocol failure.
+  TaskResult run(const ScenarioSpec& scenario);
+  const EngineOptions& options() const { return options_; }
+
+ private:
+  EngineOptions options_;
+  ClientPool clients_;
+};
+
+// The prompt formats the engine uses; datasets/dialects/native.yaml describes them for the oracle.
+std::string native_system_prompt(const AgentSpec& agent);
+inline constexpr std::string_view kSelectorPrompt = "Select the next speaker";
+inline constexpr std::string_view kDelegateTool = "delegate_task";
+
+}  // namespace legion::core

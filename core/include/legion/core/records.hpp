@@ -1,0 +1,63 @@
+#pragma once
+// The plain values that flow one way through a benchmark: RunContext (once per run) and one
+// RunRecord per (system, scenario, repetition). Their JSON keys are the results.json schema.
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace legion::core {
+
+inline constexpr int kResultsSchemaVersion = 1;
+
+struct RunContext {
+  std::string run_id;
+  std::string started_at;  // ISO 8601, UTC
+  std::string host;
+  std::string cpu_model;
+  int cores = 0;
+  std::string build_type;
+  std::string git_revision;
+  std::map<std::string, std::string> versions;  // component -> version
+  std::uint64_t seed = 0;
+  std::string latency_profile;
+  std::string suite;
+  std::vector<std::string> systems;
+  std::vector<std::string> scenarios;
+  int repetitions = 0;
+  int warmup = 0;
+  int concurrency = 1;
+  std::string command;  // the command line that reproduces the run
+  bool interrupted = false;
+  int schema_version = kResultsSchemaVersion;
+};
+
+struct RunRecord {
+  std::string system;
+  std::string scenario;
+  int repetition = 0;      // 0-based; warm-up runs are flagged, not numbered apart
+  bool warmup = false;
+  std::int64_t wall_ns = 0;
+  std::int64_t cpu_user_ns = 0;
+  std::int64_t cpu_sys_ns = 0;
+  std::int64_t rss_peak_bytes = 0;
+  std::uint64_t llm_calls = 0;          // requests the oracle served for this record
+  std::uint64_t prompt_tokens = 0;      // counted by the oracle (o200k_base)
+  std::uint64_t completion_tokens = 0;
+  std::int64_t oracle_ns = 0;           // sum of the oracle's service times
+  std::uint64_t reported_llm_calls = 0; // as the system itself reported them (cross-check)
+  bool correct = false;
+  std::optional<std::string> error;
+  std::string answer;                   // the system's final answer, for inspection
+
+  std::int64_t overhead_ns() const { return wall_ns - oracle_ns; }
+};
+
+nlohmann::json to_json(const RunContext& context);
+RunContext context_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const RunRecord& record);
+RunRecord record_from_json(const nlohmann::json& j);
+
+}  // namespace legion::core

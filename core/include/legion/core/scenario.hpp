@@ -1,0 +1,114 @@
+#pragma once
+// ScenarioSpec: a task scenario loaded from datasets/scenarios/*.yaml (the format is documented in
+// docs/scenarios.md). Loading validates everything and expands parameters, so the rest of the
+// program only ever sees a consistent, fully instantiated scenario.
+//
+// Planted values ("nonces") are written {{nonce.NAME}} in the file and replaced by values derived
+// from the scenario name, NAME and the seed. What is left in a loaded scenario are the oracle's
+// run-time placeholders: {{seen.NAME}} (the value, if the request actually carried it) and
+// {{majority}} (the most frequent "VOTE: x" among the messages the request carried).
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace legion::core {
+
+// A scenario file that cannot be used: the message starts with "file:line:column:".
+struct ScenarioError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class Pattern { sequential, hierarchical, round_robin, selector, consensus };
+std::string_view to_string(Pattern pattern);
+
+struct ToolCase {
+  nlohmann::json when;  // an object; matches when every key is present with an equal value
+  std::string result;   // planted values already substituted
+};
+
+struct ScenarioTool {
+  std::string name;
+  std::string description;
+  nlohmann::json parameters;  // JSON Schema of the arguments
+  std::vector<ToolCase> cases;
+  std::optional<std::string> fallback;  // result when no case matches
+};
+
+enum class StepKind { call, say, delegate };
+
+struct Step {
+  StepKind kind = StepKind::say;
+  std::string tool;        // call
+  nlohmann::json args;     // call: arguments (strings may hold placeholders)
+  std::string text;        // say: the reply; delegate: the sub-task handed over
+  std::string target;      // delegate: agent id
+  std::string witness;     // the planted value whose presence in a request shows the step is done
+  int line = 0;            // where the step was declared
+};
+
+struct AgentSpec {
+  std::string id;
+  std::string role;
+  std::string goal;
+  std::vector<std::string> tools;
+  std::vector<Step> script;
+};
+
+struct ScenarioSpec {
+  std::string name;
+  std::string description;
+  std::filesystem::path source;
+  Pattern pattern = Pattern::sequential;
+  std::string task;
+  std::vector<ScenarioTool> tools;
+  std::vector<AgentSpec> agents;
+  std::string manager;                     // hierarchical: the delegating agent
+  std::string moderator;                   // consensus: the agent that announces the decision
+  std::vector<std::string> speaker_order;  // selector: who the model picks, turn by turn
+  std::string termination_text;            // group chats end when a message contains it
+  int max_turns = 0;                       // group chats: hard stop
+  std::vector<std::string> expected;       // strings the final answer must contain
+  std::map<std::string, std::int64_t> params;
+  std::map<std::string, std::string> nonces;  // planted name -> value
+  std::uint64_t seed = 0;
+
+  const AgentSpec* agent(std::string_view id) const;
+  const ScenarioTool* tool(std::string_view name) const;
+  // Result of a deterministic tool call, the same in every system. Arguments are a JSON string.
+  std::string run_tool(std::string_view name, std::string_view arguments_json) const;
+};
+
+struct CheckResult {
+  bool correct = false;
+  std::vector<std::string> missing;  // expected strings absent from the answer
+};
+CheckResult check_answer(const ScenarioSpec& spec, std::string_view final_answer);
+
+struct LoadOptions {
+  std::map<std::string, std::int64_t> params;  // overrides of the file's parameter defaults
+  std::uint64_t seed = 1;
+};
+
+ScenarioSpec load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
+// Every *.yaml in a folder, sorted by name.
+std::vector<std::filesystem::path> scenario_files(const std::filesystem::path& folder);
+std::filesystem::path default_scenario_dir();
+// Finds a scenario by name (file stem) in the default folder, or takes a path.
+std::filesystem::path resolve_scenario(const std::string& name_or_path);
+
+// Placeholders that only the oracle can fill, from what a request carried.
+struct Evidence {
+  virtual ~Evidence() = default;
+  virtual bool carries(std::string_view value) const = 0;
+  virtual std::string majority_vote() const = 0;
+};
+std::string render_placeholders(std::string_view text, const ScenarioSpec& spec, const Evidence& evidence);
+nlohmann::json render_placeholders_json(const nlohmann::json& value, const ScenarioSpec& spec, const Evidence& evidence);
+
+}  // namespace legion::core

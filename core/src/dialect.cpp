@@ -1,0 +1,93 @@
+#include "legion/core/dialect.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+namespace legion::core {
+namespace {
+
+std::string fill(std::string text, const AgentSpec& agent, const std::string& task = {}) {
+  auto replace_all = [&](const std::string& key, const std::string& value) {
+    for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos + value.size()))
+      text.replace(pos, key.size(), value);
+  };
+  replace_all("{id}", agent.id);
+  replace_all("{role}", agent.role);
+  replace_all("{task}", task);
+  return text;
+}
+
+nlohmann::json fill_json(const nlohmann::json& value, const AgentSpec& agent, const std::string& task) {
+  if (value.is_string()) return fill(value.get<std::string>(), agent, task);
+  nlohmann::json out = value;
+  if (value.is_structured())
+    for (auto& item : out) item = fill_json(item, agent, task);
+  return out;
+}
+
+nlohmann::json yaml_to_json(const YAML::Node& node) {
+  if (node.IsMap()) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& kv : node) j[kv.first.as<std::string>()] = yaml_to_json(kv.second);
+    return j;
+  }
+  if (node.IsSequence()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& item : node) j.push_back(yaml_to_json(item));
+    return j;
+  }
+  if (node.IsNull()) return nullptr;
+  return node.as<std::string>();
+}
+
+}  // namespace
+
+std::string Dialect::identity_of(const AgentSpec& agent) const { return fill(identity, agent); }
+
+bool Dialect::is_selector_request(const ChatRequest& request) const {
+  if (selector_detect.empty()) return false;
+  for (const auto& m : request.messages)
+    if ((m.role == "system" || m.role == "developer" || m.role == "user") &&
+        m.content.find(selector_detect) != std::string::npos)
+      return true;
+  return false;
+}
+
+std::string Dialect::selector_answer(const AgentSpec& agent) const { return fill(selector_reply, agent); }
+
+ToolCall Dialect::delegate_call(const AgentSpec& target, const std::string& task, std::string call_id) const {
+  return {std::move(call_id), fill(delegate_tool, target), fill_json(delegate_arguments, target, task).dump()};
+}
+
+Dialect load_dialect(const std::filesystem::path& file) {
+  auto where = [&](const YAML::Mark& m) {
+    return file.string() + (m.is_null() ? "" : ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1));
+  };
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::BadFile&) {
+    throw ScenarioError(file.string() + ": cannot open dialect file");
+  } catch (const YAML::Exception& e) {
+    throw ScenarioError(where(e.mark) + ": invalid YAML: " + e.msg);
+  }
+  if (!root.IsMap() || !root["name"] || !root["delegate"] || !root["delegate"]["tool"])
+    throw ScenarioError(where(root.Mark()) + ": a dialect needs name, identity, selector {detect, reply} and delegate {tool, arguments}");
+  Dialect d;
+  d.name = root["name"].as<std::string>();
+  if (root["identity"]) d.identity = root["identity"].as<std::string>();
+  if (auto s = root["selector"]) {
+    if (s["detect"]) d.selector_detect = s["detect"].as<std::string>();
+    if (s["reply"]) d.selector_reply = s["reply"].as<std::string>();
+  }
+  d.delegate_tool = root["delegate"]["tool"].as<std::string>();
+  if (root["delegate"]["arguments"]) d.delegate_arguments = yaml_to_json(root["delegate"]["arguments"]);
+  return d;
+}
+
+Dialect dialect_named(const std::string& name) {
+  auto file = default_scenario_dir().parent_path() / "dialects" / (name + ".yaml");
+  if (!std::filesystem::exists(file)) throw ScenarioError("unknown dialect '" + name + "' (no " + file.string() + ")");
+  return load_dialect(file);
+}
+
+}  // namespace legion::core

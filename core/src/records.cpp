@@ -1,0 +1,82 @@
+#include "legion/core/records.hpp"
+
+namespace legion::core {
+
+using nlohmann::json;
+
+json to_json(const RunContext& c) {
+  return {{"schema_version", c.schema_version}, {"run_id", c.run_id},       {"start_time", c.started_at},
+          {"host", c.host},                     {"cpu_model", c.cpu_model}, {"cores", c.cores},
+          {"build_type", c.build_type},         {"git_revision", c.git_revision}, {"versions", c.versions},
+          {"seed", c.seed},                     {"latency_profile", c.latency_profile}, {"suite", c.suite},
+          {"systems", c.systems},               {"scenarios", c.scenarios}, {"repetitions", c.repetitions},
+          {"warmup", c.warmup},                 {"concurrency", c.concurrency}, {"command", c.command},
+          {"interrupted", c.interrupted}};
+}
+
+RunContext context_from_json(const json& j) {
+  RunContext c;
+  c.schema_version = j.value("schema_version", kResultsSchemaVersion);
+  c.run_id = j.value("run_id", "");
+  c.started_at = j.value("start_time", "");
+  c.host = j.value("host", "");
+  c.cpu_model = j.value("cpu_model", "");
+  c.cores = j.value("cores", 0);
+  c.build_type = j.value("build_type", "");
+  c.git_revision = j.value("git_revision", "");
+  c.versions = j.value("versions", std::map<std::string, std::string>{});
+  c.seed = j.value("seed", std::uint64_t{0});
+  c.latency_profile = j.value("latency_profile", "");
+  c.suite = j.value("suite", "");
+  c.systems = j.value("systems", std::vector<std::string>{});
+  c.scenarios = j.value("scenarios", std::vector<std::string>{});
+  c.repetitions = j.value("repetitions", 0);
+  c.warmup = j.value("warmup", 0);
+  c.concurrency = j.value("concurrency", 1);
+  c.command = j.value("command", "");
+  c.interrupted = j.value("interrupted", false);
+  return c;
+}
+
+json to_json(const RunRecord& r) {
+  return {{"system", r.system},
+          {"scenario", r.scenario},
+          {"repetition", r.repetition},
+          {"warmup", r.warmup},
+          {"wall_ns", r.wall_ns},
+          {"cpu_user_ns", r.cpu_user_ns},
+          {"cpu_sys_ns", r.cpu_sys_ns},
+          {"rss_peak_bytes", r.rss_peak_bytes},
+          {"llm_calls", r.llm_calls},
+          {"prompt_tokens", r.prompt_tokens},
+          {"completion_tokens", r.completion_tokens},
+          {"oracle_ns", r.oracle_ns},
+          {"overhead_ns", r.overhead_ns()},
+          {"reported_llm_calls", r.reported_llm_calls},
+          {"correct", r.correct},
+          {"error", r.error ? json(*r.error) : json(nullptr)},
+          {"answer", r.answer}};
+}
+
+RunRecord record_from_json(const json& j) {
+  RunRecord r;
+  r.system = j.at("system").get<std::string>();
+  r.scenario = j.at("scenario").get<std::string>();
+  r.repetition = j.value("repetition", 0);
+  r.warmup = j.value("warmup", false);
+  r.wall_ns = j.value("wall_ns", std::int64_t{0});
+  r.cpu_user_ns = j.value("cpu_user_ns", std::int64_t{0});
+  r.cpu_sys_ns = j.value("cpu_sys_ns", std::int64_t{0});
+  r.rss_peak_bytes = j.value("rss_peak_bytes", std::int64_t{0});
+  r.llm_calls = j.value("llm_calls", std::uint64_t{0});
+  r.prompt_tokens = j.value("prompt_tokens", std::uint64_t{0});
+  r.completion_tokens = j.value("completion_tokens", std::uint64_t{0});
+  r.oracle_ns = j.value("oracle_ns", std::int64_t{0});
+  r.reported_llm_calls = j.value("reported_llm_calls", std::uint64_t{0});
+  r.correct = j.value("correct", false);
+  if (j.contains("error") && j["error"].is_string()) r.error = j["error"].get<std::string>();
+  r.answer = j.value("answer", "");
+  return r;
+}
+
+}  // namespace legion::core

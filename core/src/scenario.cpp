@@ -1,0 +1,560 @@
+#include "legion/core/scenario.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <set>
+
+namespace legion::core {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kFiller = "lorem ipsum dolor sit amet consectetur adipiscing elit ";
+
+std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+std::string nonce_value(const std::string& scenario, const std::string& name, std::uint64_t seed) {
+  auto h = fnv1a(scenario + "/" + name + "/" + std::to_string(seed));
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "ZQ%08llX", static_cast<unsigned long long>(h & 0xFFFFFFFFull));
+  return buf;
+}
+
+// Everything the loader needs to report errors and substitute values while walking the tree.
+class Loader {
+ public:
+  Loader(std::filesystem::path file, std::uint64_t seed) : file_(std::move(file)), seed_(seed) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& what) const { fail(node.Mark(), what); }
+  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& what) const {
+    std::string where = file_.string();
+    if (!mark.is_null()) where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+    throw ScenarioError(where + ": " + what);
+  }
+
+  const YAML::Node require(const YAML::Node& map, const char* key, const std::string& context) const {
+    auto node = map[key];
+    if (!node) fail(map, context + " needs '" + key + "'");
+    return node;
+  }
+
+  void only_keys(const YAML::Node& map, std::initializer_list<const char*> allowed, const std::string& context) const {
+    if (!map.IsMap()) fail(map, context + " must be a mapping");
+    for (const auto& kv : map) {
+      auto key = kv.first.as<std::string>();
+      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
+        std::string list;
+        for (auto a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+        fail(kv.first, "unknown key '" + key + "' in " + context + " (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  // ${param} substitution from the current environment.
+  std::string substitute(const YAML::Node& node) const {
+    if (!node.IsScalar()) fail(node, "expected a text value");
+    auto text = node.as<std::string>();
+    std::string out;
+    std::size_t pos = 0;
+    while (true) {
+      auto open = text.find("${", pos);
+      if (open == std::string::npos) break;
+      auto close = text.find('}', open);
+      if (close == std::string::npos) fail(node, "unterminated '${' in \"" + text + "\"");
+      out.append(text, pos, open - pos);
+      auto name = text.substr(open + 2, close - open - 2);
+      auto it = env_.find(name);
+      if (it == env_.end()) fail(node, "unknown parameter '${" + name + "}'");
+      out += it->second;
+      pos = close + 1;
+    }
+    out.append(text, pos);
+    return out;
+  }
+
+  // Integer expression after substitution: + - * and parentheses (used for repeat bounds and limits).
+  std::int64_t integer(const YAML::Node& node) const {
+    auto text = substitute(node);
+    std::size_t pos = 0;
+    auto bad = [&] { fail(node, "expected an integer expression, got \"" + text + "\""); };
+    auto skip = [&] { while (pos < text.size() && text[pos] == ' ') ++pos; };
+    std::function<std::int64_t()> sum;
+    auto atom = [&]() -> std::int64_t {
+      skip();
+      if (pos < text.size() && text[pos] == '(') {
+        ++pos;
+        auto v = sum();
+        skip();
+        if (pos >= text.size() || text[pos] != ')') bad();
+        ++pos;
+        return v;
+      }
+      bool negative = pos < text.size() && text[pos] == '-';
+      if (negative) ++pos;
+      std::int64_t v = 0;
+      auto [end, ec] = std::from_chars(text.data() + pos, text.data() + text.size(), v);
+      if (ec != std::errc{}) bad();
+      pos = static_cast<std::size_t>(end - text.data());
+      return negative ? -v : v;
+    };
+    auto product = [&]() {
+      auto v = atom();
+      for (skip(); pos < text.size() && text[pos] == '*'; skip()) ++pos, v *= atom();
+      return v;
+    };
+    sum = [&]() {
+      auto v = product();
+      for (skip(); pos < text.size() && (text[pos] == '+' || text[pos] == '-'); skip()) {
+        bool plus = text[pos++] == '+';
+        auto w = product();
+        v = plus ? v + w : v - w;
+      }
+      return v;
+    };
+    auto v = sum();
+    skip();
+    if (pos != text.size()) bad();
+    return v;
+  }
+
+  // Visits the items of a list, expanding {repeat: {var, from, to}, item: ...} entries.
+  void for_each(const YAML::Node& seq, const std::string& context, const std::function<void(const YAML::Node&)>& fn) {
+    if (!seq.IsSequence()) fail(seq, context + " must be a list");
+    std::vector<YAML::Node> items(seq.begin(), seq.end());
+    for_each(items, context, fn);
+  }
+  void for_each(const std::vector<YAML::Node>& items, const std::string& context,
+                const std::function<void(const YAML::Node&)>& fn) {
+    for (const auto& item : items) {
+      if (item.IsMap() && item["repeat"]) {
+        only_keys(item, {"repeat", "item"}, "a repeat entry");
+        auto spec = item["repeat"];
+        only_keys(spec, {"var", "from", "to"}, "repeat");
+        auto var = substitute(require(spec, "var", "repeat"));
+        auto from = integer(require(spec, "from", "repeat"));
+        auto to = integer(require(spec, "to", "repeat"));
+        auto body = require(item, "item", "a repeat entry");
+        auto saved = env_.find(var) != env_.end() ? std::optional(env_[var]) : std::nullopt;
+        for (auto k = from; k <= to; ++k) {
+          env_[var] = std::to_string(k);
+          if (body.IsMap() && body["repeat"]) for_each(std::vector<YAML::Node>{body}, context, fn);  // nested repeat
+          else fn(body);
+        }
+        if (saved) env_[var] = *saved; else env_.erase(var);
+      } else {
+        fn(item);
+      }
+    }
+  }
+
+  // Text with ${params} substituted and planted values filled in. A list of parts is concatenated.
+  std::string text(const YAML::Node& node) {
+    if (node.IsSequence()) {
+      std::string out;
+      for_each(node, "a text", [&](const YAML::Node& part) { out += text(part); });
+      return out;
+    }
+    return plant(substitute(node), node);
+  }
+
+  // Replaces {{nonce.X}} and {{pad.N}}; keeps {{seen.X}} and {{majority}} for the oracle.
+  std::string plant(const std::string& in, const YAML::Node& where) {
+    std::string out;
+    std::size_t pos = 0;
+    while (true) {
+      auto open = in.find("{{", pos);
+      if (open == std::string::npos) break;
+      auto close = in.find("}}", open);
+      if (close == std::string::npos) fail(where, "unterminated '{{' in \"" + in + "\"");
+      out.append(in, pos, open - pos);
+      auto expr = in.substr(open + 2, close - open - 2);
+      if (expr.starts_with("nonce.")) {
+        auto name = expr.substr(6);
+        if (name.empty()) fail(where, "empty planted value name");
+        auto [it, inserted] = nonces_.try_emplace(name, nonce_value(scenario_name_, name, seed_));
+        if (first_nonce_.empty()) first_nonce_ = name;
+        out += it->second;
+      } else if (expr.starts_with("pad.")) {
+        std::int64_t n = 0;
+        auto digits = expr.substr(4);
+        auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+        if (ec != std::errc{} || end != digits.data() + digits.size() || n < 0)
+          fail(where, "{{pad.N}} needs a byte count, got \"" + digits + "\"");
+        std::string pad;
+        while (pad.size() < static_cast<std::size_t>(n)) pad += kFiller;
+        out += pad.substr(0, static_cast<std::size_t>(n));
+      } else if (expr.starts_with("seen.")) {
+        seen_refs_.emplace_back(expr.substr(5), where.Mark());
+        out += "{{" + expr + "}}";
+      } else if (expr == "majority") {
+        out += "{{majority}}";
+      } else {
+        fail(where, "unknown placeholder '{{" + expr + "}}' (expected nonce.NAME, seen.NAME, pad.N or majority)");
+      }
+      pos = close + 2;
+    }
+    out.append(in, pos);
+    return out;
+  }
+
+  json to_json(const YAML::Node& node) {
+    if (node.IsMap()) {
+      json j = json::object();
+      for (const auto& kv : node) j[kv.first.as<std::string>()] = to_json(kv.second);
+      return j;
+    }
+    if (node.IsSequence()) {
+      json j = json::array();
+      for_each(node, "a list", [&](const YAML::Node& item) { j.push_back(to_json(item)); });
+      return j;
+    }
+    if (node.IsNull()) return nullptr;
+    auto value = text(node);
+    if (node.Tag() == "!") return value;  // quoted in the file: keep it a string
+    if (value == "true") return true;
+    if (value == "false") return false;
+    std::int64_t i = 0;
+    if (auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), i);
+        ec == std::errc{} && end == value.data() + value.size() && !value.empty())
+      return i;
+    return value;
+  }
+
+  std::filesystem::path file_;
+  std::uint64_t seed_;
+  std::string scenario_name_;
+  std::map<std::string, std::string> env_;
+  std::map<std::string, std::string> nonces_;
+  std::string first_nonce_;
+  std::vector<std::pair<std::string, YAML::Mark>> seen_refs_;
+};
+
+Pattern parse_pattern(Loader& L, const YAML::Node& node) {
+  auto p = L.substitute(node);
+  if (p == "sequential") return Pattern::sequential;
+  if (p == "hierarchical") return Pattern::hierarchical;
+  if (p == "round-robin") return Pattern::round_robin;
+  if (p == "selector") return Pattern::selector;
+  if (p == "consensus") return Pattern::consensus;
+  L.fail(node, "unknown pattern '" + p + "' (expected sequential, hierarchical, round-robin, selector or consensus)");
+}
+
+bool matches(const json& when, const json& args) {
+  if (!args.is_object()) return false;
+  for (const auto& [key, value] : when.items()) {
+    auto it = args.find(key);
+    if (it == args.end()) return false;
+    // Scalars compare by their text so that 1 and "1" agree (models and frameworks vary here).
+    auto as_text = [](const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); };
+    if (as_text(*it) != as_text(value)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view to_string(Pattern p) {
+  switch (p) {
+    case Pattern::sequential: return "sequential";
+    case Pattern::hierarchical: return "hierarchical";
+    case Pattern::round_robin: return "round-robin";
+    case Pattern::selector: return "selector";
+    case Pattern::consensus: return "consensus";
+  }
+  return "?";
+}
+
+const AgentSpec* ScenarioSpec::agent(std::string_view id) const {
+  for (const auto& a : agents)
+    if (a.id == id) return &a;
+  return nullptr;
+}
+
+const ScenarioTool* ScenarioSpec::tool(std::string_view tool_name) const {
+  for (const auto& t : tools)
+    if (t.name == tool_name) return &t;
+  return nullptr;
+}
+
+std::string ScenarioSpec::run_tool(std::string_view tool_name, std::string_view arguments_json) const {
+  const auto* t = tool(tool_name);
+  if (!t) return "error: unknown tool '" + std::string(tool_name) + "'";
+  json args = json::parse(arguments_json.empty() ? std::string_view("{}") : arguments_json, nullptr, false);
+  if (args.is_discarded()) return "error: arguments are not valid JSON";
+  for (const auto& c : t->cases)
+    if (matches(c.when, args)) return c.result;
+  if (t->fallback) return *t->fallback;
+  return "error: no record for arguments " + args.dump();
+}
+
+CheckResult check_answer(const ScenarioSpec& spec, std::string_view answer) {
+  CheckResult r;
+  for (const auto& e : spec.expected)
+    if (answer.find(e) == std::string_view::npos) r.missing.push_back(e);
+  r.correct = r.missing.empty() && !spec.expected.empty();
+  return r;
+}
+
+ScenarioSpec load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
+  Loader L(file, options.seed);
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::BadFile&) {
+    throw ScenarioError(file.string() + ": cannot open scenario file");
+  } catch (const YAML::Exception& e) {
+    L.fail(e.mark, "invalid YAML: " + e.msg);
+  }
+  if (!root.IsMap()) L.fail(root, "a scenario file must be a mapping");
+  L.only_keys(root, {"name", "description", "pattern", "params", "task", "tools", "agents", "manager", "moderator",
+                     "speaker_order", "termination", "check"},
+              "a scenario");
+
+  ScenarioSpec spec;
+  spec.source = file;
+  spec.seed = options.seed;
+  spec.name = L.substitute(L.require(root, "name", "a scenario"));
+  L.scenario_name_ = spec.name;
+  if (root["description"]) spec.description = L.substitute(root["description"]);
+
+  // Parameters: defaults from the file, overrides from the caller, ranges checked.
+  if (auto params = root["params"]) {
+    if (!params.IsMap()) L.fail(params, "'params' must be a mapping of name: {default, min, max}");
+    for (const auto& kv : params) {
+      auto name = kv.first.as<std::string>();
+      const auto& p = kv.second;
+      std::int64_t value = 0, lo = INT64_MIN, hi = INT64_MAX;
+      if (p.IsMap()) {
+        L.only_keys(p, {"default", "min", "max", "description"}, "parameter '" + name + "'");
+        value = L.integer(L.require(p, "default", "parameter '" + name + "'"));
+        if (p["min"]) lo = L.integer(p["min"]);
+        if (p["max"]) hi = L.integer(p["max"]);
+      } else {
+        value = L.integer(p);
+      }
+      if (auto o = options.params.find(name); o != options.params.end()) value = o->second;
+      if (value < lo || value > hi)
+        L.fail(kv.first, "parameter '" + name + "' = " + std::to_string(value) + " is outside [" + std::to_string(lo) +
+                             ", " + std::to_string(hi) + "]");
+      spec.params[name] = value;
+      L.env_[name] = std::to_string(value);
+    }
+  }
+  for (const auto& [name, value] : options.params)
+    if (!spec.params.contains(name))
+      throw ScenarioError(file.string() + ": scenario '" + spec.name + "' has no parameter '" + name + "'");
+
+  spec.pattern = parse_pattern(L, L.require(root, "pattern", "a scenario"));
+  spec.task = L.text(L.require(root, "task", "a scenario"));
+
+  // Tools.
+  if (auto tools = root["tools"]) {
+    L.for_each(tools, "'tools'", [&](const YAML::Node& t) {
+      L.only_keys(t, {"name", "description", "parameters", "results", "fallback"}, "a tool");
+      ScenarioTool tool;
+      tool.name = L.substitute(L.require(t, "name", "a tool"));
+      if (spec.tool(tool.name)) L.fail(t, "tool '" + tool.name + "' is declared twice");
+      tool.description = t["description"] ? L.text(t["description"]) : "";
+      tool.parameters = t["parameters"] ? L.to_json(t["parameters"]) : json{{"type", "object"}, {"properties", json::object()}};
+      L.for_each(L.require(t, "results", "tool '" + tool.name + "'"), "'results'", [&](const YAML::Node& c) {
+        L.only_keys(c, {"when", "result"}, "a tool result");
+        ToolCase tc{c["when"] ? L.to_json(c["when"]) : json::object(), L.text(L.require(c, "result", "a tool result"))};
+        if (!tc.when.is_object()) L.fail(c["when"], "'when' must be a mapping of argument: value");
+        if (tc.result.find("{{") != std::string::npos)
+          L.fail(c, "tool results are computed by the system under test: only {{nonce.X}} and {{pad.N}} may appear");
+        tool.cases.push_back(std::move(tc));
+      });
+      if (t["fallback"]) tool.fallback = L.text(t["fallback"]);
+      spec.tools.push_back(std::move(tool));
+    });
+  }
+
+  // Agents and their scripts. Delegation witnesses are resolved once every agent is known.
+  struct PendingDelegate {
+    std::size_t agent, step;
+    std::string until;
+    YAML::Mark mark;
+  };
+  std::vector<PendingDelegate> pending;
+  L.for_each(L.require(root, "agents", "a scenario"), "'agents'", [&](const YAML::Node& a) {
+    L.only_keys(a, {"id", "role", "goal", "tools", "script"}, "an agent");
+    AgentSpec agent;
+    agent.id = L.substitute(L.require(a, "id", "an agent"));
+    if (spec.agent(agent.id)) L.fail(a, "agent id '" + agent.id + "' is used twice");
+    agent.role = L.text(L.require(a, "role", "agent '" + agent.id + "'"));
+    agent.goal = L.text(L.require(a, "goal", "agent '" + agent.id + "'"));
+    if (auto tools = a["tools"]) {
+      L.for_each(tools, "'tools'", [&](const YAML::Node& name) {
+        auto tool_name = L.substitute(name);
+        if (!spec.tool(tool_name)) L.fail(name, "agent '" + agent.id + "' uses undeclared tool '" + tool_name + "'");
+        agent.tools.push_back(tool_name);
+      });
+    }
+    L.for_each(L.require(a, "script", "agent '" + agent.id + "'"), "'script'", [&](const YAML::Node& s) {
+      L.only_keys(s, {"call", "args", "say", "delegate", "task", "until"}, "a script step");
+      Step step;
+      step.line = s.Mark().line + 1;
+      int kinds = (s["call"] ? 1 : 0) + (s["say"] ? 1 : 0) + (s["delegate"] ? 1 : 0);
+      if (kinds != 1) L.fail(s, "a script step is exactly one of 'call', 'say' or 'delegate'");
+      if (s["call"]) {
+        step.kind = StepKind::call;
+        step.tool = L.substitute(s["call"]);
+        if (std::find(agent.tools.begin(), agent.tools.end(), step.tool) == agent.tools.end())
+          L.fail(s["call"], "agent '" + agent.id + "' calls tool '" + step.tool + "' that it is not given");
+        step.args = s["args"] ? L.to_json(s["args"]) : json::object();
+        const auto* tool = spec.tool(step.tool);
+        auto result = spec.run_tool(step.tool, step.args.dump());
+        if (result.starts_with("error:"))
+          L.fail(s, "no result of tool '" + tool->name + "' matches the arguments " + step.args.dump());
+        for (const auto& [name, value] : L.nonces_)
+          if (result.find(value) != std::string::npos && (step.witness.empty() || result.find(value) < result.find(step.witness)))
+            step.witness = value;
+        if (step.witness.empty())
+          L.fail(s, "the result of this call plants no value ({{nonce.NAME}}), so it could not be checked");
+      } else if (s["say"]) {
+        step.kind = StepKind::say;
+        L.first_nonce_.clear();
+        step.text = L.text(s["say"]);
+        if (L.first_nonce_.empty())
+          L.fail(s, "a 'say' step must plant a value ({{nonce.NAME}}) so that the oracle can tell it was said");
+        step.witness = L.nonces_.at(L.first_nonce_);
+      } else {
+        step.kind = StepKind::delegate;
+        step.target = L.substitute(s["delegate"]);
+        step.text = s["task"] ? L.text(s["task"]) : spec.task;
+        pending.push_back({spec.agents.size(), agent.script.size(), s["until"] ? L.substitute(s["until"]) : "", s.Mark()});
+      }
+      agent.script.push_back(std::move(step));
+    });
+    if (agent.script.empty()) L.fail(a, "agent '" + agent.id + "' has an empty script");
+    spec.agents.push_back(std::move(agent));
+  });
+  if (spec.agents.empty()) L.fail(root["agents"], "a scenario needs at least one agent");
+
+  for (const auto& d : pending) {
+    auto& step = spec.agents[d.agent].script[d.step];
+    const auto* target = spec.agent(step.target);
+    if (!target) L.fail(d.mark, "delegation to unknown agent '" + step.target + "'");
+    if (target->id == spec.agents[d.agent].id) L.fail(d.mark, "an agent cannot delegate to itself");
+    if (!d.until.empty()) {
+      auto it = L.nonces_.find(d.until);
+      if (it == L.nonces_.end()) L.fail(d.mark, "'until' names a value that is never planted: " + d.until);
+      step.witness = it->second;
+    } else {
+      auto last_say = std::find_if(target->script.rbegin(), target->script.rend(),
+                                   [](const Step& st) { return st.kind == StepKind::say; });
+      if (last_say == target->script.rend()) L.fail(d.mark, "agent '" + target->id + "' never answers");
+      step.witness = last_say->witness;
+    }
+  }
+
+  // Pattern-specific structure.
+  auto agent_ref = [&](const char* key) {
+    auto node = L.require(root, key, "pattern '" + std::string(to_string(spec.pattern)) + "'");
+    auto id = L.substitute(node);
+    if (!spec.agent(id)) L.fail(node, std::string(key) + " '" + id + "' is not an agent of this scenario");
+    return id;
+  };
+  if (spec.pattern == Pattern::hierarchical) spec.manager = agent_ref("manager");
+  if (spec.pattern == Pattern::consensus) spec.moderator = agent_ref("moderator");
+  if (spec.pattern == Pattern::selector) {
+    L.for_each(L.require(root, "speaker_order", "pattern 'selector'"), "'speaker_order'", [&](const YAML::Node& n) {
+      auto id = L.substitute(n);
+      if (!spec.agent(id)) L.fail(n, "speaker '" + id + "' is not an agent of this scenario");
+      spec.speaker_order.push_back(id);
+    });
+    if (spec.agents.size() < 3) L.fail(root["agents"], "a selector group needs at least 3 agents");
+  }
+  if (spec.pattern == Pattern::round_robin || spec.pattern == Pattern::selector) {
+    auto term = L.require(root, "termination", "a group chat");
+    L.only_keys(term, {"text", "max_turns"}, "'termination'");
+    spec.termination_text = L.substitute(L.require(term, "text", "'termination'"));
+    spec.max_turns = static_cast<int>(L.integer(L.require(term, "max_turns", "'termination'")));
+    if (spec.max_turns < 1) L.fail(term, "max_turns must be at least 1");
+  }
+
+  // The check: planted values (by name) and literal texts the final answer must contain.
+  auto check = L.require(root, "check", "a scenario");
+  L.only_keys(check, {"contains", "text"}, "'check'");
+  if (check["contains"])
+    L.for_each(check["contains"], "'contains'", [&](const YAML::Node& n) {
+      auto name = L.substitute(n);
+      auto it = L.nonces_.find(name);
+      if (it == L.nonces_.end()) L.fail(n, "check names a value that is never planted: " + name);
+      spec.expected.push_back(it->second);
+    });
+  if (check["text"]) L.for_each(check["text"], "'text'", [&](const YAML::Node& n) { spec.expected.push_back(L.text(n)); });
+  if (spec.expected.empty()) L.fail(check, "the check must expect at least one value");
+
+  for (const auto& [name, mark] : L.seen_refs_)
+    if (!L.nonces_.contains(name)) L.fail(mark, "{{seen." + name + "}} refers to a value that is never planted");
+  spec.nonces = std::move(L.nonces_);
+  return spec;
+}
+
+std::vector<std::filesystem::path> scenario_files(const std::filesystem::path& folder) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(folder))
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::filesystem::path default_scenario_dir() {
+  if (const char* dir = std::getenv("LEGION_DATASETS_DIR")) return std::filesystem::path(dir) / "scenarios";
+  return std::filesystem::path(LEGION_DATASETS_DIR) / "scenarios";
+}
+
+std::filesystem::path resolve_scenario(const std::string& name_or_path) {
+  std::filesystem::path p(name_or_path);
+  if (p.has_extension() || p.has_parent_path()) return p;
+  auto candidate = default_scenario_dir() / (name_or_path + ".yaml");
+  if (!std::filesystem::exists(candidate))
+    throw ScenarioError("unknown scenario '" + name_or_path + "' (no " + candidate.string() + ")");
+  return candidate;
+}
+
+std::string render_placeholders(std::string_view text, const ScenarioSpec& spec, const Evidence& evidence) {
+  std::string out;
+  std::size_t pos = 0;
+  while (true) {
+    auto open = text.find("{{", pos);
+    if (open == std::string_view::npos) break;
+    auto close = text.find("}}", open);
+    if (close == std::string_view::npos) break;
+    out.append(text.substr(pos, open - pos));
+    auto expr = text.substr(open + 2, close - open - 2);
+    if (expr == "majority") {
+      out += evidence.majority_vote();
+    } else if (expr.starts_with("seen.")) {
+      auto name = std::string(expr.substr(5));
+      auto it = spec.nonces.find(name);
+      // A value the request did not carry cannot be repeated: the answer shows the gap.
+      out += (it != spec.nonces.end() && evidence.carries(it->second)) ? it->second : "MISSING(" + name + ")";
+    } else {
+      out.append(text.substr(open, close + 2 - open));
+    }
+    pos = close + 2;
+  }
+  out.append(text.substr(pos));
+  return out;
+}
+
+json render_placeholders_json(const json& value, const ScenarioSpec& spec, const Evidence& evidence) {
+  if (value.is_string()) return json(render_placeholders(value.get<std::string>(), spec, evidence));
+  if (value.is_object() || value.is_array()) {
+    json out = value;
+    for (auto& item : out) item = render_placeholders_json(item, spec, evidence);
+    return out;
+  }
+  return value;
+}
+
+}  // namespace legion::core

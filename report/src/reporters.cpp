@@ -1,0 +1,160 @@
+#include "legion/report/reporters.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+
+namespace legion::report {
+namespace {
+
+// Text that came from scenario files or model output must not become Markdown/HTML structure.
+std::string md(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '|': out += "\\|"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '`': out += "\\`"; break;
+      case '*': out += "\\*"; break;
+      case '_': out += "\\_"; break;
+      case '\n': out += ' '; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string fixed(double v, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+// Three significant figures, without scientific notation for the magnitudes we print.
+std::string sig3(double v) {
+  double a = std::abs(v);
+  int digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
+  return fixed(v, digits);
+}
+
+}  // namespace
+
+void write_markdown(std::ostream& out, const RunResults& r) {
+  const auto& c = r.context;
+  out << "# legion-bench results: suite `" << md(c.suite) << "`\n\n";
+  if (c.interrupted) out << "**This run was interrupted; the tables cover what was measured before it stopped.**\n\n";
+  out << "Run `" << md(c.run_id) << "`, started " << md(c.started_at) << " on `" << md(c.host) << "` (" << md(c.cpu_model)
+      << ", " << c.cores << " cores), build type " << md(c.build_type) << ", revision `" << md(c.git_revision) << "`.\n\n";
+  out << "Method: latency profile `" << md(c.latency_profile) << "`; " << c.repetitions
+      << " measured repetitions per scenario and system after " << c.warmup
+      << " warm-up run(s) (recorded in results.json, not summarised); systems interleaved within each repetition, "
+         "each in its own worker process; "
+      << c.concurrency << " concurrent task(s) per record; planted values seeded from " << c.seed << ".\n\n";
+  out << "Reproduce:\n\n```\n" << c.command << "\n```\n\n";
+  out << "## Versions\n\n| component | version |\n|---|---|\n";
+  for (const auto& [k, v] : c.versions) out << "| " << md(k) << " | " << md(v) << " |\n";
+  out << "\n## Results per scenario\n\n"
+         "Wall time is measured by the worker around one task; framework overhead is wall time minus the "
+         "model server's service time for the same task's requests. Peak RSS is the worker's high-water mark during "
+         "the task. LLM calls and tokens are counted by the model server (o200k_base). Medians over runs that "
+         "completed; min and max shown for spread.\n";
+  std::string scenario;
+  for (const auto& s : r.summaries) {
+    if (s.scenario != scenario) {
+      scenario = s.scenario;
+      out << "\n### " << md(scenario) << "\n\n"
+          << "| system | n | correct | wall median (ms) | wall min | wall max | overhead median (ms) | overhead min | "
+             "overhead max | overhead per LLM call (µs) | LLM calls | prompt tokens | completion tokens | peak RSS (MB) |\n"
+          << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    }
+    out << "| " << md(s.system) << " | " << s.runs << " | " << s.correct << "/" << s.runs << " | ";
+    if (s.runs > s.errors) {
+      out << sig3(s.wall_ms.median) << " | " << sig3(s.wall_ms.min) << " | " << sig3(s.wall_ms.max) << " | "
+          << sig3(s.overhead_ms.median) << " | " << sig3(s.overhead_ms.min) << " | " << sig3(s.overhead_ms.max) << " | "
+          << sig3(s.overhead_per_call_us) << " | " << sig3(s.llm_calls) << " | " << sig3(s.prompt_tokens) << " | "
+          << sig3(s.completion_tokens) << " | " << fixed(s.rss_peak_mb, 1) << " |\n";
+    } else {
+      out << "— | — | — | — | — | — | — | — | — | — | — |\n";
+    }
+  }
+  bool any_error = false;
+  for (const auto& s : r.summaries)
+    for (const auto& e : s.error_messages) {
+      if (!any_error) out << "\n## Failures\n\nFailures are results: they stay in the counts above.\n\n";
+      any_error = true;
+      out << "- " << md(s.scenario) << " / " << md(s.system) << ": " << md(e) << "\n";
+    }
+  for (const auto& s : r.summaries)
+    if (s.correct < s.runs - s.errors) {
+      if (!any_error) out << "\n## Failures\n\n";
+      any_error = true;
+      out << "- " << md(s.scenario) << " / " << md(s.system) << ": " << (s.runs - s.errors - s.correct)
+          << " run(s) finished with an answer that lacks planted values (see `answer` in results.json)\n";
+    }
+  out << "\n## Limits of this report\n\n"
+         "Descriptive statistics only (median, min, max); confidence intervals and significance tests are not yet "
+         "computed. Figures from a shared 2-core machine: compare systems within one run, not across runs.\n";
+}
+
+void write_terminal_table(std::ostream& out, const RunResults& r) {
+  out << std::left << std::setw(26) << "scenario" << std::setw(10) << "system" << std::right << std::setw(5) << "n"
+      << std::setw(9) << "correct" << std::setw(13) << "wall ms" << std::setw(15) << "overhead ms" << std::setw(14)
+      << "µs/LLM call" << std::setw(7) << "calls" << std::setw(10) << "RSS MB" << "\n";
+  for (const auto& s : r.summaries) {
+    out << std::left << std::setw(26) << s.scenario << std::setw(10) << s.system << std::right << std::setw(5) << s.runs
+        << std::setw(9) << (std::to_string(s.correct) + "/" + std::to_string(s.runs));
+    if (s.runs > s.errors)
+      out << std::setw(13) << sig3(s.wall_ms.median) << std::setw(15) << sig3(s.overhead_ms.median) << std::setw(15)
+          << sig3(s.overhead_per_call_us) << std::setw(7) << sig3(s.llm_calls) << std::setw(10) << fixed(s.rss_peak_mb, 1);
+    else
+      out << std::setw(13) << "failed";
+    out << "\n";
+  }
+}
+
+nlohmann::json results_json(const RunResults& r) {
+  nlohmann::json j = {{"run", core::to_json(r.context)}, {"records", nlohmann::json::array()}};
+  for (const auto& rec : r.records) j["records"].push_back(core::to_json(rec));
+  return j;
+}
+
+void write_file_atomically(const std::filesystem::path& file, const std::string& content) {
+  auto tmp = file;
+  tmp += ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    out << content;
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  std::filesystem::rename(tmp, file);
+}
+
+void write_artifacts(const std::filesystem::path& dir, const RunResults& r) {
+  std::filesystem::create_directories(dir);
+  write_file_atomically(dir / "results.json", results_json(r).dump(2) + "\n");
+  std::ostringstream md_out;
+  write_markdown(md_out, r);
+  write_file_atomically(dir / "BENCHMARK_RESULTS.md", md_out.str());
+}
+
+RunResults read_results_json(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("cannot open " + file.string());
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.contains("run") || !j.contains("records"))
+    throw std::runtime_error(file.string() + ": not a legion-bench results.json");
+  RunResults r;
+  r.context = core::context_from_json(j["run"]);
+  for (const auto& rec : j["records"]) r.records.push_back(core::record_from_json(rec));
+  r.summaries = summarize(r.records);
+  return r;
+}
+
+}  // namespace legion::report
