@@ -192,6 +192,7 @@ void WorkerProcess::start(std::chrono::milliseconds timeout) {
   to_worker_ = jobs[1];
   from_worker_ = results[0];
   buffer_.clear();
+  closed_ = false;
   auto line = read_line(timeout);
   if (!line) {
     auto why = exit_description();
@@ -240,7 +241,7 @@ std::optional<std::string> WorkerProcess::read_line(std::chrono::milliseconds ti
       buffer_.erase(0, eol + 1);
       return line;
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return std::nullopt;
     pollfd p{from_worker_, POLLIN, 0};
     int ready = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left, 1000)));
@@ -248,14 +249,16 @@ std::optional<std::string> WorkerProcess::read_line(std::chrono::milliseconds ti
     if (ready <= 0) continue;
     auto n = ::read(from_worker_, chunk, sizeof chunk);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::nullopt;  // the worker died
+    if (n <= 0) {  // the worker died
+      closed_ = true;
+      return std::nullopt;
+    }
     buffer_.append(chunk, static_cast<std::size_t>(n));
   }
 }
 
 json WorkerProcess::run(const json& job, std::chrono::milliseconds timeout) {
   if (pid_ <= 0) start(std::chrono::seconds(120));
-  auto started = Clock::now();
   if (!write_all(to_worker_, job.dump() + "\n")) {
     auto why = exit_description();
     kill_worker();
@@ -263,8 +266,7 @@ json WorkerProcess::run(const json& job, std::chrono::milliseconds timeout) {
   }
   auto line = read_line(timeout);
   if (!line) {
-    bool timed_out = Clock::now() - started >= timeout;
-    auto why = timed_out ? "timeout: no answer within " + std::to_string(timeout.count()) + " ms"
+    auto why = !closed_ ? "timeout: no answer within " + std::to_string(timeout.count()) + " ms"
                          : "worker crashed (" + exit_description() + ")";
     kill_worker();
     return {{"answers", json::array()}, {"error", why}};

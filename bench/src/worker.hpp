@@ -54,6 +54,7 @@ class WorkerProcess {
   int to_worker_ = -1;
   int from_worker_ = -1;
   std::string buffer_;
+  bool closed_ = false;  // the worker closed its result pipe (it exited or crashed)
   nlohmann::json hello_;
 };
 

@@ -32,15 +32,21 @@ std::string error_body(const std::string& message, const std::string& type) {
 class RequestEvidence final : public Evidence {
  public:
   explicit RequestEvidence(const ChatRequest& request) {
+    std::map<std::string, std::string> calls;  // tool_call_id -> name + canonical arguments
     for (const auto& m : request.messages) {
       text_ += m.content;
       text_ += '\n';
       for (const auto& c : m.tool_calls) {
         text_ += c.arguments;
         text_ += '\n';
+        calls[c.id] = key(c.name, c.arguments);
       }
+      if (m.role == "tool")
+        if (auto it = calls.find(m.tool_call_id); it != calls.end()) answered_.insert(it->second);
     }
   }
+  // Whether a call of this tool with these arguments got a result back in the request.
+  bool answered(const std::string& tool, const std::string& arguments) const { return answered_.contains(key(tool, arguments)); }
   bool carries(std::string_view value) const override { return text_.find(value) != std::string::npos; }
   std::string majority_vote() const override {
     std::map<std::string, int> votes;
@@ -58,7 +64,12 @@ class RequestEvidence final : public Evidence {
   }
 
  private:
+  static std::string key(const std::string& tool, const std::string& arguments) {
+    auto parsed = json::parse(arguments.empty() ? std::string("{}") : arguments, nullptr, false);
+    return tool + "\n" + (parsed.is_discarded() ? arguments : parsed.dump());
+  }
   std::string text_;
+  std::set<std::string> answered_;
 };
 
 // Splits a reply into word-sized pieces for streaming.
@@ -278,9 +289,22 @@ ScriptPolicy::Decision ScriptPolicy::decide(const ChatRequest& request, std::uin
     if (!agent)
       throw PolicyError("no agent of scenario '" + spec.name + "' is named in the system prompt (expected e.g. \"" +
                         dialect_.identity_of(spec.agents.front()) + "\")");
-    // The current step is the first one whose witness the request does not carry yet.
+    // The current step is the first one not done yet: its witness is not carried, and for calls and
+    // delegations, no result of that very call came back either (a result that lost the planted
+    // value still moves the script on, so the loss shows in the answer instead of a loop).
+    auto call_of = [&](const Step& step) {
+      return step.kind == StepKind::call
+                 ? ToolCall{"", step.tool, render_placeholders_json(step.args, spec, evidence).dump()}
+                 : dialect_.delegate_call(*spec.agent(step.target), render_placeholders(step.text, spec, evidence), "");
+    };
+    auto done = [&](const Step& step) {
+      if (evidence.carries(step.witness)) return true;
+      if (step.kind == StepKind::say) return false;
+      auto call = call_of(step);
+      return evidence.answered(call.name, call.arguments);
+    };
     std::size_t index = 0;
-    while (index < agent->script.size() && evidence.carries(agent->script[index].witness)) ++index;
+    while (index < agent->script.size() && done(agent->script[index])) ++index;
     if (index == agent->script.size()) {  // all done: repeat the last answer
       index = agent->script.size() - 1;
       while (index > 0 && agent->script[index].kind != StepKind::say) --index;
@@ -294,20 +318,14 @@ ScriptPolicy::Decision ScriptPolicy::decide(const ChatRequest& request, std::uin
     auto call_id = "call_" + std::to_string(n);
     switch (step.kind) {
       case StepKind::call:
-        d.action = "call";
-        if (!offered(step.tool)) {
-          reply.content = "MISSING(tool " + step.tool + " was not offered)";
-          break;
-        }
-        reply.tool_calls.push_back({call_id, step.tool, render_placeholders_json(step.args, spec, evidence).dump()});
-        break;
       case StepKind::delegate: {
-        d.action = "delegate";
-        auto call = dialect_.delegate_call(*spec.agent(step.target), render_placeholders(step.text, spec, evidence), call_id);
+        d.action = step.kind == StepKind::call ? "call" : "delegate";
+        auto call = call_of(step);
         if (!offered(call.name)) {
           reply.content = "MISSING(tool " + call.name + " was not offered)";
           break;
         }
+        call.id = call_id;
         reply.tool_calls.push_back(std::move(call));
         break;
       }

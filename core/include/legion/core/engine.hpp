@@ -104,7 +104,7 @@ struct EngineOptions {
   ClientOptions client;
   std::string model = "legion-oracle";
   bool stream = false;
-  int max_tool_rounds = 8;  // model calls per agent turn before giving up
+  int max_tool_rounds = 25;  // model calls per agent turn before giving up (LangGraph's default recursion limit)
 };
 
 struct TaskResult {

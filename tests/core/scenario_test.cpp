@@ -1,0 +1,154 @@
+#include "legion/core/scenario.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace legion::core {
+namespace {
+
+std::filesystem::path write_temp(const std::string& name, const std::string& text) {
+  auto dir = std::filesystem::temp_directory_path() / "legion-scenario-test";
+  std::filesystem::create_directories(dir);
+  auto file = dir / name;
+  std::ofstream(file) << text;
+  return file;
+}
+
+// The error for a broken file, which must start with "file:line:".
+std::string error_of(const std::string& text) {
+  auto file = write_temp("broken.yaml", text);
+  try {
+    load_scenario(file);
+  } catch (const ScenarioError& e) {
+    std::string message = e.what();
+    EXPECT_EQ(message.rfind(file.string() + ":", 0), 0u) << message;
+    return message.substr(file.string().size());
+  }
+  return "no error";
+}
+
+constexpr const char* kMinimal = R"(name: tiny
+pattern: sequential
+task: "Do {{nonce.t}}."
+tools:
+  - name: lookup
+    results:
+      - when: {key: a}
+        result: "A is {{nonce.a}}."
+agents:
+  - id: solo
+    role: Solo Agent
+    goal: Answer.
+    tools: [lookup]
+    script:
+      - call: lookup
+        args: {key: a}
+      - say: "Answer {{nonce.ans}} with {{seen.a}} for {{seen.t}}."
+check:
+  contains: [a, t, ans]
+)";
+
+TEST(Scenario, EveryShippedScenarioLoads) {
+  auto files = scenario_files(default_scenario_dir());
+  ASSERT_GE(files.size(), 6u);
+  for (const auto& f : files) {
+    auto spec = load_scenario(f);
+    EXPECT_FALSE(spec.expected.empty()) << f;
+    EXPECT_EQ(spec.name, f.stem().string()) << "scenario name and file name differ: " << f;
+  }
+}
+
+TEST(Scenario, MinimalScenarioHasWitnessesAndPlantedValues) {
+  auto spec = load_scenario(write_temp("tiny.yaml", kMinimal));
+  ASSERT_EQ(spec.agents.size(), 1u);
+  const auto& script = spec.agents[0].script;
+  ASSERT_EQ(script.size(), 2u);
+  EXPECT_EQ(script[0].witness, spec.nonces.at("a"));  // a call is done once its result is carried
+  EXPECT_EQ(script[1].witness, spec.nonces.at("ans"));
+  EXPECT_EQ(spec.task, "Do " + spec.nonces.at("t") + ".");
+  EXPECT_EQ(script[1].text, "Answer " + spec.nonces.at("ans") + " with {{seen.a}} for {{seen.t}}.");
+  EXPECT_EQ(spec.run_tool("lookup", R"({"key":"a"})"), "A is " + spec.nonces.at("a") + ".");
+  EXPECT_EQ(spec.run_tool("lookup", R"({"key":"b"})").rfind("error:", 0), 0u);
+  EXPECT_EQ(spec.run_tool("nope", "{}").rfind("error:", 0), 0u);
+}
+
+TEST(Scenario, PlantedValuesDependOnSeedOnly) {
+  auto file = write_temp("tiny.yaml", kMinimal);
+  auto a = load_scenario(file, {{}, 1});
+  auto b = load_scenario(file, {{}, 1});
+  auto c = load_scenario(file, {{}, 2});
+  EXPECT_EQ(a.nonces, b.nonces);
+  EXPECT_NE(a.nonces.at("a"), c.nonces.at("a"));
+}
+
+TEST(Scenario, CheckNeedsEveryExpectedValue) {
+  auto spec = load_scenario(write_temp("tiny.yaml", kMinimal));
+  auto all = spec.nonces.at("a") + " " + spec.nonces.at("t") + " " + spec.nonces.at("ans");
+  EXPECT_TRUE(check_answer(spec, all).correct);
+  auto partial = check_answer(spec, spec.nonces.at("a") + " " + spec.nonces.at("ans"));
+  EXPECT_FALSE(partial.correct);
+  EXPECT_EQ(partial.missing, std::vector<std::string>{spec.nonces.at("t")});
+}
+
+TEST(Scenario, ParametersExpandAgentsAndStepsAndAreRangeChecked) {
+  auto file = resolve_scenario("hierarchical-delegation");
+  auto five = load_scenario(file, {{{"workers", 5}}, 1});
+  EXPECT_EQ(five.agents.size(), 6u);
+  EXPECT_EQ(five.agents[0].script.size(), 6u);  // 5 delegations and the answer
+  EXPECT_EQ(five.agents[0].script[4].target, "worker5");
+  EXPECT_EQ(five.agents[0].script[4].witness, five.nonces.at("summary5"));
+  EXPECT_EQ(five.expected.size(), 2u + 3u * 5u);
+  try {
+    load_scenario(file, {{{"workers", 0}}, 1});
+    FAIL();
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find("'workers' = 0 is outside [1, 20]"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(load_scenario(file, {{{"no_such_param", 1}}, 1}), ScenarioError);
+}
+
+TEST(Scenario, RoundRobinParametersComputeTheTurnLimit) {
+  auto spec = load_scenario(resolve_scenario("team-round-robin"), {{{"members", 2}, {"rounds", 3}}, 1});
+  EXPECT_EQ(spec.agents.size(), 3u);
+  EXPECT_EQ(spec.max_turns, (2 + 1) * 3 + 1);
+  EXPECT_EQ(spec.agents.back().script.size(), 3u);  // two round closings and the approval
+}
+
+TEST(Scenario, PayloadPadsToolResults) {
+  auto spec = load_scenario(resolve_scenario("single-tool"), {{{"payload_bytes", 1000}}, 1});
+  EXPECT_GE(spec.run_tool("lookup_record", R"({"key":"launch-code"})").size(), 1000u);
+}
+
+TEST(Scenario, BrokenFilesNameFileLineAndProblem) {
+  EXPECT_EQ(error_of("name: x\npattern: [unclosed\n").substr(0, 3), ":3:") << "YAML syntax error";
+  auto with = [](std::string from, const std::string& what, const std::string& by) {
+    auto pos = from.find(what);
+    EXPECT_NE(pos, std::string::npos) << what;
+    return from.replace(pos, what.size(), by);
+  };
+  EXPECT_EQ(error_of(with(kMinimal, "pattern: sequential", "pattern: circular")),
+            ":2:10: unknown pattern 'circular' (expected sequential, hierarchical, round-robin, selector or consensus)");
+  EXPECT_EQ(error_of(with(kMinimal, "    tools: [lookup]\n", "    tools: [lookup, search]\n")),
+            ":13:21: agent 'solo' uses undeclared tool 'search'");
+  EXPECT_EQ(error_of(with(kMinimal, "args: {key: a}", "args: {key: z}")),
+            ":15:9: no result of tool 'lookup' matches the arguments {\"key\":\"z\"}");
+  EXPECT_EQ(error_of(with(kMinimal, "Answer {{nonce.ans}} with", "Answer with")),
+            ":17:9: a 'say' step must plant a value ({{nonce.NAME}}) so that the oracle can tell it was said");
+  EXPECT_EQ(error_of(with(kMinimal, "{{seen.t}}.\"", "{{seen.typo}}.\"")),
+            ":17:14: {{seen.typo}} refers to a value that is never planted");
+  EXPECT_EQ(error_of(with(kMinimal, "contains: [a, t, ans]", "contains: [a, t, nope]")),
+            ":19:20: check names a value that is never planted: nope");
+  EXPECT_EQ(error_of(with(kMinimal, "    goal: Answer.\n", "    goal: Answer.\n    colour: blue\n")),
+            ":13:5: unknown key 'colour' in an agent (expected one of: id, role, goal, tools, script)");
+  EXPECT_EQ(error_of(with(kMinimal, "    role: Solo Agent\n", "")), ":10:5: agent 'solo' needs 'role'");
+  EXPECT_EQ(error_of(with(kMinimal, "{{nonce.a}}", "{{nonce.a}} {{later.x}}")),
+            ":8:17: unknown placeholder '{{later.x}}' (expected nonce.NAME, seen.NAME, pad.N or majority)");
+}
+
+TEST(Scenario, UnknownScenarioNameIsAnError) {
+  EXPECT_THROW(resolve_scenario("no-such-scenario"), ScenarioError);
+}
+
+}  // namespace
+}  // namespace legion::core

@@ -1,0 +1,90 @@
+#include "legion/report/reporters.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace legion::report {
+namespace {
+
+core::RunRecord record(std::string scenario, int rep, std::int64_t wall_us, bool correct, std::optional<std::string> error = {}) {
+  core::RunRecord r;
+  r.system = "native";
+  r.scenario = std::move(scenario);
+  r.repetition = rep;
+  r.wall_ns = wall_us * 1000;
+  r.oracle_ns = wall_us * 100;
+  r.llm_calls = 2;
+  r.prompt_tokens = 100;
+  r.correct = correct;
+  r.error = std::move(error);
+  return r;
+}
+
+RunResults sample() {
+  RunResults r;
+  r.context.suite = "coordination";
+  r.context.run_id = "test-run";
+  r.context.command = "legion-bench --quick";
+  r.context.versions["legion-bench"] = "0.1.0";
+  r.records = {record("single-tool", 0, 1000, true), record("single-tool", 1, 3000, true),
+               record("single-tool", 2, 2000, false),
+               record("<script>alert(1)</script>|x", 0, 500, false, "timeout: no answer"),
+               record("single-tool", 0, 99999, true)};
+  r.records.back().warmup = true;
+  r.summaries = summarize(r.records);
+  return r;
+}
+
+TEST(Summary, ExcludesWarmupsAndKeepsFailures) {
+  auto s = sample().summaries;
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].runs, 3u);
+  EXPECT_EQ(s[0].correct, 2u);
+  EXPECT_DOUBLE_EQ(s[0].wall_ms.median, 2.0);
+  EXPECT_DOUBLE_EQ(s[0].wall_ms.max, 3.0);
+  EXPECT_DOUBLE_EQ(s[0].overhead_ms.median, 1.8);
+  EXPECT_DOUBLE_EQ(s[0].overhead_per_call_us, 900.0);
+  EXPECT_EQ(s[1].errors, 1u);
+  EXPECT_EQ(s[1].error_messages, std::vector<std::string>{"timeout: no answer"});
+}
+
+TEST(Markdown, TablesEscapeWhatCameFromOutside) {
+  std::ostringstream out;
+  write_markdown(out, sample());
+  auto md = out.str();
+  EXPECT_EQ(md.find("<script>"), std::string::npos);
+  EXPECT_NE(md.find("&lt;script&gt;alert(1)&lt;/script&gt;\\|x"), std::string::npos);
+  EXPECT_NE(md.find("### single-tool"), std::string::npos);
+  EXPECT_NE(md.find("| native | 3 | 2/3 | 2.00 | 1.00 | 3.00 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("legion-bench --quick"), std::string::npos);
+  EXPECT_NE(md.find("timeout: no answer"), std::string::npos);
+}
+
+TEST(ResultsJson, HasTheDocumentedKeysAndRoundTrips) {
+  auto results = sample();
+  auto j = results_json(results);
+  for (const char* key : {"start_time", "host", "cpu_model", "cores", "build_type", "git_revision", "versions", "seed",
+                          "latency_profile", "schema_version"})
+    EXPECT_TRUE(j["run"].contains(key)) << key;
+  for (const char* key : {"system", "scenario", "repetition", "wall_ns", "cpu_user_ns", "cpu_sys_ns", "rss_peak_bytes",
+                          "llm_calls", "prompt_tokens", "completion_tokens", "oracle_ns", "correct", "error"})
+    EXPECT_TRUE(j["records"][0].contains(key)) << key;
+  EXPECT_TRUE(j["records"][0]["error"].is_null());
+  EXPECT_EQ(j["records"][3]["error"], "timeout: no answer");
+
+  auto dir = std::filesystem::temp_directory_path() / "legion-report-test";
+  std::filesystem::remove_all(dir);
+  write_artifacts(dir, results);
+  EXPECT_TRUE(std::filesystem::exists(dir / "BENCHMARK_RESULTS.md"));
+  auto back = read_results_json(dir / "results.json");
+  ASSERT_EQ(back.records.size(), results.records.size());
+  EXPECT_EQ(back.records[2].wall_ns, results.records[2].wall_ns);
+  EXPECT_EQ(back.records[4].warmup, true);
+  EXPECT_EQ(back.context.run_id, "test-run");
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << "temporary file left behind";
+}
+
+}  // namespace
+}  // namespace legion::report
