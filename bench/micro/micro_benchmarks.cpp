@@ -99,35 +99,55 @@ void BM_OracleHandleRequest(benchmark::State& state) {
 }
 BENCHMARK(BM_OracleHandleRequest);
 
+// One oracle for the HTTP benchmarks, started before any benchmark thread needs it.
+Oracle& shared_oracle() {
+  static auto oracle = [] {
+    auto o = std::make_unique<Oracle>(Oracle::Options{});
+    o->set_script(std::make_shared<ScriptPolicy>(scenario("single-tool"), dialect_named("native")));
+    return o;
+  }();
+  return *oracle;
+}
+
+void report_service_time(benchmark::State& state, std::uint64_t since) {
+  std::vector<double> service;
+  for (const auto& e : shared_oracle().log_since(since)) service.push_back(static_cast<double>(e.service_ns));
+  std::sort(service.begin(), service.end());
+  if (!service.empty()) state.counters["service_median_us"] = service[service.size() / 2] / 1000.0;
+}
+
 // Full HTTP round trips over keep-alive connections, one client per benchmark thread.
 void BM_OracleHttpRoundTrip(benchmark::State& state) {
-  static std::unique_ptr<Oracle> oracle;
-  static std::string body;
-  if (state.thread_index() == 0) {
-    auto spec = scenario("single-tool");
-    oracle = std::make_unique<Oracle>(Oracle::Options{});
-    oracle->set_script(std::make_shared<ScriptPolicy>(spec, dialect_named("native")));
-    body = encode_chat_request(single_tool_second_request(*spec));
-  }
-  // Threads start measuring together after setup (Google Benchmark synchronises them).
-  httplib::Client client("127.0.0.1", oracle ? oracle->port() : 0);
+  auto& oracle = shared_oracle();
+  static std::uint64_t since = 0;
+  if (state.thread_index() == 0) since = oracle.last_seq();
+  const auto body = encode_chat_request(single_tool_second_request(*scenario("single-tool")));
+  httplib::Client client("127.0.0.1", oracle.port());
   client.set_keep_alive(true);
   client.set_tcp_nodelay(true);
   for (auto _ : state) {
     auto res = client.Post("/v1/chat/completions", body, "application/json");
-    if (!res || res->status != 200) state.SkipWithError("request failed");
+    if (!res || res->status != 200) {
+      state.SkipWithError("request failed");
+      break;
+    }
   }
   state.SetItemsProcessed(state.iterations());
-  if (state.thread_index() == 0) {
-    auto log = oracle->log_since(0);
-    std::vector<double> service;
-    for (const auto& e : log) service.push_back(static_cast<double>(e.service_ns));
-    std::sort(service.begin(), service.end());
-    if (!service.empty()) state.counters["service_median_us"] = service[service.size() / 2] / 1000.0;
-    oracle.reset();
-  }
+  if (state.thread_index() == 0) report_service_time(state, since);
 }
 BENCHMARK(BM_OracleHttpRoundTrip)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
+
+// What the native engine pays per model call: encode, HTTP round trip, parse.
+void BM_LlmClientComplete(benchmark::State& state) {
+  auto& oracle = shared_oracle();
+  ClientOptions options;
+  options.base_url = oracle.base_url();
+  LlmClient client(options);
+  auto request = single_tool_second_request(*scenario("single-tool"));
+  for (auto _ : state) benchmark::DoNotOptimize(client.complete(request));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_LlmClientComplete)->UseRealTime();
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 
 #include "legion/adapters/adapter.hpp"
 #include "legion/core/oracle.hpp"
+#include "legion/stats/descriptive.hpp"
 #include "runner.hpp"
 #include "worker.hpp"
 
@@ -153,8 +154,14 @@ int main(int argc, char** argv) {
       sigwait(&set, &sig);
       auto log = oracle.log_since(0);
       auto t = core::totals(log);
-      std::cout << "served " << t.requests << " requests, " << t.prompt_tokens << " prompt and " << t.completion_tokens
-                << " completion tokens" << std::endl;
+      std::cout << "served " << t.requests << " requests (" << t.errors << " errors, " << t.faults << " injected faults), "
+                << t.prompt_tokens << " prompt and " << t.completion_tokens << " completion tokens" << std::endl;
+      if (!log.empty()) {
+        std::vector<double> service_us;
+        for (const auto& e : log) service_us.push_back(static_cast<double>(e.service_ns) / 1e3);
+        std::cout << "service time: median " << stats::median(service_us) << " us, p99 " << stats::quantile(service_us, 0.99)
+                  << " us" << std::endl;
+      }
       return 0;
     }
 

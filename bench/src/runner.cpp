@@ -190,6 +190,7 @@ report::RunResults Runner::run() {
         r.scenario = spec->name;
         r.repetition = repetition;
         r.warmup = warm;
+        r.tasks = plan_.concurrency;
         r.wall_ns = reply.value("wall_ns", std::int64_t{0});
         r.cpu_user_ns = reply.value("cpu_user_ns", std::int64_t{0});
         r.cpu_sys_ns = reply.value("cpu_sys_ns", std::int64_t{0});

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS records (
   id INTEGER PRIMARY KEY,
   run_id TEXT NOT NULL REFERENCES runs(run_id),
-  system TEXT NOT NULL, scenario TEXT NOT NULL, repetition INTEGER NOT NULL, warmup INTEGER NOT NULL,
+  system TEXT NOT NULL, scenario TEXT NOT NULL, repetition INTEGER NOT NULL, warmup INTEGER NOT NULL, tasks INTEGER NOT NULL,
   wall_ns INTEGER, cpu_user_ns INTEGER, cpu_sys_ns INTEGER, rss_peak_bytes INTEGER,
   llm_calls INTEGER, prompt_tokens INTEGER, completion_tokens INTEGER, oracle_ns INTEGER,
   reported_llm_calls INTEGER, correct INTEGER NOT NULL, error TEXT, answer TEXT
@@ -56,6 +56,13 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=NORMAL");
   exec(kSchema);
+  // Stores written before `tasks` existed: every record ran one task.
+  bool has_tasks = false;
+  {
+    Statement columns(db_, "PRAGMA table_info(records)");
+    while (sqlite3_step(columns.stmt) == SQLITE_ROW) has_tasks = has_tasks || columns.text(1) == "tasks";
+  }
+  if (!has_tasks) exec("ALTER TABLE records ADD COLUMN tasks INTEGER NOT NULL DEFAULT 1");
 }
 
 Store::~Store() { sqlite3_close(db_); }
@@ -81,7 +88,7 @@ void Store::save_run(const core::RunContext& c) {
 void Store::add(const std::string& run_id, const core::RunRecord& r) {
   Statement s(db_, "INSERT INTO records(run_id, system, scenario, repetition, warmup, wall_ns, cpu_user_ns, cpu_sys_ns, "
                    "rss_peak_bytes, llm_calls, prompt_tokens, completion_tokens, oracle_ns, reported_llm_calls, correct, "
-                   "error, answer) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)");
+                   "error, answer, tasks) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)");
   s.bind(1, run_id);
   s.bind(2, r.system);
   s.bind(3, r.scenario);
@@ -99,12 +106,13 @@ void Store::add(const std::string& run_id, const core::RunRecord& r) {
   s.bind(15, std::int64_t{r.correct});
   if (r.error) s.bind(16, *r.error); else s.bind_null(16);
   s.bind(17, r.answer);
+  s.bind(18, std::int64_t{r.tasks});
   if (sqlite3_step(s.stmt) != SQLITE_DONE) throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db_));
 }
 
 std::vector<core::RunRecord> Store::records(const std::string& run_id) const {
   Statement s(db_, "SELECT system, scenario, repetition, warmup, wall_ns, cpu_user_ns, cpu_sys_ns, rss_peak_bytes, "
-                   "llm_calls, prompt_tokens, completion_tokens, oracle_ns, reported_llm_calls, correct, error, answer "
+                   "llm_calls, prompt_tokens, completion_tokens, oracle_ns, reported_llm_calls, correct, error, answer, tasks "
                    "FROM records WHERE run_id = ?1 ORDER BY id");
   s.bind(1, run_id);
   std::vector<core::RunRecord> out;
@@ -126,6 +134,7 @@ std::vector<core::RunRecord> Store::records(const std::string& run_id) const {
     r.correct = s.integer(13) != 0;
     if (!s.is_null(14)) r.error = s.text(14);
     r.answer = s.text(15);
+    r.tasks = static_cast<int>(s.integer(16));
     out.push_back(std::move(r));
   }
   return out;

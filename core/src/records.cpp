@@ -43,6 +43,7 @@ json to_json(const RunRecord& r) {
           {"scenario", r.scenario},
           {"repetition", r.repetition},
           {"warmup", r.warmup},
+          {"tasks", r.tasks},
           {"wall_ns", r.wall_ns},
           {"cpu_user_ns", r.cpu_user_ns},
           {"cpu_sys_ns", r.cpu_sys_ns},
@@ -51,7 +52,7 @@ json to_json(const RunRecord& r) {
           {"prompt_tokens", r.prompt_tokens},
           {"completion_tokens", r.completion_tokens},
           {"oracle_ns", r.oracle_ns},
-          {"overhead_ns", r.overhead_ns()},
+          {"overhead_ns", r.tasks == 1 ? nlohmann::json(r.overhead_ns()) : nlohmann::json(nullptr)},
           {"reported_llm_calls", r.reported_llm_calls},
           {"correct", r.correct},
           {"error", r.error ? json(*r.error) : json(nullptr)},
@@ -64,6 +65,7 @@ RunRecord record_from_json(const json& j) {
   r.scenario = j.at("scenario").get<std::string>();
   r.repetition = j.value("repetition", 0);
   r.warmup = j.value("warmup", false);
+  r.tasks = j.value("tasks", 1);
   r.wall_ns = j.value("wall_ns", std::int64_t{0});
   r.cpu_user_ns = j.value("cpu_user_ns", std::int64_t{0});
   r.cpu_sys_ns = j.value("cpu_sys_ns", std::int64_t{0});

@@ -42,6 +42,9 @@ std::string sig3(double v) {
   return fixed(v, digits);
 }
 
+// Overhead is undefined for records that ran several tasks at once.
+std::string overhead(std::size_t n, double value) { return n == 0 ? "n/a" : sig3(value); }
+
 }  // namespace
 
 void write_markdown(std::ostream& out, const RunResults& r) {
@@ -75,8 +78,9 @@ void write_markdown(std::ostream& out, const RunResults& r) {
     out << "| " << md(s.system) << " | " << s.runs << " | " << s.correct << "/" << s.runs << " | ";
     if (s.runs > s.errors) {
       out << sig3(s.wall_ms.median) << " | " << sig3(s.wall_ms.min) << " | " << sig3(s.wall_ms.max) << " | "
-          << sig3(s.overhead_ms.median) << " | " << sig3(s.overhead_ms.min) << " | " << sig3(s.overhead_ms.max) << " | "
-          << sig3(s.overhead_per_call_us) << " | " << sig3(s.llm_calls) << " | " << sig3(s.prompt_tokens) << " | "
+          << overhead(s.overhead_ms.n, s.overhead_ms.median) << " | " << overhead(s.overhead_ms.n, s.overhead_ms.min) << " | "
+          << overhead(s.overhead_ms.n, s.overhead_ms.max) << " | " << overhead(s.overhead_ms.n, s.overhead_per_call_us)
+          << " | " << sig3(s.llm_calls) << " | " << sig3(s.prompt_tokens) << " | "
           << sig3(s.completion_tokens) << " | " << fixed(s.rss_peak_mb, 1) << " |\n";
     } else {
       out << "— | — | — | — | — | — | — | — | — | — | — |\n";
@@ -109,8 +113,8 @@ void write_terminal_table(std::ostream& out, const RunResults& r) {
     out << std::left << std::setw(26) << s.scenario << std::setw(10) << s.system << std::right << std::setw(5) << s.runs
         << std::setw(9) << (std::to_string(s.correct) + "/" + std::to_string(s.runs));
     if (s.runs > s.errors)
-      out << std::setw(13) << sig3(s.wall_ms.median) << std::setw(15) << sig3(s.overhead_ms.median) << std::setw(15)
-          << sig3(s.overhead_per_call_us) << std::setw(7) << sig3(s.llm_calls) << std::setw(10) << fixed(s.rss_peak_mb, 1);
+      out << std::setw(13) << sig3(s.wall_ms.median) << std::setw(15) << overhead(s.overhead_ms.n, s.overhead_ms.median)
+          << std::setw(15) << overhead(s.overhead_ms.n, s.overhead_per_call_us) << std::setw(7) << sig3(s.llm_calls) << std::setw(10) << fixed(s.rss_peak_mb, 1);
     else
       out << std::setw(13) << "failed";
     out << "\n";

@@ -31,8 +31,8 @@ std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records) 
         continue;
       }
       wall.push_back(static_cast<double>(r->wall_ns) / 1e6);
-      overhead.push_back(static_cast<double>(r->overhead_ns()) / 1e6);
-      if (r->llm_calls > 0) per_call.push_back(static_cast<double>(r->overhead_ns()) / 1e3 / static_cast<double>(r->llm_calls));
+      if (r->tasks == 1) overhead.push_back(static_cast<double>(r->overhead_ns()) / 1e6);
+      if (r->tasks == 1 && r->llm_calls > 0) per_call.push_back(static_cast<double>(r->overhead_ns()) / 1e3 / static_cast<double>(r->llm_calls));
       calls.push_back(static_cast<double>(r->llm_calls));
       prompt.push_back(static_cast<double>(r->prompt_tokens));
       completion.push_back(static_cast<double>(r->completion_tokens));
@@ -40,7 +40,7 @@ std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records) 
     }
     if (!wall.empty()) {
       s.wall_ms = stats::summarize(wall);
-      s.overhead_ms = stats::summarize(overhead);
+      if (!overhead.empty()) s.overhead_ms = stats::summarize(overhead);
       s.llm_calls = stats::median(calls);
       s.prompt_tokens = stats::median(prompt);
       s.completion_tokens = stats::median(completion);

