@@ -29,7 +29,7 @@ struct Plan {
   bool stream = false;
   int max_retries = 0;
   std::chrono::milliseconds timeout{120000};  // per task
-  std::filesystem::path out_dir = "results/coordination";
+  std::filesystem::path out_dir;  // default: results/<suite>
   std::filesystem::path store;  // default: out_dir / "results.sqlite"
   std::string command;          // for the report: how to reproduce this run
 };

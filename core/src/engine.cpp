@@ -331,10 +331,7 @@ class Task {
     std::string ballot;
     for (const auto& [id, text] : votes) {
       ballot += "\n- " + id + ": " + text;
-      if (auto pos = text.find("VOTE: "); pos != std::string::npos) {
-        auto start = pos + 6;
-        ++tally[text.substr(start, text.find_first_of(" \n\t.,;)", start) - start)];
-      }
+      if (auto cast = votes_in(text); !cast.empty()) ++tally[cast.front()];
     }
     {
       auto span = tracer_.span("tally");

@@ -1,6 +1,7 @@
 #include "legion/core/oracle.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -50,12 +51,7 @@ class RequestEvidence final : public Evidence {
   bool carries(std::string_view value) const override { return text_.find(value) != std::string::npos; }
   std::string majority_vote() const override {
     std::map<std::string, int> votes;
-    constexpr std::string_view marker = "VOTE: ";
-    for (auto pos = text_.find(marker); pos != std::string::npos; pos = text_.find(marker, pos + 1)) {
-      auto start = pos + marker.size();
-      auto end = text_.find_first_of(" \n\t.,;)", start);
-      ++votes[text_.substr(start, end - start)];
-    }
+    for (auto& option : votes_in(text_)) ++votes[option];
     std::string best = "MISSING(votes)";
     int best_count = 0;
     for (const auto& [option, count] : votes)  // ties go to the alphabetically first option
@@ -364,9 +360,18 @@ Oracle::Oracle(Options options) : options_(std::move(options)), server_(std::mak
   server_->Post("/v1/chat/completions",
                 [this](const httplib::Request& req, httplib::Response& res) { serve_chat(req.body, &res); });
 
+  // The packaged cpp-httplib listens with a backlog of 5, which drops connections when hundreds of
+  // agents connect at once; remember the listening socket and raise its backlog after binding
+  // (listen() on a listening socket updates the backlog on Linux).
+  auto listening = std::make_shared<std::atomic<int>>(-1);
+  server_->set_socket_options([listening](int sock) {
+    httplib::default_socket_options(sock);
+    listening->store(sock);
+  });
   port_ = options_.port == 0 ? server_->bind_to_any_port(options_.host) : options_.port;
   if (port_ <= 0 || (options_.port != 0 && !server_->bind_to_port(options_.host, options_.port)))
     throw std::runtime_error("oracle: cannot bind " + options_.host + ":" + std::to_string(options_.port));
+  if (listening->load() >= 0) ::listen(listening->load(), SOMAXCONN);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   for (int i = 0; !server_->is_running(); ++i) {
     if (i > 5000) throw std::runtime_error("oracle: server did not start listening");

@@ -521,6 +521,17 @@ std::filesystem::path resolve_scenario(const std::string& name_or_path) {
   return candidate;
 }
 
+std::vector<std::string> votes_in(std::string_view text) {
+  constexpr std::string_view marker = "VOTE: ";
+  std::vector<std::string> votes;
+  for (auto pos = text.find(marker); pos != std::string_view::npos; pos = text.find(marker, pos + 1)) {
+    auto start = pos + marker.size();
+    auto end = text.find_first_of(" \n\t.,;)", start);
+    votes.emplace_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+  }
+  return votes;
+}
+
 std::string render_placeholders(std::string_view text, const ScenarioSpec& spec, const Evidence& evidence) {
   std::string out;
   std::size_t pos = 0;

@@ -90,9 +90,19 @@ TEST_F(EngineTest, ManyTasksRunConcurrently) {
   Engine engine(options);
   std::vector<std::thread> threads;
   std::atomic<int> correct{0};
+  std::mutex errors_mutex;
+  std::vector<std::string> errors;
   for (int i = 0; i < 16; ++i)
-    threads.emplace_back([&] { correct += check_answer(spec, engine.run(spec).answer).correct; });
+    threads.emplace_back([&] {
+      try {
+        correct += check_answer(spec, engine.run(spec).answer).correct;
+      } catch (const std::exception& e) {
+        std::lock_guard lock(errors_mutex);
+        errors.push_back(e.what());
+      }
+    });
   for (auto& t : threads) t.join();
+  EXPECT_TRUE(errors.empty()) << errors.front();
   EXPECT_EQ(correct.load(), 16);
 }
 

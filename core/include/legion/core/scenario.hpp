@@ -108,6 +108,10 @@ struct Evidence {
   virtual bool carries(std::string_view value) const = 0;
   virtual std::string majority_vote() const = 0;
 };
+// Every option named as "VOTE: <option>" in a text, in order; {{majority}} and the native engine's
+// tally both read votes this way.
+std::vector<std::string> votes_in(std::string_view text);
+
 std::string render_placeholders(std::string_view text, const ScenarioSpec& spec, const Evidence& evidence);
 nlohmann::json render_placeholders_json(const nlohmann::json& value, const ScenarioSpec& spec, const Evidence& evidence);
 
