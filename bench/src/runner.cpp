@@ -149,6 +149,7 @@ report::RunResults Runner::run() {
   results.context.versions["oracle"] = "legion-oracle " + std::string(LEGION_VERSION) + " on " + oracle.base_url();
 
   std::vector<std::unique_ptr<WorkerProcess>> workers;
+  std::map<std::string, std::string> start_errors;
   for (const auto& system : plan_.systems) {
     WorkerProcess::Options w;
     w.system = system;
@@ -157,7 +158,15 @@ report::RunResults Runner::run() {
     w.base_url = oracle.base_url();
     w.stream = plan_.stream;
     w.max_retries = plan_.max_retries;
-    workers.push_back(std::make_unique<WorkerProcess>(w));
+    // A system whose worker cannot start is a result too: its records carry the error.
+    try {
+      workers.push_back(std::make_unique<WorkerProcess>(w));
+    } catch (const std::exception& e) {
+      workers.push_back(nullptr);
+      start_errors[system] = e.what();
+      results.context.versions["cold start " + system] = "failed";
+      continue;
+    }
     const auto& hello = workers.back()->hello();
     const auto versions = hello.value("versions", json::object());
     for (const auto& [k, v] : versions.items()) results.context.versions[k] = v.get<std::string>();
@@ -182,11 +191,18 @@ report::RunResults Runner::run() {
         oracle.set_script(std::make_shared<core::ScriptPolicy>(spec, dialects[index]));
         const auto before = oracle.last_seq();
         json job = {{"scenario", file.string()}, {"params", spec->params}, {"seed", seed}, {"concurrency", plan_.concurrency}};
-        auto reply = workers[index]->run(job, plan_.timeout * plan_.concurrency);
+        json reply;
+        const auto& system = plan_.systems[index];
+        try {
+          if (!workers[index]) throw std::runtime_error(start_errors[system]);
+          reply = workers[index]->run(job, plan_.timeout * plan_.concurrency);
+        } catch (const std::exception& e) {  // the worker could not be (re)started
+          reply = {{"answers", json::array()}, {"error", e.what()}};
+        }
         auto served = core::totals(oracle.log_since(before));
 
         core::RunRecord r;
-        r.system = plan_.systems[index];
+        r.system = system;
         r.scenario = spec->name;
         r.repetition = repetition;
         r.warmup = warm;
