@@ -10,6 +10,8 @@
 #include "legion/core/oracle.hpp"
 #include "legion/core/scenario.hpp"
 #include "legion/core/tokenizer.hpp"
+#include "legion/report/analysis.hpp"
+#include "legion/stats/intervals.hpp"
 
 namespace {
 
@@ -148,6 +150,40 @@ void BM_LlmClientComplete(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_LlmClientComplete)->UseRealTime();
+
+// Statistics: a BCa interval with 10,000 resamples on 1,000 values, on one core.
+std::vector<double> lognormal_values(std::size_t n, std::uint64_t seed) {
+  legion::stats::detail::Random random(seed);
+  std::vector<double> xs(n);
+  for (auto& x : xs) x = std::exp(0.5 * random.normal());
+  return xs;
+}
+
+void BM_BcaMedian1000x10000(benchmark::State& state) {
+  auto xs = lognormal_values(1000, 1);
+  for (auto _ : state) benchmark::DoNotOptimize(legion::stats::bootstrap_median(xs, {10000, 1, 0.95}));
+}
+BENCHMARK(BM_BcaMedian1000x10000)->Unit(benchmark::kMillisecond);
+
+void BM_BcaMean1000x10000(benchmark::State& state) {
+  auto xs = lognormal_values(1000, 2);
+  for (auto _ : state) benchmark::DoNotOptimize(legion::stats::bootstrap_mean(xs, {10000, 1, 0.95}));
+}
+BENCHMARK(BM_BcaMean1000x10000)->Unit(benchmark::kMillisecond);
+
+// A 100-scenario x 4-system table, 30 repetitions per cell: every sample summarised (t and BCa
+// intervals, 10,000 resamples) and each system compared with the first.
+void BM_AnalyzeTable100x4(benchmark::State& state) {
+  std::vector<std::vector<legion::report::NamedSample>> table;
+  for (std::uint64_t s = 0; s < 100; ++s) {
+    std::vector<legion::report::NamedSample> row;
+    for (std::uint64_t k = 0; k < 4; ++k) row.push_back({"system" + std::to_string(k), lognormal_values(30, s * 4 + k + 1)});
+    table.push_back(std::move(row));
+  }
+  for (auto _ : state)
+    for (const auto& row : table) benchmark::DoNotOptimize(legion::report::analyze(row));
+}
+BENCHMARK(BM_AnalyzeTable100x4)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 
 #include "legion/adapters/adapter.hpp"
 #include "legion/core/oracle.hpp"
+#include "legion/report/analysis.hpp"
 #include "legion/stats/descriptive.hpp"
 #include "runner.hpp"
 #include "worker.hpp"
@@ -119,6 +120,19 @@ int main(int argc, char** argv) {
   oracle_cmd->add_option("--seed", oracle_seed, "Seed of the planted values")->capture_default_str();
   oracle_cmd->add_option("--param", oracle_params, "Scenario parameter NAME=INTEGER; repeatable");
 
+  auto* analyze_cmd = app.add_subcommand("analyze", "Statistics on files of numbers: each later file against the first");
+  std::vector<std::string> analyze_files;
+  std::string trend_file;
+  bool analyze_json = false;
+  report::AnalysisOptions analysis;
+  analyze_cmd->add_option("files", analyze_files, "Files with one number per line ('#' comments)");
+  analyze_cmd->add_option("--trend", trend_file, "Theil-Sen slope and Mann-Kendall test of one file over time");
+  analyze_cmd->add_flag("--json", analyze_json, "Print one JSON object");
+  analyze_cmd->add_option("--alpha", analysis.alpha, "Significance level after Holm correction")->capture_default_str();
+  analyze_cmd->add_option("--level", analysis.level, "Confidence level of the intervals")->capture_default_str();
+  analyze_cmd->add_option("--seed", analysis.seed, "Bootstrap seed")->capture_default_str();
+  analyze_cmd->add_option("--resamples", analysis.resamples, "Bootstrap resamples")->capture_default_str();
+
   auto* worker_cmd = app.add_subcommand("worker", "Internal: a worker process for the runner");
   worker_cmd->group("");
   std::string worker_system;
@@ -134,6 +148,28 @@ int main(int argc, char** argv) {
   try {
     if (*worker_cmd) return bench::worker_main(worker_system, worker_config);
     if (*list) return list_command();
+    if (*analyze_cmd) {
+      if (!trend_file.empty()) {
+        auto trend = report::trend_json(report::read_sample_file(trend_file), analysis.level);
+        if (analyze_json) {
+          std::cout << trend.dump(2) << std::endl;
+        } else {
+          const auto& t = trend["theil_sen"];
+          const auto& k = trend["kendall"];
+          std::cout << trend_file << ": n = " << trend["n"] << ", Theil-Sen slope " << t["slope"].get<double>() << " per line ["
+                    << t["low"].get<double>() << ", " << t["high"].get<double>() << "], Mann-Kendall tau "
+                    << k["tau"].get<double>() << ", p = " << k["p_value"].get<double>() << std::endl;
+        }
+        return 0;
+      }
+      if (analyze_files.empty()) throw std::invalid_argument("analyze needs at least one file (or --trend FILE)");
+      std::vector<report::NamedSample> samples;
+      for (const auto& f : analyze_files) samples.push_back(report::read_sample_file(f));
+      auto result = report::analyze(samples, analysis);
+      if (analyze_json) std::cout << report::to_json(result).dump(2) << std::endl;
+      else report::write_analysis_table(std::cout, result);
+      return 0;
+    }
     if (*oracle_cmd) {
       core::LoadOptions load{parse_params(oracle_params), oracle_seed};
       auto spec = std::make_shared<const core::ScenarioSpec>(core::load_scenario(core::resolve_scenario(oracle_scenario), load));

@@ -62,21 +62,44 @@ namespace detail {
 
 __extension__ typedef unsigned __int128 uint128;
 
+Random::Random(std::uint64_t seed) {
+  for (auto& word : s_) {  // splitmix64
+    seed += 0x9e3779b97f4a7c15ull;
+    std::uint64_t z = seed;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    word = z ^ (z >> 31);
+  }
+}
+
+std::uint64_t Random::next() {
+  auto rotl = [](std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); };
+  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+  const std::uint64_t t = s_[1] << 17;
+  s_[2] ^= s_[0];
+  s_[3] ^= s_[1];
+  s_[1] ^= s_[2];
+  s_[0] ^= s_[3];
+  s_[2] ^= t;
+  s_[3] = rotl(s_[3], 45);
+  return result;
+}
+
 std::uint64_t Random::below(std::uint64_t n) {
   // Lemire (2019): multiply-shift with rejection of the biased low region.
-  uint128 m = static_cast<uint128>(engine_()) * n;
+  uint128 m = static_cast<uint128>(next()) * n;
   auto low = static_cast<std::uint64_t>(m);
   if (low < n) {
     std::uint64_t threshold = (0 - n) % n;
     while (low < threshold) {
-      m = static_cast<uint128>(engine_()) * n;
+      m = static_cast<uint128>(next()) * n;
       low = static_cast<std::uint64_t>(m);
     }
   }
   return static_cast<std::uint64_t>(m >> 64);
 }
 
-double Random::uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }
+double Random::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
 double Random::normal() {
   if (has_spare_) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "legion/stats/compare.hpp"
 #include "legion/stats/descriptive.hpp"
@@ -27,6 +28,7 @@ TEST(Bootstrap, BcaCoverageOfTheMeanIsNominal) {
     auto r = bootstrap_mean(xs, {2000, static_cast<std::uint64_t>(trial + 1), 0.95});
     covered += r.bca.lower <= 10.0 && 10.0 <= r.bca.upper;
   }
+  RecordProperty("covered_of_1000", covered);
   EXPECT_GE(covered, 935);
   EXPECT_LE(covered, 965);
 }
@@ -39,6 +41,7 @@ TEST(Bootstrap, TIntervalCoverageIsNominal) {
     auto e = t_interval_mean(xs);
     covered += e.lower <= 3.0 && 3.0 <= e.upper;
   }
+  RecordProperty("covered_of_1000", covered);
   EXPECT_GE(covered, 935);
   EXPECT_LE(covered, 965);
 }
