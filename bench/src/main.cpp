@@ -132,6 +132,9 @@ int main(int argc, char** argv) {
   analyze_cmd->add_option("--level", analysis.level, "Confidence level of the intervals")->capture_default_str();
   analyze_cmd->add_option("--seed", analysis.seed, "Bootstrap seed")->capture_default_str();
   analyze_cmd->add_option("--resamples", analysis.resamples, "Bootstrap resamples")->capture_default_str();
+  analyze_cmd->add_option("--correction", analysis.correction, "Adjustment across comparisons: holm or bh")->capture_default_str();
+  double margin = 0;
+  analyze_cmd->add_option("--margin", margin, "Equivalence margin (TOST), in the data's units");
 
   auto* worker_cmd = app.add_subcommand("worker", "Internal: a worker process for the runner");
   worker_cmd->group("");
@@ -163,6 +166,7 @@ int main(int argc, char** argv) {
         return 0;
       }
       if (analyze_files.empty()) throw std::invalid_argument("analyze needs at least one file (or --trend FILE)");
+      if (margin > 0) analysis.margin = margin;
       std::vector<report::NamedSample> samples;
       for (const auto& f : analyze_files) samples.push_back(report::read_sample_file(f));
       auto result = report::analyze(samples, analysis);

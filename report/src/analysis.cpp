@@ -97,11 +97,14 @@ Analysis analyze(const std::vector<NamedSample>& samples, const AnalysisOptions&
     c.vargha_delaney_a = stats::vargha_delaney_a(x, y);
     attempt(c.notes, [&] { c.hodges_lehmann = stats::hodges_lehmann(x, y, options.level); });
     attempt(c.notes, [&] { c.ratio_of_means = stats::ratio_of_means_fieller(x, y, options.level); });
+    if (options.margin) attempt(c.notes, [&] { c.equivalence = stats::tost(x, y, *options.margin, options.alpha); });
     // Identical samples have no difference to test: p = 1 rather than an error.
     p_values.push_back(c.mann_whitney ? c.mann_whitney->p_value : 1.0);
     a.comparisons.push_back(std::move(c));
   }
-  auto adjusted = stats::holm(p_values);
+  if (options.correction != "holm" && options.correction != "bh")
+    throw std::invalid_argument("unknown correction '" + options.correction + "' (expected holm or bh)");
+  auto adjusted = options.correction == "bh" ? stats::benjamini_hochberg(p_values) : stats::holm(p_values);
   for (std::size_t i = 0; i < a.comparisons.size(); ++i) {
     a.comparisons[i].p_value_adjusted = adjusted[i];
     a.comparisons[i].significant = adjusted[i] < options.alpha;
@@ -114,7 +117,8 @@ json to_json(const Analysis& a) {
             {"level", a.options.level},
             {"seed", a.options.seed},
             {"resamples", a.options.resamples},
-            {"correction", "holm"},
+            {"correction", a.options.correction},
+            {"margin", a.options.margin ? json(*a.options.margin) : json(nullptr)},
             {"significance_test", "mann_whitney_u"},
             {"samples", json::array()},
             {"comparisons", json::array()}};
@@ -146,6 +150,9 @@ json to_json(const Analysis& a) {
                                 {"ratio_of_means", estimate_json(c.ratio_of_means)},
                                 {"p_value_adjusted", c.p_value_adjusted},
                                 {"significant", c.significant},
+                                {"equivalence", c.equivalence ? json{{"p_value", c.equivalence->p_value},
+                                                                     {"equivalent", c.equivalence->equivalent}}
+                                                              : json(nullptr)},
                                 {"notes", c.notes}});
   }
   return j;
@@ -164,7 +171,8 @@ void write_analysis_table(std::ostream& out, const Analysis& a) {
     for (const auto& note : s.notes) out << "    note: " << note << "\n";
   }
   if (a.comparisons.empty()) return;
-  out << "\nEach sample against " << a.comparisons.front().a << " (Mann-Whitney U, Holm-adjusted, alpha = " << a.options.alpha
+  out << "\nEach sample against " << a.comparisons.front().a << " (Mann-Whitney U, " << a.options.correction
+      << "-adjusted, alpha = " << a.options.alpha
       << "; shift = Hodges-Lehmann median of a - b):\n";
   for (const auto& c : a.comparisons) {
     out << "  " << std::left << std::setw(20) << c.b << std::right;
@@ -177,7 +185,11 @@ void write_analysis_table(std::ostream& out, const Analysis& a) {
                                         : " [unbounded]");
     out << "  p=" << number(c.p_value_adjusted) << "  Cliff's delta " << number(c.cliffs_delta) << " ("
         << stats::cliffs_delta_magnitude(c.cliffs_delta) << ")  "
-        << (c.significant ? "SIGNIFICANT" : "~ no significant difference") << "\n";
+        << (c.significant ? "SIGNIFICANT" : "~ no significant difference");
+    if (c.equivalence)
+      out << (c.equivalence->equivalent ? "; EQUIVALENT within ±" : "; not shown equivalent within ±") << number(*a.options.margin)
+          << " (TOST p=" << number(c.equivalence->p_value) << ")";
+    out << "\n";
     for (const auto& note : c.notes) out << "    note: " << note << "\n";
   }
 }

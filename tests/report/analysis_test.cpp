@@ -18,7 +18,10 @@ TEST(Analyze, JsonFollowsTheDocumentedShapeAndConventions) {
   std::vector<NamedSample> samples = {{"a", {12.1, 11.8, 12.6, 13.0, 12.2}},
                                       {"b", {13.4, 13.9, 12.9, 14.2, 13.6, 13.1}},
                                       {"c", {12.0, 12.5, 12.3, 11.9, 12.7}}};
-  auto j = to_json(analyze(samples, {0.05, 0.95, 3, 2000}));
+  AnalysisOptions options;
+  options.seed = 3;
+  options.resamples = 2000;
+  auto j = to_json(analyze(samples, options));
   ASSERT_EQ(j["samples"].size(), 3u);
   for (const char* key : {"name", "n", "mean", "median", "stddev", "min", "max", "mean_ci", "median_ci"})
     EXPECT_TRUE(j["samples"][0].contains(key)) << key;
@@ -41,9 +44,29 @@ TEST(Analyze, JsonFollowsTheDocumentedShapeAndConventions) {
   EXPECT_FALSE(j["comparisons"][1]["significant"].get<bool>());
 }
 
+TEST(Analyze, EquivalenceTellsNoDifferenceFromNoEvidence) {
+  std::vector<NamedSample> samples = {{"a", {}}, {"same", {}}, {"few", {10.0, 10.4}}};
+  for (int i = 0; i < 200; ++i) {
+    samples[0].values.push_back(10.0 + 0.01 * (i % 7));
+    samples[1].values.push_back(10.0 + 0.01 * ((i + 3) % 7));
+  }
+  AnalysisOptions options;
+  options.margin = 0.1;
+  options.resamples = 500;
+  auto result = analyze(samples, options);
+  ASSERT_TRUE(result.comparisons[0].equivalence.has_value());
+  EXPECT_TRUE(result.comparisons[0].equivalence->equivalent);   // evidence of no difference
+  EXPECT_FALSE(result.comparisons[1].equivalence->equivalent);  // two values: no evidence either way
+  EXPECT_FALSE(result.comparisons[1].significant);
+  options.correction = "bonferroni";
+  EXPECT_THROW(analyze(samples, options), std::invalid_argument);
+}
+
 TEST(Analyze, ConstantAndTinySamplesGiveNotesNotNaN) {
   std::vector<NamedSample> samples = {{"flat", {5, 5, 5}}, {"flat2", {5, 5}}, {"one", {7}}};
-  auto j = to_json(analyze(samples, {0.05, 0.95, 1, 500}));
+  AnalysisOptions options;
+  options.resamples = 500;
+  auto j = to_json(analyze(samples, options));
   auto text = j.dump();
   EXPECT_EQ(text.find("NaN"), std::string::npos);
   EXPECT_EQ(text.find("nan"), std::string::npos);

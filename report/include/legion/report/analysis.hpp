@@ -27,6 +27,8 @@ struct AnalysisOptions {
   double level = 0.95;
   std::uint64_t seed = 1;
   int resamples = 10000;
+  std::string correction = "holm";  // holm | bh
+  std::optional<double> margin;     // TOST equivalence margin, in the data's units
 };
 
 struct SampleSummary {
@@ -44,8 +46,9 @@ struct Comparison {
   std::optional<stats::MannWhitney> mann_whitney;
   double cliffs_delta = 0, vargha_delaney_a = 0;
   std::optional<stats::Estimate> hodges_lehmann, ratio_of_means;
-  double p_value_adjusted = 1;  // Holm over the Mann–Whitney p values of the table
+  double p_value_adjusted = 1;  // Holm (or BH) over the Mann–Whitney p values of the table
   bool significant = false;
+  std::optional<stats::Equivalence> equivalence;  // with a margin: "evidence of no difference"
   std::vector<std::string> notes;
 };
 
