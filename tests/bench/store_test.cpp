@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 namespace legion::bench {
 namespace {
 
 TEST(Store, KeepsRecordsAcrossReopening) {
-  auto file = std::filesystem::temp_directory_path() / "legion-store-test" / "results.sqlite";
+  auto file = legion::testing::scratch_dir() / "results.sqlite";
   std::filesystem::remove_all(file.parent_path());
   core::RunContext context;
   context.run_id = "run-1";

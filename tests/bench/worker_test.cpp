@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <fstream>
 
 namespace legion::bench {
@@ -9,7 +11,7 @@ namespace {
 
 // A stand-in worker executable: a shell script speaking the protocol on fds 3 and 4.
 std::filesystem::path fake_worker(const std::string& name, const std::string& body) {
-  auto dir = std::filesystem::temp_directory_path() / "legion-worker-test";
+  auto dir = legion::testing::scratch_dir();
   std::filesystem::create_directories(dir);
   auto file = dir / name;
   std::ofstream(file) << "#!/bin/sh\n" << body;

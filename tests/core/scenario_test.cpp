@@ -2,13 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <fstream>
 
 namespace legion::core {
 namespace {
 
 std::filesystem::path write_temp(const std::string& name, const std::string& text) {
-  auto dir = std::filesystem::temp_directory_path() / "legion-scenario-test";
+  auto dir = legion::testing::scratch_dir();
   std::filesystem::create_directories(dir);
   auto file = dir / name;
   std::ofstream(file) << text;

@@ -2,13 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <fstream>
 
 namespace legion::report {
 namespace {
 
 std::filesystem::path write(const std::string& name, const std::string& text) {
-  auto dir = std::filesystem::temp_directory_path() / "legion-analysis-test";
+  auto dir = legion::testing::scratch_dir();
   std::filesystem::create_directories(dir);
   std::ofstream(dir / name) << text;
   return dir / name;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include <sstream>
 
 namespace legion::report {
@@ -73,7 +75,7 @@ TEST(ResultsJson, HasTheDocumentedKeysAndRoundTrips) {
   EXPECT_TRUE(j["records"][0]["error"].is_null());
   EXPECT_EQ(j["records"][3]["error"], "timeout: no answer");
 
-  auto dir = std::filesystem::temp_directory_path() / "legion-report-test";
+  auto dir = legion::testing::scratch_dir();
   std::filesystem::remove_all(dir);
   write_artifacts(dir, results);
   EXPECT_TRUE(std::filesystem::exists(dir / "BENCHMARK_RESULTS.md"));
