@@ -94,6 +94,9 @@ int main(int argc, char** argv) {
   app.add_option("-n,--repetitions", repetitions, "Measured repetitions per scenario and system (default 10; 3 with --quick)");
   app.add_option("--warmup", warmup, "Warm-up runs per scenario and system, recorded but not summarised (default 1)");
   app.add_flag("--quick", quick, "A small run, for tests and smoke checks");
+  app.add_option("--target-ci", plan.target_relative_ci,
+                 "Adaptive repetitions: repeat each cell until its 95% interval is within this share of the mean (e.g. 0.02)");
+  app.add_option("--max-repetitions", plan.max_repetitions, "Cap for adaptive repetitions")->capture_default_str();
   app.add_option("--latency", latency, "Latency profile: zero, realistic, or ttft=MS,tps=N")->capture_default_str();
   app.add_option("--faults", faults, "Fault injection, e.g. rate=0.05,kinds=http_429+http_500,seed=7");
   app.add_option("--seed", plan.seed, "Seed of the planted values")->capture_default_str();

@@ -13,6 +13,7 @@
 
 #include "legion/adapters/adapter.hpp"
 #include "legion/core/dialect.hpp"
+#include "legion/stats/planning.hpp"
 #include "store.hpp"
 #include "worker.hpp"
 
@@ -115,9 +116,34 @@ core::RunContext Runner::make_context() const {
   for (const auto& s : plan_.scenarios) c.scenarios.push_back(s.stem().string());
   c.repetitions = plan_.repetitions;
   c.warmup = plan_.warmup;
+  c.target_relative_ci = plan_.target_relative_ci;
+  c.max_repetitions = plan_.target_relative_ci > 0 ? std::max(plan_.max_repetitions, plan_.repetitions) : plan_.repetitions;
   c.concurrency = plan_.concurrency;
   c.command = plan_.command;
   return c;
+}
+
+// One task's record: the worker's own measurements, the oracle's log for the task, and the
+// runner's check of every answer against the scenario.
+core::RunRecord Runner::make_record(const json& reply, const core::OracleTotals& served, const core::ScenarioSpec& spec) const {
+  core::RunRecord r;
+  r.scenario = spec.name;
+  r.tasks = plan_.concurrency;
+  r.wall_ns = reply.value("wall_ns", std::int64_t{0});
+  r.cpu_user_ns = reply.value("cpu_user_ns", std::int64_t{0});
+  r.cpu_sys_ns = reply.value("cpu_sys_ns", std::int64_t{0});
+  r.rss_peak_bytes = reply.value("rss_peak_bytes", std::int64_t{0});
+  r.reported_llm_calls = reply.value("reported_llm_calls", std::uint64_t{0});
+  r.llm_calls = served.requests;
+  r.prompt_tokens = served.prompt_tokens;
+  r.completion_tokens = served.completion_tokens;
+  r.oracle_ns = served.service_ns;
+  if (reply.contains("error") && reply["error"].is_string()) r.error = reply["error"].get<std::string>();
+  const auto answers = reply.value("answers", json::array());
+  r.correct = !r.error && answers.size() == static_cast<std::size_t>(plan_.concurrency);
+  for (const auto& a : answers) r.correct = r.correct && core::check_answer(spec, a.get<std::string>()).correct;
+  if (!answers.empty()) r.answer = answers[0].get<std::string>();
+  return r;
 }
 
 // The scenario with the run's parameter overrides that it declares, and planted values from `seed`.
@@ -174,68 +200,71 @@ report::RunResults Runner::run() {
   }
   store.save_run(results.context);
 
-  const int rounds = plan_.warmup + plan_.repetitions;
-  const auto total = static_cast<std::size_t>(rounds) * plan_.scenarios.size() * plan_.systems.size();
+  // Rounds: warm-ups, then measured repetitions. With a precision target, a cell (scenario, system)
+  // keeps taking part in further rounds until its interval is narrow enough or the cap is reached.
+  const bool adaptive = plan_.target_relative_ci > 0;
+  const int cap = adaptive ? std::max(plan_.max_repetitions, plan_.repetitions) : plan_.repetitions;
+  std::optional<stats::SequentialController> controller;
+  if (adaptive)
+    controller.emplace(plan_.target_relative_ci, static_cast<std::size_t>(plan_.repetitions), static_cast<std::size_t>(cap));
+  std::map<std::pair<std::size_t, std::size_t>, std::vector<double>> walls;  // measured, successful
+  std::map<std::pair<std::size_t, std::size_t>, int> measured;
+  auto wants_more = [&](std::size_t si, std::size_t index) {
+    auto key = std::make_pair(si, index);
+    if (measured[key] < plan_.repetitions) return true;
+    if (!adaptive || measured[key] >= cap) return false;
+    return controller->decide(walls[key]) == stats::SequentialController::Decision::more;
+  };
+  const auto planned = static_cast<std::size_t>(plan_.warmup + plan_.repetitions) * plan_.scenarios.size() * plan_.systems.size();
   std::size_t done = 0;
-  for (int round = 0; round < rounds && !interrupt_flag(); ++round) {
+  for (int round = 0; !interrupt_flag(); ++round) {
     const bool warm = round < plan_.warmup;
     const int repetition = warm ? round : round - plan_.warmup;
+    bool any = false;
     // Each repetition plants fresh values, so no system can pass by repeating an earlier answer.
     const std::uint64_t seed = plan_.seed * 1000003u + static_cast<std::uint64_t>(round);
     for (std::size_t si = 0; si < plan_.scenarios.size() && !interrupt_flag(); ++si) {
       const auto& file = plan_.scenarios[si];
-      auto spec = std::make_shared<const core::ScenarioSpec>(instantiate(file, seed));
+      std::shared_ptr<const core::ScenarioSpec> spec;
       // Systems take turns in a rotating order, so drift on a shared machine hits all of them alike.
       for (std::size_t k = 0; k < plan_.systems.size() && !interrupt_flag(); ++k) {
         const auto index = (k + static_cast<std::size_t>(round) + si) % plan_.systems.size();
+        if (!warm && !wants_more(si, index)) continue;
+        any = true;
+        if (!spec) spec = std::make_shared<const core::ScenarioSpec>(instantiate(file, seed));
+        const auto& system = plan_.systems[index];
         oracle.set_script(std::make_shared<core::ScriptPolicy>(spec, dialects[index]));
         const auto before = oracle.last_seq();
         json job = {{"scenario", file.string()}, {"params", spec->params}, {"seed", seed}, {"concurrency", plan_.concurrency}};
         json reply;
-        const auto& system = plan_.systems[index];
         try {
           if (!workers[index]) throw std::runtime_error(start_errors[system]);
           reply = workers[index]->run(job, plan_.timeout * plan_.concurrency);
         } catch (const std::exception& e) {  // the worker could not be (re)started
           reply = {{"answers", json::array()}, {"error", e.what()}};
         }
-        auto served = core::totals(oracle.log_since(before));
-
-        core::RunRecord r;
+        auto r = make_record(reply, core::totals(oracle.log_since(before)), *spec);
         r.system = system;
-        r.scenario = spec->name;
         r.repetition = repetition;
         r.warmup = warm;
-        r.tasks = plan_.concurrency;
-        r.wall_ns = reply.value("wall_ns", std::int64_t{0});
-        r.cpu_user_ns = reply.value("cpu_user_ns", std::int64_t{0});
-        r.cpu_sys_ns = reply.value("cpu_sys_ns", std::int64_t{0});
-        r.rss_peak_bytes = reply.value("rss_peak_bytes", std::int64_t{0});
-        r.reported_llm_calls = reply.value("reported_llm_calls", std::uint64_t{0});
-        r.llm_calls = served.requests;
-        r.prompt_tokens = served.prompt_tokens;
-        r.completion_tokens = served.completion_tokens;
-        r.oracle_ns = served.service_ns;
-        if (reply.contains("error") && reply["error"].is_string()) r.error = reply["error"].get<std::string>();
-        const auto answers = reply.value("answers", json::array());
-        r.correct = !r.error && answers.size() == static_cast<std::size_t>(plan_.concurrency);
-        for (const auto& a : answers) {
-          auto check = core::check_answer(*spec, a.get<std::string>());
-          r.correct = r.correct && check.correct;
-        }
-        if (!answers.empty()) r.answer = answers[0].get<std::string>();
         store.add(results.context.run_id, r);
+        if (!warm) {
+          ++measured[{si, index}];
+          if (!r.error) walls[{si, index}].push_back(static_cast<double>(r.wall_ns));
+        }
         ++done;
         if (show_progress_) {
-          progress_ << "[" << std::setw(4) << done << "/" << total << "] " << std::left << std::setw(24) << r.scenario
-                    << std::setw(10) << r.system << std::right << (warm ? "warm-up " : "rep ") << std::setw(3) << repetition
-                    << "  " << std::setw(12) << format_ms(r.wall_ns) << "  " << std::setw(3) << r.llm_calls << " calls  "
+          progress_ << "[" << std::setw(4) << done << "/" << planned << (adaptive ? "+" : "") << "] " << std::left
+                    << std::setw(24) << r.scenario << std::setw(10) << r.system << std::right
+                    << (warm ? "warm-up " : "rep ") << std::setw(3) << repetition << "  " << std::setw(12)
+                    << format_ms(r.wall_ns) << "  " << std::setw(3) << r.llm_calls << " calls  "
                     << (r.error ? "ERROR " + *r.error : r.correct ? "correct" : "WRONG ANSWER") << "\n"
                     << std::flush;
         }
         results.records.push_back(std::move(r));
       }
     }
+    if (!warm && !any) break;
   }
   results.context.interrupted = interrupt_flag();
   store.save_run(results.context);

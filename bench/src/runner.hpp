@@ -19,8 +19,10 @@ struct Plan {
   std::string suite = "coordination";
   std::vector<std::string> systems = {"native"};
   std::vector<std::filesystem::path> scenarios;
-  int repetitions = 10;
+  int repetitions = 10;       // measured repetitions per cell (the minimum, when adaptive)
   int warmup = 1;
+  double target_relative_ci = 0;  // > 0: repeat a cell until its mean's t-interval half-width is within this share of the mean
+  int max_repetitions = 50;       // the cap for adaptive runs
   std::uint64_t seed = 1;
   std::map<std::string, std::int64_t> params;  // applied to every scenario that declares them
   core::LatencyProfile latency;
@@ -54,6 +56,8 @@ class Runner {
  private:
   core::RunContext make_context() const;
   core::ScenarioSpec instantiate(const std::filesystem::path& file, std::uint64_t seed) const;
+  core::RunRecord make_record(const nlohmann::json& reply, const core::OracleTotals& served,
+                              const core::ScenarioSpec& spec) const;
   Plan plan_;
   std::ostream& progress_;
   bool show_progress_;

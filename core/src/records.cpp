@@ -10,7 +10,8 @@ json to_json(const RunContext& c) {
           {"build_type", c.build_type},         {"git_revision", c.git_revision}, {"versions", c.versions},
           {"seed", c.seed},                     {"latency_profile", c.latency_profile}, {"suite", c.suite},
           {"systems", c.systems},               {"scenarios", c.scenarios}, {"repetitions", c.repetitions},
-          {"warmup", c.warmup},                 {"concurrency", c.concurrency}, {"command", c.command},
+          {"warmup", c.warmup},                 {"concurrency", c.concurrency},
+          {"target_relative_ci", c.target_relative_ci}, {"max_repetitions", c.max_repetitions}, {"command", c.command},
           {"interrupted", c.interrupted}};
 }
 
@@ -32,6 +33,8 @@ RunContext context_from_json(const json& j) {
   c.scenarios = j.value("scenarios", std::vector<std::string>{});
   c.repetitions = j.value("repetitions", 0);
   c.warmup = j.value("warmup", 0);
+  c.target_relative_ci = j.value("target_relative_ci", 0.0);
+  c.max_repetitions = j.value("max_repetitions", c.repetitions);
   c.concurrency = j.value("concurrency", 1);
   c.command = j.value("command", "");
   c.interrupted = j.value("interrupted", false);

@@ -53,8 +53,14 @@ void write_markdown(std::ostream& out, const RunResults& r) {
   if (c.interrupted) out << "**This run was interrupted; the tables cover what was measured before it stopped.**\n\n";
   out << "Run `" << md(c.run_id) << "`, started " << md(c.started_at) << " on `" << md(c.host) << "` (" << md(c.cpu_model)
       << ", " << c.cores << " cores), build type " << md(c.build_type) << ", revision `" << md(c.git_revision) << "`.\n\n";
-  out << "Method: latency profile `" << md(c.latency_profile) << "`; " << c.repetitions
-      << " measured repetitions per scenario and system after " << c.warmup
+  out << "Method: latency profile `" << md(c.latency_profile) << "`; ";
+  if (c.target_relative_ci > 0)
+    out << "repetitions chosen adaptively per scenario and system: at least " << c.repetitions
+        << ", then more until the 95% t interval of the mean wall time is within ±" << c.target_relative_ci * 100
+        << "% of the mean, at most " << c.max_repetitions;
+  else
+    out << c.repetitions << " measured repetitions per scenario and system";
+  out << " after " << c.warmup
       << " warm-up run(s) (recorded in results.json, not summarised); systems interleaved within each repetition, "
          "each in its own worker process; "
       << c.concurrency << " concurrent task(s) per record; planted values seeded from " << c.seed << ".\n\n";

@@ -107,7 +107,24 @@ file(READ "${OUT}/interrupted/BENCHMARK_RESULTS.md" md)
 if(NOT md MATCHES "This run was interrupted")
   message(FATAL_ERROR "BENCHMARK_RESULTS.md does not say the run was interrupted")
 endif()
-# 6. analyze: the JSON object on files of numbers, and a clear error for a bad line.
+# 6. Adaptive repetitions: a target no run can reach stops at the cap; the minimum always runs.
+expect_exit(0 "${LEGION_BENCH}" --scenario single-tool -n 2 --warmup 0 --target-ci 0.000001 --max-repetitions 5
+            --out "${OUT}/adaptive" -q)
+file(READ "${OUT}/adaptive/results.json" json)
+string(JSON n LENGTH "${json}" records)
+string(JSON cap GET "${json}" run max_repetitions)
+if(NOT n EQUAL 5 OR NOT cap EQUAL 5)
+  message(FATAL_ERROR "adaptive run to an unreachable target: ${n} records, cap ${cap}")
+endif()
+expect_exit(0 "${LEGION_BENCH}" --scenario single-tool -n 3 --warmup 0 --target-ci 0.9 --max-repetitions 30
+            --out "${OUT}/adaptive-loose" -q)
+file(READ "${OUT}/adaptive-loose/results.json" json)
+string(JSON n LENGTH "${json}" records)
+if(n LESS 3 OR n GREATER 30)
+  message(FATAL_ERROR "adaptive run with a loose target: ${n} records")
+endif()
+
+# 7. analyze: the JSON object on files of numbers, and a clear error for a bad line.
 file(WRITE "${OUT}/A.txt" "# baseline\n12.1\n11.8\n12.6\n13.0\n12.2\n")
 file(WRITE "${OUT}/B.txt" "13.4\n13.9\n12.9\n14.2\n13.6\n13.1\n")
 expect_exit(0 "${LEGION_BENCH}" analyze "${OUT}/A.txt" "${OUT}/B.txt" --json --seed 7)

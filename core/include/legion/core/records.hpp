@@ -26,8 +26,10 @@ struct RunContext {
   std::string suite;
   std::vector<std::string> systems;
   std::vector<std::string> scenarios;
-  int repetitions = 0;
+  int repetitions = 0;              // measured repetitions per cell (the minimum when adaptive)
   int warmup = 0;
+  double target_relative_ci = 0;    // adaptive runs: target half-width of the 95% t interval, as a share of the mean
+  int max_repetitions = 0;          // adaptive runs: the cap
   int concurrency = 1;
   std::string command;  // the command line that reproduces the run
   bool interrupted = false;
