@@ -14,6 +14,7 @@
 #include "legion/adapters/adapter.hpp"
 #include "legion/core/dialect.hpp"
 #include "legion/stats/planning.hpp"
+#include "legion_revision.hpp"
 #include "store.hpp"
 #include "worker.hpp"
 
@@ -190,13 +191,13 @@ report::RunResults Runner::run() {
     } catch (const std::exception& e) {
       workers.push_back(nullptr);
       start_errors[system] = e.what();
-      results.context.versions["cold start " + system] = "failed";
+      results.context.cold_start_ns[system] = -1;
       continue;
     }
     const auto& hello = workers.back()->hello();
     const auto versions = hello.value("versions", json::object());
     for (const auto& [k, v] : versions.items()) results.context.versions[k] = v.get<std::string>();
-    results.context.versions["cold start " + system] = format_ms(hello.value("cold_start_ns", std::int64_t{0}));
+    results.context.cold_start_ns[system] = hello.value("startup_ns", std::int64_t{0});
   }
   store.save_run(results.context);
 

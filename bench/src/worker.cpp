@@ -169,6 +169,7 @@ void WorkerProcess::start(std::chrono::milliseconds timeout) {
   argv.push_back(nullptr);
   auto log = options_.log_file.string();
 
+  const auto spawned = Clock::now();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   if (pid_ == 0) {
@@ -200,6 +201,8 @@ void WorkerProcess::start(std::chrono::milliseconds timeout) {
     throw std::runtime_error("worker for '" + options_.system + "' did not start: " + why + " (log: " + log + ")");
   }
   hello_ = json::parse(*line, nullptr, false);
+  if (hello_.is_object())  // the whole start-up as the runner sees it: exec, loading, the system's preparation
+    hello_["startup_ns"] = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - spawned).count();
   if (hello_.is_discarded() || !hello_.value("ready", false)) {
     kill_worker();
     throw std::runtime_error("worker for '" + options_.system + "' failed to start: " +

@@ -37,7 +37,9 @@ class WorkerProcess {
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
-  // The hello message (cold start, versions); throws if the worker does not come up in time.
+  // The hello message: the worker's {ready, cold_start_ns (its system's preparation), versions} and
+  // the runner's startup_ns (fork to hello, the process's whole cold start). Throws if the worker
+  // does not come up in time.
   const nlohmann::json& hello() const { return hello_; }
   // Sends a job and waits for its answer. On timeout or death the worker is killed and an error
   // message is returned instead; the next call starts a fresh worker.

@@ -7,7 +7,7 @@ using nlohmann::json;
 json to_json(const RunContext& c) {
   return {{"schema_version", c.schema_version}, {"run_id", c.run_id},       {"start_time", c.started_at},
           {"host", c.host},                     {"cpu_model", c.cpu_model}, {"cores", c.cores},
-          {"build_type", c.build_type},         {"git_revision", c.git_revision}, {"versions", c.versions},
+          {"build_type", c.build_type},         {"git_revision", c.git_revision}, {"versions", c.versions}, {"cold_start_ns", c.cold_start_ns},
           {"seed", c.seed},                     {"latency_profile", c.latency_profile}, {"suite", c.suite},
           {"systems", c.systems},               {"scenarios", c.scenarios}, {"repetitions", c.repetitions},
           {"warmup", c.warmup},                 {"concurrency", c.concurrency},
@@ -26,6 +26,7 @@ RunContext context_from_json(const json& j) {
   c.build_type = j.value("build_type", "");
   c.git_revision = j.value("git_revision", "");
   c.versions = j.value("versions", std::map<std::string, std::string>{});
+  c.cold_start_ns = j.value("cold_start_ns", std::map<std::string, std::int64_t>{});
   c.seed = j.value("seed", std::uint64_t{0});
   c.latency_profile = j.value("latency_profile", "");
   c.suite = j.value("suite", "");

@@ -67,6 +67,13 @@ void write_markdown(std::ostream& out, const RunResults& r) {
   out << "Reproduce:\n\n```\n" << c.command << "\n```\n\n";
   out << "## Versions\n\n| component | version |\n|---|---|\n";
   for (const auto& [k, v] : c.versions) out << "| " << md(k) << " | " << md(v) << " |\n";
+  if (!c.cold_start_ns.empty()) {
+    out << "\n## Cold start\n\nTime from forking a worker process to its system being ready for the first task "
+           "(process start, loading, interpreter and imports where there are any, construction; measured once per "
+           "run, by the runner).\n\n| system | cold start (ms) |\n|---|---:|\n";
+    for (const auto& [system, ns] : c.cold_start_ns)
+      out << "| " << md(system) << " | " << (ns < 0 ? std::string("failed to start") : sig3(static_cast<double>(ns) / 1e6)) << " |\n";
+  }
   out << "\n## Results per scenario\n\n"
          "Wall time is measured by the worker around one task; framework overhead is wall time minus the "
          "model server's service time for the same task's requests. Peak RSS is the worker's high-water mark during "

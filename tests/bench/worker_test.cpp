@@ -46,6 +46,7 @@ kill -9 $$
   std::filesystem::remove(exe.string() + ".jobs");
   WorkerProcess w(options(exe));
   EXPECT_EQ(w.hello()["versions"]["fake"], "1");
+  EXPECT_GT(w.hello()["startup_ns"].get<std::int64_t>(), 0);
   auto first = w.run({{"n", 1}}, std::chrono::seconds(5));
   EXPECT_EQ(first["error"], "worker crashed (killed by signal Killed)");
   auto second = w.run({{"n", 2}}, std::chrono::seconds(5));  // a fresh worker got the job

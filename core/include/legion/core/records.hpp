@@ -21,6 +21,7 @@ struct RunContext {
   std::string build_type;
   std::string git_revision;
   std::map<std::string, std::string> versions;  // component -> version
+  std::map<std::string, std::int64_t> cold_start_ns;  // system -> worker start-up (-1: it failed to start)
   std::uint64_t seed = 0;
   std::string latency_profile;
   std::string suite;
