@@ -12,6 +12,7 @@
 #include "legion/adapters/adapter.hpp"
 #include "legion/core/oracle.hpp"
 #include "legion/report/analysis.hpp"
+#include "legion/report/compare.hpp"
 #include "legion/stats/descriptive.hpp"
 #include "runner.hpp"
 #include "worker.hpp"
@@ -139,6 +140,20 @@ int main(int argc, char** argv) {
   double margin = 0;
   analyze_cmd->add_option("--margin", margin, "Equivalence margin (TOST), in the data's units");
 
+  auto* compare_cmd = app.add_subcommand("compare", "Compare two stored runs: per scenario and system, the change and a verdict");
+  std::string old_run, new_run, compare_format = "table";
+  report::CompareOptions comparing;
+  double compare_margin = 0;
+  bool fail_on_regression = false;
+  compare_cmd->add_option("old", old_run, "Run directory or results.json of the baseline")->required();
+  compare_cmd->add_option("new", new_run, "Run directory or results.json to compare with it")->required();
+  compare_cmd->add_option("--format", compare_format, "table, markdown or json")->capture_default_str();
+  compare_cmd->add_option("--metric", comparing.metric, "wall, overhead or cpu")->capture_default_str();
+  compare_cmd->add_option("--alpha", comparing.alpha, "Significance level after Holm's correction")->capture_default_str();
+  compare_cmd->add_option("--threshold", comparing.threshold, "Smallest relative change to call, e.g. 0.05")->capture_default_str();
+  compare_cmd->add_option("--margin", compare_margin, "Relative equivalence margin (TOST), e.g. 0.05");
+  compare_cmd->add_flag("--fail-on-regression", fail_on_regression, "Exit with status 1 when a cell got slower");
+
   auto* worker_cmd = app.add_subcommand("worker", "Internal: a worker process for the runner");
   worker_cmd->group("");
   std::string worker_system;
@@ -154,6 +169,15 @@ int main(int argc, char** argv) {
   try {
     if (*worker_cmd) return bench::worker_main(worker_system, worker_config);
     if (*list) return list_command();
+    if (*compare_cmd) {
+      if (compare_margin > 0) comparing.margin = compare_margin;
+      auto result = report::compare_runs(report::load_run(old_run), report::load_run(new_run), comparing);
+      if (compare_format == "json") std::cout << report::to_json(result).dump(2) << std::endl;
+      else if (compare_format == "markdown") report::write_comparison_markdown(std::cout, result);
+      else if (compare_format == "table") report::write_comparison_table(std::cout, result);
+      else throw std::invalid_argument("unknown --format '" + compare_format + "' (expected table, markdown or json)");
+      return fail_on_regression && result.regression() ? 1 : 0;
+    }
     if (*analyze_cmd) {
       if (!trend_file.empty()) {
         auto trend = report::trend_json(report::read_sample_file(trend_file), analysis.level);

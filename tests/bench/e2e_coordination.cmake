@@ -124,7 +124,28 @@ if(n LESS 3 OR n GREATER 30)
   message(FATAL_ERROR "adaptive run with a loose target: ${n} records")
 endif()
 
-# 7. analyze: the JSON object on files of numbers, and a clear error for a bad line.
+# 7. compare: an injected slowdown (3 ms more per model call) is found and fails the check; two
+#    runs of the same thing show no change beyond 10%.
+foreach(name base same slow)
+  set(latency "ttft=5,tps=0")
+  if(name STREQUAL "slow")
+    set(latency "ttft=8,tps=0")
+  endif()
+  expect_exit(0 "${LEGION_BENCH}" --scenario single-tool --scenario sequential-pipeline -n 6 --warmup 1
+              --latency ${latency} --out "${OUT}/cmp-${name}" -q)
+endforeach()
+expect_exit(1 "${LEGION_BENCH}" compare "${OUT}/cmp-base" "${OUT}/cmp-slow" --fail-on-regression --format json)
+string(JSON verdict GET "${last_stdout}" changes 0 verdict)
+string(JSON verdict2 GET "${last_stdout}" changes 1 verdict)
+if(NOT verdict STREQUAL "slower" OR NOT verdict2 STREQUAL "slower")
+  message(FATAL_ERROR "compare missed the injected slowdown: ${last_stdout}")
+endif()
+expect_exit(0 "${LEGION_BENCH}" compare "${OUT}/cmp-base" "${OUT}/cmp-same" --fail-on-regression --threshold 0.1)
+if(last_stdout MATCHES "slower|faster")
+  message(FATAL_ERROR "compare reports a change between two runs of the same thing: ${last_stdout}")
+endif()
+
+# 8. analyze: the JSON object on files of numbers, and a clear error for a bad line.
 file(WRITE "${OUT}/A.txt" "# baseline\n12.1\n11.8\n12.6\n13.0\n12.2\n")
 file(WRITE "${OUT}/B.txt" "13.4\n13.9\n12.9\n14.2\n13.6\n13.1\n")
 expect_exit(0 "${LEGION_BENCH}" analyze "${OUT}/A.txt" "${OUT}/B.txt" --json --seed 7)
