@@ -140,6 +140,10 @@ int main(int argc, char** argv) {
   double margin = 0;
   analyze_cmd->add_option("--margin", margin, "Equivalence margin (TOST), in the data's units");
 
+  auto* report_cmd = app.add_subcommand("report", "Regenerate a run's reports from its results.json, without running anything");
+  std::string report_dir;
+  report_cmd->add_option("dir", report_dir, "Run folder (holding results.json)")->required();
+
   auto* compare_cmd = app.add_subcommand("compare", "Compare two stored runs: per scenario and system, the change and a verdict");
   std::string old_run, new_run, compare_format = "table";
   report::CompareOptions comparing;
@@ -169,6 +173,13 @@ int main(int argc, char** argv) {
   try {
     if (*worker_cmd) return bench::worker_main(worker_system, worker_config);
     if (*list) return list_command();
+    if (*report_cmd) {
+      auto results = report::read_results_json(std::filesystem::path(report_dir) / "results.json");
+      report::write_artifacts(report_dir, results);
+      report::write_terminal_table(std::cout, results);
+      std::cout << "\nRewrote the reports in " << report_dir << " from " << results.records.size() << " records\n";
+      return 0;
+    }
     if (*compare_cmd) {
       if (compare_margin > 0) comparing.margin = compare_margin;
       auto result = report::compare_runs(report::load_run(old_run), report::load_run(new_run), comparing);

@@ -140,6 +140,48 @@ nlohmann::json results_json(const RunResults& r) {
   return j;
 }
 
+namespace {
+// RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled.
+std::string csv(std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
+  std::string out = "\"";
+  for (char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+void write_records_csv(std::ostream& out, const RunResults& r) {
+  out << "system,scenario,repetition,warmup,tasks,wall_ns,cpu_user_ns,cpu_sys_ns,rss_peak_bytes,llm_calls,prompt_tokens,"
+         "completion_tokens,oracle_ns,overhead_ns,reported_llm_calls,correct,error\n";
+  for (const auto& rec : r.records) {
+    out << csv(rec.system) << ',' << csv(rec.scenario) << ',' << rec.repetition << ',' << (rec.warmup ? "true" : "false") << ','
+        << rec.tasks << ',' << rec.wall_ns << ',' << rec.cpu_user_ns << ',' << rec.cpu_sys_ns << ',' << rec.rss_peak_bytes << ','
+        << rec.llm_calls << ',' << rec.prompt_tokens << ',' << rec.completion_tokens << ',' << rec.oracle_ns << ',';
+    if (rec.tasks == 1) out << rec.overhead_ns();
+    out << ',' << rec.reported_llm_calls << ',' << (rec.correct ? "true" : "false") << ',' << csv(rec.error.value_or(""))
+        << '\n';
+  }
+}
+
+void write_summaries_csv(std::ostream& out, const RunResults& r) {
+  out << "scenario,system,runs,correct,errors,wall_median_ms,wall_min_ms,wall_max_ms,overhead_median_ms,overhead_min_ms,"
+         "overhead_max_ms,overhead_per_llm_call_us,llm_calls,prompt_tokens,completion_tokens,rss_peak_mb\n";
+  out << std::setprecision(10);
+  for (const auto& s : r.summaries) {
+    out << csv(s.scenario) << ',' << csv(s.system) << ',' << s.runs << ',' << s.correct << ',' << s.errors << ',';
+    if (s.wall_ms.n > 0) out << s.wall_ms.median << ',' << s.wall_ms.min << ',' << s.wall_ms.max;
+    else out << ",,";
+    out << ',';
+    if (s.overhead_ms.n > 0)
+      out << s.overhead_ms.median << ',' << s.overhead_ms.min << ',' << s.overhead_ms.max << ',' << s.overhead_per_call_us;
+    else out << ",,,";
+    out << ',' << s.llm_calls << ',' << s.prompt_tokens << ',' << s.completion_tokens << ',' << s.rss_peak_mb << '\n';
+  }
+}
+
 void write_file_atomically(const std::filesystem::path& file, const std::string& content) {
   auto tmp = file;
   tmp += ".tmp" + std::to_string(::getpid());
@@ -159,6 +201,11 @@ void write_artifacts(const std::filesystem::path& dir, const RunResults& r) {
   std::ostringstream md_out;
   write_markdown(md_out, r);
   write_file_atomically(dir / "BENCHMARK_RESULTS.md", md_out.str());
+  std::ostringstream records_csv, summaries_csv;
+  write_records_csv(records_csv, r);
+  write_summaries_csv(summaries_csv, r);
+  write_file_atomically(dir / "results.csv", records_csv.str());
+  write_file_atomically(dir / "summaries.csv", summaries_csv.str());
 }
 
 RunResults read_results_json(const std::filesystem::path& file) {

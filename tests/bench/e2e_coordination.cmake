@@ -51,6 +51,21 @@ if(NOT EXISTS "${OUT}/quick/results.sqlite")
   message(FATAL_ERROR "no SQLite store written")
 endif()
 
+# `report` regenerates the same Markdown from results.json alone, plus the CSV files.
+file(RENAME "${OUT}/quick/BENCHMARK_RESULTS.md" "${OUT}/quick/BENCHMARK_RESULTS.first.md")
+expect_exit(0 "${LEGION_BENCH}" report "${OUT}/quick")
+file(READ "${OUT}/quick/BENCHMARK_RESULTS.md" regenerated)
+file(READ "${OUT}/quick/BENCHMARK_RESULTS.first.md" first)
+if(NOT regenerated STREQUAL first)
+  message(FATAL_ERROR "legion-bench report wrote a different BENCHMARK_RESULTS.md from the stored records")
+endif()
+file(STRINGS "${OUT}/quick/results.csv" csv_lines)
+list(LENGTH csv_lines csv_count)
+math(EXPR expected_lines "${n} + 1")
+if(NOT csv_count EQUAL expected_lines)
+  message(FATAL_ERROR "results.csv has ${csv_count} lines, expected ${expected_lines}")
+endif()
+
 # 2. A malformed scenario stops the run before it starts, naming file and line.
 file(WRITE "${OUT}/broken.yaml" "name: broken\npattern: circular\n")
 expect_exit(2 "${LEGION_BENCH}" --scenario "${OUT}/broken.yaml" --out "${OUT}/broken")

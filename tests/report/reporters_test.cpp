@@ -88,5 +88,22 @@ TEST(ResultsJson, HasTheDocumentedKeysAndRoundTrips) {
     EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << "temporary file left behind";
 }
 
+TEST(Csv, OneRowPerRecordWithQuotingAndOnePerSummary) {
+  auto results = sample();
+  results.records[3].error = "said \"no\", twice";
+  std::ostringstream records, summaries;
+  write_records_csv(records, results);
+  write_summaries_csv(summaries, results);
+  auto text = records.str();
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1 + static_cast<long>(results.records.size()));
+  EXPECT_EQ(text.substr(0, text.find('\n')),
+            "system,scenario,repetition,warmup,tasks,wall_ns,cpu_user_ns,cpu_sys_ns,rss_peak_bytes,llm_calls,prompt_tokens,"
+            "completion_tokens,oracle_ns,overhead_ns,reported_llm_calls,correct,error");
+  EXPECT_NE(text.find("native,single-tool,0,false,1,1000000,0,0,0,2,100,0,100000,900000,0,true,\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(",false,\"said \"\"no\"\", twice\"\n"), std::string::npos) << text;  // RFC 4180 quoting
+  auto s = summaries.str();
+  EXPECT_NE(s.find("single-tool,native,3,2,0,2,1,3,1.8,0.9,2.7,900,2,100,0,0\n"), std::string::npos) << s;
+}
+
 }  // namespace
 }  // namespace legion::report

@@ -18,8 +18,11 @@ struct RunResults {
 void write_markdown(std::ostream& out, const RunResults& results);  // BENCHMARK_RESULTS.md
 void write_terminal_table(std::ostream& out, const RunResults& results);
 nlohmann::json results_json(const RunResults& results);              // results.json
+void write_records_csv(std::ostream& out, const RunResults& results);    // results.csv: one row per record
+void write_summaries_csv(std::ostream& out, const RunResults& results);  // summaries.csv: one row per summary
 
-// Writes results.json and BENCHMARK_RESULTS.md into `dir`, each atomically (temporary file + rename).
+// Writes results.json, BENCHMARK_RESULTS.md, results.csv and summaries.csv into `dir`, each
+// atomically (temporary file + rename).
 void write_artifacts(const std::filesystem::path& dir, const RunResults& results);
 RunResults read_results_json(const std::filesystem::path& file);
 // Replaces the file's content in one step: readers see the old or the new file, never a torn one.
