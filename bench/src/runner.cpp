@@ -269,7 +269,7 @@ report::RunResults Runner::run() {
   }
   results.context.interrupted = interrupt_flag();
   store.save_run(results.context);
-  results.summaries = report::summarize(results.records);
+  report::summarize_run(results);
   report::write_artifacts(plan_.out_dir, results);
   return results;
 }

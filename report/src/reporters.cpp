@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iomanip>
+#include <set>
 #include <sstream>
 
 namespace legion::report {
@@ -47,13 +48,69 @@ std::string overhead(std::size_t n, double value) { return n == 0 ? "n/a" : sig3
 
 }  // namespace
 
+void summarize_run(RunResults& r) {
+  SummaryOptions options;
+  options.seed = r.context.seed;
+  r.summaries = summarize(r.records, options);
+  r.suite = suite_ratios(r.records, r.summaries, options);
+}
+
+namespace {
+
+std::string interval(const std::optional<stats::Estimate>& e) {
+  if (!e) return "—";
+  return sig3(e->point) + " [" + sig3(e->lower) + ", " + sig3(e->upper) + "]";
+}
+
+// The opening paragraph, written from the numbers.
+void write_summary(std::ostream& out, const RunResults& r) {
+  std::size_t runs = 0, correct = 0, errors = 0;
+  for (const auto& s : r.summaries) runs += s.runs, correct += s.correct, errors += s.errors;
+  out << "## Summary\n\n";
+  std::set<std::string> scenarios, systems;
+  for (const auto& s : r.summaries) scenarios.insert(s.scenario), systems.insert(s.system);
+  out << systems.size() << " system(s) ran " << scenarios.size() << " scenario(s); " << correct << " of " << runs
+      << " measured runs answered correctly";
+  if (errors > 0) out << ", " << errors << " failed with an error";
+  out << ".";
+  if (r.suite.empty()) {
+    out << " Only " << (systems.empty() ? std::string("no system") : "`" + md(*systems.begin()) + "`")
+        << " ran, so there are no ratios between systems in this report.";
+  }
+  for (const auto& ratio : r.suite) {
+    std::size_t slower = 0, faster = 0, same = 0;
+    for (const auto& s : r.summaries) {
+      if (s.system != ratio.system || !s.p_adjusted || !s.ratio_to_baseline) continue;
+      if (*s.p_adjusted >= 0.05) ++same;
+      else if (s.ratio_to_baseline->point > 1) ++slower;
+      else ++faster;
+    }
+    out << " Across " << ratio.scenarios << " scenario(s), `" << md(ratio.system) << "` took "
+        << sig3(ratio.geometric_mean.point) << "× the wall time of `" << md(ratio.baseline)
+        << "` (geometric mean of median ratios, 95% bootstrap interval " << sig3(ratio.geometric_mean.lower) << "–"
+        << sig3(ratio.geometric_mean.upper) << "); significantly slower on " << slower << ", faster on " << faster
+        << ", no significant difference on " << same << " (Mann–Whitney U, Holm-adjusted, α = 0.05).";
+  }
+  double best = 0;
+  std::string best_cell;
+  for (const auto& s : r.summaries)
+    if (s.overhead_ms.n > 0 && (best_cell.empty() || s.overhead_per_call_us < best))
+      best = s.overhead_per_call_us, best_cell = "`" + md(s.system) + "` on " + md(s.scenario);
+  if (!best_cell.empty())
+    out << " The lowest median framework overhead per LLM call was " << sig3(best) << " µs (" << best_cell << ").";
+  out << "\n";
+}
+
+}  // namespace
+
 void write_markdown(std::ostream& out, const RunResults& r) {
   const auto& c = r.context;
   out << "# legion-bench results: suite `" << md(c.suite) << "`\n\n";
   if (c.interrupted) out << "**This run was interrupted; the tables cover what was measured before it stopped.**\n\n";
   out << "Run `" << md(c.run_id) << "`, started " << md(c.started_at) << " on `" << md(c.host) << "` (" << md(c.cpu_model)
       << ", " << c.cores << " cores), build type " << md(c.build_type) << ", revision `" << md(c.git_revision) << "`.\n\n";
-  out << "Method: latency profile `" << md(c.latency_profile) << "`; ";
+  write_summary(out, r);
+  out << "\n## Method\n\nLatency profile `" << md(c.latency_profile) << "`; ";
   if (c.target_relative_ci > 0)
     out << "repetitions chosen adaptively per scenario and system: at least " << c.repetitions
         << ", then more until the 95% t interval of the mean wall time is within ±" << c.target_relative_ci * 100
@@ -63,7 +120,13 @@ void write_markdown(std::ostream& out, const RunResults& r) {
   out << " after " << c.warmup
       << " warm-up run(s) (recorded in results.json, not summarised); systems interleaved within each repetition, "
          "each in its own worker process; "
-      << c.concurrency << " concurrent task(s) per record; planted values seeded from " << c.seed << ".\n\n";
+      << c.concurrency << " concurrent task(s) per record; planted values seeded from " << c.seed
+      << ". Centre: median with a BCa bootstrap 95% interval (10,000 resamples, seed " << c.seed
+      << "). Against the baseline: Hodges–Lehmann ratio of wall times on log scale with its interval, Mann–Whitney U "
+         "p values Holm-adjusted across the run, Cliff's delta. Wall time is measured by the worker around one task; "
+         "framework overhead is wall time minus the model server's service time for the same task's requests; peak "
+         "RSS is the worker's high-water mark during the task; LLM calls and tokens are counted by the model server "
+         "(o200k_base).\n\n";
   out << "Reproduce:\n\n```\n" << c.command << "\n```\n\n";
   out << "## Versions\n\n| component | version |\n|---|---|\n";
   for (const auto& [k, v] : c.versions) out << "| " << md(k) << " | " << md(v) << " |\n";
@@ -74,30 +137,36 @@ void write_markdown(std::ostream& out, const RunResults& r) {
     for (const auto& [system, ns] : c.cold_start_ns)
       out << "| " << md(system) << " | " << (ns < 0 ? std::string("failed to start") : sig3(static_cast<double>(ns) / 1e6)) << " |\n";
   }
-  out << "\n## Results per scenario\n\n"
-         "Wall time is measured by the worker around one task; framework overhead is wall time minus the "
-         "model server's service time for the same task's requests. Peak RSS is the worker's high-water mark during "
-         "the task. LLM calls and tokens are counted by the model server (o200k_base). Medians over runs that "
-         "completed; min and max shown for spread.\n";
+  out << "\n## Results per scenario\n\nWall and overhead in milliseconds (median; min and max for spread); "
+         "the interval is the median's 95% BCa interval.\n";
   std::string scenario;
   for (const auto& s : r.summaries) {
     if (s.scenario != scenario) {
       scenario = s.scenario;
       out << "\n### " << md(scenario) << "\n\n"
-          << "| system | n | correct | wall median (ms) | wall min | wall max | overhead median (ms) | overhead min | "
-             "overhead max | overhead per LLM call (µs) | LLM calls | prompt tokens | completion tokens | peak RSS (MB) |\n"
-          << "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+          << "| system | n | correct | wall median [95% CI] | wall min | wall max | ratio to baseline [95% CI] | p (Holm) "
+             "| Cliff's δ | overhead median | overhead min | overhead max | overhead per LLM call (µs) | LLM calls | "
+             "prompt tokens | completion tokens | peak RSS (MB) |\n"
+          << "|---|---:|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     }
     out << "| " << md(s.system) << " | " << s.runs << " | " << s.correct << "/" << s.runs << " | ";
     if (s.runs > s.errors) {
-      out << sig3(s.wall_ms.median) << " | " << sig3(s.wall_ms.min) << " | " << sig3(s.wall_ms.max) << " | "
-          << overhead(s.overhead_ms.n, s.overhead_ms.median) << " | " << overhead(s.overhead_ms.n, s.overhead_ms.min) << " | "
-          << overhead(s.overhead_ms.n, s.overhead_ms.max) << " | " << overhead(s.overhead_ms.n, s.overhead_per_call_us)
-          << " | " << sig3(s.llm_calls) << " | " << sig3(s.prompt_tokens) << " | "
-          << sig3(s.completion_tokens) << " | " << fixed(s.rss_peak_mb, 1) << " |\n";
+      out << (s.wall_median_ci ? interval(s.wall_median_ci) : sig3(s.wall_ms.median)) << " | " << sig3(s.wall_ms.min)
+          << " | " << sig3(s.wall_ms.max) << " | " << (s.ratio_to_baseline ? interval(s.ratio_to_baseline) : "baseline")
+          << " | " << (s.p_adjusted ? sig3(*s.p_adjusted) : "—") << " | " << (s.cliffs_delta ? sig3(*s.cliffs_delta) : "—")
+          << " | " << overhead(s.overhead_ms.n, s.overhead_ms.median) << " | " << overhead(s.overhead_ms.n, s.overhead_ms.min)
+          << " | " << overhead(s.overhead_ms.n, s.overhead_ms.max) << " | " << overhead(s.overhead_ms.n, s.overhead_per_call_us)
+          << " | " << sig3(s.llm_calls) << " | " << sig3(s.prompt_tokens) << " | " << sig3(s.completion_tokens) << " | "
+          << fixed(s.rss_peak_mb, 1) << " |\n";
     } else {
-      out << "— | — | — | — | — | — | — | — | — | — | — |\n";
+      out << "— | — | — | — | — | — | — | — | — | — | — | — | — | — |\n";
     }
+  }
+  if (!r.suite.empty()) {
+    out << "\n## Suite-wide\n\n| system | baseline | scenarios | geometric mean of wall-time ratios [95% CI] |\n|---|---|---:|---|\n";
+    for (const auto& s : r.suite)
+      out << "| " << md(s.system) << " | " << md(s.baseline) << " | " << s.scenarios << " | "
+          << interval(std::optional<stats::Estimate>(s.geometric_mean)) << " |\n";
   }
   bool any_error = false;
   for (const auto& s : r.summaries)
@@ -113,9 +182,18 @@ void write_markdown(std::ostream& out, const RunResults& r) {
       out << "- " << md(s.scenario) << " / " << md(s.system) << ": " << (s.runs - s.errors - s.correct)
           << " run(s) finished with an answer that lacks planted values (see `answer` in results.json)\n";
     }
-  out << "\n## Limits of this report\n\n"
-         "Descriptive statistics only (median, min, max); confidence intervals and significance tests are not yet "
-         "computed. Figures from a shared 2-core machine: compare systems within one run, not across runs.\n";
+  out << "\n## Threats to validity\n\n"
+         "- One shared machine: figures from different runs or machines are not comparable; compare systems within one "
+         "run (they are interleaved so that drift hits all alike).\n"
+         "- Overhead includes the loopback HTTP exchange with the model server (the same for every system); the "
+         "server's own service time is subtracted, its HTTP parsing is not.\n";
+  if (c.latency_profile == "zero")
+    out << "- Latency profile `zero`: the figures are framework overhead only; with a real model the model's time "
+           "dominates (use `--latency realistic`).\n";
+  if (c.repetitions < 10 && c.target_relative_ci <= 0)
+    out << "- Few repetitions (" << c.repetitions << "): intervals are wide and tests have little power.\n";
+  out << "- Prompt-token counts with tools follow a documented approximation (OpenAI's chat formula plus the tool "
+         "definitions as JSON), identical for every system.\n";
 }
 
 void write_terminal_table(std::ostream& out, const RunResults& r) {
@@ -217,7 +295,7 @@ RunResults read_results_json(const std::filesystem::path& file) {
   RunResults r;
   r.context = core::context_from_json(j["run"]);
   for (const auto& rec : j["records"]) r.records.push_back(core::record_from_json(rec));
-  r.summaries = summarize(r.records);
+  summarize_run(r);
   return r;
 }
 

@@ -3,9 +3,26 @@
 #include <algorithm>
 #include <map>
 
+#include "legion/stats/compare.hpp"
+
 namespace legion::report {
 
-std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records) {
+namespace {
+std::vector<double> walls_ms(const std::vector<core::RunRecord>& records, const std::string& scenario, const std::string& system) {
+  std::vector<double> out;
+  for (const auto& r : records)
+    if (!r.warmup && !r.error && r.scenario == scenario && r.system == system) out.push_back(static_cast<double>(r.wall_ns) / 1e6);
+  return out;
+}
+
+std::string baseline_of(const std::vector<CellSummary>& cells, const std::string& preferred) {
+  for (const auto& c : cells)
+    if (c.system == preferred) return preferred;
+  return cells.empty() ? preferred : cells.front().system;
+}
+}  // namespace
+
+std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records, const SummaryOptions& options) {
   std::vector<std::pair<std::string, std::string>> order;
   std::map<std::pair<std::string, std::string>, std::vector<const core::RunRecord*>> cells;
   for (const auto& r : records) {
@@ -47,7 +64,49 @@ std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records) 
       s.rss_peak_mb = stats::median(rss);
     }
     if (!per_call.empty()) s.overhead_per_call_us = stats::median(per_call);
+    if (wall.size() >= 2) s.wall_median_ci = stats::bootstrap_median(wall, {options.resamples, options.seed, options.level}).bca;
     out.push_back(std::move(s));
+  }
+  // Each system against the baseline on the same scenario; Holm across every such comparison.
+  const auto baseline = baseline_of(out, options.baseline);
+  std::vector<double> p_values;
+  std::vector<std::size_t> compared;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    auto& c = out[i];
+    if (c.system == baseline) continue;
+    auto mine = walls_ms(records, c.scenario, c.system), theirs = walls_ms(records, c.scenario, baseline);
+    if (mine.size() < 2 || theirs.size() < 2) continue;
+    c.ratio_to_baseline = stats::hodges_lehmann_ratio(mine, theirs, options.level);
+    c.cliffs_delta = stats::cliffs_delta(mine, theirs);
+    p_values.push_back(stats::mann_whitney_u(mine, theirs).p_value);
+    compared.push_back(i);
+  }
+  auto adjusted = stats::holm(p_values);
+  for (std::size_t k = 0; k < compared.size(); ++k) out[compared[k]].p_adjusted = adjusted[k];
+  return out;
+}
+
+std::vector<SuiteRatio> suite_ratios(const std::vector<core::RunRecord>& records, const std::vector<CellSummary>& cells,
+                                     const SummaryOptions& options) {
+  const auto baseline = baseline_of(cells, options.baseline);
+  std::vector<std::string> systems;
+  for (const auto& c : cells)
+    if (c.system != baseline && std::find(systems.begin(), systems.end(), c.system) == systems.end()) systems.push_back(c.system);
+  std::vector<SuiteRatio> out;
+  for (const auto& system : systems) {
+    std::vector<std::vector<double>> storage;
+    std::vector<stats::Cell> pairs;
+    for (const auto& c : cells) {
+      if (c.system != system) continue;
+      auto mine = walls_ms(records, c.scenario, system), theirs = walls_ms(records, c.scenario, baseline);
+      if (mine.size() < 2 || theirs.size() < 2) continue;
+      storage.push_back(std::move(mine));
+      storage.push_back(std::move(theirs));
+    }
+    for (std::size_t i = 0; i + 1 < storage.size(); i += 2) pairs.push_back({storage[i], storage[i + 1]});
+    if (pairs.empty()) continue;
+    out.push_back({system, baseline, stats::geometric_mean_ratio(pairs, {options.resamples, options.seed, options.level}),
+                   pairs.size()});
   }
   return out;
 }

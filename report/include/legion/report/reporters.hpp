@@ -13,7 +13,11 @@ struct RunResults {
   core::RunContext context;
   std::vector<core::RunRecord> records;
   std::vector<CellSummary> summaries;
+  std::vector<SuiteRatio> suite;
 };
+
+// Fills summaries and suite ratios from the records (bootstrap seeded with the run's seed).
+void summarize_run(RunResults& results);
 
 void write_markdown(std::ostream& out, const RunResults& results);  // BENCHMARK_RESULTS.md
 void write_terminal_table(std::ostream& out, const RunResults& results);

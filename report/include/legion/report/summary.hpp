@@ -4,8 +4,11 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
 #include "legion/core/records.hpp"
 #include "legion/stats/descriptive.hpp"
+#include "legion/stats/intervals.hpp"
 
 namespace legion::report {
 
@@ -23,9 +26,30 @@ struct CellSummary {
   double completion_tokens = 0;
   double rss_peak_mb = 0;
   std::vector<std::string> error_messages;  // distinct, in order of first appearance
+  std::optional<stats::Estimate> wall_median_ci;  // BCa bootstrap interval of the median wall time
+  // Against the baseline system on the same scenario (absent for the baseline itself):
+  std::optional<stats::Estimate> ratio_to_baseline;  // Hodges–Lehmann ratio of wall times on log scale
+  std::optional<double> p_adjusted;                  // Mann–Whitney U, Holm-adjusted across the run
+  std::optional<double> cliffs_delta;                // P(this > baseline) − P(this < baseline)
+};
+
+struct SummaryOptions {
+  std::string baseline = "native";  // falls back to the first system when absent
+  std::uint64_t seed = 1;           // bootstrap seed (the run's seed, so reports regenerate identically)
+  int resamples = 10000;
+  double level = 0.95;
 };
 
 // One summary per (scenario, system), scenarios and systems in order of first appearance.
-std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records);
+std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records, const SummaryOptions& options = {});
+
+// Suite-wide: geometric mean over scenarios of a system's median wall time over the baseline's.
+struct SuiteRatio {
+  std::string system, baseline;
+  stats::Estimate geometric_mean;
+  std::size_t scenarios = 0;
+};
+std::vector<SuiteRatio> suite_ratios(const std::vector<core::RunRecord>& records, const std::vector<CellSummary>& cells,
+                                     const SummaryOptions& options = {});
 
 }  // namespace legion::report
