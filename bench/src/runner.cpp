@@ -270,7 +270,7 @@ report::RunResults Runner::run() {
   results.context.interrupted = interrupt_flag();
   store.save_run(results.context);
   report::summarize_run(results);
-  report::write_artifacts(plan_.out_dir, results);
+  if (auto why = report::write_artifacts(plan_.out_dir, results); !why.empty()) progress_ << why << "\n";
   return results;
 }
 

@@ -1,5 +1,10 @@
 #include "legion/report/reporters.hpp"
 
+#include "legion/report/feature_matrix.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -273,7 +278,49 @@ void write_file_atomically(const std::filesystem::path& file, const std::string&
   std::filesystem::rename(tmp, file);
 }
 
-void write_artifacts(const std::filesystem::path& dir, const RunResults& r) {
+std::string render_pdf(const std::filesystem::path& html, const std::filesystem::path& pdf) {
+  std::string chromium = std::getenv("LEGION_CHROMIUM") ? std::getenv("LEGION_CHROMIUM") : "/usr/bin/chromium";
+  if (!std::filesystem::exists(chromium)) return "no PDF: " + chromium + " is not installed (scripts/bootstrap.sh installs it)";
+  auto profile = std::filesystem::temp_directory_path() / ("legion-chromium-" + std::to_string(::getpid()));
+  auto tmp = pdf;
+  tmp += ".tmp";
+  // Flags that keep a headless Chromium off the network and quiet (no updates, sync or first-run work).
+  std::vector<std::string> args = {chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                                   "--user-data-dir=" + profile.string(), "--no-pdf-header-footer",
+                                   "--print-to-pdf=" + tmp.string(), "file://" + std::filesystem::absolute(html).string()};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return "no PDF: fork failed";
+  if (pid == 0) {
+    int devnull = ::open("/dev/null", O_RDWR);
+    ::dup2(devnull, 0);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  for (int waited = 0;; waited += 50) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) break;
+    if (waited > 120000) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      std::filesystem::remove_all(profile);
+      return "no PDF: Chromium did not finish within 120 s";
+    }
+    ::usleep(50000);
+  }
+  std::filesystem::remove_all(profile);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !std::filesystem::exists(tmp) || std::filesystem::file_size(tmp) == 0)
+    return "no PDF: Chromium failed to print " + html.string();
+  std::filesystem::rename(tmp, pdf);
+  return {};
+}
+
+std::string write_artifacts(const std::filesystem::path& dir, const RunResults& r) {
   std::filesystem::create_directories(dir);
   write_file_atomically(dir / "results.json", results_json(r).dump(2) + "\n");
   std::ostringstream md_out;
@@ -284,6 +331,12 @@ void write_artifacts(const std::filesystem::path& dir, const RunResults& r) {
   write_summaries_csv(summaries_csv, r);
   write_file_atomically(dir / "results.csv", records_csv.str());
   write_file_atomically(dir / "summaries.csv", summaries_csv.str());
+  std::ostringstream matrix, html;
+  write_feature_matrix_markdown(matrix, load_feature_matrix(default_feature_matrix_file()), r);
+  write_file_atomically(dir / "FEATURE_MATRIX.md", matrix.str());
+  write_html(html, r, matrix.str());
+  write_file_atomically(dir / "report.html", html.str());
+  return render_pdf(dir / "report.html", dir / "report.pdf");
 }
 
 RunResults read_results_json(const std::filesystem::path& file) {

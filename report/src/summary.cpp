@@ -38,7 +38,7 @@ std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records, 
     s.scenario = key.first;
     s.system = key.second;
     s.runs = rs.size();
-    std::vector<double> wall, overhead, per_call, calls, prompt, completion, rss;
+    std::vector<double> wall, overhead, per_call, calls, prompt, completion, rss, oracle;
     for (const auto* r : rs) {
       if (r->correct) ++s.correct;
       if (r->error) {
@@ -48,6 +48,7 @@ std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records, 
         continue;
       }
       wall.push_back(static_cast<double>(r->wall_ns) / 1e6);
+      oracle.push_back(static_cast<double>(r->oracle_ns) / 1e6);
       if (r->tasks == 1) overhead.push_back(static_cast<double>(r->overhead_ns()) / 1e6);
       if (r->tasks == 1 && r->llm_calls > 0) per_call.push_back(static_cast<double>(r->overhead_ns()) / 1e3 / static_cast<double>(r->llm_calls));
       calls.push_back(static_cast<double>(r->llm_calls));
@@ -57,6 +58,9 @@ std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records, 
     }
     if (!wall.empty()) {
       s.wall_ms = stats::summarize(wall);
+      s.wall_q1_ms = stats::quantile(wall, 0.25);
+      s.wall_q3_ms = stats::quantile(wall, 0.75);
+      s.oracle_ms = stats::median(oracle);
       if (!overhead.empty()) s.overhead_ms = stats::summarize(overhead);
       s.llm_calls = stats::median(calls);
       s.prompt_tokens = stats::median(prompt);

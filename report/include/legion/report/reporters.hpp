@@ -25,9 +25,16 @@ nlohmann::json results_json(const RunResults& results);              // results.
 void write_records_csv(std::ostream& out, const RunResults& results);    // results.csv: one row per record
 void write_summaries_csv(std::ostream& out, const RunResults& results);  // summaries.csv: one row per summary
 
-// Writes results.json, BENCHMARK_RESULTS.md, results.csv and summaries.csv into `dir`, each
-// atomically (temporary file + rename).
-void write_artifacts(const std::filesystem::path& dir, const RunResults& results);
+// report.html: self-contained, with SVG charts and the feature matrix's Markdown rendered in.
+void write_html(std::ostream& out, const RunResults& results, const std::string& feature_matrix_markdown = {});
+// Prints an HTML file to PDF with headless Chromium (Debian's chromium, or $LEGION_CHROMIUM).
+// Returns an empty string on success, else why there is no PDF.
+std::string render_pdf(const std::filesystem::path& html, const std::filesystem::path& pdf);
+
+// Writes results.json, BENCHMARK_RESULTS.md, results.csv, summaries.csv, FEATURE_MATRIX.md,
+// report.html and report.pdf into `dir`, each atomically (temporary file + rename). Returns the
+// reason when the PDF could not be made (empty when it was).
+std::string write_artifacts(const std::filesystem::path& dir, const RunResults& results);
 RunResults read_results_json(const std::filesystem::path& file);
 // Replaces the file's content in one step: readers see the old or the new file, never a torn one.
 void write_file_atomically(const std::filesystem::path& file, const std::string& content);

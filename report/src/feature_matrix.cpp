@@ -1,0 +1,99 @@
+#include "legion/report/feature_matrix.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include "legion/core/scenario.hpp"
+
+namespace legion::report {
+namespace {
+
+std::string md(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += "\\|";
+    else if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '`' || c == '*' || c == '_') out += std::string("\\") + c;
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::filesystem::path default_feature_matrix_file() { return core::default_scenario_dir().parent_path() / "features.yaml"; }
+
+FeatureMatrix load_feature_matrix(const std::filesystem::path& file) {
+  auto fail = [&](const YAML::Mark& m, const std::string& what) {
+    throw core::ScenarioError(file.string() + (m.is_null() ? "" : ":" + std::to_string(m.line + 1)) + ": " + what);
+  };
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::Exception& e) {
+    fail(e.mark, "invalid YAML: " + e.msg);
+  }
+  FeatureMatrix m;
+  if (!root["systems"] || !root["categories"]) fail(root.Mark(), "a feature matrix needs 'systems' and 'categories'");
+  for (const auto& s : root["systems"]) m.systems.push_back(s.as<std::string>());
+  for (const auto& category : root["categories"]) {
+    for (const auto& cap : category["capabilities"]) {
+      FeatureRow row{category["name"].as<std::string>(), cap["name"].as<std::string>(), {}};
+      for (const auto& kv : cap) {
+        auto key = kv.first.as<std::string>();
+        if (key == "name") continue;
+        if (std::find(m.systems.begin(), m.systems.end(), key) == m.systems.end())
+          fail(kv.first.Mark(), "unknown system '" + key + "'");
+        FeatureClaim claim;
+        claim.status = kv.second["status"].as<std::string>("");
+        claim.scenario = kv.second["scenario"].as<std::string>("");
+        claim.doc = kv.second["doc"].as<std::string>("");
+        if (claim.status != "supported" && claim.status != "partial" && claim.status != "not supported")
+          fail(kv.second.Mark(), "status must be supported, partial or not supported");
+        if (claim.scenario.empty() == claim.doc.empty())
+          fail(kv.second.Mark(), "a cell needs exactly one piece of evidence: 'scenario' or 'doc'");
+        row.claims[key] = claim;
+      }
+      m.rows.push_back(std::move(row));
+    }
+  }
+  return m;
+}
+
+FeatureCell resolve(const FeatureClaim& claim, const std::string& system, const RunResults& run) {
+  if (claim.status.empty()) return {"not assessed", "no evidence recorded"};
+  if (!claim.doc.empty()) return {claim.status, "documentation: " + claim.doc};
+  for (const auto& s : run.summaries) {
+    if (s.scenario != claim.scenario || s.system != system) continue;
+    auto tally = std::to_string(s.correct) + "/" + std::to_string(s.runs);
+    if (s.runs > 0 && s.correct == s.runs) return {claim.status, "scenario " + claim.scenario + " passed " + tally + " in this run"};
+    return {"not supported", "scenario " + claim.scenario + " passed only " + tally + " in this run"};
+  }
+  return {"not measured in this run", "scenario " + claim.scenario + " did not run for " + system};
+}
+
+void write_feature_matrix_markdown(std::ostream& out, const FeatureMatrix& m, const RunResults& run) {
+  out << "# Feature matrix\n\nEach cell: status, then its evidence — a scenario of this run (counted as supported only "
+         "if it passed every time) or a citation from datasets/features.yaml. Run `"
+      << md(run.context.run_id) << "`.\n";
+  std::string category;
+  for (const auto& row : m.rows) {
+    if (row.category != category) {
+      category = row.category;
+      out << "\n## " << md(category) << "\n\n| capability |";
+      for (const auto& s : m.systems) out << " " << md(s) << " |";
+      out << "\n|---|";
+      for (std::size_t i = 0; i < m.systems.size(); ++i) out << "---|";
+      out << "\n";
+    }
+    out << "| " << md(row.capability) << " |";
+    for (const auto& s : m.systems) {
+      auto it = row.claims.find(s);
+      auto cell = it == row.claims.end() ? FeatureCell{"not assessed", "no evidence recorded"} : resolve(it->second, s, run);
+      out << " **" << md(cell.status) << "** — " << md(cell.evidence) << " |";
+    }
+    out << "\n";
+  }
+}
+
+}  // namespace legion::report

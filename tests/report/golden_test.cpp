@@ -1,0 +1,104 @@
+// Golden files for the Markdown, CSV and JSON reports (tests/data/golden/). The input run is
+// synthetic and fixed — timestamps, durations and seeds — so the outputs are byte-for-byte stable.
+// After an intended change of format: LEGION_UPDATE_GOLDEN=1 build/tests/legion_tests --gtest_filter='Golden*'
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "legion/report/feature_matrix.hpp"
+#include "legion/report/reporters.hpp"
+
+namespace legion::report {
+namespace {
+
+RunResults fixed_run() {
+  RunResults r;
+  auto& c = r.context;
+  c.run_id = "20260101T000000Z-1";
+  c.started_at = "2026-01-01T00:00:00Z";
+  c.host = "golden-host";
+  c.cpu_model = "Example CPU";
+  c.cores = 2;
+  c.build_type = "Release";
+  c.git_revision = "0123456789ab";
+  c.versions = {{"legion-bench", "0.1.0"}, {"tokenizer", "js-tiktoken 1.0.21 o200k_base"}};
+  c.cold_start_ns = {{"native", 8'000'000}, {"other", 950'000'000}};
+  c.seed = 7;
+  c.latency_profile = "zero";
+  c.suite = "coordination";
+  c.systems = {"native", "other"};
+  c.scenarios = {"single-tool", "sequential-pipeline"};
+  c.repetitions = 5;
+  c.warmup = 1;
+  c.command = "legion-bench --suite coordination --systems native,other";
+  const std::int64_t base[] = {500'000, 1'500'000};
+  for (int s = 0; s < 2; ++s)
+    for (int rep = -1; rep < 5; ++rep)
+      for (const char* system : {"native", "other"}) {
+        core::RunRecord rec;
+        rec.system = system;
+        rec.scenario = c.scenarios[static_cast<std::size_t>(s)];
+        rec.repetition = rep < 0 ? 0 : rep;
+        rec.warmup = rep < 0;
+        const std::int64_t factor = std::string(system) == "native" ? 1 : 40;
+        rec.wall_ns = base[s] * factor + 10'000 * (rep + 1) * factor;
+        rec.oracle_ns = 200'000 * (s + 1);
+        rec.cpu_user_ns = rec.wall_ns / 2;
+        rec.cpu_sys_ns = rec.wall_ns / 10;
+        rec.rss_peak_bytes = std::string(system) == "native" ? 11'000'000 : 180'000'000;
+        rec.llm_calls = s == 0 ? 2 : 6;
+        rec.reported_llm_calls = rec.llm_calls;
+        rec.prompt_tokens = s == 0 ? 215 : 704;
+        rec.completion_tokens = s == 0 ? 39 : 151;
+        rec.correct = !(std::string(system) == "other" && s == 1 && rep == 3);
+        rec.answer = "answer";
+        r.records.push_back(rec);
+      }
+  summarize_run(r);
+  return r;
+}
+
+void check_golden(const std::string& name, const std::string& actual) {
+  const auto file = std::string(LEGION_TEST_DATA) + "/golden/" + name;
+  if (std::getenv("LEGION_UPDATE_GOLDEN")) {
+    std::ofstream(file, std::ios::binary) << actual;
+    return;
+  }
+  std::ifstream in(file, std::ios::binary);
+  ASSERT_TRUE(in) << "missing golden file " << file;
+  std::stringstream expected;
+  expected << in.rdbuf();
+  EXPECT_EQ(actual, expected.str()) << "differs from " << file << " (LEGION_UPDATE_GOLDEN=1 rewrites it)";
+}
+
+TEST(Golden, Markdown) {
+  std::ostringstream out;
+  write_markdown(out, fixed_run());
+  check_golden("BENCHMARK_RESULTS.md", out.str());
+}
+
+TEST(Golden, Csv) {
+  auto run = fixed_run();
+  std::ostringstream records, summaries;
+  write_records_csv(records, run);
+  write_summaries_csv(summaries, run);
+  check_golden("results.csv", records.str());
+  check_golden("summaries.csv", summaries.str());
+}
+
+TEST(Golden, Json) { check_golden("results.json", results_json(fixed_run()).dump(2) + "\n"); }
+
+TEST(Golden, FeatureMatrix) {
+  std::ostringstream out;
+  write_feature_matrix_markdown(out, load_feature_matrix(default_feature_matrix_file()), fixed_run());
+  auto text = out.str();
+  // The probes resolve against this run: native passed, "other" is not a column, frameworks did not run.
+  EXPECT_NE(text.find("**supported** — scenario single-tool passed 5/5 in this run"), std::string::npos) << text;
+  EXPECT_NE(text.find("**not measured in this run** — scenario single-tool did not run for langgraph"), std::string::npos);
+  check_golden("FEATURE_MATRIX.md", text);
+}
+
+}  // namespace
+}  // namespace legion::report
