@@ -39,7 +39,7 @@ constexpr const char* kStyle = R"css(
   :root { --fg: #e6e9ef; --muted: #a4acb9; --bg: #15181e; --grid: #39404c; --accent: #6aa0ff; --accent2: #ffa36b; --band: #6aa0ff44; }
 }
 @media print { :root { --fg: #000; --muted: #333; --bg: #fff; --grid: #bbb; --accent: #1f4fb0; --accent2: #c0581b; --band: #1f4fb033; }
-  section { break-inside: avoid-page; } h2 { break-before: auto; } }
+  figure, tr { break-inside: avoid; } h2, h3 { break-after: avoid; } }
 body { font: 15px/1.5 "DejaVu Sans", system-ui, sans-serif; color: var(--fg); background: var(--bg); max-width: 1100px; margin: 2em auto; padding: 0 1em; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { border-bottom: 1px solid var(--grid); padding-bottom: 0.2em; }
 .meta, figcaption, .note { color: var(--muted); font-size: 0.9em; }
@@ -274,26 +274,48 @@ void write_html(std::ostream& out, const RunResults& r, const std::string& featu
       << "<h1>legion-bench results: suite " << esc(c.suite) << "</h1>\n"
       << "<p class=\"meta\">Run " << esc(c.run_id) << " · " << esc(c.started_at) << " · " << esc(c.host) << " · "
       << esc(c.cpu_model) << ", " << c.cores << " cores · revision " << esc(c.git_revision) << "</p>\n";
-  // Paper order: summary and method first, then the figures, then the tables and the appendix.
-  const auto text = md.str();
-  const auto results_at = text.find("\n## Results per scenario");
-  out << "<section>\n";
-  markdown_table_as_html(out, text.substr(0, results_at));
-  out << "</section>\n<section><h2>Figures</h2>\n";
+  // Paper order: abstract (the summary), method, figures, results, threats to validity, feature
+  // matrix, and the environment as an appendix.
+  std::vector<std::pair<std::string, std::string>> sections;  // heading, Markdown including the heading
+  {
+    std::istringstream lines(md.str());
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.starts_with("## ")) sections.emplace_back(line.substr(3), "");
+      if (!sections.empty()) sections.back().second += line + "\n";
+    }
+  }
+  auto emit = [&](std::initializer_list<std::string_view> headings) {
+    for (const auto& [heading, text] : sections)
+      for (auto h : headings)
+        if (heading == h) {
+          out << "<section>\n";
+          markdown_table_as_html(out, text);
+          out << "</section>\n";
+        }
+  };
+  emit({"Summary", "Method"});
+  out << "<section><h2>Figures</h2>\n";
   interval_chart(out, r);
   distribution_chart(out, r);
   decomposition_chart(out, r);
   bar_chart(out, r, "llm-calls", "LLM calls per task", &CellSummary::llm_calls);
   bar_chart(out, r, "prompt-tokens", "Prompt tokens per task (o200k_base, counted by the model server)", &CellSummary::prompt_tokens);
   out << "<p class=\"note\">Latency percentile curves appear for load runs; this run measured single tasks.</p>\n</section>\n";
-  out << "<section>\n";
-  if (results_at != std::string::npos) markdown_table_as_html(out, text.substr(results_at));
-  out << "</section>\n";
+  emit({"Results per scenario", "Suite-wide", "Failures", "Threats to validity"});
   if (!feature_matrix_markdown.empty()) {
     out << "<section>\n<h2>Feature matrix</h2>\n";
     markdown_table_as_html(out, feature_matrix_markdown, true);
     out << "</section>\n";
   }
+  out << "<section><h2>Appendix: environment</h2>\n";
+  for (const auto& [heading, text] : sections)
+    if (heading == "Versions" || heading == "Cold start") {
+      std::string nested = text;
+      nested.replace(0, 3, "### ");  // a subsection of the appendix
+      markdown_table_as_html(out, nested);
+    }
+  out << "</section>\n";
   out << "</body></html>\n";
 }
 

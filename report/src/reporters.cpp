@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <cmath>
 #include <iomanip>
 #include <set>
 #include <sstream>
@@ -217,9 +218,45 @@ void write_terminal_table(std::ostream& out, const RunResults& r) {
   }
 }
 
+namespace {
+nlohmann::json estimate_json(const std::optional<stats::Estimate>& e) {
+  if (!e) return nullptr;
+  auto bound = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  return {{"estimate", e->point}, {"low", bound(e->lower)}, {"high", bound(e->upper)}, {"level", e->level}};
+}
+}  // namespace
+
 nlohmann::json results_json(const RunResults& r) {
-  nlohmann::json j = {{"run", core::to_json(r.context)}, {"records", nlohmann::json::array()}};
+  using nlohmann::json;
+  json j = {{"run", core::to_json(r.context)}, {"records", json::array()}, {"summaries", json::array()}, {"suite", json::array()}};
   for (const auto& rec : r.records) j["records"].push_back(core::to_json(rec));
+  // Derived from the records by the statistics module (read back, they are recomputed, not trusted).
+  for (const auto& s : r.summaries) {
+    auto stat = [](const stats::Summary& x) {
+      return x.n == 0 ? json(nullptr) : json{{"n", x.n}, {"median", x.median}, {"mean", x.mean}, {"min", x.min}, {"max", x.max}, {"stddev", x.stddev}};
+    };
+    j["summaries"].push_back({{"scenario", s.scenario},
+                              {"system", s.system},
+                              {"runs", s.runs},
+                              {"correct", s.correct},
+                              {"errors", s.errors},
+                              {"wall_ms", stat(s.wall_ms)},
+                              {"wall_median_ci_ms", estimate_json(s.wall_median_ci)},
+                              {"overhead_ms", stat(s.overhead_ms)},
+                              {"overhead_per_llm_call_us", s.overhead_ms.n ? json(s.overhead_per_call_us) : json(nullptr)},
+                              {"ratio_to_baseline", estimate_json(s.ratio_to_baseline)},
+                              {"p_value_adjusted", s.p_adjusted ? json(*s.p_adjusted) : json(nullptr)},
+                              {"cliffs_delta", s.cliffs_delta ? json(*s.cliffs_delta) : json(nullptr)},
+                              {"llm_calls", s.llm_calls},
+                              {"prompt_tokens", s.prompt_tokens},
+                              {"completion_tokens", s.completion_tokens},
+                              {"rss_peak_mb", s.rss_peak_mb}});
+  }
+  for (const auto& s : r.suite)
+    j["suite"].push_back({{"system", s.system},
+                          {"baseline", s.baseline},
+                          {"scenarios", s.scenarios},
+                          {"geometric_mean_ratio", estimate_json(std::optional<stats::Estimate>(s.geometric_mean))}});
   return j;
 }
 
