@@ -7,17 +7,7 @@
 namespace legion::report {
 namespace {
 
-std::string md(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '`' || c == '*' || c == '_') out += std::string("\\") + c;
-    else out += c;
-  }
-  return out;
-}
+std::string md(std::string_view text) { return markdown_escape(text); }
 
 }  // namespace
 

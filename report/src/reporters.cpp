@@ -15,10 +15,9 @@
 #include <sstream>
 
 namespace legion::report {
-namespace {
 
 // Text that came from scenario files or model output must not become Markdown/HTML structure.
-std::string md(std::string_view text) {
+std::string markdown_escape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
@@ -35,6 +34,11 @@ std::string md(std::string_view text) {
   }
   return out;
 }
+
+namespace {
+
+std::string md(std::string_view text) { return markdown_escape(text); }
+
 
 std::string fixed(double v, int digits) {
   std::ostringstream s;

@@ -16,6 +16,9 @@ struct RunResults {
   std::vector<SuiteRatio> suite;
 };
 
+// Escapes text from outside (scenario files, model output, the environment) for Markdown tables.
+std::string markdown_escape(std::string_view text);
+
 // Fills summaries and suite ratios from the records (bootstrap seeded with the run's seed).
 void summarize_run(RunResults& results);
 
