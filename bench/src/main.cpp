@@ -15,6 +15,7 @@
 #include "legion/report/compare.hpp"
 #include "legion/stats/descriptive.hpp"
 #include "runner.hpp"
+#include "store.hpp"
 #include "worker.hpp"
 
 namespace {
@@ -49,6 +50,22 @@ std::vector<std::string> split(const std::string& text, char sep) {
 void on_interrupt(int) {
   bench::interrupt_flag() = true;
   ::signal(SIGINT, SIG_DFL);  // a second Ctrl-C stops at once
+}
+
+// A run for `compare`: a run folder, a results.json, or a store entry written FILE.sqlite:RUN_ID.
+report::RunResults load_run_argument(const std::string& argument) {
+  auto at = argument.find(".sqlite:");
+  if (at == std::string::npos) return report::load_run(argument);
+  const auto file = argument.substr(0, at + 7), run_id = argument.substr(at + 8);
+  bench::Store store(file);
+  report::RunResults results;
+  bool found = false;
+  for (const auto& context : store.runs())
+    if (context.run_id == run_id) results.context = context, found = true;
+  if (!found) throw std::invalid_argument("no run '" + run_id + "' in " + file);
+  results.records = store.records(run_id);
+  report::summarize_run(results);
+  return results;
 }
 
 int list_command() {
@@ -149,8 +166,8 @@ int main(int argc, char** argv) {
   report::CompareOptions comparing;
   double compare_margin = 0;
   bool fail_on_regression = false;
-  compare_cmd->add_option("old", old_run, "Run directory or results.json of the baseline")->required();
-  compare_cmd->add_option("new", new_run, "Run directory or results.json to compare with it")->required();
+  compare_cmd->add_option("old", old_run, "Baseline: a run folder, its results.json, or a store entry FILE.sqlite:RUN_ID")->required();
+  compare_cmd->add_option("new", new_run, "The run to compare with it, in the same forms")->required();
   compare_cmd->add_option("--format", compare_format, "table, markdown or json")->capture_default_str();
   compare_cmd->add_option("--metric", comparing.metric, "wall, overhead or cpu")->capture_default_str();
   compare_cmd->add_option("--alpha", comparing.alpha, "Significance level after Holm's correction")->capture_default_str();
@@ -182,7 +199,7 @@ int main(int argc, char** argv) {
     }
     if (*compare_cmd) {
       if (compare_margin > 0) comparing.margin = compare_margin;
-      auto result = report::compare_runs(report::load_run(old_run), report::load_run(new_run), comparing);
+      auto result = report::compare_runs(load_run_argument(old_run), load_run_argument(new_run), comparing);
       if (compare_format == "json") std::cout << report::to_json(result).dump(2) << std::endl;
       else if (compare_format == "markdown") report::write_comparison_markdown(std::cout, result);
       else if (compare_format == "table") report::write_comparison_table(std::cout, result);

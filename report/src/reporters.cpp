@@ -101,6 +101,19 @@ void write_summary(std::ostream& out, const RunResults& r) {
         << sig3(ratio.geometric_mean.upper) << "); significantly slower on " << slower << ", faster on " << faster
         << ", no significant difference on " << same << " (Mann–Whitney U, Holm-adjusted, α = 0.05).";
   }
+  // Fastest system per scenario (by median wall time), when more than one system ran.
+  if (systems.size() > 1) {
+    std::string listing;
+    for (const auto& scenario : scenarios) {
+      const CellSummary* fastest = nullptr;
+      for (const auto& s : r.summaries)
+        if (s.scenario == scenario && s.wall_ms.n > 0 && (!fastest || s.wall_ms.median < fastest->wall_ms.median)) fastest = &s;
+      if (!fastest) continue;
+      listing += std::string(listing.empty() ? "" : "; ") + md(scenario) + ": `" + md(fastest->system) + "` (" +
+                 sig3(fastest->wall_ms.median) + " ms)";
+    }
+    if (!listing.empty()) out << " Fastest median wall time per scenario — " << listing << ".";
+  }
   double best = 0;
   std::string best_cell;
   for (const auto& s : r.summaries)

@@ -159,6 +159,20 @@ expect_exit(0 "${LEGION_BENCH}" compare "${OUT}/cmp-base" "${OUT}/cmp-same" --fa
 if(last_stdout MATCHES "slower|faster")
   message(FATAL_ERROR "compare reports a change between two runs of the same thing: ${last_stdout}")
 endif()
+# The same comparison from the SQLite store entries instead of the folders.
+file(READ "${OUT}/cmp-base/results.json" base_json)
+string(JSON base_id GET "${base_json}" run run_id)
+file(READ "${OUT}/cmp-slow/results.json" slow_json)
+string(JSON slow_id GET "${slow_json}" run run_id)
+expect_exit(1 "${LEGION_BENCH}" compare "${OUT}/cmp-base/results.sqlite:${base_id}" "${OUT}/cmp-slow/results.sqlite:${slow_id}"
+            --fail-on-regression --format markdown)
+if(NOT last_stdout MATCHES "\\*\\*slower\\*\\*")
+  message(FATAL_ERROR "compare from store entries: ${last_stdout}")
+endif()
+expect_exit(0 "${LEGION_BENCH}" compare "${OUT}/cmp-base" "${OUT}/cmp-same" --fail-on-regression --threshold 0.1)
+if(last_stdout MATCHES "slower|faster")
+  message(FATAL_ERROR "compare reports a change between two runs of the same thing: ${last_stdout}")
+endif()
 
 # 8. analyze: the JSON object on files of numbers, and a clear error for a bad line.
 file(WRITE "${OUT}/A.txt" "# baseline\n12.1\n11.8\n12.6\n13.0\n12.2\n")
