@@ -1,6 +1,8 @@
 // report.html: one self-contained page (no script, no network) with the Markdown report's content
 // and SVG charts; also the source of report.pdf (printed by headless Chromium).
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <iomanip>
 #include <map>
 #include <set>
@@ -107,98 +109,104 @@ void axis_ticks(std::ostream& out, const LogAxis& axis, double top, double botto
 
 constexpr double kLabelWidth = 300, kWidth = 1000, kRowHeight = 22, kTop = 10;
 
+// One chart: a row per (scenario, system) with its label on the left; `axes` draws the grid below
+// the rows, `draw` one row's marks at height y.
+void row_chart(std::ostream& out, const std::vector<Row>& rows, const char* id, const std::string& caption,
+               const std::function<void(double bottom)>& axes,
+               const std::function<void(const CellSummary&, double y)>& draw) {
+  if (rows.empty()) return;
+  double bottom = kTop + kRowHeight * static_cast<double>(rows.size());
+  out << "<figure><svg class=\"chart\" data-chart=\"" << id << "\" viewBox=\"0 0 " << kWidth << " " << bottom + 40
+      << "\" role=\"img\" aria-label=\"" << esc(caption) << "\">";
+  axes(bottom);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    double y = kTop + kRowHeight * (static_cast<double>(i) + 0.5);
+    out << "<text class=\"label\" x=\"" << kLabelWidth - 8 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\">"
+        << esc(rows[i].label) << "</text>";
+    draw(*rows[i].cell, y);
+  }
+  out << "</svg><figcaption>" << esc(caption) << "</figcaption></figure>\n";
+}
+
 void interval_chart(std::ostream& out, const RunResults& r) {
   auto rows = rows_of(r);
   if (rows.empty()) return;
-  double bottom = kTop + kRowHeight * static_cast<double>(rows.size());
   auto axis = wall_axis(rows, kLabelWidth, kWidth - 20);
-  out << "<figure><svg class=\"chart\" data-chart=\"intervals\" viewBox=\"0 0 " << kWidth << " " << bottom + 40
-      << "\" role=\"img\" aria-label=\"Median wall time with 95% intervals\">";
-  axis_ticks(out, axis, kTop, bottom, "wall time per task (ms, log scale)");
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    double y = kTop + kRowHeight * (static_cast<double>(i) + 0.5);
-    const auto& c = *rows[i].cell;
-    out << "<text class=\"label\" x=\"" << kLabelWidth - 8 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\">" << esc(rows[i].label) << "</text>";
-    if (c.wall_median_ci)
-      out << "<line class=\"ci\" x1=\"" << num(axis.x(c.wall_median_ci->lower), 6) << "\" x2=\"" << num(axis.x(c.wall_median_ci->upper), 6)
-          << "\" y1=\"" << y << "\" y2=\"" << y << "\"/>";
-    out << "<circle class=\"point\" r=\"4\" cx=\"" << num(axis.x(c.wall_ms.median), 6) << "\" cy=\"" << y << "\"><title>"
-        << esc(rows[i].label) << ": median " << num(c.wall_ms.median) << " ms</title></circle>";
-  }
-  out << "</svg><figcaption>Median wall time per task with its 95% BCa interval, log axis.</figcaption></figure>\n";
+  row_chart(
+      out, rows, "intervals", "Median wall time per task with its 95% BCa interval, log axis.",
+      [&](double bottom) { axis_ticks(out, axis, kTop, bottom, "wall time per task (ms, log scale)"); },
+      [&](const CellSummary& c, double y) {
+        if (c.wall_median_ci)
+          out << "<line class=\"ci\" x1=\"" << num(axis.x(c.wall_median_ci->lower), 6) << "\" x2=\""
+              << num(axis.x(c.wall_median_ci->upper), 6) << "\" y1=\"" << y << "\" y2=\"" << y << "\"/>";
+        out << "<circle class=\"point\" r=\"4\" cx=\"" << num(axis.x(c.wall_ms.median), 6) << "\" cy=\"" << y << "\"><title>"
+            << esc(c.scenario + " · " + c.system) << ": median " << num(c.wall_ms.median) << " ms</title></circle>";
+      });
 }
 
 void distribution_chart(std::ostream& out, const RunResults& r) {
   auto rows = rows_of(r);
   if (rows.empty()) return;
-  double bottom = kTop + kRowHeight * static_cast<double>(rows.size());
   auto axis = wall_axis(rows, kLabelWidth, kWidth - 20);
-  out << "<figure><svg class=\"chart\" data-chart=\"distributions\" viewBox=\"0 0 " << kWidth << " " << bottom + 40
-      << "\" role=\"img\" aria-label=\"Distributions of wall time\">";
-  axis_ticks(out, axis, kTop, bottom, "wall time per task (ms, log scale)");
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    double y = kTop + kRowHeight * (static_cast<double>(i) + 0.5);
-    const auto& c = *rows[i].cell;
-    out << "<text class=\"label\" x=\"" << kLabelWidth - 8 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\">" << esc(rows[i].label) << "</text>";
-    out << "<line class=\"whisker\" x1=\"" << num(axis.x(c.wall_ms.min), 6) << "\" x2=\"" << num(axis.x(c.wall_ms.max), 6) << "\" y1=\"" << y
-        << "\" y2=\"" << y << "\"/>";
-    out << "<rect class=\"box\" x=\"" << num(axis.x(c.wall_q1_ms), 6) << "\" y=\"" << y - 7 << "\" width=\""
-        << num(std::max(1.0, axis.x(c.wall_q3_ms) - axis.x(c.wall_q1_ms)), 6) << "\" height=\"14\"/>";
-    for (const auto& rec : r.records)
-      if (!rec.warmup && !rec.error && rec.scenario == c.scenario && rec.system == c.system)
-        out << "<circle class=\"raw\" r=\"2\" cx=\"" << num(axis.x(static_cast<double>(rec.wall_ns) / 1e6), 6) << "\" cy=\"" << y << "\"/>";
-  }
-  out << "</svg><figcaption>Every measured task (points), interquartile box and range, log axis.</figcaption></figure>\n";
+  row_chart(
+      out, rows, "distributions", "Every measured task (points), interquartile box and range, log axis.",
+      [&](double bottom) { axis_ticks(out, axis, kTop, bottom, "wall time per task (ms, log scale)"); },
+      [&](const CellSummary& c, double y) {
+        out << "<line class=\"whisker\" x1=\"" << num(axis.x(c.wall_ms.min), 6) << "\" x2=\"" << num(axis.x(c.wall_ms.max), 6)
+            << "\" y1=\"" << y << "\" y2=\"" << y << "\"/>";
+        out << "<rect class=\"box\" x=\"" << num(axis.x(c.wall_q1_ms), 6) << "\" y=\"" << y - 7 << "\" width=\""
+            << num(std::max(1.0, axis.x(c.wall_q3_ms) - axis.x(c.wall_q1_ms)), 6) << "\" height=\"14\"/>";
+        for (const auto& rec : r.records)
+          if (!rec.warmup && !rec.error && rec.scenario == c.scenario && rec.system == c.system)
+            out << "<circle class=\"raw\" r=\"2\" cx=\"" << num(axis.x(static_cast<double>(rec.wall_ns) / 1e6), 6)
+                << "\" cy=\"" << y << "\"/>";
+      });
 }
 
 void decomposition_chart(std::ostream& out, const RunResults& r) {
-  auto rows = rows_of(r);
-  if (rows.empty()) return;
-  double bottom = kTop + kRowHeight * static_cast<double>(rows.size());
-  double x0 = kLabelWidth, x1 = kWidth - 120;
-  out << "<figure><svg class=\"chart\" data-chart=\"decomposition\" viewBox=\"0 0 " << kWidth << " " << bottom + 40
-      << "\" role=\"img\" aria-label=\"Time in the model versus in the framework\">";
-  for (double share : {0.0, 0.25, 0.5, 0.75, 1.0})
-    out << "<line class=\"grid\" x1=\"" << x0 + share * (x1 - x0) << "\" x2=\"" << x0 + share * (x1 - x0) << "\" y1=\"" << kTop
-        << "\" y2=\"" << bottom << "\"/><text class=\"axis\" text-anchor=\"middle\" x=\"" << x0 + share * (x1 - x0) << "\" y=\""
-        << bottom + 14 << "\">" << share * 100 << "%</text>";
-  out << "<text class=\"axis\" text-anchor=\"middle\" x=\"" << (x0 + x1) / 2 << "\" y=\"" << bottom + 30
-      << "\">share of median wall time: model server (orange), framework (blue)</text>";
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    double y = kTop + kRowHeight * (static_cast<double>(i) + 0.5);
-    const auto& c = *rows[i].cell;
-    double wall = std::max(c.wall_ms.median, 1e-9);
-    double model = std::clamp(c.oracle_ms / wall, 0.0, 1.0);
-    out << "<text class=\"label\" x=\"" << kLabelWidth - 8 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\">" << esc(rows[i].label) << "</text>";
-    out << "<rect class=\"model\" x=\"" << x0 << "\" y=\"" << y - 7 << "\" height=\"14\" width=\"" << num(model * (x1 - x0), 6) << "\"/>";
-    out << "<rect class=\"framework\" x=\"" << num(x0 + model * (x1 - x0), 6) << "\" y=\"" << y - 7 << "\" height=\"14\" width=\""
-        << num((1 - model) * (x1 - x0), 6) << "\"/>";
-    out << "<text class=\"label\" x=\"" << x1 + 6 << "\" y=\"" << y + 4 << "\">" << num(c.oracle_ms) << " + "
-        << num(std::max(0.0, wall - c.oracle_ms)) << " ms</text>";
-  }
-  out << "</svg><figcaption>Where each task's time went: in the model server (its service time) or in the system "
-         "(framework overhead, including the HTTP exchange).</figcaption></figure>\n";
+  const double x0 = kLabelWidth, x1 = kWidth - 120;
+  row_chart(
+      out, rows_of(r), "decomposition",
+      "Where each task's time went: in the model server (its service time, orange) or in the system (framework "
+      "overhead including the HTTP exchange, blue).",
+      [&](double bottom) {
+        for (double share : {0.0, 0.25, 0.5, 0.75, 1.0})
+          out << "<line class=\"grid\" x1=\"" << x0 + share * (x1 - x0) << "\" x2=\"" << x0 + share * (x1 - x0) << "\" y1=\""
+              << kTop << "\" y2=\"" << bottom << "\"/><text class=\"axis\" text-anchor=\"middle\" x=\""
+              << x0 + share * (x1 - x0) << "\" y=\"" << bottom + 14 << "\">" << share * 100 << "%</text>";
+        out << "<text class=\"axis\" text-anchor=\"middle\" x=\"" << (x0 + x1) / 2 << "\" y=\"" << bottom + 30
+            << "\">share of median wall time: model server (orange), framework (blue)</text>";
+      },
+      [&](const CellSummary& c, double y) {
+        double wall = std::max(c.wall_ms.median, 1e-9);
+        double model = std::clamp(c.oracle_ms / wall, 0.0, 1.0);
+        out << "<rect class=\"model\" x=\"" << x0 << "\" y=\"" << y - 7 << "\" height=\"14\" width=\"" << num(model * (x1 - x0), 6)
+            << "\"/>";
+        out << "<rect class=\"framework\" x=\"" << num(x0 + model * (x1 - x0), 6) << "\" y=\"" << y - 7
+            << "\" height=\"14\" width=\"" << num((1 - model) * (x1 - x0), 6) << "\"/>";
+        out << "<text class=\"label\" x=\"" << x1 + 6 << "\" y=\"" << y + 4 << "\">" << num(c.oracle_ms) << " + "
+            << num(std::max(0.0, wall - c.oracle_ms)) << " ms</text>";
+      });
 }
 
-void bar_chart(std::ostream& out, const RunResults& r, const char* id, const char* caption, double CellSummary::*value) {
+void bar_chart(std::ostream& out, const RunResults& r, const char* id, const std::string& caption, double CellSummary::*value) {
   auto rows = rows_of(r);
-  if (rows.empty()) return;
   double top_value = 0;
   for (const auto& row : rows) top_value = std::max(top_value, row.cell->*value);
   if (top_value <= 0) top_value = 1;
-  double bottom = kTop + kRowHeight * static_cast<double>(rows.size());
-  double x0 = kLabelWidth, x1 = kWidth - 80;
-  out << "<figure><svg class=\"chart\" data-chart=\"" << id << "\" viewBox=\"0 0 " << kWidth << " " << bottom + 40
-      << "\" role=\"img\" aria-label=\"" << esc(caption) << "\">";
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    double y = kTop + kRowHeight * (static_cast<double>(i) + 0.5);
-    double v = rows[i].cell->*value;
-    out << "<text class=\"label\" x=\"" << kLabelWidth - 8 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\">" << esc(rows[i].label) << "</text>";
-    out << "<rect class=\"bar\" x=\"" << x0 << "\" y=\"" << y - 7 << "\" height=\"14\" width=\"" << num(v / top_value * (x1 - x0), 6) << "\"/>";
-    out << "<text class=\"label\" x=\"" << num(x0 + v / top_value * (x1 - x0) + 6, 6) << "\" y=\"" << y + 4 << "\">" << num(v, 6) << "</text>";
-  }
-  out << "<line class=\"grid\" x1=\"" << x0 << "\" x2=\"" << x0 << "\" y1=\"" << kTop << "\" y2=\"" << bottom << "\"/>";
-  out << "</svg><figcaption>" << esc(caption) << " (median per task).</figcaption></figure>\n";
+  const double x0 = kLabelWidth, x1 = kWidth - 80;
+  row_chart(
+      out, rows, id, caption + " (median per task).",
+      [&](double bottom) {
+        out << "<line class=\"grid\" x1=\"" << x0 << "\" x2=\"" << x0 << "\" y1=\"" << kTop << "\" y2=\"" << bottom << "\"/>";
+      },
+      [&](const CellSummary& c, double y) {
+        double v = c.*value;
+        out << "<rect class=\"bar\" x=\"" << x0 << "\" y=\"" << y - 7 << "\" height=\"14\" width=\""
+            << num(v / top_value * (x1 - x0), 6) << "\"/>";
+        out << "<text class=\"label\" x=\"" << num(x0 + v / top_value * (x1 - x0) + 6, 6) << "\" y=\"" << y + 4 << "\">"
+            << num(v, 6) << "</text>";
+      });
 }
 
 // The Markdown report's tables, as HTML.
