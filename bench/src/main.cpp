@@ -100,13 +100,15 @@ int main(int argc, char** argv) {
 
   // The default action: run a suite.
   bench::Plan plan;
-  std::string systems = "native", latency = "zero", faults, store;
-  std::vector<std::string> scenarios, params;
+  std::string systems = "native,langchain,crewai,autogen", latency = "zero", faults, store;
+  std::vector<std::string> scenarios, params, python_adapters;
   bool quick = false, quiet = false;
   int repetitions = -1, warmup = -1;
   double timeout_s = 120;
   app.add_option("--suite", plan.suite, "Suite to run (see `legion-bench list`)")->capture_default_str();
   app.add_option("--systems", systems, "Comma-separated systems")->capture_default_str();
+  app.add_option("--adapter", python_adapters,
+                 "Add a system written in Python: NAME=FILE.py[,venv=DIR][,dialect=NAME] (see docs/adapters.md); repeatable");
   app.add_option("--scenario", scenarios, "Only these scenarios of the suite (name or file); repeatable");
   app.add_option("--out", plan.out_dir, "Folder for results.json, BENCHMARK_RESULTS.md and logs");
   app.add_option("-n,--repetitions", repetitions, "Measured repetitions per scenario and system (default 10; 3 with --quick)");
@@ -177,9 +179,10 @@ int main(int argc, char** argv) {
 
   auto* worker_cmd = app.add_subcommand("worker", "Internal: a worker process for the runner");
   worker_cmd->group("");
-  std::string worker_system;
+  std::string worker_system, worker_adapter;
   adapters::AdapterConfig worker_config;
   worker_cmd->add_option("--system", worker_system)->required();
+  worker_cmd->add_option("--adapter", worker_adapter);
   worker_cmd->add_option("--base-url", worker_config.base_url)->required();
   worker_cmd->add_option("--max-retries", worker_config.max_retries);
   worker_cmd->add_flag("--stream", worker_config.stream);
@@ -188,7 +191,10 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
 
   try {
-    if (*worker_cmd) return bench::worker_main(worker_system, worker_config);
+    if (*worker_cmd) {
+      if (!worker_adapter.empty()) adapters::add_python_adapter(worker_adapter);
+      return bench::worker_main(worker_system, worker_config);
+    }
     if (*list) return list_command();
     if (*report_cmd) {
       auto results = report::read_results_json(std::filesystem::path(report_dir) / "results.json");
@@ -262,6 +268,7 @@ int main(int argc, char** argv) {
 
     // Run a suite.
     auto suite = bench::find_suite(bench::load_suites(), plan.suite);
+    for (const auto& spec : python_adapters) adapters::add_python_adapter(spec);
     plan.systems = split(systems, ',');
     for (const auto& s : plan.systems) adapters::adapter_info(s);  // unknown names fail here
     for (const auto& name : scenarios.empty() ? suite.scenarios : scenarios)

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iomanip>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -135,6 +136,10 @@ core::RunRecord Runner::make_record(const json& reply, const core::OracleTotals&
   r.cpu_sys_ns = reply.value("cpu_sys_ns", std::int64_t{0});
   r.rss_peak_bytes = reply.value("rss_peak_bytes", std::int64_t{0});
   r.reported_llm_calls = reply.value("reported_llm_calls", std::uint64_t{0});
+  if (reply.contains("reported_prompt_tokens")) r.reported_prompt_tokens = reply["reported_prompt_tokens"].get<std::uint64_t>();
+  if (reply.contains("reported_completion_tokens"))
+    r.reported_completion_tokens = reply["reported_completion_tokens"].get<std::uint64_t>();
+  r.unsupported = reply.value("unsupported", false);
   r.llm_calls = served.requests;
   r.prompt_tokens = served.prompt_tokens;
   r.completion_tokens = served.completion_tokens;
@@ -180,6 +185,7 @@ report::RunResults Runner::run() {
   for (const auto& system : plan_.systems) {
     WorkerProcess::Options w;
     w.system = system;
+    w.adapter_spec = adapters::adapter_info(system).spec;
     w.executable = std::filesystem::read_symlink("/proc/self/exe");
     w.log_file = plan_.out_dir / ("worker-" + system + ".log");
     w.base_url = oracle.base_url();
@@ -198,6 +204,8 @@ report::RunResults Runner::run() {
     const auto versions = hello.value("versions", json::object());
     for (const auto& [k, v] : versions.items()) results.context.versions[k] = v.get<std::string>();
     results.context.cold_start_ns[system] = hello.value("startup_ns", std::int64_t{0});
+    results.context.cold_start_parts[system] = hello.value("cold_start_parts", std::map<std::string, std::int64_t>{});
+    results.context.ready_rss_bytes[system] = hello.value("rss_bytes", std::int64_t{0});
   }
   store.save_run(results.context);
 
@@ -210,8 +218,10 @@ report::RunResults Runner::run() {
     controller.emplace(plan_.target_relative_ci, static_cast<std::size_t>(plan_.repetitions), static_cast<std::size_t>(cap));
   std::map<std::pair<std::size_t, std::size_t>, std::vector<double>> walls;  // measured, successful
   std::map<std::pair<std::size_t, std::size_t>, int> measured;
+  std::set<std::pair<std::size_t, std::size_t>> unsupported;  // cells the system cannot express: recorded once
   auto wants_more = [&](std::size_t si, std::size_t index) {
     auto key = std::make_pair(si, index);
+    if (unsupported.contains(key)) return false;
     if (measured[key] < plan_.repetitions) return true;
     if (!adaptive || measured[key] >= cap) return false;
     return controller->decide(walls[key]) == stats::SequentialController::Decision::more;
@@ -230,7 +240,7 @@ report::RunResults Runner::run() {
       // Systems take turns in a rotating order, so drift on a shared machine hits all of them alike.
       for (std::size_t k = 0; k < plan_.systems.size() && !interrupt_flag(); ++k) {
         const auto index = (k + static_cast<std::size_t>(round) + si) % plan_.systems.size();
-        if (!warm && !wants_more(si, index)) continue;
+        if (unsupported.contains({si, index}) || (!warm && !wants_more(si, index))) continue;
         any = true;
         if (!spec) spec = std::make_shared<const core::ScenarioSpec>(instantiate(file, seed));
         const auto& system = plan_.systems[index];
@@ -249,6 +259,7 @@ report::RunResults Runner::run() {
         r.repetition = repetition;
         r.warmup = warm;
         store.add(results.context.run_id, r);
+        if (r.unsupported) unsupported.insert({si, index});
         if (!warm) {
           ++measured[{si, index}];
           if (!r.error) walls[{si, index}].push_back(static_cast<double>(r.wall_ns));
@@ -259,7 +270,11 @@ report::RunResults Runner::run() {
                     << std::setw(24) << r.scenario << std::setw(10) << r.system << std::right
                     << (warm ? "warm-up " : "rep ") << std::setw(3) << repetition << "  " << std::setw(12)
                     << format_ms(r.wall_ns) << "  " << std::setw(3) << r.llm_calls << " calls  "
-                    << (r.error ? "ERROR " + *r.error : r.correct ? "correct" : "WRONG ANSWER") << "\n"
+                    << (r.unsupported ? "UNSUPPORTED " + r.error.value_or("")
+                        : r.error     ? "ERROR " + *r.error
+                        : r.correct   ? "correct"
+                                      : "WRONG ANSWER")
+                    << "\n"
                     << std::flush;
         }
         results.records.push_back(std::move(r));

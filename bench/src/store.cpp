@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <memory>
+#include <set>
 #include <stdexcept>
 
 namespace legion::bench {
@@ -56,13 +57,18 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
   exec("PRAGMA journal_mode=WAL");
   exec("PRAGMA synchronous=NORMAL");
   exec(kSchema);
-  // Stores written before `tasks` existed: every record ran one task.
-  bool has_tasks = false;
+  // Columns added after the first release; older stores get them with the value their records implied
+  // (one task each, supported, no count reported).
+  std::set<std::string> columns;
   {
-    Statement columns(db_, "PRAGMA table_info(records)");
-    while (sqlite3_step(columns.stmt) == SQLITE_ROW) has_tasks = has_tasks || columns.text(1) == "tasks";
+    Statement info(db_, "PRAGMA table_info(records)");
+    while (sqlite3_step(info.stmt) == SQLITE_ROW) columns.insert(info.text(1));
   }
-  if (!has_tasks) exec("ALTER TABLE records ADD COLUMN tasks INTEGER NOT NULL DEFAULT 1");
+  for (const auto& [column, definition] : {std::pair<const char*, const char*>{"tasks", "INTEGER NOT NULL DEFAULT 1"},
+                                           {"unsupported", "INTEGER NOT NULL DEFAULT 0"},
+                                           {"reported_prompt_tokens", "INTEGER"},
+                                           {"reported_completion_tokens", "INTEGER"}})
+    if (!columns.contains(column)) exec(("ALTER TABLE records ADD COLUMN " + std::string(column) + " " + definition).c_str());
 }
 
 Store::~Store() { sqlite3_close(db_); }
@@ -88,7 +94,8 @@ void Store::save_run(const core::RunContext& c) {
 void Store::add(const std::string& run_id, const core::RunRecord& r) {
   Statement s(db_, "INSERT INTO records(run_id, system, scenario, repetition, warmup, wall_ns, cpu_user_ns, cpu_sys_ns, "
                    "rss_peak_bytes, llm_calls, prompt_tokens, completion_tokens, oracle_ns, reported_llm_calls, correct, "
-                   "error, answer, tasks) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)");
+                   "error, answer, tasks, unsupported, reported_prompt_tokens, reported_completion_tokens) "
+                   "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)");
   s.bind(1, run_id);
   s.bind(2, r.system);
   s.bind(3, r.scenario);
@@ -107,13 +114,16 @@ void Store::add(const std::string& run_id, const core::RunRecord& r) {
   if (r.error) s.bind(16, *r.error); else s.bind_null(16);
   s.bind(17, r.answer);
   s.bind(18, std::int64_t{r.tasks});
+  s.bind(19, std::int64_t{r.unsupported});
+  if (r.reported_prompt_tokens) s.bind(20, static_cast<std::int64_t>(*r.reported_prompt_tokens)); else s.bind_null(20);
+  if (r.reported_completion_tokens) s.bind(21, static_cast<std::int64_t>(*r.reported_completion_tokens)); else s.bind_null(21);
   if (sqlite3_step(s.stmt) != SQLITE_DONE) throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db_));
 }
 
 std::vector<core::RunRecord> Store::records(const std::string& run_id) const {
   Statement s(db_, "SELECT system, scenario, repetition, warmup, wall_ns, cpu_user_ns, cpu_sys_ns, rss_peak_bytes, "
-                   "llm_calls, prompt_tokens, completion_tokens, oracle_ns, reported_llm_calls, correct, error, answer, tasks "
-                   "FROM records WHERE run_id = ?1 ORDER BY id");
+                   "llm_calls, prompt_tokens, completion_tokens, oracle_ns, reported_llm_calls, correct, error, answer, tasks, "
+                   "unsupported, reported_prompt_tokens, reported_completion_tokens FROM records WHERE run_id = ?1 ORDER BY id");
   s.bind(1, run_id);
   std::vector<core::RunRecord> out;
   while (sqlite3_step(s.stmt) == SQLITE_ROW) {
@@ -135,6 +145,9 @@ std::vector<core::RunRecord> Store::records(const std::string& run_id) const {
     if (!s.is_null(14)) r.error = s.text(14);
     r.answer = s.text(15);
     r.tasks = static_cast<int>(s.integer(16));
+    r.unsupported = s.integer(17) != 0;
+    if (!s.is_null(18)) r.reported_prompt_tokens = static_cast<std::uint64_t>(s.integer(18));
+    if (!s.is_null(19)) r.reported_completion_tokens = static_cast<std::uint64_t>(s.integer(19));
     out.push_back(std::move(r));
   }
   return out;

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <future>
@@ -66,7 +67,11 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
     return 1;
   }
   auto cold_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - cold_start).count();
-  reply({{"ready", true}, {"cold_start_ns", cold_ns}, {"versions", adapter->versions()}, {"rss_bytes", peak_rss_bytes()}});
+  reply({{"ready", true},
+         {"cold_start_ns", cold_ns},
+         {"cold_start_parts", adapter->cold_start_parts()},
+         {"versions", adapter->versions()},
+         {"rss_bytes", peak_rss_bytes()}});
 
   std::string buffer;
   char chunk[4096];
@@ -75,7 +80,9 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
     if (eol == std::string::npos) {
       auto n = ::read(kJobFd, chunk, sizeof chunk);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return 0;  // the runner closed the pipe: done
+      // The runner closed the pipe: every result is written. Leave at once, without the exit hooks
+      // an embedded framework may have left behind (they can hang).
+      if (n <= 0) std::_Exit(0);
       buffer.append(chunk, static_cast<std::size_t>(n));
       continue;
     }
@@ -93,6 +100,7 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
 
       std::vector<adapters::TaskOutcome> outcomes(static_cast<std::size_t>(concurrency));
       std::vector<std::string> errors(outcomes.size());
+      std::string unsupported;
       rusage before{}, after{};
       reset_peak_rss();
       ::getrusage(RUSAGE_SELF, &before);
@@ -100,6 +108,8 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
       auto run_one = [&](std::size_t i) {
         try {
           outcomes[i] = adapter->run(spec);
+        } catch (const adapters::Unsupported& e) {
+          errors[i] = unsupported = e.what();
         } catch (const std::exception& e) {
           errors[i] = e.what();
         }
@@ -116,10 +126,16 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
 
       json answers = json::array();
       std::uint64_t reported_calls = 0;
+      std::optional<core::Usage> reported_usage;
       std::string first_error;
       for (std::size_t i = 0; i < outcomes.size(); ++i) {
         answers.push_back(outcomes[i].answer);
         reported_calls += outcomes[i].reported_llm_calls;
+        if (const auto& u = outcomes[i].reported_usage) {
+          if (!reported_usage) reported_usage.emplace();
+          reported_usage->prompt_tokens += u->prompt_tokens;
+          reported_usage->completion_tokens += u->completion_tokens;
+        }
         if (first_error.empty() && !errors[i].empty()) first_error = errors[i];
       }
       result = {{"answers", answers},
@@ -129,6 +145,11 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
                 {"cpu_sys_ns", to_ns(after.ru_stime) - to_ns(before.ru_stime)},
                 {"rss_peak_bytes", peak_rss_bytes()},
                 {"reported_llm_calls", reported_calls}};
+      if (!unsupported.empty()) result["unsupported"] = true;
+      if (reported_usage) {
+        result["reported_prompt_tokens"] = reported_usage->prompt_tokens;
+        result["reported_completion_tokens"] = reported_usage->completion_tokens;
+      }
     } catch (const std::exception& e) {
       result = {{"answers", json::array()}, {"error", std::string("worker: ") + e.what()}};
     }
@@ -164,6 +185,7 @@ void WorkerProcess::start(std::chrono::milliseconds timeout) {
   std::vector<std::string> args = {options_.executable.string(), "worker", "--system", options_.system,
                                    "--base-url", options_.base_url, "--max-retries", std::to_string(options_.max_retries)};
   if (options_.stream) args.push_back("--stream");
+  if (!options_.adapter_spec.empty()) args.insert(args.end(), {"--adapter", options_.adapter_spec});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

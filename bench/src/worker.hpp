@@ -16,15 +16,17 @@
 
 namespace legion::bench {
 
-// Child side: announces {"ready", "cold_start_ns", "versions"} then answers each job line
-// {"scenario", "params", "seed", "concurrency"} with {"answers", "error", "wall_ns", "cpu_user_ns",
-// "cpu_sys_ns", "rss_peak_bytes", "reported_llm_calls"}.
+// Child side: announces {"ready", "cold_start_ns", "cold_start_parts", "versions", "rss_bytes"} then
+// answers each job line {"scenario", "params", "seed", "concurrency"} with {"answers", "error",
+// "unsupported", "wall_ns", "cpu_user_ns", "cpu_sys_ns", "rss_peak_bytes", "reported_llm_calls",
+// "reported_prompt_tokens", "reported_completion_tokens"} (the last two only when the system counts).
 int worker_main(const std::string& system, const adapters::AdapterConfig& config);
 
 class WorkerProcess {
  public:
   struct Options {
     std::string system;
+    std::string adapter_spec;  // for systems added with --adapter
     std::filesystem::path executable;  // legion-bench itself
     std::filesystem::path log_file;
     std::string base_url;

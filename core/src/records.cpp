@@ -8,6 +8,7 @@ json to_json(const RunContext& c) {
   return {{"schema_version", c.schema_version}, {"run_id", c.run_id},       {"start_time", c.started_at},
           {"host", c.host},                     {"cpu_model", c.cpu_model}, {"cores", c.cores},
           {"build_type", c.build_type},         {"git_revision", c.git_revision}, {"versions", c.versions}, {"cold_start_ns", c.cold_start_ns},
+          {"cold_start_parts", c.cold_start_parts}, {"ready_rss_bytes", c.ready_rss_bytes},
           {"seed", c.seed},                     {"latency_profile", c.latency_profile}, {"suite", c.suite},
           {"systems", c.systems},               {"scenarios", c.scenarios}, {"repetitions", c.repetitions},
           {"warmup", c.warmup},                 {"concurrency", c.concurrency},
@@ -27,6 +28,8 @@ RunContext context_from_json(const json& j) {
   c.git_revision = j.value("git_revision", "");
   c.versions = j.value("versions", std::map<std::string, std::string>{});
   c.cold_start_ns = j.value("cold_start_ns", std::map<std::string, std::int64_t>{});
+  c.cold_start_parts = j.value("cold_start_parts", std::map<std::string, std::map<std::string, std::int64_t>>{});
+  c.ready_rss_bytes = j.value("ready_rss_bytes", std::map<std::string, std::int64_t>{});
   c.seed = j.value("seed", std::uint64_t{0});
   c.latency_profile = j.value("latency_profile", "");
   c.suite = j.value("suite", "");
@@ -41,6 +44,14 @@ RunContext context_from_json(const json& j) {
   c.interrupted = j.value("interrupted", false);
   return c;
 }
+
+namespace {
+json optional_count(const std::optional<std::uint64_t>& n) { return n ? json(*n) : json(nullptr); }
+std::optional<std::uint64_t> optional_count(const json& j, const char* key) {
+  if (!j.contains(key) || !j[key].is_number()) return std::nullopt;
+  return j[key].get<std::uint64_t>();
+}
+}  // namespace
 
 json to_json(const RunRecord& r) {
   return {{"system", r.system},
@@ -58,7 +69,10 @@ json to_json(const RunRecord& r) {
           {"oracle_ns", r.oracle_ns},
           {"overhead_ns", r.tasks == 1 ? nlohmann::json(r.overhead_ns()) : nlohmann::json(nullptr)},
           {"reported_llm_calls", r.reported_llm_calls},
+          {"reported_prompt_tokens", optional_count(r.reported_prompt_tokens)},
+          {"reported_completion_tokens", optional_count(r.reported_completion_tokens)},
           {"correct", r.correct},
+          {"unsupported", r.unsupported},
           {"error", r.error ? json(*r.error) : json(nullptr)},
           {"answer", r.answer}};
 }
@@ -79,7 +93,10 @@ RunRecord record_from_json(const json& j) {
   r.completion_tokens = j.value("completion_tokens", std::uint64_t{0});
   r.oracle_ns = j.value("oracle_ns", std::int64_t{0});
   r.reported_llm_calls = j.value("reported_llm_calls", std::uint64_t{0});
+  r.reported_prompt_tokens = optional_count(j, "reported_prompt_tokens");
+  r.reported_completion_tokens = optional_count(j, "reported_completion_tokens");
   r.correct = j.value("correct", false);
+  r.unsupported = j.value("unsupported", false);
   if (j.contains("error") && j["error"].is_string()) r.error = j["error"].get<std::string>();
   r.answer = j.value("answer", "");
   return r;

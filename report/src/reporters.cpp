@@ -83,6 +83,11 @@ void write_summary(std::ostream& out, const RunResults& r) {
       << " measured runs answered correctly";
   if (errors > 0) out << ", " << errors << " failed with an error";
   out << ".";
+  std::size_t unsupported = 0;
+  for (const auto& s : r.summaries) unsupported += s.unsupported ? 1 : 0;
+  if (unsupported > 0)
+    out << " " << unsupported << " scenario/system pair(s) were not run because the system has no construct for "
+        << "the scenario's pattern (listed under Unsupported).";
   if (r.suite.empty()) {
     out << " Only " << (systems.empty() ? std::string("no system") : "`" + md(*systems.begin()) + "`")
         << " ran, so there are no ratios between systems in this report.";
@@ -124,6 +129,90 @@ void write_summary(std::ostream& out, const RunResults& r) {
   out << "\n";
 }
 
+// Cold start as the runner saw it (fork to ready), the parts the system itself timed, its memory
+// once ready, and its first task (which builds whatever the system builds per scenario) next to
+// the median of the same scenario's measured tasks.
+void write_cold_start(std::ostream& out, const RunResults& r) {
+  const auto& c = r.context;
+  std::set<std::string> part_names;
+  for (const auto& [system, parts] : c.cold_start_parts)
+    for (const auto& [part, ns] : parts) part_names.insert(part);
+  const std::vector<std::string> order = {"interpreter", "import", "construct"};
+  std::vector<std::string> parts;
+  for (const auto& p : order)
+    if (part_names.erase(p)) parts.push_back(p);
+  parts.insert(parts.end(), part_names.begin(), part_names.end());
+
+  out << "\n## Cold start\n\nTime from forking a worker process to its system being ready for the first task, "
+         "measured once per run by the runner; the parts are what the system's preparation spent (Python: starting "
+         "the interpreter in the framework's virtual environment, importing the framework, constructing the model "
+         "client). The first task follows separately: it also builds the agents for its scenario, which later "
+         "tasks reuse.\n\n| system | cold start (ms) |";
+  for (const auto& p : parts) out << " " << md(p) << " (ms) |";
+  out << " RSS when ready (MB) | first task | first task (ms) | same scenario, median of measured (ms) |\n|---|---:|";
+  for (std::size_t i = 0; i < parts.size(); ++i) out << "---:|";
+  out << "---:|---|---:|---:|\n";
+  for (const auto& [system, ns] : c.cold_start_ns) {
+    out << "| " << md(system) << " | " << (ns < 0 ? std::string("failed to start") : sig3(static_cast<double>(ns) / 1e6)) << " |";
+    const auto own = c.cold_start_parts.find(system);
+    for (const auto& p : parts) {
+      std::optional<std::int64_t> value;
+      if (own != c.cold_start_parts.end())
+        if (auto it = own->second.find(p); it != own->second.end()) value = it->second;
+      out << " " << (value ? sig3(static_cast<double>(*value) / 1e6) : "—") << " |";
+    }
+    auto rss = c.ready_rss_bytes.find(system);
+    out << " " << (rss == c.ready_rss_bytes.end() ? "—" : fixed(static_cast<double>(rss->second) / (1024.0 * 1024.0), 1)) << " |";
+    const core::RunRecord* first = nullptr;
+    for (const auto& rec : r.records)
+      if (rec.system == system && !rec.unsupported && !rec.error) {
+        first = &rec;
+        break;
+      }
+    const CellSummary* warm = nullptr;
+    for (const auto& s : r.summaries)
+      if (first && s.system == system && s.scenario == first->scenario) warm = &s;
+    if (first)
+      out << " " << md(first->scenario) << " | " << sig3(static_cast<double>(first->wall_ns) / 1e6) << " | "
+          << (warm && warm->wall_ms.n > 0 ? sig3(warm->wall_ms.median) : "—") << " |\n";
+    else
+      out << " — | — | — |\n";
+  }
+}
+
+// The oracle counts every token; systems that keep their own count are checked against it.
+void write_token_check(std::ostream& out, const RunResults& r) {
+  std::map<std::string, std::pair<std::size_t, std::size_t>> by_system;  // runs compared, mismatches
+  std::set<std::string> silent;
+  for (const auto& s : r.summaries) {
+    if (s.unsupported || s.runs == s.errors) continue;
+    if (!s.reported_prompt_tokens) {
+      silent.insert(s.system);
+      continue;
+    }
+    by_system[s.system].first += s.runs - s.errors;
+    by_system[s.system].second += s.token_mismatches;
+  }
+  if (by_system.empty() && silent.empty()) return;
+  out << "\n## Token counts: the systems' own against the model server's\n\n";
+  for (const auto& [system, counts] : by_system) {
+    out << "- `" << md(system) << "`: ";
+    if (counts.second == 0) {
+      out << "its own count equals the server's in all " << counts.first << " completed run(s).\n";
+      continue;
+    }
+    out << "**differs from the server's in " << counts.second << " of " << counts.first << " completed run(s)**:";
+    for (const auto& s : r.summaries)
+      if (s.system == system && s.token_mismatches > 0)
+        out << " " << md(s.scenario) << " reports " << sig3(*s.reported_prompt_tokens) << " prompt / "
+            << sig3(s.reported_completion_tokens.value_or(0)) << " completion tokens against the server's "
+            << sig3(s.prompt_tokens) << " / " << sig3(s.completion_tokens) << " (medians);";
+    out << "\n";
+  }
+  for (const auto& system : silent)
+    if (!by_system.contains(system)) out << "- `" << md(system) << "`: reports no token count of its own.\n";
+}
+
 }  // namespace
 
 void write_markdown(std::ostream& out, const RunResults& r) {
@@ -153,13 +242,7 @@ void write_markdown(std::ostream& out, const RunResults& r) {
   out << "Reproduce:\n\n```\n" << c.command << "\n```\n\n";
   out << "## Versions\n\n| component | version |\n|---|---|\n";
   for (const auto& [k, v] : c.versions) out << "| " << md(k) << " | " << md(v) << " |\n";
-  if (!c.cold_start_ns.empty()) {
-    out << "\n## Cold start\n\nTime from forking a worker process to its system being ready for the first task "
-           "(process start, loading, interpreter and imports where there are any, construction; measured once per "
-           "run, by the runner).\n\n| system | cold start (ms) |\n|---|---:|\n";
-    for (const auto& [system, ns] : c.cold_start_ns)
-      out << "| " << md(system) << " | " << (ns < 0 ? std::string("failed to start") : sig3(static_cast<double>(ns) / 1e6)) << " |\n";
-  }
+  if (!c.cold_start_ns.empty()) write_cold_start(out, r);
   out << "\n## Results per scenario\n\nWall and overhead in milliseconds (median; min and max for spread); "
          "the interval is the median's 95% BCa interval.\n";
   std::string scenario;
@@ -169,20 +252,26 @@ void write_markdown(std::ostream& out, const RunResults& r) {
       out << "\n### " << md(scenario) << "\n\n"
           << "| system | n | correct | wall median [95% CI] | wall min | wall max | ratio to baseline [95% CI] | p (Holm) "
              "| Cliff's δ | overhead median | overhead min | overhead max | overhead per LLM call (µs) | LLM calls | "
-             "prompt tokens | completion tokens | peak RSS (MB) |\n"
-          << "|---|---:|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+             "prompt tokens | prompt tokens per call | completion tokens | peak RSS (MB) |\n"
+          << "|---|---:|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     }
-    out << "| " << md(s.system) << " | " << s.runs << " | " << s.correct << "/" << s.runs << " | ";
+    out << "| " << md(s.system) << " | ";
+    if (s.unsupported) {
+      out << "— | unsupported | — | — | — | — | — | — | — | — | — | — | — | — | — | — | — |\n";
+      continue;
+    }
+    out << s.runs << " | " << s.correct << "/" << s.runs << " | ";
     if (s.runs > s.errors) {
       out << (s.wall_median_ci ? interval(s.wall_median_ci) : sig3(s.wall_ms.median)) << " | " << sig3(s.wall_ms.min)
           << " | " << sig3(s.wall_ms.max) << " | " << (s.ratio_to_baseline ? interval(s.ratio_to_baseline) : "baseline")
           << " | " << (s.p_adjusted ? sig3(*s.p_adjusted) : "—") << " | " << (s.cliffs_delta ? sig3(*s.cliffs_delta) : "—")
           << " | " << overhead(s.overhead_ms.n, s.overhead_ms.median) << " | " << overhead(s.overhead_ms.n, s.overhead_ms.min)
           << " | " << overhead(s.overhead_ms.n, s.overhead_ms.max) << " | " << overhead(s.overhead_ms.n, s.overhead_per_call_us)
-          << " | " << sig3(s.llm_calls) << " | " << sig3(s.prompt_tokens) << " | " << sig3(s.completion_tokens) << " | "
+          << " | " << sig3(s.llm_calls) << " | " << sig3(s.prompt_tokens) << " | "
+          << (s.llm_calls > 0 ? sig3(s.prompt_tokens / s.llm_calls) : "—") << " | " << sig3(s.completion_tokens) << " | "
           << fixed(s.rss_peak_mb, 1) << " |\n";
     } else {
-      out << "— | — | — | — | — | — | — | — | — | — | — | — | — | — |\n";
+      out << "— | — | — | — | — | — | — | — | — | — | — | — | — | — | — |\n";
     }
   }
   if (!r.suite.empty()) {
@@ -191,6 +280,16 @@ void write_markdown(std::ostream& out, const RunResults& r) {
       out << "| " << md(s.system) << " | " << md(s.baseline) << " | " << s.scenarios << " | "
           << interval(std::optional<stats::Estimate>(s.geometric_mean)) << " |\n";
   }
+  write_token_check(out, r);
+  bool any_unsupported = false;
+  for (const auto& s : r.summaries)
+    if (s.unsupported) {
+      if (!any_unsupported)
+        out << "\n## Unsupported\n\nScenarios a system has no construct for. The adapter says so; nothing is "
+               "measured or counted for these pairs.\n\n";
+      any_unsupported = true;
+      out << "- " << md(s.scenario) << " / " << md(s.system) << ": " << md(*s.unsupported) << "\n";
+    }
   bool any_error = false;
   for (const auto& s : r.summaries)
     for (const auto& e : s.error_messages) {
@@ -226,7 +325,9 @@ void write_terminal_table(std::ostream& out, const RunResults& r) {
   for (const auto& s : r.summaries) {
     out << std::left << std::setw(26) << s.scenario << std::setw(10) << s.system << std::right << std::setw(5) << s.runs
         << std::setw(9) << (std::to_string(s.correct) + "/" + std::to_string(s.runs));
-    if (s.runs > s.errors)
+    if (s.unsupported)
+      out << std::setw(13) << "unsupported";
+    else if (s.runs > s.errors)
       out << std::setw(13) << sig3(s.wall_ms.median) << std::setw(15) << overhead(s.overhead_ms.n, s.overhead_ms.median)
           << std::setw(15) << overhead(s.overhead_ms.n, s.overhead_per_call_us) << std::setw(7) << sig3(s.llm_calls) << std::setw(10) << fixed(s.rss_peak_mb, 1);
     else
@@ -267,7 +368,12 @@ nlohmann::json results_json(const RunResults& r) {
                               {"llm_calls", s.llm_calls},
                               {"prompt_tokens", s.prompt_tokens},
                               {"completion_tokens", s.completion_tokens},
-                              {"rss_peak_mb", s.rss_peak_mb}});
+                              {"reported_prompt_tokens", s.reported_prompt_tokens ? json(*s.reported_prompt_tokens) : json(nullptr)},
+                              {"reported_completion_tokens",
+                               s.reported_completion_tokens ? json(*s.reported_completion_tokens) : json(nullptr)},
+                              {"token_mismatches", s.token_mismatches},
+                              {"rss_peak_mb", s.rss_peak_mb},
+                              {"unsupported", s.unsupported ? json(*s.unsupported) : json(nullptr)}});
   }
   for (const auto& s : r.suite)
     j["suite"].push_back({{"system", s.system},
@@ -292,14 +398,19 @@ std::string csv(std::string_view field) {
 
 void write_records_csv(std::ostream& out, const RunResults& r) {
   out << "system,scenario,repetition,warmup,tasks,wall_ns,cpu_user_ns,cpu_sys_ns,rss_peak_bytes,llm_calls,prompt_tokens,"
-         "completion_tokens,oracle_ns,overhead_ns,reported_llm_calls,correct,error\n";
+         "completion_tokens,oracle_ns,overhead_ns,reported_llm_calls,reported_prompt_tokens,reported_completion_tokens,"
+         "correct,unsupported,error\n";
   for (const auto& rec : r.records) {
     out << csv(rec.system) << ',' << csv(rec.scenario) << ',' << rec.repetition << ',' << (rec.warmup ? "true" : "false") << ','
         << rec.tasks << ',' << rec.wall_ns << ',' << rec.cpu_user_ns << ',' << rec.cpu_sys_ns << ',' << rec.rss_peak_bytes << ','
         << rec.llm_calls << ',' << rec.prompt_tokens << ',' << rec.completion_tokens << ',' << rec.oracle_ns << ',';
     if (rec.tasks == 1) out << rec.overhead_ns();
-    out << ',' << rec.reported_llm_calls << ',' << (rec.correct ? "true" : "false") << ',' << csv(rec.error.value_or(""))
-        << '\n';
+    out << ',' << rec.reported_llm_calls << ',';
+    if (rec.reported_prompt_tokens) out << *rec.reported_prompt_tokens;
+    out << ',';
+    if (rec.reported_completion_tokens) out << *rec.reported_completion_tokens;
+    out << ',' << (rec.correct ? "true" : "false") << ',' << (rec.unsupported ? "true" : "false") << ','
+        << csv(rec.error.value_or("")) << '\n';
   }
 }
 

@@ -26,20 +26,30 @@ std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records, 
   std::vector<std::pair<std::string, std::string>> order;
   std::map<std::pair<std::string, std::string>, std::vector<const core::RunRecord*>> cells;
   for (const auto& r : records) {
-    if (r.warmup) continue;
+    if (r.warmup && !r.unsupported) continue;  // an unsupported cell may have no measured record at all
     auto key = std::make_pair(r.scenario, r.system);
     if (!cells.contains(key)) order.push_back(key);
     cells[key].push_back(&r);
   }
+  // Scenarios in the order they were first run (warm-ups included), so that a cell known only from a
+  // warm-up record (an unsupported one) sits with its scenario.
+  std::map<std::string, std::size_t> scenario_rank;
+  for (const auto& r : records) scenario_rank.emplace(r.scenario, scenario_rank.size());
+  std::stable_sort(order.begin(), order.end(),
+                   [&](const auto& a, const auto& b) { return scenario_rank[a.first] < scenario_rank[b.first]; });
   std::vector<CellSummary> out;
   for (const auto& key : order) {
     const auto& rs = cells[key];
     CellSummary s;
     s.scenario = key.first;
     s.system = key.second;
-    s.runs = rs.size();
-    std::vector<double> wall, overhead, per_call, calls, prompt, completion, rss, oracle;
+    std::vector<double> wall, overhead, per_call, calls, prompt, completion, rss, oracle, reported_prompt, reported_completion;
     for (const auto* r : rs) {
+      if (r->unsupported) {
+        s.unsupported = r->error.value_or("not supported");
+        continue;
+      }
+      ++s.runs;
       if (r->correct) ++s.correct;
       if (r->error) {
         ++s.errors;
@@ -55,7 +65,14 @@ std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records, 
       prompt.push_back(static_cast<double>(r->prompt_tokens));
       completion.push_back(static_cast<double>(r->completion_tokens));
       rss.push_back(static_cast<double>(r->rss_peak_bytes) / (1024.0 * 1024.0));
+      if (r->reported_prompt_tokens) reported_prompt.push_back(static_cast<double>(*r->reported_prompt_tokens));
+      if (r->reported_completion_tokens) reported_completion.push_back(static_cast<double>(*r->reported_completion_tokens));
+      if (r->reported_prompt_tokens.value_or(r->prompt_tokens) != r->prompt_tokens ||
+          r->reported_completion_tokens.value_or(r->completion_tokens) != r->completion_tokens)
+        ++s.token_mismatches;
     }
+    if (!reported_prompt.empty()) s.reported_prompt_tokens = stats::median(reported_prompt);
+    if (!reported_completion.empty()) s.reported_completion_tokens = stats::median(reported_completion);
     if (!wall.empty()) {
       s.wall_ms = stats::summarize(wall);
       s.wall_q1_ms = stats::quantile(wall, 0.25);

@@ -68,7 +68,7 @@ endif()
 
 # 2. A malformed scenario stops the run before it starts, naming file and line.
 file(WRITE "${OUT}/broken.yaml" "name: broken\npattern: circular\n")
-expect_exit(2 "${LEGION_BENCH}" --scenario "${OUT}/broken.yaml" --out "${OUT}/broken")
+expect_exit(2 "${LEGION_BENCH}" --systems native --scenario "${OUT}/broken.yaml" --out "${OUT}/broken")
 if(NOT last_stderr MATCHES "broken.yaml:2:10: unknown pattern 'circular'")
   message(FATAL_ERROR "unhelpful error for a broken scenario: ${last_stderr}")
 endif()
@@ -77,7 +77,7 @@ if(EXISTS "${OUT}/broken/results.json")
 endif()
 
 # 3. A system that hangs is killed at its timeout, recorded as a failure, and the run goes on.
-expect_exit(0 "${LEGION_BENCH}" --scenario single-tool --latency ttft=5000,tps=0 --timeout 0.3 -n 2 --warmup 0
+expect_exit(0 "${LEGION_BENCH}" --systems native --scenario single-tool --latency ttft=5000,tps=0 --timeout 0.3 -n 2 --warmup 0
             --out "${OUT}/hang" -q)
 file(READ "${OUT}/hang/results.json" json)
 string(JSON n LENGTH "${json}" records)
@@ -104,7 +104,7 @@ endif()
 # 5. Ctrl-C stops after the task in flight and writes everything measured, marked interrupted.
 # The signal is sent once the first record is measured (its progress line is out), so the test does
 # not depend on how fast the machine starts the run.
-execute_process(COMMAND sh -c "\"$0\" --scenario single-tool --latency ttft=100,tps=0 -n 40 --warmup 0 --out \"$1\" 2>\"$1.err\" >/dev/null & pid=$!
+execute_process(COMMAND sh -c "\"$0\" --systems native --scenario single-tool --latency ttft=100,tps=0 -n 40 --warmup 0 --out \"$1\" 2>\"$1.err\" >/dev/null & pid=$!
                                for i in $(seq 1 600); do grep -q 'rep ' \"$1.err\" 2>/dev/null && break; sleep 0.05; done
                                kill -INT $pid; wait $pid; exit $?"
                         "${LEGION_BENCH}" "${OUT}/interrupted"
@@ -123,7 +123,7 @@ if(NOT md MATCHES "This run was interrupted")
   message(FATAL_ERROR "BENCHMARK_RESULTS.md does not say the run was interrupted")
 endif()
 # 6. Adaptive repetitions: a target no run can reach stops at the cap; the minimum always runs.
-expect_exit(0 "${LEGION_BENCH}" --scenario single-tool -n 2 --warmup 0 --target-ci 0.000001 --max-repetitions 5
+expect_exit(0 "${LEGION_BENCH}" --systems native --scenario single-tool -n 2 --warmup 0 --target-ci 0.000001 --max-repetitions 5
             --out "${OUT}/adaptive" -q)
 file(READ "${OUT}/adaptive/results.json" json)
 string(JSON n LENGTH "${json}" records)
@@ -131,7 +131,7 @@ string(JSON cap GET "${json}" run max_repetitions)
 if(NOT n EQUAL 5 OR NOT cap EQUAL 5)
   message(FATAL_ERROR "adaptive run to an unreachable target: ${n} records, cap ${cap}")
 endif()
-expect_exit(0 "${LEGION_BENCH}" --scenario single-tool -n 3 --warmup 0 --target-ci 0.9 --max-repetitions 30
+expect_exit(0 "${LEGION_BENCH}" --systems native --scenario single-tool -n 3 --warmup 0 --target-ci 0.9 --max-repetitions 30
             --out "${OUT}/adaptive-loose" -q)
 file(READ "${OUT}/adaptive-loose/results.json" json)
 string(JSON n LENGTH "${json}" records)
@@ -146,7 +146,7 @@ foreach(name base same slow)
   if(name STREQUAL "slow")
     set(latency "ttft=8,tps=0")
   endif()
-  expect_exit(0 "${LEGION_BENCH}" --scenario single-tool --scenario sequential-pipeline -n 6 --warmup 1
+  expect_exit(0 "${LEGION_BENCH}" --systems native --scenario single-tool --scenario sequential-pipeline -n 6 --warmup 1
               --latency ${latency} --out "${OUT}/cmp-${name}" -q)
 endforeach()
 expect_exit(1 "${LEGION_BENCH}" compare "${OUT}/cmp-base" "${OUT}/cmp-slow" --fail-on-regression --format json)

@@ -24,11 +24,13 @@ RunResults fixed_run() {
   c.build_type = "Release";
   c.git_revision = "0123456789ab";
   c.versions = {{"legion-bench", "0.1.0"}, {"tokenizer", "js-tiktoken 1.0.21 o200k_base"}};
-  c.cold_start_ns = {{"native", 8'000'000}, {"other", 950'000'000}};
+  c.cold_start_ns = {{"native", 8'000'000}, {"other", 950'000'000}, {"third", 120'000'000}};
+  c.cold_start_parts = {{"other", {{"interpreter", 9'000'000}, {"import", 800'000'000}, {"construct", 60'000'000}}}};
+  c.ready_rss_bytes = {{"native", 9'000'000}, {"other", 150'000'000}, {"third", 60'000'000}};
   c.seed = 7;
   c.latency_profile = "zero";
   c.suite = "coordination";
-  c.systems = {"native", "other"};
+  c.systems = {"native", "other", "third"};
   c.scenarios = {"single-tool", "sequential-pipeline"};
   c.repetitions = 5;
   c.warmup = 1;
@@ -52,10 +54,20 @@ RunResults fixed_run() {
         rec.reported_llm_calls = rec.llm_calls;
         rec.prompt_tokens = s == 0 ? 215 : 704;
         rec.completion_tokens = s == 0 ? 39 : 151;
+        // "native" counts tokens as the server does; "other" undercounts the pipeline's prompts.
+        rec.reported_prompt_tokens = rec.prompt_tokens - (std::string(system) == "other" && s == 1 ? 3 : 0);
+        rec.reported_completion_tokens = rec.completion_tokens;
         rec.correct = !(std::string(system) == "other" && s == 1 && rep == 3);
         rec.answer = "answer";
         r.records.push_back(rec);
       }
+  core::RunRecord unsupported;  // a system without a construct for the pipeline: one record, in the warm-up
+  unsupported.system = "third";
+  unsupported.scenario = "sequential-pipeline";
+  unsupported.warmup = true;
+  unsupported.unsupported = true;
+  unsupported.error = "no construct for the sequential pattern";
+  r.records.push_back(unsupported);
   summarize_run(r);
   return r;
 }

@@ -6,7 +6,7 @@ file(MAKE_DIRECTORY "${OUT}")
 file(READ "${SOURCE}/datasets/scenarios/single-tool.yaml" scenario)
 string(REPLACE "name: single-tool" "name: \"<script>alert(1)</script>\"" scenario "${scenario}")
 file(WRITE "${OUT}/hostile.yaml" "${scenario}")
-execute_process(COMMAND "${LEGION_BENCH}" --scenario "${OUT}/hostile.yaml" --scenario single-tool --quick --out "${OUT}/run" -q
+execute_process(COMMAND "${LEGION_BENCH}" --systems native --scenario "${OUT}/hostile.yaml" --scenario single-tool --quick --out "${OUT}/run" -q
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "run failed (${rc}): ${err}")

@@ -2,9 +2,14 @@
 // Adapter: one system under test, as the benchmark worker drives it. The native engine implements
 // it in C++; the Python frameworks implement it through the embedded interpreter.
 #include <chrono>
+#include <deque>
+#include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,8 +29,14 @@ struct AdapterConfig {
 
 struct TaskOutcome {
   std::string answer;
-  std::uint64_t reported_llm_calls = 0;  // the system's own count, cross-checked against the oracle's
-  core::Usage reported_usage;
+  std::uint64_t reported_llm_calls = 0;        // the system's own count, cross-checked against the oracle's
+  std::optional<core::Usage> reported_usage;   // the system's own token count; nullopt: it reports none
+};
+
+// Thrown by run() when the system has no way to express a scenario's pattern: the cell is recorded
+// as unsupported (with this reason), never as a pass or a timing.
+struct Unsupported : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 class Adapter {
@@ -37,6 +48,8 @@ class Adapter {
   virtual TaskOutcome run(const core::ScenarioSpec& scenario) = 0;
   // Called once per run for the context block: component name -> version.
   virtual std::map<std::string, std::string> versions() const = 0;
+  // What prepare() spent its time on (e.g. interpreter, import, construct), in nanoseconds.
+  virtual std::map<std::string, std::int64_t> cold_start_parts() const { return {}; }
 };
 
 struct AdapterInfo {
@@ -44,11 +57,21 @@ struct AdapterInfo {
   std::string description;
   std::string dialect;  // datasets/dialects/<dialect>.yaml
   std::function<std::unique_ptr<Adapter>()> make;
+  std::string spec;  // adapters added with add_python_adapter: their spec, so workers can add them too
 };
 
-// Built-in adapters, registered explicitly in one place (adapters/src/registry.cpp).
-const std::vector<AdapterInfo>& adapter_registry();
+// Built-in adapters, registered explicitly in one place (adapters/src/registry.cpp), plus any added
+// with add_python_adapter.
+const std::deque<AdapterInfo>& adapter_registry();
 // Throws std::invalid_argument listing the known names when `name` is unknown.
 const AdapterInfo& adapter_info(std::string_view name);
+// Adds a Python adapter from "NAME=FILE.py[,venv=DIR][,dialect=NAME]" (the CLI's --adapter); the
+// dialect defaults to native. Throws std::invalid_argument naming what is wrong.
+const AdapterInfo& add_python_adapter(const std::string& spec);
+
+// Where the built-in Python adapters and their virtual environments live (LEGION_VENVS_DIR
+// overrides the latter).
+std::filesystem::path python_adapter_dir();
+std::filesystem::path venvs_dir();
 
 }  // namespace legion::adapters

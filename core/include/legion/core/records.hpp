@@ -22,6 +22,8 @@ struct RunContext {
   std::string git_revision;
   std::map<std::string, std::string> versions;  // component -> version
   std::map<std::string, std::int64_t> cold_start_ns;  // system -> worker start-up (-1: it failed to start)
+  std::map<std::string, std::map<std::string, std::int64_t>> cold_start_parts;  // system -> part (interpreter, import, ...) -> ns
+  std::map<std::string, std::int64_t> ready_rss_bytes;  // system -> resident memory once started, before any task
   std::uint64_t seed = 0;
   std::string latency_profile;
   std::string suite;
@@ -52,7 +54,10 @@ struct RunRecord {
   std::uint64_t completion_tokens = 0;
   std::int64_t oracle_ns = 0;           // sum of the oracle's service times
   std::uint64_t reported_llm_calls = 0; // as the system itself reported them (cross-check)
+  std::optional<std::uint64_t> reported_prompt_tokens;      // the system's own token count, when it keeps one
+  std::optional<std::uint64_t> reported_completion_tokens;
   bool correct = false;
+  bool unsupported = false;             // the system cannot express this scenario; `error` says why
   std::optional<std::string> error;
   std::string answer;                   // the system's final answer, for inspection
 

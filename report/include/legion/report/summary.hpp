@@ -16,6 +16,7 @@ struct CellSummary {
   std::string scenario;
   std::string system;
   std::size_t runs = 0;      // measured records (warm-ups excluded), failed ones included
+  std::optional<std::string> unsupported;  // the system cannot express the scenario: why (no runs then)
   std::size_t correct = 0;
   std::size_t errors = 0;
   stats::Summary wall_ms;    // over records that completed without error
@@ -27,6 +28,10 @@ struct CellSummary {
   double prompt_tokens = 0;
   double completion_tokens = 0;
   double rss_peak_mb = 0;
+  // The system's own token count next to the oracle's: medians over the completed runs that had one
+  // (absent when the system reports none), and how many runs disagreed with the oracle.
+  std::optional<double> reported_prompt_tokens, reported_completion_tokens;
+  std::size_t token_mismatches = 0;
   std::vector<std::string> error_messages;  // distinct, in order of first appearance
   std::optional<stats::Estimate> wall_median_ci;  // BCa bootstrap interval of the median wall time
   // Against the baseline system on the same scenario (absent for the baseline itself):

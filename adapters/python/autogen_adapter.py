@@ -1,0 +1,178 @@
+"""AutoGen AgentChat teams.
+
+Every agent is an `AssistantAgent` over one `OpenAIChatCompletionClient` pointed at the model
+server (model_info given, as AutoGen requires for model names it does not know). Patterns
+(docs/adapters.md):
+  sequential    GraphFlow over a DiGraphBuilder chain a1 -> a2 -> ...
+  hierarchical  a manager AssistantAgent whose tools are AgentTool(worker) ("agents as tools")
+  round-robin   RoundRobinGroupChat, TextMentionTermination, max_turns
+  selector      SelectorGroupChat (the model picks the next speaker), TextMentionTermination, max_turns
+  consensus     AgentChat has no voting team: each member's AssistantAgent.run, concurrently with
+                asyncio.gather, proposals then votes, then the moderator's run
+Agents and teams are built once per scenario shape and reset before every task (team.reset(),
+agent.on_reset()), as AutoGen's documentation asks for teams that run again.
+"""
+
+import asyncio
+import logging
+
+import legion_common
+from legion_common import FrameworkAdapter, Tally
+
+from autogen_agentchat.agents import AssistantAgent
+from autogen_agentchat.conditions import TextMentionTermination
+from autogen_agentchat.messages import BaseChatMessage
+from autogen_agentchat.teams import DiGraphBuilder, GraphFlow, RoundRobinGroupChat, SelectorGroupChat
+from autogen_agentchat.tools import AgentTool
+from autogen_core import EVENT_LOGGER_NAME, CancellationToken
+from autogen_core.logging import LLMCallEvent, LLMStreamEndEvent
+from autogen_core.tools import BaseTool
+from autogen_ext.models.openai import OpenAIChatCompletionClient
+
+MAX_TOOL_ITERATIONS = 25  # like the native engine's limit of model calls per turn
+
+
+class UsageLog(logging.Handler):
+    """Counts model calls and their usage from AutoGen's own event log (LLMCallEvent and
+    LLMStreamEndEvent, which the OpenAI client emits for every completion, selector calls included)."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.tally = Tally()
+
+    def emit(self, record):
+        event = record.msg
+        if isinstance(event, (LLMCallEvent, LLMStreamEndEvent)):
+            self.tally.calls += 1
+            self.tally.add_usage(event.prompt_tokens, event.completion_tokens)
+
+
+class ScenarioTool(BaseTool):
+    def __init__(self, adapter, spec):
+        super().__init__(legion_common.pydantic_arguments(spec), str, spec.name, spec.description)
+        self.adapter = adapter
+
+    async def run(self, args, cancellation_token):
+        arguments = {k: v for k, v in args.model_dump().items() if v is not None}
+        return self.adapter.scenario.run_tool(self.name, arguments)
+
+
+def final_text(messages, names):
+    for message in reversed(messages):
+        if isinstance(message, BaseChatMessage) and message.source in names:
+            return message.to_text()
+    return ""
+
+
+class AutoGenAdapter(FrameworkAdapter):
+    def prepare(self, config):
+        super().prepare(config)
+        self.loop = asyncio.new_event_loop()  # one loop for the process: the HTTP client is bound to it
+        self.usage = UsageLog()
+        events = logging.getLogger(EVENT_LOGGER_NAME)
+        events.setLevel(logging.INFO)
+        events.addHandler(self.usage)
+        events.propagate = False
+        extra = {"stream_options": {"include_usage": True}} if config.stream else {}
+        self.model = OpenAIChatCompletionClient(
+            model=config.model, base_url=config.base_url, api_key="legion-bench-no-key",
+            model_info={"vision": False, "function_calling": True, "json_output": False,
+                        "family": "unknown", "structured_output": False},
+            parallel_tool_calls=False,  # required with AgentTool
+            max_retries=config.max_retries, timeout=config.request_timeout_s, **extra)
+        self.scenario = None
+        self.built = {}
+
+    def versions(self):
+        return legion_common.distribution_versions("autogen-agentchat", "autogen-core", "autogen-ext", "openai")
+
+    def agent(self, scenario, agent, tools=()):
+        own = [ScenarioTool(self, t) for t in scenario.tools if t.name in agent.tools]
+        return AssistantAgent(agent.id, model_client=self.model, description=agent.role,
+                              system_message=agent.system_prompt, tools=own + list(tools),
+                              max_tool_iterations=MAX_TOOL_ITERATIONS, model_client_stream=self.config.stream)
+
+    def run_task(self, scenario, build, task):
+        key = (scenario.name, tuple(sorted(scenario.params.items())))
+        if key not in self.built:
+            self.built[key] = build(scenario)
+        self.scenario = scenario
+        self.usage.tally = Tally()
+        answer = self.loop.run_until_complete(task(self.built[key]))
+        return self.usage.tally.outcome(answer)
+
+    async def run_team(self, team, scenario):
+        await team.reset()
+        result = await team.run(task=scenario.task)
+        return final_text(result.messages, {a.id for a in scenario.agents})
+
+    # ------------------------------------------------------------------ patterns
+
+    def sequential(self, scenario):
+        def build(scenario):
+            graph = DiGraphBuilder()
+            agents = [self.agent(scenario, a) for a in scenario.agents]
+            for agent in agents:
+                graph.add_node(agent)
+            for before, after in zip(agents, agents[1:]):
+                graph.add_edge(before, after)
+            return GraphFlow(participants=graph.get_participants(), graph=graph.build())
+
+        return self.run_task(scenario, build, lambda team: self.run_team(team, scenario))
+
+    def hierarchical(self, scenario):
+        def build(scenario):
+            workers = [self.agent(scenario, a) for a in scenario.agents if a.id != scenario.manager]
+            tools = [AgentTool(w, return_value_as_last_message=True) for w in workers]
+            return [self.agent(scenario, scenario.agent(scenario.manager), tools)] + workers
+
+        async def task(agents):
+            for agent in agents:
+                await agent.on_reset(CancellationToken())
+            result = await agents[0].run(task=f"Task: {scenario.task}")
+            return final_text(result.messages, {scenario.manager})
+
+        return self.run_task(scenario, build, task)
+
+    def round_robin(self, scenario):
+        def build(scenario):
+            return RoundRobinGroupChat([self.agent(scenario, a) for a in scenario.agents],
+                                       termination_condition=TextMentionTermination(scenario.termination_text),
+                                       max_turns=scenario.max_turns)
+
+        return self.run_task(scenario, build, lambda team: self.run_team(team, scenario))
+
+    def selector(self, scenario):
+        def build(scenario):
+            return SelectorGroupChat([self.agent(scenario, a) for a in scenario.agents], model_client=self.model,
+                                     termination_condition=TextMentionTermination(scenario.termination_text),
+                                     max_turns=scenario.max_turns)
+
+        return self.run_task(scenario, build, lambda team: self.run_team(team, scenario))
+
+    def consensus(self, scenario):
+        members = legion_common.consensus_members(scenario)
+
+        def build(scenario):
+            return {a.id: self.agent(scenario, a) for a in members + [scenario.agent(scenario.moderator)]}
+
+        async def task(agents):
+            for agent in agents.values():
+                await agent.on_reset(CancellationToken())
+
+            async def ask(agent_id, text):
+                result = await agents[agent_id].run(task=text)
+                return agent_id, final_text(result.messages, {agent_id})
+
+            propose = legion_common.propose_prompt(scenario.task)
+            proposals = dict(await asyncio.gather(*(ask(m.id, propose) for m in members)))
+            vote = legion_common.vote_prompt(scenario.task, proposals)
+            votes = dict(await asyncio.gather(*(ask(m.id, vote) for m in members)))
+            _, decision = await ask(scenario.moderator, legion_common.decide_prompt(scenario.task, votes))
+            return decision
+
+        return self.run_task(scenario, build, task)
+
+
+def create():
+    return AutoGenAdapter()

@@ -1,0 +1,156 @@
+"""CrewAI crews.
+
+Every agent is a CrewAI `Agent` with its own `LLM(provider="openai", base_url=...)` (CrewAI's
+native OpenAI client; one LLM per agent, since CrewAI counts a shared instance once per agent).
+The task text reaches a crew through `kickoff(inputs=...)`, CrewAI's way of running one crew on
+many inputs. Patterns (docs/adapters.md):
+  sequential    Process.sequential, one Task per agent; CrewAI hands earlier outputs on as context
+  hierarchical  Process.hierarchical with the manager as manager_agent; it delegates with CrewAI's
+                own delegate_work_to_coworker tool
+  round-robin   Process.sequential over one Task per turn in rotation; turns after the termination
+                text are ConditionalTasks that skip
+  selector      unsupported: CrewAI has no model-selected speaker; its hierarchical manager
+                delegates through tools, which hierarchical-delegation measures
+  consensus     proposals as async Tasks (async_execution=True, run concurrently), then one vote
+                Task per member with the proposals as context, then the moderator's Task with the
+                votes as context
+Agents and crews are built once per scenario shape. CrewAI's tool-result cache stays off: the
+scenario tools answer differently in every task (fresh planted values), so a cached result would
+be a wrong one.
+"""
+
+import legion_common
+from legion_common import FrameworkAdapter, Tally
+
+import pydantic
+from crewai import LLM, Agent, Crew, Process, Task
+from crewai.tasks.conditional_task import ConditionalTask
+from crewai.tools import BaseTool
+
+try:
+    from crewai.events.event_bus import crewai_event_bus
+except ImportError:  # older layouts
+    crewai_event_bus = None
+
+EXPECTED_OUTPUT = "Your complete answer to your part of the task."
+
+
+class CrewAIAdapter(FrameworkAdapter):
+    UNSUPPORTED = {
+        "selector": "CrewAI has no model-selected speaker group chat; Process.hierarchical delegates "
+                    "through a manager's tools instead (measured by hierarchical-delegation)",
+    }
+
+    def prepare(self, config):
+        super().prepare(config)
+        self.llm()  # the client stack is loaded and configured before the first task
+        self.scenario = None
+        self.crews = {}
+
+    def versions(self):
+        return legion_common.distribution_versions("crewai", "openai")
+
+    def llm(self):
+        return LLM(model=self.config.model, provider="openai", base_url=self.config.base_url,
+                   api_key="legion-bench-no-key", stream=self.config.stream,
+                   max_retries=self.config.max_retries, timeout=self.config.request_timeout_s)
+
+    def tool(self, spec):
+        adapter = self
+
+        class ScenarioTool(BaseTool):
+            name: str = spec.name
+            description: str = spec.description
+            args_schema: type[pydantic.BaseModel] = legion_common.pydantic_arguments(spec)
+
+            def _run(self, **arguments):
+                return adapter.scenario.run_tool(self.name, {k: v for k, v in arguments.items() if v is not None})
+
+        return ScenarioTool()
+
+    def agent(self, scenario, agent, **options):
+        tools = [self.tool(t) for t in scenario.tools if t.name in agent.tools]
+        return Agent(role=agent.role, goal=agent.goal, backstory=agent.goal, tools=tools, llm=self.llm(),
+                     allow_delegation=False, cache=False, verbose=False, **options)
+
+    def kickoff(self, scenario, build, answer=None):
+        key = (scenario.name, tuple(sorted(scenario.params.items())))
+        if key not in self.crews:
+            self.crews[key] = build(scenario)
+        crew = self.crews[key]
+        self.scenario = scenario
+        before = crew.calculate_usage_metrics().model_copy()
+        output = crew.kickoff(inputs={"task": scenario.task})
+        if crewai_event_bus is not None:
+            crewai_event_bus.flush()  # CrewAI's event handlers finish inside the task's time
+        after = crew.calculate_usage_metrics()
+        tally = Tally()
+        tally.calls = after.successful_requests - before.successful_requests
+        tally.add_usage(after.prompt_tokens - before.prompt_tokens, after.completion_tokens - before.completion_tokens)
+        return tally.outcome(answer(output) if answer else output.raw)
+
+    @staticmethod
+    def crew(agents, tasks, **options):
+        return Crew(agents=agents, tasks=tasks, verbose=False, cache=False, memory=False, **options)
+
+    # ------------------------------------------------------------------ patterns
+
+    def sequential(self, scenario):
+        def build(scenario):
+            agents = [self.agent(scenario, a) for a in scenario.agents]
+            tasks = [Task(description="Task: {task}", expected_output=EXPECTED_OUTPUT, agent=a) for a in agents]
+            return self.crew(agents, tasks, process=Process.sequential)
+
+        return self.kickoff(scenario, build)
+
+    def hierarchical(self, scenario):
+        def build(scenario):
+            workers = [self.agent(scenario, a) for a in scenario.agents if a.id != scenario.manager]
+            manager = scenario.agent(scenario.manager)
+            manager_agent = Agent(role=manager.role, goal=manager.goal, backstory=manager.goal, llm=self.llm(),
+                                  allow_delegation=True, cache=False, verbose=False)
+            task = Task(description="Task: {task}", expected_output=EXPECTED_OUTPUT)
+            return self.crew(workers, [task], process=Process.hierarchical, manager_agent=manager_agent)
+
+        return self.kickoff(scenario, build)
+
+    def round_robin(self, scenario):
+        stop = scenario.termination_text
+
+        def still_going(previous):  # a skipped turn's output is empty: the chat has ended
+            return bool(previous.raw) and stop not in previous.raw
+
+        def build(scenario):
+            agents = [self.agent(scenario, a) for a in scenario.agents]
+            tasks = []
+            for turn in range(scenario.max_turns):
+                kind = Task if turn == 0 else ConditionalTask
+                extra = {} if turn == 0 else {"condition": still_going}
+                tasks.append(kind(description="Task: {task}", expected_output=EXPECTED_OUTPUT,
+                                  agent=agents[turn % len(agents)], **extra))
+            return self.crew(agents, tasks, process=Process.sequential)
+
+        def last_turn(output):
+            spoken = [t.raw for t in output.tasks_output if t.raw]
+            return spoken[-1] if spoken else ""
+
+        return self.kickoff(scenario, build, last_turn)
+
+    def consensus(self, scenario):
+        members = legion_common.consensus_members(scenario)
+
+        def build(scenario):
+            agents = {a.id: self.agent(scenario, a) for a in members + [scenario.agent(scenario.moderator)]}
+            proposals = [Task(description="Task: {task}\n\nPropose an option.", expected_output=EXPECTED_OUTPUT,
+                              agent=agents[m.id], async_execution=True) for m in members]
+            votes = [Task(description="Task: {task}\n\nCast your vote as 'VOTE: <option>'.",
+                          expected_output=EXPECTED_OUTPUT, agent=agents[m.id], context=proposals) for m in members]
+            decision = Task(description="Task: {task}\n\nAnnounce the majority decision.",
+                            expected_output=EXPECTED_OUTPUT, agent=agents[scenario.moderator], context=votes)
+            return self.crew(list(agents.values()), proposals + votes + [decision], process=Process.sequential)
+
+        return self.kickoff(scenario, build)
+
+
+def create():
+    return CrewAIAdapter()

@@ -1,0 +1,135 @@
+"""What the three framework adapters share: the offline configuration, the pattern dispatch, and
+the bookkeeping of a task (calls and tokens as the framework itself reports them).
+
+Each adapter maps a scenario's pattern onto its framework's own primitive; docs/adapters.md has
+the table. Scenarios arrive as `legion.Scenario` objects: agents (id, role, goal, tools), tools
+(name, description, JSON Schema, and `scenario.run_tool`, the same deterministic code for every
+system) and the task. The scripted replies stay with the model server.
+"""
+
+import importlib.metadata
+import os
+
+import legion
+
+# Telemetry, trace uploads, version checks and first-run prompts are switched off through the
+# frameworks' documented settings, before any of them is imported. Nothing here patches a framework.
+OFFLINE_ENVIRONMENT = {
+    "OTEL_SDK_DISABLED": "true",             # CrewAI's OpenTelemetry exporter
+    "CREWAI_DISABLE_TELEMETRY": "true",
+    "CREWAI_DISABLE_TRACKING": "true",
+    "CREWAI_TRACING_ENABLED": "false",       # CrewAI's trace collection
+    "CREWAI_TESTING": "true",                # no first-run trace prompt
+    "CREWAI_DISABLE_VERSION_CHECK": "true",
+    "ANONYMIZED_TELEMETRY": "False",         # chromadb, imported by CrewAI
+    "LANGSMITH_TRACING": "false",
+    "LANGCHAIN_TRACING_V2": "false",
+    "LANGCHAIN_TRACING": "false",
+    "AUTOGEN_DISABLE_RUNTIME_TRACING": "true",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "NO_PROXY": "127.0.0.1,localhost",
+    "no_proxy": "127.0.0.1,localhost",
+    "OPENAI_API_KEY": "legion-bench-no-key",  # the model server ignores it; clients insist on one
+}
+
+
+def configure_offline():
+    for key, value in OFFLINE_ENVIRONMENT.items():
+        os.environ[key] = value
+    for key in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy",
+                "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
+        os.environ.pop(key, None)
+
+
+configure_offline()
+
+
+def distribution_versions(*names):
+    return {name: importlib.metadata.version(name) for name in names}
+
+
+class Tally:
+    """Calls and tokens of one task, as the framework reports them."""
+
+    def __init__(self):
+        self.calls = 0
+        self.prompt_tokens = None
+        self.completion_tokens = None
+
+    def add_usage(self, prompt_tokens, completion_tokens):
+        self.prompt_tokens = (self.prompt_tokens or 0) + int(prompt_tokens or 0)
+        self.completion_tokens = (self.completion_tokens or 0) + int(completion_tokens or 0)
+
+    def outcome(self, answer):
+        return legion.TaskOutcome(answer=answer or "", llm_calls=self.calls,
+                                  prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens)
+
+
+def json_schema_type(schema):
+    """The Python type of a JSON Schema property, for frameworks that want typed tool arguments."""
+    return {"string": str, "integer": int, "number": float, "boolean": bool,
+            "array": list, "object": dict}.get(schema.get("type"), str)
+
+
+def pydantic_arguments(tool):
+    """A pydantic model of a scenario tool's arguments (CrewAI and AutoGen type their tools so)."""
+    import pydantic
+
+    schema = tool.parameters
+    required = set(schema.get("required", []))
+    fields = {}
+    for name, prop in schema.get("properties", {}).items():
+        kind = json_schema_type(prop)
+        description = prop.get("description")
+        if name in required:
+            fields[name] = (kind, pydantic.Field(description=description))
+        else:
+            fields[name] = (kind | None, pydantic.Field(default=None, description=description))
+    model_name = "".join(part.capitalize() for part in tool.name.split("_")) + "Arguments"
+    return pydantic.create_model(model_name, **fields)
+
+
+def consensus_members(scenario):
+    return [a for a in scenario.agents if a.id != scenario.moderator]
+
+
+# The three texts every system gives the agents of a consensus scenario (the native engine's too).
+# They take the task text of the run at hand: adapters build their graphs once per scenario shape,
+# and each run plants new values in the task.
+def propose_prompt(task):
+    return f"Task: {task}\n\nPropose an option."
+
+
+def vote_prompt(task, proposals):
+    listing = "".join(f"\n- {agent_id}: {text}" for agent_id, text in sorted(proposals.items()))
+    return f"Task: {task}\n\nProposals:{listing}\n\nCast your vote as 'VOTE: <option>'."
+
+
+def decide_prompt(task, votes):
+    ballot = "".join(f"\n- {agent_id}: {text}" for agent_id, text in sorted(votes.items()))
+    return f"Task: {task}\n\nVotes:{ballot}\n\nAnnounce the majority decision."
+
+
+class FrameworkAdapter(legion.Adapter):
+    """Dispatches a scenario to the method for its pattern. A framework without a construct for a
+    pattern leaves the method out; the run then records the cell as unsupported, with the reason
+    given in UNSUPPORTED."""
+
+    UNSUPPORTED = {}
+    PATTERNS = {"sequential": "sequential", "hierarchical": "hierarchical", "round-robin": "round_robin",
+                "selector": "selector", "consensus": "consensus"}
+
+    def __init__(self):
+        super().__init__()
+        self.config = None
+
+    def prepare(self, config):
+        self.config = config
+
+    def run(self, scenario):
+        method = getattr(self, self.PATTERNS[scenario.pattern], None)
+        if method is None:
+            raise legion.Unsupported(self.UNSUPPORTED.get(
+                scenario.pattern, f"no construct for the {scenario.pattern} pattern"))
+        return method(scenario)

@@ -1,0 +1,230 @@
+#include "legion/adapters/python_adapter.hpp"
+
+#include <pybind11/embed.h>
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <chrono>
+#include <fstream>
+
+#include "legion/core/engine.hpp"
+
+namespace py = pybind11;
+
+namespace legion::adapters {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t elapsed_ns(Clock::time_point since) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - since).count();
+}
+
+py::object to_python(const nlohmann::json& value) {
+  return py::module_::import("json").attr("loads")(value.dump());
+}
+
+// Lets a Python class implement the C++ Adapter interface.
+class PyAdapter : public Adapter {
+ public:
+  void prepare(const AdapterConfig& config) override { PYBIND11_OVERRIDE_PURE(void, Adapter, prepare, config); }
+  TaskOutcome run(const core::ScenarioSpec& scenario) override {
+    PYBIND11_OVERRIDE_PURE(TaskOutcome, Adapter, run, scenario);
+  }
+  std::map<std::string, std::string> versions() const override {
+    using Versions = std::map<std::string, std::string>;
+    PYBIND11_OVERRIDE_PURE(Versions, Adapter, versions);
+  }
+};
+
+// "ValueError: message" plus the traceback pybind11 collects, for the record's error.
+std::string describe(const py::error_already_set& e) { return std::string("python: ") + e.what(); }
+
+}  // namespace
+
+// The module Python adapters import: the Adapter interface and read-only views of the scenario.
+// The scripts and planted values stay on the oracle's side; an adapter sees what a user's program
+// would: agents, tools, the task.
+PYBIND11_EMBEDDED_MODULE(legion, m) {
+  m.doc() = "legion-bench: the interface a framework adapter implements, and the scenario it runs";
+  // Raised by an adapter for a pattern its framework cannot express. Never destroyed, like the
+  // interpreter (see ~PythonAdapter).
+  new py::exception<Unsupported>(m, "Unsupported");
+
+  py::class_<AdapterConfig>(m, "AdapterConfig")
+      .def_readonly("base_url", &AdapterConfig::base_url)
+      .def_readonly("model", &AdapterConfig::model)
+      .def_readonly("stream", &AdapterConfig::stream)
+      .def_readonly("max_retries", &AdapterConfig::max_retries)
+      .def_property_readonly("request_timeout_s",
+                             [](const AdapterConfig& c) { return std::chrono::duration<double>(c.request_timeout).count(); });
+
+  py::class_<TaskOutcome>(m, "TaskOutcome")
+      .def(py::init([](std::string answer, std::uint64_t llm_calls, std::optional<std::uint64_t> prompt_tokens,
+                       std::optional<std::uint64_t> completion_tokens) {
+             TaskOutcome o{std::move(answer), llm_calls, std::nullopt};
+             if (prompt_tokens || completion_tokens)
+               o.reported_usage = core::Usage{prompt_tokens.value_or(0), completion_tokens.value_or(0)};
+             return o;
+           }),
+           py::arg("answer"), py::arg("llm_calls") = 0, py::arg("prompt_tokens") = py::none(),
+           py::arg("completion_tokens") = py::none())
+      .def_readonly("answer", &TaskOutcome::answer);
+
+  py::class_<core::ScenarioTool>(m, "Tool")
+      .def_readonly("name", &core::ScenarioTool::name)
+      .def_readonly("description", &core::ScenarioTool::description)
+      .def_property_readonly("parameters", [](const core::ScenarioTool& t) { return to_python(t.parameters); });
+
+  py::class_<core::AgentSpec>(m, "Agent")
+      .def_readonly("id", &core::AgentSpec::id)
+      .def_readonly("role", &core::AgentSpec::role)
+      .def_readonly("goal", &core::AgentSpec::goal)
+      .def_readonly("tools", &core::AgentSpec::tools)
+      .def_property_readonly("system_prompt", [](const core::AgentSpec& a) { return core::native_system_prompt(a); });
+
+  py::class_<core::ScenarioSpec>(m, "Scenario")
+      .def_readonly("name", &core::ScenarioSpec::name)
+      .def_readonly("description", &core::ScenarioSpec::description)
+      .def_property_readonly("pattern", [](const core::ScenarioSpec& s) { return std::string(core::to_string(s.pattern)); })
+      .def_readonly("task", &core::ScenarioSpec::task)
+      .def_readonly("tools", &core::ScenarioSpec::tools)
+      .def_readonly("agents", &core::ScenarioSpec::agents)
+      .def_readonly("manager", &core::ScenarioSpec::manager)
+      .def_readonly("moderator", &core::ScenarioSpec::moderator)
+      .def_readonly("termination_text", &core::ScenarioSpec::termination_text)
+      .def_readonly("max_turns", &core::ScenarioSpec::max_turns)
+      .def_readonly("params", &core::ScenarioSpec::params)
+      .def("agent",
+           [](const core::ScenarioSpec& s, const std::string& id) {
+             const auto* a = s.agent(id);
+             if (!a) throw py::key_error("no agent '" + id + "' in scenario '" + s.name + "'");
+             return *a;
+           })
+      // The scenario's deterministic tool, the same code for every system. Arguments: a dict or JSON text.
+      .def("run_tool", [](const core::ScenarioSpec& s, const std::string& name, const py::object& arguments) {
+        auto text = py::isinstance<py::str>(arguments) ? arguments.cast<std::string>()
+                                                       : py::module_::import("json").attr("dumps")(arguments).cast<std::string>();
+        return s.run_tool(name, text);
+      });
+
+  py::class_<Adapter, PyAdapter>(m, "Adapter")
+      .def(py::init<>())
+      .def("prepare", &Adapter::prepare)
+      .def("run", &Adapter::run)
+      .def("versions", &Adapter::versions);
+}
+
+struct PythonAdapter::State {
+  py::object instance;         // the Python adapter object
+  Adapter* adapter = nullptr;  // the same object through the C++ interface
+  py::object unsupported;      // legion.Unsupported
+  PyThreadState* released = nullptr;
+};
+
+std::string embedded_python_version() { return PY_VERSION; }
+
+std::optional<std::string> venv_python_version(const std::filesystem::path& venv) {
+  std::ifstream cfg(venv / "pyvenv.cfg");
+  if (!cfg) return std::nullopt;
+  std::string line;
+  while (std::getline(cfg, line)) {
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    auto key = line.substr(0, line.find_last_not_of(' ', eq - 1) + 1);
+    if (key == "version" || key == "version_info") return line.substr(line.find_first_not_of(' ', eq + 1));
+  }
+  return std::string("unknown");
+}
+
+PythonAdapter::PythonAdapter(PythonAdapterSpec spec) : spec_(std::move(spec)) {}
+
+// The interpreter is never finalised: frameworks leave threads, exporters and atexit hooks behind
+// that can hang a shutdown. Results are written before the worker exits, and the process ends
+// without them.
+PythonAdapter::~PythonAdapter() = default;
+
+void PythonAdapter::prepare(const AdapterConfig& config) {
+  if (Py_IsInitialized()) throw std::logic_error("one Python adapter per process");
+  if (!std::filesystem::exists(spec_.module))
+    throw std::runtime_error("Python adapter module " + spec_.module.string() + " does not exist");
+  if (!spec_.venv.empty()) {
+    auto made_with = venv_python_version(spec_.venv);
+    if (!made_with)
+      throw std::runtime_error("no virtual environment at " + spec_.venv.string() +
+                               " (scripts/bootstrap.sh creates it from adapters/python/requirements/)");
+    if (*made_with != PY_VERSION)
+      throw std::runtime_error("virtual environment " + spec_.venv.string() + " was made with Python " + *made_with +
+                               ", but legion-bench embeds Python " PY_VERSION "; recreate it (scripts/bootstrap.sh)");
+  }
+
+  auto started = Clock::now();
+  PyConfig pyconfig;
+  PyConfig_InitPythonConfig(&pyconfig);
+  pyconfig.install_signal_handlers = 0;  // SIGINT and SIGPIPE stay as the worker set them
+  pyconfig.parse_argv = 0;
+  pyconfig.use_environment = 0;          // no PYTHONPATH or PYTHONHOME from the caller's shell
+  pyconfig.user_site_directory = 0;
+  pyconfig.safe_path = 1;
+  if (!spec_.venv.empty()) {  // the venv's python as program name: CPython reads its pyvenv.cfg
+    auto status = PyConfig_SetBytesString(&pyconfig, &pyconfig.program_name, (spec_.venv / "bin" / "python").c_str());
+    if (PyStatus_Exception(status)) {
+      PyConfig_Clear(&pyconfig);
+      throw std::runtime_error("cannot configure Python for " + spec_.venv.string());
+    }
+  }
+  py::initialize_interpreter(&pyconfig, 0, nullptr, false);
+  cold_start_parts_["interpreter"] = elapsed_ns(started);
+
+  state_ = new State;
+  try {
+    started = Clock::now();
+    auto sys = py::module_::import("sys");
+    sys.attr("path").attr("insert")(0, spec_.module.parent_path().string());
+    auto util = py::module_::import("importlib.util");
+    auto name = spec_.module.stem().string();
+    auto module_spec = util.attr("spec_from_file_location")(name, spec_.module.string());
+    auto module = util.attr("module_from_spec")(module_spec);
+    sys.attr("modules")[py::str(name)] = module;
+    module_spec.attr("loader").attr("exec_module")(module);
+    cold_start_parts_["import"] = elapsed_ns(started);
+
+    started = Clock::now();
+    if (!py::hasattr(module, "create")) throw std::runtime_error(spec_.module.string() + " defines no create()");
+    state_->instance = module.attr("create")();
+    if (!py::isinstance<Adapter>(state_->instance))
+      throw std::runtime_error(spec_.module.string() + ": create() must return a legion.Adapter");
+    state_->adapter = state_->instance.cast<Adapter*>();
+    state_->unsupported = py::module_::import("legion").attr("Unsupported");
+    state_->adapter->prepare(config);
+    versions_ = state_->adapter->versions();
+    versions_["python"] = PY_VERSION;
+    cold_start_parts_["construct"] = elapsed_ns(started);
+  } catch (const py::error_already_set& e) {
+    throw std::runtime_error(describe(e));
+  }
+  state_->released = PyEval_SaveThread();  // tasks take the GIL when they run
+}
+
+TaskOutcome PythonAdapter::run(const core::ScenarioSpec& scenario) {
+  if (!state_ || !state_->adapter) throw std::logic_error("PythonAdapter::run before prepare");
+  // Frameworks keep one event loop and client per process; concurrent tasks would share them.
+  struct InFlight {
+    std::atomic<int>& n;
+    ~InFlight() { --n; }
+  } in_flight{running_};
+  if (++running_ > 1) throw std::runtime_error("Python adapters run one task at a time (use --concurrency 1)");
+  py::gil_scoped_acquire gil;
+  try {
+    return state_->adapter->run(scenario);
+  } catch (py::error_already_set& e) {
+    if (e.matches(state_->unsupported)) throw Unsupported(py::str(e.value()).cast<std::string>());
+    throw std::runtime_error(describe(e));
+  } catch (const py::cast_error& e) {
+    throw std::runtime_error(std::string("python: run() must return a legion.TaskOutcome (") + e.what() + ")");
+  }
+}
+
+std::map<std::string, std::string> PythonAdapter::versions() const { return versions_; }
+
+}  // namespace legion::adapters
