@@ -55,6 +55,7 @@ FeatureCell resolve(const FeatureClaim& claim, const std::string& system, const 
   if (!claim.doc.empty()) return {claim.status, "documentation: " + claim.doc};
   for (const auto& s : run.summaries) {
     if (s.scenario != claim.scenario || s.system != system) continue;
+    if (s.unsupported) return {"not supported", "the adapter has no construct for scenario " + claim.scenario + ": " + *s.unsupported};
     auto tally = std::to_string(s.correct) + "/" + std::to_string(s.runs);
     if (s.runs > 0 && s.correct == s.runs) return {claim.status, "scenario " + claim.scenario + " passed " + tally + " in this run"};
     return {"not supported", "scenario " + claim.scenario + " passed only " + tally + " in this run"};

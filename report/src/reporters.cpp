@@ -452,6 +452,8 @@ std::string render_pdf(const std::filesystem::path& html, const std::filesystem:
   // Flags that keep a headless Chromium off the network and quiet (no updates, sync or first-run work).
   std::vector<std::string> args = {chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                                   // no DNS lookups: the page is self-contained (tests/adapters/loopback_only.cmake)
+                                   "--host-resolver-rules=MAP * ~NOTFOUND",
                                    "--user-data-dir=" + profile.string(), "--no-pdf-header-footer",
                                    "--print-to-pdf=" + tmp.string(), "file://" + std::filesystem::absolute(html).string()};
   std::vector<char*> argv;

@@ -108,7 +108,7 @@ TEST(Golden, FeatureMatrix) {
   auto text = out.str();
   // The probes resolve against this run: native passed, "other" is not a column, frameworks did not run.
   EXPECT_NE(text.find("**supported** — scenario single-tool passed 5/5 in this run"), std::string::npos) << text;
-  EXPECT_NE(text.find("**not measured in this run** — scenario single-tool did not run for langgraph"), std::string::npos);
+  EXPECT_NE(text.find("**not measured in this run** — scenario single-tool did not run for langchain"), std::string::npos);
   check_golden("FEATURE_MATRIX.md", text);
 }
 
