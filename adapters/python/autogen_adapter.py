@@ -80,8 +80,6 @@ class AutoGenAdapter(FrameworkAdapter):
                         "family": "unknown", "structured_output": False},
             parallel_tool_calls=False,  # required with AgentTool
             max_retries=config.max_retries, timeout=config.request_timeout_s, **extra)
-        self.scenario = None
-        self.built = {}
 
     def versions(self):
         return legion_common.distribution_versions("autogen-agentchat", "autogen-core", "autogen-ext", "openai")
@@ -93,12 +91,9 @@ class AutoGenAdapter(FrameworkAdapter):
                               max_tool_iterations=MAX_TOOL_ITERATIONS, model_client_stream=self.config.stream)
 
     def run_task(self, scenario, build, task):
-        key = (scenario.name, tuple(sorted(scenario.params.items())))
-        if key not in self.built:
-            self.built[key] = build(scenario)
-        self.scenario = scenario
+        built = self.for_task(scenario, build)
         self.usage.tally = Tally()
-        answer = self.loop.run_until_complete(task(self.built[key]))
+        answer = self.loop.run_until_complete(task(built))
         return self.usage.tally.outcome(answer)
 
     async def run_team(self, team, scenario):

@@ -44,8 +44,6 @@ class CrewAIAdapter(FrameworkAdapter):
     def prepare(self, config):
         super().prepare(config)
         self.llm()  # the client stack is loaded and configured before the first task
-        self.scenario = None
-        self.crews = {}
 
     def versions(self):
         return legion_common.distribution_versions("crewai", "openai")
@@ -74,11 +72,7 @@ class CrewAIAdapter(FrameworkAdapter):
                      allow_delegation=False, cache=False, verbose=False, **options)
 
     def kickoff(self, scenario, build, answer=None):
-        key = (scenario.name, tuple(sorted(scenario.params.items())))
-        if key not in self.crews:
-            self.crews[key] = build(scenario)
-        crew = self.crews[key]
-        self.scenario = scenario
+        crew = self.for_task(scenario, build)
         before = crew.calculate_usage_metrics().model_copy()
         output = crew.kickoff(inputs={"task": scenario.task})
         if crewai_event_bus is not None:

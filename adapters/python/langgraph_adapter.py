@@ -79,8 +79,6 @@ class LangGraphAdapter(FrameworkAdapter):
                                 use_responses_api=False, streaming=config.stream, stream_usage=True,
                                 max_retries=config.max_retries, timeout=config.request_timeout_s,
                                 callbacks=[self.counter])
-        self.scenario = None  # the task being run: tools read their results from it
-        self.graphs = {}      # compiled once per scenario shape, reused by later tasks
 
     def versions(self):
         return legion_common.distribution_versions("langchain", "langchain-core", "langgraph", "langchain-openai", "openai")
@@ -98,12 +96,9 @@ class LangGraphAdapter(FrameworkAdapter):
         return create_agent(self.model, tools, system_prompt=agent.system_prompt, name=agent.id)
 
     def run_graph(self, scenario, build, state):
-        key = (scenario.name, tuple(sorted(scenario.params.items())))
-        if key not in self.graphs:
-            self.graphs[key] = build(scenario)
-        self.scenario = scenario
+        graph = self.for_task(scenario, build)
         self.counter.tally = Tally()
-        result = self.graphs[key].invoke(state, {"recursion_limit": 1000})
+        result = graph.invoke(state, {"recursion_limit": 1000})
         return result, self.counter.tally
 
     # ------------------------------------------------------------------ patterns

@@ -123,9 +123,20 @@ class FrameworkAdapter(legion.Adapter):
     def __init__(self):
         super().__init__()
         self.config = None
+        self.scenario = None  # the task being run: the tools read their results from it
+        self.built = {}       # agents/graph/crew/team per scenario shape, reused by later tasks
 
     def prepare(self, config):
         self.config = config
+
+    def for_task(self, scenario, build):
+        """What `build(scenario)` made for this scenario's shape (name and parameters), built on first
+        use; makes `scenario` the task the tools answer for."""
+        key = (scenario.name, tuple(sorted(scenario.params.items())))
+        if key not in self.built:
+            self.built[key] = build(scenario)
+        self.scenario = scenario
+        return self.built[key]
 
     def run(self, scenario):
         method = getattr(self, self.PATTERNS[scenario.pattern], None)

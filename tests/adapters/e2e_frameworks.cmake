@@ -11,8 +11,8 @@ function(run_bench code)
   endif()
 endfunction()
 
-# Calls body(record_json) for every record of a results.json.
-macro(for_each_record file)
+# Reads a results.json: `json` holds it, `n` its record count, `last` the last index.
+macro(read_records file)
   file(READ "${file}" json)
   string(JSON n LENGTH "${json}" records)
   math(EXPR last "${n} - 1")
@@ -21,7 +21,7 @@ endmacro()
 # 1. The quick coordination suite on all four systems (the default): every scenario correct on every
 #    system, except where a framework has no construct for the pattern (recorded as unsupported).
 run_bench(0 --suite coordination --quick --out "${OUT}/all")
-for_each_record("${OUT}/all/results.json")
+read_records("${OUT}/all/results.json")
 set(seen "")
 foreach(i RANGE ${last})
   string(JSON record GET "${json}" records ${i})
@@ -82,7 +82,7 @@ foreach(s single-tool sequential-pipeline)
 endforeach()
 run_bench(0 --scenario "${OUT}/single-tool-altered.yaml" --scenario "${OUT}/sequential-pipeline-altered.yaml"
           -n 1 --warmup 0 --out "${OUT}/altered")
-for_each_record("${OUT}/altered/results.json")
+read_records("${OUT}/altered/results.json")
 if(NOT n EQUAL 8)
   message(FATAL_ERROR "expected 8 records for the altered scenarios, got ${n}")
 endif()
@@ -100,7 +100,7 @@ endforeach()
 run_bench(0 --systems native,raiser,hanger --adapter "raiser=${FIXTURES}/raising_adapter.py"
           --adapter "hanger=${FIXTURES}/hanging_adapter.py" --scenario single-tool -n 2 --warmup 0 --timeout 2
           --out "${OUT}/faulty")
-for_each_record("${OUT}/faulty/results.json")
+read_records("${OUT}/faulty/results.json")
 if(NOT n EQUAL 6)
   message(FATAL_ERROR "expected 6 records, got ${n}")
 endif()
