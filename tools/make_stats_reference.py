@@ -73,6 +73,39 @@ def hodges_lehmann(a, b, level):
     return {"estimate": float(np.median(d)), "low": float(d[k - 1]), "high": float(d[len(d) - k]), "bounded": True}
 
 
+def signed_rank_bruteforce(n):
+    """P(W+ = w) by enumerating every sign assignment of ranks 1..n."""
+    counts = {}
+    for signs in itertools.product((0, 1), repeat=n):
+        w = sum(rank for rank, positive in zip(range(1, n + 1), signs) if positive)
+        counts[w] = counts.get(w, 0) + 1
+    return [counts.get(w, 0) / 2 ** n for w in range(n * (n + 1) // 2 + 1)]
+
+
+def hodges_lehmann_paired(d, level):
+    """Median of the Walsh averages (d_i + d_j)/2, i <= j; interval [W(k), W(M+1-k)] with k the
+    largest rank such that P(W+ <= k-1) <= alpha/2 under the exact signed-rank distribution
+    (enumerated; the cases here have n <= 40)."""
+    d = np.asarray(d, float)
+    n = len(d)
+    walsh = np.sort([(d[i] + d[j]) / 2 for i in range(n) for j in range(i, n)])
+    alpha = (1 - level) / 2
+    pmf = np.zeros(n * (n + 1) // 2 + 1)
+    pmf[0] = 1.0
+    for i in range(1, n + 1):  # the generating function prod (1 + q^i) / 2
+        shifted = np.zeros_like(pmf)
+        shifted[i:] = pmf[:-i]
+        pmf = (pmf + shifted) / 2
+    k, cdf = 0, 0.0
+    while k < len(pmf) and cdf + pmf[k] <= alpha:
+        cdf += pmf[k]
+        k += 1
+    if k < 1:
+        return {"estimate": float(np.median(walsh)), "bounded": False}
+    return {"estimate": float(np.median(walsh)), "low": float(walsh[k - 1]), "high": float(walsh[len(walsh) - k]),
+            "bounded": True}
+
+
 def fieller(a, b, level):
     """Fieller's interval for mean(a)/mean(b), independent samples, t on the Welch-Satterthwaite
     df of v_a + r^2 v_b (see stats/include/legion/stats/compare.hpp)."""
@@ -206,6 +239,24 @@ def main():
     se = np.sqrt(np.diag(pcov))
     out["usl"] = {"concurrency": r(conc), "throughput": r(thr), "estimate": r(popt),
                   "low": r(popt - t * se), "high": r(popt + t * se)}
+
+    # Paired designs: Wilcoxon signed-rank (scipy's defaults) and the one-sample Hodges-Lehmann
+    # interval. A generator of its own, so the cases above keep their values.
+    paired_rng = np.random.default_rng(20261123)
+    paired_cases = {
+        "exact n=9": r(paired_rng.normal(0.3, 1, 9)),
+        "exact n=25": r(paired_rng.normal(0.05, 0.1, 25)),
+        "ties n=10": [0.5, -0.5, 1.0, 1.5, 1.5, 2.0, -2.5, 3.0, 0.5, 4.0],
+        "zeros n=8": [0.0, 1.2, -0.4, 2.2, 0.0, 3.1, 0.9, 1.7],
+        "ties n=30": r(np.round(paired_rng.normal(0.4, 1, 30), 1)),
+        "log ratios n=40": r(np.log(paired_rng.lognormal(0.08, 0.05, 40))),
+    }
+    out["paired"] = []
+    for name, d in paired_cases.items():
+        w = stats.wilcoxon(d)
+        out["paired"].append({"name": name, "d": d, "statistic": float(w.statistic), "p_value": float(w.pvalue),
+                              "hodges_lehmann": hodges_lehmann_paired(d, 0.95)})
+    out["signed_rank_pmf_n6"] = signed_rank_bruteforce(6)
 
     path = ROOT / "tests/data/stats_reference.json"
     path.write_text(json.dumps(out, indent=1) + "\n")

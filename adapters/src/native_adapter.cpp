@@ -9,6 +9,7 @@ void NativeAdapter::prepare(const AdapterConfig& config) {
   options.client.base_url = config.base_url;
   options.client.max_retries = config.max_retries;
   options.client.timeout = config.request_timeout;
+  options.client.injected_delay = config.injected_delay;
   options.model = config.model;
   options.stream = config.stream;
   engine_ = std::make_unique<core::Engine>(options);

@@ -15,6 +15,8 @@
 #include "legion/report/compare.hpp"
 #include "legion/stats/descriptive.hpp"
 #include "runner.hpp"
+#include "legion/report/calibration.hpp"
+#include "legion/stats/planning.hpp"
 #include "store.hpp"
 #include "worker.hpp"
 
@@ -45,6 +47,36 @@ std::vector<std::string> split(const std::string& text, char sep) {
   while (std::getline(in, item, sep))
     if (!item.empty()) out.push_back(item);
   return out;
+}
+
+// NAME=VALUE items of a repeatable option, e.g. --build old=DIR.
+std::map<std::string, std::string> parse_assignments(const std::vector<std::string>& items, const std::string& flag) {
+  std::map<std::string, std::string> out;
+  for (const auto& item : items) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+      throw std::invalid_argument(flag + " expects NAME=VALUE, got '" + item + "'");
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+// --calibration PATH (a calibrate folder, its calibration.json, or a store), else the default
+// place `legion-bench calibrate` writes to, else none.
+std::optional<report::Calibration> find_calibration(const std::string& path) {
+  if (path == "none") return std::nullopt;
+  std::filesystem::path where = path;
+  if (where.empty()) {
+    auto fallback = report::default_calibration();
+    if (!fallback) return std::nullopt;
+    where = *fallback;
+  }
+  if (where.extension() == ".sqlite") {
+    auto saved = bench::Store(where).latest_calibration();
+    if (!saved) throw std::invalid_argument("no calibration in " + where.string());
+    return report::calibration_from_json(*saved);
+  }
+  return report::load_calibration(where);
 }
 
 void on_interrupt(int) {
@@ -127,6 +159,16 @@ int main(int argc, char** argv) {
   app.add_option("--max-retries", plan.max_retries, "Client retries on 429/5xx (native engine)");
   app.add_option("--store", store, "SQLite results store (default OUT/results.sqlite)");
   app.add_flag("-q,--quiet", quiet, "No progress lines");
+  std::vector<std::string> builds, venvs, delays;
+  std::string calibration_path;
+  app.add_option("--build", builds, "LABEL=DIR: systems written NAME@LABEL run from that build folder (or installed prefix); repeatable");
+  app.add_option("--venvs", venvs, "LABEL=DIR: systems written NAME@LABEL use the framework environments in DIR; repeatable");
+  app.add_option("--inject-delay", delays,
+                 "SYSTEM=MICROSECONDS: test-only slowdown per model call of a native system, flagged in every report; repeatable");
+  app.add_flag("--pin-cpus", plan.pin_cpus, "Pin the runner and model server to CPU 0 and the workers to the other CPUs");
+  app.add_option("--calibration", calibration_path,
+                 "Noise floors from legion-bench calibrate: its folder, calibration.json or store (default "
+                 "results/calibration/ when present; 'none' for no floor)");
 
   auto* list = app.add_subcommand("list", "List suites, scenarios and systems");
 
@@ -163,19 +205,49 @@ int main(int argc, char** argv) {
   std::string report_dir;
   report_cmd->add_option("dir", report_dir, "Run folder (holding results.json)")->required();
 
-  auto* compare_cmd = app.add_subcommand("compare", "Compare two stored runs: per scenario and system, the change and a verdict");
-  std::string old_run, new_run, compare_format = "table";
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "Compare runs: OLD NEW (one run a side), --old R.. --new R.. (several), or RUN (two versions interleaved in it)");
+  std::string compare_format = "table";
+  std::vector<std::string> compare_positional, compare_old, compare_new;
   report::CompareOptions comparing;
   double compare_margin = 0;
   bool fail_on_regression = false;
-  compare_cmd->add_option("old", old_run, "Baseline: a run folder, its results.json, or a store entry FILE.sqlite:RUN_ID")->required();
-  compare_cmd->add_option("new", new_run, "The run to compare with it, in the same forms")->required();
-  compare_cmd->add_option("--format", compare_format, "table, markdown or json")->capture_default_str();
-  compare_cmd->add_option("--metric", comparing.metric, "wall, overhead or cpu")->capture_default_str();
-  compare_cmd->add_option("--alpha", comparing.alpha, "Significance level after Holm's correction")->capture_default_str();
-  compare_cmd->add_option("--threshold", comparing.threshold, "Smallest relative change to call, e.g. 0.05")->capture_default_str();
-  compare_cmd->add_option("--margin", compare_margin, "Relative equivalence margin (TOST), e.g. 0.05");
-  compare_cmd->add_flag("--fail-on-regression", fail_on_regression, "Exit with status 1 when a cell got slower");
+  compare_cmd->add_option("runs", compare_positional,
+                          "OLD NEW, or one run holding NAME@A and NAME@B: run folders, results.json files or store entries FILE.sqlite:RUN_ID")
+      ->expected(0, 2);
+  compare_cmd->add_option("--old", compare_old, "Several baseline runs (the run is then the unit of the comparison)")->expected(1, -1);
+  compare_cmd->add_option("--new", compare_new, "Several runs to compare with them")->expected(1, -1);
+  auto add_verdict_options = [&](CLI::App* cmd) {
+    cmd->add_option("--format", compare_format, "table, markdown or json")->capture_default_str();
+    cmd->add_option("--metric", comparing.metric, "wall, overhead or cpu")->capture_default_str();
+    cmd->add_option("--alpha", comparing.alpha, "Significance level after Holm's correction")->capture_default_str();
+    cmd->add_option("--threshold", comparing.threshold, "Smallest relative change to call, e.g. 0.05")->capture_default_str();
+    cmd->add_option("--margin", compare_margin, "Relative equivalence margin, e.g. 0.05");
+    cmd->add_flag("--fail-on-regression", fail_on_regression, "Exit with status 1 when a cell got slower");
+  };
+  add_verdict_options(compare_cmd);
+  compare_cmd->add_option("--calibration", calibration_path, "Noise floors (see the run option of that name)");
+
+  auto* ab_cmd = app.add_subcommand(
+      "ab", "Run two builds interleaved repetition by repetition in one run and compare them (the way to check a change)");
+  std::string ab_old, ab_new;
+  ab_cmd->add_option("old", ab_old, "The baseline build folder (or installed prefix, or legion-bench executable)")->required();
+  ab_cmd->add_option("new", ab_new, "The build to compare with it")->required();
+  add_verdict_options(ab_cmd);
+  ab_cmd->fallthrough();  // run options (--systems, -n, --scenario, ...) after `ab` belong to the run
+
+  auto* calibrate_cmd = app.add_subcommand(
+      "calibrate", "Run one configuration several times, each system beside a twin of itself, and measure this machine's drift");
+  int calibration_runs = 6;
+  calibrate_cmd->add_option("--runs", calibration_runs, "Separate runs (at least 3)")->capture_default_str();
+  calibrate_cmd->fallthrough();
+
+  auto* plan_cmd = app.add_subcommand("plan", "How many repetitions and runs a comparison needs to find a given change");
+  double plan_change = 0.10, plan_power = 0.95, plan_alpha = 0.05;
+  plan_cmd->add_option("--change", plan_change, "The relative change to detect, e.g. 0.1 for 10%")->capture_default_str();
+  plan_cmd->add_option("--power", plan_power, "Probability of finding it")->capture_default_str();
+  plan_cmd->add_option("--alpha", plan_alpha, "Significance level for the whole table (Bonferroni across its cells)")->capture_default_str();
+  plan_cmd->add_option("--calibration", calibration_path, "The calibration to plan from (default results/calibration/)");
 
   auto* worker_cmd = app.add_subcommand("worker", "Internal: a worker process for the runner");
   worker_cmd->group("");
@@ -186,6 +258,8 @@ int main(int argc, char** argv) {
   worker_cmd->add_option("--base-url", worker_config.base_url)->required();
   worker_cmd->add_option("--max-retries", worker_config.max_retries);
   worker_cmd->add_flag("--stream", worker_config.stream);
+  std::int64_t worker_delay_us = 0;
+  worker_cmd->add_option("--inject-delay-us", worker_delay_us);
 
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
@@ -193,6 +267,7 @@ int main(int argc, char** argv) {
   try {
     if (*worker_cmd) {
       if (!worker_adapter.empty()) adapters::add_python_adapter(worker_adapter);
+      worker_config.injected_delay = std::chrono::microseconds(worker_delay_us);
       return bench::worker_main(worker_system, worker_config);
     }
     if (*list) return list_command();
@@ -203,14 +278,61 @@ int main(int argc, char** argv) {
       std::cout << "\nRewrote the reports in " << report_dir << " from " << results.records.size() << " records\n";
       return 0;
     }
-    if (*compare_cmd) {
-      if (compare_margin > 0) comparing.margin = compare_margin;
-      auto result = report::compare_runs(load_run_argument(old_run), load_run_argument(new_run), comparing);
+    auto print_comparison = [&](const report::RunComparison& result) {
       if (compare_format == "json") std::cout << report::to_json(result).dump(2) << std::endl;
       else if (compare_format == "markdown") report::write_comparison_markdown(std::cout, result);
-      else if (compare_format == "table") report::write_comparison_table(std::cout, result);
-      else throw std::invalid_argument("unknown --format '" + compare_format + "' (expected table, markdown or json)");
+      else report::write_comparison_table(std::cout, result);
+    };
+    if (compare_format != "json" && compare_format != "markdown" && compare_format != "table")
+      throw std::invalid_argument("unknown --format '" + compare_format + "' (expected table, markdown or json)");
+    if (compare_margin > 0) comparing.margin = compare_margin;
+    if (*compare_cmd) {
+      comparing.calibration = find_calibration(calibration_path);
+      report::RunComparison result;
+      if (!compare_old.empty() || !compare_new.empty()) {
+        if (!compare_positional.empty()) throw std::invalid_argument("compare: give runs either as OLD NEW or with --old/--new");
+        std::vector<report::RunResults> before, after;
+        for (const auto& r : compare_old) before.push_back(load_run_argument(r));
+        for (const auto& r : compare_new) after.push_back(load_run_argument(r));
+        result = report::compare_runs(before, after, comparing);
+      } else if (compare_positional.size() == 2) {
+        result = report::compare_runs(load_run_argument(compare_positional[0]), load_run_argument(compare_positional[1]), comparing);
+      } else if (compare_positional.size() == 1) {
+        result = report::compare_interleaved(load_run_argument(compare_positional[0]), comparing);
+      } else {
+        throw std::invalid_argument("compare needs runs: OLD NEW, --old ... --new ..., or one interleaved run");
+      }
+      print_comparison(result);
       return fail_on_regression && result.regression() ? 1 : 0;
+    }
+    if (*plan_cmd) {
+      auto calibration = find_calibration(calibration_path);
+      if (!calibration) throw std::invalid_argument("plan needs a calibration: run legion-bench calibrate first (or give --calibration)");
+      if (!(plan_change > 0)) throw std::invalid_argument("--change must be positive");
+      const double effect = std::log1p(plan_change);
+      const double alpha = plan_alpha / static_cast<double>(calibration->cells.size());
+      std::cout << "To find a change of " << plan_change * 100 << "% with power " << plan_power << " at alpha " << plan_alpha
+                << " across " << calibration->cells.size() << " cells (Bonferroni: " << alpha << " each); "
+                << calibration->describe() << ":\n\n"
+                << std::left << std::setw(26) << "scenario" << std::setw(12) << "system" << std::setw(34)
+                << "interleaved (legion-bench ab)" << std::setw(36) << "separate runs (compare --old --new)"
+                << "one run a side\n";
+      for (const auto& cell : calibration->cells) {
+        std::string paired = cell.within_run_floor >= plan_change ? "below the within-run floor"
+                             : cell.sigma_pair > 0 ? std::to_string(stats::pairs_for_power(effect / cell.sigma_pair, plan_power, alpha)) +
+                                                          " repetitions"
+                                                    : "2 repetitions";
+        std::string runs = cell.sigma_run > 0
+                               ? std::to_string(stats::repetitions_for_power(effect / cell.sigma_run, plan_power, alpha)) +
+                                     " runs a side of " + std::to_string(static_cast<int>(cell.repetitions)) + " reps"
+                               : "2 runs a side";
+        std::string single = cell.between_runs_floor >= plan_change ? "cannot: drift ±" +
+                                                                          std::to_string(static_cast<int>(std::lround(cell.between_runs_floor * 100))) + "%"
+                                                                    : "can, when the change is real";
+        std::cout << std::left << std::setw(26) << cell.scenario << std::setw(12) << cell.system << std::setw(34) << paired
+                  << std::setw(36) << runs << single << "\n";
+      }
+      return 0;
     }
     if (*analyze_cmd) {
       if (!trend_file.empty()) {
@@ -266,11 +388,34 @@ int main(int argc, char** argv) {
       return 0;
     }
 
-    // Run a suite.
+    // Run a suite: plainly, as an A/B of two builds, or several times to calibrate.
     auto suite = bench::find_suite(bench::load_suites(), plan.suite);
     for (const auto& spec : python_adapters) adapters::add_python_adapter(spec);
     plan.systems = split(systems, ',');
-    for (const auto& s : plan.systems) adapters::adapter_info(s);  // unknown names fail here
+    if (*ab_cmd || *calibrate_cmd) {
+      // The default systems of a comparison are the native engine's; every system runs twice.
+      if (app.get_option("--systems")->count() == 0) plan.systems = {"native"};
+      std::vector<std::string> doubled;
+      for (const auto& s : plan.systems) {
+        if (s.find('@') != std::string::npos) throw std::invalid_argument("--systems for ab and calibrate take plain names, got '" + s + "'");
+        if (*ab_cmd) doubled.insert(doubled.end(), {s + "@old", s + "@new"});
+        else doubled.insert(doubled.end(), {s, s + "@" + report::kTwinLabel});
+      }
+      plan.systems = doubled;
+      if (*ab_cmd) builds.insert(builds.end(), {"old=" + ab_old, "new=" + ab_new});
+    }
+    for (const auto& [label, dir] : parse_assignments(builds, "--build")) plan.builds[label] = dir;
+    for (const auto& [label, dir] : parse_assignments(venvs, "--venvs")) plan.venvs[label] = dir;
+    for (const auto& [system, us] : parse_assignments(delays, "--inject-delay")) {
+      try {
+        plan.injected_delay_us[system] = std::stoll(us);
+      } catch (const std::logic_error&) {
+        throw std::invalid_argument("--inject-delay expects SYSTEM=MICROSECONDS, got '" + system + "=" + us + "'");
+      }
+    }
+    bench::validate_systems(plan);
+    const auto calibration = find_calibration(calibration_path);
+    if (calibration) plan.noise_floor = calibration->describe();
     for (const auto& name : scenarios.empty() ? suite.scenarios : scenarios)
       plan.scenarios.push_back(core::resolve_scenario(name));
     plan.repetitions = repetitions >= 0 ? repetitions : (quick ? 3 : 10);
@@ -280,7 +425,8 @@ int main(int argc, char** argv) {
     plan.latency = core::LatencyProfile::parse(latency);
     plan.faults = core::FaultPlan::parse(faults);
     plan.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
-    if (plan.out_dir.empty()) plan.out_dir = std::filesystem::path("results") / plan.suite;
+    if (plan.out_dir.empty())
+      plan.out_dir = std::filesystem::path("results") / (*ab_cmd ? "ab" : *calibrate_cmd ? "calibration" : plan.suite);
     if (!store.empty()) plan.store = store;
     plan.command = "legion-bench";
     for (int i = 1; i < argc; ++i) plan.command += std::string(" ") + argv[i];
@@ -288,12 +434,50 @@ int main(int argc, char** argv) {
     struct sigaction sa{};
     sa.sa_handler = on_interrupt;
     sigaction(SIGINT, &sa, nullptr);
+    if (*calibrate_cmd) {
+      if (calibration_runs < 3) throw std::invalid_argument("--runs must be at least 3");
+      const auto top = plan.out_dir;
+      if (plan.store.empty()) plan.store = top / "results.sqlite";  // every run and the calibration in one store
+      std::vector<report::RunResults> runs;
+      for (int k = 1; k <= calibration_runs && !bench::interrupt_flag(); ++k) {
+        plan.out_dir = top / ("run-" + std::to_string(k));
+        std::cerr << "calibration run " << k << " of " << calibration_runs << "\n";
+        auto results = bench::Runner(plan, std::cerr, !quiet).run();
+        if (!results.context.interrupted) runs.push_back(std::move(results));
+      }
+      if (bench::interrupt_flag()) {
+        std::cerr << "interrupted after " << runs.size() << " complete runs: no calibration written (the runs are in "
+                  << top.string() << ")\n";
+        return 130;
+      }
+      auto result = report::calibrate(runs);
+      result.command = plan.command;
+      bench::Store(plan.store).save_calibration(report::to_json(result));
+      report::write_file_atomically(top / "calibration.json", report::to_json(result).dump(2) + "\n");
+      std::ostringstream md;
+      report::write_calibration_markdown(md, result);
+      report::write_file_atomically(top / "CALIBRATION.md", md.str());
+      std::cout << md.str() << "\nWrote calibration.json and CALIBRATION.md to " << top.string()
+                << "; compare and plan read it from there by default when run from this folder\n";
+      return 0;
+    }
     bench::Runner runner(plan, std::cerr, !quiet);
     auto results = runner.run();
     std::cout << "\n";
     report::write_terminal_table(std::cout, results);
     std::cout << "\nWrote BENCHMARK_RESULTS.md, report.html, report.pdf, FEATURE_MATRIX.md, results.json, results.csv and "
                  "summaries.csv to " << plan.out_dir.string() << "\n";
+    if (*ab_cmd && !results.context.interrupted) {
+      comparing.calibration = calibration;
+      auto result = report::compare_interleaved(results, comparing);
+      report::write_file_atomically(plan.out_dir / "comparison.json", report::to_json(result).dump(2) + "\n");
+      std::ostringstream md;
+      report::write_comparison_markdown(md, result);
+      report::write_file_atomically(plan.out_dir / "COMPARISON.md", md.str());
+      std::cout << "\n";
+      print_comparison(result);
+      if (fail_on_regression && result.regression()) return 1;
+    }
     return results.context.interrupted ? 130 : 0;
   } catch (const std::exception& e) {
     std::cerr << "legion-bench: " << e.what() << "\n";

@@ -1,9 +1,11 @@
 #include "runner.hpp"
 
+#include <sched.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <iomanip>
@@ -16,6 +18,7 @@
 #include "legion/core/dialect.hpp"
 #include "legion/stats/planning.hpp"
 #include "legion_revision.hpp"
+#include "machine.hpp"
 #include "store.hpp"
 #include "worker.hpp"
 
@@ -94,6 +97,40 @@ const Suite& find_suite(const std::vector<Suite>& suites, const std::string& nam
   throw std::invalid_argument("unknown suite '" + name + "' (known: " + known + ")");
 }
 
+SystemName parse_system_name(const std::string& system) {
+  auto at = system.find('@');
+  if (at == std::string::npos) return {system, ""};
+  return {system.substr(0, at), system.substr(at + 1)};
+}
+
+std::filesystem::path legion_bench_in(const std::filesystem::path& build) {
+  for (const auto& candidate : {build / "bench" / "legion-bench", build / "bin" / "legion-bench", build})
+    if (std::filesystem::is_regular_file(candidate) && ::access(candidate.c_str(), X_OK) == 0)
+      return std::filesystem::absolute(candidate);
+  throw std::invalid_argument("no legion-bench executable in '" + build.string() + "' (looked for bench/legion-bench and bin/legion-bench)");
+}
+
+void validate_systems(const Plan& plan) {
+  if (plan.systems.empty()) throw std::invalid_argument("no system to run (--systems is empty)");
+  std::set<std::string> seen;
+  for (const auto& system : plan.systems) {
+    if (!seen.insert(system).second) throw std::invalid_argument("system '" + system + "' is named twice in --systems");
+    const auto [base, label] = parse_system_name(system);
+    adapters::adapter_info(base);  // unknown names fail here, listing the known ones
+    if (system.find('@') != std::string::npos && label.empty())
+      throw std::invalid_argument("system '" + system + "': a label must follow '@' (NAME@LABEL)");
+    if (const auto build = plan.builds.find(label); build != plan.builds.end()) legion_bench_in(build->second);
+    if (const auto venvs = plan.venvs.find(label); venvs != plan.venvs.end() && !std::filesystem::is_directory(venvs->second))
+      throw std::invalid_argument("environments folder '" + venvs->second.string() + "' for '" + label + "' does not exist");
+  }
+  for (const auto& [system, delay] : plan.injected_delay_us) {
+    if (!seen.contains(system)) throw std::invalid_argument("--inject-delay names '" + system + "', which is not in --systems");
+    if (parse_system_name(system).base != "native")
+      throw std::invalid_argument("--inject-delay works for the native engine only, not '" + system + "'");
+    if (delay <= 0) throw std::invalid_argument("--inject-delay for '" + system + "' must be a positive number of microseconds");
+  }
+}
+
 Runner::Runner(Plan plan, std::ostream& progress, bool show_progress)
     : plan_(std::move(plan)), progress_(progress), show_progress_(show_progress) {
   if (plan_.store.empty()) plan_.store = plan_.out_dir / "results.sqlite";
@@ -122,6 +159,16 @@ core::RunContext Runner::make_context() const {
   c.max_repetitions = plan_.target_relative_ci > 0 ? std::max(plan_.max_repetitions, plan_.repetitions) : plan_.repetitions;
   c.concurrency = plan_.concurrency;
   c.command = plan_.command;
+  for (const auto& system : plan_.systems) {
+    const auto label = parse_system_name(system).label;
+    std::string origin;
+    if (auto b = plan_.builds.find(label); b != plan_.builds.end()) origin = "build " + std::filesystem::absolute(b->second).string();
+    if (auto v = plan_.venvs.find(label); v != plan_.venvs.end())
+      origin += (origin.empty() ? "" : ", ") + std::string("environments ") + std::filesystem::absolute(v->second).string();
+    if (!label.empty()) c.variants[system] = origin.empty() ? "this build (a separate worker process)" : origin;
+  }
+  c.injected_delay_us = plan_.injected_delay_us;
+  c.noise_floor = plan_.noise_floor;
   return c;
 }
 
@@ -163,10 +210,29 @@ core::ScenarioSpec Runner::instantiate(const std::filesystem::path& file, std::u
 
 report::RunResults Runner::run() {
   // Everything is validated before anything is measured: bad scenario files stop the run here.
+  validate_systems(plan_);
   std::vector<core::Dialect> dialects;
-  for (const auto& system : plan_.systems) dialects.push_back(core::dialect_named(adapters::adapter_info(system).dialect));
+  for (const auto& system : plan_.systems)
+    dialects.push_back(core::dialect_named(adapters::adapter_info(parse_system_name(system).base).dialect));
   for (const auto& file : plan_.scenarios) instantiate(file, plan_.seed);
   std::filesystem::create_directories(plan_.out_dir);
+
+  // Pinning: the runner and the model server's threads (created below, they inherit it) on CPU 0,
+  // the workers on the rest, so that the server and the system under test never share a core.
+  std::vector<int> worker_cpus;
+  std::string pinning;
+  if (plan_.pin_cpus) {
+    const int cores = static_cast<int>(std::thread::hardware_concurrency());
+    if (cores < 2) throw std::invalid_argument("--pin-cpus needs at least 2 CPUs");
+    cpu_set_t mine;
+    CPU_ZERO(&mine);
+    CPU_SET(0, &mine);
+    if (::sched_setaffinity(0, sizeof mine, &mine) != 0) throw std::runtime_error(std::string("sched_setaffinity: ") + std::strerror(errno));
+    for (int cpu = 1; cpu < cores; ++cpu) worker_cpus.push_back(cpu);
+    pinning = "runner and model server on CPU 0, workers on CPU" + std::string(cores > 2 ? "s 1-" : " ") +
+              std::to_string(cores - 1);
+  }
+  MachineMonitor monitor;
 
   report::RunResults results;
   results.context = make_context();
@@ -184,9 +250,14 @@ report::RunResults Runner::run() {
   std::map<std::string, std::string> start_errors;
   for (const auto& system : plan_.systems) {
     WorkerProcess::Options w;
-    w.system = system;
-    w.adapter_spec = adapters::adapter_info(system).spec;
-    w.executable = std::filesystem::read_symlink("/proc/self/exe");
+    const auto [base, label] = parse_system_name(system);
+    w.system = base;
+    w.adapter_spec = adapters::adapter_info(base).spec;
+    const auto build = plan_.builds.find(label);
+    w.executable = build != plan_.builds.end() ? legion_bench_in(build->second) : std::filesystem::read_symlink("/proc/self/exe");
+    if (const auto venvs = plan_.venvs.find(label); venvs != plan_.venvs.end()) w.venvs_dir = std::filesystem::absolute(venvs->second);
+    if (const auto delay = plan_.injected_delay_us.find(system); delay != plan_.injected_delay_us.end()) w.injected_delay_us = delay->second;
+    w.cpus = worker_cpus;
     w.log_file = plan_.out_dir / ("worker-" + system + ".log");
     w.base_url = oracle.base_url();
     w.stream = plan_.stream;
@@ -282,6 +353,11 @@ report::RunResults Runner::run() {
     }
     if (!warm && !any) break;
   }
+  std::uint64_t own_ticks = process_cpu_ticks(::getpid());
+  for (const auto& w : workers)
+    if (w && w->pid() > 0) own_ticks += process_cpu_ticks(w->pid());
+  results.context.machine = monitor.finish(own_ticks, results.context.cores);
+  results.context.machine.pinning = pinning;
   results.context.interrupted = interrupt_flag();
   store.save_run(results.context);
   report::summarize_run(results);

@@ -34,7 +34,26 @@ struct Plan {
   std::filesystem::path out_dir;  // default: results/<suite>
   std::filesystem::path store;  // default: out_dir / "results.sqlite"
   std::string command;          // for the report: how to reproduce this run
+  // Systems written NAME@LABEL run NAME from the build (or installed copy) and the framework
+  // environments given for LABEL — two builds interleaved in one run (`legion-bench ab`). A label
+  // with neither runs this build: `native@a,native@b` is an A/A pair of separate processes.
+  std::map<std::string, std::filesystem::path> builds;  // LABEL -> build folder or legion-bench executable
+  std::map<std::string, std::filesystem::path> venvs;   // LABEL -> folder with the framework environments
+  std::map<std::string, std::int64_t> injected_delay_us;  // system -> test-only delay per model call
+  bool pin_cpus = false;   // model server and runner on CPU 0, workers on the others
+  std::string noise_floor;  // the calibrated drift, for the report (see calibration.hpp)
 };
+
+// "native@new" -> {"native", "new"}; "native" -> {"native", ""}.
+struct SystemName {
+  std::string base, label;
+};
+SystemName parse_system_name(const std::string& system);
+// The legion-bench executable inside a build folder, an installed prefix, or the path itself.
+std::filesystem::path legion_bench_in(const std::filesystem::path& build);
+// Checks the plan's systems, variants and injected delays; throws std::invalid_argument naming
+// what is wrong.
+void validate_systems(const Plan& plan);
 
 struct Suite {
   std::string name;

@@ -42,6 +42,11 @@ CREATE TABLE IF NOT EXISTS records (
   reported_llm_calls INTEGER, correct INTEGER NOT NULL, error TEXT, answer TEXT
 );
 CREATE INDEX IF NOT EXISTS records_by_run ON records(run_id);
+CREATE TABLE IF NOT EXISTS calibrations (
+  id INTEGER PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  calibration TEXT NOT NULL        -- legion-bench calibrate's result, as in calibration.json
+);
 )sql";
 
 }  // namespace
@@ -89,6 +94,19 @@ void Store::save_run(const core::RunContext& c) {
   s.bind(2, c.started_at);
   s.bind(3, core::to_json(c).dump());
   if (sqlite3_step(s.stmt) != SQLITE_DONE) throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db_));
+}
+
+void Store::save_calibration(const nlohmann::json& calibration) {
+  Statement s(db_, "INSERT INTO calibrations(created_at, calibration) VALUES (?1, ?2)");
+  s.bind(1, calibration.value("created_at", ""));
+  s.bind(2, calibration.dump());
+  if (sqlite3_step(s.stmt) != SQLITE_DONE) throw std::runtime_error("results store " + file_.string() + ": " + sqlite3_errmsg(db_));
+}
+
+std::optional<nlohmann::json> Store::latest_calibration() const {
+  Statement s(db_, "SELECT calibration FROM calibrations ORDER BY id DESC LIMIT 1");
+  if (sqlite3_step(s.stmt) != SQLITE_ROW) return std::nullopt;
+  return nlohmann::json::parse(s.text(0));
 }
 
 void Store::add(const std::string& run_id, const core::RunRecord& r) {

@@ -2,6 +2,8 @@
 // The results store: one SQLite file, one row per record, written as each record is measured so
 // that a crash or an interrupt loses nothing already measured.
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,9 @@ class Store {
   void add(const std::string& run_id, const core::RunRecord& record);
   std::vector<core::RunRecord> records(const std::string& run_id) const;
   std::vector<core::RunContext> runs() const;
+  // `legion-bench calibrate` keeps its result next to the runs it came from.
+  void save_calibration(const nlohmann::json& calibration);
+  std::optional<nlohmann::json> latest_calibration() const;
 
  private:
   void exec(const char* sql) const;

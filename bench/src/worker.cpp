@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -185,10 +186,21 @@ void WorkerProcess::start(std::chrono::milliseconds timeout) {
   std::vector<std::string> args = {options_.executable.string(), "worker", "--system", options_.system,
                                    "--base-url", options_.base_url, "--max-retries", std::to_string(options_.max_retries)};
   if (options_.stream) args.push_back("--stream");
+  if (options_.injected_delay_us > 0) args.insert(args.end(), {"--inject-delay-us", std::to_string(options_.injected_delay_us)});
   if (!options_.adapter_spec.empty()) args.insert(args.end(), {"--adapter", options_.adapter_spec});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  std::vector<std::string> env_storage;
+  for (char** e = environ; *e; ++e)
+    if (options_.venvs_dir.empty() || !std::string_view(*e).starts_with("LEGION_VENVS_DIR=")) env_storage.emplace_back(*e);
+  if (!options_.venvs_dir.empty()) env_storage.push_back("LEGION_VENVS_DIR=" + options_.venvs_dir.string());
+  std::vector<char*> envp;
+  for (auto& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  for (int cpu : options_.cpus) CPU_SET(cpu, &cpus);
   auto log = options_.log_file.string();
 
   const auto spawned = Clock::now();
@@ -207,7 +219,8 @@ void WorkerProcess::start(std::chrono::milliseconds timeout) {
     int result_end = ::fcntl(results[1], F_DUPFD, 10);
     ::dup2(job_end, kJobFd);  // dup2 copies do not inherit O_CLOEXEC
     ::dup2(result_end, kResultFd);
-    ::execv(argv[0], argv.data());
+    if (!options_.cpus.empty()) ::sched_setaffinity(0, sizeof cpus, &cpus);
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(jobs[0]);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "legion/adapters/adapter.hpp"
 
@@ -32,6 +33,9 @@ class WorkerProcess {
     std::string base_url;
     bool stream = false;
     int max_retries = 0;
+    std::int64_t injected_delay_us = 0;  // test-only slowdown per model call
+    std::filesystem::path venvs_dir;     // the frameworks' environments, when not the default ones
+    std::vector<int> cpus;               // CPUs the worker may run on (empty: any)
   };
 
   explicit WorkerProcess(Options options);
@@ -43,6 +47,7 @@ class WorkerProcess {
   // the runner's startup_ns (fork to hello, the process's whole cold start). Throws if the worker
   // does not come up in time.
   const nlohmann::json& hello() const { return hello_; }
+  pid_t pid() const { return pid_; }
   // Sends a job and waits for its answer. On timeout or death the worker is killed and an error
   // message is returned instead; the next call starts a fresh worker.
   nlohmann::json run(const nlohmann::json& job, std::chrono::milliseconds timeout);

@@ -40,6 +40,7 @@ ChatResponse LlmClient::attempt(const std::string& body, bool stream) {
 }
 
 ChatResponse LlmClient::complete(const ChatRequest& request) {
+  if (options_.injected_delay.count() > 0) std::this_thread::sleep_for(options_.injected_delay);
   const auto body = encode_chat_request(request);
   for (int attempt_no = 0;; ++attempt_no) {
     try {

@@ -13,6 +13,12 @@ json to_json(const RunContext& c) {
           {"systems", c.systems},               {"scenarios", c.scenarios}, {"repetitions", c.repetitions},
           {"warmup", c.warmup},                 {"concurrency", c.concurrency},
           {"target_relative_ci", c.target_relative_ci}, {"max_repetitions", c.max_repetitions}, {"command", c.command},
+          {"variants", c.variants}, {"injected_delay_us", c.injected_delay_us},
+          {"machine", {{"load_1m_start", c.machine.load_1m_start}, {"governor", c.machine.governor},
+                       {"steal_share", c.machine.steal_share}, {"iowait_share", c.machine.iowait_share},
+                       {"foreign_cpu_share", c.machine.foreign_cpu_share}, {"busy_processes", c.machine.busy_processes},
+                       {"pinning", c.machine.pinning}, {"warnings", c.machine.warnings}}},
+          {"noise_floor", c.noise_floor},
           {"interrupted", c.interrupted}};
 }
 
@@ -41,6 +47,19 @@ RunContext context_from_json(const json& j) {
   c.max_repetitions = j.value("max_repetitions", c.repetitions);
   c.concurrency = j.value("concurrency", 1);
   c.command = j.value("command", "");
+  c.variants = j.value("variants", std::map<std::string, std::string>{});
+  c.injected_delay_us = j.value("injected_delay_us", std::map<std::string, std::int64_t>{});
+  if (const auto m = j.value("machine", json::object()); m.is_object()) {
+    c.machine.load_1m_start = m.value("load_1m_start", 0.0);
+    c.machine.governor = m.value("governor", "");
+    c.machine.steal_share = m.value("steal_share", 0.0);
+    c.machine.iowait_share = m.value("iowait_share", 0.0);
+    c.machine.foreign_cpu_share = m.value("foreign_cpu_share", 0.0);
+    c.machine.busy_processes = m.value("busy_processes", std::vector<std::string>{});
+    c.machine.pinning = m.value("pinning", "");
+    c.machine.warnings = m.value("warnings", std::vector<std::string>{});
+  }
+  c.noise_floor = j.value("noise_floor", "");
   c.interrupted = j.value("interrupted", false);
   return c;
 }

@@ -180,6 +180,107 @@ Estimate hodges_lehmann_ratio(std::span<const double> a, std::span<const double>
   return {std::exp(e.point), std::exp(e.lower), std::exp(e.upper), level, e.bounded};
 }
 
+std::vector<double> signed_rank_distribution(std::size_t n) {
+  // Generating function prod_{i=1..n} (1 + q^i) / 2^n, built one factor at a time.
+  const std::size_t top = n * (n + 1) / 2;
+  std::vector<double> c(top + 1, 0.0);
+  c[0] = 1;
+  for (std::size_t i = 1; i <= n; ++i) {
+    for (std::size_t w = std::min(top, i * (i + 1) / 2); w >= i; --w) c[w] += c[w - i];
+    for (std::size_t w = 0; w <= std::min(top, i * (i + 1) / 2); ++w) c[w] /= 2;
+  }
+  return c;
+}
+
+namespace {
+constexpr std::size_t kExactSignedRankLimit = 400;  // n(n+1)/2 × n work: ~32 million steps at most
+
+// Largest k with P(W+ <= k - 1) <= alpha.
+std::size_t signed_rank_critical(std::size_t n, double alpha) {
+  if (n <= kExactSignedRankLimit) {
+    auto pmf = signed_rank_distribution(n);
+    double cdf = 0;
+    std::size_t k = 0;
+    while (k < pmf.size() && cdf + pmf[k] <= alpha) cdf += pmf[k++];
+    return k;
+  }
+  double nn = static_cast<double>(n);
+  double z = boost::math::quantile(boost::math::normal(), alpha);
+  double k = std::floor(nn * (nn + 1) / 4 + z * std::sqrt(nn * (nn + 1) * (2 * nn + 1) / 24));
+  return k < 0 ? 0 : static_cast<std::size_t>(k);
+}
+}  // namespace
+
+SignedRank wilcoxon_signed_rank(std::span<const double> d) {
+  std::vector<double> nonzero;
+  for (double x : d)
+    if (x != 0) nonzero.push_back(x);
+  if (nonzero.empty()) throw std::invalid_argument("Wilcoxon signed-rank: every difference is 0, so there is nothing to test");
+  std::vector<double> magnitudes, ties;
+  for (double x : nonzero) magnitudes.push_back(std::abs(x));
+  auto ranks = pooled_ranks(magnitudes, {}, ties);
+  SignedRank r;
+  r.n = nonzero.size();
+  double total = 0;
+  for (std::size_t i = 0; i < r.n; ++i) {
+    total += ranks[i];
+    if (nonzero[i] > 0) r.w_plus += ranks[i];
+  }
+  r.statistic = std::min(r.w_plus, total - r.w_plus);
+  const bool has_ties = std::any_of(ties.begin(), ties.end(), [](double t) { return t > 1; });
+  const bool has_zeros = nonzero.size() < d.size();
+  const double nn = static_cast<double>(r.n);
+  if (!has_ties && !has_zeros && r.n <= kExactSignedRankLimit) {
+    r.method = "exact";
+    auto pmf = signed_rank_distribution(r.n);
+    auto w = static_cast<std::size_t>(std::llround(r.w_plus));
+    double cdf = 0, sf = 0;
+    for (std::size_t k = 0; k <= w; ++k) cdf += pmf[k];
+    for (std::size_t k = w; k < pmf.size(); ++k) sf += pmf[k];
+    r.p_value = std::clamp(2 * std::min(cdf, sf), 0.0, 1.0);
+  } else if ((has_ties || has_zeros) && r.n <= 13) {
+    // Every sign flip of the non-zero differences is equally likely under the null.
+    r.method = "permutation";
+    const std::size_t flips = std::size_t{1} << r.n;
+    std::size_t at_most = 0, at_least = 0;
+    const double eps = 1e-14 * std::max(1.0, r.w_plus);  // scipy's tolerance for equal statistics
+    for (std::size_t mask = 0; mask < flips; ++mask) {
+      double w = 0;
+      for (std::size_t i = 0; i < r.n; ++i)
+        if (mask >> i & 1) w += ranks[i];
+      at_most += w <= r.w_plus + eps;
+      at_least += w >= r.w_plus - eps;
+    }
+    r.p_value = std::clamp(2 * static_cast<double>(std::min(at_most, at_least)) / static_cast<double>(flips), 0.0, 1.0);
+  } else {
+    r.method = "asymptotic";
+    double tie_term = 0;
+    for (double t : ties) tie_term += t * t * t - t;
+    double se = std::sqrt((nn * (nn + 1) * (2 * nn + 1) - tie_term / 2) / 24);
+    double z = (r.w_plus - nn * (nn + 1) / 4) / se;
+    r.p_value = std::clamp(2 * normal_sf(std::abs(z)), 0.0, 1.0);
+  }
+  return r;
+}
+
+Estimate hodges_lehmann_paired(std::span<const double> d, double level) {
+  require(d, 1, "Hodges-Lehmann (paired)");
+  if (!(level > 0 && level < 1)) throw std::invalid_argument("confidence level must be within (0, 1)");
+  std::vector<double> walsh;
+  walsh.reserve(d.size() * (d.size() + 1) / 2);
+  for (std::size_t i = 0; i < d.size(); ++i)
+    for (std::size_t j = i; j < d.size(); ++j) walsh.push_back((d[i] + d[j]) / 2);
+  std::sort(walsh.begin(), walsh.end());
+  Estimate e{sorted_quantile(walsh, 0.5), walsh.front(), walsh.back(), level, false};
+  auto k = signed_rank_critical(d.size(), (1 - level) / 2);
+  if (k >= 1 && k <= walsh.size() / 2 + 1) {
+    e.lower = walsh[k - 1];
+    e.upper = walsh[walsh.size() - k];
+    e.bounded = true;
+  }
+  return e;
+}
+
 Estimate ratio_of_means_fieller(std::span<const double> a, std::span<const double> b, double level) {
   require(a, 2, "Fieller's interval");
   require(b, 2, "Fieller's interval");

@@ -33,6 +33,24 @@ double two_sample_power(double d, std::size_t n, double alpha) {
   return boost::math::cdf(boost::math::complement(shifted, critical)) + boost::math::cdf(shifted, -critical);
 }
 
+double paired_power(double d, std::size_t n, double alpha) {
+  if (n < 2) throw std::invalid_argument("power needs at least 2 pairs");
+  double df = static_cast<double>(n) - 1;
+  double critical = t_quantile(1 - alpha / 2, df);
+  boost::math::non_central_t shifted(df, std::abs(d) * std::sqrt(static_cast<double>(n)));
+  return boost::math::cdf(boost::math::complement(shifted, critical)) + boost::math::cdf(shifted, -critical);
+}
+
+std::size_t pairs_for_power(double effect_size, double power, double alpha) {
+  if (!(effect_size != 0)) throw std::invalid_argument("power planning needs a non-zero effect size");
+  if (!(power > 0 && power < 1) || !(alpha > 0 && alpha < 1)) throw std::invalid_argument("power and alpha must be within (0, 1)");
+  constexpr double kSignedRankEfficiency = 3 / 3.14159265358979323846;
+  for (std::size_t n = 2; n < 10'000'000; ++n)
+    if (paired_power(effect_size, n, alpha) >= power)
+      return static_cast<std::size_t>(std::ceil(static_cast<double>(n) / kSignedRankEfficiency));
+  throw std::invalid_argument("the effect needs more than 10 million pairs");
+}
+
 std::size_t repetitions_for_power(double effect_size, double power, double alpha) {
   if (!(effect_size != 0)) throw std::invalid_argument("power planning needs a non-zero effect size");
   if (!(power > 0 && power < 1) || !(alpha > 0 && alpha < 1)) throw std::invalid_argument("power and alpha must be within (0, 1)");

@@ -96,6 +96,28 @@ TEST(StatsReference, TwoSampleComparisons) {
   }
 }
 
+TEST(StatsReference, PairedSignedRankAndHodgesLehmann) {
+  for (const auto& c : reference()["paired"]) {
+    const auto d = c["d"].get<std::vector<double>>();
+    const auto label = c["name"].get<std::string>();
+    auto w = wilcoxon_signed_rank(d);
+    expect_close(w.statistic, c["statistic"], label + " W");
+    expect_close(w.p_value, c["p_value"], label + " p (" + std::string(w.method) + ")", 1e-9);
+    auto hl = hodges_lehmann_paired(d);
+    expect_close(hl.point, c["hodges_lehmann"]["estimate"], label + " HL");
+    EXPECT_EQ(hl.bounded, c["hodges_lehmann"]["bounded"].get<bool>()) << label;
+    if (hl.bounded) {
+      expect_close(hl.lower, c["hodges_lehmann"]["low"], label + " HL low");
+      expect_close(hl.upper, c["hodges_lehmann"]["high"], label + " HL high");
+    }
+  }
+  auto pmf = signed_rank_distribution(6);
+  auto expected = reference()["signed_rank_pmf_n6"].get<std::vector<double>>();
+  ASSERT_EQ(pmf.size(), expected.size());
+  for (std::size_t w = 0; w < pmf.size(); ++w) expect_close(pmf[w], expected[w], "P(W+ = " + std::to_string(w) + ")");
+  EXPECT_THROW(wilcoxon_signed_rank(std::vector<double>{0.0, 0.0}), std::invalid_argument);
+}
+
 TEST(StatsReference, KendallAndTheilSen) {
   for (const auto& c : reference()["kendall"]) {
     auto x = c["x"].get<std::vector<double>>(), y = c["y"].get<std::vector<double>>();

@@ -25,6 +25,7 @@ struct AdapterConfig {
   bool stream = false;
   int max_retries = 0;
   std::chrono::milliseconds request_timeout{120000};
+  std::chrono::microseconds injected_delay{0};  // test-only slowdown per model call (native engine only)
 };
 
 struct TaskOutcome {

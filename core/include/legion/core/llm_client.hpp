@@ -24,6 +24,9 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{120000};
   int max_retries = 0;  // retries on 429/5xx/transport errors, with exponential back-off
   std::chrono::milliseconds backoff{50};
+  // Test-only: waited before every request, a known slowdown for checking that the tool's own
+  // comparisons find changes (docs/statistics.md). Zero outside such tests.
+  std::chrono::microseconds injected_delay{0};
 };
 
 class LlmClient {

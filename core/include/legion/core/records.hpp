@@ -12,6 +12,19 @@ namespace legion::core {
 
 inline constexpr int kResultsSchemaVersion = 1;
 
+// The machine's state around a run, read from /proc: what else was using the CPU and how busy the
+// machine was, so that a report can say when its numbers were taken on a noisy machine.
+struct MachineState {
+  double load_1m_start = 0;          // /proc/loadavg at the start
+  std::string governor;              // cpufreq scaling governor of CPU 0, where readable
+  double steal_share = 0;            // of all CPU time during the run (hypervisor took it)
+  double iowait_share = 0;
+  double foreign_cpu_share = 0;      // CPU used by processes other than this run's, share of all CPU time
+  std::vector<std::string> busy_processes;  // other processes using ≥ 10% of a CPU at the start
+  std::string pinning;               // CPU pinning of the runner/model server and workers, empty when none
+  std::vector<std::string> warnings;  // why the run counts as noisy (empty: quiet)
+};
+
 struct RunContext {
   std::string run_id;
   std::string started_at;  // ISO 8601, UTC
@@ -35,6 +48,13 @@ struct RunContext {
   int max_repetitions = 0;          // adaptive runs: the cap
   int concurrency = 1;
   std::string command;  // the command line that reproduces the run
+  // Systems run from another build or environment (`NAME@LABEL`): system -> where it came from.
+  std::map<std::string, std::string> variants;
+  // Test-only slowdowns injected into a system's model calls (microseconds per call). A run with
+  // any is not a measurement of the system, and every report says so.
+  std::map<std::string, std::int64_t> injected_delay_us;
+  MachineState machine;
+  std::string noise_floor;  // this machine's calibrated run-to-run drift, as the reports state it (empty: not calibrated)
   bool interrupted = false;
   int schema_version = kResultsSchemaVersion;
 };

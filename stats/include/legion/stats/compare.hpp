@@ -44,6 +44,27 @@ Estimate hodges_lehmann(std::span<const double> a, std::span<const double> b, do
 // The same on log scale, reported as a ratio a/b (all values must be positive).
 Estimate hodges_lehmann_ratio(std::span<const double> a, std::span<const double> b, double level = 0.95);
 
+// Paired designs (two builds interleaved in one run): tests and intervals on the differences d_i.
+struct SignedRank {
+  double statistic = 0;  // min(W+, W−), as scipy reports it for two-sided tests
+  double w_plus = 0;     // sum of the ranks of |d| over the positive differences
+  double p_value = 1;
+  std::size_t n = 0;     // non-zero differences (zeros are dropped, Wilcoxon's method)
+  std::string_view method;  // exact | permutation | asymptotic
+};
+// Two-sided Wilcoxon signed-rank test of d against 0 with scipy.stats.wilcoxon's defaults
+// (zero_method='wilcox', correction=False, method='auto'): the exact distribution when there are
+// no ties and no zeros (normal approximation beyond 400 values, where scipy still enumerates);
+// with ties or zeros, the exact permutation distribution of W+ over every sign flip when n ≤ 13,
+// else the normal approximation with tie correction. Needs one non-zero difference.
+SignedRank wilcoxon_signed_rank(std::span<const double> d);
+// Exact null distribution of W+ for n values without ties: P(W+ = w), w = 0 … n(n+1)/2.
+std::vector<double> signed_rank_distribution(std::size_t n);
+// Hodges–Lehmann estimate of the centre of d (symmetric about it): median of the Walsh averages
+// (d_i + d_j)/2, i ≤ j, with the distribution-free interval [W(k), W(M+1−k)], M = n(n+1)/2, k the
+// largest rank with P(W+ ≤ k − 1) ≤ α/2 (exact distribution up to 400 values, normal beyond).
+Estimate hodges_lehmann_paired(std::span<const double> d, double level = 0.95);
+
 // mean(a) / mean(b) with Fieller's interval for independent samples:
 //   g = t² v_b / m_b²,  bounds = (r ∓ (t/|m_b|) √(v_a (1 − g) + r² v_b)) / (1 − g)
 // with v = s²/n and t on the Welch–Satterthwaite df of v_a + r² v_b. When g ≥ 1 the interval is

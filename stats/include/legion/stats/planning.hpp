@@ -16,6 +16,14 @@ std::size_t repetitions_for_half_width(std::span<const double> pilot, double rel
 std::size_t repetitions_for_power(double effect_size, double power = 0.8, double alpha = 0.05);
 double two_sample_power(double effect_size, std::size_t n_per_group, double alpha = 0.05);
 
+// Paired designs (two versions interleaved in one run): power of the two-sided one-sample t test on
+// the differences for the standardised effect d = Δ/σ_d with n pairs (noncentral t, n − 1 df,
+// noncentrality d √n), and the smallest n reaching `power`, divided by 3/π — the asymptotic
+// relative efficiency of the Wilcoxon signed-rank test to the t test for normal differences —
+// since that is the test `compare` uses.
+double paired_power(double effect_size, std::size_t pairs, double alpha = 0.05);
+std::size_t pairs_for_power(double effect_size, double power = 0.8, double alpha = 0.05);
+
 // Decides after each repetition whether a cell has enough: its mean's t interval half-width is at
 // most the target share of the mean and at least `min_repetitions` ran; it stops at the cap.
 class SequentialController {
