@@ -213,12 +213,39 @@ void write_token_check(std::ostream& out, const RunResults& r) {
     if (!by_system.contains(system)) out << "- `" << md(system) << "`: reports no token count of its own.\n";
 }
 
+void write_machine_state(std::ostream& out, const core::RunContext& c) {
+  const auto& m = c.machine;
+  auto pct = [](double share) {
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(1) << share * 100 << "%";
+    return s.str();
+  };
+  out << "Machine state: load average " << std::fixed << std::setprecision(2) << m.load_1m_start << std::defaultfloat
+      << " at the start; during the run other processes used " << pct(m.foreign_cpu_share) << " of the CPU, steal "
+      << pct(m.steal_share) << ", I/O wait " << pct(m.iowait_share) << "; governor "
+      << (m.governor.empty() ? std::string("not readable") : md(m.governor)) << "; "
+      << (m.pinning.empty() ? std::string("no CPU pinning") : md(m.pinning)) << ".";
+  if (!m.busy_processes.empty()) {
+    out << " Busy at the start:";
+    for (const auto& p : m.busy_processes) out << " " << md(p) << ";";
+  }
+  out << "\n\n";
+}
+
 }  // namespace
 
 void write_markdown(std::ostream& out, const RunResults& r) {
   const auto& c = r.context;
   out << "# legion-bench results: suite `" << md(c.suite) << "`\n\n";
   if (c.interrupted) out << "**This run was interrupted; the tables cover what was measured before it stopped.**\n\n";
+  for (const auto& [system, us] : c.injected_delay_us)
+    out << "**Test run: a test-only delay of " << us << " µs per model call was injected into `" << md(system)
+        << "`; its figures do not measure that system.**\n\n";
+  if (!c.machine.warnings.empty()) {
+    out << "**Noisy machine:** ";
+    for (std::size_t i = 0; i < c.machine.warnings.size(); ++i) out << (i ? "; " : "") << md(c.machine.warnings[i]);
+    out << ". Compare systems within this run only, and treat differences of a few percent with care.\n\n";
+  }
   out << "Run `" << md(c.run_id) << "`, started " << md(c.started_at) << " on `" << md(c.host) << "` (" << md(c.cpu_model)
       << ", " << c.cores << " cores), build type " << md(c.build_type) << ", revision `" << md(c.git_revision) << "`.\n\n";
   write_summary(out, r);
@@ -239,6 +266,12 @@ void write_markdown(std::ostream& out, const RunResults& r) {
          "framework overhead is wall time minus the model server's service time for the same task's requests; peak "
          "RSS is the worker's high-water mark during the task; LLM calls and tokens are counted by the model server "
          "(o200k_base).\n\n";
+  if (!c.variants.empty()) {
+    out << "Systems from other builds or environments, or twins of a system:";
+    for (const auto& [system, origin] : c.variants) out << " `" << md(system) << "` — " << md(origin) << ";";
+    out << " such versions run interleaved repetition by repetition, so drift hits them alike.\n\n";
+  }
+  write_machine_state(out, c);
   out << "Reproduce:\n\n```\n" << c.command << "\n```\n\n";
   out << "## Versions\n\n| component | version |\n|---|---|\n";
   for (const auto& [k, v] : c.versions) out << "| " << md(k) << " | " << md(v) << " |\n";
@@ -306,7 +339,10 @@ void write_markdown(std::ostream& out, const RunResults& r) {
     }
   out << "\n## Threats to validity\n\n"
          "- One shared machine: figures from different runs or machines are not comparable; compare systems within one "
-         "run (they are interleaved so that drift hits all alike).\n"
+         "run (they are interleaved so that drift hits all alike). "
+      << (c.noise_floor.empty() ? std::string("Run-to-run drift on this machine is not calibrated (`legion-bench calibrate`).")
+                                : "Run-to-run drift on this machine: " + md(c.noise_floor) + ".")
+      << "\n"
          "- Overhead includes the loopback HTTP exchange with the model server (the same for every system); the "
          "server's own service time is subtracted, its HTTP parsing is not.\n";
   if (c.latency_profile == "zero")
