@@ -2,9 +2,10 @@
 the bookkeeping of a task (calls and tokens as the framework itself reports them).
 
 Each adapter maps a scenario's pattern onto its framework's own primitive; docs/adapters.md has
-the table. Scenarios arrive as `legion.Scenario` objects: agents (id, role, goal, tools), tools
-(name, description, JSON Schema, and `scenario.run_tool`, the same deterministic code for every
-system) and the task. The scripted replies stay with the model server.
+the table. Tasks arrive as `legion.Task` objects — what a user would give a framework: agents (id,
+role, goal, tools), tools (name, description, JSON Schema, and `run_tool`, the same deterministic
+code for every system), the task text and the pattern's settings. The model server's script, the
+planted values and the expected answer never cross into Python.
 """
 
 import importlib.metadata

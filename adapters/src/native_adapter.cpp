@@ -15,9 +15,9 @@ void NativeAdapter::prepare(const AdapterConfig& config) {
   engine_ = std::make_unique<core::Engine>(options);
 }
 
-TaskOutcome NativeAdapter::run(const core::ScenarioSpec& scenario) {
+TaskOutcome NativeAdapter::run(const core::TaskSpec& task) {
   if (!engine_) throw std::logic_error("NativeAdapter::run before prepare");
-  auto result = engine_->run(scenario);
+  auto result = engine_->run(task);
   return {std::move(result.answer), result.llm_calls, result.usage};
 }
 

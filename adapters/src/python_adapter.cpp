@@ -28,8 +28,8 @@ py::object to_python(const nlohmann::json& value) {
 class PyAdapter : public Adapter {
  public:
   void prepare(const AdapterConfig& config) override { PYBIND11_OVERRIDE_PURE(void, Adapter, prepare, config); }
-  TaskOutcome run(const core::ScenarioSpec& scenario) override {
-    PYBIND11_OVERRIDE_PURE(TaskOutcome, Adapter, run, scenario);
+  TaskOutcome run(const core::TaskSpec& task) override {
+    PYBIND11_OVERRIDE_PURE(TaskOutcome, Adapter, run, task);
   }
   std::map<std::string, std::string> versions() const override {
     using Versions = std::map<std::string, std::string>;
@@ -71,38 +71,38 @@ PYBIND11_EMBEDDED_MODULE(legion, m) {
            py::arg("completion_tokens") = py::none())
       .def_readonly("answer", &TaskOutcome::answer);
 
-  py::class_<core::ScenarioTool>(m, "Tool")
-      .def_readonly("name", &core::ScenarioTool::name)
-      .def_readonly("description", &core::ScenarioTool::description)
-      .def_property_readonly("parameters", [](const core::ScenarioTool& t) { return to_python(t.parameters); });
+  py::class_<core::TaskTool>(m, "Tool")
+      .def_readonly("name", &core::TaskTool::name)
+      .def_readonly("description", &core::TaskTool::description)
+      .def_property_readonly("parameters", [](const core::TaskTool& t) { return to_python(t.parameters); });
 
-  py::class_<core::AgentSpec>(m, "Agent")
-      .def_readonly("id", &core::AgentSpec::id)
-      .def_readonly("role", &core::AgentSpec::role)
-      .def_readonly("goal", &core::AgentSpec::goal)
-      .def_readonly("tools", &core::AgentSpec::tools)
-      .def_property_readonly("system_prompt", [](const core::AgentSpec& a) { return core::native_system_prompt(a); });
+  py::class_<core::TaskAgent>(m, "Agent")
+      .def_readonly("id", &core::TaskAgent::id)
+      .def_readonly("role", &core::TaskAgent::role)
+      .def_readonly("goal", &core::TaskAgent::goal)
+      .def_readonly("tools", &core::TaskAgent::tools)
+      .def_property_readonly("system_prompt", [](const core::TaskAgent& a) { return core::native_system_prompt(a); });
 
-  py::class_<core::ScenarioSpec>(m, "Scenario")
-      .def_readonly("name", &core::ScenarioSpec::name)
-      .def_readonly("description", &core::ScenarioSpec::description)
-      .def_property_readonly("pattern", [](const core::ScenarioSpec& s) { return std::string(core::to_string(s.pattern)); })
-      .def_readonly("task", &core::ScenarioSpec::task)
-      .def_readonly("tools", &core::ScenarioSpec::tools)
-      .def_readonly("agents", &core::ScenarioSpec::agents)
-      .def_readonly("manager", &core::ScenarioSpec::manager)
-      .def_readonly("moderator", &core::ScenarioSpec::moderator)
-      .def_readonly("termination_text", &core::ScenarioSpec::termination_text)
-      .def_readonly("max_turns", &core::ScenarioSpec::max_turns)
-      .def_readonly("params", &core::ScenarioSpec::params)
+  // The task as a system receives it (core/task.hpp): no script, planted value or expected answer.
+  py::class_<core::TaskSpec>(m, "Task")
+      .def_readonly("name", &core::TaskSpec::name)
+      .def_property_readonly("pattern", [](const core::TaskSpec& s) { return std::string(core::to_string(s.pattern)); })
+      .def_readonly("task", &core::TaskSpec::task)
+      .def_readonly("tools", &core::TaskSpec::tools)
+      .def_readonly("agents", &core::TaskSpec::agents)
+      .def_readonly("manager", &core::TaskSpec::manager)
+      .def_readonly("moderator", &core::TaskSpec::moderator)
+      .def_readonly("termination_text", &core::TaskSpec::termination_text)
+      .def_readonly("max_turns", &core::TaskSpec::max_turns)
+      .def_readonly("params", &core::TaskSpec::params)
       .def("agent",
-           [](const core::ScenarioSpec& s, const std::string& id) {
+           [](const core::TaskSpec& s, const std::string& id) {
              const auto* a = s.agent(id);
-             if (!a) throw py::key_error("no agent '" + id + "' in scenario '" + s.name + "'");
+             if (!a) throw py::key_error("no agent '" + id + "' in task '" + s.name + "'");
              return *a;
            })
-      // The scenario's deterministic tool, the same code for every system. Arguments: a dict or JSON text.
-      .def("run_tool", [](const core::ScenarioSpec& s, const std::string& name, const py::object& arguments) {
+      // The task's deterministic tool, the same code for every system. Arguments: a dict or JSON text.
+      .def("run_tool", [](const core::TaskSpec& s, const std::string& name, const py::object& arguments) {
         auto text = py::isinstance<py::str>(arguments) ? arguments.cast<std::string>()
                                                        : py::module_::import("json").attr("dumps")(arguments).cast<std::string>();
         return s.run_tool(name, text);
@@ -206,7 +206,7 @@ void PythonAdapter::prepare(const AdapterConfig& config) {
   state_->released = PyEval_SaveThread();  // tasks take the GIL when they run
 }
 
-TaskOutcome PythonAdapter::run(const core::ScenarioSpec& scenario) {
+TaskOutcome PythonAdapter::run(const core::TaskSpec& task) {
   if (!state_ || !state_->adapter) throw std::logic_error("PythonAdapter::run before prepare");
   // Frameworks keep one event loop and client per process; concurrent tasks would share them.
   struct InFlight {
@@ -216,7 +216,7 @@ TaskOutcome PythonAdapter::run(const core::ScenarioSpec& scenario) {
   if (++running_ > 1) throw std::runtime_error("Python adapters run one task at a time (use --concurrency 1)");
   py::gil_scoped_acquire gil;
   try {
-    return state_->adapter->run(scenario);
+    return state_->adapter->run(task);
   } catch (py::error_already_set& e) {
     if (e.matches(state_->unsupported)) throw Unsupported(py::str(e.value()).cast<std::string>());
     throw std::runtime_error(describe(e));

@@ -96,7 +96,8 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
       core::LoadOptions load;
       load.seed = job.at("seed").get<std::uint64_t>();
       load.params = job.value("params", std::map<std::string, std::int64_t>{});
-      const auto spec = core::load_scenario(job.at("scenario").get<std::string>(), load);
+      // The system gets the task only (core/task.hpp): the scenario's script and answer stay here.
+      const auto task = core::task_of(core::load_scenario(job.at("scenario").get<std::string>(), load));
       const int concurrency = std::max(1, job.value("concurrency", 1));
 
       std::vector<adapters::TaskOutcome> outcomes(static_cast<std::size_t>(concurrency));
@@ -108,7 +109,7 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
       auto start = Clock::now();
       auto run_one = [&](std::size_t i) {
         try {
-          outcomes[i] = adapter->run(spec);
+          outcomes[i] = adapter->run(task);
         } catch (const adapters::Unsupported& e) {
           errors[i] = unsupported = e.what();
         } catch (const std::exception& e) {

@@ -5,7 +5,7 @@
 namespace legion::core {
 namespace {
 
-std::string fill(std::string text, const AgentSpec& agent, const std::string& task = {}) {
+std::string fill(std::string text, const TaskAgent& agent, const std::string& task = {}) {
   auto replace_all = [&](const std::string& key, const std::string& value) {
     for (auto pos = text.find(key); pos != std::string::npos; pos = text.find(key, pos + value.size()))
       text.replace(pos, key.size(), value);
@@ -16,7 +16,7 @@ std::string fill(std::string text, const AgentSpec& agent, const std::string& ta
   return text;
 }
 
-nlohmann::json fill_json(const nlohmann::json& value, const AgentSpec& agent, const std::string& task) {
+nlohmann::json fill_json(const nlohmann::json& value, const TaskAgent& agent, const std::string& task) {
   if (value.is_string()) return fill(value.get<std::string>(), agent, task);
   nlohmann::json out = value;
   if (value.is_structured())
@@ -41,7 +41,7 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
 
 }  // namespace
 
-std::string Dialect::identity_of(const AgentSpec& agent) const { return fill(identity, agent); }
+std::string Dialect::identity_of(const TaskAgent& agent) const { return fill(identity, agent); }
 
 bool Dialect::is_selector_request(const ChatRequest& request) const {
   if (selector_detect.empty()) return false;
@@ -52,9 +52,9 @@ bool Dialect::is_selector_request(const ChatRequest& request) const {
   return false;
 }
 
-std::string Dialect::selector_answer(const AgentSpec& agent) const { return fill(selector_reply, agent); }
+std::string Dialect::selector_answer(const TaskAgent& agent) const { return fill(selector_reply, agent); }
 
-ToolCall Dialect::delegate_call(const AgentSpec& target, const std::string& task, std::string call_id) const {
+ToolCall Dialect::delegate_call(const TaskAgent& target, const std::string& task, std::string call_id) const {
   return {std::move(call_id), fill(delegate_tool, target), fill_json(delegate_arguments, target, task).dump()};
 }
 

@@ -124,7 +124,7 @@ std::vector<Span> Tracer::spans() const {
   return spans_;
 }
 
-std::string native_system_prompt(const AgentSpec& agent) {
+std::string native_system_prompt(const TaskAgent& agent) {
   return "You are " + agent.role + ". Your goal: " + agent.goal;
 }
 
@@ -154,7 +154,7 @@ struct Transcript {
 
 class Task {
  public:
-  Task(const ScenarioSpec& spec, const EngineOptions& options, ClientPool& clients)
+  Task(const TaskSpec& spec, const EngineOptions& options, ClientPool& clients)
       : spec_(spec), options_(options), clients_(clients) {
     for (const auto& t : spec.tools)
       tools_.add({t.name, t.description, t.parameters},
@@ -197,7 +197,7 @@ class Task {
   }
 
   // One agent turn: the model is called until it answers without tool calls.
-  std::string turn(const AgentSpec& agent, std::vector<Message> context, const ToolRegistry* extra = nullptr,
+  std::string turn(const TaskAgent& agent, std::vector<Message> context, const ToolRegistry* extra = nullptr,
                    const std::vector<std::string>& extra_tools = {}) {
     auto span = tracer_.span("agent", agent.id);
     ChatRequest request;
@@ -285,7 +285,7 @@ class Task {
     return transcript.entries.empty() ? std::string() : transcript.entries.back().content;
   }
 
-  const AgentSpec& select_speaker(const Transcript& transcript) {
+  const TaskAgent& select_speaker(const Transcript& transcript) {
     std::string prompt = std::string(kSelectorPrompt) + " of this conversation. Candidates:";
     for (const auto& a : spec_.agents) prompt += "\n- " + a.id + ": " + a.role;
     prompt += "\nReply with the id of the next speaker only.";
@@ -308,7 +308,7 @@ class Task {
   // Everyone proposes in parallel, everyone votes in parallel having seen all proposals, the engine
   // tallies, and the moderator announces the decision from the votes.
   std::string consensus() {
-    std::vector<const AgentSpec*> members;
+    std::vector<const TaskAgent*> members;
     for (const auto& a : spec_.agents)
       if (a.id != spec_.moderator) members.push_back(&a);
     std::mutex collected;
@@ -343,7 +343,7 @@ class Task {
                 {user("Task: " + spec_.task + "\n\nVotes:" + ballot + "\n\nAnnounce the majority decision.")});
   }
 
-  const ScenarioSpec& spec_;
+  const TaskSpec& spec_;
   const EngineOptions& options_;
   ClientPool& clients_;
   ToolRegistry tools_;
@@ -357,6 +357,6 @@ class Task {
 
 Engine::Engine(EngineOptions options) : options_(std::move(options)), clients_(options_.client) {}
 
-TaskResult Engine::run(const ScenarioSpec& scenario) { return Task(scenario, options_, clients_).run(); }
+TaskResult Engine::run(const TaskSpec& task) { return Task(task, options_, clients_).run(); }
 
 }  // namespace legion::core

@@ -40,7 +40,11 @@ ChatResponse LlmClient::attempt(const std::string& body, bool stream) {
 }
 
 ChatResponse LlmClient::complete(const ChatRequest& request) {
-  if (options_.injected_delay.count() > 0) std::this_thread::sleep_for(options_.injected_delay);
+  if (options_.injected_delay.count() > 0) {  // spun, not slept: a sleep overshoots by the timer slack (~50 µs)
+    const auto until = std::chrono::steady_clock::now() + options_.injected_delay;
+    while (std::chrono::steady_clock::now() < until) {
+    }
+  }
   const auto body = encode_chat_request(request);
   for (int attempt_no = 0;; ++attempt_no) {
     try {

@@ -260,17 +260,6 @@ bool matches(const json& when, const json& args) {
 
 }  // namespace
 
-std::string_view to_string(Pattern p) {
-  switch (p) {
-    case Pattern::sequential: return "sequential";
-    case Pattern::hierarchical: return "hierarchical";
-    case Pattern::round_robin: return "round-robin";
-    case Pattern::selector: return "selector";
-    case Pattern::consensus: return "consensus";
-  }
-  return "?";
-}
-
 const AgentSpec* ScenarioSpec::agent(std::string_view id) const {
   for (const auto& a : agents)
     if (a.id == id) return &a;
@@ -284,7 +273,32 @@ const ScenarioTool* ScenarioSpec::tool(std::string_view tool_name) const {
 }
 
 std::string ScenarioSpec::run_tool(std::string_view tool_name, std::string_view arguments_json) const {
-  const auto* t = tool(tool_name);
+  return run_recorded_tool(tools, tool_name, arguments_json);
+}
+
+TaskSpec task_of(const ScenarioSpec& spec) {
+  TaskSpec t;
+  t.name = spec.name;
+  t.pattern = spec.pattern;
+  t.task = spec.task;
+  for (const auto& tool : spec.tools) t.tools.push_back(tool);   // sliced: name, description, schema
+  for (const auto& agent : spec.agents) t.agents.push_back(agent);  // sliced: no script
+  t.manager = spec.manager;
+  t.moderator = spec.moderator;
+  t.termination_text = spec.termination_text;
+  t.max_turns = spec.max_turns;
+  t.params = spec.params;
+  t.run_tool = [tools = std::make_shared<const std::vector<ScenarioTool>>(spec.tools)](std::string_view name,
+                                                                                       std::string_view arguments) {
+    return run_recorded_tool(*tools, name, arguments);
+  };
+  return t;
+}
+
+std::string run_recorded_tool(const std::vector<ScenarioTool>& tools, std::string_view tool_name, std::string_view arguments_json) {
+  const ScenarioTool* t = nullptr;
+  for (const auto& candidate : tools)
+    if (candidate.name == tool_name) t = &candidate;
   if (!t) return "error: unknown tool '" + std::string(tool_name) + "'";
   json args = json::parse(arguments_json.empty() ? std::string_view("{}") : arguments_json, nullptr, false);
   if (args.is_discarded()) return "error: arguments are not valid JSON";
@@ -519,17 +533,6 @@ std::filesystem::path resolve_scenario(const std::string& name_or_path) {
   if (!std::filesystem::exists(candidate))
     throw ScenarioError("unknown scenario '" + name_or_path + "' (no " + candidate.string() + ")");
   return candidate;
-}
-
-std::vector<std::string> votes_in(std::string_view text) {
-  constexpr std::string_view marker = "VOTE: ";
-  std::vector<std::string> votes;
-  for (auto pos = text.find(marker); pos != std::string_view::npos; pos = text.find(marker, pos + 1)) {
-    auto start = pos + marker.size();
-    auto end = text.find_first_of(" \n\t.,;)", start);
-    votes.emplace_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-  }
-  return votes;
 }
 
 std::string render_placeholders(std::string_view text, const ScenarioSpec& spec, const Evidence& evidence) {

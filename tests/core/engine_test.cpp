@@ -15,7 +15,7 @@ class EngineTest : public ::testing::Test {
     EngineOptions options;
     options.client.base_url = oracle_.base_url();
     options.stream = stream;
-    return Engine(options).run(engine_view);
+    return Engine(options).run(task_of(engine_view));
   }
   Oracle oracle_{Oracle::Options{}};
 };
@@ -88,6 +88,7 @@ TEST_F(EngineTest, ManyTasksRunConcurrently) {
   EngineOptions options;
   options.client.base_url = oracle_.base_url();
   Engine engine(options);
+  const auto task = task_of(spec);
   std::vector<std::thread> threads;
   std::atomic<int> correct{0};
   std::mutex errors_mutex;
@@ -95,7 +96,7 @@ TEST_F(EngineTest, ManyTasksRunConcurrently) {
   for (int i = 0; i < 16; ++i)
     threads.emplace_back([&] {
       try {
-        correct += check_answer(spec, engine.run(spec).answer).correct;
+        correct += check_answer(spec, engine.run(task).answer).correct;
       } catch (const std::exception& e) {
         std::lock_guard lock(errors_mutex);
         errors.push_back(e.what());

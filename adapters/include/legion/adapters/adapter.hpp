@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "legion/core/chat.hpp"
-#include "legion/core/scenario.hpp"
+#include "legion/core/task.hpp"
 
 namespace legion::adapters {
 
@@ -45,8 +45,9 @@ class Adapter {
   virtual ~Adapter() = default;
   // Called once per worker process before any task; the time it takes is the cold start.
   virtual void prepare(const AdapterConfig& config) = 0;
-  // Called once per task, inside the timed region. Throws on failure; the worker records the message.
-  virtual TaskOutcome run(const core::ScenarioSpec& scenario) = 0;
+  // Called once per task, inside the timed region, with what a user would give the system (never
+  // the oracle's script or the expected answer). Throws on failure; the worker records the message.
+  virtual TaskOutcome run(const core::TaskSpec& task) = 0;
   // Called once per run for the context block: component name -> version.
   virtual std::map<std::string, std::string> versions() const = 0;
   // What prepare() spent its time on (e.g. interpreter, import, construct), in nanoseconds.

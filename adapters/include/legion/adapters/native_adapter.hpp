@@ -9,7 +9,7 @@ namespace legion::adapters {
 class NativeAdapter final : public Adapter {
  public:
   void prepare(const AdapterConfig& config) override;
-  TaskOutcome run(const core::ScenarioSpec& scenario) override;
+  TaskOutcome run(const core::TaskSpec& task) override;
   std::map<std::string, std::string> versions() const override;
 
  private:

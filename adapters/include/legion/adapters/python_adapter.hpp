@@ -23,7 +23,7 @@ class PythonAdapter final : public Adapter {
   explicit PythonAdapter(PythonAdapterSpec spec);
   ~PythonAdapter() override;
   void prepare(const AdapterConfig& config) override;
-  TaskOutcome run(const core::ScenarioSpec& scenario) override;
+  TaskOutcome run(const core::TaskSpec& task) override;
   std::map<std::string, std::string> versions() const override;
   std::map<std::string, std::int64_t> cold_start_parts() const override { return cold_start_parts_; }
 

@@ -19,10 +19,10 @@ struct Dialect {
   std::string delegate_tool;                 // tool name; may contain {id} and {role}
   nlohmann::json delegate_arguments = nlohmann::json::object();  // strings may contain {id}, {role}, {task}
 
-  std::string identity_of(const AgentSpec& agent) const;
+  std::string identity_of(const TaskAgent& agent) const;
   bool is_selector_request(const ChatRequest& request) const;
-  std::string selector_answer(const AgentSpec& agent) const;
-  ToolCall delegate_call(const AgentSpec& target, const std::string& task, std::string call_id) const;
+  std::string selector_answer(const TaskAgent& agent) const;
+  ToolCall delegate_call(const TaskAgent& target, const std::string& task, std::string call_id) const;
 };
 
 // Loads datasets/dialects/<name>.yaml; ScenarioError (file:line:column) on a bad file.

@@ -15,7 +15,7 @@
 
 #include "legion/core/chat.hpp"
 #include "legion/core/llm_client.hpp"
-#include "legion/core/scenario.hpp"
+#include "legion/core/task.hpp"
 
 namespace legion::core {
 
@@ -117,8 +117,8 @@ struct TaskResult {
 class Engine {
  public:
   explicit Engine(EngineOptions options);
-  // Runs the scenario's task with its coordination pattern. Throws on model or protocol failure.
-  TaskResult run(const ScenarioSpec& scenario);
+  // Runs the task with its coordination pattern. Throws on model or protocol failure.
+  TaskResult run(const TaskSpec& task);
   const EngineOptions& options() const { return options_; }
 
  private:
@@ -127,7 +127,7 @@ class Engine {
 };
 
 // The prompt formats the engine uses; datasets/dialects/native.yaml describes them for the oracle.
-std::string native_system_prompt(const AgentSpec& agent);
+std::string native_system_prompt(const TaskAgent& agent);
 inline constexpr std::string_view kSelectorPrompt = "Select the next speaker";
 inline constexpr std::string_view kDelegateTool = "delegate_task";
 

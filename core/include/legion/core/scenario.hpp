@@ -17,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "legion/core/task.hpp"
+
 namespace legion::core {
 
 // A scenario file that cannot be used: the message starts with "file:line:column:".
@@ -24,18 +26,13 @@ struct ScenarioError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class Pattern { sequential, hierarchical, round_robin, selector, consensus };
-std::string_view to_string(Pattern pattern);
-
 struct ToolCase {
   nlohmann::json when;  // an object; matches when every key is present with an equal value
   std::string result;   // planted values already substituted
 };
 
-struct ScenarioTool {
-  std::string name;
-  std::string description;
-  nlohmann::json parameters;  // JSON Schema of the arguments
+// A tool as a system sees it (TaskTool), plus the recorded results behind it.
+struct ScenarioTool : TaskTool {
   std::vector<ToolCase> cases;
   std::optional<std::string> fallback;  // result when no case matches
 };
@@ -52,11 +49,8 @@ struct Step {
   int line = 0;            // where the step was declared
 };
 
-struct AgentSpec {
-  std::string id;
-  std::string role;
-  std::string goal;
-  std::vector<std::string> tools;
+// An agent as a system sees it (TaskAgent), plus the oracle's script for it.
+struct AgentSpec : TaskAgent {
   std::vector<Step> script;
 };
 
@@ -90,6 +84,13 @@ struct CheckResult {
 };
 CheckResult check_answer(const ScenarioSpec& spec, std::string_view final_answer);
 
+// The task boundary: the part of a scenario a system may see, with its tools runnable behind a
+// call (the tools' recorded results are captured; the scripts, planted values and expected
+// strings are not).
+TaskSpec task_of(const ScenarioSpec& spec);
+// A deterministic tool call against recorded results; arguments are a JSON string.
+std::string run_recorded_tool(const std::vector<ScenarioTool>& tools, std::string_view name, std::string_view arguments_json);
+
 struct LoadOptions {
   std::map<std::string, std::int64_t> params;  // overrides of the file's parameter defaults
   std::uint64_t seed = 1;
@@ -108,9 +109,6 @@ struct Evidence {
   virtual bool carries(std::string_view value) const = 0;
   virtual std::string majority_vote() const = 0;
 };
-// Every option named as "VOTE: <option>" in a text, in order; {{majority}} and the native engine's
-// tally both read votes this way.
-std::vector<std::string> votes_in(std::string_view text);
 
 std::string render_placeholders(std::string_view text, const ScenarioSpec& spec, const Evidence& evidence);
 nlohmann::json render_placeholders_json(const nlohmann::json& value, const ScenarioSpec& spec, const Evidence& evidence);

@@ -1,0 +1,60 @@
+#pragma once
+// TaskSpec: everything a system under test is given — what a user would give a framework: agents
+// with roles, goals and tool names; the tools with their JSON Schemas; the task text; the
+// coordination pattern and its settings. Nothing else crosses this boundary: the model server's
+// script, the planted values and the expected answer stay with the oracle and the checker. Tools
+// run behind `run_tool`, the same deterministic code for every system; a system can call it but
+// cannot read what stands behind it.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace legion::core {
+
+enum class Pattern { sequential, hierarchical, round_robin, selector, consensus };
+std::string_view to_string(Pattern pattern);
+
+struct TaskTool {
+  std::string name;
+  std::string description;
+  nlohmann::json parameters;  // JSON Schema of the arguments
+};
+
+struct TaskAgent {
+  std::string id;
+  std::string role;
+  std::string goal;
+  std::vector<std::string> tools;
+};
+
+struct TaskSpec {
+  std::string name;                // the scenario's name (systems may cache what they build per scenario)
+  Pattern pattern = Pattern::sequential;
+  std::string task;
+  std::vector<TaskTool> tools;
+  std::vector<TaskAgent> agents;
+  std::string manager;             // hierarchical: the delegating agent
+  std::string moderator;           // consensus: the agent that announces the decision
+  std::string termination_text;    // group chats end when a message contains it
+  int max_turns = 0;               // group chats: hard stop
+  std::map<std::string, std::int64_t> params;  // the scenario's size parameters (e.g. workers)
+  // Runs a tool: name and arguments as JSON text in, the result text out (errors as text, as a
+  // model would see them).
+  std::function<std::string(std::string_view name, std::string_view arguments_json)> run_tool;
+
+  const TaskAgent* agent(std::string_view id) const;
+};
+
+// Consensus tasks ask for votes written "VOTE: <option>": every option so named in a text, in order.
+// The native engine's tally and the oracle's {{majority}} both read votes this way.
+std::vector<std::string> votes_in(std::string_view text);
+
+// What a system receives, as data (everything but run_tool): for logs and for the test that proves
+// nothing of the script crosses the boundary.
+nlohmann::json to_json(const TaskSpec& task);
+
+}  // namespace legion::core

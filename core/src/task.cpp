@@ -1,0 +1,50 @@
+#include "legion/core/task.hpp"
+
+namespace legion::core {
+
+std::string_view to_string(Pattern p) {
+  switch (p) {
+    case Pattern::sequential: return "sequential";
+    case Pattern::hierarchical: return "hierarchical";
+    case Pattern::round_robin: return "round-robin";
+    case Pattern::selector: return "selector";
+    case Pattern::consensus: return "consensus";
+  }
+  return "?";
+}
+
+const TaskAgent* TaskSpec::agent(std::string_view id) const {
+  for (const auto& a : agents)
+    if (a.id == id) return &a;
+  return nullptr;
+}
+
+std::vector<std::string> votes_in(std::string_view text) {
+  constexpr std::string_view marker = "VOTE: ";
+  std::vector<std::string> votes;
+  for (auto pos = text.find(marker); pos != std::string_view::npos; pos = text.find(marker, pos + 1)) {
+    auto start = pos + marker.size();
+    auto end = text.find_first_of(" \n\t.,;)", start);
+    votes.emplace_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+  }
+  return votes;
+}
+
+nlohmann::json to_json(const TaskSpec& t) {
+  nlohmann::json tools = nlohmann::json::array(), agents = nlohmann::json::array();
+  for (const auto& tool : t.tools)
+    tools.push_back({{"name", tool.name}, {"description", tool.description}, {"parameters", tool.parameters}});
+  for (const auto& a : t.agents) agents.push_back({{"id", a.id}, {"role", a.role}, {"goal", a.goal}, {"tools", a.tools}});
+  return {{"name", t.name},
+          {"pattern", to_string(t.pattern)},
+          {"task", t.task},
+          {"tools", tools},
+          {"agents", agents},
+          {"manager", t.manager},
+          {"moderator", t.moderator},
+          {"termination_text", t.termination_text},
+          {"max_turns", t.max_turns},
+          {"params", t.params}};
+}
+
+}  // namespace legion::core

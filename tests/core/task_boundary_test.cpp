@@ -1,0 +1,51 @@
+// The task boundary: what a system receives (TaskSpec) holds nothing of the oracle's script, no
+// planted value it was not asked about, and no expected string — for every scenario shipped.
+#include <gtest/gtest.h>
+
+#include "legion/core/scenario.hpp"
+
+namespace legion::core {
+namespace {
+
+class EveryShippedScenario : public ::testing::TestWithParam<std::filesystem::path> {};
+
+TEST_P(EveryShippedScenario, GivesSystemsTheTaskAndNothingOfTheScriptOrTheAnswer) {
+  for (std::uint64_t seed : {1, 7, 1234}) {
+    const auto spec = load_scenario(GetParam(), {{}, seed});
+    const auto task = task_of(spec);
+    const auto seen = to_json(task).dump();
+    SCOPED_TRACE(spec.name + " seed " + std::to_string(seed));
+    // Planted values: only those the user's request itself names (the task text) may appear.
+    for (const auto& [name, value] : spec.nonces)
+      if (spec.task.find(value) == std::string::npos)
+        EXPECT_EQ(seen.find(value), std::string::npos) << "planted value '" << name << "' reaches the system";
+    for (const auto& expected : spec.expected)
+      if (spec.task.find(expected) == std::string::npos)
+        EXPECT_EQ(seen.find(expected), std::string::npos) << "expected string '" << expected << "' reaches the system";
+    // The oracle's script: no step's text, delegated sub-task or placeholder.
+    for (const auto& agent : spec.agents)
+      for (const auto& step : agent.script) {
+        if (!step.text.empty()) EXPECT_EQ(seen.find(step.text), std::string::npos) << "script line " << step.line;
+        if (!step.witness.empty() && spec.task.find(step.witness) == std::string::npos)
+          EXPECT_EQ(seen.find(step.witness), std::string::npos) << "witness of script line " << step.line;
+      }
+    EXPECT_EQ(seen.find("{{"), std::string::npos) << "an oracle placeholder reaches the system";
+    // What the system does get: the agents, tools and task, and tools that answer like the scenario's.
+    EXPECT_EQ(task.agents.size(), spec.agents.size());
+    EXPECT_EQ(task.task, spec.task);
+    for (const auto& tool : spec.tools)
+      for (const auto& c : tool.cases) EXPECT_EQ(task.run_tool(tool.name, c.when.dump()), c.result);
+    EXPECT_NE(task.run_tool("no-such-tool", "{}").find("unknown tool"), std::string::npos);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Datasets, EveryShippedScenario, ::testing::ValuesIn(scenario_files(default_scenario_dir())),
+                         [](const auto& info) {
+                           auto name = info.param.stem().string();
+                           for (auto& c : name)
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace legion::core
