@@ -2,6 +2,8 @@
 // The results store: one SQLite file, one row per record, written as each record is measured so
 // that a crash or an interrupt loses nothing already measured.
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,10 +20,15 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  // Every error names the store's file and SQLite's reason (e.g. "database or disk is full").
   void save_run(const core::RunContext& context);  // insert or update
   void add(const std::string& run_id, const core::RunRecord& record);
   std::vector<core::RunRecord> records(const std::string& run_id) const;
-  std::vector<core::RunContext> runs() const;
+  std::vector<core::RunContext> runs() const;  // oldest first
+  // How the run was started (working folder and arguments), for --resume.
+  void save_invocation(const std::string& run_id, const nlohmann::json& invocation);
+  std::optional<nlohmann::json> invocation(const std::string& run_id) const;
+  const std::filesystem::path& file() const { return file_; }
 
  private:
   void exec(const char* sql) const;
