@@ -65,21 +65,30 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
     throw std::runtime_error("cannot open results store " + file.string() + ": " + message);
   }
   sqlite3_busy_timeout(db_, 5000);
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=NORMAL");
-  exec(kSchema);
-  // Columns added after the first release; older stores get them with the value their records implied
-  // (one task each, supported, no count reported).
-  std::set<std::string> columns;
-  {
-    Statement info(db_, "PRAGMA table_info(records)");
-    while (sqlite3_step(info.stmt) == SQLITE_ROW) columns.insert(info.text(1));
+  try {
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");
+    // Another process may be creating or upgrading the same store at this moment (a report while a
+    // run starts): one at a time, or both would add the same columns.
+    exec("BEGIN IMMEDIATE");
+    exec(kSchema);
+    // Columns added after the first release; older stores get them with the value their records
+    // implied (one task each, supported, no count reported).
+    std::set<std::string> columns;
+    {
+      Statement info(db_, "PRAGMA table_info(records)");
+      while (sqlite3_step(info.stmt) == SQLITE_ROW) columns.insert(info.text(1));
+    }
+    for (const auto& [column, definition] : {std::pair<const char*, const char*>{"tasks", "INTEGER NOT NULL DEFAULT 1"},
+                                             {"unsupported", "INTEGER NOT NULL DEFAULT 0"},
+                                             {"reported_prompt_tokens", "INTEGER"},
+                                             {"reported_completion_tokens", "INTEGER"}})
+      if (!columns.contains(column)) exec(("ALTER TABLE records ADD COLUMN " + std::string(column) + " " + definition).c_str());
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_close(db_);  // closing rolls back what the transaction began
+    throw;
   }
-  for (const auto& [column, definition] : {std::pair<const char*, const char*>{"tasks", "INTEGER NOT NULL DEFAULT 1"},
-                                           {"unsupported", "INTEGER NOT NULL DEFAULT 0"},
-                                           {"reported_prompt_tokens", "INTEGER"},
-                                           {"reported_completion_tokens", "INTEGER"}})
-    if (!columns.contains(column)) exec(("ALTER TABLE records ADD COLUMN " + std::string(column) + " " + definition).c_str());
 }
 
 Store::~Store() { sqlite3_close(db_); }

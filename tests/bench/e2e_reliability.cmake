@@ -3,14 +3,7 @@
 file(REMOVE_RECURSE "${OUT}")
 file(MAKE_DIRECTORY "${OUT}")
 
-function(expect_exit code)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL code)
-    message(FATAL_ERROR "expected exit ${code}, got ${rc}: ${ARGN}\nstdout:\n${out}\nstderr:\n${err}")
-  endif()
-  set(last_stdout "${out}" PARENT_SCOPE)
-  set(last_stderr "${err}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/cli_helpers.cmake)
 
 # Exit status 2 and a message naming the problem.
 function(expect_refused pattern)
@@ -95,24 +88,11 @@ endif()
 if(NOT last_stdout MATCHES "Wrote results.json, BENCHMARK_RESULTS.md, results.csv, summaries.csv, FEATURE_MATRIX.md and report.html")
   message(FATAL_ERROR "the files written are not listed:\n${last_stdout}")
 endif()
-execute_process(COMMAND sh -c "\"$0\" --systems native --scenario single-tool --latency ttft=100,tps=0 -n 40 --warmup 0 --out \"$1\" 2>\"$1.err\" >/dev/null & pid=$!
-                               for i in $(seq 1 600); do grep -q 'rep ' \"$1.err\" 2>/dev/null && break; sleep 0.05; done
-                               kill -TERM $pid; wait $pid; exit $?"
-                        "${LEGION_BENCH}" "${OUT}/terminated"
-                RESULT_VARIABLE rc)
-if(NOT rc EQUAL 143)
-  message(FATAL_ERROR "a run stopped with SIGTERM should exit 143, got ${rc}")
-endif()
-file(READ "${OUT}/terminated/results.json" json)
-string(JSON interrupted GET "${json}" run interrupted)
-string(JSON n LENGTH "${json}" records)
-if(NOT interrupted OR n LESS 1 OR n GREATER_EQUAL 40)
-  message(FATAL_ERROR "terminated run: interrupted=${interrupted}, ${n} records")
-endif()
+expect_stopped_by(TERM 143 "${OUT}/terminated")
 # `report` from an older results.json: the store's later records are published.
 file(RENAME "${OUT}/terminated/results.json" "${OUT}/terminated/results.kept.json")
 expect_exit(0 ${CMAKE_COMMAND} -E env LEGION_CHROMIUM=${OUT}/fake-chromium "${LEGION_BENCH}" report "${OUT}/terminated")
-if(NOT last_stderr MATCHES "results.json is missing: publishing run [^ ]+ from .*results.sqlite \\(${n} records, interrupted\\)")
+if(NOT last_stderr MATCHES "results.json is missing: publishing run [^ ]+ from .*results.sqlite \\(${stopped_records} records, interrupted\\)")
   message(FATAL_ERROR "report did not publish from the store:\n${last_stderr}")
 endif()
 

@@ -4,9 +4,6 @@
 
 #include "test_support.hpp"
 
-#include <sys/resource.h>
-
-#include <csignal>
 #include <fstream>
 #include <sstream>
 
@@ -174,33 +171,13 @@ TEST(Csv, ACellThatASpreadsheetWouldEvaluateIsNeutralised) {
   EXPECT_NE(records.str().find(",\"'@SUM(1)\"\n"), std::string::npos) << records.str();
 }
 
-// A file-size limit makes writes fail the way a full disk does (EFBIG instead of ENOSPC).
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    ::getrlimit(RLIMIT_FSIZE, &saved_);
-    previous_ = std::signal(SIGXFSZ, SIG_IGN);
-    rlimit limit = saved_;
-    limit.rlim_cur = bytes;
-    ::setrlimit(RLIMIT_FSIZE, &limit);
-  }
-  ~FileSizeLimit() {
-    ::setrlimit(RLIMIT_FSIZE, &saved_);
-    std::signal(SIGXFSZ, previous_);
-  }
-
- private:
-  rlimit saved_{};
-  void (*previous_)(int) = nullptr;
-};
-
 TEST(WriteFileAtomically, AFailedWriteSaysWhyAndLeavesNoTemporaryFile) {
   auto dir = legion::testing::scratch_dir();
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "report.html") << "the previous report";
   try {
-    FileSizeLimit limit(100);
+    legion::testing::FileSizeLimit limit(100);
     write_file_atomically(dir / "report.html", std::string(10000, 'x'));
     FAIL() << "the write should fail beyond the file-size limit";
   } catch (const std::runtime_error& e) {
