@@ -1,11 +1,13 @@
 // legion-bench: run a suite (the default), list what exists, serve the oracle standalone, or act as
 // a worker process for the runner. Errors in configuration or scenario files are reported here,
-// with their location, and mapped to exit status 2.
+// with their location, and mapped to exit status 2 (the table is in exit_status.hpp).
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <condition_variable>
+#include <csignal>
 #include <iostream>
 #include <mutex>
 
@@ -13,7 +15,10 @@
 #include "legion/core/oracle.hpp"
 #include "legion/report/analysis.hpp"
 #include "legion/report/compare.hpp"
+#include "legion/report/escape.hpp"
 #include "legion/stats/descriptive.hpp"
+#include "exit_status.hpp"
+#include "recovery.hpp"
 #include "runner.hpp"
 #include "legion/report/calibration.hpp"
 #include "legion/stats/planning.hpp"
@@ -79,9 +84,16 @@ std::optional<report::Calibration> find_calibration(const std::string& path) {
   return report::load_calibration(where);
 }
 
-void on_interrupt(int) {
+// CLI11's NonNegativeNumber prints the largest double in its message; this says it plainly.
+const CLI::Validator not_negative(
+    [](std::string& value) { return value.starts_with("-") ? "must not be negative, got " + value : std::string(); }, "≥ 0");
+
+volatile std::sig_atomic_t stop_signal = 0;
+
+void on_interrupt(int signal) {
   bench::interrupt_flag() = true;
-  ::signal(SIGINT, SIG_DFL);  // a second Ctrl-C stops at once
+  stop_signal = signal;
+  ::signal(signal, SIG_DFL);  // a second Ctrl-C (or SIGTERM) stops at once
 }
 
 // A run for `compare`: a run folder, a results.json, or a store entry written FILE.sqlite:RUN_ID.
@@ -143,21 +155,28 @@ int main(int argc, char** argv) {
                  "Add a system written in Python: NAME=FILE.py[,venv=DIR][,dialect=NAME] (see docs/adapters.md); repeatable");
   app.add_option("--scenario", scenarios, "Only these scenarios of the suite (name or file); repeatable");
   app.add_option("--out", plan.out_dir, "Folder for results.json, BENCHMARK_RESULTS.md and logs");
-  app.add_option("-n,--repetitions", repetitions, "Measured repetitions per scenario and system (default 10; 3 with --quick)");
-  app.add_option("--warmup", warmup, "Warm-up runs per scenario and system, recorded but not summarised (default 1)");
+  app.add_option("-n,--repetitions", repetitions, "Measured repetitions per scenario and system (default 10; 3 with --quick)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--warmup", warmup, "Warm-up runs per scenario and system, recorded but not summarised (default 1)")
+      ->check(not_negative);
   app.add_flag("--quick", quick, "A small run, for tests and smoke checks");
   app.add_option("--target-ci", plan.target_relative_ci,
-                 "Adaptive repetitions: repeat each cell until its 95% interval is within this share of the mean (e.g. 0.02)");
-  app.add_option("--max-repetitions", plan.max_repetitions, "Cap for adaptive repetitions")->capture_default_str();
+                 "Adaptive repetitions: repeat each cell until its 95% interval is within this share of the mean (e.g. 0.02)")
+      ->check(not_negative);
+  app.add_option("--max-repetitions", plan.max_repetitions, "Cap for adaptive repetitions")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--latency", latency, "Latency profile: zero, realistic, or ttft=MS,tps=N")->capture_default_str();
   app.add_option("--faults", faults, "Fault injection, e.g. rate=0.05,kinds=http_429+http_500,seed=7");
-  app.add_option("--seed", plan.seed, "Seed of the planted values")->capture_default_str();
+  app.add_option("--seed", plan.seed, "Seed of the planted values")->capture_default_str()->check(not_negative);
   app.add_option("--param", params, "Scenario parameter NAME=INTEGER, for scenarios that declare it; repeatable");
   app.add_option("--concurrency", plan.concurrency, "Concurrent copies of each task per record")->check(CLI::Range(1, 10000));
-  app.add_option("--timeout", timeout_s, "Seconds a task may take before its worker is killed")->capture_default_str();
+  app.add_option("--timeout", timeout_s, "Seconds a task may take before its worker is killed")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 7 * 86400.0));
   app.add_flag("--stream", plan.stream, "Systems request streamed (SSE) responses");
-  app.add_option("--max-retries", plan.max_retries, "Client retries on 429/5xx (native engine)");
+  app.add_option("--max-retries", plan.max_retries, "Client retries on 429/5xx (native engine)")->check(CLI::Range(0, 100));
   app.add_option("--store", store, "SQLite results store (default OUT/results.sqlite)");
+  std::string resume;
+  app.add_option("--resume", resume, "Continue the interrupted run in this folder (its store), with the options it was started with");
   app.add_flag("-q,--quiet", quiet, "No progress lines");
   std::vector<std::string> builds, venvs, delays;
   std::string calibration_path;
@@ -184,6 +203,15 @@ int main(int argc, char** argv) {
   oracle_cmd->add_option("--faults", oracle_faults, "Fault injection plan");
   oracle_cmd->add_option("--seed", oracle_seed, "Seed of the planted values")->capture_default_str();
   oracle_cmd->add_option("--param", oracle_params, "Scenario parameter NAME=INTEGER; repeatable");
+  core::Oracle::Options oracle_options;
+  oracle_cmd->add_option("--max-connections", oracle_options.max_connections,
+                         "Connections served at once (a thread each); beyond them requests get HTTP 503")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  int keep_alive_s = static_cast<int>(oracle_options.keep_alive_timeout.count());
+  oracle_cmd->add_option("--keep-alive", keep_alive_s, "Seconds an idle keep-alive connection stays open")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
 
   auto* analyze_cmd = app.add_subcommand("analyze", "Statistics on files of numbers: each later file against the first");
   std::vector<std::string> analyze_files;
@@ -201,9 +229,10 @@ int main(int argc, char** argv) {
   double margin = 0;
   analyze_cmd->add_option("--margin", margin, "Equivalence margin (TOST), in the data's units");
 
-  auto* report_cmd = app.add_subcommand("report", "Regenerate a run's reports from its results.json, without running anything");
+  auto* report_cmd = app.add_subcommand(
+      "report", "Regenerate a run's reports from its results.json (or its store, when the run was killed), without running anything");
   std::string report_dir;
-  report_cmd->add_option("dir", report_dir, "Run folder (holding results.json)")->required();
+  report_cmd->add_option("dir", report_dir, "Run folder (holding results.json and results.sqlite)")->required();
 
   auto* compare_cmd = app.add_subcommand(
       "compare", "Compare runs: OLD NEW (one run a side), --old R.. --new R.. (several), or RUN (two versions interleaved in it)");
@@ -261,10 +290,25 @@ int main(int argc, char** argv) {
   std::int64_t worker_delay_us = 0;
   worker_cmd->add_option("--inject-delay-us", worker_delay_us);
 
-  CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::warn);
-
   try {
+    try {
+      app.parse(argc, argv);
+      // --resume runs the stored command line again, from the folder it was started in.
+      if (!resume.empty()) {
+        const auto invocation = bench::invocation_to_resume(store.empty() ? std::filesystem::path(resume) / "results.sqlite"
+                                                                          : std::filesystem::absolute(store));
+        auto arguments = invocation["arguments"].get<std::vector<std::string>>();
+        std::filesystem::current_path(invocation["cwd"].get<std::string>());
+        std::reverse(arguments.begin(), arguments.end());  // CLI11 takes them last first
+        app.clear();
+        app.parse(arguments);
+        plan.resume = true;
+      }
+    } catch (const CLI::ParseError& e) {
+      const int status = app.exit(e);  // prints help, or the error with a hint
+      return status == 0 ? bench::kExitOk : bench::kExitUsage;
+    }
     if (*worker_cmd) {
       if (!worker_adapter.empty()) adapters::add_python_adapter(worker_adapter);
       worker_config.injected_delay = std::chrono::microseconds(worker_delay_us);
@@ -272,11 +316,12 @@ int main(int argc, char** argv) {
     }
     if (*list) return list_command();
     if (*report_cmd) {
-      auto results = report::read_results_json(std::filesystem::path(report_dir) / "results.json");
-      if (auto why = report::write_artifacts(report_dir, results); !why.empty()) std::cerr << why << "\n";
+      auto results = bench::results_to_publish(report_dir, std::cerr);
+      auto artifacts = report::write_artifacts(report_dir, results);
       report::write_terminal_table(std::cout, results);
-      std::cout << "\nRewrote the reports in " << report_dir << " from " << results.records.size() << " records\n";
-      return 0;
+      std::cout << "\n" << results.records.size() << " records" << (results.context.interrupted ? " (interrupted run)" : "") << ". ";
+      report::print_artifacts(std::cout, std::cerr, artifacts, report_dir);
+      return artifacts.complete() ? bench::kExitOk : bench::kExitFailed;
     }
     auto print_comparison = [&](const report::RunComparison& result) {
       if (compare_format == "json") std::cout << report::to_json(result).dump(2) << std::endl;
@@ -342,7 +387,7 @@ int main(int argc, char** argv) {
         } else {
           const auto& t = trend["theil_sen"];
           const auto& k = trend["kendall"];
-          std::cout << trend_file << ": n = " << trend["n"] << ", Theil-Sen slope " << t["slope"].get<double>() << " per line ["
+          std::cout << report::printable(trend_file) << ": n = " << trend["n"] << ", Theil-Sen slope " << t["slope"].get<double>() << " per line ["
                     << t["low"].get<double>() << ", " << t["high"].get<double>() << "], Mann-Kendall tau "
                     << k["tau"].get<double>() << ", p = " << k["p_value"].get<double>() << std::endl;
         }
@@ -360,14 +405,16 @@ int main(int argc, char** argv) {
     if (*oracle_cmd) {
       core::LoadOptions load{parse_params(oracle_params), oracle_seed};
       auto spec = std::make_shared<const core::ScenarioSpec>(core::load_scenario(core::resolve_scenario(oracle_scenario), load));
-      core::Oracle::Options options;
-      options.port = oracle_port;
-      options.latency = core::LatencyProfile::parse(oracle_latency);
-      options.faults = core::FaultPlan::parse(oracle_faults);
-      core::Oracle oracle(options);
+      oracle_options.port = oracle_port;
+      oracle_options.latency = core::LatencyProfile::parse(oracle_latency);
+      oracle_options.faults = core::FaultPlan::parse(oracle_faults);
+      oracle_options.keep_alive_timeout = std::chrono::seconds(keep_alive_s);
+      core::Oracle oracle(oracle_options);
       oracle.set_script(std::make_shared<core::ScriptPolicy>(spec, core::dialect_named(oracle_dialect)));
       std::cout << "legion oracle serving scenario '" << spec->name << "' (dialect " << oracle_dialect << ") at "
-                << oracle.base_url() << "\nmodel: " << oracle.model() << "; Ctrl-C to stop" << std::endl;
+                << oracle.base_url() << "\nmodel: " << oracle.model() << "; up to " << oracle_options.max_connections
+                << " connections at once (more get HTTP 503), idle keep-alive connections closed after " << keep_alive_s
+                << " s; Ctrl-C to stop" << std::endl;
       sigset_t set;
       sigemptyset(&set);
       sigaddset(&set, SIGINT);
@@ -429,11 +476,16 @@ int main(int argc, char** argv) {
       plan.out_dir = std::filesystem::path("results") / (*ab_cmd ? "ab" : *calibrate_cmd ? "calibration" : plan.suite);
     if (!store.empty()) plan.store = store;
     plan.command = "legion-bench";
-    for (int i = 1; i < argc; ++i) plan.command += std::string(" ") + argv[i];
+    plan.invocation = {{"cwd", std::filesystem::current_path().string()}, {"arguments", nlohmann::json::array()}};
+    for (int i = 1; i < argc; ++i) {
+      plan.command += " " + report::shell_quote(argv[i]);
+      plan.invocation["arguments"].push_back(argv[i]);
+    }
 
     struct sigaction sa{};
     sa.sa_handler = on_interrupt;
     sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
     if (*calibrate_cmd) {
       if (calibration_runs < 3) throw std::invalid_argument("--runs must be at least 3");
       const auto top = plan.out_dir;
@@ -448,7 +500,7 @@ int main(int argc, char** argv) {
       if (bench::interrupt_flag()) {
         std::cerr << "interrupted after " << runs.size() << " complete runs: no calibration written (the runs are in "
                   << top.string() << ")\n";
-        return 130;
+        return bench::kExitInterrupted + (stop_signal ? stop_signal : SIGINT);
       }
       auto result = report::calibrate(runs);
       result.command = plan.command;
@@ -465,9 +517,10 @@ int main(int argc, char** argv) {
     auto results = runner.run();
     std::cout << "\n";
     report::write_terminal_table(std::cout, results);
-    std::cout << "\nWrote BENCHMARK_RESULTS.md, report.html, report.pdf, FEATURE_MATRIX.md, results.json, results.csv and "
-                 "summaries.csv to " << plan.out_dir.string() << "\n";
-    if (*ab_cmd && !results.context.interrupted) {
+    std::cout << "\n";
+    report::print_artifacts(std::cout, std::cerr, runner.artifacts(), plan.out_dir);
+    if (results.context.interrupted) return bench::kExitInterrupted + (stop_signal ? stop_signal : SIGINT);
+    if (*ab_cmd) {
       comparing.calibration = calibration;
       auto result = report::compare_interleaved(results, comparing);
       report::write_file_atomically(plan.out_dir / "comparison.json", report::to_json(result).dump(2) + "\n");
@@ -478,9 +531,9 @@ int main(int argc, char** argv) {
       print_comparison(result);
       if (fail_on_regression && result.regression()) return 1;
     }
-    return results.context.interrupted ? 130 : 0;
+    return bench::run_exit_status(results, runner.artifacts());
   } catch (const std::exception& e) {
-    std::cerr << "legion-bench: " << e.what() << "\n";
-    return 2;
+    std::cerr << "legion-bench: " << report::printable(e.what()) << "\n";
+    return bench::kExitUsage;
   }
 }

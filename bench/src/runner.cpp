@@ -16,9 +16,12 @@
 
 #include "legion/adapters/adapter.hpp"
 #include "legion/core/dialect.hpp"
+#include "legion/report/escape.hpp"
 #include "legion/stats/planning.hpp"
+#include "checks.hpp"
 #include "legion_revision.hpp"
 #include "machine.hpp"
+#include "recovery.hpp"
 #include "store.hpp"
 #include "worker.hpp"
 
@@ -111,10 +114,8 @@ std::filesystem::path legion_bench_in(const std::filesystem::path& build) {
 }
 
 void validate_systems(const Plan& plan) {
-  if (plan.systems.empty()) throw std::invalid_argument("no system to run (--systems is empty)");
-  std::set<std::string> seen;
+  std::set<std::string> seen(plan.systems.begin(), plan.systems.end());  // empty and repeated: check_plan
   for (const auto& system : plan.systems) {
-    if (!seen.insert(system).second) throw std::invalid_argument("system '" + system + "' is named twice in --systems");
     const auto [base, label] = parse_system_name(system);
     adapters::adapter_info(base);  // unknown names fail here, listing the known ones
     if (system.find('@') != std::string::npos && label.empty())
@@ -199,13 +200,17 @@ core::RunRecord Runner::make_record(const json& reply, const core::OracleTotals&
   return r;
 }
 
-// The scenario with the run's parameter overrides that it declares, and planted values from `seed`.
-core::ScenarioSpec Runner::instantiate(const std::filesystem::path& file, std::uint64_t seed) const {
-  core::LoadOptions load{{}, seed};
-  auto declared = core::load_scenario(file, {}).params;
-  for (const auto& [name, value] : plan_.params)
-    if (declared.contains(name)) load.params[name] = value;
-  return core::load_scenario(file, load);
+report::RunResults Runner::start_or_resume(Store& store) const {
+  report::RunResults results;
+  if (!plan_.resume) {
+    results.context = make_context();
+    store.save_run(results.context);
+    store.save_invocation(results.context.run_id, plan_.invocation);
+    return results;
+  }
+  results.context = run_to_resume(store);
+  results.records = store.records(results.context.run_id);
+  return results;
 }
 
 report::RunResults Runner::run() {
@@ -214,7 +219,7 @@ report::RunResults Runner::run() {
   std::vector<core::Dialect> dialects;
   for (const auto& system : plan_.systems)
     dialects.push_back(core::dialect_named(adapters::adapter_info(parse_system_name(system).base).dialect));
-  for (const auto& file : plan_.scenarios) instantiate(file, plan_.seed);
+  check_plan(plan_);
   std::filesystem::create_directories(plan_.out_dir);
 
   // Pinning: the runner and the model server's threads (created below, they inherit it) on CPU 0,
@@ -234,15 +239,20 @@ report::RunResults Runner::run() {
   }
   MachineMonitor monitor;
 
-  report::RunResults results;
-  results.context = make_context();
   Store store(plan_.store);
-  store.save_run(results.context);
+  auto results = start_or_resume(store);
+  // Until it ends, the stored run reads as interrupted: a run killed outright is published as such.
+  auto save_in_progress = [&] {
+    auto context = results.context;
+    context.interrupted = true;
+    store.save_run(context);
+  };
+  save_in_progress();
 
   core::Oracle::Options oracle_options;
   oracle_options.latency = plan_.latency;
   oracle_options.faults = plan_.faults;
-  oracle_options.threads = static_cast<std::size_t>(std::max(64, plan_.concurrency * 8));
+  oracle_options.max_connections = static_cast<std::size_t>(std::max(64, plan_.concurrency * 8));
   core::Oracle oracle(oracle_options);
   results.context.versions["oracle"] = "legion-oracle " + std::string(LEGION_VERSION) + " on " + oracle.base_url();
 
@@ -274,11 +284,12 @@ report::RunResults Runner::run() {
     const auto& hello = workers.back()->hello();
     const auto versions = hello.value("versions", json::object());
     for (const auto& [k, v] : versions.items()) results.context.versions[k] = v.get<std::string>();
+    if (results.context.cold_start_ns.contains(system)) continue;  // resumed: the first start is the cold one
     results.context.cold_start_ns[system] = hello.value("startup_ns", std::int64_t{0});
     results.context.cold_start_parts[system] = hello.value("cold_start_parts", std::map<std::string, std::int64_t>{});
     results.context.ready_rss_bytes[system] = hello.value("rss_bytes", std::int64_t{0});
   }
-  store.save_run(results.context);
+  save_in_progress();
 
   // Rounds: warm-ups, then measured repetitions. With a precision target, a cell (scenario, system)
   // keeps taking part in further rounds until its interval is narrow enough or the cap is reached.
@@ -288,8 +299,20 @@ report::RunResults Runner::run() {
   if (adaptive)
     controller.emplace(plan_.target_relative_ci, static_cast<std::size_t>(plan_.repetitions), static_cast<std::size_t>(cap));
   std::map<std::pair<std::size_t, std::size_t>, std::vector<double>> walls;  // measured, successful
-  std::map<std::pair<std::size_t, std::size_t>, int> measured;
+  std::map<std::pair<std::size_t, std::size_t>, int> measured, warmed;
   std::set<std::pair<std::size_t, std::size_t>> unsupported;  // cells the system cannot express: recorded once
+  // A resumed run counts what its store already holds, so those repetitions are not run again.
+  for (const auto& r : results.records) {
+    auto si = std::find_if(plan_.scenarios.begin(), plan_.scenarios.end(), [&](const auto& f) { return f.stem() == r.scenario; });
+    auto index = std::find(plan_.systems.begin(), plan_.systems.end(), r.system);
+    if (si == plan_.scenarios.end() || index == plan_.systems.end()) continue;
+    const auto key = std::make_pair(static_cast<std::size_t>(si - plan_.scenarios.begin()),
+                                    static_cast<std::size_t>(index - plan_.systems.begin()));
+    if (r.unsupported) unsupported.insert(key);
+    if (r.warmup) ++warmed[key];
+    else ++measured[key];
+    if (!r.warmup && !r.error) walls[key].push_back(static_cast<double>(r.wall_ns));
+  }
   auto wants_more = [&](std::size_t si, std::size_t index) {
     auto key = std::make_pair(si, index);
     if (unsupported.contains(key)) return false;
@@ -298,10 +321,9 @@ report::RunResults Runner::run() {
     return controller->decide(walls[key]) == stats::SequentialController::Decision::more;
   };
   const auto planned = static_cast<std::size_t>(plan_.warmup + plan_.repetitions) * plan_.scenarios.size() * plan_.systems.size();
-  std::size_t done = 0;
+  std::size_t done = results.records.size();
   for (int round = 0; !interrupt_flag(); ++round) {
     const bool warm = round < plan_.warmup;
-    const int repetition = warm ? round : round - plan_.warmup;
     bool any = false;
     // Each repetition plants fresh values, so no system can pass by repeating an earlier answer.
     const std::uint64_t seed = plan_.seed * 1000003u + static_cast<std::uint64_t>(round);
@@ -311,9 +333,9 @@ report::RunResults Runner::run() {
       // Systems take turns in a rotating order, so drift on a shared machine hits all of them alike.
       for (std::size_t k = 0; k < plan_.systems.size() && !interrupt_flag(); ++k) {
         const auto index = (k + static_cast<std::size_t>(round) + si) % plan_.systems.size();
-        if (unsupported.contains({si, index}) || (!warm && !wants_more(si, index))) continue;
+        if (unsupported.contains({si, index}) || (warm ? warmed[{si, index}] > round : !wants_more(si, index))) continue;
         any = true;
-        if (!spec) spec = std::make_shared<const core::ScenarioSpec>(instantiate(file, seed));
+        if (!spec) spec = std::make_shared<const core::ScenarioSpec>(load_for_plan(plan_, file, seed));
         const auto& system = plan_.systems[index];
         oracle.set_script(std::make_shared<core::ScriptPolicy>(spec, dialects[index]));
         const auto before = oracle.last_seq();
@@ -327,22 +349,24 @@ report::RunResults Runner::run() {
         }
         auto r = make_record(reply, core::totals(oracle.log_since(before)), *spec);
         r.system = system;
-        r.repetition = repetition;
+        r.repetition = warm ? round : measured[{si, index}];  // numbered per cell, so a resumed run goes on counting
         r.warmup = warm;
         store.add(results.context.run_id, r);
         if (r.unsupported) unsupported.insert({si, index});
-        if (!warm) {
+        if (warm) {
+          ++warmed[{si, index}];
+        } else {
           ++measured[{si, index}];
           if (!r.error) walls[{si, index}].push_back(static_cast<double>(r.wall_ns));
         }
         ++done;
         if (show_progress_) {
           progress_ << "[" << std::setw(4) << done << "/" << planned << (adaptive ? "+" : "") << "] " << std::left
-                    << std::setw(24) << r.scenario << std::setw(10) << r.system << std::right
-                    << (warm ? "warm-up " : "rep ") << std::setw(3) << repetition << "  " << std::setw(12)
+                    << std::setw(24) << report::printable(r.scenario) << std::setw(10) << report::printable(r.system) << std::right
+                    << (warm ? "warm-up " : "rep ") << std::setw(3) << r.repetition << "  " << std::setw(12)
                     << format_ms(r.wall_ns) << "  " << std::setw(3) << r.llm_calls << " calls  "
-                    << (r.unsupported ? "UNSUPPORTED " + r.error.value_or("")
-                        : r.error     ? "ERROR " + *r.error
+                    << (r.unsupported ? "UNSUPPORTED " + report::printable(r.error.value_or(""))
+                        : r.error     ? "ERROR " + report::printable(*r.error)
                         : r.correct   ? "correct"
                                       : "WRONG ANSWER")
                     << "\n"
@@ -361,7 +385,7 @@ report::RunResults Runner::run() {
   results.context.interrupted = interrupt_flag();
   store.save_run(results.context);
   report::summarize_run(results);
-  if (auto why = report::write_artifacts(plan_.out_dir, results); !why.empty()) progress_ << why << "\n";
+  artifacts_ = report::write_artifacts(plan_.out_dir, results);
   return results;
 }
 

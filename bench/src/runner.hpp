@@ -33,7 +33,11 @@ struct Plan {
   std::chrono::milliseconds timeout{120000};  // per task
   std::filesystem::path out_dir;  // default: results/<suite>
   std::filesystem::path store;  // default: out_dir / "results.sqlite"
-  std::string command;          // for the report: how to reproduce this run
+  std::string command;          // for the report: how to reproduce this run (shell-quoted)
+  // What --resume needs to run this plan again: the working folder and the arguments after the
+  // program name, kept in the store with the run.
+  nlohmann::json invocation;
+  bool resume = false;  // continue the store's latest run, which was interrupted, instead of starting one
   // Systems written NAME@LABEL run NAME from the build (or installed copy) and the framework
   // environments given for LABEL — two builds interleaved in one run (`legion-bench ab`). A label
   // with neither runs this build: `native@a,native@b` is an A/A pair of separate processes.
@@ -64,22 +68,29 @@ struct Suite {
 std::vector<Suite> load_suites();
 const Suite& find_suite(const std::vector<Suite>& suites, const std::string& name);
 
-// Set by SIGINT: the runner finishes the record in flight, writes what it has, and stops.
+// Set by SIGINT and SIGTERM: the runner finishes the record in flight, writes what it has, and stops.
 std::atomic<bool>& interrupt_flag();
+
+class Store;
 
 class Runner {
  public:
   Runner(Plan plan, std::ostream& progress, bool show_progress = true);
+  // Throws UsageError (checks.hpp) before measuring anything when the plan cannot run.
   report::RunResults run();
+  // Which reports run() wrote, and why any is missing.
+  const report::Artifacts& artifacts() const { return artifacts_; }
 
  private:
   core::RunContext make_context() const;
-  core::ScenarioSpec instantiate(const std::filesystem::path& file, std::uint64_t seed) const;
+  // The run to continue (--resume) with its records, or a new one; either is in the store after.
+  report::RunResults start_or_resume(Store& store) const;
   core::RunRecord make_record(const nlohmann::json& reply, const core::OracleTotals& served,
                               const core::ScenarioSpec& spec) const;
   Plan plan_;
   std::ostream& progress_;
   bool show_progress_;
+  report::Artifacts artifacts_;
 };
 
 }  // namespace legion::bench

@@ -12,7 +12,7 @@ namespace {
 struct Statement {
   Statement(sqlite3* db, const char* sql) {
     if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK)
-      throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db));
+      throw std::runtime_error(std::string("results store ") + sqlite3_db_filename(db, "main") + ": " + sqlite3_errmsg(db));
   }
   ~Statement() { sqlite3_finalize(stmt); }
   void bind(int i, const std::string& v) { sqlite3_bind_text(stmt, i, v.c_str(), -1, SQLITE_TRANSIENT); }
@@ -24,6 +24,13 @@ struct Statement {
   }
   std::int64_t integer(int i) const { return sqlite3_column_int64(stmt, i); }
   bool is_null(int i) const { return sqlite3_column_type(stmt, i) == SQLITE_NULL; }
+  // Runs a statement that returns no rows; a failure names the store's file.
+  void run() {
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+      auto db = sqlite3_db_handle(stmt);
+      throw std::runtime_error(std::string("results store ") + sqlite3_db_filename(db, "main") + ": " + sqlite3_errmsg(db));
+    }
+  }
   sqlite3_stmt* stmt = nullptr;
 };
 
@@ -32,6 +39,10 @@ CREATE TABLE IF NOT EXISTS runs (
   run_id TEXT PRIMARY KEY,
   started_at TEXT NOT NULL,
   context TEXT NOT NULL            -- the run's context block, as in results.json
+);
+CREATE TABLE IF NOT EXISTS invocations (
+  run_id TEXT PRIMARY KEY REFERENCES runs(run_id),
+  invocation TEXT NOT NULL         -- {"cwd", "arguments"}: what --resume runs again
 );
 CREATE TABLE IF NOT EXISTS records (
   id INTEGER PRIMARY KEY,
@@ -59,21 +70,30 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
     throw std::runtime_error("cannot open results store " + file.string() + ": " + message);
   }
   sqlite3_busy_timeout(db_, 5000);
-  exec("PRAGMA journal_mode=WAL");
-  exec("PRAGMA synchronous=NORMAL");
-  exec(kSchema);
-  // Columns added after the first release; older stores get them with the value their records implied
-  // (one task each, supported, no count reported).
-  std::set<std::string> columns;
-  {
-    Statement info(db_, "PRAGMA table_info(records)");
-    while (sqlite3_step(info.stmt) == SQLITE_ROW) columns.insert(info.text(1));
+  try {
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");
+    // Another process may be creating or upgrading the same store at this moment (a report while a
+    // run starts): one at a time, or both would add the same columns.
+    exec("BEGIN IMMEDIATE");
+    exec(kSchema);
+    // Columns added after the first release; older stores get them with the value their records
+    // implied (one task each, supported, no count reported).
+    std::set<std::string> columns;
+    {
+      Statement info(db_, "PRAGMA table_info(records)");
+      while (sqlite3_step(info.stmt) == SQLITE_ROW) columns.insert(info.text(1));
+    }
+    for (const auto& [column, definition] : {std::pair<const char*, const char*>{"tasks", "INTEGER NOT NULL DEFAULT 1"},
+                                             {"unsupported", "INTEGER NOT NULL DEFAULT 0"},
+                                             {"reported_prompt_tokens", "INTEGER"},
+                                             {"reported_completion_tokens", "INTEGER"}})
+      if (!columns.contains(column)) exec(("ALTER TABLE records ADD COLUMN " + std::string(column) + " " + definition).c_str());
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_close(db_);  // closing rolls back what the transaction began
+    throw;
   }
-  for (const auto& [column, definition] : {std::pair<const char*, const char*>{"tasks", "INTEGER NOT NULL DEFAULT 1"},
-                                           {"unsupported", "INTEGER NOT NULL DEFAULT 0"},
-                                           {"reported_prompt_tokens", "INTEGER"},
-                                           {"reported_completion_tokens", "INTEGER"}})
-    if (!columns.contains(column)) exec(("ALTER TABLE records ADD COLUMN " + std::string(column) + " " + definition).c_str());
 }
 
 Store::~Store() { sqlite3_close(db_); }
@@ -93,7 +113,22 @@ void Store::save_run(const core::RunContext& c) {
   s.bind(1, c.run_id);
   s.bind(2, c.started_at);
   s.bind(3, core::to_json(c).dump());
-  if (sqlite3_step(s.stmt) != SQLITE_DONE) throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db_));
+  s.run();
+}
+
+void Store::save_invocation(const std::string& run_id, const nlohmann::json& invocation) {
+  Statement s(db_, "INSERT INTO invocations(run_id, invocation) VALUES (?1, ?2) "
+                   "ON CONFLICT(run_id) DO UPDATE SET invocation = excluded.invocation");
+  s.bind(1, run_id);
+  s.bind(2, invocation.dump());
+  s.run();
+}
+
+std::optional<nlohmann::json> Store::invocation(const std::string& run_id) const {
+  Statement s(db_, "SELECT invocation FROM invocations WHERE run_id = ?1");
+  s.bind(1, run_id);
+  if (sqlite3_step(s.stmt) != SQLITE_ROW) return std::nullopt;
+  return nlohmann::json::parse(s.text(0), nullptr, false);
 }
 
 void Store::save_calibration(const nlohmann::json& calibration) {
@@ -135,7 +170,7 @@ void Store::add(const std::string& run_id, const core::RunRecord& r) {
   s.bind(19, std::int64_t{r.unsupported});
   if (r.reported_prompt_tokens) s.bind(20, static_cast<std::int64_t>(*r.reported_prompt_tokens)); else s.bind_null(20);
   if (r.reported_completion_tokens) s.bind(21, static_cast<std::int64_t>(*r.reported_completion_tokens)); else s.bind_null(21);
-  if (sqlite3_step(s.stmt) != SQLITE_DONE) throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db_));
+  s.run();
 }
 
 std::vector<core::RunRecord> Store::records(const std::string& run_id) const {
@@ -172,9 +207,15 @@ std::vector<core::RunRecord> Store::records(const std::string& run_id) const {
 }
 
 std::vector<core::RunContext> Store::runs() const {
-  Statement s(db_, "SELECT context FROM runs ORDER BY started_at");
+  Statement s(db_, "SELECT context FROM runs ORDER BY started_at, rowid");
   std::vector<core::RunContext> out;
-  while (sqlite3_step(s.stmt) == SQLITE_ROW) out.push_back(core::context_from_json(nlohmann::json::parse(s.text(0))));
+  while (sqlite3_step(s.stmt) == SQLITE_ROW) {
+    try {
+      out.push_back(core::context_from_json(nlohmann::json::parse(s.text(0))));
+    } catch (const std::exception& e) {
+      throw std::runtime_error("results store " + file_.string() + ": run " + std::to_string(out.size()) + ": " + e.what());
+    }
+  }
   return out;
 }
 

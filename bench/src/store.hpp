@@ -20,10 +20,15 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  // Every error names the store's file and SQLite's reason (e.g. "database or disk is full").
   void save_run(const core::RunContext& context);  // insert or update
   void add(const std::string& run_id, const core::RunRecord& record);
   std::vector<core::RunRecord> records(const std::string& run_id) const;
-  std::vector<core::RunContext> runs() const;
+  std::vector<core::RunContext> runs() const;  // oldest first
+  // How the run was started (working folder and arguments), for --resume.
+  void save_invocation(const std::string& run_id, const nlohmann::json& invocation);
+  std::optional<nlohmann::json> invocation(const std::string& run_id) const;
+  const std::filesystem::path& file() const { return file_; }
   // `legion-bench calibrate` keeps its result next to the runs it came from.
   void save_calibration(const nlohmann::json& calibration);
   std::optional<nlohmann::json> latest_calibration() const;

@@ -83,6 +83,45 @@ std::vector<std::string> stream_pieces(const std::string& content) {
 
 bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
 
+// Set on the threads that answer connections beyond the limit: every request there gets a 503.
+thread_local bool over_connection_limit = false;
+
+// cpp-httplib hands each accepted connection to a task queue that runs it to its close. This one
+// runs at most `limit` at once, each on its own thread; a connection beyond that goes to a few
+// overflow threads that answer its request with 503 at once, so no client waits for a thread that
+// an idle keep-alive connection holds.
+class ConnectionLimit final : public httplib::TaskQueue {
+ public:
+  static constexpr std::size_t kOverflowThreads = 4;
+  explicit ConnectionLimit(std::size_t limit) : limit_(limit), pool_(limit), overflow_(kOverflowThreads) {}
+
+  void enqueue(std::function<void()> connection) override {
+    if (open_.fetch_add(1) < limit_) {
+      pool_.enqueue([this, connection = std::move(connection)] {
+        connection();
+        open_.fetch_sub(1);
+      });
+      return;
+    }
+    open_.fetch_sub(1);
+    overflow_.enqueue([connection = std::move(connection)] {
+      over_connection_limit = true;
+      connection();
+      over_connection_limit = false;
+    });
+  }
+  void shutdown() override {
+    pool_.shutdown();
+    overflow_.shutdown();
+  }
+
+ private:
+  const std::size_t limit_;
+  std::atomic<std::size_t> open_{0};
+  httplib::ThreadPool pool_;
+  httplib::ThreadPool overflow_;
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------- latency and faults
@@ -104,21 +143,30 @@ LatencyProfile LatencyProfile::parse(const std::string& spec) {
     auto eq = field.find('=');
     auto key = field.substr(0, eq);
     auto value = eq == std::string::npos ? "" : field.substr(eq + 1);
+    auto bad = [&](const std::string& why) {
+      return std::invalid_argument("--latency '" + spec + "': " + why + " (expected zero, realistic or ttft=MS,tps=N)");
+    };
+    double number = 0;
     try {
-      if (key == "ttft") {
-        double ms = std::stod(value);
-        p.time_to_first_token = std::chrono::microseconds(static_cast<std::int64_t>(ms * 1000));
-      } else if (key == "tps") {
-        p.tokens_per_second = std::stod(value);
-      } else {
-        throw std::invalid_argument(key);
-      }
+      std::size_t used = 0;
+      number = std::stod(value, &used);
+      if (used != value.size()) throw std::invalid_argument(value);
     } catch (const std::exception&) {
-      throw std::invalid_argument("bad latency profile '" + spec + "' (expected zero, realistic or ttft=MS,tps=N)");
+      throw bad("'" + field + "' is not KEY=NUMBER");
+    }
+    // A day bounds both: beyond it the figures would overflow the clock, not model any server.
+    if (key == "ttft") {
+      if (!(number >= 0 && number <= 86'400'000)) throw bad("ttft must be between 0 and 86400000 ms");
+      p.time_to_first_token = std::chrono::microseconds(static_cast<std::int64_t>(number * 1000));
+    } else if (key == "tps") {
+      if (!(number == 0 || (number >= 0.001 && number <= 1e9))) throw bad("tps must be 0 (all at once) or between 0.001 and 1e9");
+      p.tokens_per_second = number;
+    } else {
+      throw bad("unknown key '" + key + "'");
     }
     any = true;
   }
-  if (!any || p.tokens_per_second < 0) throw std::invalid_argument("bad latency profile '" + spec + "'");
+  if (!any) throw std::invalid_argument("--latency '" + spec + "': no ttft or tps given");
   return p;
 }
 
@@ -342,11 +390,23 @@ ScriptPolicy::Decision ScriptPolicy::decide(const ChatRequest& request, std::uin
 Oracle::Oracle(Options options) : options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
   if (!is_loopback(options_.host))
     throw std::invalid_argument("the oracle binds loopback addresses only, not '" + options_.host + "'");
-  auto threads = options_.threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  if (options_.max_connections < 1) throw std::invalid_argument("the oracle needs at least one connection");
+  auto limit = options_.max_connections;
+  server_->new_task_queue = [limit] { return new ConnectionLimit(limit); };
+  server_->set_pre_routing_handler([limit](const httplib::Request&, httplib::Response& res) {
+    if (!over_connection_limit) return httplib::Server::HandlerResponse::Unhandled;
+    res.status = 503;
+    res.set_header("Connection", "close");
+    res.set_header("Retry-After", "1");
+    res.set_content(error_body("The model server is at its limit of " + std::to_string(limit) +
+                                   " open connections (--max-connections); retry after closing idle ones",
+                               "server_overloaded"),
+                    "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   server_->set_keep_alive_max_count(1u << 30);
   server_->set_tcp_nodelay(true);
-  server_->set_keep_alive_timeout(30);
+  server_->set_keep_alive_timeout(static_cast<time_t>(options_.keep_alive_timeout.count()));
   server_->set_read_timeout(120, 0);
   server_->set_write_timeout(120, 0);
   server_->set_payload_max_length(64u << 20);

@@ -1,10 +1,15 @@
 #include "legion/core/scenario.hpp"
 
+#include "legion/core/utf8.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <functional>
 #include <set>
 
@@ -30,7 +35,11 @@ std::string nonce_value(const std::string& scenario, const std::string& name, st
 // Everything the loader needs to report errors and substitute values while walking the tree.
 class Loader {
  public:
-  Loader(std::filesystem::path file, std::uint64_t seed) : file_(std::move(file)), seed_(seed) {}
+  Loader(std::filesystem::path file, const LoadOptions& options)
+      : file_(std::move(file)),
+        seed_(options.seed),
+        padding_limit_(options.max_padding_bytes),
+        padding_limit_reason_(options.padding_limit_reason) {}
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& what) const { fail(node.Mark(), what); }
   [[noreturn]] void fail(const YAML::Mark& mark, const std::string& what) const {
@@ -84,6 +93,7 @@ class Loader {
     auto text = substitute(node);
     std::size_t pos = 0;
     auto bad = [&] { fail(node, "expected an integer expression, got \"" + text + "\""); };
+    auto overflow = [&] { fail(node, "integer expression \"" + text + "\" overflows 64 bits"); };
     auto skip = [&] { while (pos < text.size() && text[pos] == ' ') ++pos; };
     std::function<std::int64_t()> sum;
     auto atom = [&]() -> std::int64_t {
@@ -96,17 +106,19 @@ class Loader {
         ++pos;
         return v;
       }
-      bool negative = pos < text.size() && text[pos] == '-';
-      if (negative) ++pos;
-      std::int64_t v = 0;
+      std::int64_t v = 0;  // from_chars reads a leading minus sign itself
       auto [end, ec] = std::from_chars(text.data() + pos, text.data() + text.size(), v);
+      if (ec == std::errc::result_out_of_range) overflow();
       if (ec != std::errc{}) bad();
       pos = static_cast<std::size_t>(end - text.data());
-      return negative ? -v : v;
+      return v;
     };
     auto product = [&]() {
       auto v = atom();
-      for (skip(); pos < text.size() && text[pos] == '*'; skip()) ++pos, v *= atom();
+      for (skip(); pos < text.size() && text[pos] == '*'; skip()) {
+        ++pos;
+        if (__builtin_mul_overflow(v, atom(), &v)) overflow();
+      }
       return v;
     };
     sum = [&]() {
@@ -114,7 +126,7 @@ class Loader {
       for (skip(); pos < text.size() && (text[pos] == '+' || text[pos] == '-'); skip()) {
         bool plus = text[pos++] == '+';
         auto w = product();
-        v = plus ? v + w : v - w;
+        if (plus ? __builtin_add_overflow(v, w, &v) : __builtin_sub_overflow(v, w, &v)) overflow();
       }
       return v;
     };
@@ -140,12 +152,20 @@ class Loader {
         auto var = substitute(require(spec, "var", "repeat"));
         auto from = integer(require(spec, "from", "repeat"));
         auto to = integer(require(spec, "to", "repeat"));
+        if (to < from)
+          fail(spec["to"], "repeat 'to' (" + std::to_string(to) + ") is below 'from' (" + std::to_string(from) +
+                               "), so the list would be empty");
+        // Bounds on what a file can make the loader build, so a typo cannot exhaust memory or time.
+        if (static_cast<std::uint64_t>(to) - static_cast<std::uint64_t>(from) >= kMaxExpandedItems - expanded_)
+          fail(spec["to"], "repeat expands to more than " + std::to_string(kMaxExpandedItems) + " items in all");
+        expanded_ += static_cast<std::uint64_t>(to) - static_cast<std::uint64_t>(from) + 1;
         auto body = require(item, "item", "a repeat entry");
         auto saved = env_.find(var) != env_.end() ? std::optional(env_[var]) : std::nullopt;
-        for (auto k = from; k <= to; ++k) {
+        for (auto k = from;; ++k) {  // stops at `to` without stepping past it (to may be INT64_MAX)
           env_[var] = std::to_string(k);
           if (body.IsMap() && body["repeat"]) for_each(std::vector<YAML::Node>{body}, context, fn);  // nested repeat
           else fn(body);
+          if (k == to) break;
         }
         if (saved) env_[var] = *saved; else env_.erase(var);
       } else {
@@ -187,6 +207,10 @@ class Loader {
         auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
         if (ec != std::errc{} || end != digits.data() + digits.size() || n < 0)
           fail(where, "{{pad.N}} needs a byte count, got \"" + digits + "\"");
+        if (static_cast<std::uint64_t>(n) > padding_limit_ - padding_)
+          fail(where, "{{pad." + digits + "}} brings the scenario's padding to more than " + std::to_string(padding_limit_) +
+                          " bytes, " + padding_limit_reason_);
+        padding_ += static_cast<std::uint64_t>(n);
         std::string pad;
         while (pad.size() < static_cast<std::size_t>(n)) pad += kFiller;
         out += pad.substr(0, static_cast<std::size_t>(n));
@@ -227,8 +251,14 @@ class Loader {
     return value;
   }
 
+  static constexpr std::uint64_t kMaxExpandedItems = 1'000'000;
+
   std::filesystem::path file_;
   std::uint64_t seed_;
+  std::uint64_t padding_limit_;
+  std::string padding_limit_reason_;
+  std::uint64_t padding_ = 0;   // {{pad.N}} bytes planted so far
+  std::uint64_t expanded_ = 0;  // repeat items expanded so far
   std::string scenario_name_;
   std::map<std::string, std::string> env_;
   std::map<std::string, std::string> nonces_;
@@ -316,13 +346,27 @@ CheckResult check_answer(const ScenarioSpec& spec, std::string_view answer) {
   return r;
 }
 
-ScenarioSpec load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
-  Loader L(file, options.seed);
+namespace {
+
+ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& options) {
+  Loader L(file, options);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ScenarioError(file.string() + ": cannot open scenario file: " + std::strerror(errno));
+  const std::string content((std::istreambuf_iterator<char>(in)), {});
+  // Every text ends up in JSON, which holds UTF-8 only.
+  if (auto bad = first_invalid_utf8(content); bad != std::string::npos) {
+    auto line_start = content.rfind('\n', bad == 0 ? 0 : bad - 1);
+    line_start = line_start == std::string::npos || bad == 0 ? 0 : line_start + 1;
+    YAML::Mark mark;
+    mark.line = static_cast<int>(std::count(content.begin(), content.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
+    mark.column = static_cast<int>(bad - line_start);
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(content[bad]));
+    L.fail(mark, std::string("not UTF-8 text (byte ") + byte + ")");
+  }
   YAML::Node root;
   try {
-    root = YAML::LoadFile(file.string());
-  } catch (const YAML::BadFile&) {
-    throw ScenarioError(file.string() + ": cannot open scenario file");
+    root = YAML::Load(content);
   } catch (const YAML::Exception& e) {
     L.fail(e.mark, "invalid YAML: " + e.msg);
   }
@@ -335,6 +379,10 @@ ScenarioSpec load_scenario(const std::filesystem::path& file, const LoadOptions&
   spec.source = file;
   spec.seed = options.seed;
   spec.name = L.substitute(L.require(root, "name", "a scenario"));
+  // Results are grouped by name: two files with one name would silently become one cell.
+  if (spec.name != file.stem().string())
+    L.fail(root["name"], "the scenario is named '" + spec.name + "' but its file is " + file.filename().string() +
+                             " (the name must be the file name without .yaml)");
   L.scenario_name_ = spec.name;
   if (root["description"]) spec.description = L.substitute(root["description"]);
 
@@ -511,6 +559,20 @@ ScenarioSpec load_scenario(const std::filesystem::path& file, const LoadOptions&
     if (!L.nonces_.contains(name)) L.fail(mark, "{{seen." + name + "}} refers to a value that is never planted");
   spec.nonces = std::move(L.nonces_);
   return spec;
+}
+
+}  // namespace
+
+ScenarioSpec load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
+  // yaml-cpp throws when a node has another shape than the loader reads it as (a list used as a
+  // key, say): the file is broken like any other, at that node.
+  try {
+    return load_file(file, options);
+  } catch (const YAML::Exception& e) {
+    std::string where = file.string();
+    if (!e.mark.is_null()) where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    throw ScenarioError(where + ": " + e.msg);
+  }
 }
 
 std::vector<std::filesystem::path> scenario_files(const std::filesystem::path& folder) {

@@ -1,5 +1,7 @@
 #include "legion/report/analysis.hpp"
 
+#include "legion/report/escape.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -56,7 +58,7 @@ NamedSample read_sample_file(const std::filesystem::path& file) {
     auto [ptr, ec] = std::from_chars(line.data() + start, line.data() + end, v);
     if (ec != std::errc{} || ptr != line.data() + end || !std::isfinite(v))
       throw std::runtime_error(file.string() + ":" + std::to_string(number_of_line) + ": not a number: '" +
-                               line.substr(start, end - start) + "'");
+                               line.substr(start, end - start) + "'");  // escaped where it is printed
     s.values.push_back(v);
   }
   if (s.values.empty()) throw std::runtime_error(file.string() + ": no values");
@@ -165,17 +167,17 @@ void write_analysis_table(std::ostream& out, const Analysis& a) {
       << std::setw(10) << "outliers" << "\n";
   for (const auto& s : a.samples) {
     std::string ci = s.median_ci ? "[" + number(s.median_ci->lower) + ", " + number(s.median_ci->upper) + "]" : "—";
-    out << std::left << std::setw(20) << s.name << std::right << std::setw(6) << s.n << std::setw(12) << number(s.median)
+    out << std::left << std::setw(20) << printable(s.name) << std::right << std::setw(6) << s.n << std::setw(12) << number(s.median)
         << std::setw(26) << ci << std::setw(12) << number(s.mean) << std::setw(12) << number(s.stddev) << std::setw(10)
         << (s.mild_outliers + s.severe_outliers) << "\n";
     for (const auto& note : s.notes) out << "    note: " << note << "\n";
   }
   if (a.comparisons.empty()) return;
-  out << "\nEach sample against " << a.comparisons.front().a << " (Mann-Whitney U, " << a.options.correction
+  out << "\nEach sample against " << printable(a.comparisons.front().a) << " (Mann-Whitney U, " << a.options.correction
       << "-adjusted, alpha = " << a.options.alpha
       << "; shift = Hodges-Lehmann median of a - b):\n";
   for (const auto& c : a.comparisons) {
-    out << "  " << std::left << std::setw(20) << c.b << std::right;
+    out << "  " << std::left << std::setw(20) << printable(c.b) << std::right;
     if (c.hodges_lehmann)
       out << " shift " << number(c.hodges_lehmann->point) << " [" << number(c.hodges_lehmann->lower) << ", "
           << number(c.hodges_lehmann->upper) << "]";

@@ -1,5 +1,6 @@
 #include "legion/report/reporters.hpp"
 
+#include "legion/report/escape.hpp"
 #include "legion/report/feature_matrix.hpp"
 
 #include <fcntl.h>
@@ -7,8 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <functional>
 #include <cmath>
 #include <iomanip>
 #include <set>
@@ -28,8 +32,8 @@ std::string markdown_escape(std::string_view text) {
       case '`': out += "\\`"; break;
       case '*': out += "\\*"; break;
       case '_': out += "\\_"; break;
-      case '\n': out += ' '; break;
-      default: out += c;
+      default:  // a line break or other control character would end a heading or a table row
+        out += static_cast<unsigned char>(c) < 0x20 || c == 0x7F ? ' ' : c;
     }
   }
   return out;
@@ -272,7 +276,7 @@ void write_markdown(std::ostream& out, const RunResults& r) {
     out << " such versions run interleaved repetition by repetition, so drift hits them alike.\n\n";
   }
   write_machine_state(out, c);
-  out << "Reproduce:\n\n```\n" << c.command << "\n```\n\n";
+  out << "Reproduce:\n\n" << markdown_code_block(c.command) << "\n";
   out << "## Versions\n\n| component | version |\n|---|---|\n";
   for (const auto& [k, v] : c.versions) out << "| " << md(k) << " | " << md(v) << " |\n";
   if (!c.cold_start_ns.empty()) write_cold_start(out, r);
@@ -359,7 +363,7 @@ void write_terminal_table(std::ostream& out, const RunResults& r) {
       << std::setw(9) << "correct" << std::setw(13) << "wall ms" << std::setw(15) << "overhead ms" << std::setw(14)
       << "µs/LLM call" << std::setw(7) << "calls" << std::setw(10) << "RSS MB" << "\n";
   for (const auto& s : r.summaries) {
-    out << std::left << std::setw(26) << s.scenario << std::setw(10) << s.system << std::right << std::setw(5) << s.runs
+    out << std::left << std::setw(26) << printable(s.scenario) << std::setw(10) << printable(s.system) << std::right << std::setw(5) << s.runs
         << std::setw(9) << (std::to_string(s.correct) + "/" + std::to_string(s.runs));
     if (s.unsupported)
       out << std::setw(13) << "unsupported";
@@ -419,25 +423,12 @@ nlohmann::json results_json(const RunResults& r) {
   return j;
 }
 
-namespace {
-// RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled.
-std::string csv(std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
-  std::string out = "\"";
-  for (char c : field) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-}  // namespace
-
 void write_records_csv(std::ostream& out, const RunResults& r) {
   out << "system,scenario,repetition,warmup,tasks,wall_ns,cpu_user_ns,cpu_sys_ns,rss_peak_bytes,llm_calls,prompt_tokens,"
          "completion_tokens,oracle_ns,overhead_ns,reported_llm_calls,reported_prompt_tokens,reported_completion_tokens,"
          "correct,unsupported,error\n";
   for (const auto& rec : r.records) {
-    out << csv(rec.system) << ',' << csv(rec.scenario) << ',' << rec.repetition << ',' << (rec.warmup ? "true" : "false") << ','
+    out << csv_cell(rec.system) << ',' << csv_cell(rec.scenario) << ',' << rec.repetition << ',' << (rec.warmup ? "true" : "false") << ','
         << rec.tasks << ',' << rec.wall_ns << ',' << rec.cpu_user_ns << ',' << rec.cpu_sys_ns << ',' << rec.rss_peak_bytes << ','
         << rec.llm_calls << ',' << rec.prompt_tokens << ',' << rec.completion_tokens << ',' << rec.oracle_ns << ',';
     if (rec.tasks == 1) out << rec.overhead_ns();
@@ -446,7 +437,7 @@ void write_records_csv(std::ostream& out, const RunResults& r) {
     out << ',';
     if (rec.reported_completion_tokens) out << *rec.reported_completion_tokens;
     out << ',' << (rec.correct ? "true" : "false") << ',' << (rec.unsupported ? "true" : "false") << ','
-        << csv(rec.error.value_or("")) << '\n';
+        << csv_cell(rec.error.value_or("")) << '\n';
   }
 }
 
@@ -455,7 +446,7 @@ void write_summaries_csv(std::ostream& out, const RunResults& r) {
          "overhead_max_ms,overhead_per_llm_call_us,llm_calls,prompt_tokens,completion_tokens,rss_peak_mb\n";
   out << std::setprecision(10);
   for (const auto& s : r.summaries) {
-    out << csv(s.scenario) << ',' << csv(s.system) << ',' << s.runs << ',' << s.correct << ',' << s.errors << ',';
+    out << csv_cell(s.scenario) << ',' << csv_cell(s.system) << ',' << s.runs << ',' << s.correct << ',' << s.errors << ',';
     if (s.wall_ms.n > 0) out << s.wall_ms.median << ',' << s.wall_ms.min << ',' << s.wall_ms.max;
     else out << ",,";
     out << ',';
@@ -469,14 +460,33 @@ void write_summaries_csv(std::ostream& out, const RunResults& r) {
 void write_file_atomically(const std::filesystem::path& file, const std::string& content) {
   auto tmp = file;
   tmp += ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-    out << content;
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+  // On any failure the temporary file goes, so nothing half-written is left to be taken for a result.
+  auto fail = [&](const std::string& what) {
+    const int error = errno;
+    ::unlink(tmp.c_str());
+    throw std::runtime_error("cannot write " + file.string() + ": " + what + ": " + std::strerror(error));
+  };
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const int error = errno;
+    throw std::runtime_error("cannot write " + file.string() + ": cannot create " + tmp.string() + ": " + std::strerror(error));
   }
-  std::filesystem::rename(tmp, file);
+  for (std::size_t done = 0; done < content.size();) {
+    auto n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n == 0) errno = ENOSPC;
+      ::close(fd);
+      fail("writing " + tmp.filename().string());
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    fail("flushing " + tmp.filename().string());
+  }
+  if (::close(fd) != 0) fail("closing " + tmp.filename().string());
+  if (::rename(tmp.c_str(), file.c_str()) != 0) fail("renaming " + tmp.filename().string());
 }
 
 std::string render_pdf(const std::filesystem::path& html, const std::filesystem::path& pdf) {
@@ -523,34 +533,71 @@ std::string render_pdf(const std::filesystem::path& html, const std::filesystem:
   return {};
 }
 
-std::string write_artifacts(const std::filesystem::path& dir, const RunResults& r) {
-  std::filesystem::create_directories(dir);
-  write_file_atomically(dir / "results.json", results_json(r).dump(2) + "\n");
-  std::ostringstream md_out;
-  write_markdown(md_out, r);
-  write_file_atomically(dir / "BENCHMARK_RESULTS.md", md_out.str());
-  std::ostringstream records_csv, summaries_csv;
-  write_records_csv(records_csv, r);
-  write_summaries_csv(summaries_csv, r);
-  write_file_atomically(dir / "results.csv", records_csv.str());
-  write_file_atomically(dir / "summaries.csv", summaries_csv.str());
-  std::ostringstream matrix, html;
-  write_feature_matrix_markdown(matrix, load_feature_matrix(default_feature_matrix_file()), r);
-  write_file_atomically(dir / "FEATURE_MATRIX.md", matrix.str());
-  write_html(html, r, matrix.str());
-  write_file_atomically(dir / "report.html", html.str());
-  return render_pdf(dir / "report.html", dir / "report.pdf");
+Artifacts write_artifacts(const std::filesystem::path& dir, const RunResults& r) {
+  Artifacts artifacts;
+  std::error_code created;
+  std::filesystem::create_directories(dir, created);
+  // Each file on its own: one that cannot be written is reported, the others are still written.
+  auto write = [&](const std::string& name, const std::function<void(std::ostream&)>& format) {
+    try {
+      std::ostringstream text;
+      format(text);
+      write_file_atomically(dir / name, text.str());
+      artifacts.written.push_back(name);
+      return true;
+    } catch (const std::exception& e) {
+      artifacts.missing.emplace_back(name, e.what());
+      return false;
+    }
+  };
+  write("results.json", [&](std::ostream& out) { out << results_json(r).dump(2) << "\n"; });
+  write("BENCHMARK_RESULTS.md", [&](std::ostream& out) { write_markdown(out, r); });
+  write("results.csv", [&](std::ostream& out) { write_records_csv(out, r); });
+  write("summaries.csv", [&](std::ostream& out) { write_summaries_csv(out, r); });
+  std::ostringstream matrix;
+  write("FEATURE_MATRIX.md", [&](std::ostream& out) {
+    write_feature_matrix_markdown(matrix, load_feature_matrix(default_feature_matrix_file()), r);
+    out << matrix.str();
+  });
+  if (!write("report.html", [&](std::ostream& out) { write_html(out, r, matrix.str()); })) {
+    artifacts.missing.emplace_back("report.pdf", "it is printed from report.html, which was not written");
+  } else if (auto why = render_pdf(dir / "report.html", dir / "report.pdf"); why.empty()) {
+    artifacts.written.push_back("report.pdf");
+  } else {
+    artifacts.missing.emplace_back("report.pdf", why.starts_with("no PDF: ") ? why.substr(8) : why);
+  }
+  return artifacts;
+}
+
+void print_artifacts(std::ostream& out, std::ostream& errors, const Artifacts& artifacts, const std::filesystem::path& dir) {
+  if (!artifacts.written.empty()) {
+    out << "Wrote ";
+    for (std::size_t i = 0; i < artifacts.written.size(); ++i)
+      out << (i == 0 ? "" : i + 1 == artifacts.written.size() ? " and " : ", ") << artifacts.written[i];
+    out << " to " << printable(dir.string()) << "\n";
+  }
+  for (const auto& [name, why] : artifacts.missing) errors << "Not written: " << name << " (" << printable(why) << ")\n";
 }
 
 RunResults read_results_json(const std::filesystem::path& file) {
   std::ifstream in(file);
-  if (!in) throw std::runtime_error("cannot open " + file.string());
+  if (!in) throw std::runtime_error("cannot open " + file.string() + ": " + std::strerror(errno));
   auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.contains("run") || !j.contains("records"))
+  if (j.is_discarded() || !j.is_object() || !j.contains("run") || !j.contains("records") || !j["records"].is_array())
     throw std::runtime_error(file.string() + ": not a legion-bench results.json");
   RunResults r;
-  r.context = core::context_from_json(j["run"]);
-  for (const auto& rec : j["records"]) r.records.push_back(core::record_from_json(rec));
+  try {
+    r.context = core::context_from_json(j["run"]);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(file.string() + ": run: " + e.what());
+  }
+  for (std::size_t i = 0; i < j["records"].size(); ++i) {
+    try {
+      r.records.push_back(core::record_from_json(j["records"][i]));
+    } catch (const std::exception& e) {
+      throw std::runtime_error(file.string() + ": record " + std::to_string(i) + ": " + e.what());
+    }
+  }
   summarize_run(r);
   return r;
 }

@@ -66,7 +66,7 @@ foreach(text "## Unsupported" "selector-group / crewai: CrewAI has no model-sele
 endforeach()
 
 # 2. A scenario whose planted value is altered — the tool result the script needs carries a decoy,
-#    and the real value sits in a case no call reaches — fails on every system.
+#    and the real value sits in a case no call reaches — fails on every system (exit status 1).
 foreach(s single-tool sequential-pipeline)
   file(READ "${SOURCE}/datasets/scenarios/${s}.yaml" text)
   string(REPLACE "Record launch-code: {{nonce.code}}" "Record launch-code: {{nonce.decoy}}" text "${text}")
@@ -80,7 +80,7 @@ foreach(s single-tool sequential-pipeline)
   string(REPLACE "name: ${s}" "name: ${s}-altered" text "${text}")
   file(WRITE "${OUT}/${s}-altered.yaml" "${text}")
 endforeach()
-run_bench(0 --scenario "${OUT}/single-tool-altered.yaml" --scenario "${OUT}/sequential-pipeline-altered.yaml"
+run_bench(1 --scenario "${OUT}/single-tool-altered.yaml" --scenario "${OUT}/sequential-pipeline-altered.yaml"
           -n 1 --warmup 0 --out "${OUT}/altered")
 read_records("${OUT}/altered/results.json")
 if(NOT n EQUAL 8)
@@ -96,8 +96,8 @@ foreach(i RANGE ${last})
   endif()
 endforeach()
 
-# 3. An adapter that raises and one that hangs are failures, and the run completes.
-run_bench(0 --systems native,raiser,hanger --adapter "raiser=${FIXTURES}/raising_adapter.py"
+# 3. An adapter that raises and one that hangs are failures, and the run completes (exit status 1).
+run_bench(1 --systems native,raiser,hanger --adapter "raiser=${FIXTURES}/raising_adapter.py"
           --adapter "hanger=${FIXTURES}/hanging_adapter.py" --scenario single-tool -n 2 --warmup 0 --timeout 2
           --out "${OUT}/faulty")
 read_records("${OUT}/faulty/results.json")

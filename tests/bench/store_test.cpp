@@ -56,5 +56,25 @@ TEST(Store, UnwritableLocationIsAClearError) {
   }
 }
 
+TEST(Store, AFailedWriteNamesTheStoreFile) {
+  auto file = legion::testing::scratch_dir() / "results.sqlite";
+  std::filesystem::remove_all(file.parent_path());
+  Store store(file);
+  core::RunContext context;
+  context.run_id = "run-1";
+  store.save_run(context);
+  core::RunRecord r;
+  r.system = "native";
+  r.scenario = "single-tool";
+  r.answer = std::string(1 << 20, 'x');  // more than the file may grow by
+  try {
+    legion::testing::FileSizeLimit limit(static_cast<rlim_t>(std::filesystem::file_size(file) + 64 * 1024));
+    for (int i = 0; i < 4; ++i) store.add("run-1", r);
+    FAIL() << "the store grew beyond the file-size limit";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("results store " + std::filesystem::absolute(file).string() + ": ", 0), 0u) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace legion::bench

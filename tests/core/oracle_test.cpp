@@ -3,6 +3,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "legion/core/engine.hpp"
 
 namespace legion::core {
@@ -186,6 +192,84 @@ TEST_F(OracleTest, LatencyProfileDelaysTheAnswer) {
   EXPECT_GE(oracle_->log_since(0).at(0).service_ns, 50'000'000);
   EXPECT_EQ(LatencyProfile::parse("realistic").time_to_first_token, std::chrono::milliseconds(400));
   EXPECT_THROW(LatencyProfile::parse("fast"), std::invalid_argument);
+}
+
+TEST(LatencyProfile, NonsenseIsRefusedNamingTheFlag) {
+  for (const char* spec : {"ttft=-5,tps=0", "ttft=5,tps=-1", "tps=1e-300", "ttft=1e300", "ttft=5x", "ttft=nan", ","}) {
+    try {
+      LatencyProfile::parse(spec);
+      ADD_FAILURE() << spec << " was accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("--latency '", 0), 0u) << e.what();
+    }
+  }
+  EXPECT_EQ(LatencyProfile::parse("ttft=0,tps=0").tokens_per_second, 0);
+}
+
+// More connections than the limit, all open at once, one request each: every request is answered,
+// 200 within the limit and 503 with an OpenAI-style error beyond it; none waits for a thread. The
+// client closes a connection whose answer says "Connection: close", as HTTP clients do.
+TEST(Oracle, AnswersConnectionsBeyondItsLimitWith503) {
+  Oracle::Options options;
+  options.max_connections = 8;
+  Oracle oracle(options);
+  constexpr int kConnections = 40;
+  std::vector<int> sockets;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(oracle.port()));
+  ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  for (int i = 0; i < kConnections; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    sockets.push_back(fd);
+  }
+  const std::string request = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  for (int fd : sockets) ASSERT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+
+  std::vector<std::string> answers(sockets.size());
+  std::vector<bool> done(sockets.size(), false);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto complete = [](const std::string& a) {
+    auto head = a.find("\r\n\r\n");
+    auto length = a.find("Content-Length: ");
+    return head != std::string::npos && length != std::string::npos && length < head &&
+           a.size() >= head + 4 + std::stoul(a.substr(length + 16));
+  };
+  while (std::count(done.begin(), done.end(), true) < kConnections && std::chrono::steady_clock::now() < deadline) {
+    std::vector<pollfd> waiting;
+    for (std::size_t i = 0; i < sockets.size(); ++i)
+      if (!done[i]) waiting.push_back({sockets[i], POLLIN, 0});
+    ::poll(waiting.data(), waiting.size(), 100);
+    for (const auto& p : waiting) {
+      if (!(p.revents & POLLIN)) continue;
+      auto i = static_cast<std::size_t>(std::find(sockets.begin(), sockets.end(), p.fd) - sockets.begin());
+      char buffer[4096];
+      auto n = ::read(p.fd, buffer, sizeof buffer);
+      if (n > 0) answers[i].append(buffer, static_cast<std::size_t>(n));
+      if (n <= 0 || complete(answers[i])) {
+        done[i] = true;
+        if (answers[i].find("Connection: close") != std::string::npos) ::close(p.fd), sockets[i] = -1;
+      }
+    }
+  }
+  int ok = 0, refused = 0;
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    ASSERT_TRUE(done[i]) << "connection " << i << " got no answer within 10 s: '" << answers[i] << "'";
+    if (answers[i].starts_with("HTTP/1.1 200")) {
+      ++ok;
+    } else {
+      ASSERT_TRUE(answers[i].starts_with("HTTP/1.1 503")) << answers[i];
+      auto body = json::parse(answers[i].substr(answers[i].find("\r\n\r\n") + 4));
+      EXPECT_EQ(body["error"]["type"], "server_overloaded");
+      EXPECT_NE(body["error"]["message"].get<std::string>().find("limit of 8 open connections"), std::string::npos);
+      ++refused;
+    }
+  }
+  EXPECT_EQ(ok, 8);
+  EXPECT_EQ(refused, kConnections - 8);
+  for (int fd : sockets)
+    if (fd >= 0) ::close(fd);
 }
 
 TEST(Oracle, BindsLoopbackOnly) {

@@ -19,7 +19,7 @@ std::filesystem::path write_temp(const std::string& name, const std::string& tex
 
 // The error for a broken file, which must start with "file:line:".
 std::string error_of(const std::string& text) {
-  auto file = write_temp("broken.yaml", text);
+  auto file = write_temp("tiny.yaml", text);  // the name kMinimal gives
   try {
     load_scenario(file);
   } catch (const ScenarioError& e) {
@@ -146,6 +146,60 @@ TEST(Scenario, BrokenFilesNameFileLineAndProblem) {
   EXPECT_EQ(error_of(with(kMinimal, "    role: Solo Agent\n", "")), ":10:5: agent 'solo' needs 'role'");
   EXPECT_EQ(error_of(with(kMinimal, "{{nonce.a}}", "{{nonce.a}} {{later.x}}")),
             ":8:17: unknown placeholder '{{later.x}}' (expected nonce.NAME, seen.NAME, pad.N or majority)");
+}
+
+TEST(Scenario, NameMustBeTheFileName) {
+  auto file = write_temp("other.yaml", kMinimal);
+  try {
+    load_scenario(file);
+    FAIL() << "a scenario named 'tiny' in other.yaml was accepted";
+  } catch (const ScenarioError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              file.string() + ":1:7: the scenario is named 'tiny' but its file is other.yaml (the name must be the file name "
+                              "without .yaml)");
+  }
+}
+
+TEST(Scenario, RepeatThatWouldExpandToNothingIsRefused) {
+  const std::string text = std::string(kMinimal).replace(std::string(kMinimal).find("      - call: lookup"), 0,
+                                                           "      - repeat: {var: i, from: 3, to: 2}\n"
+                                                           "        item: {say: \"x {{nonce.r${i}}}\"}\n");
+  EXPECT_EQ(error_of(text), ":15:39: repeat 'to' (2) is below 'from' (3), so the list would be empty");
+}
+
+TEST(Scenario, LoaderBoundsWhatAFileCanMakeItBuild) {
+  auto with = [](const std::string& what, const std::string& by) {
+    std::string text = kMinimal;
+    return text.replace(text.find(what), what.size(), by);
+  };
+  EXPECT_EQ(error_of(with("Solo Agent", "Solo \xA2gent")), ":11:16: not UTF-8 text (byte 0xA2)");  // JSON holds UTF-8 only
+  EXPECT_EQ(error_of(with("A is {{nonce.a}}.", "A is {{nonce.a}}. {{pad.5000000000}}")),
+            ":8:17: {{pad.5000000000}} brings the scenario's padding to more than 1073741824 bytes, the loader's limit of 1 GiB");
+  EXPECT_EQ(error_of(with("      - call: lookup",
+                          "      - repeat: {var: i, from: 0, to: 9000000000000000000}\n        item: {say: \"{{nonce.r}}\"}\n"
+                          "      - call: lookup")),
+            ":15:39: repeat expands to more than 1000000 items in all");
+  EXPECT_EQ(error_of(with("      - call: lookup",
+                          "      - repeat: {var: i, from: 1, to: \"4611686018427387904*2\"}\n        item: {say: \"{{nonce.r}}\"}\n"
+                          "      - call: lookup")),
+            ":15:39: integer expression \"4611686018427387904*2\" overflows 64 bits");
+
+  // A caller's budget (the runner's, from available memory) is named in the message.
+  auto file = write_temp("tiny.yaml", with("A is {{nonce.a}}.", "A is {{nonce.a}}. {{pad.2000}}"));
+  LoadOptions options;
+  options.max_padding_bytes = 1000;
+  options.padding_limit_reason = "more than fits in memory";
+  try {
+    load_scenario(file, options);
+    FAIL();
+  } catch (const ScenarioError& e) {
+    EXPECT_NE(std::string(e.what()).find(":8:17: {{pad.2000}} brings the scenario's padding to more than 1000 bytes, more than "
+                                         "fits in memory"),
+              std::string::npos)
+        << e.what();
+  }
+  options.max_padding_bytes = 2000;
+  EXPECT_EQ(load_scenario(file, options).run_tool("lookup", R"({"key":"a"})").size(), 2000u + 17u);
 }
 
 TEST(Scenario, UnknownScenarioNameIsAnError) {

@@ -4,6 +4,7 @@
 
 #include "test_support.hpp"
 
+#include <fstream>
 #include <sstream>
 
 namespace legion::report {
@@ -138,6 +139,118 @@ TEST(Csv, OneRowPerRecordWithQuotingAndOnePerSummary) {
   EXPECT_NE(text.find(",false,false,\"said \"\"no\"\", twice\"\n"), std::string::npos) << text;  // RFC 4180 quoting
   auto s = summaries.str();
   EXPECT_NE(s.find("single-tool,native,3,2,0,2,1,3,1.8,0.9,2.7,900,2,100,0,0\n"), std::string::npos) << s;
+}
+
+TEST(Markdown, ALineBreakInANameCannotEndTheHeading) {
+  auto results = sample();
+  for (auto& r : results.records)
+    if (r.scenario == "single-tool") r.scenario = "evil\r# Injected\nheading";
+  results.summaries = summarize(results.records);
+  std::ostringstream out;
+  write_markdown(out, results);
+  EXPECT_NE(out.str().find("### evil # Injected heading\n"), std::string::npos);
+  EXPECT_EQ(out.str().find('\r'), std::string::npos);
+}
+
+TEST(Markdown, TheReproduceCommandStaysInsideItsCodeBlock) {
+  auto results = sample();
+  results.context.command = "legion-bench --out 'x\n```\n<img src=x onerror=alert(1)>\n````'";
+  std::ostringstream out;
+  write_markdown(out, results);
+  EXPECT_NE(out.str().find("Reproduce:\n\n`````\nlegion-bench --out 'x\n```\n<img"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("````'\n`````\n"), std::string::npos);
+}
+
+TEST(Csv, ACellThatASpreadsheetWouldEvaluateIsNeutralised) {
+  auto results = sample();
+  results.records[0].scenario = "=1+2";
+  results.records[0].error = "@SUM(1)";
+  std::ostringstream records;
+  write_records_csv(records, results);
+  EXPECT_NE(records.str().find("native,\"'=1+2\",0,"), std::string::npos) << records.str();
+  EXPECT_NE(records.str().find(",\"'@SUM(1)\"\n"), std::string::npos) << records.str();
+}
+
+TEST(WriteFileAtomically, AFailedWriteSaysWhyAndLeavesNoTemporaryFile) {
+  auto dir = legion::testing::scratch_dir();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "report.html") << "the previous report";
+  try {
+    legion::testing::FileSizeLimit limit(100);
+    write_file_atomically(dir / "report.html", std::string(10000, 'x'));
+    FAIL() << "the write should fail beyond the file-size limit";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot write " + (dir / "report.html").string() + ": writing report.html.tmp"),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find(std::strerror(EFBIG)), std::string::npos) << e.what();
+  }
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) left.push_back(entry.path().filename().string());
+  EXPECT_EQ(left, std::vector<std::string>{"report.html"});
+  std::ifstream in(dir / "report.html");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "the previous report");
+}
+
+TEST(WriteArtifacts, ReportsWhatWasNotWrittenAndPrintsOnlyWhatWas) {
+  auto dir = legion::testing::scratch_dir();
+  std::filesystem::remove_all(dir);
+  ::setenv("LEGION_CHROMIUM", "/bin/false", 1);
+  auto artifacts = write_artifacts(dir, sample());
+  ::unsetenv("LEGION_CHROMIUM");
+  EXPECT_FALSE(artifacts.complete());
+  ASSERT_EQ(artifacts.missing.size(), 1u);
+  EXPECT_EQ(artifacts.missing[0].first, "report.pdf");
+  EXPECT_EQ(artifacts.missing[0].second, "Chromium failed to print " + (dir / "report.html").string());
+  EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.json", "BENCHMARK_RESULTS.md", "results.csv", "summaries.csv",
+                                                         "FEATURE_MATRIX.md", "report.html"}));
+  std::ostringstream out, errors;
+  print_artifacts(out, errors, artifacts, dir);
+  EXPECT_EQ(out.str().find("report.pdf"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("results.json, BENCHMARK_RESULTS.md, results.csv, summaries.csv, FEATURE_MATRIX.md and report.html"),
+            std::string::npos)
+      << out.str();
+  EXPECT_EQ(errors.str(), "Not written: report.pdf (Chromium failed to print " + (dir / "report.html").string() + ")\n");
+  EXPECT_FALSE(std::filesystem::exists(dir / "report.pdf"));
+}
+
+// The error for a results.json, which must name the file.
+std::string results_error(const std::string& text) {
+  auto file = legion::testing::scratch_dir() / "results.json";
+  std::ofstream(file) << text;
+  try {
+    read_results_json(file);
+  } catch (const std::exception& e) {
+    std::string message = e.what();
+    EXPECT_EQ(message.rfind(file.string() + ": ", 0), 0u) << message;
+    return message.substr(file.string().size() + 2);
+  }
+  return "no error";
+}
+
+TEST(ResultsJson, AnUnreadableFieldIsNamedWithItsRecord) {
+  auto j = results_json(sample());
+  j["records"][2]["wall_ns"] = "fast";
+  EXPECT_EQ(results_error(j.dump()), "record 2: field 'wall_ns': expected an integer, got \"fast\"");
+  j = results_json(sample());
+  j["records"][1]["llm_calls"] = -4;
+  EXPECT_EQ(results_error(j.dump()), "record 1: field 'llm_calls': expected a count (not negative), got -4");
+  j = results_json(sample());
+  j["records"][0]["repetition"] = 1e12;
+  EXPECT_EQ(results_error(j.dump()), "record 0: field 'repetition': expected an integer, got 1000000000000.0");
+  j = results_json(sample());
+  j["run"]["versions"] = {{"x", 1}};
+  EXPECT_EQ(results_error(j.dump()).rfind("run: field 'versions': ", 0), 0u);
+  j = results_json(sample());
+  j["records"][0].erase("system");
+  EXPECT_EQ(results_error(j.dump()), "record 0: a record needs 'system' and 'scenario'");
+}
+
+TEST(ResultsJson, ANewerSchemaIsRefused) {
+  auto j = results_json(sample());
+  j["run"]["schema_version"] = 999;
+  EXPECT_EQ(results_error(j.dump()), "run: schema_version 999 is newer than this legion-bench reads (1); use a newer legion-bench");
 }
 
 }  // namespace

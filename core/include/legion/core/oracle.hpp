@@ -117,7 +117,10 @@ class Oracle {
     int port = 0;                    // 0: a free port
     LatencyProfile latency;
     FaultPlan faults;
-    std::size_t threads = 256;  // each keep-alive connection holds one while open
+    // Connections served at once, each on its own thread for as long as it stays open (an idle
+    // keep-alive connection too, until keep_alive_timeout); beyond them a connection gets HTTP 503.
+    std::size_t max_connections = 256;
+    std::chrono::seconds keep_alive_timeout{30};
     std::string model = "legion-oracle";
   };
 

@@ -94,6 +94,9 @@ std::string run_recorded_tool(const std::vector<ScenarioTool>& tools, std::strin
 struct LoadOptions {
   std::map<std::string, std::int64_t> params;  // overrides of the file's parameter defaults
   std::uint64_t seed = 1;
+  // The most {{pad.N}} filler a scenario may plant in all, and what sets that limit (for the error).
+  std::uint64_t max_padding_bytes = std::uint64_t{1} << 30;
+  std::string padding_limit_reason = "the loader's limit of 1 GiB";
 };
 
 ScenarioSpec load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});

@@ -34,12 +34,22 @@ void write_html(std::ostream& out, const RunResults& results, const std::string&
 // Returns an empty string on success, else why there is no PDF.
 std::string render_pdf(const std::filesystem::path& html, const std::filesystem::path& pdf);
 
+// What write_artifacts wrote, and why the rest is missing.
+struct Artifacts {
+  std::vector<std::string> written;                          // file names, in the order written
+  std::vector<std::pair<std::string, std::string>> missing;  // file name, reason
+  bool complete() const { return missing.empty(); }
+};
 // Writes results.json, BENCHMARK_RESULTS.md, results.csv, summaries.csv, FEATURE_MATRIX.md,
-// report.html and report.pdf into `dir`, each atomically (temporary file + rename). Returns the
-// reason when the PDF could not be made (empty when it was).
-std::string write_artifacts(const std::filesystem::path& dir, const RunResults& results);
+// report.html and report.pdf into `dir`, each atomically (temporary file + rename); a file that
+// cannot be written is listed with its reason and the others are still written.
+Artifacts write_artifacts(const std::filesystem::path& dir, const RunResults& results);
+// "Wrote A, B and C to DIR" on `out` (only what was written), one line per missing file on `errors`.
+void print_artifacts(std::ostream& out, std::ostream& errors, const Artifacts& artifacts, const std::filesystem::path& dir);
+// Throws with the file, and the record index and field, of anything that cannot be read.
 RunResults read_results_json(const std::filesystem::path& file);
 // Replaces the file's content in one step: readers see the old or the new file, never a torn one.
+// On failure the temporary file is removed and the message names the file and the system's reason.
 void write_file_atomically(const std::filesystem::path& file, const std::string& content);
 
 }  // namespace legion::report

@@ -1,0 +1,175 @@
+#include "checks.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace legion::bench {
+namespace {
+
+// Bytes of memory one planted filler byte takes per concurrent task: the tool result lives in the
+// agent's history and is sent again with each later request, so the worker (history, request
+// body) and the oracle (body, parsed request, the evidence it searches, token counting) each hold
+// several copies at once.
+constexpr std::uint64_t kBytesPerPaddingByte = 16;
+
+std::optional<std::uint64_t> read_number(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::uint64_t value = 0;
+  if (in >> value) return value;
+  return std::nullopt;
+}
+
+// Threads on the machine now: the fourth field of /proc/loadavg is running/total.
+std::uint64_t threads_on_machine() {
+  std::ifstream in("/proc/loadavg");
+  std::string a, b, c, entities;
+  in >> a >> b >> c >> entities;
+  auto slash = entities.find('/');
+  return slash == std::string::npos ? 0 : std::strtoull(entities.c_str() + slash + 1, nullptr, 10);
+}
+
+// Threads of every process whose real user is ours: what RLIMIT_NPROC counts.
+std::uint64_t threads_of_user(uid_t uid) {
+  std::uint64_t total = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    const auto name = entry.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    std::ifstream status(entry.path() / "status");
+    std::string line;
+    bool ours = false;
+    while (std::getline(status, line)) {
+      if (line.starts_with("Uid:")) ours = std::strtoull(line.c_str() + 4, nullptr, 10) == uid;
+      if (line.starts_with("Threads:") && ours) total += std::strtoull(line.c_str() + 8, nullptr, 10);
+    }
+  }
+  return total;
+}
+
+// The pids controller's limit for this process's cgroup and its ancestors (cgroup v2 or v1).
+std::optional<ThreadLimit> cgroup_pids_limit() {
+  std::ifstream in("/proc/self/cgroup");
+  std::string line;
+  std::filesystem::path folder;
+  while (std::getline(in, line)) {
+    if (line.starts_with("0::")) folder = std::filesystem::path("/sys/fs/cgroup") / line.substr(4);
+    else if (auto at = line.find(":pids:"); at != std::string::npos)
+      folder = std::filesystem::path("/sys/fs/cgroup/pids") / line.substr(at + 7);
+  }
+  std::optional<ThreadLimit> tightest;
+  for (; !folder.empty() && folder.string().starts_with("/sys/fs/cgroup"); folder = folder.parent_path()) {
+    auto limit = read_number(folder / "pids.max");  // "max" (no limit) does not read as a number
+    auto current = read_number(folder / "pids.current");
+    if (limit && current) {
+      ThreadLimit l{"cgroup pids.max (" + (folder / "pids.max").string() + ")", *limit, *current};
+      if (!tightest || l.available() < tightest->available()) tightest = l;
+    }
+    if (folder == folder.parent_path()) break;
+  }
+  return tightest;
+}
+
+std::string join(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+std::vector<ThreadLimit> read_thread_limits() {
+  std::vector<ThreadLimit> limits;
+  const auto threads = threads_on_machine();
+  rlimit nproc{};
+  // Root is not held to RLIMIT_NPROC by the kernel.
+  if (::getrlimit(RLIMIT_NPROC, &nproc) == 0 && nproc.rlim_cur != RLIM_INFINITY && ::geteuid() != 0)
+    limits.push_back({"RLIMIT_NPROC (ulimit -u)", static_cast<std::uint64_t>(nproc.rlim_cur), threads_of_user(::getuid())});
+  if (auto max = read_number("/proc/sys/kernel/threads-max"))
+    limits.push_back({"kernel.threads-max (/proc/sys/kernel/threads-max)", *max, threads});
+  if (auto max = read_number("/proc/sys/kernel/pid_max")) limits.push_back({"kernel.pid_max (/proc/sys/kernel/pid_max)", *max, threads});
+  if (auto cgroup = cgroup_pids_limit()) limits.push_back(*cgroup);
+  return limits;
+}
+
+std::optional<std::uint64_t> available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.starts_with("MemAvailable:")) return std::strtoull(line.c_str() + 13, nullptr, 10) * 1024;
+  return std::nullopt;
+}
+
+std::uint64_t threads_needed(int concurrency, std::size_t most_agents) {
+  const auto tasks = static_cast<std::uint64_t>(std::max(1, concurrency));
+  const auto oracle = std::max<std::uint64_t>(64, tasks * 8) + 4;  // connection threads and overflow threads
+  return oracle + tasks * (1 + most_agents) + 32;  // and a margin for the runner, worker and libraries
+}
+
+void check_threads(int concurrency, std::size_t most_agents, const std::vector<ThreadLimit>& limits) {
+  const auto needed = threads_needed(concurrency, most_agents);
+  const ThreadLimit* tightest = nullptr;
+  for (const auto& l : limits)
+    if (!tightest || l.available() < tightest->available()) tightest = &l;
+  if (!tightest || needed <= tightest->available()) return;
+  int most = concurrency;
+  while (most > 0 && threads_needed(most, most_agents) > tightest->available()) --most;
+  std::ostringstream message;
+  message << "--concurrency " << concurrency << " needs about " << needed << " threads, but " << tightest->name << " is "
+          << tightest->limit << " with " << tightest->in_use << " in use, leaving " << tightest->available() << "; ";
+  if (most > 0) message << "the most this machine allows for these scenarios is --concurrency " << most;
+  else message << "this machine cannot start a run now";
+  throw UsageError(message.str());
+}
+
+core::LoadOptions padding_budget(int concurrency, std::optional<std::uint64_t> memory) {
+  core::LoadOptions options;
+  if (!memory) return options;
+  const auto per_task = kBytesPerPaddingByte * static_cast<std::uint64_t>(std::max(1, concurrency));
+  options.max_padding_bytes = std::min(options.max_padding_bytes, *memory / per_task);
+  options.padding_limit_reason = "more than fits in memory: MemAvailable is " + std::to_string(*memory >> 20) +
+                                 " MiB and each filler byte takes about " + std::to_string(kBytesPerPaddingByte) +
+                                 " bytes per concurrent task (--concurrency " + std::to_string(concurrency) + ")";
+  return options;
+}
+
+core::ScenarioSpec load_for_plan(const Plan& plan, const std::filesystem::path& file, std::uint64_t seed) {
+  auto options = padding_budget(plan.concurrency, available_memory_bytes());
+  options.seed = seed;
+  const auto declared = core::load_scenario(file, options).params;
+  for (const auto& [name, value] : plan.params)
+    if (declared.contains(name)) options.params[name] = value;
+  return core::load_scenario(file, options);
+}
+
+void check_plan(const Plan& plan) {
+  if (plan.systems.empty()) throw UsageError("--systems: no system given");
+  std::set<std::string> systems;
+  for (const auto& s : plan.systems)
+    if (!systems.insert(s).second) throw UsageError("--systems: '" + s + "' is given twice");
+  if (plan.scenarios.empty()) throw UsageError("--scenario: no scenario selected");
+
+  // Loading checks each file (with the run's parameters and the memory budget for filler) and
+  // gives the names, which must differ: records are grouped by name.
+  std::map<std::string, std::filesystem::path> names;
+  std::set<std::string> declared;
+  std::size_t most_agents = 1;
+  for (const auto& file : plan.scenarios) {
+    const auto spec = load_for_plan(plan, file, plan.seed);
+    if (auto [at, added] = names.emplace(spec.name, file); !added)
+      throw UsageError("--scenario: '" + spec.name + "' is given twice (" + at->second.string() + " and " + file.string() + ")");
+    for (const auto& param : spec.params) declared.insert(param.first);
+    most_agents = std::max(most_agents, spec.agents.size());
+  }
+  for (const auto& [name, value] : plan.params)
+    if (!declared.contains(name))
+      throw UsageError("--param " + name + ": no selected scenario declares it (they declare: " + join(declared) + ")");
+  check_threads(plan.concurrency, most_agents, read_thread_limits());
+}
+
+}  // namespace legion::bench

@@ -1,0 +1,52 @@
+#pragma once
+// Checks made before a run measures anything: options that make no sense, scenarios that would
+// merge into one cell, and runs that the machine cannot hold (threads, memory). Each failure is a
+// UsageError whose message names the flag or limit; main maps it to exit status 2.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "legion/core/scenario.hpp"
+#include "runner.hpp"
+
+namespace legion::bench {
+
+struct UsageError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+// One limit on how many more threads this process may start, and what sets it.
+struct ThreadLimit {
+  std::string name;        // e.g. "kernel.pid_max (/proc/sys/kernel/pid_max)"
+  std::uint64_t limit = 0;
+  std::uint64_t in_use = 0;
+  std::uint64_t available() const { return limit > in_use ? limit - in_use : 0; }
+};
+// RLIMIT_NPROC (not for root), kernel.threads-max, kernel.pid_max and the cgroup's pids.max, where
+// they can be read.
+std::vector<ThreadLimit> read_thread_limits();
+// MemAvailable from /proc/meminfo, when it can be read.
+std::optional<std::uint64_t> available_memory_bytes();
+
+// Threads a run needs: the oracle's connection threads in the runner, and in the worker one thread
+// per concurrent task plus one per agent that the native engine may run in parallel.
+std::uint64_t threads_needed(int concurrency, std::size_t most_agents);
+// Throws a UsageError naming the tightest limit and the largest --concurrency it allows.
+void check_threads(int concurrency, std::size_t most_agents, const std::vector<ThreadLimit>& limits);
+
+// How much {{pad.N}} filler one scenario may plant so that `concurrency` tasks fit in `memory`
+// bytes, as load options for the scenario loader (with the reason for its message).
+core::LoadOptions padding_budget(int concurrency, std::optional<std::uint64_t> memory);
+
+// A scenario as the plan runs it: the plan's parameters that it declares, planted values from
+// `seed`, and the memory budget for filler.
+core::ScenarioSpec load_for_plan(const Plan& plan, const std::filesystem::path& file, std::uint64_t seed);
+
+// Everything about the plan that can be refused before a run starts: --systems empty or with a
+// name twice, --scenario naming one scenario twice, a --param no selected scenario declares, and a
+// concurrency or payload the machine cannot hold. Loads every scenario.
+void check_plan(const Plan& plan);
+
+}  // namespace legion::bench

@@ -1,0 +1,15 @@
+#pragma once
+// UTF-8 validity, for text from outside that must become JSON or reach a terminal.
+#include <cstddef>
+#include <string_view>
+
+namespace legion::core {
+
+// Length of the well-formed UTF-8 sequence that starts at text[at] (1 for ASCII), or 0 when the
+// bytes there are not one (stray continuation bytes, overlong forms, surrogates, beyond U+10FFFF).
+std::size_t utf8_sequence_length(std::string_view text, std::size_t at);
+
+// Offset of the first byte that does not belong to well-formed UTF-8, or npos.
+std::size_t first_invalid_utf8(std::string_view text);
+
+}  // namespace legion::core

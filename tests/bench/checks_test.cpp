@@ -1,0 +1,101 @@
+#include "checks.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "test_support.hpp"
+
+namespace legion::bench {
+namespace {
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Checks, ThreadsBeyondTheTightestLimitAreRefusedNamingIt) {
+  const std::vector<ThreadLimit> limits = {{"kernel.threads-max (/proc/sys/kernel/threads-max)", 190000, 400},
+                                           {"kernel.pid_max (/proc/sys/kernel/pid_max)", 32768, 400}};
+  EXPECT_NO_THROW(check_threads(100, 2, limits));
+  // single-tool has one agent: 8 oracle threads + 2 worker threads per task.
+  EXPECT_EQ(threads_needed(5000, 1), 5000u * 8 + 4 + 5000u * 2 + 32);
+  EXPECT_EQ(error_of([&] { check_threads(5000, 1, limits); }),
+            "--concurrency 5000 needs about 50036 threads, but kernel.pid_max (/proc/sys/kernel/pid_max) is 32768 with 400 "
+            "in use, leaving 32368; the most this machine allows for these scenarios is --concurrency 3233");
+  EXPECT_NO_THROW(check_threads(3233, 1, limits));
+  EXPECT_EQ(error_of([&] { check_threads(1, 1, {{"RLIMIT_NPROC (ulimit -u)", 50, 40}}); }),
+            "--concurrency 1 needs about 102 threads, but RLIMIT_NPROC (ulimit -u) is 50 with 40 in use, leaving 10; this "
+            "machine cannot start a run now");
+  EXPECT_NO_THROW(check_threads(10000, 50, {}));  // nothing readable: nothing to refuse on
+}
+
+TEST(Checks, TheMachineLimitsCanBeRead) {
+  auto limits = read_thread_limits();
+  ASSERT_FALSE(limits.empty());
+  for (const auto& l : limits) {
+    EXPECT_GT(l.limit, 0u) << l.name;
+    EXPECT_FALSE(l.name.empty());
+  }
+  ASSERT_TRUE(available_memory_bytes());
+  EXPECT_GT(*available_memory_bytes(), 0u);
+}
+
+TEST(Checks, PaddingBudgetSharesMemoryAmongConcurrentTasks) {
+  auto one = padding_budget(1, std::uint64_t{16} << 30);
+  auto many = padding_budget(1000, std::uint64_t{16} << 30);
+  EXPECT_EQ(one.max_padding_bytes, std::uint64_t{1} << 30);  // the loader's own cap is lower than 16 GiB / 16
+  EXPECT_EQ(many.max_padding_bytes, (std::uint64_t{16} << 30) / (16 * 1000));
+  EXPECT_NE(many.padding_limit_reason.find("MemAvailable is 16384 MiB"), std::string::npos) << many.padding_limit_reason;
+  EXPECT_NE(many.padding_limit_reason.find("--concurrency 1000"), std::string::npos);
+}
+
+Plan plan_of(std::vector<std::string> systems, std::vector<std::string> scenarios) {
+  Plan plan;
+  plan.systems = std::move(systems);
+  for (const auto& s : scenarios) plan.scenarios.push_back(core::resolve_scenario(s));
+  return plan;
+}
+
+TEST(Checks, PlansThatWouldMergeCellsOrIgnoreAnOptionAreRefused) {
+  EXPECT_NO_THROW(check_plan(plan_of({"native"}, {"single-tool", "sequential-pipeline"})));
+  EXPECT_EQ(error_of([] { check_plan(plan_of({}, {"single-tool"})); }), "--systems: no system given");
+  EXPECT_EQ(error_of([] { check_plan(plan_of({"native", "native"}, {"single-tool"})); }), "--systems: 'native' is given twice");
+  const auto file = core::resolve_scenario("single-tool");
+  EXPECT_EQ(error_of([] { check_plan(plan_of({"native"}, {"single-tool", "single-tool"})); }),
+            "--scenario: 'single-tool' is given twice (" + file.string() + " and " + file.string() + ")");
+  // The same name from another folder is the same cell too.
+  auto copy = legion::testing::scratch_dir() / "single-tool.yaml";
+  std::filesystem::copy_file(file, copy, std::filesystem::copy_options::overwrite_existing);
+  EXPECT_EQ(error_of([&] { check_plan(plan_of({"native"}, {"single-tool", copy.string()})); }),
+            "--scenario: 'single-tool' is given twice (" + file.string() + " and " + copy.string() + ")");
+
+  auto with_param = plan_of({"native"}, {"single-tool", "team-round-robin"});
+  with_param.params["nosuch"] = 3;
+  EXPECT_EQ(error_of([&] { check_plan(with_param); }),
+            "--param nosuch: no selected scenario declares it (they declare: members, payload_bytes, rounds)");
+  with_param.params = {{"payload_bytes", 10}};  // declared by one of them: applied to that one
+  EXPECT_NO_THROW(check_plan(with_param));
+}
+
+TEST(Checks, APayloadBeyondAvailableMemoryIsRefusedBeforeTheRun) {
+  std::ifstream in(core::resolve_scenario("single-tool"));
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  text.replace(text.find("max: 1000000"), 12, "max: 1000000000000000");
+  auto file = legion::testing::scratch_dir() / "single-tool.yaml";
+  std::ofstream(file) << text;
+  auto plan = plan_of({"native"}, {});
+  plan.scenarios = {file};
+  plan.params["payload_bytes"] = 100'000'000'000'000;
+  auto message = error_of([&] { check_plan(plan); });
+  EXPECT_NE(message.find("{{pad.100000000000000}} brings the scenario's padding to more than"), std::string::npos) << message;
+  EXPECT_NE(message.find("MemAvailable is"), std::string::npos) << message;
+  EXPECT_EQ(message.rfind(file.string() + ":", 0), 0u) << message;
+}
+
+}  // namespace
+}  // namespace legion::bench

@@ -1,0 +1,38 @@
+# Helpers of the command-line tests (included by e2e_coordination.cmake and e2e_reliability.cmake).
+
+# Runs a command and fails unless it exits with `code`; its output is left in last_stdout and
+# last_stderr.
+function(expect_exit code)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL code)
+    message(FATAL_ERROR "expected exit ${code}, got ${rc}: ${ARGN}\nstdout:\n${out}\nstderr:\n${err}")
+  endif()
+  set(last_stdout "${out}" PARENT_SCOPE)
+  set(last_stderr "${err}" PARENT_SCOPE)
+endfunction()
+
+# Starts a 40-repetition run into `dir` and sends it SIG`signal` once its first record is measured
+# (its progress line is out, so the test does not depend on how fast the machine starts the run);
+# fails unless it exits with `code` having written everything measured, marked interrupted. Leaves
+# the number of records in stopped_records.
+function(expect_stopped_by signal code dir)
+  execute_process(COMMAND sh -c "\"$0\" --systems native --scenario single-tool --latency ttft=100,tps=0 -n 40 --warmup 0 --out \"$1\" 2>\"$1.err\" >/dev/null & pid=$!
+                                 for i in $(seq 1 600); do grep -q 'rep ' \"$1.err\" 2>/dev/null && break; sleep 0.05; done
+                                 kill -${signal} $pid; wait $pid; exit $?"
+                          "${LEGION_BENCH}" "${dir}"
+                  RESULT_VARIABLE rc)
+  if(NOT rc EQUAL code)
+    message(FATAL_ERROR "a run stopped by SIG${signal} should exit ${code}, got ${rc}")
+  endif()
+  file(READ "${dir}/results.json" json)
+  string(JSON interrupted GET "${json}" run interrupted)
+  string(JSON n LENGTH "${json}" records)
+  if(NOT interrupted OR n LESS 1 OR n GREATER_EQUAL 40)
+    message(FATAL_ERROR "run stopped by SIG${signal}: interrupted=${interrupted}, ${n} records")
+  endif()
+  file(READ "${dir}/BENCHMARK_RESULTS.md" md)
+  if(NOT md MATCHES "This run was interrupted")
+    message(FATAL_ERROR "BENCHMARK_RESULTS.md does not say the run was interrupted")
+  endif()
+  set(stopped_records ${n} PARENT_SCOPE)
+endfunction()
