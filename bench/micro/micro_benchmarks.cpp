@@ -7,15 +7,17 @@
 
 #include "legion/core/chat.hpp"
 #include "legion/core/engine.hpp"
-#include "legion/core/oracle.hpp"
-#include "legion/core/scenario.hpp"
-#include "legion/core/tokenizer.hpp"
+#include "legion/oracle/server.hpp"
+#include "legion/datasets/scenario.hpp"
+#include "legion/oracle/tokenizer.hpp"
 #include "legion/report/analysis.hpp"
 #include "legion/stats/intervals.hpp"
 
 namespace {
 
 using namespace legion::core;
+using namespace legion::datasets;
+using namespace legion::oracle;
 
 std::shared_ptr<const ScenarioSpec> scenario(const std::string& name) {
   return std::make_shared<const ScenarioSpec>(load_scenario(resolve_scenario(name)));

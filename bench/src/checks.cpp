@@ -127,8 +127,8 @@ void check_threads(int concurrency, std::size_t most_agents, const std::vector<T
   throw UsageError(message.str());
 }
 
-core::LoadOptions padding_budget(int concurrency, std::optional<std::uint64_t> memory) {
-  core::LoadOptions options;
+datasets::LoadOptions padding_budget(int concurrency, std::optional<std::uint64_t> memory) {
+  datasets::LoadOptions options;
   if (!memory) return options;
   const auto per_task = kBytesPerPaddingByte * static_cast<std::uint64_t>(std::max(1, concurrency));
   options.max_padding_bytes = std::min(options.max_padding_bytes, *memory / per_task);
@@ -138,13 +138,13 @@ core::LoadOptions padding_budget(int concurrency, std::optional<std::uint64_t> m
   return options;
 }
 
-core::ScenarioSpec load_for_plan(const Plan& plan, const std::filesystem::path& file, std::uint64_t seed) {
+datasets::ScenarioSpec load_for_plan(const Plan& plan, const std::filesystem::path& file, std::uint64_t seed) {
   auto options = padding_budget(plan.concurrency, available_memory_bytes());
   options.seed = seed;
-  const auto declared = core::load_scenario(file, options).params;
+  const auto declared = datasets::load_scenario(file, options).params;
   for (const auto& [name, value] : plan.params)
     if (declared.contains(name)) options.params[name] = value;
-  return core::load_scenario(file, options);
+  return datasets::load_scenario(file, options);
 }
 
 void check_plan(const Plan& plan) {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "legion/core/scenario.hpp"
+#include "legion/datasets/scenario.hpp"
 #include "runner.hpp"
 
 namespace legion::bench {
@@ -38,11 +38,11 @@ void check_threads(int concurrency, std::size_t most_agents, const std::vector<T
 
 // How much {{pad.N}} filler one scenario may plant so that `concurrency` tasks fit in `memory`
 // bytes, as load options for the scenario loader (with the reason for its message).
-core::LoadOptions padding_budget(int concurrency, std::optional<std::uint64_t> memory);
+datasets::LoadOptions padding_budget(int concurrency, std::optional<std::uint64_t> memory);
 
 // A scenario as the plan runs it: the plan's parameters that it declares, planted values from
 // `seed`, and the memory budget for filler.
-core::ScenarioSpec load_for_plan(const Plan& plan, const std::filesystem::path& file, std::uint64_t seed);
+datasets::ScenarioSpec load_for_plan(const Plan& plan, const std::filesystem::path& file, std::uint64_t seed);
 
 // Everything about the plan that can be refused before a run starts: --systems empty or with a
 // name twice, --scenario naming one scenario twice, a --param no selected scenario declares, and a

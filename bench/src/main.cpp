@@ -12,7 +12,8 @@
 #include <mutex>
 
 #include "legion/adapters/adapter.hpp"
-#include "legion/core/oracle.hpp"
+#include "legion/datasets/suites.hpp"
+#include "legion/oracle/server.hpp"
 #include "legion/report/analysis.hpp"
 #include "legion/report/compare.hpp"
 #include "legion/report/escape.hpp"
@@ -114,14 +115,14 @@ report::RunResults load_run_argument(const std::string& argument) {
 
 int list_command() {
   std::cout << "Suites:\n";
-  for (const auto& s : bench::load_suites()) {
+  for (const auto& s : datasets::load_suites()) {
     std::cout << "  " << s.name << " — " << s.description << "\n    scenarios:";
     for (const auto& n : s.scenarios) std::cout << " " << n;
     std::cout << "\n";
   }
-  std::cout << "\nScenarios (" << core::default_scenario_dir().string() << "):\n";
-  for (const auto& file : core::scenario_files(core::default_scenario_dir())) {
-    auto spec = core::load_scenario(file);
+  std::cout << "\nScenarios (" << datasets::default_scenario_dir().string() << "):\n";
+  for (const auto& file : datasets::scenario_files(datasets::default_scenario_dir())) {
+    auto spec = datasets::load_scenario(file);
     std::cout << "  " << std::left << std::setw(26) << spec.name << std::setw(14) << core::to_string(spec.pattern)
               << spec.agents.size() << " agents";
     if (!spec.params.empty()) {
@@ -203,7 +204,7 @@ int main(int argc, char** argv) {
   oracle_cmd->add_option("--faults", oracle_faults, "Fault injection plan");
   oracle_cmd->add_option("--seed", oracle_seed, "Seed of the planted values")->capture_default_str();
   oracle_cmd->add_option("--param", oracle_params, "Scenario parameter NAME=INTEGER; repeatable");
-  core::Oracle::Options oracle_options;
+  oracle::Oracle::Options oracle_options;
   oracle_cmd->add_option("--max-connections", oracle_options.max_connections,
                          "Connections served at once (a thread each); beyond them requests get HTTP 503")
       ->capture_default_str()
@@ -403,14 +404,14 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*oracle_cmd) {
-      core::LoadOptions load{parse_params(oracle_params), oracle_seed};
-      auto spec = std::make_shared<const core::ScenarioSpec>(core::load_scenario(core::resolve_scenario(oracle_scenario), load));
+      datasets::LoadOptions load{parse_params(oracle_params), oracle_seed};
+      auto spec = std::make_shared<const datasets::ScenarioSpec>(datasets::load_scenario(datasets::resolve_scenario(oracle_scenario), load));
       oracle_options.port = oracle_port;
-      oracle_options.latency = core::LatencyProfile::parse(oracle_latency);
-      oracle_options.faults = core::FaultPlan::parse(oracle_faults);
+      oracle_options.latency = oracle::LatencyProfile::parse(oracle_latency);
+      oracle_options.faults = oracle::FaultPlan::parse(oracle_faults);
       oracle_options.keep_alive_timeout = std::chrono::seconds(keep_alive_s);
-      core::Oracle oracle(oracle_options);
-      oracle.set_script(std::make_shared<core::ScriptPolicy>(spec, core::dialect_named(oracle_dialect)));
+      oracle::Oracle oracle(oracle_options);
+      oracle.set_script(std::make_shared<oracle::ScriptPolicy>(spec, datasets::dialect_named(oracle_dialect)));
       std::cout << "legion oracle serving scenario '" << spec->name << "' (dialect " << oracle_dialect << ") at "
                 << oracle.base_url() << "\nmodel: " << oracle.model() << "; up to " << oracle_options.max_connections
                 << " connections at once (more get HTTP 503), idle keep-alive connections closed after " << keep_alive_s
@@ -423,7 +424,7 @@ int main(int argc, char** argv) {
       int sig = 0;
       sigwait(&set, &sig);
       auto log = oracle.log_since(0);
-      auto t = core::totals(log);
+      auto t = oracle::totals(log);
       std::cout << "served " << t.requests << " requests (" << t.errors << " errors, " << t.faults << " injected faults), "
                 << t.prompt_tokens << " prompt and " << t.completion_tokens << " completion tokens" << std::endl;
       if (!log.empty()) {
@@ -436,7 +437,7 @@ int main(int argc, char** argv) {
     }
 
     // Run a suite: plainly, as an A/B of two builds, or several times to calibrate.
-    auto suite = bench::find_suite(bench::load_suites(), plan.suite);
+    auto suite = datasets::find_suite(datasets::load_suites(), plan.suite);
     for (const auto& spec : python_adapters) adapters::add_python_adapter(spec);
     plan.systems = split(systems, ',');
     if (*ab_cmd || *calibrate_cmd) {
@@ -464,13 +465,13 @@ int main(int argc, char** argv) {
     const auto calibration = find_calibration(calibration_path);
     if (calibration) plan.noise_floor = calibration->describe();
     for (const auto& name : scenarios.empty() ? suite.scenarios : scenarios)
-      plan.scenarios.push_back(core::resolve_scenario(name));
+      plan.scenarios.push_back(datasets::resolve_scenario(name));
     plan.repetitions = repetitions >= 0 ? repetitions : (quick ? 3 : 10);
     plan.warmup = warmup >= 0 ? warmup : 1;
     if (plan.repetitions < 1) throw std::invalid_argument("--repetitions must be at least 1");
     plan.params = parse_params(params);
-    plan.latency = core::LatencyProfile::parse(latency);
-    plan.faults = core::FaultPlan::parse(faults);
+    plan.latency = oracle::LatencyProfile::parse(latency);
+    plan.faults = oracle::FaultPlan::parse(faults);
     plan.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
     if (plan.out_dir.empty())
       plan.out_dir = std::filesystem::path("results") / (*ab_cmd ? "ab" : *calibrate_cmd ? "calibration" : plan.suite);

@@ -2,7 +2,6 @@
 
 #include <sched.h>
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
 #include <cstdio>
 #include <cstring>
@@ -15,7 +14,8 @@
 #include <thread>
 
 #include "legion/adapters/adapter.hpp"
-#include "legion/core/dialect.hpp"
+#include "legion/datasets/dialect.hpp"
+#include "legion/oracle/tokenizer.hpp"
 #include "legion/report/escape.hpp"
 #include "legion/stats/planning.hpp"
 #include "checks.hpp"
@@ -53,13 +53,6 @@ std::string hostname() {
   return buf;
 }
 
-// js-tiktoken's package.json sits two folders above its ranks file.
-std::string tokenizer_version() {
-  std::ifstream in(std::filesystem::path(LEGION_O200K_FILE).parent_path().parent_path().parent_path() / "package.json");
-  auto j = json::parse(in, nullptr, false);
-  return j.is_object() ? "js-tiktoken " + j.value("version", std::string("?")) + " o200k_base" : "o200k_base";
-}
-
 std::string format_ms(std::int64_t ns) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(ns < 10'000'000 ? 3 : 1) << static_cast<double>(ns) / 1e6 << " ms";
@@ -71,33 +64,6 @@ std::string format_ms(std::int64_t ns) {
 std::atomic<bool>& interrupt_flag() {
   static std::atomic<bool> flag{false};
   return flag;
-}
-
-std::vector<Suite> load_suites() {
-  auto file = core::default_scenario_dir().parent_path() / "suites.yaml";
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file.string());
-  } catch (const YAML::Exception& e) {
-    throw core::ScenarioError(file.string() + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  }
-  std::vector<Suite> suites;
-  for (const auto& kv : root) {
-    Suite s;
-    s.name = kv.first.as<std::string>();
-    s.description = kv.second["description"].as<std::string>("");
-    for (const auto& n : kv.second["scenarios"]) s.scenarios.push_back(n.as<std::string>());
-    suites.push_back(std::move(s));
-  }
-  return suites;
-}
-
-const Suite& find_suite(const std::vector<Suite>& suites, const std::string& name) {
-  for (const auto& s : suites)
-    if (s.name == name) return s;
-  std::string known;
-  for (const auto& s : suites) known += (known.empty() ? "" : ", ") + s.name;
-  throw std::invalid_argument("unknown suite '" + name + "' (known: " + known + ")");
 }
 
 SystemName parse_system_name(const std::string& system) {
@@ -148,7 +114,7 @@ core::RunContext Runner::make_context() const {
   c.git_revision = LEGION_GIT_REVISION;
   c.versions["legion-bench"] = LEGION_VERSION;
   c.versions["compiler"] = std::string("gcc ") + __VERSION__;
-  c.versions["tokenizer"] = tokenizer_version();
+  c.versions["tokenizer"] = oracle::tokenizer_version();
   c.seed = plan_.seed;
   c.latency_profile = plan_.latency.name;
   c.suite = plan_.suite;
@@ -175,7 +141,7 @@ core::RunContext Runner::make_context() const {
 
 // One task's record: the worker's own measurements, the oracle's log for the task, and the
 // runner's check of every answer against the scenario.
-core::RunRecord Runner::make_record(const json& reply, const core::OracleTotals& served, const core::ScenarioSpec& spec) const {
+core::RunRecord Runner::make_record(const json& reply, const oracle::OracleTotals& served, const datasets::ScenarioSpec& spec) const {
   core::RunRecord r;
   r.scenario = spec.name;
   r.tasks = plan_.concurrency;
@@ -195,7 +161,7 @@ core::RunRecord Runner::make_record(const json& reply, const core::OracleTotals&
   if (reply.contains("error") && reply["error"].is_string()) r.error = reply["error"].get<std::string>();
   const auto answers = reply.value("answers", json::array());
   r.correct = !r.error && answers.size() == static_cast<std::size_t>(plan_.concurrency);
-  for (const auto& a : answers) r.correct = r.correct && core::check_answer(spec, a.get<std::string>()).correct;
+  for (const auto& a : answers) r.correct = r.correct && datasets::check_answer(spec, a.get<std::string>()).correct;
   if (!answers.empty()) r.answer = answers[0].get<std::string>();
   return r;
 }
@@ -216,9 +182,9 @@ report::RunResults Runner::start_or_resume(Store& store) const {
 report::RunResults Runner::run() {
   // Everything is validated before anything is measured: bad scenario files stop the run here.
   validate_systems(plan_);
-  std::vector<core::Dialect> dialects;
+  std::vector<datasets::Dialect> dialects;
   for (const auto& system : plan_.systems)
-    dialects.push_back(core::dialect_named(adapters::adapter_info(parse_system_name(system).base).dialect));
+    dialects.push_back(datasets::dialect_named(adapters::adapter_info(parse_system_name(system).base).dialect));
   check_plan(plan_);
   std::filesystem::create_directories(plan_.out_dir);
 
@@ -249,11 +215,11 @@ report::RunResults Runner::run() {
   };
   save_in_progress();
 
-  core::Oracle::Options oracle_options;
+  oracle::Oracle::Options oracle_options;
   oracle_options.latency = plan_.latency;
   oracle_options.faults = plan_.faults;
   oracle_options.max_connections = static_cast<std::size_t>(std::max(64, plan_.concurrency * 8));
-  core::Oracle oracle(oracle_options);
+  oracle::Oracle oracle(oracle_options);
   results.context.versions["oracle"] = "legion-oracle " + std::string(LEGION_VERSION) + " on " + oracle.base_url();
 
   std::vector<std::unique_ptr<WorkerProcess>> workers;
@@ -329,15 +295,15 @@ report::RunResults Runner::run() {
     const std::uint64_t seed = plan_.seed * 1000003u + static_cast<std::uint64_t>(round);
     for (std::size_t si = 0; si < plan_.scenarios.size() && !interrupt_flag(); ++si) {
       const auto& file = plan_.scenarios[si];
-      std::shared_ptr<const core::ScenarioSpec> spec;
+      std::shared_ptr<const datasets::ScenarioSpec> spec;
       // Systems take turns in a rotating order, so drift on a shared machine hits all of them alike.
       for (std::size_t k = 0; k < plan_.systems.size() && !interrupt_flag(); ++k) {
         const auto index = (k + static_cast<std::size_t>(round) + si) % plan_.systems.size();
         if (unsupported.contains({si, index}) || (warm ? warmed[{si, index}] > round : !wants_more(si, index))) continue;
         any = true;
-        if (!spec) spec = std::make_shared<const core::ScenarioSpec>(load_for_plan(plan_, file, seed));
+        if (!spec) spec = std::make_shared<const datasets::ScenarioSpec>(load_for_plan(plan_, file, seed));
         const auto& system = plan_.systems[index];
-        oracle.set_script(std::make_shared<core::ScriptPolicy>(spec, dialects[index]));
+        oracle.set_script(std::make_shared<oracle::ScriptPolicy>(spec, dialects[index]));
         const auto before = oracle.last_seq();
         json job = {{"scenario", file.string()}, {"params", spec->params}, {"seed", seed}, {"concurrency", plan_.concurrency}};
         json reply;
@@ -347,7 +313,7 @@ report::RunResults Runner::run() {
         } catch (const std::exception& e) {  // the worker could not be (re)started
           reply = {{"answers", json::array()}, {"error", e.what()}};
         }
-        auto r = make_record(reply, core::totals(oracle.log_since(before)), *spec);
+        auto r = make_record(reply, oracle::totals(oracle.log_since(before)), *spec);
         r.system = system;
         r.repetition = warm ? round : measured[{si, index}];  // numbered per cell, so a resumed run goes on counting
         r.warmup = warm;

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "legion/core/oracle.hpp"
+#include "legion/oracle/server.hpp"
 #include "legion/report/reporters.hpp"
 
 namespace legion::bench {
@@ -25,8 +25,8 @@ struct Plan {
   int max_repetitions = 50;       // the cap for adaptive runs
   std::uint64_t seed = 1;
   std::map<std::string, std::int64_t> params;  // applied to every scenario that declares them
-  core::LatencyProfile latency;
-  core::FaultPlan faults;
+  oracle::LatencyProfile latency;
+  oracle::FaultPlan faults;
   int concurrency = 1;
   bool stream = false;
   int max_retries = 0;
@@ -59,15 +59,6 @@ std::filesystem::path legion_bench_in(const std::filesystem::path& build);
 // what is wrong.
 void validate_systems(const Plan& plan);
 
-struct Suite {
-  std::string name;
-  std::string description;
-  std::vector<std::string> scenarios;
-};
-// datasets/suites.yaml
-std::vector<Suite> load_suites();
-const Suite& find_suite(const std::vector<Suite>& suites, const std::string& name);
-
 // Set by SIGINT and SIGTERM: the runner finishes the record in flight, writes what it has, and stops.
 std::atomic<bool>& interrupt_flag();
 
@@ -85,8 +76,8 @@ class Runner {
   core::RunContext make_context() const;
   // The run to continue (--resume) with its records, or a new one; either is in the store after.
   report::RunResults start_or_resume(Store& store) const;
-  core::RunRecord make_record(const nlohmann::json& reply, const core::OracleTotals& served,
-                              const core::ScenarioSpec& spec) const;
+  core::RunRecord make_record(const nlohmann::json& reply, const oracle::OracleTotals& served,
+                              const datasets::ScenarioSpec& spec) const;
   Plan plan_;
   std::ostream& progress_;
   bool show_progress_;

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "legion/core/scenario.hpp"
+#include "legion/datasets/scenario.hpp"
 
 namespace legion::bench {
 namespace {
@@ -93,11 +93,11 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
     json result;
     try {
       auto job = json::parse(line);
-      core::LoadOptions load;
+      datasets::LoadOptions load;
       load.seed = job.at("seed").get<std::uint64_t>();
       load.params = job.value("params", std::map<std::string, std::int64_t>{});
       // The system gets the task only (core/task.hpp): the scenario's script and answer stay here.
-      const auto task = core::task_of(core::load_scenario(job.at("scenario").get<std::string>(), load));
+      const auto task = datasets::task_of(datasets::load_scenario(job.at("scenario").get<std::string>(), load));
       const int concurrency = std::max(1, job.value("concurrency", 1));
 
       std::vector<adapters::TaskOutcome> outcomes(static_cast<std::size_t>(concurrency));

@@ -2,7 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "legion/core/scenario.hpp"
+#include "legion/datasets/scenario.hpp"
 
 namespace legion::report {
 namespace {
@@ -11,11 +11,11 @@ std::string md(std::string_view text) { return markdown_escape(text); }
 
 }  // namespace
 
-std::filesystem::path default_feature_matrix_file() { return core::default_scenario_dir().parent_path() / "features.yaml"; }
+std::filesystem::path default_feature_matrix_file() { return datasets::default_scenario_dir().parent_path() / "features.yaml"; }
 
 FeatureMatrix load_feature_matrix(const std::filesystem::path& file) {
   auto fail = [&](const YAML::Mark& m, const std::string& what) {
-    throw core::ScenarioError(file.string() + (m.is_null() ? "" : ":" + std::to_string(m.line + 1)) + ": " + what);
+    throw datasets::DatasetError(file.string() + (m.is_null() ? "" : ":" + std::to_string(m.line + 1)) + ": " + what);
   };
   YAML::Node root;
   try {

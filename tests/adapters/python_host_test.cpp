@@ -7,7 +7,7 @@
 
 #include "legion/adapters/adapter.hpp"
 #include "legion/adapters/python_adapter.hpp"
-#include "legion/core/oracle.hpp"
+#include "legion/oracle/server.hpp"
 #include "test_support.hpp"
 #include "worker.hpp"
 
@@ -19,10 +19,10 @@ using nlohmann::json;
 const std::filesystem::path kFixtures = LEGION_TEST_FIXTURES;
 
 struct Host {
-  explicit Host(const std::string& fixture, std::string venv = "") : oracle(core::Oracle::Options{}) {
-    scenario = core::resolve_scenario("single-tool");
-    spec = std::make_shared<const core::ScenarioSpec>(core::load_scenario(scenario, {{}, 7}));
-    oracle.set_script(std::make_shared<core::ScriptPolicy>(spec, core::dialect_named("native")));
+  explicit Host(const std::string& fixture, std::string venv = "") : oracle(oracle::Oracle::Options{}) {
+    scenario = datasets::resolve_scenario("single-tool");
+    spec = std::make_shared<const datasets::ScenarioSpec>(datasets::load_scenario(scenario, {{}, 7}));
+    oracle.set_script(std::make_shared<oracle::ScriptPolicy>(spec, datasets::dialect_named("native")));
     options.system = "fixture";
     options.adapter_spec = "fixture=" + (kFixtures / fixture).string() + (venv.empty() ? "" : ",venv=" + venv);
     options.executable = LEGION_BENCH_EXE;
@@ -31,15 +31,15 @@ struct Host {
     options.base_url = oracle.base_url();
   }
   json job(const std::string& scenario_name = "single-tool") const {
-    return {{"scenario", core::resolve_scenario(scenario_name).string()}, {"params", json::object()}, {"seed", 7}, {"concurrency", 1}};
+    return {{"scenario", datasets::resolve_scenario(scenario_name).string()}, {"params", json::object()}, {"seed", 7}, {"concurrency", 1}};
   }
   std::string log() const {
     std::ifstream in(options.log_file);
     return {std::istreambuf_iterator<char>(in), {}};
   }
-  core::Oracle oracle;
+  oracle::Oracle oracle;
   std::filesystem::path scenario;
-  std::shared_ptr<const core::ScenarioSpec> spec;
+  std::shared_ptr<const datasets::ScenarioSpec> spec;
   WorkerProcess::Options options;
 };
 
@@ -56,10 +56,10 @@ TEST(PythonHost, AnAdapterRunsTheScenarioThroughTheOracleWithTheScenarioTools) {
   auto reply = worker.run(host.job(), std::chrono::seconds(30));
   ASSERT_TRUE(reply["error"].is_null()) << reply.dump();
   auto answer = reply["answers"][0].get<std::string>();
-  EXPECT_TRUE(core::check_answer(*host.spec, answer).correct) << answer;
+  EXPECT_TRUE(datasets::check_answer(*host.spec, answer).correct) << answer;
   EXPECT_EQ(reply["reported_llm_calls"], 2);
   // The fixture sums the usage the oracle sent back: the same count, not an estimate.
-  auto served = core::totals(host.oracle.log_since(0));
+  auto served = oracle::totals(host.oracle.log_since(0));
   EXPECT_EQ(reply["reported_prompt_tokens"], served.prompt_tokens);
   EXPECT_EQ(reply["reported_completion_tokens"], served.completion_tokens);
 }
@@ -151,7 +151,7 @@ TEST(PythonHost, TheBuiltInFrameworksAreRegisteredWithTheirDialects) {
   for (const auto& [system, dialect] : std::map<std::string, std::string>{
            {"native", "native"}, {"langchain", "langgraph"}, {"crewai", "crewai"}, {"autogen", "autogen"}}) {
     EXPECT_EQ(adapters::adapter_info(system).dialect, dialect);
-    EXPECT_NO_THROW(core::dialect_named(dialect));
+    EXPECT_NO_THROW(datasets::dialect_named(dialect));
   }
 }
 

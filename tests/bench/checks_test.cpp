@@ -57,7 +57,7 @@ TEST(Checks, PaddingBudgetSharesMemoryAmongConcurrentTasks) {
 Plan plan_of(std::vector<std::string> systems, std::vector<std::string> scenarios) {
   Plan plan;
   plan.systems = std::move(systems);
-  for (const auto& s : scenarios) plan.scenarios.push_back(core::resolve_scenario(s));
+  for (const auto& s : scenarios) plan.scenarios.push_back(datasets::resolve_scenario(s));
   return plan;
 }
 
@@ -65,7 +65,7 @@ TEST(Checks, PlansThatWouldMergeCellsOrIgnoreAnOptionAreRefused) {
   EXPECT_NO_THROW(check_plan(plan_of({"native"}, {"single-tool", "sequential-pipeline"})));
   EXPECT_EQ(error_of([] { check_plan(plan_of({}, {"single-tool"})); }), "--systems: no system given");
   EXPECT_EQ(error_of([] { check_plan(plan_of({"native", "native"}, {"single-tool"})); }), "--systems: 'native' is given twice");
-  const auto file = core::resolve_scenario("single-tool");
+  const auto file = datasets::resolve_scenario("single-tool");
   EXPECT_EQ(error_of([] { check_plan(plan_of({"native"}, {"single-tool", "single-tool"})); }),
             "--scenario: 'single-tool' is given twice (" + file.string() + " and " + file.string() + ")");
   // The same name from another folder is the same cell too.
@@ -83,7 +83,7 @@ TEST(Checks, PlansThatWouldMergeCellsOrIgnoreAnOptionAreRefused) {
 }
 
 TEST(Checks, APayloadBeyondAvailableMemoryIsRefusedBeforeTheRun) {
-  std::ifstream in(core::resolve_scenario("single-tool"));
+  std::ifstream in(datasets::resolve_scenario("single-tool"));
   std::string text((std::istreambuf_iterator<char>(in)), {});
   text.replace(text.find("max: 1000000"), 12, "max: 1000000000000000");
   auto file = legion::testing::scratch_dir() / "single-tool.yaml";

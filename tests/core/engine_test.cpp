@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include "legion/core/oracle.hpp"
+#include "legion/oracle/server.hpp"
 
 namespace legion::core {
 namespace {
+
+using namespace legion::datasets;
+using namespace legion::oracle;
 
 // The engine against an in-process oracle, over real HTTP.
 class EngineTest : public ::testing::Test {

@@ -1,4 +1,4 @@
-#include "legion/core/scenario.hpp"
+#include "legion/datasets/scenario.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-namespace legion::core {
+namespace legion::datasets {
 namespace {
 
 std::filesystem::path write_temp(const std::string& name, const std::string& text) {
@@ -22,7 +22,7 @@ std::string error_of(const std::string& text) {
   auto file = write_temp("tiny.yaml", text);  // the name kMinimal gives
   try {
     load_scenario(file);
-  } catch (const ScenarioError& e) {
+  } catch (const DatasetError& e) {
     std::string message = e.what();
     EXPECT_EQ(message.rfind(file.string() + ":", 0), 0u) << message;
     return message.substr(file.string().size());
@@ -104,10 +104,10 @@ TEST(Scenario, ParametersExpandAgentsAndStepsAndAreRangeChecked) {
   try {
     load_scenario(file, {{{"workers", 0}}, 1});
     FAIL();
-  } catch (const ScenarioError& e) {
+  } catch (const DatasetError& e) {
     EXPECT_NE(std::string(e.what()).find("'workers' = 0 is outside [1, 20]"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(load_scenario(file, {{{"no_such_param", 1}}, 1}), ScenarioError);
+  EXPECT_THROW(load_scenario(file, {{{"no_such_param", 1}}, 1}), DatasetError);
 }
 
 TEST(Scenario, RoundRobinParametersComputeTheTurnLimit) {
@@ -153,7 +153,7 @@ TEST(Scenario, NameMustBeTheFileName) {
   try {
     load_scenario(file);
     FAIL() << "a scenario named 'tiny' in other.yaml was accepted";
-  } catch (const ScenarioError& e) {
+  } catch (const DatasetError& e) {
     EXPECT_EQ(std::string(e.what()),
               file.string() + ":1:7: the scenario is named 'tiny' but its file is other.yaml (the name must be the file name "
                               "without .yaml)");
@@ -192,7 +192,7 @@ TEST(Scenario, LoaderBoundsWhatAFileCanMakeItBuild) {
   try {
     load_scenario(file, options);
     FAIL();
-  } catch (const ScenarioError& e) {
+  } catch (const DatasetError& e) {
     EXPECT_NE(std::string(e.what()).find(":8:17: {{pad.2000}} brings the scenario's padding to more than 1000 bytes, more than "
                                          "fits in memory"),
               std::string::npos)
@@ -203,8 +203,8 @@ TEST(Scenario, LoaderBoundsWhatAFileCanMakeItBuild) {
 }
 
 TEST(Scenario, UnknownScenarioNameIsAnError) {
-  EXPECT_THROW(resolve_scenario("no-such-scenario"), ScenarioError);
+  EXPECT_THROW(resolve_scenario("no-such-scenario"), DatasetError);
 }
 
 }  // namespace
-}  // namespace legion::core
+}  // namespace legion::datasets

@@ -7,9 +7,12 @@
 #include <string>
 
 #include "legion/core/chat.hpp"
-#include "legion/core/scenario.hpp"
+#include "legion/datasets/scenario.hpp"
 
-namespace legion::core {
+namespace legion::datasets {
+
+using core::ChatRequest;
+using core::ToolCall;
 
 struct Dialect {
   std::string name;
@@ -25,8 +28,8 @@ struct Dialect {
   ToolCall delegate_call(const TaskAgent& target, const std::string& task, std::string call_id) const;
 };
 
-// Loads datasets/dialects/<name>.yaml; ScenarioError (file:line:column) on a bad file.
+// Loads datasets/dialects/<name>.yaml; DatasetError (file:line:column) on a bad file.
 Dialect load_dialect(const std::filesystem::path& file);
 Dialect dialect_named(const std::string& name);
 
-}  // namespace legion::core
+}  // namespace legion::datasets

@@ -12,14 +12,15 @@
 #include <string_view>
 #include <vector>
 
-namespace legion::core {
+namespace legion::oracle {
 
 class Tokenizer {
  public:
   // Loads a js-tiktoken ranks file ("export default {pat_str, special_tokens, bpe_ranks}").
   // Throws std::runtime_error naming the file when it is missing or malformed.
   static std::shared_ptr<const Tokenizer> load(const std::filesystem::path& ranks_file);
-  // The o200k_base table configured at build time, loaded once per process.
+  // The o200k_base table (js-tiktoken's ranks file under datasets/tokenizer/, installed from the npm
+  // registry by scripts/bootstrap.sh), loaded once per process.
   static std::shared_ptr<const Tokenizer> o200k_base();
 
   Tokenizer(const Tokenizer&) = delete;
@@ -37,4 +38,8 @@ class Tokenizer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace legion::core
+// Where the rank table comes from and its package version, e.g. "js-tiktoken 1.0.21 o200k_base".
+std::filesystem::path js_tiktoken_dir();
+std::string tokenizer_version();
+
+}  // namespace legion::oracle

@@ -1,4 +1,4 @@
-#include "legion/core/oracle.hpp"
+#include "legion/oracle/server.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -11,8 +11,11 @@
 
 #include "legion/core/engine.hpp"
 
-namespace legion::core {
+namespace legion::oracle {
 namespace {
+
+using namespace legion::core;
+using namespace legion::datasets;
 
 using nlohmann::json;
 
@@ -290,4 +293,4 @@ TEST(TokenCounter, CountsMessagesRolesAndTools) {
 }
 
 }  // namespace
-}  // namespace legion::core
+}  // namespace legion::oracle

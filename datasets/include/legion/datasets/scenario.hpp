@@ -18,13 +18,14 @@
 #include <vector>
 
 #include "legion/core/task.hpp"
+#include "legion/datasets/files.hpp"
 
-namespace legion::core {
+namespace legion::datasets {
 
-// A scenario file that cannot be used: the message starts with "file:line:column:".
-struct ScenarioError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+using core::Pattern;
+using core::TaskAgent;
+using core::TaskSpec;
+using core::TaskTool;
 
 struct ToolCase {
   nlohmann::json when;  // an object; matches when every key is present with an equal value
@@ -106,14 +107,4 @@ std::filesystem::path default_scenario_dir();
 // Finds a scenario by name (file stem) in the default folder, or takes a path.
 std::filesystem::path resolve_scenario(const std::string& name_or_path);
 
-// Placeholders that only the oracle can fill, from what a request carried.
-struct Evidence {
-  virtual ~Evidence() = default;
-  virtual bool carries(std::string_view value) const = 0;
-  virtual std::string majority_vote() const = 0;
-};
-
-std::string render_placeholders(std::string_view text, const ScenarioSpec& spec, const Evidence& evidence);
-nlohmann::json render_placeholders_json(const nlohmann::json& value, const ScenarioSpec& spec, const Evidence& evidence);
-
-}  // namespace legion::core
+}  // namespace legion::datasets

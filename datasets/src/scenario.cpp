@@ -1,8 +1,6 @@
-#include "legion/core/scenario.hpp"
+#include "legion/datasets/scenario.hpp"
 
-#include "legion/core/utf8.hpp"
-
-#include <yaml-cpp/yaml.h>
+#include "yaml_file.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -13,7 +11,7 @@
 #include <functional>
 #include <set>
 
-namespace legion::core {
+namespace legion::datasets {
 namespace {
 
 using nlohmann::json;
@@ -33,38 +31,13 @@ std::string nonce_value(const std::string& scenario, const std::string& name, st
 }
 
 // Everything the loader needs to report errors and substitute values while walking the tree.
-class Loader {
+class Loader : public YamlFile {
  public:
   Loader(std::filesystem::path file, const LoadOptions& options)
-      : file_(std::move(file)),
+      : YamlFile(std::move(file), "scenario file"),
         seed_(options.seed),
         padding_limit_(options.max_padding_bytes),
         padding_limit_reason_(options.padding_limit_reason) {}
-
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& what) const { fail(node.Mark(), what); }
-  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& what) const {
-    std::string where = file_.string();
-    if (!mark.is_null()) where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-    throw ScenarioError(where + ": " + what);
-  }
-
-  const YAML::Node require(const YAML::Node& map, const char* key, const std::string& context) const {
-    auto node = map[key];
-    if (!node) fail(map, context + " needs '" + key + "'");
-    return node;
-  }
-
-  void only_keys(const YAML::Node& map, std::initializer_list<const char*> allowed, const std::string& context) const {
-    if (!map.IsMap()) fail(map, context + " must be a mapping");
-    for (const auto& kv : map) {
-      auto key = kv.first.as<std::string>();
-      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
-        std::string list;
-        for (auto a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-        fail(kv.first, "unknown key '" + key + "' in " + context + " (expected one of: " + list + ")");
-      }
-    }
-  }
 
   // ${param} substitution from the current environment.
   std::string substitute(const YAML::Node& node) const {
@@ -253,7 +226,6 @@ class Loader {
 
   static constexpr std::uint64_t kMaxExpandedItems = 1'000'000;
 
-  std::filesystem::path file_;
   std::uint64_t seed_;
   std::uint64_t padding_limit_;
   std::string padding_limit_reason_;
@@ -350,26 +322,7 @@ namespace {
 
 ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& options) {
   Loader L(file, options);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw ScenarioError(file.string() + ": cannot open scenario file: " + std::strerror(errno));
-  const std::string content((std::istreambuf_iterator<char>(in)), {});
-  // Every text ends up in JSON, which holds UTF-8 only.
-  if (auto bad = first_invalid_utf8(content); bad != std::string::npos) {
-    auto line_start = content.rfind('\n', bad == 0 ? 0 : bad - 1);
-    line_start = line_start == std::string::npos || bad == 0 ? 0 : line_start + 1;
-    YAML::Mark mark;
-    mark.line = static_cast<int>(std::count(content.begin(), content.begin() + static_cast<std::ptrdiff_t>(bad), '\n'));
-    mark.column = static_cast<int>(bad - line_start);
-    char byte[8];
-    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(content[bad]));
-    L.fail(mark, std::string("not UTF-8 text (byte ") + byte + ")");
-  }
-  YAML::Node root;
-  try {
-    root = YAML::Load(content);
-  } catch (const YAML::Exception& e) {
-    L.fail(e.mark, "invalid YAML: " + e.msg);
-  }
+  const auto& root = L.root();
   if (!root.IsMap()) L.fail(root, "a scenario file must be a mapping");
   L.only_keys(root, {"name", "description", "pattern", "params", "task", "tools", "agents", "manager", "moderator",
                      "speaker_order", "termination", "check"},
@@ -411,7 +364,7 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
   }
   for (const auto& [name, value] : options.params)
     if (!spec.params.contains(name))
-      throw ScenarioError(file.string() + ": scenario '" + spec.name + "' has no parameter '" + name + "'");
+      throw DatasetError(file.string() + ": scenario '" + spec.name + "' has no parameter '" + name + "'");
 
   spec.pattern = parse_pattern(L, L.require(root, "pattern", "a scenario"));
   spec.task = L.text(L.require(root, "task", "a scenario"));
@@ -571,7 +524,7 @@ ScenarioSpec load_scenario(const std::filesystem::path& file, const LoadOptions&
   } catch (const YAML::Exception& e) {
     std::string where = file.string();
     if (!e.mark.is_null()) where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
-    throw ScenarioError(where + ": " + e.msg);
+    throw DatasetError(where + ": " + e.msg);
   }
 }
 
@@ -583,54 +536,15 @@ std::vector<std::filesystem::path> scenario_files(const std::filesystem::path& f
   return files;
 }
 
-std::filesystem::path default_scenario_dir() {
-  if (const char* dir = std::getenv("LEGION_DATASETS_DIR")) return std::filesystem::path(dir) / "scenarios";
-  return std::filesystem::path(LEGION_DATASETS_DIR) / "scenarios";
-}
+std::filesystem::path default_scenario_dir() { return datasets_dir() / "scenarios"; }
 
 std::filesystem::path resolve_scenario(const std::string& name_or_path) {
   std::filesystem::path p(name_or_path);
   if (p.has_extension() || p.has_parent_path()) return p;
   auto candidate = default_scenario_dir() / (name_or_path + ".yaml");
   if (!std::filesystem::exists(candidate))
-    throw ScenarioError("unknown scenario '" + name_or_path + "' (no " + candidate.string() + ")");
+    throw DatasetError("unknown scenario '" + name_or_path + "' (no " + candidate.string() + ")");
   return candidate;
 }
 
-std::string render_placeholders(std::string_view text, const ScenarioSpec& spec, const Evidence& evidence) {
-  std::string out;
-  std::size_t pos = 0;
-  while (true) {
-    auto open = text.find("{{", pos);
-    if (open == std::string_view::npos) break;
-    auto close = text.find("}}", open);
-    if (close == std::string_view::npos) break;
-    out.append(text.substr(pos, open - pos));
-    auto expr = text.substr(open + 2, close - open - 2);
-    if (expr == "majority") {
-      out += evidence.majority_vote();
-    } else if (expr.starts_with("seen.")) {
-      auto name = std::string(expr.substr(5));
-      auto it = spec.nonces.find(name);
-      // A value the request did not carry cannot be repeated: the answer shows the gap.
-      out += (it != spec.nonces.end() && evidence.carries(it->second)) ? it->second : "MISSING(" + name + ")";
-    } else {
-      out.append(text.substr(open, close + 2 - open));
-    }
-    pos = close + 2;
-  }
-  out.append(text.substr(pos));
-  return out;
-}
-
-json render_placeholders_json(const json& value, const ScenarioSpec& spec, const Evidence& evidence) {
-  if (value.is_string()) return json(render_placeholders(value.get<std::string>(), spec, evidence));
-  if (value.is_object() || value.is_array()) {
-    json out = value;
-    for (auto& item : out) item = render_placeholders_json(item, spec, evidence);
-    return out;
-  }
-  return value;
-}
-
-}  // namespace legion::core
+}  // namespace legion::datasets

@@ -2,9 +2,9 @@
 // planted value it was not asked about, and no expected string — for every scenario shipped.
 #include <gtest/gtest.h>
 
-#include "legion/core/scenario.hpp"
+#include "legion/datasets/scenario.hpp"
 
-namespace legion::core {
+namespace legion::datasets {
 namespace {
 
 class EveryShippedScenario : public ::testing::TestWithParam<std::filesystem::path> {};
@@ -48,4 +48,4 @@ INSTANTIATE_TEST_SUITE_P(Datasets, EveryShippedScenario, ::testing::ValuesIn(sce
                          });
 
 }  // namespace
-}  // namespace legion::core
+}  // namespace legion::datasets

@@ -10,12 +10,14 @@
 #include <random>
 
 #include "legion/core/records.hpp"
-#include "legion/core/scenario.hpp"
+#include "legion/datasets/scenario.hpp"
 #include "legion/report/reporters.hpp"
 #include "test_support.hpp"
 
-namespace legion::core {
+namespace legion::datasets {
 namespace {
+
+using namespace legion::core;  // the results.json reader
 
 using Clock = std::chrono::steady_clock;
 
@@ -75,7 +77,7 @@ TEST(Fuzz, TheScenarioLoaderLoadsOrSaysWhereTheFileIsBroken) {
     try {
       load_scenario(file);
       ++loaded;
-    } catch (const ScenarioError& e) {
+    } catch (const DatasetError& e) {
       const std::string message = e.what();
       ASSERT_EQ(message.rfind(file.string() + ":", 0), 0u) << "input " << i << ": " << message << "\n" << input;
       ASSERT_GT(message.size(), file.string().size() + 3) << "input " << i;
@@ -147,4 +149,4 @@ TEST(Fuzz, TheResultsReaderReadsOrNamesFileRecordAndField) {
 }
 
 }  // namespace
-}  // namespace legion::core
+}  // namespace legion::datasets

@@ -1,12 +1,13 @@
-#include "legion/core/tokenizer.hpp"
+#include "legion/oracle/tokenizer.hpp"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-namespace legion::core {
+namespace legion::oracle {
 namespace {
+
 
 // tests/data/o200k_reference.json holds token ids produced by tiktoken itself
 // (tools/make_tokenizer_reference.py), so this compares against the reference implementation.
@@ -40,4 +41,4 @@ TEST(Tokenizer, InvalidUtf8IsCountedNotRejected) {
 }
 
 }  // namespace
-}  // namespace legion::core
+}  // namespace legion::oracle

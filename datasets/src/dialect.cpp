@@ -1,8 +1,8 @@
-#include "legion/core/dialect.hpp"
+#include "legion/datasets/dialect.hpp"
 
-#include <yaml-cpp/yaml.h>
+#include "yaml_file.hpp"
 
-namespace legion::core {
+namespace legion::datasets {
 namespace {
 
 std::string fill(std::string text, const TaskAgent& agent, const std::string& task = {}) {
@@ -59,19 +59,11 @@ ToolCall Dialect::delegate_call(const TaskAgent& target, const std::string& task
 }
 
 Dialect load_dialect(const std::filesystem::path& file) {
-  auto where = [&](const YAML::Mark& m) {
-    return file.string() + (m.is_null() ? "" : ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1));
-  };
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file.string());
-  } catch (const YAML::BadFile&) {
-    throw ScenarioError(file.string() + ": cannot open dialect file");
-  } catch (const YAML::Exception& e) {
-    throw ScenarioError(where(e.mark) + ": invalid YAML: " + e.msg);
-  }
+  YamlFile f(file, "dialect file");
+  const auto& root = f.root();
   if (!root.IsMap() || !root["name"] || !root["delegate"] || !root["delegate"]["tool"])
-    throw ScenarioError(where(root.Mark()) + ": a dialect needs name, identity, selector {detect, reply} and delegate {tool, arguments}");
+    f.fail(root, "a dialect needs name, identity, selector {detect, reply} and delegate {tool, arguments}");
+  f.only_keys(root, {"name", "identity", "selector", "delegate"}, "a dialect");
   Dialect d;
   d.name = root["name"].as<std::string>();
   if (root["identity"]) d.identity = root["identity"].as<std::string>();
@@ -85,9 +77,9 @@ Dialect load_dialect(const std::filesystem::path& file) {
 }
 
 Dialect dialect_named(const std::string& name) {
-  auto file = default_scenario_dir().parent_path() / "dialects" / (name + ".yaml");
-  if (!std::filesystem::exists(file)) throw ScenarioError("unknown dialect '" + name + "' (no " + file.string() + ")");
+  auto file = datasets_dir() / "dialects" / (name + ".yaml");
+  if (!std::filesystem::exists(file)) throw DatasetError("unknown dialect '" + name + "' (no " + file.string() + ")");
   return load_dialect(file);
 }
 
-}  // namespace legion::core
+}  // namespace legion::datasets

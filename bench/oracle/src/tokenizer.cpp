@@ -1,4 +1,6 @@
-#include "legion/core/tokenizer.hpp"
+#include "legion/oracle/tokenizer.hpp"
+
+#include "legion/datasets/files.hpp"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -12,7 +14,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-namespace legion::core {
+namespace legion::oracle {
 namespace {
 
 struct StringHash {
@@ -130,8 +132,16 @@ std::shared_ptr<const Tokenizer> Tokenizer::load(const std::filesystem::path& ra
   return std::shared_ptr<const Tokenizer>(new Tokenizer(std::move(impl)));
 }
 
+std::filesystem::path js_tiktoken_dir() { return datasets::datasets_dir() / "tokenizer" / "node_modules" / "js-tiktoken"; }
+
+std::string tokenizer_version() {
+  std::ifstream in(js_tiktoken_dir() / "package.json");
+  auto j = nlohmann::json::parse(in, nullptr, false);
+  return j.is_object() ? "js-tiktoken " + j.value("version", std::string("?")) + " o200k_base" : "o200k_base";
+}
+
 std::shared_ptr<const Tokenizer> Tokenizer::o200k_base() {
-  static const auto instance = load(LEGION_O200K_FILE);
+  static const auto instance = load(js_tiktoken_dir() / "dist" / "ranks" / "o200k_base.js");
   return instance;
 }
 
@@ -165,4 +175,4 @@ std::vector<std::uint32_t> Tokenizer::encode(std::string_view text) const {
 std::size_t Tokenizer::count(std::string_view text) const { return encode(text).size(); }
 std::size_t Tokenizer::vocabulary_size() const { return impl_->ranks.size(); }
 
-}  // namespace legion::core
+}  // namespace legion::oracle
