@@ -42,10 +42,11 @@ if [ ! -f "$RANKS" ]; then
   (cd datasets/tokenizer && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# One virtual environment per framework, from its fully pinned requirement file; recreated only
-# when that file changes (its hash is kept in the environment).
+# One virtual environment per framework that datasets/systems.yaml lists with an `environment`, from
+# its fully pinned requirement file; recreated only when that file changes (its hash is kept in the
+# environment).
 VENVS_DIR="${LEGION_VENVS_DIR:-.venvs}"
-for framework in langgraph crewai autogen; do
+for framework in $(awk '/^[[:space:]]+environment:/ {print $2}' datasets/systems.yaml); do
   requirements="adapters/python/requirements/$framework.txt"
   venv="$VENVS_DIR/$framework"
   stamp="$(sha256sum "$requirements" | cut -d' ' -f1) $("$PYTHON" -c 'import platform; print(platform.python_version())')"

@@ -159,11 +159,11 @@ class AutoGenAdapter(FrameworkAdapter):
                 result = await agents[agent_id].run(task=text)
                 return agent_id, final_text(result.messages, {agent_id})
 
-            propose = legion_common.propose_prompt(scenario.task)
+            propose = legion_common.propose_prompt(scenario, scenario.task)
             proposals = dict(await asyncio.gather(*(ask(m.id, propose) for m in members)))
-            vote = legion_common.vote_prompt(scenario.task, proposals)
+            vote = legion_common.vote_prompt(scenario, scenario.task, proposals)
             votes = dict(await asyncio.gather(*(ask(m.id, vote) for m in members)))
-            _, decision = await ask(scenario.moderator, legion_common.decide_prompt(scenario.task, votes))
+            _, decision = await ask(scenario.moderator, legion_common.decide_prompt(scenario, scenario.task, votes))
             return decision
 
         return self.run_task(scenario, build, task)

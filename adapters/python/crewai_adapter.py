@@ -135,11 +135,12 @@ class CrewAIAdapter(FrameworkAdapter):
 
         def build(scenario):
             agents = {a.id: self.agent(scenario, a) for a in members + [scenario.agent(scenario.moderator)]}
-            proposals = [Task(description="Task: {task}\n\nPropose an option.", expected_output=EXPECTED_OUTPUT,
+            # CrewAI fills {task} from the kickoff inputs and passes earlier outputs as task context.
+            proposals = [Task(description=scenario.prompt("propose", task="{task}"), expected_output=EXPECTED_OUTPUT,
                               agent=agents[m.id], async_execution=True) for m in members]
-            votes = [Task(description="Task: {task}\n\nCast your vote as 'VOTE: <option>'.",
+            votes = [Task(description=scenario.prompt("vote", task="{task}", proposals=""),
                           expected_output=EXPECTED_OUTPUT, agent=agents[m.id], context=proposals) for m in members]
-            decision = Task(description="Task: {task}\n\nAnnounce the majority decision.",
+            decision = Task(description=scenario.prompt("decide", task="{task}", votes=""),
                             expected_output=EXPECTED_OUTPUT, agent=agents[scenario.moderator], context=votes)
             return self.crew(list(agents.values()), proposals + votes + [decision], process=Process.sequential)
 

@@ -193,9 +193,7 @@ class LangGraphAdapter(FrameworkAdapter):
 
     def router(self, scenario):
         candidates = {a.id: a for a in scenario.agents}
-        prompt = ("Select the next speaker of this conversation. Candidates:"
-                  + "".join(f"\n- {a.id}: {a.role}" for a in scenario.agents)
-                  + "\nReply with the id of the next speaker only.")
+        prompt = legion_common.selector_prompt(scenario)
 
         def select(state):
             messages = [SystemMessage(prompt)] + self.transcript(state["task"], state["turns"])
@@ -221,17 +219,17 @@ class LangGraphAdapter(FrameworkAdapter):
 
             def proposer(agent_id):
                 def node(state):
-                    return {"proposals": {agent_id: ask(agents[agent_id], legion_common.propose_prompt(state["task"]))}}
+                    return {"proposals": {agent_id: ask(agents[agent_id], legion_common.propose_prompt(scenario, state["task"]))}}
                 return node
 
             def voter(agent_id):
                 def node(state):
-                    prompt = legion_common.vote_prompt(state["task"], state["proposals"])
+                    prompt = legion_common.vote_prompt(scenario, state["task"], state["proposals"])
                     return {"votes": {agent_id: ask(agents[agent_id], prompt)}}
                 return node
 
             def announce(state):
-                return {"decision": ask(moderator, legion_common.decide_prompt(state["task"], state["votes"]))}
+                return {"decision": ask(moderator, legion_common.decide_prompt(scenario, state["task"], state["votes"]))}
 
             for a in members:
                 graph.add_node(f"propose_{a.id}", proposer(a.id))

@@ -95,21 +95,30 @@ def consensus_members(scenario):
     return [a for a in scenario.agents if a.id != scenario.moderator]
 
 
-# The three texts every system gives the agents of a consensus scenario (the native engine's too).
-# They take the task text of the run at hand: adapters build their graphs once per scenario shape,
-# and each run plants new values in the task.
-def propose_prompt(task):
-    return f"Task: {task}\n\nPropose an option."
+# The texts every system gives the agents of a consensus scenario come with the task
+# (datasets/prompts.yaml, the native engine's too). They take the task text of the run at hand:
+# adapters build their graphs once per scenario shape, and each run plants new values in the task.
+def listing(scenario, kind, texts):
+    """The proposals or votes so far, in agent id order, as every system lists them."""
+    items = "".join(scenario.prompt("item", id=agent_id, text=text) for agent_id, text in sorted(texts.items()))
+    return scenario.prompt(kind, items=items)
 
 
-def vote_prompt(task, proposals):
-    listing = "".join(f"\n- {agent_id}: {text}" for agent_id, text in sorted(proposals.items()))
-    return f"Task: {task}\n\nProposals:{listing}\n\nCast your vote as 'VOTE: <option>'."
+def propose_prompt(scenario, task):
+    return scenario.prompt("propose", task=task)
 
 
-def decide_prompt(task, votes):
-    ballot = "".join(f"\n- {agent_id}: {text}" for agent_id, text in sorted(votes.items()))
-    return f"Task: {task}\n\nVotes:{ballot}\n\nAnnounce the majority decision."
+def vote_prompt(scenario, task, proposals):
+    return scenario.prompt("vote", task=task, proposals=listing(scenario, "proposals", proposals))
+
+
+def decide_prompt(scenario, task, votes):
+    return scenario.prompt("decide", task=task, votes=listing(scenario, "votes", votes))
+
+
+def selector_prompt(scenario):
+    candidates = "".join(scenario.prompt("candidate", id=a.id, role=a.role) for a in scenario.agents)
+    return scenario.prompt("select_speaker", candidates=candidates)
 
 
 class FrameworkAdapter(legion.Adapter):

@@ -101,6 +101,17 @@ PYBIND11_EMBEDDED_MODULE(legion, m) {
              if (!a) throw py::key_error("no agent '" + id + "' in task '" + s.name + "'");
              return *a;
            })
+      // The shared wording of the patterns (datasets/prompts.yaml): task.prompt("vote", task=..., proposals=...).
+      .def("prompt",
+           [](const core::TaskSpec& s, const std::string& name, const py::kwargs& values) {
+             std::map<std::string, std::string> filled;
+             for (const auto& [key, value] : values) filled[py::str(key)] = py::str(value);
+             try {
+               return s.prompt(name, filled);
+             } catch (const std::invalid_argument& e) {
+               throw py::key_error(e.what());
+             }
+           })
       // The task's deterministic tool, the same code for every system. Arguments: a dict or JSON text.
       .def("run_tool", [](const core::TaskSpec& s, const std::string& name, const py::object& arguments) {
         auto text = py::isinstance<py::str>(arguments) ? arguments.cast<std::string>()

@@ -4,34 +4,51 @@
 #include "legion/adapters/adapter.hpp"
 #include "legion/adapters/native_adapter.hpp"
 #include "legion/adapters/python_adapter.hpp"
+#include "legion/datasets/files.hpp"
+#include "legion/datasets/systems.hpp"
 
 namespace legion::adapters {
 namespace {
 
-AdapterInfo python_system(std::string name, std::string description, std::string framework) {
-  auto module = python_adapter_dir() / (framework + "_adapter.py");
-  return {name, std::move(description), framework, [module, framework] {
-            return std::make_unique<PythonAdapter>(PythonAdapterSpec{module, venvs_dir() / framework});
-          }, ""};
+// Systems built into legion-bench, by the name datasets/systems.yaml gives them.
+std::unique_ptr<Adapter> make_builtin(const std::string& name) {
+  if (name == "native") return std::make_unique<NativeAdapter>();
+  throw std::invalid_argument("datasets/systems.yaml lists '" + name + "' without an environment, but no such system is built in");
 }
 
 std::deque<AdapterInfo>& registry() {  // a deque: adding keeps references valid
-  static std::deque<AdapterInfo> systems = {
-      {"native", "LEGION engine (C++, in core/)", "native", [] { return std::make_unique<NativeAdapter>(); }, ""},
-      python_system("langchain", "LangChain 1.x agents on LangGraph (adapters/python/langgraph_adapter.py)", "langgraph"),
-      python_system("crewai", "CrewAI crews and processes (adapters/python/crewai_adapter.py)", "crewai"),
-      python_system("autogen", "AutoGen AgentChat teams (adapters/python/autogen_adapter.py)", "autogen"),
-  };
+  static std::deque<AdapterInfo> systems = [] {
+    std::deque<AdapterInfo> out;
+    for (const auto& s : datasets::load_systems()) {
+      if (s.environment.empty()) {
+        make_builtin(s.name);  // fails now, not in a worker, when the list names an unknown built-in
+        out.push_back({s.name, s.description, s.dialect, [name = s.name] { return make_builtin(name); }, ""});
+        continue;
+      }
+      auto module = python_adapter_dir() / (s.environment + "_adapter.py");
+      out.push_back({s.name, s.description + " (adapters/python/" + s.environment + "_adapter.py)", s.dialect,
+                     [module, environment = s.environment] {
+                       return std::make_unique<PythonAdapter>(PythonAdapterSpec{module, venvs_dir() / environment});
+                     },
+                     ""});
+    }
+    return out;
+  }();
   return systems;
 }
 
 }  // namespace
 
-std::filesystem::path python_adapter_dir() { return LEGION_PYTHON_ADAPTER_DIR; }
+// An installed copy finds both under PREFIX/share/legion-bench; a build tree in its source tree.
+std::filesystem::path python_adapter_dir() {
+  if (auto share = datasets::installed_share_dir(); !share.empty()) return share / "adapters" / "python";
+  return LEGION_SOURCE_PYTHON_ADAPTER_DIR;
+}
 
 std::filesystem::path venvs_dir() {
   if (const char* dir = std::getenv("LEGION_VENVS_DIR")) return dir;
-  return LEGION_VENVS_DIR;
+  if (auto share = datasets::installed_share_dir(); !share.empty()) return share / "venvs";
+  return LEGION_SOURCE_VENVS_DIR;
 }
 
 const std::deque<AdapterInfo>& adapter_registry() { return registry(); }

@@ -145,13 +145,13 @@ int main(int argc, char** argv) {
 
   // The default action: run a suite.
   bench::Plan plan;
-  std::string systems = "native,langchain,crewai,autogen", latency = "zero", faults, store;
+  std::string systems, latency = "zero", faults, store;
   std::vector<std::string> scenarios, params, python_adapters;
   bool quick = false, quiet = false;
   int repetitions = -1, warmup = -1;
   double timeout_s = 120;
   app.add_option("--suite", plan.suite, "Suite to run (see `legion-bench list`)")->capture_default_str();
-  app.add_option("--systems", systems, "Comma-separated systems")->capture_default_str();
+  app.add_option("--systems", systems, "Comma-separated systems (default: every system in datasets/systems.yaml)");
   app.add_option("--adapter", python_adapters,
                  "Add a system written in Python: NAME=FILE.py[,venv=DIR][,dialect=NAME] (see docs/adapters.md); repeatable");
   app.add_option("--scenario", scenarios, "Only these scenarios of the suite (name or file); repeatable");
@@ -440,6 +440,8 @@ int main(int argc, char** argv) {
     auto suite = datasets::find_suite(datasets::load_suites(), plan.suite);
     for (const auto& spec : python_adapters) adapters::add_python_adapter(spec);
     plan.systems = split(systems, ',');
+    if (app.get_option("--systems")->count() == 0)  // every registered system, in the registry's order
+      for (const auto& a : adapters::adapter_registry()) plan.systems.push_back(a.name);
     if (*ab_cmd || *calibrate_cmd) {
       // The default systems of a comparison are the native engine's; every system runs twice.
       if (app.get_option("--systems")->count() == 0) plan.systems = {"native"};

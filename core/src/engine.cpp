@@ -286,9 +286,9 @@ class Task {
   }
 
   const TaskAgent& select_speaker(const Transcript& transcript) {
-    std::string prompt = std::string(kSelectorPrompt) + " of this conversation. Candidates:";
-    for (const auto& a : spec_.agents) prompt += "\n- " + a.id + ": " + a.role;
-    prompt += "\nReply with the id of the next speaker only.";
+    std::string candidates;
+    for (const auto& a : spec_.agents) candidates += spec_.prompt("candidate", {{"id", a.id}, {"role", a.role}});
+    const auto prompt = spec_.prompt("select_speaker", {{"candidates", candidates}});
     ChatRequest request;
     request.messages.push_back({"system", prompt, {}, {}, {}});
     for (auto& m : transcript.as_seen_by("", spec_.task)) request.messages.push_back(std::move(m));
@@ -322,17 +322,19 @@ class Task {
         done.push_back(std::async(std::launch::async, [&, m] { bus_.publish({topic, m->id, turn(*m, {user(make_input())})}); }));
       for (auto& f : done) f.get();
     };
-    in_parallel("proposal", [&] { return "Task: " + spec_.task + "\n\nPropose an option."; });
-    std::string listing;
-    for (const auto& [id, text] : proposals) listing += "\n- " + id + ": " + text;
-    in_parallel("vote", [&] { return "Task: " + spec_.task + "\n\nProposals:" + listing + "\n\nCast your vote as 'VOTE: <option>'."; });
+    // Proposals and votes are listed in id order, the same for every reader.
+    auto listing = [&](const std::string& kind, const std::map<std::string, std::string>& texts) {
+      std::string items;
+      for (const auto& [id, text] : texts) items += spec_.prompt("item", {{"id", id}, {"text", text}});
+      return spec_.prompt(kind, {{"items", items}});
+    };
+    in_parallel("proposal", [&] { return spec_.prompt("propose", {{"task", spec_.task}}); });
+    const auto proposed = listing("proposals", proposals);
+    in_parallel("vote", [&] { return spec_.prompt("vote", {{"task", spec_.task}, {"proposals", proposed}}); });
 
     std::map<std::string, int> tally;
-    std::string ballot;
-    for (const auto& [id, text] : votes) {
-      ballot += "\n- " + id + ": " + text;
+    for (const auto& [id, text] : votes)
       if (auto cast = votes_in(text); !cast.empty()) ++tally[cast.front()];
-    }
     {
       auto span = tracer_.span("tally");
       std::string detail;
@@ -340,7 +342,7 @@ class Task {
       span.detail(detail);
     }
     return turn(*spec_.agent(spec_.moderator),
-                {user("Task: " + spec_.task + "\n\nVotes:" + ballot + "\n\nAnnounce the majority decision.")});
+                {user(spec_.prompt("decide", {{"task", spec_.task}, {"votes", listing("votes", votes)}}))});
   }
 
   const TaskSpec& spec_;

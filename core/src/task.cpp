@@ -1,5 +1,7 @@
 #include "legion/core/task.hpp"
 
+#include <stdexcept>
+
 namespace legion::core {
 
 std::string_view to_string(Pattern p) {
@@ -30,6 +32,25 @@ std::vector<std::string> votes_in(std::string_view text) {
   return votes;
 }
 
+std::string TaskSpec::prompt(const std::string& name, const std::map<std::string, std::string>& values) const {
+  const auto it = prompts.find(name);
+  if (it == prompts.end()) throw std::invalid_argument("no prompt '" + name + "' in this task");
+  const auto& text = it->second;
+  std::string out;
+  std::size_t pos = 0;
+  while (true) {
+    const auto open = text.find('{', pos);
+    const auto close = open == std::string::npos ? std::string::npos : text.find('}', open);
+    if (close == std::string::npos) break;
+    const auto slot = text.substr(open + 1, close - open - 1);
+    const auto value = values.find(slot);
+    if (value == values.end()) throw std::invalid_argument("prompt '" + name + "' needs a value for {" + slot + "}");
+    out.append(text, pos, open - pos).append(value->second);
+    pos = close + 1;
+  }
+  return out.append(text, pos);
+}
+
 nlohmann::json to_json(const TaskSpec& t) {
   nlohmann::json tools = nlohmann::json::array(), agents = nlohmann::json::array();
   for (const auto& tool : t.tools)
@@ -44,7 +65,8 @@ nlohmann::json to_json(const TaskSpec& t) {
           {"moderator", t.moderator},
           {"termination_text", t.termination_text},
           {"max_turns", t.max_turns},
-          {"params", t.params}};
+          {"params", t.params},
+          {"prompts", t.prompts}};
 }
 
 }  // namespace legion::core

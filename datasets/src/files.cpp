@@ -5,15 +5,17 @@
 
 namespace legion::datasets {
 
-std::filesystem::path datasets_dir() {
-  if (const char* dir = std::getenv("LEGION_DATASETS_DIR")) return dir;
-  // An installed copy: PREFIX/bin/legion-bench beside PREFIX/share/legion-bench/datasets.
+std::filesystem::path installed_share_dir() {
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    const auto installed = exe.parent_path().parent_path() / "share" / "legion-bench" / "datasets";
-    if (std::filesystem::is_directory(installed / "scenarios", ec)) return installed;
-  }
+  if (ec) return {};
+  const auto share = exe.parent_path().parent_path() / "share" / "legion-bench";
+  return std::filesystem::is_directory(share / "datasets" / "scenarios", ec) ? share : std::filesystem::path();
+}
+
+std::filesystem::path datasets_dir() {
+  if (const char* dir = std::getenv("LEGION_DATASETS_DIR")) return dir;
+  if (auto share = installed_share_dir(); !share.empty()) return share / "datasets";
   return LEGION_SOURCE_DATASETS_DIR;  // a build tree: the source it was built from
 }
 

@@ -1,5 +1,6 @@
 #include "legion/datasets/scenario.hpp"
 
+#include "legion/datasets/prompts.hpp"
 #include "yaml_file.hpp"
 
 #include <algorithm>
@@ -290,6 +291,7 @@ TaskSpec task_of(const ScenarioSpec& spec) {
   t.termination_text = spec.termination_text;
   t.max_turns = spec.max_turns;
   t.params = spec.params;
+  t.prompts = shared_prompts();
   t.run_tool = [tools = std::make_shared<const std::vector<ScenarioTool>>(spec.tools)](std::string_view name,
                                                                                        std::string_view arguments) {
     return run_recorded_tool(*tools, name, arguments);

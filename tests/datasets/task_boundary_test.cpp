@@ -2,6 +2,7 @@
 // planted value it was not asked about, and no expected string — for every scenario shipped.
 #include <gtest/gtest.h>
 
+#include "legion/datasets/prompts.hpp"
 #include "legion/datasets/scenario.hpp"
 
 namespace legion::datasets {
@@ -46,6 +47,24 @@ INSTANTIATE_TEST_SUITE_P(Datasets, EveryShippedScenario, ::testing::ValuesIn(sce
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            return name;
                          });
+
+}  // namespace
+}  // namespace legion::datasets
+
+namespace legion::datasets {
+namespace {
+
+// The patterns' shared wording travels with the task, so every system sends the same words.
+TEST(TaskPrompts, EveryTaskCarriesTheSharedWordingAndFillsItInOnePass) {
+  const auto task = task_of(load_scenario(resolve_scenario("consensus-vote"), {{}, 1}));
+  EXPECT_EQ(task.prompts, shared_prompts());
+  EXPECT_EQ(task.prompt("propose", {{"task", "Pick {x}"}}), "Task: Pick {x}\n\nPropose an option.");  // values are not re-read
+  const auto items = task.prompt("item", {{"id", "a"}, {"text", "VOTE: b"}});
+  EXPECT_EQ(task.prompt("vote", {{"task", "T"}, {"proposals", task.prompt("proposals", {{"items", items}})}}),
+            "Task: T\n\nProposals:\n- a: VOTE: b\n\nCast your vote as 'VOTE: <option>'.");
+  EXPECT_THROW(task.prompt("no-such-prompt", {}), std::invalid_argument);
+  EXPECT_THROW(task.prompt("propose", {}), std::invalid_argument);  // {task} has no value
+}
 
 }  // namespace
 }  // namespace legion::datasets

@@ -128,7 +128,6 @@ class Engine {
 
 // The prompt formats the engine uses; datasets/dialects/native.yaml describes them for the oracle.
 std::string native_system_prompt(const TaskAgent& agent);
-inline constexpr std::string_view kSelectorPrompt = "Select the next speaker";
 inline constexpr std::string_view kDelegateTool = "delegate_task";
 
 }  // namespace legion::core

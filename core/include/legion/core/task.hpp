@@ -42,11 +42,16 @@ struct TaskSpec {
   std::string termination_text;    // group chats end when a message contains it
   int max_turns = 0;               // group chats: hard stop
   std::map<std::string, std::int64_t> params;  // the scenario's size parameters (e.g. workers)
+  // The shared wording of the patterns (datasets/prompts.yaml): name -> text with {value} slots.
+  std::map<std::string, std::string> prompts;
   // Runs a tool: name and arguments as JSON text in, the result text out (errors as text, as a
   // model would see them).
   std::function<std::string(std::string_view name, std::string_view arguments_json)> run_tool;
 
   const TaskAgent* agent(std::string_view id) const;
+  // A shared prompt with its {value} slots filled in one pass (values are inserted as they are).
+  // Throws std::invalid_argument for an unknown prompt or a slot without a value.
+  std::string prompt(const std::string& name, const std::map<std::string, std::string>& values) const;
 };
 
 // Consensus tasks ask for votes written "VOTE: <option>": every option so named in a text, in order.

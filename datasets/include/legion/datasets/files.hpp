@@ -12,8 +12,12 @@ struct DatasetError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The datasets folder: $LEGION_DATASETS_DIR when set; else share/legion-bench/datasets beside an
-// installed legion-bench; else the source tree's datasets/ this build came from.
+// An installed copy keeps its data in PREFIX/share/legion-bench beside PREFIX/bin/legion-bench;
+// empty when this program does not run from such a prefix (a build tree).
+std::filesystem::path installed_share_dir();
+
+// The datasets folder: $LEGION_DATASETS_DIR when set; else the installed share folder's datasets/;
+// else the source tree's datasets/ this build came from.
 std::filesystem::path datasets_dir();
 
 }  // namespace legion::datasets

@@ -1,0 +1,19 @@
+#pragma once
+// The systems under test (datasets/systems.yaml): the one list the command line, the set-up script
+// and the feature matrix read.
+#include <string>
+#include <vector>
+
+namespace legion::datasets {
+
+struct SystemEntry {
+  std::string name;
+  std::string description;
+  std::string environment;  // the Python framework environment and adapter; empty: built in
+  std::string dialect;      // datasets/dialects/<dialect>.yaml
+};
+
+// In file order; DatasetError (file:line:column) on a bad file.
+std::vector<SystemEntry> load_systems();
+
+}  // namespace legion::datasets
