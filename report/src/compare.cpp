@@ -75,6 +75,14 @@ void decide(RunComparison& out, const std::vector<std::size_t>& tested) {
 
 bool within_margin(const stats::Estimate& e, double margin) { return e.lower >= 1 / (1 + margin) && e.upper <= 1 + margin; }
 
+void note_noise(RunComparison& out, const RunResults& run) {
+  const auto& warnings = run.context.machine.warnings;
+  if (warnings.empty()) return;
+  std::string why;
+  for (const auto& w : warnings) why += (why.empty() ? "" : "; ") + w;
+  out.noisy_runs.push_back(run.context.run_id + ": " + why);
+}
+
 std::vector<std::pair<std::string, std::string>> cells_of(const RunResults& run) {
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& s : run.summaries) out.emplace_back(s.scenario, s.system);
@@ -108,8 +116,8 @@ RunComparison compare_runs(const std::vector<RunResults>& old_runs, const std::v
   if (single)
     out.floor_source = options.calibration ? options.calibration->describe()
                                            : "not calibrated: ±" + share(kUncalibratedDrift) + " assumed, run legion-bench calibrate";
-  for (const auto& r : old_runs) out.old_runs.push_back(r.context.run_id);
-  for (const auto& r : new_runs) out.new_runs.push_back(r.context.run_id);
+  for (const auto& r : old_runs) out.old_runs.push_back(r.context.run_id), note_noise(out, r);
+  for (const auto& r : new_runs) out.new_runs.push_back(r.context.run_id), note_noise(out, r);
   if (!single && (old_runs.size() < 2 || new_runs.size() < 2))
     throw std::invalid_argument("with several runs, give at least 2 on each side (the run is the unit; one run has no spread)");
 
@@ -192,6 +200,7 @@ RunComparison compare_interleaved(const RunResults& run, const CompareOptions& o
   out.design = "interleaved";
   out.old_runs = out.new_runs = {run.context.run_id};
   out.floor_source = options.calibration ? options.calibration->describe() : "within-run floor not calibrated";
+  note_noise(out, run);
   // Pair the first two systems that share a base name (NAME@A, NAME@B or NAME, NAME@B), in run order.
   std::map<std::string, std::vector<std::string>> by_base;
   std::vector<std::string> bases;
@@ -264,6 +273,7 @@ json to_json(const RunComparison& c) {
             {"margin", c.options.margin ? json(*c.options.margin) : json(nullptr)},
             {"correction", "holm"},
             {"noise_floor_source", c.floor_source},
+            {"noisy_runs", c.noisy_runs},
             {"regression", c.regression()},
             {"changes", json::array()}};
   for (const auto& ch : c.changes)
@@ -305,7 +315,10 @@ void write_comparison_markdown(std::ostream& out, const RunComparison& c) {
       << "Metric: " << c.options.metric << " time (ms), medians; " << design_sentence(c) << "; intervals at "
       << static_cast<int>(std::lround(c.options.level * 100)) << "%; p Holm-adjusted across the table; a change is called when p < "
       << c.options.alpha << " and the interval lies beyond ±" << c.options.threshold * 100 << "%"
-      << (c.floor_source.empty() ? "" : " and beyond the noise floor (" + markdown_escape(c.floor_source) + ")") << ".\n\n"
+      << (c.floor_source.empty() ? "" : " and beyond the noise floor (" + markdown_escape(c.floor_source) + ")") << ".\n\n";
+  for (const auto& noisy : c.noisy_runs)
+    out << "**Noisy run** " << markdown_escape(noisy) << " — its figures may carry the load of other work.\n\n";
+  out
       << "| scenario | system | old | new | change | interval | p (adjusted) | floor | verdict |\n"
          "|---|---|---:|---:|---:|---|---:|---:|---|\n";
   for (const auto& ch : c.changes) {
@@ -323,6 +336,7 @@ void write_comparison_markdown(std::ostream& out, const RunComparison& c) {
 void write_comparison_table(std::ostream& out, const RunComparison& c) {
   out << "design: " << c.design << " — " << design_sentence(c) << "\n";
   if (!c.floor_source.empty()) out << "noise floor: " << c.floor_source << "\n";
+  for (const auto& noisy : c.noisy_runs) out << "NOISY RUN " << noisy << "\n";
   out << std::left << std::setw(26) << "scenario" << std::setw(22) << "system" << std::right << std::setw(12) << "old ms"
       << std::setw(12) << "new ms" << std::setw(10) << "change" << std::setw(22) << "interval" << std::setw(10) << "p adj"
       << std::setw(8) << "floor" << "  verdict\n";

@@ -103,6 +103,12 @@ TEST(Compare, OneRunASideNeverCallsAChangeWithinTheDrift) {
   EXPECT_NE(uncalibrated.floor_source.find("not calibrated"), std::string::npos);
   EXPECT_NE(uncalibrated.changes[0].note.find("±40%"), std::string::npos) << uncalibrated.changes[0].note;
   EXPECT_FALSE(uncalibrated.regression());
+  EXPECT_TRUE(uncalibrated.noisy_runs.empty());
+  after.context.machine.warnings = {"other processes used 84.0% of the CPU during the run"};
+  auto noisy = compare_runs(before, after);
+  ASSERT_EQ(noisy.noisy_runs.size(), 1u);
+  EXPECT_EQ(noisy.noisy_runs[0], "new: other processes used 84.0% of the CPU during the run");
+  EXPECT_EQ(to_json(noisy)["noisy_runs"].size(), 1u);
   auto calibrated = compare_runs(before, after, with_floor(0.25));
   EXPECT_EQ(calibrated.changes[0].verdict, "within run-to-run drift");
   EXPECT_NE(calibrated.floor_source.find("calibrated on test"), std::string::npos);

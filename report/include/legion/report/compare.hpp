@@ -50,6 +50,7 @@ struct RunComparison {
   std::string design;        // interleaved | runs | single
   std::string floor_source;  // where the noise floor came from
   std::vector<std::string> old_runs, new_runs;
+  std::vector<std::string> noisy_runs;  // "RUN_ID: why", for runs whose machine was busy (run.machine.warnings)
   std::vector<Change> changes;
   bool regression() const;  // any "slower"
 };
