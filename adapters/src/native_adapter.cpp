@@ -1,5 +1,7 @@
 #include "legion/adapters/native_adapter.hpp"
 
+#include "legion/version.hpp"
+
 #include <stdexcept>
 
 namespace legion::adapters {

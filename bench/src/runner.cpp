@@ -19,6 +19,7 @@
 #include "legion/report/escape.hpp"
 #include "legion/stats/planning.hpp"
 #include "checks.hpp"
+#include "legion/version.hpp"
 #include "legion_revision.hpp"
 #include "machine.hpp"
 #include "recovery.hpp"
