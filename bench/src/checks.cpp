@@ -105,9 +105,15 @@ std::optional<std::uint64_t> available_memory_bytes() {
   return std::nullopt;
 }
 
+std::size_t model_server_connections(int concurrency) {
+  // Every worker's HTTP clients keep idle connections open (httpx pools keep up to 20), and a run
+  // holds up to eight workers (`ab` of four systems): a smaller limit turns them into 503s.
+  return std::max<std::size_t>(256, static_cast<std::size_t>(std::max(1, concurrency)) * 8);
+}
+
 std::uint64_t threads_needed(int concurrency, std::size_t most_agents) {
   const auto tasks = static_cast<std::uint64_t>(std::max(1, concurrency));
-  const auto oracle = std::max<std::uint64_t>(64, tasks * 8) + 4;  // connection threads and overflow threads
+  const auto oracle = model_server_connections(concurrency) + 4;  // connection threads and overflow threads
   return oracle + tasks * (1 + most_agents) + 32;  // and a margin for the runner, worker and libraries
 }
 

@@ -32,6 +32,8 @@ std::optional<std::uint64_t> available_memory_bytes();
 
 // Threads a run needs: the oracle's connection threads in the runner, and in the worker one thread
 // per concurrent task plus one per agent that the native engine may run in parallel.
+// The model server's connection limit for a run (one thread each while open).
+std::size_t model_server_connections(int concurrency);
 std::uint64_t threads_needed(int concurrency, std::size_t most_agents);
 // Throws a UsageError naming the tightest limit and the largest --concurrency it allows.
 void check_threads(int concurrency, std::size_t most_agents, const std::vector<ThreadLimit>& limits);

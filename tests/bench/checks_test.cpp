@@ -29,7 +29,7 @@ TEST(Checks, ThreadsBeyondTheTightestLimitAreRefusedNamingIt) {
             "in use, leaving 32368; the most this machine allows for these scenarios is --concurrency 3233");
   EXPECT_NO_THROW(check_threads(3233, 1, limits));
   EXPECT_EQ(error_of([&] { check_threads(1, 1, {{"RLIMIT_NPROC (ulimit -u)", 50, 40}}); }),
-            "--concurrency 1 needs about 102 threads, but RLIMIT_NPROC (ulimit -u) is 50 with 40 in use, leaving 10; this "
+            "--concurrency 1 needs about 294 threads, but RLIMIT_NPROC (ulimit -u) is 50 with 40 in use, leaving 10; this "
             "machine cannot start a run now");
   EXPECT_NO_THROW(check_threads(10000, 50, {}));  // nothing readable: nothing to refuse on
 }
