@@ -82,10 +82,10 @@ class Runner {
   const report::Artifacts& artifacts() const { return artifacts_; }
 
  private:
-  core::RunContext make_context() const;
+  report::RunContext make_context() const;
   // The run to continue (--resume) with its records, or a new one; either is in the store after.
   report::RunResults start_or_resume(Store& store) const;
-  core::RunRecord make_record(const nlohmann::json& reply, const core::OracleTotals& served,
+  report::RunRecord make_record(const nlohmann::json& reply, const core::OracleTotals& served,
                               const core::ScenarioSpec& spec) const;
   Plan plan_;
   std::ostream& progress_;

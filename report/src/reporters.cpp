@@ -167,7 +167,7 @@ void write_cold_start(std::ostream& out, const RunResults& r) {
     }
     auto rss = c.ready_rss_bytes.find(system);
     out << " " << (rss == c.ready_rss_bytes.end() ? "—" : fixed(static_cast<double>(rss->second) / (1024.0 * 1024.0), 1)) << " |";
-    const core::RunRecord* first = nullptr;
+    const RunRecord* first = nullptr;
     for (const auto& rec : r.records)
       if (rec.system == system && !rec.unsupported && !rec.error) {
         first = &rec;
@@ -217,7 +217,7 @@ void write_token_check(std::ostream& out, const RunResults& r) {
     if (!by_system.contains(system)) out << "- `" << md(system) << "`: reports no token count of its own.\n";
 }
 
-void write_machine_state(std::ostream& out, const core::RunContext& c) {
+void write_machine_state(std::ostream& out, const RunContext& c) {
   const auto& m = c.machine;
   auto pct = [](double share) {
     std::ostringstream s;
@@ -386,8 +386,8 @@ nlohmann::json estimate_json(const std::optional<stats::Estimate>& e) {
 
 nlohmann::json results_json(const RunResults& r) {
   using nlohmann::json;
-  json j = {{"run", core::to_json(r.context)}, {"records", json::array()}, {"summaries", json::array()}, {"suite", json::array()}};
-  for (const auto& rec : r.records) j["records"].push_back(core::to_json(rec));
+  json j = {{"run", to_json(r.context)}, {"records", json::array()}, {"summaries", json::array()}, {"suite", json::array()}};
+  for (const auto& rec : r.records) j["records"].push_back(to_json(rec));
   // Derived from the records by the statistics module (read back, they are recomputed, not trusted).
   for (const auto& s : r.summaries) {
     auto stat = [](const stats::Summary& x) {
@@ -424,20 +424,24 @@ nlohmann::json results_json(const RunResults& r) {
 }
 
 void write_records_csv(std::ostream& out, const RunResults& r) {
-  out << "system,scenario,repetition,warmup,tasks,wall_ns,cpu_user_ns,cpu_sys_ns,rss_peak_bytes,llm_calls,prompt_tokens,"
-         "completion_tokens,oracle_ns,overhead_ns,reported_llm_calls,reported_prompt_tokens,reported_completion_tokens,"
-         "correct,unsupported,error\n";
+  std::string header;
+  for (const auto& f : record_fields())
+    if (f.csv) header += std::string(header.empty() ? "" : ",") + f.name;
+  out << header << "\n";
   for (const auto& rec : r.records) {
-    out << csv_cell(rec.system) << ',' << csv_cell(rec.scenario) << ',' << rec.repetition << ',' << (rec.warmup ? "true" : "false") << ','
-        << rec.tasks << ',' << rec.wall_ns << ',' << rec.cpu_user_ns << ',' << rec.cpu_sys_ns << ',' << rec.rss_peak_bytes << ','
-        << rec.llm_calls << ',' << rec.prompt_tokens << ',' << rec.completion_tokens << ',' << rec.oracle_ns << ',';
-    if (rec.tasks == 1) out << rec.overhead_ns();
-    out << ',' << rec.reported_llm_calls << ',';
-    if (rec.reported_prompt_tokens) out << *rec.reported_prompt_tokens;
-    out << ',';
-    if (rec.reported_completion_tokens) out << *rec.reported_completion_tokens;
-    out << ',' << (rec.correct ? "true" : "false") << ',' << (rec.unsupported ? "true" : "false") << ','
-        << csv_cell(rec.error.value_or("")) << '\n';
+    bool first = true;
+    for (const auto& f : record_fields()) {
+      if (!f.csv) continue;
+      if (!first) out << ',';
+      first = false;
+      std::visit([&](const auto& v) {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, bool>) out << (v ? "true" : "false");
+        else if constexpr (std::is_same_v<V, std::string>) out << csv_cell(v);
+        else if constexpr (!std::is_same_v<V, std::monostate>) out << v;  // absent: an empty cell
+      }, f.get(rec));
+    }
+    out << '\n';
   }
 }
 
@@ -587,13 +591,13 @@ RunResults read_results_json(const std::filesystem::path& file) {
     throw std::runtime_error(file.string() + ": not a legion-bench results.json");
   RunResults r;
   try {
-    r.context = core::context_from_json(j["run"]);
+    r.context = context_from_json(j["run"]);
   } catch (const std::exception& e) {
     throw std::runtime_error(file.string() + ": run: " + e.what());
   }
   for (std::size_t i = 0; i < j["records"].size(); ++i) {
     try {
-      r.records.push_back(core::record_from_json(j["records"][i]));
+      r.records.push_back(record_from_json(j["records"][i]));
     } catch (const std::exception& e) {
       throw std::runtime_error(file.string() + ": record " + std::to_string(i) + ": " + e.what());
     }

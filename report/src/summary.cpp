@@ -8,7 +8,7 @@
 namespace legion::report {
 
 namespace {
-std::vector<double> walls_ms(const std::vector<core::RunRecord>& records, const std::string& scenario, const std::string& system) {
+std::vector<double> walls_ms(const std::vector<RunRecord>& records, const std::string& scenario, const std::string& system) {
   std::vector<double> out;
   for (const auto& r : records)
     if (!r.warmup && !r.error && r.scenario == scenario && r.system == system) out.push_back(static_cast<double>(r.wall_ns) / 1e6);
@@ -22,9 +22,9 @@ std::string baseline_of(const std::vector<CellSummary>& cells, const std::string
 }
 }  // namespace
 
-std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records, const SummaryOptions& options) {
+std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const SummaryOptions& options) {
   std::vector<std::pair<std::string, std::string>> order;
-  std::map<std::pair<std::string, std::string>, std::vector<const core::RunRecord*>> cells;
+  std::map<std::pair<std::string, std::string>, std::vector<const RunRecord*>> cells;
   for (const auto& r : records) {
     if (r.warmup && !r.unsupported) continue;  // an unsupported cell may have no measured record at all
     auto key = std::make_pair(r.scenario, r.system);
@@ -107,7 +107,7 @@ std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records, 
   return out;
 }
 
-std::vector<SuiteRatio> suite_ratios(const std::vector<core::RunRecord>& records, const std::vector<CellSummary>& cells,
+std::vector<SuiteRatio> suite_ratios(const std::vector<RunRecord>& records, const std::vector<CellSummary>& cells,
                                      const SummaryOptions& options) {
   const auto baseline = baseline_of(cells, options.baseline);
   std::vector<std::string> systems;

@@ -9,7 +9,7 @@
 #include <functional>
 #include <random>
 
-#include "legion/core/records.hpp"
+#include "legion/report/results.hpp"
 #include "legion/core/scenario.hpp"
 #include "legion/report/reporters.hpp"
 #include "test_support.hpp"
@@ -95,7 +95,7 @@ TEST(Fuzz, TheResultsReaderReadsOrNamesFileRecordAndField) {
   report::RunResults results;
   results.context.run_id = "fuzz";
   for (int i = 0; i < 3; ++i) {
-    RunRecord r;
+    report::RunRecord r;
     r.system = "native";
     r.scenario = "single-tool";
     r.repetition = i;
@@ -142,8 +142,8 @@ TEST(Fuzz, TheResultsReaderReadsOrNamesFileRecordAndField) {
         }
       }
   };
-  every_field(to_json(results.records[0]), [](const nlohmann::json& j) { record_from_json(j); });
-  every_field(to_json(results.context), [](const nlohmann::json& j) { context_from_json(j); });
+  every_field(to_json(results.records[0]), [](const nlohmann::json& j) { report::record_from_json(j); });
+  every_field(to_json(results.context), [](const nlohmann::json& j) { report::context_from_json(j); });
 }
 
 }  // namespace

@@ -10,8 +10,8 @@
 namespace legion::report {
 namespace {
 
-core::RunRecord record(std::string scenario, int rep, std::int64_t wall_us, bool correct, std::optional<std::string> error = {}) {
-  core::RunRecord r;
+RunRecord record(std::string scenario, int rep, std::int64_t wall_us, bool correct, std::optional<std::string> error = {}) {
+  RunRecord r;
   r.system = "native";
   r.scenario = std::move(scenario);
   r.repetition = rep;

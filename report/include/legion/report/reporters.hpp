@@ -4,14 +4,14 @@
 #include <ostream>
 #include <vector>
 
-#include "legion/core/records.hpp"
+#include "legion/report/results.hpp"
 #include "legion/report/summary.hpp"
 
 namespace legion::report {
 
 struct RunResults {
-  core::RunContext context;
-  std::vector<core::RunRecord> records;
+  RunContext context;
+  std::vector<RunRecord> records;
   std::vector<CellSummary> summaries;
   std::vector<SuiteRatio> suite;
 };

@@ -6,7 +6,7 @@
 
 #include <optional>
 
-#include "legion/core/records.hpp"
+#include "legion/report/results.hpp"
 #include "legion/stats/descriptive.hpp"
 #include "legion/stats/intervals.hpp"
 
@@ -48,7 +48,7 @@ struct SummaryOptions {
 };
 
 // One summary per (scenario, system), scenarios and systems in order of first appearance.
-std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records, const SummaryOptions& options = {});
+std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const SummaryOptions& options = {});
 
 // Suite-wide: geometric mean over scenarios of a system's median wall time over the baseline's.
 struct SuiteRatio {
@@ -56,7 +56,7 @@ struct SuiteRatio {
   stats::Estimate geometric_mean;
   std::size_t scenarios = 0;
 };
-std::vector<SuiteRatio> suite_ratios(const std::vector<core::RunRecord>& records, const std::vector<CellSummary>& cells,
+std::vector<SuiteRatio> suite_ratios(const std::vector<RunRecord>& records, const std::vector<CellSummary>& cells,
                                      const SummaryOptions& options = {});
 
 }  // namespace legion::report

@@ -1,9 +1,9 @@
-#include "legion/core/records.hpp"
+#include "legion/report/results.hpp"
 
 #include <limits>
 #include <stdexcept>
 
-namespace legion::core {
+namespace legion::report {
 
 using nlohmann::json;
 
@@ -110,61 +110,109 @@ RunContext context_from_json(const json& j) {
 }
 
 namespace {
-json optional_count(const std::optional<std::uint64_t>& n) { return n ? json(*n) : json(nullptr); }
-std::optional<std::uint64_t> optional_count(const json& j, const char* key) {
-  if (!j.contains(key) || j[key].is_null()) return std::nullopt;
-  return field(j, key, std::uint64_t{0});
+
+// How a member's C++ type maps to a field type, and the FieldValue alternative that carries it.
+template <typename T> struct Kind;
+template <> struct Kind<std::string> { static constexpr auto type = FieldType::text; using Value = std::string; };
+template <> struct Kind<bool> { static constexpr auto type = FieldType::flag; using Value = bool; };
+template <> struct Kind<int> { static constexpr auto type = FieldType::integer; using Value = std::int64_t; };
+template <> struct Kind<std::int64_t> { static constexpr auto type = FieldType::integer; using Value = std::int64_t; };
+template <> struct Kind<std::uint64_t> { static constexpr auto type = FieldType::count; using Value = std::uint64_t; };
+
+template <typename T> struct Optional { using type = T; static constexpr bool nullable = false; };
+template <typename T> struct Optional<std::optional<T>> { using type = T; static constexpr bool nullable = true; };
+
+template <auto M> using MemberOf = std::remove_cvref_t<decltype(std::declval<RunRecord&>().*M)>;
+
+template <auto M>
+FieldValue get_member(const RunRecord& r) {
+  using O = Optional<MemberOf<M>>;
+  using Value = typename Kind<typename O::type>::Value;
+  if constexpr (O::nullable) return r.*M ? FieldValue(Value(*(r.*M))) : FieldValue();
+  else return FieldValue(Value(r.*M));
 }
+
+template <auto M>
+void set_member(RunRecord& r, const FieldValue& v) {
+  using O = Optional<MemberOf<M>>;
+  using Value = typename Kind<typename O::type>::Value;
+  if (std::holds_alternative<std::monostate>(v)) r.*M = MemberOf<M>{};
+  else r.*M = static_cast<typename O::type>(std::get<Value>(v));
+}
+
+template <auto M>
+void read_member(RunRecord& r, const json& j, const char* name) {
+  using O = Optional<MemberOf<M>>;
+  if constexpr (O::nullable) {
+    if (!j.is_object() || !j.contains(name) || j[name].is_null()) r.*M = std::nullopt;
+    else r.*M = field(j, name, typename O::type{});
+  } else {
+    r.*M = field(j, name, r.*M);  // absent: the member's default
+  }
+}
+
+template <auto M>
+RecordField member(const char* name, const char* sql, bool csv, const char* doc) {
+  using O = Optional<MemberOf<M>>;
+  return {name, Kind<typename O::type>::type, O::nullable, sql, csv, doc, &get_member<M>, &set_member<M>, &read_member<M>};
+}
+// The member's name is the field's name everywhere.
+#define LEGION_FIELD(member_name, ...) member<&RunRecord::member_name>(#member_name, __VA_ARGS__)
+
+const std::vector<RecordField>& table() {
+  static const std::vector<RecordField> fields = {
+      LEGION_FIELD(system, "TEXT NOT NULL", true, "the system that ran the task (NAME or NAME@LABEL)"),
+      LEGION_FIELD(scenario, "TEXT NOT NULL", true, "the scenario's name"),
+      LEGION_FIELD(repetition, "INTEGER NOT NULL", true, "0-based, numbered per cell; warm-up runs are flagged, not numbered apart"),
+      LEGION_FIELD(warmup, "INTEGER NOT NULL", true, "a warm-up run: recorded, not summarised"),
+      LEGION_FIELD(tasks, "INTEGER NOT NULL DEFAULT 1", true, "copies of the task run concurrently in this record"),
+      LEGION_FIELD(wall_ns, "INTEGER", true, "wall time of the task, measured by the worker"),
+      LEGION_FIELD(cpu_user_ns, "INTEGER", true, "user CPU time of the worker during the task"),
+      LEGION_FIELD(cpu_sys_ns, "INTEGER", true, "system CPU time of the worker during the task"),
+      LEGION_FIELD(rss_peak_bytes, "INTEGER", true, "the worker's resident-memory high-water mark during the task"),
+      LEGION_FIELD(llm_calls, "INTEGER", true, "requests the model server served for this record"),
+      LEGION_FIELD(prompt_tokens, "INTEGER", true, "prompt tokens, counted by the model server (o200k_base)"),
+      LEGION_FIELD(completion_tokens, "INTEGER", true, "completion tokens, counted by the model server"),
+      LEGION_FIELD(oracle_ns, "INTEGER", true, "sum of the model server's service times"),
+      RecordField{"overhead_ns", FieldType::integer, true, nullptr, true,
+                  "wall_ns − oracle_ns: time spent outside the model server (null when tasks > 1)",
+                  [](const RunRecord& r) { return r.tasks == 1 ? FieldValue(r.overhead_ns()) : FieldValue(); }, nullptr,
+                  [](RunRecord&, const json&, const char*) {}},  // derived: recomputed, not read
+      LEGION_FIELD(reported_llm_calls, "INTEGER", true, "LLM calls as the system itself reported them (a cross-check)"),
+      LEGION_FIELD(reported_prompt_tokens, "INTEGER", true, "the system's own prompt-token count, when it keeps one"),
+      LEGION_FIELD(reported_completion_tokens, "INTEGER", true, "the system's own completion-token count, when it keeps one"),
+      LEGION_FIELD(correct, "INTEGER NOT NULL", true, "every answer held the planted values"),
+      LEGION_FIELD(unsupported, "INTEGER NOT NULL DEFAULT 0", true,
+                   "the system cannot express the scenario; error says why"),
+      LEGION_FIELD(error, "TEXT", true, "why the task failed (null when it did not)"),
+      LEGION_FIELD(answer, "TEXT", false, "the system's final answer, for inspection"),
+  };
+  return fields;
+}
+#undef LEGION_FIELD
+
+json to_json(const FieldValue& v) {
+  return std::visit([](const auto& x) -> json {
+    if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::monostate>) return nullptr;
+    else return x;
+  }, v);
+}
+
 }  // namespace
 
+std::span<const RecordField> record_fields() { return table(); }
+
 json to_json(const RunRecord& r) {
-  return {{"system", r.system},
-          {"scenario", r.scenario},
-          {"repetition", r.repetition},
-          {"warmup", r.warmup},
-          {"tasks", r.tasks},
-          {"wall_ns", r.wall_ns},
-          {"cpu_user_ns", r.cpu_user_ns},
-          {"cpu_sys_ns", r.cpu_sys_ns},
-          {"rss_peak_bytes", r.rss_peak_bytes},
-          {"llm_calls", r.llm_calls},
-          {"prompt_tokens", r.prompt_tokens},
-          {"completion_tokens", r.completion_tokens},
-          {"oracle_ns", r.oracle_ns},
-          {"overhead_ns", r.tasks == 1 ? nlohmann::json(r.overhead_ns()) : nlohmann::json(nullptr)},
-          {"reported_llm_calls", r.reported_llm_calls},
-          {"reported_prompt_tokens", optional_count(r.reported_prompt_tokens)},
-          {"reported_completion_tokens", optional_count(r.reported_completion_tokens)},
-          {"correct", r.correct},
-          {"unsupported", r.unsupported},
-          {"error", r.error ? json(*r.error) : json(nullptr)},
-          {"answer", r.answer}};
+  json j = json::object();
+  for (const auto& f : record_fields()) j[f.name] = to_json(f.get(r));
+  return j;
 }
 
 RunRecord record_from_json(const json& j) {
   RunRecord r;
-  r.system = field(j, "system", std::string());
-  r.scenario = field(j, "scenario", std::string());
+  for (const auto& f : record_fields()) f.read_json(r, j, f.name);
   if (r.system.empty() || r.scenario.empty()) throw std::invalid_argument("a record needs 'system' and 'scenario'");
-  r.repetition = field(j, "repetition", 0);
-  r.warmup = field(j, "warmup", false);
-  r.tasks = field(j, "tasks", 1);
-  r.wall_ns = field(j, "wall_ns", std::int64_t{0});
-  r.cpu_user_ns = field(j, "cpu_user_ns", std::int64_t{0});
-  r.cpu_sys_ns = field(j, "cpu_sys_ns", std::int64_t{0});
-  r.rss_peak_bytes = field(j, "rss_peak_bytes", std::int64_t{0});
-  r.llm_calls = field(j, "llm_calls", std::uint64_t{0});
-  r.prompt_tokens = field(j, "prompt_tokens", std::uint64_t{0});
-  r.completion_tokens = field(j, "completion_tokens", std::uint64_t{0});
-  r.oracle_ns = field(j, "oracle_ns", std::int64_t{0});
-  r.reported_llm_calls = field(j, "reported_llm_calls", std::uint64_t{0});
-  r.reported_prompt_tokens = optional_count(j, "reported_prompt_tokens");
-  r.reported_completion_tokens = optional_count(j, "reported_completion_tokens");
-  r.correct = field(j, "correct", false);
-  r.unsupported = field(j, "unsupported", false);
-  if (j.contains("error") && !j["error"].is_null()) r.error = field(j, "error", std::string());
-  r.answer = field(j, "answer", std::string());
   return r;
 }
 
-}  // namespace legion::core
+}  // namespace legion::report

@@ -1,14 +1,17 @@
 #pragma once
-// The plain values that flow one way through a benchmark: RunContext (once per run) and one
-// RunRecord per (system, scenario, repetition). Their JSON keys are the results.json schema.
+// The results layer: the plain values that flow one way from the runner to the reports —
+// RunContext (once per run) and one RunRecord per (system, scenario, repetition) — and the one
+// table of a record's fields that results.json, the SQLite store and results.csv are written from.
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
-namespace legion::core {
+namespace legion::report {
 
 inline constexpr int kResultsSchemaVersion = 1;
 
@@ -59,36 +62,62 @@ struct RunContext {
   int schema_version = kResultsSchemaVersion;
 };
 
+// One task's measurements. What each field means is documented once, in record_fields().
 struct RunRecord {
   std::string system;
   std::string scenario;
-  int repetition = 0;      // 0-based; warm-up runs are flagged, not numbered apart
+  int repetition = 0;
   bool warmup = false;
-  int tasks = 1;           // copies of the task run concurrently in this record
+  int tasks = 1;
   std::int64_t wall_ns = 0;
   std::int64_t cpu_user_ns = 0;
   std::int64_t cpu_sys_ns = 0;
   std::int64_t rss_peak_bytes = 0;
-  std::uint64_t llm_calls = 0;          // requests the oracle served for this record
-  std::uint64_t prompt_tokens = 0;      // counted by the oracle (o200k_base)
+  std::uint64_t llm_calls = 0;
+  std::uint64_t prompt_tokens = 0;
   std::uint64_t completion_tokens = 0;
-  std::int64_t oracle_ns = 0;           // sum of the oracle's service times
-  std::uint64_t reported_llm_calls = 0; // as the system itself reported them (cross-check)
-  std::optional<std::uint64_t> reported_prompt_tokens;      // the system's own token count, when it keeps one
+  std::int64_t oracle_ns = 0;
+  std::uint64_t reported_llm_calls = 0;
+  std::optional<std::uint64_t> reported_prompt_tokens;
   std::optional<std::uint64_t> reported_completion_tokens;
   bool correct = false;
-  bool unsupported = false;             // the system cannot express this scenario; `error` says why
+  bool unsupported = false;
   std::optional<std::string> error;
-  std::string answer;                   // the system's final answer, for inspection
+  std::string answer;
 
   // Wall time not spent in the model server; defined for one task at a time only (concurrent
   // requests' service times overlap, so their sum is not time taken out of the wall).
   std::int64_t overhead_ns() const { return tasks == 1 ? wall_ns - oracle_ns : 0; }
 };
 
+// A field's value as every destination sees it: absent (JSON null, SQL NULL, an empty CSV cell),
+// a flag, a signed integer, a count or text.
+using FieldValue = std::variant<std::monostate, bool, std::int64_t, std::uint64_t, std::string>;
+enum class FieldType { text, flag, integer, count };
+
+// One field of a RunRecord. Its name is at once the results.json key, the SQLite column and the
+// results.csv column, so the three cannot drift apart.
+struct RecordField {
+  const char* name;
+  FieldType type;
+  bool nullable;             // may be absent (null)
+  const char* sql;           // the column's SQLite definition; nullptr: derived, not stored
+  bool csv;                  // a column of results.csv
+  const char* doc;
+  FieldValue (*get)(const RunRecord&);
+  void (*set)(RunRecord&, const FieldValue&);  // nullptr: derived from the other fields
+  // Reads the field from a results.json record: absent or null gives the default; a value of the
+  // wrong type throws std::invalid_argument naming the field.
+  void (*read_json)(RunRecord&, const nlohmann::json&, const char* name);
+};
+// In the order of results.csv's columns.
+std::span<const RecordField> record_fields();
+
+// results.json's "run" block and its records. The readers throw std::invalid_argument naming the
+// field that cannot be read (the results.json reader adds the file and the record's index).
 nlohmann::json to_json(const RunContext& context);
 RunContext context_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const RunRecord& record);
 RunRecord record_from_json(const nlohmann::json& j);
 
-}  // namespace legion::core
+}  // namespace legion::report
