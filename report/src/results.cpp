@@ -1,49 +1,12 @@
 #include "legion/report/results.hpp"
 
-#include <limits>
 #include <stdexcept>
 
 namespace legion::report {
 
 using nlohmann::json;
 
-namespace {
-
-// A field's value, or `fallback` when it is absent or null; a value of the wrong type (or a
-// negative count, or a number out of range) is an error that names the field.
-template <typename T>
-T field(const json& j, const char* key, T fallback) {
-  if (!j.is_object()) throw std::invalid_argument("expected an object, got " + std::string(j.type_name()));
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return fallback;
-  auto wrong = [&](const std::string& expected) {
-    return std::invalid_argument("field '" + std::string(key) + "': expected " + expected + ", got " +
-                                 (it->is_primitive() ? it->dump() : std::string(it->type_name())));
-  };
-  if constexpr (std::is_same_v<T, bool>) {
-    if (!it->is_boolean()) throw wrong("true or false");
-  } else if constexpr (std::is_integral_v<T>) {
-    if (!it->is_number_integer()) throw wrong("an integer");
-    if constexpr (std::is_unsigned_v<T>) {
-      if (!it->is_number_unsigned()) throw wrong("a count (not negative)");
-    } else if (it->is_number_unsigned() ? it->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<T>::max())
-                                         : (it->get<std::int64_t>() < std::numeric_limits<T>::min() ||
-                                            it->get<std::int64_t>() > std::numeric_limits<T>::max())) {
-      throw wrong("an integer within range");
-    }
-  } else if constexpr (std::is_floating_point_v<T>) {
-    if (!it->is_number()) throw wrong("a number");
-  } else if constexpr (std::is_same_v<T, std::string>) {
-    if (!it->is_string()) throw wrong("a string");
-  }
-  try {
-    return it->get<T>();
-  } catch (const json::exception& e) {  // containers: a member of the wrong type
-    throw std::invalid_argument("field '" + std::string(key) + "': " + e.what());
-  }
-}
-
-}  // namespace
+using detail::field;
 
 json to_json(const RunContext& c) {
   return {{"schema_version", c.schema_version}, {"run_id", c.run_id},       {"start_time", c.started_at},

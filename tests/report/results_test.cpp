@@ -47,7 +47,9 @@ TEST(RecordFields, NamesAreUniqueAndEveryStoredFieldCanBeSet) {
   for (const auto& f : record_fields()) {
     EXPECT_TRUE(names.insert(f.name).second) << f.name;
     EXPECT_NE(std::string(f.doc), "") << f.name;
-    if (f.sql) EXPECT_NE(f.set, nullptr) << f.name << " is stored but cannot be read back";
+    if (f.sql) {
+      EXPECT_NE(f.set, nullptr) << f.name << " is stored but cannot be read back";
+    }
   }
   EXPECT_EQ(names.size(), 21u);
 }

@@ -3,10 +3,12 @@
 // RunContext (once per run) and one RunRecord per (system, scenario, repetition) — and the one
 // table of a record's fields that results.json, the SQLite store and results.csv are written from.
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
@@ -112,6 +114,42 @@ struct RecordField {
 };
 // In the order of results.csv's columns.
 std::span<const RecordField> record_fields();
+
+namespace detail {
+// A field's value, or `fallback` when it is absent or null; a value of the wrong type (or a
+// negative count, or a number out of range) is an error that names the field.
+template <typename T>
+T field(const nlohmann::json& j, const char* key, T fallback) {
+  if (!j.is_object()) throw std::invalid_argument("expected an object, got " + std::string(j.type_name()));
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  auto wrong = [&](const std::string& expected) {
+    return std::invalid_argument("field '" + std::string(key) + "': expected " + expected + ", got " +
+                                 (it->is_primitive() ? it->dump() : std::string(it->type_name())));
+  };
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!it->is_boolean()) throw wrong("true or false");
+  } else if constexpr (std::is_integral_v<T>) {
+    if (!it->is_number_integer()) throw wrong("an integer");
+    if constexpr (std::is_unsigned_v<T>) {
+      if (!it->is_number_unsigned()) throw wrong("a count (not negative)");
+    } else if (it->is_number_unsigned() ? it->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<T>::max())
+                                         : (it->get<std::int64_t>() < std::numeric_limits<T>::min() ||
+                                            it->get<std::int64_t>() > std::numeric_limits<T>::max())) {
+      throw wrong("an integer within range");
+    }
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!it->is_number()) throw wrong("a number");
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (!it->is_string()) throw wrong("a string");
+  }
+  try {
+    return it->get<T>();
+  } catch (const nlohmann::json::exception& e) {  // containers: a member of the wrong type
+    throw std::invalid_argument("field '" + std::string(key) + "': " + e.what());
+  }
+}
+}  // namespace detail
 
 // results.json's "run" block and its records. The readers throw std::invalid_argument naming the
 // field that cannot be read (the results.json reader adds the file and the record's index).
