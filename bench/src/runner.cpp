@@ -384,8 +384,6 @@ report::RunResults Runner::run() {
   results.context.machine.pinning = pinning;
   results.context.interrupted = interrupt_flag();
   store.save_run(results.context);
-  report::summarize_run(results);
-  artifacts_ = report::write_artifacts(plan_.out_dir, results);
   return results;
 }
 

@@ -114,9 +114,12 @@ std::vector<const Reporter*> select_reporters(const std::string& formats) {
                          return r->name() == item || r->format() == item;
                        });
     if (known) continue;
-    std::string names;
-    for (const auto& r : reporters()) names += ", " + r->name();
-    throw std::invalid_argument("unknown report format '" + item + "' (known: all, md, csv, json, html, pdf" + names + ")");
+    std::string formats_known, names;
+    for (const auto& r : reporters()) {
+      if (formats_known.find(" " + r->format() + ",") == std::string::npos) formats_known += " " + r->format() + ",";
+      names += (names.empty() ? " " : ", ") + r->name();
+    }
+    throw std::invalid_argument("unknown report format '" + item + "' (known: all;" + formats_known + " or a reporter:" + names + ")");
   }
   std::vector<const Reporter*> out;
   for (const auto& r : reporters())

@@ -5,6 +5,7 @@
 #include "test_support.hpp"
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace legion::report {
@@ -313,6 +314,50 @@ TEST(ResultsJson, TheStatisticsOptionsTravelWithTheResults) {
   EXPECT_EQ(results_error(j.dump()), "statistics: field 'alpha': expected a number, got \"small\"");
   j["statistics"]["alpha"] = 2;
   EXPECT_EQ(results_error(j.dump()), "statistics: alpha must be within (0, 1)");
+}
+
+}  // namespace
+}  // namespace legion::report
+
+namespace legion::report {
+namespace {
+
+std::vector<std::string> files_of(const std::vector<const Reporter*>& selected) {
+  std::vector<std::string> out;
+  for (const auto* r : selected) out.push_back(r->file_name());
+  return out;
+}
+
+TEST(ReporterRegistry, NamesAreUniqueAndFormatsSelectInRegistryOrder) {
+  std::set<std::string> names, files;
+  for (const auto& r : reporters()) {
+    EXPECT_TRUE(names.insert(r->name()).second) << r->name();
+    EXPECT_TRUE(files.insert(r->file_name()).second) << r->file_name();
+    EXPECT_FALSE(r->description().empty()) << r->name();
+  }
+  EXPECT_EQ(files_of(select_reporters("")), files_of(select_reporters("all")));
+  EXPECT_EQ(files_of(select_reporters("all")).size(), 7u);
+  EXPECT_EQ(files_of(select_reporters("csv,MD")),
+            (std::vector<std::string>{"BENCHMARK_RESULTS.md", "results.csv", "summaries.csv", "FEATURE_MATRIX.md"}));
+  EXPECT_EQ(files_of(select_reporters("summaries-csv")), std::vector<std::string>{"summaries.csv"});
+  EXPECT_THROW(select_reporters("json,xml"), std::invalid_argument);
+}
+
+TEST(WriteArtifacts, WritesOnlyTheSelectedReportersAndNamesOneThatFails) {
+  auto dir = legion::testing::scratch_dir();
+  std::filesystem::remove_all(dir);
+  auto artifacts = write_artifacts(dir, sample(), select_reporters("csv"));
+  EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.csv", "summaries.csv"}));
+  EXPECT_FALSE(std::filesystem::exists(dir / "results.json"));
+
+  std::filesystem::remove(dir / "summaries.csv");
+  std::filesystem::create_directories(dir / "summaries.csv" / "x");  // a folder where the file goes: the rename fails
+  artifacts = write_artifacts(dir, sample(), select_reporters("csv,json"));
+  EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.json", "results.csv"}));
+  ASSERT_EQ(artifacts.missing.size(), 1u);
+  EXPECT_EQ(artifacts.missing[0].first, "summaries.csv");
+  EXPECT_NE(artifacts.missing[0].second.find("cannot write " + (dir / "summaries.csv").string()), std::string::npos)
+      << artifacts.missing[0].second;
 }
 
 }  // namespace
