@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "report/record_fixtures.hpp"
 #include "test_support.hpp"
 
 namespace legion::bench {
@@ -81,27 +82,9 @@ TEST(Store, AFailedWriteNamesTheStoreFile) {
 TEST(Store, EveryStoredFieldRoundTrips) {
   auto file = legion::testing::scratch_dir() / "results.sqlite";
   std::filesystem::remove_all(file.parent_path());
-  report::RunRecord r;
-  r.system = "native@b";
-  r.scenario = "single-tool";
-  r.repetition = 3;
-  r.warmup = true;
+  auto r = report::testing::every_field_set();
   r.tasks = 2;
-  r.wall_ns = 9'000'000'000;
-  r.cpu_user_ns = 11;
-  r.cpu_sys_ns = 12;
-  r.rss_peak_bytes = 13;
-  r.llm_calls = 14;
-  r.prompt_tokens = 15;
-  r.completion_tokens = 16;
-  r.oracle_ns = 17;
-  r.reported_llm_calls = 18;
-  r.reported_prompt_tokens = 19;
   r.reported_completion_tokens = 0;
-  r.correct = true;
-  r.unsupported = true;
-  r.error = "an error";
-  r.answer = "the answer";
   report::RunRecord plain;  // nulls stay null
   plain.system = "native";
   plain.scenario = "single-tool";

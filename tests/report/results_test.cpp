@@ -8,35 +8,12 @@
 #include <sstream>
 
 #include "legion/report/reporters.hpp"
+#include "report/record_fixtures.hpp"
 
 namespace legion::report {
 namespace {
 
-// Every field away from its default, so that a field one destination forgets shows up.
-RunRecord full_record() {
-  RunRecord r;
-  r.system = "native@b";
-  r.scenario = "pipe,line";
-  r.repetition = 3;
-  r.warmup = true;
-  r.tasks = 1;
-  r.wall_ns = 9'000'000'000;
-  r.cpu_user_ns = 11;
-  r.cpu_sys_ns = 12;
-  r.rss_peak_bytes = 13;
-  r.llm_calls = 14;
-  r.prompt_tokens = 15;
-  r.completion_tokens = 16;
-  r.oracle_ns = 17;
-  r.reported_llm_calls = 18;
-  r.reported_prompt_tokens = 19;
-  r.reported_completion_tokens = 20;
-  r.correct = true;
-  r.unsupported = true;
-  r.error = "=a \"quoted\" error";
-  r.answer = "the answer";
-  return r;
-}
+using testing::every_field_set;
 
 void expect_same(const RunRecord& a, const RunRecord& b) {
   for (const auto& f : record_fields()) EXPECT_EQ(f.get(a), f.get(b)) << f.name;
@@ -55,7 +32,7 @@ TEST(RecordFields, NamesAreUniqueAndEveryStoredFieldCanBeSet) {
 }
 
 TEST(RecordFields, JsonRoundTripsEveryField) {
-  const auto r = full_record();
+  const auto r = every_field_set();
   const auto j = to_json(r);
   for (const auto& f : record_fields()) EXPECT_TRUE(j.contains(f.name)) << f.name;
   EXPECT_EQ(j.size(), record_fields().size());
@@ -94,7 +71,7 @@ TEST(RecordFields, MissingKeysTakeTheDefaultsAndWrongTypesNameTheField) {
 
 TEST(RecordFields, CsvHasOneColumnPerCsvFieldInTableOrder) {
   RunResults results;
-  results.records = {full_record()};
+  results.records = {every_field_set()};
   std::ostringstream out;
   write_records_csv(out, results);
   std::string expected_header;
