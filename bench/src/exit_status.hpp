@@ -14,7 +14,7 @@ inline constexpr int kExitInterrupted = 128;  // plus the signal: 130 for SIGINT
 // A finished run's status: cells a system cannot express (unsupported) are results, not failures.
 inline int run_exit_status(const report::RunResults& results, const report::Artifacts& artifacts) {
   const bool all_correct = std::all_of(results.records.begin(), results.records.end(),
-                                       [](const core::RunRecord& r) { return r.correct || r.unsupported; });
+                                       [](const report::RunRecord& r) { return r.correct || r.unsupported; });
   return all_correct && artifacts.complete() ? kExitOk : kExitFailed;
 }
 

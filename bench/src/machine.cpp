@@ -93,7 +93,7 @@ MachineMonitor::MachineMonitor(int sample_ms) {
   start_ = read_cpu_times();
 }
 
-core::MachineState MachineMonitor::finish(std::uint64_t own_ticks, int cores) const {
+report::MachineState MachineMonitor::finish(std::uint64_t own_ticks, int cores) const {
   auto state = state_;
   const auto end = read_cpu_times();
   const double total = static_cast<double>(end.total() - start_.total());

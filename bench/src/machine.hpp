@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "legion/core/records.hpp"
+#include "legion/report/results.hpp"
 
 namespace legion::bench {
 
@@ -27,10 +27,10 @@ class MachineMonitor {
   explicit MachineMonitor(int sample_ms = 200);
   // `own_ticks`: the CPU this run used (runner, model server and workers), so that it is not
   // mistaken for another tenant's.
-  core::MachineState finish(std::uint64_t own_ticks, int cores) const;
+  report::MachineState finish(std::uint64_t own_ticks, int cores) const;
 
  private:
-  core::MachineState state_;
+  report::MachineState state_;
   CpuTimes start_;
 };
 

@@ -134,6 +134,10 @@ int list_command() {
   std::cout << "\nSystems:\n";
   for (const auto& a : adapters::adapter_registry())
     std::cout << "  " << std::left << std::setw(12) << a.name << a.description << " (dialect " << a.dialect << ")\n";
+  std::cout << "\nReports (legion-bench report DIR --format NAME|FORMAT,...):\n";
+  for (const auto& r : report::reporters())
+    std::cout << "  " << std::left << std::setw(16) << r->name() << std::setw(6) << r->format() << std::setw(22) << r->file_name()
+              << r->description() << "\n";
   return 0;
 }
 
@@ -232,8 +236,12 @@ int main(int argc, char** argv) {
 
   auto* report_cmd = app.add_subcommand(
       "report", "Regenerate a run's reports from its results.json (or its store, when the run was killed), without running anything");
-  std::string report_dir;
+  std::string report_dir, report_formats = "all";
   report_cmd->add_option("dir", report_dir, "Run folder (holding results.json and results.sqlite)")->required();
+  report_cmd->add_option("--format", report_formats,
+                         "Which reports: a comma-separated list of formats (md, csv, json, html, pdf) or reporter names "
+                         "(see `legion-bench list`)")
+      ->capture_default_str();
 
   auto* compare_cmd = app.add_subcommand(
       "compare", "Compare runs: OLD NEW (one run a side), --old R.. --new R.. (several), or RUN (two versions interleaved in it)");
@@ -317,8 +325,9 @@ int main(int argc, char** argv) {
     }
     if (*list) return list_command();
     if (*report_cmd) {
+      const auto selected = report::select_reporters(report_formats);
       auto results = bench::results_to_publish(report_dir, std::cerr);
-      auto artifacts = report::write_artifacts(report_dir, results);
+      auto artifacts = report::write_artifacts(report_dir, results, selected);
       report::write_terminal_table(std::cout, results);
       std::cout << "\n" << results.records.size() << " records" << (results.context.interrupted ? " (interrupted run)" : "") << ". ";
       report::print_artifacts(std::cout, std::cerr, artifacts, report_dir);
@@ -498,6 +507,8 @@ int main(int argc, char** argv) {
         plan.out_dir = top / ("run-" + std::to_string(k));
         std::cerr << "calibration run " << k << " of " << calibration_runs << "\n";
         auto results = bench::Runner(plan, std::cerr, !quiet).run();
+        report::summarize_run(results);
+        report::write_artifacts(plan.out_dir, results);  // each run's own reports; the calibration is the result
         if (!results.context.interrupted) runs.push_back(std::move(results));
       }
       if (bench::interrupt_flag()) {
@@ -516,12 +527,14 @@ int main(int argc, char** argv) {
                 << "; compare and plan read it from there by default when run from this folder\n";
       return 0;
     }
-    bench::Runner runner(plan, std::cerr, !quiet);
-    auto results = runner.run();
+    // The runner measures; the statistics summarise; the reporters publish.
+    auto results = bench::Runner(plan, std::cerr, !quiet).run();
+    report::summarize_run(results);
+    const auto artifacts = report::write_artifacts(plan.out_dir, results);
     std::cout << "\n";
     report::write_terminal_table(std::cout, results);
     std::cout << "\n";
-    report::print_artifacts(std::cout, std::cerr, runner.artifacts(), plan.out_dir);
+    report::print_artifacts(std::cout, std::cerr, artifacts, plan.out_dir);
     if (results.context.interrupted) return bench::kExitInterrupted + (stop_signal ? stop_signal : SIGINT);
     if (*ab_cmd) {
       comparing.calibration = calibration;
@@ -534,7 +547,7 @@ int main(int argc, char** argv) {
       print_comparison(result);
       if (fail_on_regression && result.regression()) return 1;
     }
-    return bench::run_exit_status(results, runner.artifacts());
+    return bench::run_exit_status(results, artifacts);
   } catch (const std::exception& e) {
     std::cerr << "legion-bench: " << report::printable(e.what()) << "\n";
     return bench::kExitUsage;

@@ -31,7 +31,7 @@ report::RunResults results_to_publish(const std::filesystem::path& dir, std::ost
   return stored;
 }
 
-core::RunContext run_to_resume(const Store& store) {
+report::RunContext run_to_resume(const Store& store) {
   const auto runs = store.runs();
   if (runs.empty()) throw UsageError("--resume: no run in " + store.file().string());
   if (!runs.back().interrupted)

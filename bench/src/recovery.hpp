@@ -16,7 +16,7 @@ report::RunResults results_to_publish(const std::filesystem::path& dir, std::ost
 
 class Store;
 // The store's latest run, which --resume continues; throws a UsageError when there is none or it is complete.
-core::RunContext run_to_resume(const Store& store);
+report::RunContext run_to_resume(const Store& store);
 
 // How the store's latest run was started ({"cwd", "arguments"}), for --resume; throws a UsageError
 // when there is no run, the run is complete, or it predates --resume.

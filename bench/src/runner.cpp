@@ -104,8 +104,8 @@ Runner::Runner(Plan plan, std::ostream& progress, bool show_progress)
   if (plan_.store.empty()) plan_.store = plan_.out_dir / "results.sqlite";
 }
 
-core::RunContext Runner::make_context() const {
-  core::RunContext c;
+report::RunContext Runner::make_context() const {
+  report::RunContext c;
   c.started_at = utc_now("%Y-%m-%dT%H:%M:%SZ");
   c.run_id = utc_now("%Y%m%dT%H%M%SZ") + "-" + std::to_string(::getpid());
   c.host = hostname();
@@ -142,8 +142,8 @@ core::RunContext Runner::make_context() const {
 
 // One task's record: the worker's own measurements, the oracle's log for the task, and the
 // runner's check of every answer against the scenario.
-core::RunRecord Runner::make_record(const json& reply, const oracle::OracleTotals& served, const datasets::ScenarioSpec& spec) const {
-  core::RunRecord r;
+report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTotals& served, const datasets::ScenarioSpec& spec) const {
+  report::RunRecord r;
   r.scenario = spec.name;
   r.tasks = plan_.concurrency;
   r.wall_ns = reply.value("wall_ns", std::int64_t{0});
@@ -351,8 +351,6 @@ report::RunResults Runner::run() {
   results.context.machine.pinning = pinning;
   results.context.interrupted = interrupt_flag();
   store.save_run(results.context);
-  report::summarize_run(results);
-  artifacts_ = report::write_artifacts(plan_.out_dir, results);
   return results;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The runner: plans suite x systems x repetitions, starts the oracle on a free loopback port, runs
 // each system in its own worker process, and turns every task into a RunRecord that goes to the
-// store at once and to results.json / BENCHMARK_RESULTS.md at the end.
+// store at once. It returns the records; the caller summarises and publishes them.
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -67,21 +67,19 @@ class Store;
 class Runner {
  public:
   Runner(Plan plan, std::ostream& progress, bool show_progress = true);
-  // Throws UsageError (checks.hpp) before measuring anything when the plan cannot run.
+  // The run's context and records, not yet summarised. Throws UsageError (checks.hpp) before
+  // measuring anything when the plan cannot run.
   report::RunResults run();
-  // Which reports run() wrote, and why any is missing.
-  const report::Artifacts& artifacts() const { return artifacts_; }
 
  private:
-  core::RunContext make_context() const;
+  report::RunContext make_context() const;
   // The run to continue (--resume) with its records, or a new one; either is in the store after.
   report::RunResults start_or_resume(Store& store) const;
-  core::RunRecord make_record(const nlohmann::json& reply, const oracle::OracleTotals& served,
+  report::RunRecord make_record(const nlohmann::json& reply, const oracle::OracleTotals& served,
                               const datasets::ScenarioSpec& spec) const;
   Plan plan_;
   std::ostream& progress_;
   bool show_progress_;
-  report::Artifacts artifacts_;
 };
 
 }  // namespace legion::bench

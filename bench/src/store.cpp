@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 #include <stdexcept>
+#include <variant>
 
 namespace legion::bench {
 namespace {
@@ -44,21 +45,27 @@ CREATE TABLE IF NOT EXISTS invocations (
   run_id TEXT PRIMARY KEY REFERENCES runs(run_id),
   invocation TEXT NOT NULL         -- {"cwd", "arguments"}: what --resume runs again
 );
-CREATE TABLE IF NOT EXISTS records (
-  id INTEGER PRIMARY KEY,
-  run_id TEXT NOT NULL REFERENCES runs(run_id),
-  system TEXT NOT NULL, scenario TEXT NOT NULL, repetition INTEGER NOT NULL, warmup INTEGER NOT NULL, tasks INTEGER NOT NULL,
-  wall_ns INTEGER, cpu_user_ns INTEGER, cpu_sys_ns INTEGER, rss_peak_bytes INTEGER,
-  llm_calls INTEGER, prompt_tokens INTEGER, completion_tokens INTEGER, oracle_ns INTEGER,
-  reported_llm_calls INTEGER, correct INTEGER NOT NULL, error TEXT, answer TEXT
-);
-CREATE INDEX IF NOT EXISTS records_by_run ON records(run_id);
 CREATE TABLE IF NOT EXISTS calibrations (
   id INTEGER PRIMARY KEY,
   created_at TEXT NOT NULL,
   calibration TEXT NOT NULL        -- legion-bench calibrate's result, as in calibration.json
 );
 )sql";
+
+// The record fields kept in the store, in the table's order.
+std::vector<const report::RecordField*> stored_fields() {
+  std::vector<const report::RecordField*> out;
+  for (const auto& f : report::record_fields())
+    if (f.sql) out.push_back(&f);
+  return out;
+}
+
+// The records table holds one column per stored field of the record table (results.hpp).
+std::string records_schema() {
+  std::string sql = "CREATE TABLE IF NOT EXISTS records (\n  id INTEGER PRIMARY KEY,\n  run_id TEXT NOT NULL REFERENCES runs(run_id)";
+  for (const auto* f : stored_fields()) sql += std::string(",\n  ") + f->name + " " + f->sql;
+  return sql + "\n);\nCREATE INDEX IF NOT EXISTS records_by_run ON records(run_id);\n";
+}
 
 }  // namespace
 
@@ -77,18 +84,17 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
     // run starts): one at a time, or both would add the same columns.
     exec("BEGIN IMMEDIATE");
     exec(kSchema);
-    // Columns added after the first release; older stores get them with the value their records
-    // implied (one task each, supported, no count reported).
+    exec(records_schema().c_str());
+    // A store from an older release lacks the columns of fields added since; they get the value
+    // their records implied, through the column's default (one task each, supported, no count
+    // reported).
     std::set<std::string> columns;
     {
       Statement info(db_, "PRAGMA table_info(records)");
       while (sqlite3_step(info.stmt) == SQLITE_ROW) columns.insert(info.text(1));
     }
-    for (const auto& [column, definition] : {std::pair<const char*, const char*>{"tasks", "INTEGER NOT NULL DEFAULT 1"},
-                                             {"unsupported", "INTEGER NOT NULL DEFAULT 0"},
-                                             {"reported_prompt_tokens", "INTEGER"},
-                                             {"reported_completion_tokens", "INTEGER"}})
-      if (!columns.contains(column)) exec(("ALTER TABLE records ADD COLUMN " + std::string(column) + " " + definition).c_str());
+    for (const auto* f : stored_fields())
+      if (!columns.contains(f->name)) exec(("ALTER TABLE records ADD COLUMN " + std::string(f->name) + " " + f->sql).c_str());
     exec("COMMIT");
   } catch (...) {
     sqlite3_close(db_);  // closing rolls back what the transaction began
@@ -107,12 +113,12 @@ void Store::exec(const char* sql) const {
   }
 }
 
-void Store::save_run(const core::RunContext& c) {
+void Store::save_run(const report::RunContext& c) {
   Statement s(db_, "INSERT INTO runs(run_id, started_at, context) VALUES (?1, ?2, ?3) "
                    "ON CONFLICT(run_id) DO UPDATE SET context = excluded.context");
   s.bind(1, c.run_id);
   s.bind(2, c.started_at);
-  s.bind(3, core::to_json(c).dump());
+  s.bind(3, report::to_json(c).dump());
   s.run();
 }
 
@@ -144,74 +150,57 @@ std::optional<nlohmann::json> Store::latest_calibration() const {
   return nlohmann::json::parse(s.text(0));
 }
 
-void Store::add(const std::string& run_id, const core::RunRecord& r) {
-  Statement s(db_, "INSERT INTO records(run_id, system, scenario, repetition, warmup, wall_ns, cpu_user_ns, cpu_sys_ns, "
-                   "rss_peak_bytes, llm_calls, prompt_tokens, completion_tokens, oracle_ns, reported_llm_calls, correct, "
-                   "error, answer, tasks, unsupported, reported_prompt_tokens, reported_completion_tokens) "
-                   "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)");
+void Store::add(const std::string& run_id, const report::RunRecord& r) {
+  const auto fields = stored_fields();
+  std::string columns = "run_id", values = "?1";
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    columns += std::string(", ") + fields[i]->name;
+    values += ",?" + std::to_string(i + 2);
+  }
+  Statement s(db_, ("INSERT INTO records(" + columns + ") VALUES (" + values + ")").c_str());
   s.bind(1, run_id);
-  s.bind(2, r.system);
-  s.bind(3, r.scenario);
-  s.bind(4, std::int64_t{r.repetition});
-  s.bind(5, std::int64_t{r.warmup});
-  s.bind(6, r.wall_ns);
-  s.bind(7, r.cpu_user_ns);
-  s.bind(8, r.cpu_sys_ns);
-  s.bind(9, r.rss_peak_bytes);
-  s.bind(10, static_cast<std::int64_t>(r.llm_calls));
-  s.bind(11, static_cast<std::int64_t>(r.prompt_tokens));
-  s.bind(12, static_cast<std::int64_t>(r.completion_tokens));
-  s.bind(13, r.oracle_ns);
-  s.bind(14, static_cast<std::int64_t>(r.reported_llm_calls));
-  s.bind(15, std::int64_t{r.correct});
-  if (r.error) s.bind(16, *r.error); else s.bind_null(16);
-  s.bind(17, r.answer);
-  s.bind(18, std::int64_t{r.tasks});
-  s.bind(19, std::int64_t{r.unsupported});
-  if (r.reported_prompt_tokens) s.bind(20, static_cast<std::int64_t>(*r.reported_prompt_tokens)); else s.bind_null(20);
-  if (r.reported_completion_tokens) s.bind(21, static_cast<std::int64_t>(*r.reported_completion_tokens)); else s.bind_null(21);
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const int at = static_cast<int>(i) + 2;
+    std::visit([&](const auto& v) {
+      using V = std::decay_t<decltype(v)>;
+      if constexpr (std::is_same_v<V, std::monostate>) s.bind_null(at);
+      else if constexpr (std::is_same_v<V, std::string>) s.bind(at, v);
+      else s.bind(at, static_cast<std::int64_t>(v));  // SQLite integers are signed 64-bit
+    }, fields[i]->get(r));
+  }
   s.run();
 }
 
-std::vector<core::RunRecord> Store::records(const std::string& run_id) const {
-  Statement s(db_, "SELECT system, scenario, repetition, warmup, wall_ns, cpu_user_ns, cpu_sys_ns, rss_peak_bytes, "
-                   "llm_calls, prompt_tokens, completion_tokens, oracle_ns, reported_llm_calls, correct, error, answer, tasks, "
-                   "unsupported, reported_prompt_tokens, reported_completion_tokens FROM records WHERE run_id = ?1 ORDER BY id");
+std::vector<report::RunRecord> Store::records(const std::string& run_id) const {
+  const auto fields = stored_fields();
+  std::string columns;
+  for (const auto* f : fields) columns += std::string(columns.empty() ? "" : ", ") + f->name;
+  Statement s(db_, ("SELECT " + columns + " FROM records WHERE run_id = ?1 ORDER BY id").c_str());
   s.bind(1, run_id);
-  std::vector<core::RunRecord> out;
+  std::vector<report::RunRecord> out;
   while (sqlite3_step(s.stmt) == SQLITE_ROW) {
-    core::RunRecord r;
-    r.system = s.text(0);
-    r.scenario = s.text(1);
-    r.repetition = static_cast<int>(s.integer(2));
-    r.warmup = s.integer(3) != 0;
-    r.wall_ns = s.integer(4);
-    r.cpu_user_ns = s.integer(5);
-    r.cpu_sys_ns = s.integer(6);
-    r.rss_peak_bytes = s.integer(7);
-    r.llm_calls = static_cast<std::uint64_t>(s.integer(8));
-    r.prompt_tokens = static_cast<std::uint64_t>(s.integer(9));
-    r.completion_tokens = static_cast<std::uint64_t>(s.integer(10));
-    r.oracle_ns = s.integer(11);
-    r.reported_llm_calls = static_cast<std::uint64_t>(s.integer(12));
-    r.correct = s.integer(13) != 0;
-    if (!s.is_null(14)) r.error = s.text(14);
-    r.answer = s.text(15);
-    r.tasks = static_cast<int>(s.integer(16));
-    r.unsupported = s.integer(17) != 0;
-    if (!s.is_null(18)) r.reported_prompt_tokens = static_cast<std::uint64_t>(s.integer(18));
-    if (!s.is_null(19)) r.reported_completion_tokens = static_cast<std::uint64_t>(s.integer(19));
+    report::RunRecord r;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      const int at = static_cast<int>(i);
+      report::FieldValue value;
+      if (s.is_null(at)) value = std::monostate{};
+      else if (fields[i]->type == report::FieldType::text) value = s.text(at);
+      else if (fields[i]->type == report::FieldType::flag) value = s.integer(at) != 0;
+      else if (fields[i]->type == report::FieldType::count) value = static_cast<std::uint64_t>(s.integer(at));
+      else value = s.integer(at);
+      fields[i]->set(r, value);
+    }
     out.push_back(std::move(r));
   }
   return out;
 }
 
-std::vector<core::RunContext> Store::runs() const {
+std::vector<report::RunContext> Store::runs() const {
   Statement s(db_, "SELECT context FROM runs ORDER BY started_at, rowid");
-  std::vector<core::RunContext> out;
+  std::vector<report::RunContext> out;
   while (sqlite3_step(s.stmt) == SQLITE_ROW) {
     try {
-      out.push_back(core::context_from_json(nlohmann::json::parse(s.text(0))));
+      out.push_back(report::context_from_json(nlohmann::json::parse(s.text(0))));
     } catch (const std::exception& e) {
       throw std::runtime_error("results store " + file_.string() + ": run " + std::to_string(out.size()) + ": " + e.what());
     }

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "legion/core/records.hpp"
+#include "legion/report/results.hpp"
 
 struct sqlite3;
 
@@ -21,10 +21,10 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   // Every error names the store's file and SQLite's reason (e.g. "database or disk is full").
-  void save_run(const core::RunContext& context);  // insert or update
-  void add(const std::string& run_id, const core::RunRecord& record);
-  std::vector<core::RunRecord> records(const std::string& run_id) const;
-  std::vector<core::RunContext> runs() const;  // oldest first
+  void save_run(const report::RunContext& context);  // insert or update
+  void add(const std::string& run_id, const report::RunRecord& record);
+  std::vector<report::RunRecord> records(const std::string& run_id) const;
+  std::vector<report::RunContext> runs() const;  // oldest first
   // How the run was started (working folder and arguments), for --resume.
   void save_invocation(const std::string& run_id, const nlohmann::json& invocation);
   std::optional<nlohmann::json> invocation(const std::string& run_id) const;

@@ -86,30 +86,27 @@ Analysis analyze(const std::vector<NamedSample>& samples, const AnalysisOptions&
     if (m.stddev == 0 && m.n > 1) m.notes.push_back(s.name + " is constant: every value is " + number(m.mean));
     a.samples.push_back(std::move(m));
   }
-  std::vector<double> p_values;
-  for (std::size_t i = 1; i < samples.size(); ++i) {
-    const auto& x = samples[0].values;
-    const auto& y = samples[i].values;
+  // Each later sample against the first: a is the first, so shifts are first − later.
+  std::vector<SamplePair> pairs;
+  for (std::size_t i = 1; i < samples.size(); ++i) pairs.push_back({samples[0].values, samples[i].values});
+  const auto pairwise = compare_pairs(pairs, options, Interval::shift);
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const auto [x, y] = pairs[i];
+    const auto& p = pairwise[i];
     Comparison c;
     c.a = samples[0].name;
-    c.b = samples[i].name;
+    c.b = samples[i + 1].name;
     attempt(c.notes, [&] { c.welch = stats::welch_t(x, y); });
-    attempt(c.notes, [&] { c.mann_whitney = stats::mann_whitney_u(x, y); });
-    c.cliffs_delta = stats::cliffs_delta(x, y);
+    c.notes.insert(c.notes.end(), p.notes.begin(), p.notes.end());
+    c.mann_whitney = p.test;
+    c.cliffs_delta = p.cliffs_delta;
     c.vargha_delaney_a = stats::vargha_delaney_a(x, y);
-    attempt(c.notes, [&] { c.hodges_lehmann = stats::hodges_lehmann(x, y, options.level); });
+    c.hodges_lehmann = p.interval;
     attempt(c.notes, [&] { c.ratio_of_means = stats::ratio_of_means_fieller(x, y, options.level); });
     if (options.margin) attempt(c.notes, [&] { c.equivalence = stats::tost(x, y, *options.margin, options.alpha); });
-    // Identical samples have no difference to test: p = 1 rather than an error.
-    p_values.push_back(c.mann_whitney ? c.mann_whitney->p_value : 1.0);
+    c.p_value_adjusted = p.p_adjusted;
+    c.significant = p.significant;
     a.comparisons.push_back(std::move(c));
-  }
-  if (options.correction != "holm" && options.correction != "bh")
-    throw std::invalid_argument("unknown correction '" + options.correction + "' (expected holm or bh)");
-  auto adjusted = options.correction == "bh" ? stats::benjamini_hochberg(p_values) : stats::holm(p_values);
-  for (std::size_t i = 0; i < a.comparisons.size(); ++i) {
-    a.comparisons[i].p_value_adjusted = adjusted[i];
-    a.comparisons[i].significant = adjusted[i] < options.alpha;
   }
   return a;
 }

@@ -17,13 +17,13 @@ using nlohmann::json;
 
 constexpr double kZ95 = 1.959963984540054;
 
-double value_of(const core::RunRecord& r, const std::string& metric) {
+double value_of(const RunRecord& r, const std::string& metric) {
   if (metric == "wall") return static_cast<double>(r.wall_ns) / 1e6;
   if (metric == "overhead") return static_cast<double>(r.overhead_ns()) / 1e6;
   return static_cast<double>(r.cpu_user_ns + r.cpu_sys_ns) / 1e6;
 }
 
-bool counts(const core::RunRecord& r, const std::string& metric) {
+bool counts(const RunRecord& r, const std::string& metric) {
   return !r.warmup && !r.error && !r.unsupported && (metric != "overhead" || r.tasks == 1);
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "legion/report/pairwise.hpp"
 #include "legion/stats/compare.hpp"
 #include "legion/stats/descriptive.hpp"
 
@@ -49,17 +50,22 @@ void check_metric(const CompareOptions& options) {
   if (options.margin && !(*options.margin > 0)) throw std::invalid_argument("--margin must be positive");
 }
 
-// Holm across the tested cells, then the verdict of each: a change is called when it is
-// significant and its interval lies beyond both the threshold and the noise floor (symmetric on
-// log scale); significant but within the floor is said as such.
-void decide(RunComparison& out, const std::vector<std::size_t>& tested) {
+// Holm across the tested cells (the paired and the runs designs; the single design's pairwise
+// comparison corrects its own).
+void adjust(RunComparison& out, const std::vector<std::size_t>& tested) {
   std::vector<double> p_values;
   for (auto i : tested) p_values.push_back(out.changes[i].p_value);
   auto adjusted = stats::holm(p_values);
+  for (std::size_t k = 0; k < tested.size(); ++k) out.changes[tested[k]].p_adjusted = adjusted[k];
+}
+
+// The verdict of each tested cell: a change is called when it is significant and its interval
+// lies beyond both the threshold and the noise floor (symmetric on log scale); significant but
+// within the floor is said as such.
+void decide(RunComparison& out, const std::vector<std::size_t>& tested) {
   const auto& o = out.options;
   for (std::size_t k = 0; k < tested.size(); ++k) {
     auto& c = out.changes[tested[k]];
-    c.p_adjusted = adjusted[k];
     const bool significant = c.p_adjusted < o.alpha;
     const double bound = std::max(o.threshold, c.floor);
     const bool beyond_threshold = c.ratio->lower > 1 + o.threshold || c.ratio->upper < 1 / (1 + o.threshold);
@@ -122,6 +128,11 @@ RunComparison compare_runs(const std::vector<RunResults>& old_runs, const std::v
     throw std::invalid_argument("with several runs, give at least 2 on each side (the run is the unit; one run has no spread)");
 
   std::vector<std::size_t> tested;
+  struct SingleCell {
+    std::size_t change;
+    std::vector<double> after, before;
+  };
+  std::vector<SingleCell> single_cells;
   for (const auto& [scenario, system] : cells_of(new_runs.front())) {
     Change c;
     c.scenario = scenario;
@@ -154,40 +165,71 @@ RunComparison compare_runs(const std::vector<RunResults>& old_runs, const std::v
     }
     c.old_median = stats::median(before);
     c.new_median = stats::median(after);
+    if (single) {  // compared below, all cells at once
+      c.floor = options.calibration ? options.calibration->between_runs_floor(scenario, system) : kUncalibratedDrift;
+      single_cells.push_back({out.changes.size(), std::move(after), std::move(before)});
+      out.changes.push_back(std::move(c));
+      continue;
+    }
     try {
-      if (single) {
-        c.ratio = stats::hodges_lehmann_ratio(after, before, options.level);
-        c.p_value = stats::mann_whitney_u(after, before).p_value;
-        c.floor = options.calibration ? options.calibration->between_runs_floor(scenario, system) : kUncalibratedDrift;
-        if (options.margin) {
-          c.equivalence_p = stats::tost(logs(after), logs(before), std::log1p(*options.margin), options.alpha).p_value;
-          // Equivalence within a margin narrower than the drift cannot be shown from one run a side.
-          c.equivalent = *c.equivalence_p < options.alpha && *options.margin >= c.floor;
-          if (*c.equivalence_p < options.alpha && !c.equivalent)
-            c.note = "equivalent within its run, but the margin is below this machine's drift of ±" + share(c.floor);
-        }
-      } else {
-        // Runs as the unit: Welch's t on log run medians, its interval back on the ratio scale.
-        auto la = logs(after_medians), lb = logs(before_medians);
-        auto t = stats::welch_t(la, lb);
-        const double diff = stats::mean(la) - stats::mean(lb);
-        const double se = std::sqrt(std::pow(stats::stddev(la), 2) / static_cast<double>(la.size()) +
-                                    std::pow(stats::stddev(lb), 2) / static_cast<double>(lb.size()));
-        auto interval = [&](double level) {
-          const double q = boost::math::quantile(boost::math::students_t(t.df), 1 - (1 - level) / 2);
-          return stats::Estimate{std::exp(diff), std::exp(diff - q * se), std::exp(diff + q * se), level, true};
-        };
-        c.ratio = interval(options.level);
-        c.p_value = t.p_value;
-        if (options.margin) c.equivalent = within_margin(interval(1 - 2 * options.alpha), *options.margin);
-        c.note = "runs as the unit: " + std::to_string(before_medians.size()) + " and " + std::to_string(after_medians.size()) + " runs";
-      }
+      // Runs as the unit: Welch's t on log run medians, its interval back on the ratio scale.
+      auto la = logs(after_medians), lb = logs(before_medians);
+      auto t = stats::welch_t(la, lb);
+      const double diff = stats::mean(la) - stats::mean(lb);
+      const double se = std::sqrt(std::pow(stats::stddev(la), 2) / static_cast<double>(la.size()) +
+                                  std::pow(stats::stddev(lb), 2) / static_cast<double>(lb.size()));
+      auto interval = [&](double level) {
+        const double q = boost::math::quantile(boost::math::students_t(t.df), 1 - (1 - level) / 2);
+        return stats::Estimate{std::exp(diff), std::exp(diff - q * se), std::exp(diff + q * se), level, true};
+      };
+      c.ratio = interval(options.level);
+      c.p_value = t.p_value;
+      if (options.margin) c.equivalent = within_margin(interval(1 - 2 * options.alpha), *options.margin);
+      c.note = "runs as the unit: " + std::to_string(before_medians.size()) + " and " + std::to_string(after_medians.size()) + " runs";
       tested.push_back(out.changes.size());
     } catch (const std::invalid_argument& e) {
       c.verdict = "not comparable";
       c.note = e.what();
     }
     out.changes.push_back(std::move(c));
+  }
+  if (single) {
+    // Repetitions against repetitions: the pairwise comparison every report makes (Mann–Whitney U,
+    // Holm, Hodges–Lehmann ratio new/old).
+    std::vector<SamplePair> pairs;
+    for (const auto& cell : single_cells) pairs.push_back({cell.after, cell.before});
+    StatisticsOptions statistics;
+    statistics.alpha = options.alpha;
+    statistics.level = options.level;
+    const auto results = compare_pairs(pairs, statistics, Interval::ratio);
+    for (std::size_t k = 0; k < single_cells.size(); ++k) {
+      auto& c = out.changes[single_cells[k].change];
+      const auto& p = results[k];
+      if (!p.comparable()) {
+        c.verdict = "not comparable";
+        c.note = p.notes.empty() ? "" : p.notes.back();  // why there is no interval
+        continue;
+      }
+      c.ratio = p.interval;
+      c.p_value = p.p_value;
+      c.p_adjusted = p.p_adjusted;
+      if (options.margin) {
+        try {
+          c.equivalence_p = stats::tost(logs(single_cells[k].after), logs(single_cells[k].before), std::log1p(*options.margin),
+                                        options.alpha)
+                                .p_value;
+          // Equivalence within a margin narrower than the drift cannot be shown from one run a side.
+          c.equivalent = *c.equivalence_p < options.alpha && *options.margin >= c.floor;
+          if (*c.equivalence_p < options.alpha && !c.equivalent)
+            c.note = "equivalent within its run, but the margin is below this machine's drift of ±" + share(c.floor);
+        } catch (const std::invalid_argument& e) {
+          c.note = e.what();
+        }
+      }
+      tested.push_back(single_cells[k].change);
+    }
+  } else {
+    adjust(out, tested);
   }
   decide(out, tested);
   return out;
@@ -259,6 +301,7 @@ RunComparison compare_interleaved(const RunResults& run, const CompareOptions& o
   if (!any_pair)
     throw std::invalid_argument("run " + run.context.run_id +
                                 " holds no two versions of one system to pair (run them as NAME@A,NAME@B or with legion-bench ab)");
+  adjust(out, tested);
   decide(out, tested);
   return out;
 }

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "format.hpp"
 #include "legion/report/reporters.hpp"
 
 namespace legion::report {
@@ -133,7 +134,7 @@ void interval_chart(std::ostream& out, const RunResults& r) {
   if (rows.empty()) return;
   auto axis = wall_axis(rows, kLabelWidth, kWidth - 20);
   row_chart(
-      out, rows, "intervals", "Median wall time per task with its 95% BCa interval, log axis.",
+      out, rows, "intervals", "Median wall time per task with its " + detail::level_percent(r.options.level) + " BCa interval, log axis.",
       [&](double bottom) { axis_ticks(out, axis, kTop, bottom, "wall time per task (ms, log scale)"); },
       [&](const CellSummary& c, double y) {
         if (c.wall_median_ci)

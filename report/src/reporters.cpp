@@ -1,570 +1,149 @@
+// The reporter registry: every output format of a run, registered here and nowhere else.
 #include "legion/report/reporters.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <sstream>
+#include <stdexcept>
 
 #include "legion/report/escape.hpp"
 #include "legion/report/feature_matrix.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <functional>
-#include <cmath>
-#include <iomanip>
-#include <set>
-#include <sstream>
-
 namespace legion::report {
+namespace {
 
-// Text that came from scenario files or model output must not become Markdown/HTML structure.
-std::string markdown_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '|': out += "\\|"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '`': out += "\\`"; break;
-      case '*': out += "\\*"; break;
-      case '_': out += "\\_"; break;
-      default:  // a line break or other control character would end a heading or a table row
-        out += static_cast<unsigned char>(c) < 0x20 || c == 0x7F ? ' ' : c;
-    }
+// A reporter whose output is one text produced in memory and written atomically.
+class TextReporter final : public Reporter {
+ public:
+  using Format = std::function<void(std::ostream&, const RunResults&)>;
+  TextReporter(std::string name, std::string format, std::string file, std::string description, Format write)
+      : name_(std::move(name)), format_(std::move(format)), file_(std::move(file)), description_(std::move(description)),
+        write_(std::move(write)) {}
+  std::string name() const override { return name_; }
+  std::string format() const override { return format_; }
+  std::string file_name() const override { return file_; }
+  std::string description() const override { return description_; }
+  void write(const std::filesystem::path& dir, const RunResults& results) const override {
+    std::ostringstream text;
+    write_(text, results);
+    write_file_atomically(dir / file_, text.str());
   }
+
+ private:
+  std::string name_, format_, file_, description_;
+  Format write_;
+};
+
+// The feature matrix for this run, from datasets/features.yaml; throws when the file cannot be read.
+std::string feature_matrix_markdown(const RunResults& results) {
+  std::ostringstream out;
+  write_feature_matrix_markdown(out, load_feature_matrix(default_feature_matrix_file()), results);
+  return out.str();
+}
+
+// The HTML page, with the feature matrix when datasets/features.yaml can be read (when it cannot,
+// FEATURE_MATRIX.md's reporter says why).
+void write_html_page(std::ostream& out, const RunResults& results) {
+  std::string matrix;
+  try {
+    matrix = feature_matrix_markdown(results);
+  } catch (const std::exception&) {
+  }
+  write_html(out, results, matrix);
+}
+
+// report.pdf: the HTML page printed by Chromium from a temporary copy, so it needs no other reporter.
+class PdfReporter final : public Reporter {
+ public:
+  std::string name() const override { return "pdf"; }
+  std::string format() const override { return "pdf"; }
+  std::string file_name() const override { return "report.pdf"; }
+  std::string description() const override { return "report.html printed by headless Chromium"; }
+  void write(const std::filesystem::path& dir, const RunResults& results) const override {
+    const auto html = std::filesystem::temp_directory_path() / ("legion-report-" + std::to_string(::getpid()) + ".html");
+    std::ostringstream page;
+    write_html_page(page, results);
+    write_file_atomically(html, page.str());
+    const auto why = render_pdf(html, dir / file_name());
+    std::filesystem::remove(html);
+    if (!why.empty()) throw std::runtime_error(why.starts_with("no PDF: ") ? why.substr(8) : why);
+  }
+};
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+}  // namespace
+
+const std::vector<std::unique_ptr<Reporter>>& reporters() {
+  static const auto all = [] {
+    std::vector<std::unique_ptr<Reporter>> r;
+    r.push_back(std::make_unique<TextReporter>(
+        "json", "json", "results.json", "context block, records, statistics options, summaries and suite ratios",
+        [](std::ostream& out, const RunResults& results) { out << results_json(results).dump(2) << "\n"; }));
+    r.push_back(std::make_unique<TextReporter>("markdown", "md", "BENCHMARK_RESULTS.md",
+                                               "summary, method, tables per scenario, failures and threats to validity",
+                                               write_markdown));
+    r.push_back(std::make_unique<TextReporter>("csv", "csv", "results.csv", "one row per record", write_records_csv));
+    r.push_back(std::make_unique<TextReporter>("summaries-csv", "csv", "summaries.csv", "one row per scenario and system",
+                                               write_summaries_csv));
+    r.push_back(std::make_unique<TextReporter>(
+        "feature-matrix", "md", "FEATURE_MATRIX.md", "capabilities by system, backed by this run or by citations",
+        [](std::ostream& out, const RunResults& results) { out << feature_matrix_markdown(results); }));
+    r.push_back(std::make_unique<TextReporter>("html", "html", "report.html",
+                                               "self-contained page with SVG charts and the feature matrix", write_html_page));
+    r.push_back(std::make_unique<PdfReporter>());
+    return r;
+  }();
+  return all;
+}
+
+std::vector<const Reporter*> select_reporters(const std::string& formats) {
+  std::vector<std::string> wanted;
+  std::istringstream in(lower(formats));
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) wanted.push_back(item);
+  const bool all = wanted.empty() || std::find(wanted.begin(), wanted.end(), "all") != wanted.end();
+  for (const auto& item : wanted) {
+    const bool known = item == "all" || std::any_of(reporters().begin(), reporters().end(), [&](const auto& r) {
+                         return r->name() == item || r->format() == item;
+                       });
+    if (known) continue;
+    std::string formats_known, names;
+    for (const auto& r : reporters()) {
+      if (formats_known.find(" " + r->format() + ",") == std::string::npos) formats_known += " " + r->format() + ",";
+      names += (names.empty() ? " " : ", ") + r->name();
+    }
+    throw std::invalid_argument("unknown report format '" + item + "' (known: all;" + formats_known + " or a reporter:" + names + ")");
+  }
+  std::vector<const Reporter*> out;
+  for (const auto& r : reporters())
+    if (all || std::any_of(wanted.begin(), wanted.end(), [&](const auto& w) { return r->name() == w || r->format() == w; }))
+      out.push_back(r.get());
   return out;
 }
 
-namespace {
-
-std::string md(std::string_view text) { return markdown_escape(text); }
-
-
-std::string fixed(double v, int digits) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(digits) << v;
-  return s.str();
+Artifacts write_artifacts(const std::filesystem::path& dir, const RunResults& results) {
+  return write_artifacts(dir, results, select_reporters(""));
 }
 
-// Three significant figures, without scientific notation for the magnitudes we print.
-std::string sig3(double v) {
-  double a = std::abs(v);
-  int digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
-  return fixed(v, digits);
-}
-
-// Overhead is undefined for records that ran several tasks at once.
-std::string overhead(std::size_t n, double value) { return n == 0 ? "n/a" : sig3(value); }
-
-}  // namespace
-
-void summarize_run(RunResults& r) {
-  SummaryOptions options;
-  options.seed = r.context.seed;
-  r.summaries = summarize(r.records, options);
-  r.suite = suite_ratios(r.records, r.summaries, options);
-}
-
-namespace {
-
-std::string interval(const std::optional<stats::Estimate>& e) {
-  if (!e) return "—";
-  return sig3(e->point) + " [" + sig3(e->lower) + ", " + sig3(e->upper) + "]";
-}
-
-// The opening paragraph, written from the numbers.
-void write_summary(std::ostream& out, const RunResults& r) {
-  std::size_t runs = 0, correct = 0, errors = 0;
-  for (const auto& s : r.summaries) runs += s.runs, correct += s.correct, errors += s.errors;
-  out << "## Summary\n\n";
-  std::set<std::string> scenarios, systems;
-  for (const auto& s : r.summaries) scenarios.insert(s.scenario), systems.insert(s.system);
-  out << systems.size() << " system(s) ran " << scenarios.size() << " scenario(s); " << correct << " of " << runs
-      << " measured runs answered correctly";
-  if (errors > 0) out << ", " << errors << " failed with an error";
-  out << ".";
-  std::size_t unsupported = 0;
-  for (const auto& s : r.summaries) unsupported += s.unsupported ? 1 : 0;
-  if (unsupported > 0)
-    out << " " << unsupported << " scenario/system pair(s) were not run because the system has no construct for "
-        << "the scenario's pattern (listed under Unsupported).";
-  if (r.suite.empty()) {
-    out << " Only " << (systems.empty() ? std::string("no system") : "`" + md(*systems.begin()) + "`")
-        << " ran, so there are no ratios between systems in this report.";
-  }
-  for (const auto& ratio : r.suite) {
-    std::size_t slower = 0, faster = 0, same = 0;
-    for (const auto& s : r.summaries) {
-      if (s.system != ratio.system || !s.p_adjusted || !s.ratio_to_baseline) continue;
-      if (*s.p_adjusted >= 0.05) ++same;
-      else if (s.ratio_to_baseline->point > 1) ++slower;
-      else ++faster;
-    }
-    out << " Across " << ratio.scenarios << " scenario(s), `" << md(ratio.system) << "` took "
-        << sig3(ratio.geometric_mean.point) << "× the wall time of `" << md(ratio.baseline)
-        << "` (geometric mean of median ratios, 95% bootstrap interval " << sig3(ratio.geometric_mean.lower) << "–"
-        << sig3(ratio.geometric_mean.upper) << "); significantly slower on " << slower << ", faster on " << faster
-        << ", no significant difference on " << same << " (Mann–Whitney U, Holm-adjusted, α = 0.05).";
-  }
-  // Fastest system per scenario (by median wall time), when more than one system ran.
-  if (systems.size() > 1) {
-    std::string listing;
-    for (const auto& scenario : scenarios) {
-      const CellSummary* fastest = nullptr;
-      for (const auto& s : r.summaries)
-        if (s.scenario == scenario && s.wall_ms.n > 0 && (!fastest || s.wall_ms.median < fastest->wall_ms.median)) fastest = &s;
-      if (!fastest) continue;
-      listing += std::string(listing.empty() ? "" : "; ") + md(scenario) + ": `" + md(fastest->system) + "` (" +
-                 sig3(fastest->wall_ms.median) + " ms)";
-    }
-    if (!listing.empty()) out << " Fastest median wall time per scenario — " << listing << ".";
-  }
-  double best = 0;
-  std::string best_cell;
-  for (const auto& s : r.summaries)
-    if (s.overhead_ms.n > 0 && (best_cell.empty() || s.overhead_per_call_us < best))
-      best = s.overhead_per_call_us, best_cell = "`" + md(s.system) + "` on " + md(s.scenario);
-  if (!best_cell.empty())
-    out << " The lowest median framework overhead per LLM call was " << sig3(best) << " µs (" << best_cell << ").";
-  out << "\n";
-}
-
-// Cold start as the runner saw it (fork to ready), the parts the system itself timed, its memory
-// once ready, and its first task (which builds whatever the system builds per scenario) next to
-// the median of the same scenario's measured tasks.
-void write_cold_start(std::ostream& out, const RunResults& r) {
-  const auto& c = r.context;
-  std::set<std::string> part_names;
-  for (const auto& [system, parts] : c.cold_start_parts)
-    for (const auto& [part, ns] : parts) part_names.insert(part);
-  const std::vector<std::string> order = {"interpreter", "import", "construct"};
-  std::vector<std::string> parts;
-  for (const auto& p : order)
-    if (part_names.erase(p)) parts.push_back(p);
-  parts.insert(parts.end(), part_names.begin(), part_names.end());
-
-  out << "\n## Cold start\n\nTime from forking a worker process to its system being ready for the first task, "
-         "measured once per run by the runner; the parts are what the system's preparation spent (Python: starting "
-         "the interpreter in the framework's virtual environment, importing the framework, constructing the model "
-         "client). The first task follows separately: it also builds the agents for its scenario, which later "
-         "tasks reuse.\n\n| system | cold start (ms) |";
-  for (const auto& p : parts) out << " " << md(p) << " (ms) |";
-  out << " RSS when ready (MB) | first task | first task (ms) | same scenario, median of measured (ms) |\n|---|---:|";
-  for (std::size_t i = 0; i < parts.size(); ++i) out << "---:|";
-  out << "---:|---|---:|---:|\n";
-  for (const auto& [system, ns] : c.cold_start_ns) {
-    out << "| " << md(system) << " | " << (ns < 0 ? std::string("failed to start") : sig3(static_cast<double>(ns) / 1e6)) << " |";
-    const auto own = c.cold_start_parts.find(system);
-    for (const auto& p : parts) {
-      std::optional<std::int64_t> value;
-      if (own != c.cold_start_parts.end())
-        if (auto it = own->second.find(p); it != own->second.end()) value = it->second;
-      out << " " << (value ? sig3(static_cast<double>(*value) / 1e6) : "—") << " |";
-    }
-    auto rss = c.ready_rss_bytes.find(system);
-    out << " " << (rss == c.ready_rss_bytes.end() ? "—" : fixed(static_cast<double>(rss->second) / (1024.0 * 1024.0), 1)) << " |";
-    const core::RunRecord* first = nullptr;
-    for (const auto& rec : r.records)
-      if (rec.system == system && !rec.unsupported && !rec.error) {
-        first = &rec;
-        break;
-      }
-    const CellSummary* warm = nullptr;
-    for (const auto& s : r.summaries)
-      if (first && s.system == system && s.scenario == first->scenario) warm = &s;
-    if (first)
-      out << " " << md(first->scenario) << " | " << sig3(static_cast<double>(first->wall_ns) / 1e6) << " | "
-          << (warm && warm->wall_ms.n > 0 ? sig3(warm->wall_ms.median) : "—") << " |\n";
-    else
-      out << " — | — | — |\n";
-  }
-}
-
-// The oracle counts every token; systems that keep their own count are checked against it.
-void write_token_check(std::ostream& out, const RunResults& r) {
-  std::map<std::string, std::pair<std::size_t, std::size_t>> by_system;  // runs compared, mismatches
-  std::set<std::string> silent;
-  for (const auto& s : r.summaries) {
-    if (s.unsupported || s.runs == s.errors) continue;
-    if (!s.reported_prompt_tokens) {
-      silent.insert(s.system);
-      continue;
-    }
-    by_system[s.system].first += s.runs - s.errors;
-    by_system[s.system].second += s.token_mismatches;
-  }
-  if (by_system.empty() && silent.empty()) return;
-  out << "\n## Token counts: the systems' own against the model server's\n\n";
-  for (const auto& [system, counts] : by_system) {
-    out << "- `" << md(system) << "`: ";
-    if (counts.second == 0) {
-      out << "its own count equals the server's in all " << counts.first << " completed run(s).\n";
-      continue;
-    }
-    out << "**differs from the server's in " << counts.second << " of " << counts.first << " completed run(s)**:";
-    for (const auto& s : r.summaries)
-      if (s.system == system && s.token_mismatches > 0)
-        out << " " << md(s.scenario) << " reports " << sig3(*s.reported_prompt_tokens) << " prompt / "
-            << sig3(s.reported_completion_tokens.value_or(0)) << " completion tokens against the server's "
-            << sig3(s.prompt_tokens) << " / " << sig3(s.completion_tokens) << " (medians);";
-    out << "\n";
-  }
-  for (const auto& system : silent)
-    if (!by_system.contains(system)) out << "- `" << md(system) << "`: reports no token count of its own.\n";
-}
-
-void write_machine_state(std::ostream& out, const core::RunContext& c) {
-  const auto& m = c.machine;
-  auto pct = [](double share) {
-    std::ostringstream s;
-    s << std::fixed << std::setprecision(1) << share * 100 << "%";
-    return s.str();
-  };
-  out << "Machine state: load average " << std::fixed << std::setprecision(2) << m.load_1m_start << std::defaultfloat
-      << " at the start; during the run other processes used " << pct(m.foreign_cpu_share) << " of the CPU, steal "
-      << pct(m.steal_share) << ", I/O wait " << pct(m.iowait_share) << "; governor "
-      << (m.governor.empty() ? std::string("not readable") : md(m.governor)) << "; "
-      << (m.pinning.empty() ? std::string("no CPU pinning") : md(m.pinning)) << ".";
-  if (!m.busy_processes.empty()) {
-    out << " Busy at the start:";
-    for (const auto& p : m.busy_processes) out << " " << md(p) << ";";
-  }
-  out << "\n\n";
-}
-
-}  // namespace
-
-void write_markdown(std::ostream& out, const RunResults& r) {
-  const auto& c = r.context;
-  out << "# legion-bench results: suite `" << md(c.suite) << "`\n\n";
-  if (c.interrupted) out << "**This run was interrupted; the tables cover what was measured before it stopped.**\n\n";
-  for (const auto& [system, us] : c.injected_delay_us)
-    out << "**Test run: a test-only delay of " << us << " µs per model call was injected into `" << md(system)
-        << "`; its figures do not measure that system.**\n\n";
-  if (!c.machine.warnings.empty()) {
-    out << "**Noisy machine:** ";
-    for (std::size_t i = 0; i < c.machine.warnings.size(); ++i) out << (i ? "; " : "") << md(c.machine.warnings[i]);
-    out << ". Compare systems within this run only, and treat differences of a few percent with care.\n\n";
-  }
-  out << "Run `" << md(c.run_id) << "`, started " << md(c.started_at) << " on `" << md(c.host) << "` (" << md(c.cpu_model)
-      << ", " << c.cores << " cores), build type " << md(c.build_type) << ", revision `" << md(c.git_revision) << "`.\n\n";
-  write_summary(out, r);
-  out << "\n## Method\n\nLatency profile `" << md(c.latency_profile) << "`; ";
-  if (c.target_relative_ci > 0)
-    out << "repetitions chosen adaptively per scenario and system: at least " << c.repetitions
-        << ", then more until the 95% t interval of the mean wall time is within ±" << c.target_relative_ci * 100
-        << "% of the mean, at most " << c.max_repetitions;
-  else
-    out << c.repetitions << " measured repetitions per scenario and system";
-  out << " after " << c.warmup
-      << " warm-up run(s) (recorded in results.json, not summarised); systems interleaved within each repetition, "
-         "each in its own worker process; "
-      << c.concurrency << " concurrent task(s) per record; planted values seeded from " << c.seed
-      << ". Centre: median with a BCa bootstrap 95% interval (10,000 resamples, seed " << c.seed
-      << "). Against the baseline: Hodges–Lehmann ratio of wall times on log scale with its interval, Mann–Whitney U "
-         "p values Holm-adjusted across the run, Cliff's delta. Wall time is measured by the worker around one task; "
-         "framework overhead is wall time minus the model server's service time for the same task's requests; peak "
-         "RSS is the worker's high-water mark during the task; LLM calls and tokens are counted by the model server "
-         "(o200k_base).\n\n";
-  if (!c.variants.empty()) {
-    out << "Systems from other builds or environments, or twins of a system:";
-    for (const auto& [system, origin] : c.variants) out << " `" << md(system) << "` — " << md(origin) << ";";
-    out << " such versions run interleaved repetition by repetition, so drift hits them alike.\n\n";
-  }
-  write_machine_state(out, c);
-  out << "Reproduce:\n\n" << markdown_code_block(c.command) << "\n";
-  out << "## Versions\n\n| component | version |\n|---|---|\n";
-  for (const auto& [k, v] : c.versions) out << "| " << md(k) << " | " << md(v) << " |\n";
-  if (!c.cold_start_ns.empty()) write_cold_start(out, r);
-  out << "\n## Results per scenario\n\nWall and overhead in milliseconds (median; min and max for spread); "
-         "the interval is the median's 95% BCa interval.\n";
-  std::string scenario;
-  for (const auto& s : r.summaries) {
-    if (s.scenario != scenario) {
-      scenario = s.scenario;
-      out << "\n### " << md(scenario) << "\n\n"
-          << "| system | n | correct | wall median [95% CI] | wall min | wall max | ratio to baseline [95% CI] | p (Holm) "
-             "| Cliff's δ | overhead median | overhead min | overhead max | overhead per LLM call (µs) | LLM calls | "
-             "prompt tokens | prompt tokens per call | completion tokens | peak RSS (MB) |\n"
-          << "|---|---:|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-    }
-    out << "| " << md(s.system) << " | ";
-    if (s.unsupported) {
-      out << "— | unsupported | — | — | — | — | — | — | — | — | — | — | — | — | — | — | — |\n";
-      continue;
-    }
-    out << s.runs << " | " << s.correct << "/" << s.runs << " | ";
-    if (s.runs > s.errors) {
-      out << (s.wall_median_ci ? interval(s.wall_median_ci) : sig3(s.wall_ms.median)) << " | " << sig3(s.wall_ms.min)
-          << " | " << sig3(s.wall_ms.max) << " | " << (s.ratio_to_baseline ? interval(s.ratio_to_baseline) : "baseline")
-          << " | " << (s.p_adjusted ? sig3(*s.p_adjusted) : "—") << " | " << (s.cliffs_delta ? sig3(*s.cliffs_delta) : "—")
-          << " | " << overhead(s.overhead_ms.n, s.overhead_ms.median) << " | " << overhead(s.overhead_ms.n, s.overhead_ms.min)
-          << " | " << overhead(s.overhead_ms.n, s.overhead_ms.max) << " | " << overhead(s.overhead_ms.n, s.overhead_per_call_us)
-          << " | " << sig3(s.llm_calls) << " | " << sig3(s.prompt_tokens) << " | "
-          << (s.llm_calls > 0 ? sig3(s.prompt_tokens / s.llm_calls) : "—") << " | " << sig3(s.completion_tokens) << " | "
-          << fixed(s.rss_peak_mb, 1) << " |\n";
-    } else {
-      out << "— | — | — | — | — | — | — | — | — | — | — | — | — | — | — |\n";
-    }
-  }
-  if (!r.suite.empty()) {
-    out << "\n## Suite-wide\n\n| system | baseline | scenarios | geometric mean of wall-time ratios [95% CI] |\n|---|---|---:|---|\n";
-    for (const auto& s : r.suite)
-      out << "| " << md(s.system) << " | " << md(s.baseline) << " | " << s.scenarios << " | "
-          << interval(std::optional<stats::Estimate>(s.geometric_mean)) << " |\n";
-  }
-  write_token_check(out, r);
-  bool any_unsupported = false;
-  for (const auto& s : r.summaries)
-    if (s.unsupported) {
-      if (!any_unsupported)
-        out << "\n## Unsupported\n\nScenarios a system has no construct for. The adapter says so; nothing is "
-               "measured or counted for these pairs.\n\n";
-      any_unsupported = true;
-      out << "- " << md(s.scenario) << " / " << md(s.system) << ": " << md(*s.unsupported) << "\n";
-    }
-  bool any_error = false;
-  for (const auto& s : r.summaries)
-    for (const auto& e : s.error_messages) {
-      if (!any_error) out << "\n## Failures\n\nFailures are results: they stay in the counts above.\n\n";
-      any_error = true;
-      out << "- " << md(s.scenario) << " / " << md(s.system) << ": " << md(e) << "\n";
-    }
-  for (const auto& s : r.summaries)
-    if (s.correct < s.runs - s.errors) {
-      if (!any_error) out << "\n## Failures\n\n";
-      any_error = true;
-      out << "- " << md(s.scenario) << " / " << md(s.system) << ": " << (s.runs - s.errors - s.correct)
-          << " run(s) finished with an answer that lacks planted values (see `answer` in results.json)\n";
-    }
-  out << "\n## Threats to validity\n\n"
-         "- One shared machine: figures from different runs or machines are not comparable; compare systems within one "
-         "run (they are interleaved so that drift hits all alike). "
-      << (c.noise_floor.empty() ? std::string("Run-to-run drift on this machine is not calibrated (`legion-bench calibrate`).")
-                                : "Run-to-run drift on this machine: " + md(c.noise_floor) + ".")
-      << "\n"
-         "- Overhead includes the loopback HTTP exchange with the model server (the same for every system); the "
-         "server's own service time is subtracted, its HTTP parsing is not.\n";
-  if (c.latency_profile == "zero")
-    out << "- Latency profile `zero`: the figures are framework overhead only; with a real model the model's time "
-           "dominates (use `--latency realistic`).\n";
-  if (c.repetitions < 10 && c.target_relative_ci <= 0)
-    out << "- Few repetitions (" << c.repetitions << "): intervals are wide and tests have little power.\n";
-  out << "- Prompt-token counts with tools follow a documented approximation (OpenAI's chat formula plus the tool "
-         "definitions as JSON), identical for every system.\n";
-}
-
-void write_terminal_table(std::ostream& out, const RunResults& r) {
-  out << std::left << std::setw(26) << "scenario" << std::setw(10) << "system" << std::right << std::setw(5) << "n"
-      << std::setw(9) << "correct" << std::setw(13) << "wall ms" << std::setw(15) << "overhead ms" << std::setw(14)
-      << "µs/LLM call" << std::setw(7) << "calls" << std::setw(10) << "RSS MB" << "\n";
-  for (const auto& s : r.summaries) {
-    out << std::left << std::setw(26) << printable(s.scenario) << std::setw(10) << printable(s.system) << std::right << std::setw(5) << s.runs
-        << std::setw(9) << (std::to_string(s.correct) + "/" + std::to_string(s.runs));
-    if (s.unsupported)
-      out << std::setw(13) << "unsupported";
-    else if (s.runs > s.errors)
-      out << std::setw(13) << sig3(s.wall_ms.median) << std::setw(15) << overhead(s.overhead_ms.n, s.overhead_ms.median)
-          << std::setw(15) << overhead(s.overhead_ms.n, s.overhead_per_call_us) << std::setw(7) << sig3(s.llm_calls) << std::setw(10) << fixed(s.rss_peak_mb, 1);
-    else
-      out << std::setw(13) << "failed";
-    out << "\n";
-  }
-}
-
-namespace {
-nlohmann::json estimate_json(const std::optional<stats::Estimate>& e) {
-  if (!e) return nullptr;
-  auto bound = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-  return {{"estimate", e->point}, {"low", bound(e->lower)}, {"high", bound(e->upper)}, {"level", e->level}};
-}
-}  // namespace
-
-nlohmann::json results_json(const RunResults& r) {
-  using nlohmann::json;
-  json j = {{"run", core::to_json(r.context)}, {"records", json::array()}, {"summaries", json::array()}, {"suite", json::array()}};
-  for (const auto& rec : r.records) j["records"].push_back(core::to_json(rec));
-  // Derived from the records by the statistics module (read back, they are recomputed, not trusted).
-  for (const auto& s : r.summaries) {
-    auto stat = [](const stats::Summary& x) {
-      return x.n == 0 ? json(nullptr) : json{{"n", x.n}, {"median", x.median}, {"mean", x.mean}, {"min", x.min}, {"max", x.max}, {"stddev", x.stddev}};
-    };
-    j["summaries"].push_back({{"scenario", s.scenario},
-                              {"system", s.system},
-                              {"runs", s.runs},
-                              {"correct", s.correct},
-                              {"errors", s.errors},
-                              {"wall_ms", stat(s.wall_ms)},
-                              {"wall_median_ci_ms", estimate_json(s.wall_median_ci)},
-                              {"overhead_ms", stat(s.overhead_ms)},
-                              {"overhead_per_llm_call_us", s.overhead_ms.n ? json(s.overhead_per_call_us) : json(nullptr)},
-                              {"ratio_to_baseline", estimate_json(s.ratio_to_baseline)},
-                              {"p_value_adjusted", s.p_adjusted ? json(*s.p_adjusted) : json(nullptr)},
-                              {"cliffs_delta", s.cliffs_delta ? json(*s.cliffs_delta) : json(nullptr)},
-                              {"llm_calls", s.llm_calls},
-                              {"prompt_tokens", s.prompt_tokens},
-                              {"completion_tokens", s.completion_tokens},
-                              {"reported_prompt_tokens", s.reported_prompt_tokens ? json(*s.reported_prompt_tokens) : json(nullptr)},
-                              {"reported_completion_tokens",
-                               s.reported_completion_tokens ? json(*s.reported_completion_tokens) : json(nullptr)},
-                              {"token_mismatches", s.token_mismatches},
-                              {"rss_peak_mb", s.rss_peak_mb},
-                              {"unsupported", s.unsupported ? json(*s.unsupported) : json(nullptr)}});
-  }
-  for (const auto& s : r.suite)
-    j["suite"].push_back({{"system", s.system},
-                          {"baseline", s.baseline},
-                          {"scenarios", s.scenarios},
-                          {"geometric_mean_ratio", estimate_json(std::optional<stats::Estimate>(s.geometric_mean))}});
-  return j;
-}
-
-void write_records_csv(std::ostream& out, const RunResults& r) {
-  out << "system,scenario,repetition,warmup,tasks,wall_ns,cpu_user_ns,cpu_sys_ns,rss_peak_bytes,llm_calls,prompt_tokens,"
-         "completion_tokens,oracle_ns,overhead_ns,reported_llm_calls,reported_prompt_tokens,reported_completion_tokens,"
-         "correct,unsupported,error\n";
-  for (const auto& rec : r.records) {
-    out << csv_cell(rec.system) << ',' << csv_cell(rec.scenario) << ',' << rec.repetition << ',' << (rec.warmup ? "true" : "false") << ','
-        << rec.tasks << ',' << rec.wall_ns << ',' << rec.cpu_user_ns << ',' << rec.cpu_sys_ns << ',' << rec.rss_peak_bytes << ','
-        << rec.llm_calls << ',' << rec.prompt_tokens << ',' << rec.completion_tokens << ',' << rec.oracle_ns << ',';
-    if (rec.tasks == 1) out << rec.overhead_ns();
-    out << ',' << rec.reported_llm_calls << ',';
-    if (rec.reported_prompt_tokens) out << *rec.reported_prompt_tokens;
-    out << ',';
-    if (rec.reported_completion_tokens) out << *rec.reported_completion_tokens;
-    out << ',' << (rec.correct ? "true" : "false") << ',' << (rec.unsupported ? "true" : "false") << ','
-        << csv_cell(rec.error.value_or("")) << '\n';
-  }
-}
-
-void write_summaries_csv(std::ostream& out, const RunResults& r) {
-  out << "scenario,system,runs,correct,errors,wall_median_ms,wall_min_ms,wall_max_ms,overhead_median_ms,overhead_min_ms,"
-         "overhead_max_ms,overhead_per_llm_call_us,llm_calls,prompt_tokens,completion_tokens,rss_peak_mb\n";
-  out << std::setprecision(10);
-  for (const auto& s : r.summaries) {
-    out << csv_cell(s.scenario) << ',' << csv_cell(s.system) << ',' << s.runs << ',' << s.correct << ',' << s.errors << ',';
-    if (s.wall_ms.n > 0) out << s.wall_ms.median << ',' << s.wall_ms.min << ',' << s.wall_ms.max;
-    else out << ",,";
-    out << ',';
-    if (s.overhead_ms.n > 0)
-      out << s.overhead_ms.median << ',' << s.overhead_ms.min << ',' << s.overhead_ms.max << ',' << s.overhead_per_call_us;
-    else out << ",,,";
-    out << ',' << s.llm_calls << ',' << s.prompt_tokens << ',' << s.completion_tokens << ',' << s.rss_peak_mb << '\n';
-  }
-}
-
-void write_file_atomically(const std::filesystem::path& file, const std::string& content) {
-  auto tmp = file;
-  tmp += ".tmp" + std::to_string(::getpid());
-  // On any failure the temporary file goes, so nothing half-written is left to be taken for a result.
-  auto fail = [&](const std::string& what) {
-    const int error = errno;
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot write " + file.string() + ": " + what + ": " + std::strerror(error));
-  };
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    const int error = errno;
-    throw std::runtime_error("cannot write " + file.string() + ": cannot create " + tmp.string() + ": " + std::strerror(error));
-  }
-  for (std::size_t done = 0; done < content.size();) {
-    auto n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n == 0) errno = ENOSPC;
-      ::close(fd);
-      fail("writing " + tmp.filename().string());
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    fail("flushing " + tmp.filename().string());
-  }
-  if (::close(fd) != 0) fail("closing " + tmp.filename().string());
-  if (::rename(tmp.c_str(), file.c_str()) != 0) fail("renaming " + tmp.filename().string());
-}
-
-std::string render_pdf(const std::filesystem::path& html, const std::filesystem::path& pdf) {
-  std::string chromium = std::getenv("LEGION_CHROMIUM") ? std::getenv("LEGION_CHROMIUM") : "/usr/bin/chromium";
-  if (!std::filesystem::exists(chromium)) return "no PDF: " + chromium + " is not installed (scripts/bootstrap.sh installs it)";
-  auto profile = std::filesystem::temp_directory_path() / ("legion-chromium-" + std::to_string(::getpid()));
-  auto tmp = pdf;
-  tmp += ".tmp";
-  // Flags that keep a headless Chromium off the network and quiet (no updates, sync or first-run work).
-  std::vector<std::string> args = {chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                                   // no DNS lookups: the page is self-contained (tests/adapters/loopback_only.cmake)
-                                   "--host-resolver-rules=MAP * ~NOTFOUND",
-                                   "--user-data-dir=" + profile.string(), "--no-pdf-header-footer",
-                                   "--print-to-pdf=" + tmp.string(), "file://" + std::filesystem::absolute(html).string()};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid < 0) return "no PDF: fork failed";
-  if (pid == 0) {
-    int devnull = ::open("/dev/null", O_RDWR);
-    ::dup2(devnull, 0);
-    ::dup2(devnull, 1);
-    ::dup2(devnull, 2);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  for (int waited = 0;; waited += 50) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) break;
-    if (waited > 120000) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      std::filesystem::remove_all(profile);
-      return "no PDF: Chromium did not finish within 120 s";
-    }
-    ::usleep(50000);
-  }
-  std::filesystem::remove_all(profile);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !std::filesystem::exists(tmp) || std::filesystem::file_size(tmp) == 0)
-    return "no PDF: Chromium failed to print " + html.string();
-  std::filesystem::rename(tmp, pdf);
-  return {};
-}
-
-Artifacts write_artifacts(const std::filesystem::path& dir, const RunResults& r) {
+Artifacts write_artifacts(const std::filesystem::path& dir, const RunResults& results, const std::vector<const Reporter*>& selected) {
   Artifacts artifacts;
   std::error_code created;
   std::filesystem::create_directories(dir, created);
-  // Each file on its own: one that cannot be written is reported, the others are still written.
-  auto write = [&](const std::string& name, const std::function<void(std::ostream&)>& format) {
+  // Each reporter on its own: one that fails is reported, the others still write.
+  for (const auto* reporter : selected) {
     try {
-      std::ostringstream text;
-      format(text);
-      write_file_atomically(dir / name, text.str());
-      artifacts.written.push_back(name);
-      return true;
+      reporter->write(dir, results);
+      artifacts.written.push_back(reporter->file_name());
     } catch (const std::exception& e) {
-      artifacts.missing.emplace_back(name, e.what());
-      return false;
+      artifacts.missing.emplace_back(reporter->file_name(), e.what());
     }
-  };
-  write("results.json", [&](std::ostream& out) { out << results_json(r).dump(2) << "\n"; });
-  write("BENCHMARK_RESULTS.md", [&](std::ostream& out) { write_markdown(out, r); });
-  write("results.csv", [&](std::ostream& out) { write_records_csv(out, r); });
-  write("summaries.csv", [&](std::ostream& out) { write_summaries_csv(out, r); });
-  std::ostringstream matrix;
-  write("FEATURE_MATRIX.md", [&](std::ostream& out) {
-    write_feature_matrix_markdown(matrix, load_feature_matrix(default_feature_matrix_file()), r);
-    out << matrix.str();
-  });
-  if (!write("report.html", [&](std::ostream& out) { write_html(out, r, matrix.str()); })) {
-    artifacts.missing.emplace_back("report.pdf", "it is printed from report.html, which was not written");
-  } else if (auto why = render_pdf(dir / "report.html", dir / "report.pdf"); why.empty()) {
-    artifacts.written.push_back("report.pdf");
-  } else {
-    artifacts.missing.emplace_back("report.pdf", why.starts_with("no PDF: ") ? why.substr(8) : why);
   }
   return artifacts;
 }
@@ -577,29 +156,6 @@ void print_artifacts(std::ostream& out, std::ostream& errors, const Artifacts& a
     out << " to " << printable(dir.string()) << "\n";
   }
   for (const auto& [name, why] : artifacts.missing) errors << "Not written: " << name << " (" << printable(why) << ")\n";
-}
-
-RunResults read_results_json(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  if (!in) throw std::runtime_error("cannot open " + file.string() + ": " + std::strerror(errno));
-  auto j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("run") || !j.contains("records") || !j["records"].is_array())
-    throw std::runtime_error(file.string() + ": not a legion-bench results.json");
-  RunResults r;
-  try {
-    r.context = core::context_from_json(j["run"]);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(file.string() + ": run: " + e.what());
-  }
-  for (std::size_t i = 0; i < j["records"].size(); ++i) {
-    try {
-      r.records.push_back(core::record_from_json(j["records"][i]));
-    } catch (const std::exception& e) {
-      throw std::runtime_error(file.string() + ": record " + std::to_string(i) + ": " + e.what());
-    }
-  }
-  summarize_run(r);
-  return r;
 }
 
 }  // namespace legion::report

@@ -5,10 +5,12 @@
 
 #include "legion/stats/compare.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace legion::report {
 
 namespace {
-std::vector<double> walls_ms(const std::vector<core::RunRecord>& records, const std::string& scenario, const std::string& system) {
+std::vector<double> walls_ms(const std::vector<RunRecord>& records, const std::string& scenario, const std::string& system) {
   std::vector<double> out;
   for (const auto& r : records)
     if (!r.warmup && !r.error && r.scenario == scenario && r.system == system) out.push_back(static_cast<double>(r.wall_ns) / 1e6);
@@ -22,9 +24,9 @@ std::string baseline_of(const std::vector<CellSummary>& cells, const std::string
 }
 }  // namespace
 
-std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records, const SummaryOptions& options) {
+std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const SummaryOptions& options) {
   std::vector<std::pair<std::string, std::string>> order;
-  std::map<std::pair<std::string, std::string>, std::vector<const core::RunRecord*>> cells;
+  std::map<std::pair<std::string, std::string>, std::vector<const RunRecord*>> cells;
   for (const auto& r : records) {
     if (r.warmup && !r.unsupported) continue;  // an unsupported cell may have no measured record at all
     auto key = std::make_pair(r.scenario, r.system);
@@ -88,26 +90,33 @@ std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records, 
     if (wall.size() >= 2) s.wall_median_ci = stats::bootstrap_median(wall, {options.resamples, options.seed, options.level}).bca;
     out.push_back(std::move(s));
   }
-  // Each system against the baseline on the same scenario; Holm across every such comparison.
+  // Each system against the baseline on the same scenario, corrected across every such comparison.
   const auto baseline = baseline_of(out, options.baseline);
-  std::vector<double> p_values;
+  std::vector<std::vector<double>> samples;
   std::vector<std::size_t> compared;
   for (std::size_t i = 0; i < out.size(); ++i) {
-    auto& c = out[i];
+    const auto& c = out[i];
     if (c.system == baseline) continue;
     auto mine = walls_ms(records, c.scenario, c.system), theirs = walls_ms(records, c.scenario, baseline);
     if (mine.size() < 2 || theirs.size() < 2) continue;
-    c.ratio_to_baseline = stats::hodges_lehmann_ratio(mine, theirs, options.level);
-    c.cliffs_delta = stats::cliffs_delta(mine, theirs);
-    p_values.push_back(stats::mann_whitney_u(mine, theirs).p_value);
+    samples.push_back(std::move(mine));
+    samples.push_back(std::move(theirs));
     compared.push_back(i);
   }
-  auto adjusted = stats::holm(p_values);
-  for (std::size_t k = 0; k < compared.size(); ++k) out[compared[k]].p_adjusted = adjusted[k];
+  std::vector<SamplePair> pairs;
+  for (std::size_t k = 0; k < compared.size(); ++k) pairs.push_back({samples[2 * k], samples[2 * k + 1]});
+  const auto results = compare_pairs(pairs, options, Interval::ratio);
+  for (std::size_t k = 0; k < compared.size(); ++k) {
+    if (!results[k].comparable()) continue;
+    auto& c = out[compared[k]];
+    c.ratio_to_baseline = results[k].interval;
+    c.cliffs_delta = results[k].cliffs_delta;
+    c.p_adjusted = results[k].p_adjusted;
+  }
   return out;
 }
 
-std::vector<SuiteRatio> suite_ratios(const std::vector<core::RunRecord>& records, const std::vector<CellSummary>& cells,
+std::vector<SuiteRatio> suite_ratios(const std::vector<RunRecord>& records, const std::vector<CellSummary>& cells,
                                      const SummaryOptions& options) {
   const auto baseline = baseline_of(cells, options.baseline);
   std::vector<std::string> systems;
@@ -130,6 +139,29 @@ std::vector<SuiteRatio> suite_ratios(const std::vector<core::RunRecord>& records
                    pairs.size()});
   }
   return out;
+}
+
+void summarize_run(RunResults& r) {
+  r.options.seed = r.context.seed;
+  r.summaries = summarize(r.records, r.options);
+  r.suite = suite_ratios(r.records, r.summaries, r.options);
+}
+
+nlohmann::json to_json(const SummaryOptions& o) {
+  return {{"baseline", o.baseline}, {"test", "mann_whitney_u"}, {"correction", o.correction}, {"alpha", o.alpha},
+          {"level", o.level},       {"resamples", o.resamples}, {"seed", o.seed}};
+}
+
+SummaryOptions summary_options_from_json(const nlohmann::json& j) {
+  SummaryOptions o;
+  o.baseline = detail::field(j, "baseline", o.baseline);
+  o.correction = detail::field(j, "correction", o.correction);
+  o.alpha = detail::field(j, "alpha", o.alpha);
+  o.level = detail::field(j, "level", o.level);
+  o.resamples = detail::field(j, "resamples", o.resamples);
+  o.seed = detail::field(j, "seed", o.seed);
+  check(o);
+  return o;
 }
 
 }  // namespace legion::report

@@ -1,7 +1,9 @@
 #include "store.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include "report/record_fixtures.hpp"
 #include "test_support.hpp"
 
 namespace legion::bench {
@@ -10,11 +12,11 @@ namespace {
 TEST(Store, KeepsRecordsAcrossReopening) {
   auto file = legion::testing::scratch_dir() / "results.sqlite";
   std::filesystem::remove_all(file.parent_path());
-  core::RunContext context;
+  report::RunContext context;
   context.run_id = "run-1";
   context.started_at = "2026-01-01T00:00:00Z";
   context.suite = "coordination";
-  core::RunRecord r;
+  report::RunRecord r;
   r.system = "native";
   r.scenario = "single-tool";
   r.repetition = 4;
@@ -60,10 +62,10 @@ TEST(Store, AFailedWriteNamesTheStoreFile) {
   auto file = legion::testing::scratch_dir() / "results.sqlite";
   std::filesystem::remove_all(file.parent_path());
   Store store(file);
-  core::RunContext context;
+  report::RunContext context;
   context.run_id = "run-1";
   store.save_run(context);
-  core::RunRecord r;
+  report::RunRecord r;
   r.system = "native";
   r.scenario = "single-tool";
   r.answer = std::string(1 << 20, 'x');  // more than the file may grow by
@@ -74,6 +76,65 @@ TEST(Store, AFailedWriteNamesTheStoreFile) {
   } catch (const std::runtime_error& e) {
     EXPECT_EQ(std::string(e.what()).rfind("results store " + std::filesystem::absolute(file).string() + ": ", 0), 0u) << e.what();
   }
+}
+
+// Every stored field comes back as it went in (overhead_ns is derived, so it follows).
+TEST(Store, EveryStoredFieldRoundTrips) {
+  auto file = legion::testing::scratch_dir() / "results.sqlite";
+  std::filesystem::remove_all(file.parent_path());
+  auto r = report::testing::every_field_set();
+  r.tasks = 2;
+  r.reported_completion_tokens = 0;
+  report::RunRecord plain;  // nulls stay null
+  plain.system = "native";
+  plain.scenario = "single-tool";
+  {
+    Store store(file);
+    store.add("run-1", r);
+    store.add("run-1", plain);
+  }
+  auto back = Store(file).records("run-1");
+  ASSERT_EQ(back.size(), 2u);
+  for (const auto& f : report::record_fields()) {
+    EXPECT_EQ(f.get(back[0]), f.get(r)) << f.name;
+    EXPECT_EQ(f.get(back[1]), f.get(plain)) << f.name;
+  }
+}
+
+// A store written by the first release lacks the columns added since: opening it adds them, with
+// the values its records implied, and its records read back.
+TEST(Store, OpensAStoreFromTheFirstRelease) {
+  auto file = legion::testing::scratch_dir() / "results.sqlite";
+  std::filesystem::remove_all(file.parent_path());
+  std::filesystem::create_directories(file.parent_path());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  const char* old_schema = R"sql(
+    CREATE TABLE runs (run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, context TEXT NOT NULL);
+    CREATE TABLE records (
+      id INTEGER PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs(run_id),
+      system TEXT NOT NULL, scenario TEXT NOT NULL, repetition INTEGER NOT NULL, warmup INTEGER NOT NULL,
+      wall_ns INTEGER, cpu_user_ns INTEGER, cpu_sys_ns INTEGER, rss_peak_bytes INTEGER,
+      llm_calls INTEGER, prompt_tokens INTEGER, completion_tokens INTEGER, oracle_ns INTEGER,
+      reported_llm_calls INTEGER, correct INTEGER NOT NULL, error TEXT, answer TEXT);
+    INSERT INTO runs VALUES ('old', '2025-01-01T00:00:00Z', '{"run_id": "old"}');
+    INSERT INTO records(run_id, system, scenario, repetition, warmup, wall_ns, oracle_ns, llm_calls, correct, answer)
+      VALUES ('old', 'native', 'single-tool', 2, 0, 5000, 1000, 2, 1, 'yes');
+  )sql";
+  ASSERT_EQ(sqlite3_exec(db, old_schema, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  Store store(file);
+  auto records = store.records("old");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].tasks, 1);
+  EXPECT_FALSE(records[0].unsupported);
+  EXPECT_FALSE(records[0].reported_prompt_tokens);
+  EXPECT_FALSE(records[0].reported_completion_tokens);
+  EXPECT_EQ(records[0].overhead_ns(), 4000);
+  EXPECT_TRUE(records[0].correct);
+  store.add("old", records[0]);  // and new records go in beside the old
+  EXPECT_EQ(store.records("old").size(), 2u);
 }
 
 }  // namespace

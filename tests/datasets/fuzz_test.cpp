@@ -9,15 +9,14 @@
 #include <functional>
 #include <random>
 
-#include "legion/core/records.hpp"
 #include "legion/datasets/scenario.hpp"
+#include "legion/report/results.hpp"
 #include "legion/report/reporters.hpp"
 #include "test_support.hpp"
 
 namespace legion::datasets {
 namespace {
 
-using namespace legion::core;  // the results.json reader
 
 using Clock = std::chrono::steady_clock;
 
@@ -97,7 +96,7 @@ TEST(Fuzz, TheResultsReaderReadsOrNamesFileRecordAndField) {
   report::RunResults results;
   results.context.run_id = "fuzz";
   for (int i = 0; i < 3; ++i) {
-    RunRecord r;
+    report::RunRecord r;
     r.system = "native";
     r.scenario = "single-tool";
     r.repetition = i;
@@ -144,8 +143,8 @@ TEST(Fuzz, TheResultsReaderReadsOrNamesFileRecordAndField) {
         }
       }
   };
-  every_field(to_json(results.records[0]), [](const nlohmann::json& j) { record_from_json(j); });
-  every_field(to_json(results.context), [](const nlohmann::json& j) { context_from_json(j); });
+  every_field(to_json(results.records[0]), [](const nlohmann::json& j) { report::record_from_json(j); });
+  every_field(to_json(results.context), [](const nlohmann::json& j) { report::context_from_json(j); });
 }
 
 }  // namespace

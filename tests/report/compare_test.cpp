@@ -35,7 +35,7 @@ RunResults run(const std::string& id, const std::map<std::string, double>& media
     const double round_drift = std::exp(machine.round_sigma * random.normal());
     for (const auto& [scenario, median] : median_ms)
       for (const auto& system : systems) {
-        core::RunRecord rec;
+        RunRecord rec;
         rec.system = system;
         rec.scenario = scenario;
         rec.repetition = i;

@@ -39,7 +39,7 @@ RunResults fixed_run() {
   for (int s = 0; s < 2; ++s)
     for (int rep = -1; rep < 5; ++rep)
       for (const char* system : {"native", "other"}) {
-        core::RunRecord rec;
+        RunRecord rec;
         rec.system = system;
         rec.scenario = c.scenarios[static_cast<std::size_t>(s)];
         rec.repetition = rep < 0 ? 0 : rep;
@@ -61,7 +61,7 @@ RunResults fixed_run() {
         rec.answer = "answer";
         r.records.push_back(rec);
       }
-  core::RunRecord unsupported;  // a system without a construct for the pipeline: one record, in the warm-up
+  RunRecord unsupported;  // a system without a construct for the pipeline: one record, in the warm-up
   unsupported.system = "third";
   unsupported.scenario = "sequential-pipeline";
   unsupported.warmup = true;

@@ -5,13 +5,14 @@
 #include "test_support.hpp"
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace legion::report {
 namespace {
 
-core::RunRecord record(std::string scenario, int rep, std::int64_t wall_us, bool correct, std::optional<std::string> error = {}) {
-  core::RunRecord r;
+RunRecord record(std::string scenario, int rep, std::int64_t wall_us, bool correct, std::optional<std::string> error = {}) {
+  RunRecord r;
   r.system = "native";
   r.scenario = std::move(scenario);
   r.repetition = rep;
@@ -202,7 +203,7 @@ TEST(WriteArtifacts, ReportsWhatWasNotWrittenAndPrintsOnlyWhatWas) {
   EXPECT_FALSE(artifacts.complete());
   ASSERT_EQ(artifacts.missing.size(), 1u);
   EXPECT_EQ(artifacts.missing[0].first, "report.pdf");
-  EXPECT_EQ(artifacts.missing[0].second, "Chromium failed to print " + (dir / "report.html").string());
+  EXPECT_EQ(artifacts.missing[0].second, "Chromium failed to print the report (exit status 1)");
   EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.json", "BENCHMARK_RESULTS.md", "results.csv", "summaries.csv",
                                                          "FEATURE_MATRIX.md", "report.html"}));
   std::ostringstream out, errors;
@@ -211,7 +212,7 @@ TEST(WriteArtifacts, ReportsWhatWasNotWrittenAndPrintsOnlyWhatWas) {
   EXPECT_NE(out.str().find("results.json, BENCHMARK_RESULTS.md, results.csv, summaries.csv, FEATURE_MATRIX.md and report.html"),
             std::string::npos)
       << out.str();
-  EXPECT_EQ(errors.str(), "Not written: report.pdf (Chromium failed to print " + (dir / "report.html").string() + ")\n");
+  EXPECT_EQ(errors.str(), "Not written: report.pdf (Chromium failed to print the report (exit status 1))\n");
   EXPECT_FALSE(std::filesystem::exists(dir / "report.pdf"));
 }
 
@@ -251,6 +252,112 @@ TEST(ResultsJson, ANewerSchemaIsRefused) {
   auto j = results_json(sample());
   j["run"]["schema_version"] = 999;
   EXPECT_EQ(results_error(j.dump()), "run: schema_version 999 is newer than this legion-bench reads (1); use a newer legion-bench");
+}
+
+}  // namespace
+}  // namespace legion::report
+
+namespace legion::report {
+namespace {
+
+// Two systems, so that the summary compares them; the statistics' options come out in the text.
+RunResults two_systems(const SummaryOptions& options) {
+  RunResults r;
+  r.context.suite = "coordination";
+  r.context.seed = 3;
+  for (int rep = 0; rep < 6; ++rep)
+    for (const char* system : {"native", "other"}) {
+      auto rec = record("single-tool", rep, (std::string(system) == "native" ? 1000 : 3000) + rep * 10, true);
+      rec.system = system;
+      r.records.push_back(rec);
+    }
+  r.options = options;
+  summarize_run(r);
+  return r;
+}
+
+TEST(Markdown, StatesTheStatisticsOptionsItWasMadeWith) {
+  SummaryOptions options;
+  options.alpha = 0.01;
+  options.level = 0.9;
+  options.resamples = 2500;
+  options.correction = "bh";
+  std::ostringstream out;
+  write_markdown(out, two_systems(options));
+  const auto md = out.str();
+  for (const char* expected : {"BCa bootstrap 90% interval (2,500 resamples, seed 3)", "Benjamini–Hochberg-adjusted, α = 0.01",
+                               "90% bootstrap interval", "wall median [90% CI]", "p (Benjamini–Hochberg)"})
+    EXPECT_NE(md.find(expected), std::string::npos) << expected << "\n" << md;
+  EXPECT_EQ(md.find("95%"), std::string::npos);
+  EXPECT_EQ(md.find("10,000"), std::string::npos);
+}
+
+TEST(ResultsJson, TheStatisticsOptionsTravelWithTheResults) {
+  SummaryOptions options;
+  options.alpha = 0.01;
+  options.level = 0.9;
+  options.resamples = 2500;
+  const auto results = two_systems(options);
+  auto file = legion::testing::scratch_dir() / "results.json";
+  std::ofstream(file) << results_json(results).dump(2);
+  const auto back = read_results_json(file);
+  EXPECT_EQ(back.options.alpha, 0.01);
+  EXPECT_EQ(back.options.level, 0.9);
+  EXPECT_EQ(back.options.resamples, 2500);
+  ASSERT_TRUE(back.summaries[1].wall_median_ci);
+  EXPECT_EQ(back.summaries[1].wall_median_ci->level, 0.9);
+  EXPECT_EQ(results_json(back), results_json(results));  // regenerated with the same options, the same numbers
+
+  auto j = results_json(results);
+  j["statistics"]["alpha"] = "small";
+  std::ofstream(file, std::ios::trunc) << j.dump();
+  EXPECT_EQ(results_error(j.dump()), "statistics: field 'alpha': expected a number, got \"small\"");
+  j["statistics"]["alpha"] = 2;
+  EXPECT_EQ(results_error(j.dump()), "statistics: alpha must be within (0, 1)");
+}
+
+}  // namespace
+}  // namespace legion::report
+
+namespace legion::report {
+namespace {
+
+std::vector<std::string> files_of(const std::vector<const Reporter*>& selected) {
+  std::vector<std::string> out;
+  for (const auto* r : selected) out.push_back(r->file_name());
+  return out;
+}
+
+TEST(ReporterRegistry, NamesAreUniqueAndFormatsSelectInRegistryOrder) {
+  std::set<std::string> names, files;
+  for (const auto& r : reporters()) {
+    EXPECT_TRUE(names.insert(r->name()).second) << r->name();
+    EXPECT_TRUE(files.insert(r->file_name()).second) << r->file_name();
+    EXPECT_FALSE(r->description().empty()) << r->name();
+  }
+  EXPECT_EQ(files_of(select_reporters("")), files_of(select_reporters("all")));
+  EXPECT_EQ(files_of(select_reporters("all")).size(), 7u);
+  EXPECT_EQ(files_of(select_reporters("csv,MD")),
+            (std::vector<std::string>{"BENCHMARK_RESULTS.md", "results.csv", "summaries.csv", "FEATURE_MATRIX.md"}));
+  EXPECT_EQ(files_of(select_reporters("summaries-csv")), std::vector<std::string>{"summaries.csv"});
+  EXPECT_THROW(select_reporters("json,xml"), std::invalid_argument);
+}
+
+TEST(WriteArtifacts, WritesOnlyTheSelectedReportersAndNamesOneThatFails) {
+  auto dir = legion::testing::scratch_dir();
+  std::filesystem::remove_all(dir);
+  auto artifacts = write_artifacts(dir, sample(), select_reporters("csv"));
+  EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.csv", "summaries.csv"}));
+  EXPECT_FALSE(std::filesystem::exists(dir / "results.json"));
+
+  std::filesystem::remove(dir / "summaries.csv");
+  std::filesystem::create_directories(dir / "summaries.csv" / "x");  // a folder where the file goes: the rename fails
+  artifacts = write_artifacts(dir, sample(), select_reporters("csv,json"));
+  EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.json", "results.csv"}));
+  ASSERT_EQ(artifacts.missing.size(), 1u);
+  EXPECT_EQ(artifacts.missing[0].first, "summaries.csv");
+  EXPECT_NE(artifacts.missing[0].second.find("cannot write " + (dir / "summaries.csv").string()), std::string::npos)
+      << artifacts.missing[0].second;
 }
 
 }  // namespace

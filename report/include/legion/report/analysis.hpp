@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "legion/report/pairwise.hpp"
 #include "legion/stats/compare.hpp"
 #include "legion/stats/intervals.hpp"
 #include "legion/stats/trend.hpp"
@@ -22,12 +23,7 @@ struct NamedSample {
 // One number per line; blank lines and lines starting with '#' are skipped. Errors name file:line.
 NamedSample read_sample_file(const std::filesystem::path& file);
 
-struct AnalysisOptions {
-  double alpha = 0.05;
-  double level = 0.95;
-  std::uint64_t seed = 1;
-  int resamples = 10000;
-  std::string correction = "holm";  // holm | bh
+struct AnalysisOptions : StatisticsOptions {
   std::optional<double> margin;     // TOST equivalence margin, in the data's units
 };
 

@@ -1,27 +1,43 @@
 #pragma once
-// Output formats. Each takes the run context, the records and their summaries, and only formats.
+// Reporters: the output formats of a run. Each receives the run context, the records and what the
+// statistics made of them (summarize_run), and only formats. Every reporter implements one small
+// interface and is registered once, in reporters() (report/src/reporters.cpp).
 #include <filesystem>
+#include <memory>
 #include <ostream>
+#include <string>
 #include <vector>
 
-#include "legion/core/records.hpp"
+#include "legion/report/results.hpp"
 #include "legion/report/summary.hpp"
 
 namespace legion::report {
 
-struct RunResults {
-  core::RunContext context;
-  std::vector<core::RunRecord> records;
-  std::vector<CellSummary> summaries;
-  std::vector<SuiteRatio> suite;
+class Reporter {
+ public:
+  virtual ~Reporter() = default;
+  // Unique, lower case: what `legion-bench report --format` selects, as does format().
+  virtual std::string name() const = 0;
+  // The kind of output, shared by reporters of one kind (md, csv, json, html, pdf).
+  virtual std::string format() const = 0;
+  // The file it writes into the run folder.
+  virtual std::string file_name() const = 0;
+  virtual std::string description() const = 0;
+  // Called once per publication, after summarize_run: writes file_name() into `dir`, atomically,
+  // or throws with the reason it could not.
+  virtual void write(const std::filesystem::path& dir, const RunResults& results) const = 0;
 };
 
+// Every reporter, in the order a run writes them.
+const std::vector<std::unique_ptr<Reporter>>& reporters();
+// The reporters named by a comma-separated list of formats or reporter names (case-insensitive;
+// "all" or empty: every one), in registry order. Throws std::invalid_argument listing the known
+// names for an unknown one.
+std::vector<const Reporter*> select_reporters(const std::string& formats);
+
+// The formats, as the reporters use them; also usable on their own (tests, other tools).
 // Escapes text from outside (scenario files, model output, the environment) for Markdown tables.
 std::string markdown_escape(std::string_view text);
-
-// Fills summaries and suite ratios from the records (bootstrap seeded with the run's seed).
-void summarize_run(RunResults& results);
-
 void write_markdown(std::ostream& out, const RunResults& results);  // BENCHMARK_RESULTS.md
 void write_terminal_table(std::ostream& out, const RunResults& results);
 nlohmann::json results_json(const RunResults& results);              // results.json
@@ -40,10 +56,11 @@ struct Artifacts {
   std::vector<std::pair<std::string, std::string>> missing;  // file name, reason
   bool complete() const { return missing.empty(); }
 };
-// Writes results.json, BENCHMARK_RESULTS.md, results.csv, summaries.csv, FEATURE_MATRIX.md,
-// report.html and report.pdf into `dir`, each atomically (temporary file + rename); a file that
-// cannot be written is listed with its reason and the others are still written.
+// Runs each reporter (by default every registered one) into `dir`; a reporter that fails is listed
+// with its reason and the others still write.
 Artifacts write_artifacts(const std::filesystem::path& dir, const RunResults& results);
+Artifacts write_artifacts(const std::filesystem::path& dir, const RunResults& results,
+                          const std::vector<const Reporter*>& selected);
 // "Wrote A, B and C to DIR" on `out` (only what was written), one line per missing file on `errors`.
 void print_artifacts(std::ostream& out, std::ostream& errors, const Artifacts& artifacts, const std::filesystem::path& dir);
 // Throws with the file, and the record index and field, of anything that cannot be read.

@@ -6,7 +6,8 @@
 
 #include <optional>
 
-#include "legion/core/records.hpp"
+#include "legion/report/pairwise.hpp"
+#include "legion/report/results.hpp"
 #include "legion/stats/descriptive.hpp"
 #include "legion/stats/intervals.hpp"
 
@@ -36,19 +37,16 @@ struct CellSummary {
   std::optional<stats::Estimate> wall_median_ci;  // BCa bootstrap interval of the median wall time
   // Against the baseline system on the same scenario (absent for the baseline itself):
   std::optional<stats::Estimate> ratio_to_baseline;  // Hodges–Lehmann ratio of wall times on log scale
-  std::optional<double> p_adjusted;                  // Mann–Whitney U, Holm-adjusted across the run
+  std::optional<double> p_adjusted;                  // Mann–Whitney U, corrected across the run (options.correction)
   std::optional<double> cliffs_delta;                // P(this > baseline) − P(this < baseline)
 };
 
-struct SummaryOptions {
+struct SummaryOptions : StatisticsOptions {
   std::string baseline = "native";  // falls back to the first system when absent
-  std::uint64_t seed = 1;           // bootstrap seed (the run's seed, so reports regenerate identically)
-  int resamples = 10000;
-  double level = 0.95;
 };
 
 // One summary per (scenario, system), scenarios and systems in order of first appearance.
-std::vector<CellSummary> summarize(const std::vector<core::RunRecord>& records, const SummaryOptions& options = {});
+std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const SummaryOptions& options = {});
 
 // Suite-wide: geometric mean over scenarios of a system's median wall time over the baseline's.
 struct SuiteRatio {
@@ -56,7 +54,24 @@ struct SuiteRatio {
   stats::Estimate geometric_mean;
   std::size_t scenarios = 0;
 };
-std::vector<SuiteRatio> suite_ratios(const std::vector<core::RunRecord>& records, const std::vector<CellSummary>& cells,
+std::vector<SuiteRatio> suite_ratios(const std::vector<RunRecord>& records, const std::vector<CellSummary>& cells,
                                      const SummaryOptions& options = {});
+
+// A run as the reporters receive it: its records, and what the statistics made of them with the
+// options they state.
+struct RunResults {
+  RunContext context;
+  std::vector<RunRecord> records;
+  SummaryOptions options;
+  std::vector<CellSummary> summaries;
+  std::vector<SuiteRatio> suite;
+};
+
+// Fills summaries and suite ratios from the records with results.options, the bootstrap seeded
+// with the run's seed (so that a report regenerated from results.json comes out the same).
+void summarize_run(RunResults& results);
+nlohmann::json to_json(const SummaryOptions& options);
+// Absent keys keep the defaults (results.json files older than the key); wrong types name the key.
+SummaryOptions summary_options_from_json(const nlohmann::json& j);
 
 }  // namespace legion::report

@@ -1,0 +1,161 @@
+#pragma once
+// The results layer: the plain values that flow one way from the runner to the reports —
+// RunContext (once per run) and one RunRecord per (system, scenario, repetition) — and the one
+// table of a record's fields that results.json, the SQLite store and results.csv are written from.
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace legion::report {
+
+inline constexpr int kResultsSchemaVersion = 1;
+
+// The machine's state around a run, read from /proc: what else was using the CPU and how busy the
+// machine was, so that a report can say when its numbers were taken on a noisy machine.
+struct MachineState {
+  double load_1m_start = 0;          // /proc/loadavg at the start
+  std::string governor;              // cpufreq scaling governor of CPU 0, where readable
+  double steal_share = 0;            // of all CPU time during the run (hypervisor took it)
+  double iowait_share = 0;
+  double foreign_cpu_share = 0;      // CPU used by processes other than this run's, share of all CPU time
+  std::vector<std::string> busy_processes;  // other processes using ≥ 10% of a CPU at the start
+  std::string pinning;               // CPU pinning of the runner/model server and workers, empty when none
+  std::vector<std::string> warnings;  // why the run counts as noisy (empty: quiet)
+};
+
+struct RunContext {
+  std::string run_id;
+  std::string started_at;  // ISO 8601, UTC
+  std::string host;
+  std::string cpu_model;
+  int cores = 0;
+  std::string build_type;
+  std::string git_revision;
+  std::map<std::string, std::string> versions;  // component -> version
+  std::map<std::string, std::int64_t> cold_start_ns;  // system -> worker start-up (-1: it failed to start)
+  std::map<std::string, std::map<std::string, std::int64_t>> cold_start_parts;  // system -> part (interpreter, import, ...) -> ns
+  std::map<std::string, std::int64_t> ready_rss_bytes;  // system -> resident memory once started, before any task
+  std::uint64_t seed = 0;
+  std::string latency_profile;
+  std::string suite;
+  std::vector<std::string> systems;
+  std::vector<std::string> scenarios;
+  int repetitions = 0;              // measured repetitions per cell (the minimum when adaptive)
+  int warmup = 0;
+  double target_relative_ci = 0;    // adaptive runs: target half-width of the 95% t interval, as a share of the mean
+  int max_repetitions = 0;          // adaptive runs: the cap
+  int concurrency = 1;
+  std::string command;  // the command line that reproduces the run
+  // Systems run from another build or environment (`NAME@LABEL`): system -> where it came from.
+  std::map<std::string, std::string> variants;
+  // Test-only slowdowns injected into a system's model calls (microseconds per call). A run with
+  // any is not a measurement of the system, and every report says so.
+  std::map<std::string, std::int64_t> injected_delay_us;
+  MachineState machine;
+  std::string noise_floor;  // this machine's calibrated run-to-run drift, as the reports state it (empty: not calibrated)
+  bool interrupted = false;
+  int schema_version = kResultsSchemaVersion;
+};
+
+// One task's measurements. What each field means is documented once, in record_fields().
+struct RunRecord {
+  std::string system;
+  std::string scenario;
+  int repetition = 0;
+  bool warmup = false;
+  int tasks = 1;
+  std::int64_t wall_ns = 0;
+  std::int64_t cpu_user_ns = 0;
+  std::int64_t cpu_sys_ns = 0;
+  std::int64_t rss_peak_bytes = 0;
+  std::uint64_t llm_calls = 0;
+  std::uint64_t prompt_tokens = 0;
+  std::uint64_t completion_tokens = 0;
+  std::int64_t oracle_ns = 0;
+  std::uint64_t reported_llm_calls = 0;
+  std::optional<std::uint64_t> reported_prompt_tokens;
+  std::optional<std::uint64_t> reported_completion_tokens;
+  bool correct = false;
+  bool unsupported = false;
+  std::optional<std::string> error;
+  std::string answer;
+
+  // Wall time not spent in the model server; defined for one task at a time only (concurrent
+  // requests' service times overlap, so their sum is not time taken out of the wall).
+  std::int64_t overhead_ns() const { return tasks == 1 ? wall_ns - oracle_ns : 0; }
+};
+
+// A field's value as every destination sees it: absent (JSON null, SQL NULL, an empty CSV cell),
+// a flag, a signed integer, a count or text.
+using FieldValue = std::variant<std::monostate, bool, std::int64_t, std::uint64_t, std::string>;
+enum class FieldType { text, flag, integer, count };
+
+// One field of a RunRecord. Its name is at once the results.json key, the SQLite column and the
+// results.csv column, so the three cannot drift apart.
+struct RecordField {
+  const char* name;
+  FieldType type;
+  bool nullable;             // may be absent (null)
+  const char* sql;           // the column's SQLite definition; nullptr: derived, not stored
+  bool csv;                  // a column of results.csv
+  const char* doc;
+  FieldValue (*get)(const RunRecord&);
+  void (*set)(RunRecord&, const FieldValue&);  // nullptr: derived from the other fields
+  // Reads the field from a results.json record: absent or null gives the default; a value of the
+  // wrong type throws std::invalid_argument naming the field.
+  void (*read_json)(RunRecord&, const nlohmann::json&, const char* name);
+};
+// In the order of results.csv's columns.
+std::span<const RecordField> record_fields();
+
+namespace detail {
+// A field's value, or `fallback` when it is absent or null; a value of the wrong type (or a
+// negative count, or a number out of range) is an error that names the field.
+template <typename T>
+T field(const nlohmann::json& j, const char* key, T fallback) {
+  if (!j.is_object()) throw std::invalid_argument("expected an object, got " + std::string(j.type_name()));
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return fallback;
+  auto wrong = [&](const std::string& expected) {
+    return std::invalid_argument("field '" + std::string(key) + "': expected " + expected + ", got " +
+                                 (it->is_primitive() ? it->dump() : std::string(it->type_name())));
+  };
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!it->is_boolean()) throw wrong("true or false");
+  } else if constexpr (std::is_integral_v<T>) {
+    if (!it->is_number_integer()) throw wrong("an integer");
+    if constexpr (std::is_unsigned_v<T>) {
+      if (!it->is_number_unsigned()) throw wrong("a count (not negative)");
+    } else if (it->is_number_unsigned() ? it->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<T>::max())
+                                         : (it->get<std::int64_t>() < std::numeric_limits<T>::min() ||
+                                            it->get<std::int64_t>() > std::numeric_limits<T>::max())) {
+      throw wrong("an integer within range");
+    }
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!it->is_number()) throw wrong("a number");
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (!it->is_string()) throw wrong("a string");
+  }
+  try {
+    return it->get<T>();
+  } catch (const nlohmann::json::exception& e) {  // containers: a member of the wrong type
+    throw std::invalid_argument("field '" + std::string(key) + "': " + e.what());
+  }
+}
+}  // namespace detail
+
+// results.json's "run" block and its records. The readers throw std::invalid_argument naming the
+// field that cannot be read (the results.json reader adds the file and the record's index).
+nlohmann::json to_json(const RunContext& context);
+RunContext context_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const RunRecord& record);
+RunRecord record_from_json(const nlohmann::json& j);
+
+}  // namespace legion::report

@@ -1,0 +1,340 @@
+// BENCHMARK_RESULTS.md: the run's summary written from the numbers, its method, the tables per
+// scenario and the threats to validity. Everything from outside is escaped for Markdown.
+#include <iomanip>
+#include <set>
+#include <sstream>
+
+#include "format.hpp"
+#include "legion/report/escape.hpp"
+#include "legion/report/reporters.hpp"
+
+namespace legion::report {
+
+
+// Text that came from scenario files or model output must not become Markdown/HTML structure.
+std::string markdown_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '|': out += "\\|"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '`': out += "\\`"; break;
+      case '*': out += "\\*"; break;
+      case '_': out += "\\_"; break;
+      default:  // a line break or other control character would end a heading or a table row
+        out += static_cast<unsigned char>(c) < 0x20 || c == 0x7F ? ' ' : c;
+    }
+  }
+  return out;
+}
+
+
+namespace {
+
+using detail::fixed;
+using detail::overhead;
+using detail::sig3;
+
+std::string md(std::string_view text) { return markdown_escape(text); }
+
+}  // namespace
+
+namespace {
+
+std::string interval(const std::optional<stats::Estimate>& e) {
+  if (!e) return "—";
+  return sig3(e->point) + " [" + sig3(e->lower) + ", " + sig3(e->upper) + "]";
+}
+
+// The opening paragraph, written from the numbers.
+void write_summary(std::ostream& out, const RunResults& r) {
+  const auto level = detail::level_percent(r.options.level);
+  std::size_t runs = 0, correct = 0, errors = 0;
+  for (const auto& s : r.summaries) runs += s.runs, correct += s.correct, errors += s.errors;
+  out << "## Summary\n\n";
+  std::set<std::string> scenarios, systems;
+  for (const auto& s : r.summaries) scenarios.insert(s.scenario), systems.insert(s.system);
+  out << systems.size() << " system(s) ran " << scenarios.size() << " scenario(s); " << correct << " of " << runs
+      << " measured runs answered correctly";
+  if (errors > 0) out << ", " << errors << " failed with an error";
+  out << ".";
+  std::size_t unsupported = 0;
+  for (const auto& s : r.summaries) unsupported += s.unsupported ? 1 : 0;
+  if (unsupported > 0)
+    out << " " << unsupported << " scenario/system pair(s) were not run because the system has no construct for "
+        << "the scenario's pattern (listed under Unsupported).";
+  if (r.suite.empty()) {
+    out << " Only " << (systems.empty() ? std::string("no system") : "`" + md(*systems.begin()) + "`")
+        << " ran, so there are no ratios between systems in this report.";
+  }
+  for (const auto& ratio : r.suite) {
+    std::size_t slower = 0, faster = 0, same = 0;
+    for (const auto& s : r.summaries) {
+      if (s.system != ratio.system || !s.p_adjusted || !s.ratio_to_baseline) continue;
+      if (*s.p_adjusted >= r.options.alpha) ++same;
+      else if (s.ratio_to_baseline->point > 1) ++slower;
+      else ++faster;
+    }
+    out << " Across " << ratio.scenarios << " scenario(s), `" << md(ratio.system) << "` took "
+        << sig3(ratio.geometric_mean.point) << "× the wall time of `" << md(ratio.baseline)
+        << "` (geometric mean of median ratios, " << level << " bootstrap interval " << sig3(ratio.geometric_mean.lower) << "–"
+        << sig3(ratio.geometric_mean.upper) << "); significantly slower on " << slower << ", faster on " << faster
+        << ", no significant difference on " << same << " (Mann–Whitney U, " << correction_name(r.options) << "-adjusted, α = " << detail::plain(r.options.alpha) << ").";
+  }
+  // Fastest system per scenario (by median wall time), when more than one system ran.
+  if (systems.size() > 1) {
+    std::string listing;
+    for (const auto& scenario : scenarios) {
+      const CellSummary* fastest = nullptr;
+      for (const auto& s : r.summaries)
+        if (s.scenario == scenario && s.wall_ms.n > 0 && (!fastest || s.wall_ms.median < fastest->wall_ms.median)) fastest = &s;
+      if (!fastest) continue;
+      listing += std::string(listing.empty() ? "" : "; ") + md(scenario) + ": `" + md(fastest->system) + "` (" +
+                 sig3(fastest->wall_ms.median) + " ms)";
+    }
+    if (!listing.empty()) out << " Fastest median wall time per scenario — " << listing << ".";
+  }
+  double best = 0;
+  std::string best_cell;
+  for (const auto& s : r.summaries)
+    if (s.overhead_ms.n > 0 && (best_cell.empty() || s.overhead_per_call_us < best))
+      best = s.overhead_per_call_us, best_cell = "`" + md(s.system) + "` on " + md(s.scenario);
+  if (!best_cell.empty())
+    out << " The lowest median framework overhead per LLM call was " << sig3(best) << " µs (" << best_cell << ").";
+  out << "\n";
+}
+
+// Cold start as the runner saw it (fork to ready), the parts the system itself timed, its memory
+// once ready, and its first task (which builds whatever the system builds per scenario) next to
+// the median of the same scenario's measured tasks.
+void write_cold_start(std::ostream& out, const RunResults& r) {
+  const auto& c = r.context;
+  std::set<std::string> part_names;
+  for (const auto& [system, parts] : c.cold_start_parts)
+    for (const auto& [part, ns] : parts) part_names.insert(part);
+  const std::vector<std::string> order = {"interpreter", "import", "construct"};
+  std::vector<std::string> parts;
+  for (const auto& p : order)
+    if (part_names.erase(p)) parts.push_back(p);
+  parts.insert(parts.end(), part_names.begin(), part_names.end());
+
+  out << "\n## Cold start\n\nTime from forking a worker process to its system being ready for the first task, "
+         "measured once per run by the runner; the parts are what the system's preparation spent (Python: starting "
+         "the interpreter in the framework's virtual environment, importing the framework, constructing the model "
+         "client). The first task follows separately: it also builds the agents for its scenario, which later "
+         "tasks reuse.\n\n| system | cold start (ms) |";
+  for (const auto& p : parts) out << " " << md(p) << " (ms) |";
+  out << " RSS when ready (MB) | first task | first task (ms) | same scenario, median of measured (ms) |\n|---|---:|";
+  for (std::size_t i = 0; i < parts.size(); ++i) out << "---:|";
+  out << "---:|---|---:|---:|\n";
+  for (const auto& [system, ns] : c.cold_start_ns) {
+    out << "| " << md(system) << " | " << (ns < 0 ? std::string("failed to start") : sig3(static_cast<double>(ns) / 1e6)) << " |";
+    const auto own = c.cold_start_parts.find(system);
+    for (const auto& p : parts) {
+      std::optional<std::int64_t> value;
+      if (own != c.cold_start_parts.end())
+        if (auto it = own->second.find(p); it != own->second.end()) value = it->second;
+      out << " " << (value ? sig3(static_cast<double>(*value) / 1e6) : "—") << " |";
+    }
+    auto rss = c.ready_rss_bytes.find(system);
+    out << " " << (rss == c.ready_rss_bytes.end() ? "—" : fixed(static_cast<double>(rss->second) / (1024.0 * 1024.0), 1)) << " |";
+    const RunRecord* first = nullptr;
+    for (const auto& rec : r.records)
+      if (rec.system == system && !rec.unsupported && !rec.error) {
+        first = &rec;
+        break;
+      }
+    const CellSummary* warm = nullptr;
+    for (const auto& s : r.summaries)
+      if (first && s.system == system && s.scenario == first->scenario) warm = &s;
+    if (first)
+      out << " " << md(first->scenario) << " | " << sig3(static_cast<double>(first->wall_ns) / 1e6) << " | "
+          << (warm && warm->wall_ms.n > 0 ? sig3(warm->wall_ms.median) : "—") << " |\n";
+    else
+      out << " — | — | — |\n";
+  }
+}
+
+// The oracle counts every token; systems that keep their own count are checked against it.
+void write_token_check(std::ostream& out, const RunResults& r) {
+  std::map<std::string, std::pair<std::size_t, std::size_t>> by_system;  // runs compared, mismatches
+  std::set<std::string> silent;
+  for (const auto& s : r.summaries) {
+    if (s.unsupported || s.runs == s.errors) continue;
+    if (!s.reported_prompt_tokens) {
+      silent.insert(s.system);
+      continue;
+    }
+    by_system[s.system].first += s.runs - s.errors;
+    by_system[s.system].second += s.token_mismatches;
+  }
+  if (by_system.empty() && silent.empty()) return;
+  out << "\n## Token counts: the systems' own against the model server's\n\n";
+  for (const auto& [system, counts] : by_system) {
+    out << "- `" << md(system) << "`: ";
+    if (counts.second == 0) {
+      out << "its own count equals the server's in all " << counts.first << " completed run(s).\n";
+      continue;
+    }
+    out << "**differs from the server's in " << counts.second << " of " << counts.first << " completed run(s)**:";
+    for (const auto& s : r.summaries)
+      if (s.system == system && s.token_mismatches > 0)
+        out << " " << md(s.scenario) << " reports " << sig3(*s.reported_prompt_tokens) << " prompt / "
+            << sig3(s.reported_completion_tokens.value_or(0)) << " completion tokens against the server's "
+            << sig3(s.prompt_tokens) << " / " << sig3(s.completion_tokens) << " (medians);";
+    out << "\n";
+  }
+  for (const auto& system : silent)
+    if (!by_system.contains(system)) out << "- `" << md(system) << "`: reports no token count of its own.\n";
+}
+
+void write_machine_state(std::ostream& out, const RunContext& c) {
+  const auto& m = c.machine;
+  auto pct = [](double share) {
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(1) << share * 100 << "%";
+    return s.str();
+  };
+  out << "Machine state: load average " << std::fixed << std::setprecision(2) << m.load_1m_start << std::defaultfloat
+      << " at the start; during the run other processes used " << pct(m.foreign_cpu_share) << " of the CPU, steal "
+      << pct(m.steal_share) << ", I/O wait " << pct(m.iowait_share) << "; governor "
+      << (m.governor.empty() ? std::string("not readable") : md(m.governor)) << "; "
+      << (m.pinning.empty() ? std::string("no CPU pinning") : md(m.pinning)) << ".";
+  if (!m.busy_processes.empty()) {
+    out << " Busy at the start:";
+    for (const auto& p : m.busy_processes) out << " " << md(p) << ";";
+  }
+  out << "\n\n";
+}
+
+}  // namespace
+void write_markdown(std::ostream& out, const RunResults& r) {
+  const auto& c = r.context;
+  const auto& o = r.options;
+  const auto level = detail::level_percent(o.level);
+  out << "# legion-bench results: suite `" << md(c.suite) << "`\n\n";
+  if (c.interrupted) out << "**This run was interrupted; the tables cover what was measured before it stopped.**\n\n";
+  for (const auto& [system, us] : c.injected_delay_us)
+    out << "**Test run: a test-only delay of " << us << " µs per model call was injected into `" << md(system)
+        << "`; its figures do not measure that system.**\n\n";
+  if (!c.machine.warnings.empty()) {
+    out << "**Noisy machine:** ";
+    for (std::size_t i = 0; i < c.machine.warnings.size(); ++i) out << (i ? "; " : "") << md(c.machine.warnings[i]);
+    out << ". Compare systems within this run only, and treat differences of a few percent with care.\n\n";
+  }
+  out << "Run `" << md(c.run_id) << "`, started " << md(c.started_at) << " on `" << md(c.host) << "` (" << md(c.cpu_model)
+      << ", " << c.cores << " cores), build type " << md(c.build_type) << ", revision `" << md(c.git_revision) << "`.\n\n";
+  write_summary(out, r);
+  out << "\n## Method\n\nLatency profile `" << md(c.latency_profile) << "`; ";
+  if (c.target_relative_ci > 0)
+    out << "repetitions chosen adaptively per scenario and system: at least " << c.repetitions
+        << ", then more until the 95% t interval of the mean wall time is within ±" << c.target_relative_ci * 100
+        << "% of the mean, at most " << c.max_repetitions;
+  else
+    out << c.repetitions << " measured repetitions per scenario and system";
+  out << " after " << c.warmup
+      << " warm-up run(s) (recorded in results.json, not summarised); systems interleaved within each repetition, "
+         "each in its own worker process; "
+      << c.concurrency << " concurrent task(s) per record; planted values seeded from " << c.seed
+      << ". Centre: median with a BCa bootstrap " << level << " interval (" << detail::thousands(o.resamples)
+      << " resamples, seed " << o.seed
+      << "). Against the baseline: Hodges–Lehmann ratio of wall times on log scale with its interval, Mann–Whitney U "
+         "p values "
+      << correction_name(o) << "-adjusted across the run, Cliff's delta. Wall time is measured by the worker around one task; "
+         "framework overhead is wall time minus the model server's service time for the same task's requests; peak "
+         "RSS is the worker's high-water mark during the task; LLM calls and tokens are counted by the model server "
+         "(o200k_base).\n\n";
+  if (!c.variants.empty()) {
+    out << "Systems from other builds or environments, or twins of a system:";
+    for (const auto& [system, origin] : c.variants) out << " `" << md(system) << "` — " << md(origin) << ";";
+    out << " such versions run interleaved repetition by repetition, so drift hits them alike.\n\n";
+  }
+  write_machine_state(out, c);
+  out << "Reproduce:\n\n" << markdown_code_block(c.command) << "\n";
+  out << "## Versions\n\n| component | version |\n|---|---|\n";
+  for (const auto& [k, v] : c.versions) out << "| " << md(k) << " | " << md(v) << " |\n";
+  if (!c.cold_start_ns.empty()) write_cold_start(out, r);
+  out << "\n## Results per scenario\n\nWall and overhead in milliseconds (median; min and max for spread); "
+         "the interval is the median's "
+      << level << " BCa interval.\n";
+  std::string scenario;
+  for (const auto& s : r.summaries) {
+    if (s.scenario != scenario) {
+      scenario = s.scenario;
+      out << "\n### " << md(scenario) << "\n\n"
+          << "| system | n | correct | wall median [" << level << " CI] | wall min | wall max | ratio to baseline [" << level
+          << " CI] | p (" << correction_name(o) << ") "
+             "| Cliff's δ | overhead median | overhead min | overhead max | overhead per LLM call (µs) | LLM calls | "
+             "prompt tokens | prompt tokens per call | completion tokens | peak RSS (MB) |\n"
+          << "|---|---:|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    }
+    out << "| " << md(s.system) << " | ";
+    if (s.unsupported) {
+      out << "— | unsupported | — | — | — | — | — | — | — | — | — | — | — | — | — | — | — |\n";
+      continue;
+    }
+    out << s.runs << " | " << s.correct << "/" << s.runs << " | ";
+    if (s.runs > s.errors) {
+      out << (s.wall_median_ci ? interval(s.wall_median_ci) : sig3(s.wall_ms.median)) << " | " << sig3(s.wall_ms.min)
+          << " | " << sig3(s.wall_ms.max) << " | " << (s.ratio_to_baseline ? interval(s.ratio_to_baseline) : "baseline")
+          << " | " << (s.p_adjusted ? sig3(*s.p_adjusted) : "—") << " | " << (s.cliffs_delta ? sig3(*s.cliffs_delta) : "—")
+          << " | " << overhead(s.overhead_ms.n, s.overhead_ms.median) << " | " << overhead(s.overhead_ms.n, s.overhead_ms.min)
+          << " | " << overhead(s.overhead_ms.n, s.overhead_ms.max) << " | " << overhead(s.overhead_ms.n, s.overhead_per_call_us)
+          << " | " << sig3(s.llm_calls) << " | " << sig3(s.prompt_tokens) << " | "
+          << (s.llm_calls > 0 ? sig3(s.prompt_tokens / s.llm_calls) : "—") << " | " << sig3(s.completion_tokens) << " | "
+          << fixed(s.rss_peak_mb, 1) << " |\n";
+    } else {
+      out << "— | — | — | — | — | — | — | — | — | — | — | — | — | — | — |\n";
+    }
+  }
+  if (!r.suite.empty()) {
+    out << "\n## Suite-wide\n\n| system | baseline | scenarios | geometric mean of wall-time ratios [" << level
+        << " CI] |\n|---|---|---:|---|\n";
+    for (const auto& s : r.suite)
+      out << "| " << md(s.system) << " | " << md(s.baseline) << " | " << s.scenarios << " | "
+          << interval(std::optional<stats::Estimate>(s.geometric_mean)) << " |\n";
+  }
+  write_token_check(out, r);
+  bool any_unsupported = false;
+  for (const auto& s : r.summaries)
+    if (s.unsupported) {
+      if (!any_unsupported)
+        out << "\n## Unsupported\n\nScenarios a system has no construct for. The adapter says so; nothing is "
+               "measured or counted for these pairs.\n\n";
+      any_unsupported = true;
+      out << "- " << md(s.scenario) << " / " << md(s.system) << ": " << md(*s.unsupported) << "\n";
+    }
+  bool any_error = false;
+  for (const auto& s : r.summaries)
+    for (const auto& e : s.error_messages) {
+      if (!any_error) out << "\n## Failures\n\nFailures are results: they stay in the counts above.\n\n";
+      any_error = true;
+      out << "- " << md(s.scenario) << " / " << md(s.system) << ": " << md(e) << "\n";
+    }
+  for (const auto& s : r.summaries)
+    if (s.correct < s.runs - s.errors) {
+      if (!any_error) out << "\n## Failures\n\n";
+      any_error = true;
+      out << "- " << md(s.scenario) << " / " << md(s.system) << ": " << (s.runs - s.errors - s.correct)
+          << " run(s) finished with an answer that lacks planted values (see `answer` in results.json)\n";
+    }
+  out << "\n## Threats to validity\n\n"
+         "- One shared machine: figures from different runs or machines are not comparable; compare systems within one "
+         "run (they are interleaved so that drift hits all alike). "
+      << (c.noise_floor.empty() ? std::string("Run-to-run drift on this machine is not calibrated (`legion-bench calibrate`).")
+                                : "Run-to-run drift on this machine: " + md(c.noise_floor) + ".")
+      << "\n"
+         "- Overhead includes the loopback HTTP exchange with the model server (the same for every system); the "
+         "server's own service time is subtracted, its HTTP parsing is not.\n";
+  if (c.latency_profile == "zero")
+    out << "- Latency profile `zero`: the figures are framework overhead only; with a real model the model's time "
+           "dominates (use `--latency realistic`).\n";
+  if (c.repetitions < 10 && c.target_relative_ci <= 0)
+    out << "- Few repetitions (" << c.repetitions << "): intervals are wide and tests have little power.\n";
+  out << "- Prompt-token counts with tools follow a documented approximation (OpenAI's chat formula plus the tool "
+         "definitions as JSON), identical for every system.\n";
+}
+
+}  // namespace legion::report

@@ -1,0 +1,181 @@
+#include "legion/report/results.hpp"
+
+#include <stdexcept>
+
+namespace legion::report {
+
+using nlohmann::json;
+
+using detail::field;
+
+json to_json(const RunContext& c) {
+  return {{"schema_version", c.schema_version}, {"run_id", c.run_id},       {"start_time", c.started_at},
+          {"host", c.host},                     {"cpu_model", c.cpu_model}, {"cores", c.cores},
+          {"build_type", c.build_type},         {"git_revision", c.git_revision}, {"versions", c.versions}, {"cold_start_ns", c.cold_start_ns},
+          {"cold_start_parts", c.cold_start_parts}, {"ready_rss_bytes", c.ready_rss_bytes},
+          {"seed", c.seed},                     {"latency_profile", c.latency_profile}, {"suite", c.suite},
+          {"systems", c.systems},               {"scenarios", c.scenarios}, {"repetitions", c.repetitions},
+          {"warmup", c.warmup},                 {"concurrency", c.concurrency},
+          {"target_relative_ci", c.target_relative_ci}, {"max_repetitions", c.max_repetitions}, {"command", c.command},
+          {"variants", c.variants}, {"injected_delay_us", c.injected_delay_us},
+          {"machine", {{"load_1m_start", c.machine.load_1m_start}, {"governor", c.machine.governor},
+                       {"steal_share", c.machine.steal_share}, {"iowait_share", c.machine.iowait_share},
+                       {"foreign_cpu_share", c.machine.foreign_cpu_share}, {"busy_processes", c.machine.busy_processes},
+                       {"pinning", c.machine.pinning}, {"warnings", c.machine.warnings}}},
+          {"noise_floor", c.noise_floor},
+          {"interrupted", c.interrupted}};
+}
+
+RunContext context_from_json(const json& j) {
+  RunContext c;
+  c.schema_version = field(j, "schema_version", kResultsSchemaVersion);
+  if (c.schema_version > kResultsSchemaVersion)
+    throw std::invalid_argument("schema_version " + std::to_string(c.schema_version) +
+                                " is newer than this legion-bench reads (" + std::to_string(kResultsSchemaVersion) +
+                                "); use a newer legion-bench");
+  c.run_id = field(j, "run_id", std::string());
+  c.started_at = field(j, "start_time", std::string());
+  c.host = field(j, "host", std::string());
+  c.cpu_model = field(j, "cpu_model", std::string());
+  c.cores = field(j, "cores", 0);
+  c.build_type = field(j, "build_type", std::string());
+  c.git_revision = field(j, "git_revision", std::string());
+  c.versions = field(j, "versions", std::map<std::string, std::string>{});
+  c.cold_start_ns = field(j, "cold_start_ns", std::map<std::string, std::int64_t>{});
+  c.cold_start_parts = field(j, "cold_start_parts", std::map<std::string, std::map<std::string, std::int64_t>>{});
+  c.ready_rss_bytes = field(j, "ready_rss_bytes", std::map<std::string, std::int64_t>{});
+  c.seed = field(j, "seed", std::uint64_t{0});
+  c.latency_profile = field(j, "latency_profile", std::string());
+  c.suite = field(j, "suite", std::string());
+  c.systems = field(j, "systems", std::vector<std::string>{});
+  c.scenarios = field(j, "scenarios", std::vector<std::string>{});
+  c.repetitions = field(j, "repetitions", 0);
+  c.warmup = field(j, "warmup", 0);
+  c.target_relative_ci = field(j, "target_relative_ci", 0.0);
+  c.max_repetitions = field(j, "max_repetitions", c.repetitions);
+  c.concurrency = field(j, "concurrency", 1);
+  c.command = field(j, "command", std::string());
+  c.variants = field(j, "variants", std::map<std::string, std::string>{});
+  c.injected_delay_us = field(j, "injected_delay_us", std::map<std::string, std::int64_t>{});
+  if (const auto m = field(j, "machine", json::object()); m.is_object()) {
+    c.machine.load_1m_start = field(m, "load_1m_start", 0.0);
+    c.machine.governor = field(m, "governor", std::string());
+    c.machine.steal_share = field(m, "steal_share", 0.0);
+    c.machine.iowait_share = field(m, "iowait_share", 0.0);
+    c.machine.foreign_cpu_share = field(m, "foreign_cpu_share", 0.0);
+    c.machine.busy_processes = field(m, "busy_processes", std::vector<std::string>{});
+    c.machine.pinning = field(m, "pinning", std::string());
+    c.machine.warnings = field(m, "warnings", std::vector<std::string>{});
+  }
+  c.noise_floor = field(j, "noise_floor", std::string());
+  c.interrupted = field(j, "interrupted", false);
+  return c;
+}
+
+namespace {
+
+// How a member's C++ type maps to a field type, and the FieldValue alternative that carries it.
+template <typename T> struct Kind;
+template <> struct Kind<std::string> { static constexpr auto type = FieldType::text; using Value = std::string; };
+template <> struct Kind<bool> { static constexpr auto type = FieldType::flag; using Value = bool; };
+template <> struct Kind<int> { static constexpr auto type = FieldType::integer; using Value = std::int64_t; };
+template <> struct Kind<std::int64_t> { static constexpr auto type = FieldType::integer; using Value = std::int64_t; };
+template <> struct Kind<std::uint64_t> { static constexpr auto type = FieldType::count; using Value = std::uint64_t; };
+
+template <typename T> struct Optional { using type = T; static constexpr bool nullable = false; };
+template <typename T> struct Optional<std::optional<T>> { using type = T; static constexpr bool nullable = true; };
+
+template <auto M> using MemberOf = std::remove_cvref_t<decltype(std::declval<RunRecord&>().*M)>;
+
+template <auto M>
+FieldValue get_member(const RunRecord& r) {
+  using O = Optional<MemberOf<M>>;
+  using Value = typename Kind<typename O::type>::Value;
+  if constexpr (O::nullable) return r.*M ? FieldValue(Value(*(r.*M))) : FieldValue();
+  else return FieldValue(Value(r.*M));
+}
+
+template <auto M>
+void set_member(RunRecord& r, const FieldValue& v) {
+  using O = Optional<MemberOf<M>>;
+  using Value = typename Kind<typename O::type>::Value;
+  if (std::holds_alternative<std::monostate>(v)) r.*M = MemberOf<M>{};
+  else r.*M = static_cast<typename O::type>(std::get<Value>(v));
+}
+
+template <auto M>
+void read_member(RunRecord& r, const json& j, const char* name) {
+  using O = Optional<MemberOf<M>>;
+  if constexpr (O::nullable) {
+    if (!j.is_object() || !j.contains(name) || j[name].is_null()) r.*M = std::nullopt;
+    else r.*M = field(j, name, typename O::type{});
+  } else {
+    r.*M = field(j, name, r.*M);  // absent: the member's default
+  }
+}
+
+template <auto M>
+RecordField member(const char* name, const char* sql, bool csv, const char* doc) {
+  using O = Optional<MemberOf<M>>;
+  return {name, Kind<typename O::type>::type, O::nullable, sql, csv, doc, &get_member<M>, &set_member<M>, &read_member<M>};
+}
+// The member's name is the field's name everywhere.
+#define LEGION_FIELD(member_name, ...) member<&RunRecord::member_name>(#member_name, __VA_ARGS__)
+
+const std::vector<RecordField>& table() {
+  static const std::vector<RecordField> fields = {
+      LEGION_FIELD(system, "TEXT NOT NULL", true, "the system that ran the task (NAME or NAME@LABEL)"),
+      LEGION_FIELD(scenario, "TEXT NOT NULL", true, "the scenario's name"),
+      LEGION_FIELD(repetition, "INTEGER NOT NULL", true, "0-based, numbered per cell; warm-up runs are flagged, not numbered apart"),
+      LEGION_FIELD(warmup, "INTEGER NOT NULL", true, "a warm-up run: recorded, not summarised"),
+      LEGION_FIELD(tasks, "INTEGER NOT NULL DEFAULT 1", true, "copies of the task run concurrently in this record"),
+      LEGION_FIELD(wall_ns, "INTEGER", true, "wall time of the task, measured by the worker"),
+      LEGION_FIELD(cpu_user_ns, "INTEGER", true, "user CPU time of the worker during the task"),
+      LEGION_FIELD(cpu_sys_ns, "INTEGER", true, "system CPU time of the worker during the task"),
+      LEGION_FIELD(rss_peak_bytes, "INTEGER", true, "the worker's resident-memory high-water mark during the task"),
+      LEGION_FIELD(llm_calls, "INTEGER", true, "requests the model server served for this record"),
+      LEGION_FIELD(prompt_tokens, "INTEGER", true, "prompt tokens, counted by the model server (o200k_base)"),
+      LEGION_FIELD(completion_tokens, "INTEGER", true, "completion tokens, counted by the model server"),
+      LEGION_FIELD(oracle_ns, "INTEGER", true, "sum of the model server's service times"),
+      RecordField{"overhead_ns", FieldType::integer, true, nullptr, true,
+                  "wall_ns − oracle_ns: time spent outside the model server (null when tasks > 1)",
+                  [](const RunRecord& r) { return r.tasks == 1 ? FieldValue(r.overhead_ns()) : FieldValue(); }, nullptr,
+                  [](RunRecord&, const json&, const char*) {}},  // derived: recomputed, not read
+      LEGION_FIELD(reported_llm_calls, "INTEGER", true, "LLM calls as the system itself reported them (a cross-check)"),
+      LEGION_FIELD(reported_prompt_tokens, "INTEGER", true, "the system's own prompt-token count, when it keeps one"),
+      LEGION_FIELD(reported_completion_tokens, "INTEGER", true, "the system's own completion-token count, when it keeps one"),
+      LEGION_FIELD(correct, "INTEGER NOT NULL", true, "every answer held the planted values"),
+      LEGION_FIELD(unsupported, "INTEGER NOT NULL DEFAULT 0", true,
+                   "the system cannot express the scenario; error says why"),
+      LEGION_FIELD(error, "TEXT", true, "why the task failed (null when it did not)"),
+      LEGION_FIELD(answer, "TEXT", false, "the system's final answer, for inspection"),
+  };
+  return fields;
+}
+#undef LEGION_FIELD
+
+json to_json(const FieldValue& v) {
+  return std::visit([](const auto& x) -> json {
+    if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::monostate>) return nullptr;
+    else return x;
+  }, v);
+}
+
+}  // namespace
+
+std::span<const RecordField> record_fields() { return table(); }
+
+json to_json(const RunRecord& r) {
+  json j = json::object();
+  for (const auto& f : record_fields()) j[f.name] = to_json(f.get(r));
+  return j;
+}
+
+RunRecord record_from_json(const json& j) {
+  RunRecord r;
+  for (const auto& f : record_fields()) f.read_json(r, j, f.name);
+  if (r.system.empty() || r.scenario.empty()) throw std::invalid_argument("a record needs 'system' and 'scenario'");
+  return r;
+}
+
+}  // namespace legion::report

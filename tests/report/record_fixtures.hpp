@@ -1,0 +1,33 @@
+#pragma once
+// Records for the tests of the field table's destinations (results.json, CSV, the store).
+#include "legion/report/results.hpp"
+
+namespace legion::report::testing {
+
+// Every field away from its default, so that a field one destination forgets shows up.
+inline RunRecord every_field_set() {
+  RunRecord r;
+  r.system = "native@b";
+  r.scenario = "pipe,line";
+  r.repetition = 3;
+  r.warmup = true;
+  r.tasks = 1;
+  r.wall_ns = 9'000'000'000;
+  r.cpu_user_ns = 11;
+  r.cpu_sys_ns = 12;
+  r.rss_peak_bytes = 13;
+  r.llm_calls = 14;
+  r.prompt_tokens = 15;
+  r.completion_tokens = 16;
+  r.oracle_ns = 17;
+  r.reported_llm_calls = 18;
+  r.reported_prompt_tokens = 19;
+  r.reported_completion_tokens = 20;
+  r.correct = true;
+  r.unsupported = true;
+  r.error = "=a \"quoted\" error";
+  r.answer = "the answer";
+  return r;
+}
+
+}  // namespace legion::report::testing

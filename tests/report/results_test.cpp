@@ -1,0 +1,87 @@
+// The record field table: one list of fields drives results.json, the SQLite store and results.csv,
+// so a record must come back from each of them as it went in, and every column must be a field.
+#include "legion/report/results.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <sstream>
+
+#include "legion/report/reporters.hpp"
+#include "report/record_fixtures.hpp"
+
+namespace legion::report {
+namespace {
+
+using testing::every_field_set;
+
+void expect_same(const RunRecord& a, const RunRecord& b) {
+  for (const auto& f : record_fields()) EXPECT_EQ(f.get(a), f.get(b)) << f.name;
+}
+
+TEST(RecordFields, NamesAreUniqueAndEveryStoredFieldCanBeSet) {
+  std::set<std::string> names;
+  for (const auto& f : record_fields()) {
+    EXPECT_TRUE(names.insert(f.name).second) << f.name;
+    EXPECT_NE(std::string(f.doc), "") << f.name;
+    if (f.sql) {
+      EXPECT_NE(f.set, nullptr) << f.name << " is stored but cannot be read back";
+    }
+  }
+  EXPECT_EQ(names.size(), 21u);
+}
+
+TEST(RecordFields, JsonRoundTripsEveryField) {
+  const auto r = every_field_set();
+  const auto j = to_json(r);
+  for (const auto& f : record_fields()) EXPECT_TRUE(j.contains(f.name)) << f.name;
+  EXPECT_EQ(j.size(), record_fields().size());
+  EXPECT_EQ(j["overhead_ns"], r.wall_ns - r.oracle_ns);
+  expect_same(record_from_json(j), r);
+
+  RunRecord absent;  // null optionals stay null; overhead is null for several tasks at once
+  absent.system = "s";
+  absent.scenario = "c";
+  absent.tasks = 4;
+  const auto k = to_json(absent);
+  EXPECT_TRUE(k["error"].is_null());
+  EXPECT_TRUE(k["reported_prompt_tokens"].is_null());
+  EXPECT_TRUE(k["overhead_ns"].is_null());
+  expect_same(record_from_json(k), absent);
+}
+
+TEST(RecordFields, MissingKeysTakeTheDefaultsAndWrongTypesNameTheField) {
+  auto r = record_from_json({{"system", "native"}, {"scenario", "single-tool"}});
+  EXPECT_EQ(r.tasks, 1);
+  EXPECT_FALSE(r.reported_prompt_tokens);
+  EXPECT_THROW(record_from_json({{"system", "native"}}), std::invalid_argument);
+  try {
+    record_from_json({{"system", "native"}, {"scenario", "x"}, {"repetition", 3'000'000'000ll}});
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "field 'repetition': expected an integer within range, got 3000000000");
+  }
+  try {
+    record_from_json({{"system", "native"}, {"scenario", "x"}, {"reported_prompt_tokens", -1}});
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "field 'reported_prompt_tokens': expected a count (not negative), got -1");
+  }
+}
+
+TEST(RecordFields, CsvHasOneColumnPerCsvFieldInTableOrder) {
+  RunResults results;
+  results.records = {every_field_set()};
+  std::ostringstream out;
+  write_records_csv(out, results);
+  std::string expected_header;
+  for (const auto& f : record_fields())
+    if (f.csv) expected_header += std::string(expected_header.empty() ? "" : ",") + f.name;
+  EXPECT_EQ(out.str(),
+            expected_header + "\n" +
+                "native@b,\"pipe,line\",3,true,1,9000000000,11,12,13,14,15,16,17,8999999983,18,19,20,true,true,"
+                "\"'=a \"\"quoted\"\" error\"\n");
+}
+
+}  // namespace
+}  // namespace legion::report
