@@ -20,6 +20,21 @@ mkdir -p "$out"
 latency="ttft=2,tps=0"   # 2 ms per model call: the injected 215 µs is ~10% of a call on every scenario
 common=(--systems native -n 10 --warmup 1 --latency "$latency" -q)
 
+summarise_aa() {  # DIR LABEL: cells of the A/A pairs DIR/aa-*-{calibration,none}.json called changed
+  python3 - "$1" "$2" <<'PY'
+import json, pathlib, sys
+out, label = pathlib.Path(sys.argv[1]), sys.argv[2]
+for floor in ("calibration", "none"):
+    called = cells = within = 0
+    for f in sorted(out.glob(f"aa-*-{floor}.json")):
+        for c in json.loads(f.read_text())["changes"]:
+            cells += 1
+            called += c["verdict"] in ("slower", "faster")
+            within += c["verdict"] == "within run-to-run drift"
+    print(f"{label}, floor from {floor}: {called} of {cells} cells called changed, {within} significant but within drift")
+PY
+}
+
 summarise_ab() {  # DIR LABEL...: cells called changed and the estimated changes
   python3 - "$out" "$@" <<'PY'
 import collections, json, pathlib, statistics, sys
@@ -57,19 +72,7 @@ for k in $(seq 1 2 19); do
     "$bench" compare "$out/aa-runs/$k" "$out/aa-runs/$((k + 1))" --format json --calibration "$floor" > "$out/aa-$k-$(basename "$floor").json"
   done
 done
-python3 - "$out" <<'PY'
-import json, pathlib, sys
-out = pathlib.Path(sys.argv[1])
-for floor in ("calibration", "none"):
-    called = cells = 0
-    within = 0
-    for f in sorted(out.glob(f"aa-*-{floor}.json")):
-        for c in json.loads(f.read_text())["changes"]:
-            cells += 1
-            called += c["verdict"] in ("slower", "faster")
-            within += c["verdict"] == "within run-to-run drift"
-    print(f"A/A separate runs, floor from {floor}: {called} of {cells} cells called changed, {within} significant but within drift")
-PY
+summarise_aa "$out" "A/A separate runs"
 
 fi
 
@@ -104,19 +107,7 @@ for k in 1 3 5 7 9 11; do
     "$bench" compare "$out/zero/r$k" "$out/zero/r$((k + 1))" --format json --calibration "$floor" > "$out/zero/aa-$k-$(basename "$floor").json"
   done
 done
-python3 - "$out/zero" <<'PY'
-import json, pathlib, sys
-out = pathlib.Path(sys.argv[1])
-for floor in ("calibration", "none"):
-    called = cells = within = 0
-    for f in sorted(out.glob(f"aa-*-{floor}.json")):
-        for c in json.loads(f.read_text())["changes"]:
-            cells += 1
-            called += c["verdict"] in ("slower", "faster")
-            within += c["verdict"] == "within run-to-run drift"
-    print(f"zero latency, A/A separate runs, floor from {floor}: {called} of {cells} cells called changed, "
-          f"{within} significant but within drift")
-PY
+summarise_aa "$out/zero" "zero latency, A/A separate runs"
 cat "$out/zero-calibration.txt"
 fi
 
