@@ -1,54 +1,11 @@
 #include "legion/report/feature_matrix.hpp"
 
-#include <yaml-cpp/yaml.h>
-
-#include "legion/datasets/scenario.hpp"
-
 namespace legion::report {
 namespace {
 
 std::string md(std::string_view text) { return markdown_escape(text); }
 
 }  // namespace
-
-std::filesystem::path default_feature_matrix_file() { return datasets::default_scenario_dir().parent_path() / "features.yaml"; }
-
-FeatureMatrix load_feature_matrix(const std::filesystem::path& file) {
-  auto fail = [&](const YAML::Mark& m, const std::string& what) {
-    throw datasets::DatasetError(file.string() + (m.is_null() ? "" : ":" + std::to_string(m.line + 1)) + ": " + what);
-  };
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file.string());
-  } catch (const YAML::Exception& e) {
-    fail(e.mark, "invalid YAML: " + e.msg);
-  }
-  FeatureMatrix m;
-  if (!root["systems"] || !root["categories"]) fail(root.Mark(), "a feature matrix needs 'systems' and 'categories'");
-  for (const auto& s : root["systems"]) m.systems.push_back(s.as<std::string>());
-  for (const auto& category : root["categories"]) {
-    for (const auto& cap : category["capabilities"]) {
-      FeatureRow row{category["name"].as<std::string>(), cap["name"].as<std::string>(), {}};
-      for (const auto& kv : cap) {
-        auto key = kv.first.as<std::string>();
-        if (key == "name") continue;
-        if (std::find(m.systems.begin(), m.systems.end(), key) == m.systems.end())
-          fail(kv.first.Mark(), "unknown system '" + key + "'");
-        FeatureClaim claim;
-        claim.status = kv.second["status"].as<std::string>("");
-        claim.scenario = kv.second["scenario"].as<std::string>("");
-        claim.doc = kv.second["doc"].as<std::string>("");
-        if (claim.status != "supported" && claim.status != "partial" && claim.status != "not supported")
-          fail(kv.second.Mark(), "status must be supported, partial or not supported");
-        if (claim.scenario.empty() == claim.doc.empty())
-          fail(kv.second.Mark(), "a cell needs exactly one piece of evidence: 'scenario' or 'doc'");
-        row.claims[key] = claim;
-      }
-      m.rows.push_back(std::move(row));
-    }
-  }
-  return m;
-}
 
 FeatureCell resolve(const FeatureClaim& claim, const std::string& system, const RunResults& run) {
   if (claim.status.empty()) return {"not assessed", "no evidence recorded"};

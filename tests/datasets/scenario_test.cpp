@@ -1,5 +1,8 @@
 #include "legion/datasets/scenario.hpp"
 
+#include "legion/datasets/features.hpp"
+#include "legion/datasets/systems.hpp"
+
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
@@ -204,6 +207,28 @@ TEST(Scenario, LoaderBoundsWhatAFileCanMakeItBuild) {
 
 TEST(Scenario, UnknownScenarioNameIsAnError) {
   EXPECT_THROW(resolve_scenario("no-such-scenario"), DatasetError);
+}
+
+// The feature matrix's columns are the registered systems; its problems name file, line and column.
+TEST(Features, ColumnsAreTheRegisteredSystemsAndBadCellsAreRefused) {
+  auto shipped = load_feature_matrix(default_feature_matrix_file());
+  std::vector<std::string> registered;
+  for (const auto& s : load_systems()) registered.push_back(s.name);
+  EXPECT_EQ(shipped.systems, registered);
+  EXPECT_FALSE(shipped.rows.empty());
+  auto file = write_temp("features.yaml",
+                         "categories:\n  - name: C\n    capabilities:\n      - name: X\n        nosuch: {status: supported, doc: d}\n");
+  try {
+    load_feature_matrix(file);
+    FAIL() << "an unknown system was accepted";
+  } catch (const DatasetError& e) {
+    EXPECT_NE(std::string(e.what()).find(file.string() + ":5:9: unknown system 'nosuch' (datasets/systems.yaml lists: native"),
+              std::string::npos)
+        << e.what();
+  }
+  auto two = write_temp("features.yaml",
+                        "categories:\n  - name: C\n    capabilities:\n      - name: X\n        native: {status: supported, doc: d, scenario: s}\n");
+  EXPECT_THROW(load_feature_matrix(two), DatasetError);
 }
 
 }  // namespace
