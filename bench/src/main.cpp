@@ -508,7 +508,8 @@ int main(int argc, char** argv) {
         std::cerr << "calibration run " << k << " of " << calibration_runs << "\n";
         auto results = bench::Runner(plan, std::cerr, !quiet).run();
         report::summarize_run(results);
-        report::write_artifacts(plan.out_dir, results);  // each run's own reports; the calibration is the result
+        // Each run keeps its results.json and Markdown (for compare and for reading); the calibration is the result.
+        report::write_artifacts(plan.out_dir, results, report::select_reporters("json,md"));
         if (!results.context.interrupted) runs.push_back(std::move(results));
       }
       if (bench::interrupt_flag()) {
