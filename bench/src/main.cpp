@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "legion/adapters/adapter.hpp"
+#include "legion/datasets/published.hpp"
 #include "legion/datasets/suites.hpp"
 #include "legion/oracle/server.hpp"
 #include "legion/report/analysis.hpp"
@@ -131,6 +132,9 @@ int list_command() {
     }
     std::cout << "\n    " << spec.description << "\n";
   }
+  std::cout << "\nPublished figures (datasets/published, docs/reproducing.md):\n";
+  for (const auto& f : datasets::load_published())
+    std::cout << "  " << std::left << std::setw(44) << f.id << f.value_text << " " << f.unit << "  — " << f.source.title << "\n";
   std::cout << "\nSystems:\n";
   for (const auto& a : adapters::adapter_registry())
     std::cout << "  " << std::left << std::setw(12) << a.name << a.description << " (dialect " << a.dialect << ")\n";
