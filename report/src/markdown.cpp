@@ -255,6 +255,14 @@ void write_markdown(std::ostream& out, const RunResults& r) {
   out << "Reproduce:\n\n" << markdown_code_block(c.command) << "\n";
   out << "## Versions\n\n| component | version |\n|---|---|\n";
   for (const auto& [k, v] : c.versions) out << "| " << md(k) << " | " << md(v) << " |\n";
+  if (!c.system_versions.empty()) {
+    // Per system: each framework runs in its own environment, so one package can differ between them.
+    out << "\nEach system's components, as its own worker reported them from its own environment (results.json: "
+           "`system_versions`):\n\n| system | component | version |\n|---|---|---|\n";
+    for (const auto& system : c.systems)
+      if (auto it = c.system_versions.find(system); it != c.system_versions.end())
+        for (const auto& [k, v] : it->second) out << "| " << md(system) << " | " << md(k) << " | " << md(v) << " |\n";
+  }
   if (!c.cold_start_ns.empty()) write_cold_start(out, r);
   out << "\n## Results per scenario\n\nWall and overhead in milliseconds (median; min and max for spread); "
          "the interval is the median's "

@@ -23,6 +23,7 @@ json to_json(const RunContext& c) {
                        {"foreign_cpu_share", c.machine.foreign_cpu_share}, {"busy_processes", c.machine.busy_processes},
                        {"pinning", c.machine.pinning}, {"warnings", c.machine.warnings}}},
           {"noise_floor", c.noise_floor},
+          {"system_versions", c.system_versions},
           {"interrupted", c.interrupted}};
 }
 
@@ -68,6 +69,7 @@ RunContext context_from_json(const json& j) {
     c.machine.warnings = field(m, "warnings", std::vector<std::string>{});
   }
   c.noise_floor = field(j, "noise_floor", std::string());
+  c.system_versions = field(j, "system_versions", std::map<std::string, std::map<std::string, std::string>>{});
   c.interrupted = field(j, "interrupted", false);
   return c;
 }

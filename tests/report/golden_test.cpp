@@ -24,6 +24,10 @@ RunResults fixed_run() {
   c.build_type = "Release";
   c.git_revision = "0123456789ab";
   c.versions = {{"legion-bench", "0.1.0"}, {"tokenizer", "js-tiktoken 1.0.21 o200k_base"}};
+  // Two environments with different versions of one package: each shows its own.
+  c.system_versions = {{"native", {{"legion-engine", "0.1.0"}}},
+                       {"other", {{"frameworkx", "1.2.0"}, {"openai", "2.54.0"}}},
+                       {"third", {{"openai", "3.54.0"}}}};
   c.cold_start_ns = {{"native", 8'000'000}, {"other", 950'000'000}, {"third", 120'000'000}};
   c.cold_start_parts = {{"other", {{"interpreter", 9'000'000}, {"import", 800'000'000}, {"construct", 60'000'000}}}};
   c.ready_rss_bytes = {{"native", 9'000'000}, {"other", 150'000'000}, {"third", 60'000'000}};

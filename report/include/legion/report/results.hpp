@@ -38,7 +38,10 @@ struct RunContext {
   int cores = 0;
   std::string build_type;
   std::string git_revision;
-  std::map<std::string, std::string> versions;  // component -> version
+  std::map<std::string, std::string> versions;  // the harness's components (legion-bench, compiler, tokenizer, oracle) -> version
+  // Each system's own components, as its worker (and so its environment) reported them: two
+  // environments may hold different versions of one package.
+  std::map<std::string, std::map<std::string, std::string>> system_versions;
   std::map<std::string, std::int64_t> cold_start_ns;  // system -> worker start-up (-1: it failed to start)
   std::map<std::string, std::map<std::string, std::int64_t>> cold_start_parts;  // system -> part (interpreter, import, ...) -> ns
   std::map<std::string, std::int64_t> ready_rss_bytes;  // system -> resident memory once started, before any task
