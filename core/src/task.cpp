@@ -32,9 +32,9 @@ std::vector<std::string> votes_in(std::string_view text) {
   return votes;
 }
 
-std::string TaskSpec::prompt(const std::string& name, const std::map<std::string, std::string>& values) const {
-  const auto it = prompts.find(name);
-  if (it == prompts.end()) throw std::invalid_argument("no prompt '" + name + "' in this task");
+std::string TaskSpec::prompt(const std::string& prompt_name, const std::map<std::string, std::string>& values) const {
+  const auto it = prompts.find(prompt_name);
+  if (it == prompts.end()) throw std::invalid_argument("no prompt '" + prompt_name + "' in this task");
   const auto& text = it->second;
   std::string out;
   std::size_t pos = 0;
@@ -44,7 +44,7 @@ std::string TaskSpec::prompt(const std::string& name, const std::map<std::string
     if (close == std::string::npos) break;
     const auto slot = text.substr(open + 1, close - open - 1);
     const auto value = values.find(slot);
-    if (value == values.end()) throw std::invalid_argument("prompt '" + name + "' needs a value for {" + slot + "}");
+    if (value == values.end()) throw std::invalid_argument("prompt '" + prompt_name + "' needs a value for {" + slot + "}");
     out.append(text, pos, open - pos).append(value->second);
     pos = close + 1;
   }

@@ -129,13 +129,13 @@ TEST(Fuzz, TheResultsReaderReadsOrNamesFileRecordAndField) {
   // Field by field: every value of every other type is read or refused with the field's name.
   const std::vector<nlohmann::json> values = {nullptr, true, -1, 0, 1.5, "text", nlohmann::json::array(), nlohmann::json::object(),
                                               18446744073709551615ull, -9223372036854775807ll - 1};
-  auto every_field = [&](const nlohmann::json& object, const std::function<void(const nlohmann::json&)>& read) {
+  auto every_field = [&](const nlohmann::json& object, const std::function<void(const nlohmann::json&)>& read_field) {
     for (const auto& [key, original] : object.items())
       for (const auto& v : values) {
         auto changed = object;
         changed[key] = v;
         try {
-          read(changed);
+          read_field(changed);
         } catch (const std::invalid_argument& e) {
           // A missing system or scenario is named as such; any other field by its quoted name.
           const auto named = key == "system" || key == "scenario" ? key : "'" + key + "'";

@@ -17,18 +17,25 @@ TEST_P(EveryShippedScenario, GivesSystemsTheTaskAndNothingOfTheScriptOrTheAnswer
     const auto seen = to_json(task).dump();
     SCOPED_TRACE(spec.name + " seed " + std::to_string(seed));
     // Planted values: only those the user's request itself names (the task text) may appear.
-    for (const auto& [name, value] : spec.nonces)
-      if (spec.task.find(value) == std::string::npos)
+    for (const auto& [name, value] : spec.nonces) {
+      if (spec.task.find(value) == std::string::npos) {
         EXPECT_EQ(seen.find(value), std::string::npos) << "planted value '" << name << "' reaches the system";
-    for (const auto& expected : spec.expected)
-      if (spec.task.find(expected) == std::string::npos)
+      }
+    }
+    for (const auto& expected : spec.expected) {
+      if (spec.task.find(expected) == std::string::npos) {
         EXPECT_EQ(seen.find(expected), std::string::npos) << "expected string '" << expected << "' reaches the system";
+      }
+    }
     // The oracle's script: no step's text, delegated sub-task or placeholder.
     for (const auto& agent : spec.agents)
       for (const auto& step : agent.script) {
-        if (!step.text.empty()) EXPECT_EQ(seen.find(step.text), std::string::npos) << "script line " << step.line;
-        if (!step.witness.empty() && spec.task.find(step.witness) == std::string::npos)
+        if (!step.text.empty()) {
+          EXPECT_EQ(seen.find(step.text), std::string::npos) << "script line " << step.line;
+        }
+        if (!step.witness.empty() && spec.task.find(step.witness) == std::string::npos) {
           EXPECT_EQ(seen.find(step.witness), std::string::npos) << "witness of script line " << step.line;
+        }
       }
     EXPECT_EQ(seen.find("{{"), std::string::npos) << "an oracle placeholder reaches the system";
     // What the system does get: the agents, tools and task, and tools that answer like the scenario's.
@@ -41,8 +48,8 @@ TEST_P(EveryShippedScenario, GivesSystemsTheTaskAndNothingOfTheScriptOrTheAnswer
 }
 
 INSTANTIATE_TEST_SUITE_P(Datasets, EveryShippedScenario, ::testing::ValuesIn(scenario_files(default_scenario_dir())),
-                         [](const auto& info) {
-                           auto name = info.param.stem().string();
+                         [](const auto& param_info) {
+                           auto name = param_info.param.stem().string();
                            for (auto& c : name)
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            return name;

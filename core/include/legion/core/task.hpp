@@ -51,7 +51,7 @@ struct TaskSpec {
   const TaskAgent* agent(std::string_view id) const;
   // A shared prompt with its {value} slots filled in one pass (values are inserted as they are).
   // Throws std::invalid_argument for an unknown prompt or a slot without a value.
-  std::string prompt(const std::string& name, const std::map<std::string, std::string>& values) const;
+  std::string prompt(const std::string& prompt_name, const std::map<std::string, std::string>& values) const;
 };
 
 // Consensus tasks ask for votes written "VOTE: <option>": every option so named in a text, in order.
