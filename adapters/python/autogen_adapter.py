@@ -84,6 +84,13 @@ class AutoGenAdapter(FrameworkAdapter):
     def versions(self):
         return legion_common.distribution_versions("autogen-agentchat", "autogen-core", "autogen-ext", "openai")
 
+    def settings(self):
+        return {
+            "AssistantAgent(max_tool_iterations)": f"{MAX_TOOL_ITERATIONS} (default 1): with 1 a turn ends after one "
+                                                   "tool call without the agent's own answer; the native engine's limit",
+            "OpenAIChatCompletionClient(parallel_tool_calls)": "False (default: the server's): required by AgentTool",
+        }
+
     def agent(self, scenario, agent, tools=()):
         own = [ScenarioTool(self, t) for t in scenario.tools if t.name in agent.tools]
         return AssistantAgent(agent.id, model_client=self.model, description=agent.role,

@@ -48,6 +48,13 @@ class CrewAIAdapter(FrameworkAdapter):
     def versions(self):
         return legion_common.distribution_versions("crewai", "openai")
 
+    def settings(self):
+        return {
+            "Agent(cache), Crew(cache)": "False (default True): the scenario tools answer with fresh planted values "
+                                         "in every task, so a cached tool result would be a wrong one",
+            "Agent(backstory)": "the agent's goal (required, no default): scenarios give a role and a goal only",
+        }
+
     def llm(self):
         return LLM(model=self.config.model, provider="openai", base_url=self.config.base_url,
                    api_key="legion-bench-no-key", stream=self.config.stream,

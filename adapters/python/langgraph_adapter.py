@@ -83,6 +83,13 @@ class LangGraphAdapter(FrameworkAdapter):
     def versions(self):
         return legion_common.distribution_versions("langchain", "langchain-core", "langgraph", "langchain-openai", "openai")
 
+    def settings(self):
+        return {
+            "ChatOpenAI(use_responses_api)": "False (default: decided from the model and options): the model server "
+                                             "speaks Chat Completions, as most OpenAI-compatible servers do",
+            "ChatOpenAI(stream_usage)": "True (default False): token usage on streamed replies too",
+        }
+
     # ------------------------------------------------------------------ building blocks
 
     def tool(self, spec):

@@ -35,6 +35,10 @@ class PyAdapter : public Adapter {
     using Versions = std::map<std::string, std::string>;
     PYBIND11_OVERRIDE_PURE(Versions, Adapter, versions);
   }
+  std::map<std::string, std::string> settings() const override {
+    using Settings = std::map<std::string, std::string>;
+    PYBIND11_OVERRIDE(Settings, Adapter, settings);
+  }
 };
 
 // "ValueError: message" plus the traceback pybind11 collects, for the record's error.
@@ -123,7 +127,8 @@ PYBIND11_EMBEDDED_MODULE(legion, m) {
       .def(py::init<>())
       .def("prepare", &Adapter::prepare)
       .def("run", &Adapter::run)
-      .def("versions", &Adapter::versions);
+      .def("versions", &Adapter::versions)
+      .def("settings", &Adapter::settings);
 }
 
 struct PythonAdapter::State {
@@ -210,6 +215,13 @@ void PythonAdapter::prepare(const AdapterConfig& config) {
     state_->adapter->prepare(config);
     versions_ = state_->adapter->versions();
     versions_["python"] = PY_VERSION;
+    settings_ = state_->adapter->settings();
+    // The environment's full package set, read by the host so that every Python system reports it.
+    for (auto dist : py::module_::import("importlib.metadata").attr("distributions")()) {
+      auto metadata = dist.attr("metadata");
+      auto package = metadata.attr("get")("Name");
+      if (!package.is_none()) packages_[package.cast<std::string>()] = dist.attr("version").cast<std::string>();
+    }
     cold_start_parts_["construct"] = elapsed_ns(started);
   } catch (const py::error_already_set& e) {
     throw std::runtime_error(describe(e));
@@ -237,5 +249,7 @@ TaskOutcome PythonAdapter::run(const core::TaskSpec& task) {
 }
 
 std::map<std::string, std::string> PythonAdapter::versions() const { return versions_; }
+std::map<std::string, std::string> PythonAdapter::packages() const { return packages_; }
+std::map<std::string, std::string> PythonAdapter::settings() const { return settings_; }
 
 }  // namespace legion::adapters

@@ -239,9 +239,14 @@ int main(int argc, char** argv) {
   analyze_cmd->add_option("--margin", margin, "Equivalence margin (TOST), in the data's units");
 
   auto* report_cmd = app.add_subcommand(
-      "report", "Regenerate a run's reports from its results.json (or its store, when the run was killed), without running anything");
-  std::string report_dir, report_formats = "all";
-  report_cmd->add_option("dir", report_dir, "Run folder (holding results.json and results.sqlite)")->required();
+      "report",
+      "Regenerate a run's reports from its results.json (or its store, when the run was killed), without running anything; "
+      "with several run folders, one combined report across them (--out)");
+  std::vector<std::string> report_dirs;
+  std::string report_formats = "all", report_out;
+  report_cmd->add_option("dir", report_dirs, "Run folder(s) (holding results.json and results.sqlite)")->required();
+  report_cmd->add_option("--out", report_out,
+                         "Folder for the combined report of several runs (BENCHMARK_REPORT.md, report.html, report.pdf)");
   report_cmd->add_option("--format", report_formats,
                          "Which reports: a comma-separated list of formats (md, csv, json, html, pdf) or reporter names "
                          "(see `legion-bench list`)")
@@ -330,6 +335,16 @@ int main(int argc, char** argv) {
     if (*list) return list_command();
     if (*report_cmd) {
       const auto selected = report::select_reporters(report_formats);
+      if (report_dirs.size() > 1 || !report_out.empty()) {
+        if (report_out.empty()) throw std::invalid_argument("several run folders make one combined report: name its folder with --out");
+        std::vector<report::RunResults> runs;
+        for (const auto& dir : report_dirs) runs.push_back(bench::results_to_publish(dir, std::cerr));
+        auto artifacts = report::write_combined_artifacts(report_out, runs, report_formats);
+        std::cout << "Combined report of " << runs.size() << " run(s). ";
+        report::print_artifacts(std::cout, std::cerr, artifacts, report_out);
+        return artifacts.complete() ? bench::kExitOk : bench::kExitFailed;
+      }
+      const auto& report_dir = report_dirs.front();
       auto results = bench::results_to_publish(report_dir, std::cerr);
       auto artifacts = report::write_artifacts(report_dir, results, selected);
       report::write_terminal_table(std::cout, results);

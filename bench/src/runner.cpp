@@ -251,6 +251,8 @@ report::RunResults Runner::run() {
     const auto& hello = workers.back()->hello();
     const auto versions = hello.value("versions", json::object());
     for (const auto& [k, v] : versions.items()) results.context.system_versions[system][k] = v.get<std::string>();
+    results.context.system_packages[system] = hello.value("packages", std::map<std::string, std::string>{});
+    results.context.system_settings[system] = hello.value("settings", std::map<std::string, std::string>{});
     if (results.context.cold_start_ns.contains(system)) continue;  // resumed: the first start is the cold one
     results.context.cold_start_ns[system] = hello.value("startup_ns", std::int64_t{0});
     results.context.cold_start_parts[system] = hello.value("cold_start_parts", std::map<std::string, std::int64_t>{});

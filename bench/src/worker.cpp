@@ -72,6 +72,8 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
          {"cold_start_ns", cold_ns},
          {"cold_start_parts", adapter->cold_start_parts()},
          {"versions", adapter->versions()},
+         {"packages", adapter->packages()},
+         {"settings", adapter->settings()},
          {"rss_bytes", peak_rss_bytes()}});
 
   std::string buffer;

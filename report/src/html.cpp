@@ -1,15 +1,20 @@
-// report.html: one self-contained page (no script, no network) with the Markdown report's content
-// and SVG charts; also the source of report.pdf (printed by headless Chromium).
+// report.html: a self-contained dashboard (no network, works from file://) and, printed by headless
+// Chromium, report.pdf. One document over one or more runs, in a paper's order: abstract, numbered
+// sections, numbered figures and tables with captions, references, appendices. Every system has one
+// colour (Okabe–Ito, colour-blind safe) and one place (RunResults::systems()) everywhere. The page
+// is complete without its script; the script adds sorting, filters, system toggles and tooltips.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 #include <iomanip>
 #include <map>
-#include <set>
 #include <sstream>
 
+#include "findings.hpp"
 #include "format.hpp"
 #include "legion/report/reporters.hpp"
+#include "tables.hpp"
 
 namespace legion::report {
 namespace {
@@ -36,184 +41,458 @@ std::string num(double v, int precision = 3) {
   return s.str();
 }
 
+// Okabe & Ito's colour-blind-safe palette, in the order systems are assigned colours.
+constexpr std::array<const char*, 8> kPalette = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
+                                                 "#D55E00", "#56B4E9", "#F0E442", "#999999"};
+
 constexpr const char* kStyle = R"css(
-:root { --fg: #1d2330; --muted: #5b6472; --bg: #ffffff; --grid: #d9dde3; --accent: #2f6fde; --accent2: #e0793a; --band: #2f6fde33; }
+:root { --fg: #1d2330; --muted: #5b6472; --bg: #ffffff; --grid: #d9dde3; --panel: #f4f6f9; --server: #bfc5cd; }
 @media (prefers-color-scheme: dark) {
-  :root { --fg: #e6e9ef; --muted: #a4acb9; --bg: #15181e; --grid: #39404c; --accent: #6aa0ff; --accent2: #ffa36b; --band: #6aa0ff44; }
+  :root { --fg: #e6e9ef; --muted: #a4acb9; --bg: #15181e; --grid: #39404c; --panel: #1e232b; --server: #59616d; }
 }
-@media print { :root { --fg: #000; --muted: #333; --bg: #fff; --grid: #bbb; --accent: #1f4fb0; --accent2: #c0581b; --band: #1f4fb033; }
-  figure, tr { break-inside: avoid; } h2, h3 { break-after: avoid; } }
 body { font: 15px/1.5 "DejaVu Sans", system-ui, sans-serif; color: var(--fg); background: var(--bg); max-width: 1100px; margin: 2em auto; padding: 0 1em; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { border-bottom: 1px solid var(--grid); padding-bottom: 0.2em; }
-.meta, figcaption, .note { color: var(--muted); font-size: 0.9em; }
+.meta, figcaption, caption, .note { color: var(--muted); font-size: 0.9em; }
+#abstract { background: var(--panel); padding: 0.6em 1.2em; border-radius: 4px; }
+#abstract li { margin: 0.3em 0; }
 table { border-collapse: collapse; font-size: 0.82em; margin: 0.5em 0 1.2em; }
-th, td { border: 1px solid var(--grid); padding: 0.25em 0.5em; text-align: right; } th:first-child, td:first-child { text-align: left; }
+caption { caption-side: top; text-align: left; padding-bottom: 0.3em; }
+th, td { border: 1px solid var(--grid); padding: 0.25em 0.5em; text-align: right; vertical-align: top; }
+th.text, td.text { text-align: left; }
+th button { font: inherit; color: inherit; background: none; border: 0; padding: 0; cursor: pointer; text-align: inherit; }
+th[aria-sort="ascending"] button::after { content: " ▲"; } th[aria-sort="descending"] button::after { content: " ▼"; }
 code, pre { font-family: "DejaVu Sans Mono", monospace; font-size: 0.9em; }
 pre { border: 1px solid var(--grid); padding: 0.6em; overflow-x: auto; white-space: pre-wrap; }
+.swatch { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 2px; margin-right: 0.35em; vertical-align: -0.05em; }
+.legend { list-style: none; display: flex; flex-wrap: wrap; gap: 0.4em 1.2em; padding: 0; margin: 0.4em 0; font-size: 0.9em; }
+.legend button { font: inherit; color: inherit; background: none; border: 1px solid var(--grid); border-radius: 3px; padding: 0.1em 0.5em; cursor: pointer; }
+.legend button[aria-pressed="false"] { opacity: 0.4; text-decoration: line-through; }
+#controls { display: flex; flex-wrap: wrap; gap: 0.6em 1.4em; align-items: center; background: var(--panel); padding: 0.6em 1em; border-radius: 4px;
+  position: sticky; top: 0; z-index: 2; font-size: 0.9em; }
+#controls[hidden] { display: none; }
+#controls label { white-space: nowrap; }
+#tip { position: absolute; z-index: 3; max-width: 28em; background: var(--fg); color: var(--bg); padding: 0.3em 0.6em; border-radius: 3px;
+  font-size: 0.85em; pointer-events: none; }
+.filtered-out { display: none !important; }
 svg.chart { width: 100%; height: auto; color: var(--fg); }
 svg .grid { stroke: var(--grid); stroke-width: 1; } svg .axis { fill: var(--muted); font-size: 11px; }
-svg .label { fill: var(--fg); font-size: 11px; } svg .ci { stroke: var(--accent); stroke-width: 3; }
-svg .point { fill: var(--accent); } svg .raw { fill: var(--accent2); opacity: 0.7; }
-svg .box { fill: var(--band); stroke: var(--accent); } svg .whisker { stroke: var(--accent); }
-svg .model { fill: var(--accent2); } svg .framework { fill: var(--accent); } svg .bar { fill: var(--accent); }
+svg .label { fill: var(--fg); font-size: 11px; } svg .group { fill: var(--fg); font-size: 12px; font-weight: bold; }
+svg .server { fill: var(--server); } svg .one { stroke: var(--muted); stroke-dasharray: 4 3; }
+svg .mark:focus { outline: 2px solid var(--fg); }
+@media print {
+  :root { --fg: #000; --muted: #333; --bg: #fff; --grid: #bbb; --panel: #f2f2f2; --server: #c8c8c8; }
+  @page { size: A4; margin: 15mm 14mm; }
+  body { font-size: 10pt; max-width: none; margin: 0; padding: 0; }
+  #controls, #tip, .screen-only { display: none !important; }
+  .legend button { border: 0; padding: 0; }
+  table { font-size: 7.5pt; width: 100%; } th, td { padding: 0.15em 0.3em; }
+  figure, tr, .legend { break-inside: avoid; } h2, h3, h4, caption { break-after: avoid; }
+  pre { white-space: pre-wrap; word-break: break-all; }
+}
 )css";
 
-struct Row {
-  std::string label;
-  const CellSummary* cell;
-};
-
-std::vector<Row> rows_of(const RunResults& r) {
-  std::vector<Row> rows;
-  for (const auto& s : r.summaries)
-    if (s.runs > s.errors) rows.push_back({s.scenario + " · " + s.system, &s});
-  return rows;
-}
+// Sorting, filtering, toggling systems and tooltips. Without it the page shows everything.
+constexpr const char* kScript = R"js(
+(function () {
+  const controls = document.getElementById('controls');
+  controls.hidden = false;
+  const state = { suite: '', scenario: '', metric: '', off: new Set() };
+  const tagged = () => document.querySelectorAll('[data-system], [data-scenario], [data-suite], [data-metric]');
+  function apply() {
+    tagged().forEach(el => {
+      const d = el.dataset;
+      const out = (state.suite && d.suite && d.suite !== state.suite) ||
+                  (state.scenario && d.scenario && d.scenario !== state.scenario) ||
+                  (d.system && state.off.has(d.system)) ||
+                  (state.metric && d.metric && d.metric !== state.metric);
+      el.classList.toggle('filtered-out', !!out);
+    });
+    document.querySelectorAll('[data-toggle-system]').forEach(b =>
+      b.setAttribute('aria-pressed', state.off.has(b.dataset.toggleSystem) ? 'false' : 'true'));
+    document.querySelectorAll('#controls input[data-system-filter]').forEach(c => { c.checked = !state.off.has(c.value); });
+    document.getElementById('shown').textContent =
+      document.querySelectorAll('table.data tbody tr:not(.filtered-out)').length + ' rows shown';
+  }
+  document.getElementById('filter-suite').addEventListener('change', e => { state.suite = e.target.value; apply(); });
+  document.getElementById('filter-scenario').addEventListener('change', e => { state.scenario = e.target.value; apply(); });
+  document.getElementById('filter-metric').addEventListener('change', e => { state.metric = e.target.value; apply(); });
+  function toggle(system, on) { if (on) state.off.delete(system); else state.off.add(system); apply(); }
+  document.querySelectorAll('#controls input[data-system-filter]').forEach(c =>
+    c.addEventListener('change', () => toggle(c.value, c.checked)));
+  document.querySelectorAll('[data-toggle-system]').forEach(b =>
+    b.addEventListener('click', () => toggle(b.dataset.toggleSystem, state.off.has(b.dataset.toggleSystem))));
+  // Sorting: each header of a data table becomes a button; numbers sort by their exact value.
+  document.querySelectorAll('table.data').forEach(table => {
+    table.querySelectorAll('thead th').forEach((th, column) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.textContent = th.textContent;
+      th.textContent = '';
+      th.appendChild(button);
+      button.addEventListener('click', () => {
+        const ascending = th.getAttribute('aria-sort') !== 'ascending';
+        table.querySelectorAll('thead th').forEach(h => h.removeAttribute('aria-sort'));
+        th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+        const body = table.tBodies[0];
+        const key = row => { const cell = row.cells[column]; return cell.dataset.value !== undefined ? parseFloat(cell.dataset.value) : cell.textContent; };
+        const rows = Array.from(body.rows);
+        rows.sort((a, b) => {
+          const x = key(a), y = key(b);
+          const missing = (typeof x === 'number' && isNaN(x)) - (typeof y === 'number' && isNaN(y));
+          if (missing) return missing;  // rows without a value last, either way
+          const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+          return ascending ? order : -order;
+        });
+        rows.forEach(r => body.appendChild(r));
+      });
+    });
+  });
+  // The exact value, its interval and n on hover or keyboard focus.
+  const tip = document.getElementById('tip');
+  function show(el) {
+    const text = el.closest('[data-tip]');
+    if (!text) { tip.hidden = true; return; }
+    tip.textContent = text.dataset.tip;
+    tip.hidden = false;
+    const box = text.getBoundingClientRect();
+    tip.style.left = (window.scrollX + box.left) + 'px';
+    tip.style.top = (window.scrollY + box.bottom + 6) + 'px';
+  }
+  document.addEventListener('mouseover', e => show(e.target));
+  document.addEventListener('focusin', e => show(e.target));
+  document.addEventListener('focusout', () => { tip.hidden = true; });
+  apply();
+})();
+)js";
 
 // Log-scale x axis over [lo, hi] mapped to [x0, x1], with 1-2-5 ticks.
 struct LogAxis {
   double lo, hi, x0, x1;
   double x(double v) const {
-    v = std::max(v, lo);
+    v = std::clamp(v, lo, hi);
     return x0 + (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) * (x1 - x0);
+  }
+  static LogAxis around(double lo, double hi, double x0, double x1) {
+    lo = std::pow(10, std::floor(std::log10(std::max(lo, 1e-6))));
+    hi = std::pow(10, std::ceil(std::log10(std::max(hi, lo * 10))));
+    return {lo, hi, x0, x1};
   }
   std::vector<double> ticks() const {
     std::vector<double> t;
-    for (double decade = std::pow(10, std::floor(std::log10(lo))); decade <= hi; decade *= 10)
+    for (double decade = lo; decade <= hi * 1.0001; decade *= 10)
       for (double m : {1.0, 2.0, 5.0})
-        if (decade * m >= lo && decade * m <= hi) t.push_back(decade * m);
+        if (decade * m >= lo * 0.9999 && decade * m <= hi * 1.0001) t.push_back(decade * m);
     return t;
   }
 };
 
-LogAxis wall_axis(const std::vector<Row>& rows, double x0, double x1) {
-  double lo = INFINITY, hi = 0;
-  for (const auto& row : rows) {
-    lo = std::min({lo, row.cell->wall_ms.min, row.cell->wall_median_ci ? row.cell->wall_median_ci->lower : INFINITY});
-    hi = std::max({hi, row.cell->wall_ms.max, row.cell->wall_median_ci ? row.cell->wall_median_ci->upper : 0.0});
+constexpr double kLabelWidth = 260, kWidth = 1000, kRowHeight = 20, kTop = 8;
+
+// The document: numbering of sections, figures and tables, and each system's colour.
+class Page {
+ public:
+  Page(std::ostream& out, const std::vector<const RunResults*>& runs) : out_(out), runs_(runs) {
+    for (const auto* run : runs)
+      for (const auto& system : run->systems())
+        if (std::find(systems_.begin(), systems_.end(), system) == systems_.end()) systems_.push_back(system);
   }
-  lo = std::pow(10, std::floor(std::log10(std::max(lo, 1e-6))));
-  hi = std::pow(10, std::ceil(std::log10(std::max(hi, lo * 10))));
-  return {lo, hi, x0, x1};
-}
 
-void axis_ticks(std::ostream& out, const LogAxis& axis, double top, double bottom, const std::string& unit) {
-  for (double t : axis.ticks()) {
-    out << "<line class=\"grid\" x1=\"" << num(axis.x(t), 6) << "\" x2=\"" << num(axis.x(t), 6) << "\" y1=\"" << top
-        << "\" y2=\"" << bottom << "\"/>";
-    out << "<text class=\"axis\" text-anchor=\"middle\" x=\"" << num(axis.x(t), 6) << "\" y=\"" << bottom + 14 << "\">"
-        << num(t) << "</text>";
+  void write(const std::string& feature_matrix_markdown);
+
+ private:
+  struct ChartRow {
+    std::string label, scenario, system;  // system empty: a scenario's heading row
+    std::string link;                     // the records behind the row
+  };
+
+  std::string colour(const std::string& system) const {
+    auto at = std::find(systems_.begin(), systems_.end(), system) - systems_.begin();
+    return kPalette[static_cast<std::size_t>(at) % kPalette.size()];
   }
-  out << "<text class=\"axis\" text-anchor=\"middle\" x=\"" << (axis.x0 + axis.x1) / 2 << "\" y=\"" << bottom + 30 << "\">"
-      << esc(unit) << "</text>";
-}
-
-constexpr double kLabelWidth = 300, kWidth = 1000, kRowHeight = 22, kTop = 10;
-
-// One chart: a row per (scenario, system) with its label on the left; `axes` draws the grid below
-// the rows, `draw` one row's marks at height y.
-void row_chart(std::ostream& out, const std::vector<Row>& rows, const char* id, const std::string& caption,
-               const std::function<void(double bottom)>& axes,
-               const std::function<void(const CellSummary&, double y)>& draw) {
-  if (rows.empty()) return;
-  double bottom = kTop + kRowHeight * static_cast<double>(rows.size());
-  out << "<figure><svg class=\"chart\" data-chart=\"" << id << "\" viewBox=\"0 0 " << kWidth << " " << bottom + 40
-      << "\" role=\"img\" aria-label=\"" << esc(caption) << "\">";
-  axes(bottom);
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    double y = kTop + kRowHeight * (static_cast<double>(i) + 0.5);
-    out << "<text class=\"label\" x=\"" << kLabelWidth - 8 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\">"
-        << esc(rows[i].label) << "</text>";
-    draw(*rows[i].cell, y);
+  std::string swatch(const std::string& system) const {
+    return "<span class=\"swatch\" style=\"background:" + colour(system) + "\"></span>";
   }
-  out << "</svg><figcaption>" << esc(caption) << "</figcaption></figure>\n";
+  std::string suite_id(std::size_t run) const { return "run" + std::to_string(run + 1); }
+  std::string suite_name(std::size_t run) const {
+    const auto& c = runs_[run]->context;
+    return "suite " + c.suite + (runs_.size() > 1 ? " (run " + c.run_id + ", latency profile " + c.latency_profile + ")" : "");
+  }
+  // Anchor of a cell's records in the appendix (names from outside never become ids).
+  std::string cell_anchor(std::size_t run, const std::string& scenario, const std::string& system) const {
+    const auto& cells = runs_[run]->summaries;
+    for (std::size_t k = 0; k < cells.size(); ++k)
+      if (cells[k].scenario == scenario && cells[k].system == system) return "records-" + suite_id(run) + "-" + std::to_string(k + 1);
+    return "records";
+  }
+  std::string tags(std::size_t run, const std::string& scenario, const std::string& system) const {
+    std::string t = " data-suite=\"" + suite_id(run) + "\"";
+    if (!scenario.empty()) t += " data-scenario=\"" + esc(scenario) + "\"";
+    if (!system.empty()) t += " data-system=\"" + esc(system) + "\"";
+    return t;
+  }
+
+  void legend(const std::vector<std::string>& systems) {
+    out_ << "<ul class=\"legend\">";
+    for (const auto& s : systems)
+      out_ << "<li><button type=\"button\" data-toggle-system=\"" << esc(s) << "\" aria-pressed=\"true\">" << swatch(s) << esc(s)
+           << "</button></li>";
+    out_ << "</ul>\n";
+  }
+
+  // A figure: legend, rows grouped by scenario, a caption with its number and a link to the records.
+  void figure(std::size_t run, const std::string& id, const std::string& caption, const std::vector<ChartRow>& rows,
+              double right_margin, const std::function<void(double bottom)>& axes,
+              const std::function<void(const ChartRow&, double y)>& draw) {
+    if (rows.empty()) return;
+    const double bottom = kTop + kRowHeight * static_cast<double>(rows.size());
+    const int n = ++figures_;
+    std::vector<std::string> shown;
+    for (const auto& row : rows)
+      if (!row.system.empty() && std::find(shown.begin(), shown.end(), row.system) == shown.end()) shown.push_back(row.system);
+    std::sort(shown.begin(), shown.end(), [&](const auto& a, const auto& b) {
+      return std::find(systems_.begin(), systems_.end(), a) < std::find(systems_.begin(), systems_.end(), b);
+    });
+    out_ << "<figure id=\"figure-" << n << "\"" << tags(run, "", "") << ">\n";
+    legend(shown);
+    out_ << "<svg class=\"chart\" data-chart=\"" << id << "\" viewBox=\"0 0 " << kWidth << " " << bottom + 40
+         << "\" role=\"img\" aria-label=\"Figure " << n << ". " << esc(caption) << "\">";
+    axes(bottom);
+    (void)right_margin;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const double y = kTop + kRowHeight * (static_cast<double>(i) + 0.5);
+      const auto& row = rows[i];
+      if (row.system.empty()) {
+        out_ << "<text class=\"group\"" << tags(run, row.scenario, "") << " x=\"4\" y=\"" << y + 4 << "\">" << esc(row.label) << "</text>";
+        continue;
+      }
+      out_ << "<a href=\"#" << row.link << "\"" << tags(run, row.scenario, row.system) << "><text class=\"label\" x=\""
+           << kLabelWidth - 8 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\">" << esc(row.label) << "</text>";
+      draw(row, y);
+      out_ << "</a>";
+    }
+    out_ << "</svg>\n<figcaption><b>Figure " << n << ".</b> " << esc(caption) << "<span class=\"screen-only\"> Each row links to its records (Appendix B).</span></figcaption></figure>\n";
+  }
+
+  // Rows for every (scenario, system) of a run with a measured result, grouped under their scenario.
+  std::vector<ChartRow> cell_rows(std::size_t run, const std::function<bool(const CellSummary&)>& keep) const {
+    std::vector<ChartRow> rows;
+    std::string scenario;
+    for (const auto& c : runs_[run]->summaries) {
+      if (!keep(c)) continue;
+      if (c.scenario != scenario) rows.push_back({c.scenario, c.scenario, "", ""}), scenario = c.scenario;
+      rows.push_back({c.system, c.scenario, c.system, cell_anchor(run, c.scenario, c.system)});
+    }
+    return rows;
+  }
+  const CellSummary& cell(std::size_t run, const ChartRow& row) const {
+    for (const auto& c : runs_[run]->summaries)
+      if (c.scenario == row.scenario && c.system == row.system) return c;
+    throw std::logic_error("no such cell");
+  }
+
+  void log_ticks(const LogAxis& axis, double bottom, const std::string& unit) {
+    for (double t : axis.ticks())
+      out_ << "<line class=\"grid\" x1=\"" << num(axis.x(t), 6) << "\" x2=\"" << num(axis.x(t), 6) << "\" y1=\"" << kTop << "\" y2=\""
+           << bottom << "\"/><text class=\"axis\" text-anchor=\"middle\" x=\"" << num(axis.x(t), 6) << "\" y=\"" << bottom + 14
+           << "\">" << (t >= 1000 ? detail::thousands(std::llround(t)) : num(t)) << "</text>";
+    out_ << "<text class=\"axis\" text-anchor=\"middle\" x=\"" << (axis.x0 + axis.x1) / 2 << "\" y=\"" << bottom + 30 << "\">"
+         << esc(unit) << "</text>";
+  }
+
+  void mark_open(const std::string& tip) { out_ << "<g class=\"mark\" tabindex=\"0\" data-tip=\"" << esc(tip) << "\"><title>" << esc(tip) << "</title>"; }
+
+  void interval_figure(std::size_t run) {
+    const auto& r = *runs_[run];
+    const auto level = detail::level_percent(r.options.level);
+    auto rows = cell_rows(run, [](const CellSummary& c) { return !c.unsupported && c.runs > c.errors; });
+    double lo = INFINITY, hi = 0;
+    for (const auto& c : r.summaries)
+      if (c.wall_ms.n > 0) lo = std::min(lo, c.wall_ms.min), hi = std::max(hi, c.wall_ms.max);
+    const auto axis = LogAxis::around(lo, hi, kLabelWidth, kWidth - 20);
+    figure(run, "intervals",
+           "Median wall time per task (points) with its " + level + " BCa bootstrap interval (bars) and every measured task "
+           "(small points), by scenario, log axis.",
+           rows, 0, [&](double bottom) { log_ticks(axis, bottom, "wall time per task (ms, log scale)"); },
+           [&](const ChartRow& row, double y) {
+             const auto& c = cell(run, row);
+             std::string tip = c.scenario + " · " + c.system + ": median " + detail::sig3(c.wall_ms.median) + " ms";
+             if (c.wall_median_ci)
+               tip += ", " + level + " interval " + detail::sig3(c.wall_median_ci->lower) + "–" + detail::sig3(c.wall_median_ci->upper) + " ms";
+             tip += ", n = " + std::to_string(c.wall_ms.n);
+             mark_open(tip);
+             const auto col = colour(c.system);
+             for (const auto& rec : r.records)
+               if (!rec.warmup && !rec.error && rec.scenario == c.scenario && rec.system == c.system)
+                 out_ << "<circle r=\"1.6\" fill=\"" << col << "\" opacity=\"0.45\" cx=\"" << num(axis.x(static_cast<double>(rec.wall_ns) / 1e6), 6)
+                      << "\" cy=\"" << y + 5 << "\"/>";
+             if (c.wall_median_ci)
+               out_ << "<line stroke=\"" << col << "\" stroke-width=\"3\" x1=\"" << num(axis.x(c.wall_median_ci->lower), 6) << "\" x2=\""
+                    << num(axis.x(c.wall_median_ci->upper), 6) << "\" y1=\"" << y << "\" y2=\"" << y << "\"/>";
+             out_ << "<circle r=\"4.5\" fill=\"" << col << "\" cx=\"" << num(axis.x(c.wall_ms.median), 6) << "\" cy=\"" << y << "\"/></g>";
+           });
+  }
+
+  // Forest plot: each system's ratio to the baseline per scenario and over the suite, with intervals.
+  void forest_figure(std::size_t run) {
+    const auto& r = *runs_[run];
+    if (r.suite.empty()) return;
+    const auto level = detail::level_percent(r.options.level);
+    auto rows = cell_rows(run, [](const CellSummary& c) { return c.ratio_to_baseline.has_value(); });
+    rows.push_back({"all scenarios (geometric mean)", "", "", ""});
+    for (const auto& s : r.suite) rows.push_back({s.system, "", s.system, "suite-" + suite_id(run)});
+    double lo = 1, hi = 1;
+    for (const auto& c : r.summaries)
+      if (c.ratio_to_baseline) lo = std::min(lo, c.ratio_to_baseline->lower), hi = std::max(hi, c.ratio_to_baseline->upper);
+    for (const auto& s : r.suite) lo = std::min(lo, s.geometric_mean.lower), hi = std::max(hi, s.geometric_mean.upper);
+    const auto axis = LogAxis::around(lo, hi, kLabelWidth, kWidth - 20);
+    const auto& baseline = r.suite.front().baseline;
+    figure(run, "forest",
+           "Ratio of wall time to " + baseline + "'s on the same scenario (Hodges–Lehmann, " + level +
+               " interval; right of the dashed line: slower than " + baseline + "), and over all scenarios (geometric mean, " +
+               level + " bootstrap interval), log axis.",
+           rows, 0,
+           [&](double bottom) {
+             log_ticks(axis, bottom, "ratio to " + baseline + " (log scale)");
+             out_ << "<line class=\"one\" x1=\"" << num(axis.x(1), 6) << "\" x2=\"" << num(axis.x(1), 6) << "\" y1=\"" << kTop
+                  << "\" y2=\"" << bottom << "\"/>";
+           },
+           [&](const ChartRow& row, double y) {
+             stats::Estimate e{};
+             std::string what;
+             std::size_t n = 0;
+             if (row.scenario.empty()) {
+               for (const auto& s : r.suite)
+                 if (s.system == row.system) e = s.geometric_mean, n = s.scenarios;
+               what = row.system + " over " + std::to_string(n) + " scenarios: geometric mean ratio ";
+             } else {
+               const auto& c = cell(run, row);
+               e = *c.ratio_to_baseline, n = c.wall_ms.n;
+               what = c.scenario + " · " + c.system + ": ratio ";
+             }
+             const auto tip = what + detail::sig3(e.point) + "×, " + level + " interval " + detail::sig3(e.lower) + "–" +
+                              detail::sig3(e.upper) + (row.scenario.empty() ? "" : ", n = " + std::to_string(n));
+             mark_open(tip);
+             const auto col = colour(row.system);
+             out_ << "<line stroke=\"" << col << "\" stroke-width=\"2.5\" x1=\"" << num(axis.x(e.lower), 6) << "\" x2=\""
+                  << num(axis.x(e.upper), 6) << "\" y1=\"" << y << "\" y2=\"" << y << "\"/>";
+             const double x = axis.x(e.point);
+             if (row.scenario.empty())  // the pooled estimate as a diamond, as forest plots draw it
+               out_ << "<polygon fill=\"" << col << "\" points=\"" << num(x - 7, 6) << "," << y << " " << num(x, 6) << "," << y - 6 << " "
+                    << num(x + 7, 6) << "," << y << " " << num(x, 6) << "," << y + 6 << "\"/></g>";
+             else
+               out_ << "<rect fill=\"" << col << "\" x=\"" << num(x - 4, 6) << "\" y=\"" << y - 4 << "\" width=\"8\" height=\"8\"/></g>";
+           });
+  }
+
+  void decomposition_figure(std::size_t run) {
+    const double x0 = kLabelWidth, x1 = kWidth - 130;
+    auto rows = cell_rows(run, [](const CellSummary& c) { return !c.unsupported && c.runs > c.errors; });
+    figure(run, "decomposition",
+           "Where each task's median wall time went: the model server's service time (grey) and the system's own time, "
+           "including the HTTP exchange (the system's colour).",
+           rows, 0,
+           [&](double bottom) {
+             for (double share : {0.0, 0.25, 0.5, 0.75, 1.0})
+               out_ << "<line class=\"grid\" x1=\"" << x0 + share * (x1 - x0) << "\" x2=\"" << x0 + share * (x1 - x0) << "\" y1=\"" << kTop
+                    << "\" y2=\"" << bottom << "\"/><text class=\"axis\" text-anchor=\"middle\" x=\"" << x0 + share * (x1 - x0)
+                    << "\" y=\"" << bottom + 14 << "\">" << share * 100 << "%</text>";
+             out_ << "<text class=\"axis\" text-anchor=\"middle\" x=\"" << (x0 + x1) / 2 << "\" y=\"" << bottom + 30
+                  << "\">share of median wall time: model server (grey), system</text>";
+           },
+           [&](const ChartRow& row, double y) {
+             const auto& c = cell(run, row);
+             const double wall = std::max(c.wall_ms.median, 1e-9), model = std::clamp(c.oracle_ms / wall, 0.0, 1.0);
+             mark_open(c.scenario + " · " + c.system + ": " + detail::sig3(c.oracle_ms) + " ms in the model server, " +
+                       detail::sig3(std::max(0.0, wall - c.oracle_ms)) + " ms in the system (medians, n = " + std::to_string(c.wall_ms.n) + ")");
+             out_ << "<rect class=\"server\" x=\"" << x0 << "\" y=\"" << y - 6 << "\" height=\"12\" width=\"" << num(model * (x1 - x0), 6) << "\"/>";
+             out_ << "<rect fill=\"" << colour(c.system) << "\" x=\"" << num(x0 + model * (x1 - x0), 6) << "\" y=\"" << y - 6
+                  << "\" height=\"12\" width=\"" << num((1 - model) * (x1 - x0), 6) << "\"/>";
+             out_ << "<text class=\"label\" x=\"" << x1 + 6 << "\" y=\"" << y + 4 << "\">" << num(c.oracle_ms) << " + "
+                  << num(std::max(0.0, wall - c.oracle_ms)) << " ms</text></g>";
+           });
+  }
+
+  void token_figure(std::size_t run) {
+    const auto& r = *runs_[run];
+    auto rows = cell_rows(run, [](const CellSummary& c) { return !c.unsupported && c.runs > c.errors; });
+    double top = 1;
+    for (const auto& c : r.summaries) top = std::max(top, c.prompt_tokens + c.completion_tokens);
+    const double x0 = kLabelWidth, x1 = kWidth - 90;
+    figure(run, "tokens", "Prompt tokens (solid) and completion tokens (light) per task, medians counted by the model server.", rows, 0,
+           [&](double bottom) {
+             out_ << "<line class=\"grid\" x1=\"" << x0 << "\" x2=\"" << x0 << "\" y1=\"" << kTop << "\" y2=\"" << bottom << "\"/>";
+             out_ << "<text class=\"axis\" text-anchor=\"middle\" x=\"" << (x0 + x1) / 2 << "\" y=\"" << bottom + 30
+                  << "\">tokens per task (linear scale)</text>";
+           },
+           [&](const ChartRow& row, double y) {
+             const auto& c = cell(run, row);
+             mark_open(c.scenario + " · " + c.system + ": " + detail::sig3(c.prompt_tokens) + " prompt and " + detail::sig3(c.completion_tokens) +
+                       " completion tokens per task over " + detail::sig3(c.llm_calls) + " LLM calls (medians, n = " + std::to_string(c.wall_ms.n) + ")");
+             const double wp = c.prompt_tokens / top * (x1 - x0), wc = c.completion_tokens / top * (x1 - x0);
+             const auto col = colour(c.system);
+             out_ << "<rect fill=\"" << col << "\" x=\"" << x0 << "\" y=\"" << y - 6 << "\" height=\"12\" width=\"" << num(wp, 6) << "\"/>";
+             out_ << "<rect fill=\"" << col << "\" opacity=\"0.4\" x=\"" << num(x0 + wp, 6) << "\" y=\"" << y - 6 << "\" height=\"12\" width=\""
+                  << num(wc, 6) << "\"/>";
+             out_ << "<text class=\"label\" x=\"" << num(x0 + wp + wc + 6, 6) << "\" y=\"" << y + 4 << "\">"
+                  << detail::thousands(std::llround(c.prompt_tokens + c.completion_tokens)) << "</text></g>";
+           });
+  }
+
+  void data_table(std::size_t run, const detail::Table& t) {
+    const int n = ++tables_;
+    out_ << "<table id=\"table-" << n << "\" class=\"data\" data-metric=\"" << t.id << "\"" << tags(run, "", "") << "><caption><b>Table " << n
+         << ".</b> " << esc(t.title) << (runs_.size() > 1 ? " (" + esc(suite_name(run)) + ")" : "") << ". " << esc(t.caption)
+         << "</caption>\n<thead><tr><th class=\"text\" scope=\"col\">scenario</th><th class=\"text\" scope=\"col\">system</th>";
+    for (const auto& c : t.columns) out_ << "<th scope=\"col\"" << (c.numeric ? "" : " class=\"text\"") << ">" << esc(c.header) << "</th>";
+    out_ << "</tr></thead>\n<tbody>\n";
+    for (const auto& row : t.rows) {
+      out_ << "<tr" << tags(run, row.scenario, row.system) << "><td class=\"text\">" << esc(row.scenario) << "</td><td class=\"text\">"
+           << swatch(row.system) << esc(row.system) << "</td>";
+      for (std::size_t i = 0; i < row.cells.size(); ++i) {
+        const auto& cell = row.cells[i];
+        out_ << "<td";
+        if (i < t.columns.size() && !t.columns[i].numeric) out_ << " class=\"text\"";
+        out_ << " data-value=\"" << (cell.value ? num(*cell.value, 10) : std::string("NaN")) << "\"";
+        if (!cell.detail.empty()) out_ << " title=\"" << esc(cell.detail) << "\"";
+        out_ << ">" << esc(cell.text) << "</td>";
+      }
+      out_ << "</tr>\n";
+    }
+    out_ << "</tbody></table>\n";
+  }
+
+  // Markdown text from the Markdown report, as HTML: headings one level below `level`, tables
+  // numbered and captioned with the heading above them.
+  void markdown(const std::string& md, int level, const std::string& table_tags = {});
+
+  void records_appendix(std::size_t run);
+  void section(const std::string& number, const std::string& title, const std::string& id) {
+    out_ << "<section id=\"" << id << "\"><h2>" << number << (number.empty() ? "" : " ") << esc(title) << "</h2>\n";
+  }
+
+  std::ostream& out_;
+  const std::vector<const RunResults*>& runs_;
+  std::vector<std::string> systems_;
+  int figures_ = 0, tables_ = 0;
+};
+
+// The Markdown report's sections of one run: heading -> text (including the heading line).
+std::map<std::string, std::string> markdown_sections(const RunResults& r) {
+  std::ostringstream md;
+  write_markdown(md, r);
+  std::map<std::string, std::string> sections;
+  std::istringstream lines(md.str());
+  std::string line, current;
+  while (std::getline(lines, line)) {
+    if (line.starts_with("## ")) current = line.substr(3);
+    if (!current.empty() && !line.starts_with("## ")) sections[current] += line + "\n";
+  }
+  return sections;
 }
 
-void interval_chart(std::ostream& out, const RunResults& r) {
-  auto rows = rows_of(r);
-  if (rows.empty()) return;
-  auto axis = wall_axis(rows, kLabelWidth, kWidth - 20);
-  row_chart(
-      out, rows, "intervals", "Median wall time per task with its " + detail::level_percent(r.options.level) + " BCa interval, log axis.",
-      [&](double bottom) { axis_ticks(out, axis, kTop, bottom, "wall time per task (ms, log scale)"); },
-      [&](const CellSummary& c, double y) {
-        if (c.wall_median_ci)
-          out << "<line class=\"ci\" x1=\"" << num(axis.x(c.wall_median_ci->lower), 6) << "\" x2=\""
-              << num(axis.x(c.wall_median_ci->upper), 6) << "\" y1=\"" << y << "\" y2=\"" << y << "\"/>";
-        out << "<circle class=\"point\" r=\"4\" cx=\"" << num(axis.x(c.wall_ms.median), 6) << "\" cy=\"" << y << "\"><title>"
-            << esc(c.scenario + " · " + c.system) << ": median " << num(c.wall_ms.median) << " ms</title></circle>";
-      });
-}
-
-void distribution_chart(std::ostream& out, const RunResults& r) {
-  auto rows = rows_of(r);
-  if (rows.empty()) return;
-  auto axis = wall_axis(rows, kLabelWidth, kWidth - 20);
-  row_chart(
-      out, rows, "distributions", "Every measured task (points), interquartile box and range, log axis.",
-      [&](double bottom) { axis_ticks(out, axis, kTop, bottom, "wall time per task (ms, log scale)"); },
-      [&](const CellSummary& c, double y) {
-        out << "<line class=\"whisker\" x1=\"" << num(axis.x(c.wall_ms.min), 6) << "\" x2=\"" << num(axis.x(c.wall_ms.max), 6)
-            << "\" y1=\"" << y << "\" y2=\"" << y << "\"/>";
-        out << "<rect class=\"box\" x=\"" << num(axis.x(c.wall_q1_ms), 6) << "\" y=\"" << y - 7 << "\" width=\""
-            << num(std::max(1.0, axis.x(c.wall_q3_ms) - axis.x(c.wall_q1_ms)), 6) << "\" height=\"14\"/>";
-        for (const auto& rec : r.records)
-          if (!rec.warmup && !rec.error && rec.scenario == c.scenario && rec.system == c.system)
-            out << "<circle class=\"raw\" r=\"2\" cx=\"" << num(axis.x(static_cast<double>(rec.wall_ns) / 1e6), 6)
-                << "\" cy=\"" << y << "\"/>";
-      });
-}
-
-void decomposition_chart(std::ostream& out, const RunResults& r) {
-  const double x0 = kLabelWidth, x1 = kWidth - 120;
-  row_chart(
-      out, rows_of(r), "decomposition",
-      "Where each task's time went: in the model server (its service time, orange) or in the system (framework "
-      "overhead including the HTTP exchange, blue).",
-      [&](double bottom) {
-        for (double share : {0.0, 0.25, 0.5, 0.75, 1.0})
-          out << "<line class=\"grid\" x1=\"" << x0 + share * (x1 - x0) << "\" x2=\"" << x0 + share * (x1 - x0) << "\" y1=\""
-              << kTop << "\" y2=\"" << bottom << "\"/><text class=\"axis\" text-anchor=\"middle\" x=\""
-              << x0 + share * (x1 - x0) << "\" y=\"" << bottom + 14 << "\">" << share * 100 << "%</text>";
-        out << "<text class=\"axis\" text-anchor=\"middle\" x=\"" << (x0 + x1) / 2 << "\" y=\"" << bottom + 30
-            << "\">share of median wall time: model server (orange), framework (blue)</text>";
-      },
-      [&](const CellSummary& c, double y) {
-        double wall = std::max(c.wall_ms.median, 1e-9);
-        double model = std::clamp(c.oracle_ms / wall, 0.0, 1.0);
-        out << "<rect class=\"model\" x=\"" << x0 << "\" y=\"" << y - 7 << "\" height=\"14\" width=\"" << num(model * (x1 - x0), 6)
-            << "\"/>";
-        out << "<rect class=\"framework\" x=\"" << num(x0 + model * (x1 - x0), 6) << "\" y=\"" << y - 7
-            << "\" height=\"14\" width=\"" << num((1 - model) * (x1 - x0), 6) << "\"/>";
-        out << "<text class=\"label\" x=\"" << x1 + 6 << "\" y=\"" << y + 4 << "\">" << num(c.oracle_ms) << " + "
-            << num(std::max(0.0, wall - c.oracle_ms)) << " ms</text>";
-      });
-}
-
-void bar_chart(std::ostream& out, const RunResults& r, const char* id, const std::string& caption, double CellSummary::*value) {
-  auto rows = rows_of(r);
-  double top_value = 0;
-  for (const auto& row : rows) top_value = std::max(top_value, row.cell->*value);
-  if (top_value <= 0) top_value = 1;
-  const double x0 = kLabelWidth, x1 = kWidth - 80;
-  row_chart(
-      out, rows, id, caption + " (median per task).",
-      [&](double bottom) {
-        out << "<line class=\"grid\" x1=\"" << x0 << "\" x2=\"" << x0 << "\" y1=\"" << kTop << "\" y2=\"" << bottom << "\"/>";
-      },
-      [&](const CellSummary& c, double y) {
-        double v = c.*value;
-        out << "<rect class=\"bar\" x=\"" << x0 << "\" y=\"" << y - 7 << "\" height=\"14\" width=\""
-            << num(v / top_value * (x1 - x0), 6) << "\"/>";
-        out << "<text class=\"label\" x=\"" << num(x0 + v / top_value * (x1 - x0) + 6, 6) << "\" y=\"" << y + 4 << "\">"
-            << num(v, 6) << "</text>";
-      });
-}
-
-// The Markdown report's tables, as HTML.
-void markdown_table_as_html(std::ostream& out, const std::string& md, bool nested = false) {
+void Page::markdown(const std::string& md, int level, const std::string& table_tags) {
   std::istringstream lines(md);
-  std::string line;
+  std::string line, heading;
   bool in_table = false, in_code = false, header = false;
   auto cells = [](const std::string& l) {
     std::vector<std::string> out_cells;
@@ -226,106 +505,227 @@ void markdown_table_as_html(std::ostream& out, const std::string& md, bool neste
     return out_cells;
   };
   // The Markdown was escaped for Markdown; undo that before escaping for HTML.
-  auto plain = [](std::string s) {
-    std::string out_text;
+  auto plain = [](const std::string& s) {
+    std::string text;
     for (std::size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '\\' && i + 1 < s.size()) { out_text += s[++i]; continue; }
-      out_text += s[i];
+      if (s[i] == '\\' && i + 1 < s.size()) { text += s[++i]; continue; }
+      text += s[i];
     }
     for (auto [from, to] : {std::pair<std::string, std::string>{"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}})
-      for (auto p = out_text.find(from); p != std::string::npos; p = out_text.find(from, p + to.size())) out_text.replace(p, from.size(), to);
-    std::string no_ticks;
-    for (char c : out_text)
-      if (c != '`' && c != '*') no_ticks += c;
-    return no_ticks;
+      for (auto p = text.find(from); p != std::string::npos; p = text.find(from, p + to.size())) text.replace(p, from.size(), to);
+    std::string no_marks;
+    for (char c : text)
+      if (c != '`' && c != '*') no_marks += c;
+    return no_marks;
   };
+  const auto h = [&](int below) { return "h" + std::to_string(std::min(6, level + below)); };
   while (std::getline(lines, line)) {
     if (line.starts_with("```")) {
-      out << (in_code ? "</pre>\n" : "<pre>");
+      out_ << (in_code ? "</pre>\n" : "<pre>");
       in_code = !in_code;
       continue;
     }
     if (in_code) {
-      out << esc(line) << "\n";
+      out_ << esc(line) << "\n";
       continue;
     }
     if (line.starts_with("|")) {
-      if (!in_table) out << "<table>\n", in_table = true, header = true;
+      if (!in_table) {
+        out_ << "<table" << table_tags << "><caption><b>Table " << ++tables_ << ".</b> " << esc(heading) << "</caption>\n";
+        in_table = header = true;
+      }
       if (line.starts_with("|---")) continue;
-      out << "<tr>";
-      for (const auto& c : cells(line)) out << (header ? "<th>" : "<td>") << esc(plain(c)) << (header ? "</th>" : "</td>");
-      out << "</tr>\n";
+      out_ << "<tr>";
+      for (const auto& c : cells(line)) out_ << (header ? "<th class=\"text\">" : "<td>") << esc(plain(c)) << (header ? "</th>" : "</td>");
+      out_ << "</tr>\n";
       header = false;
       continue;
     }
-    if (in_table) out << "</table>\n", in_table = false;
-    if (line.starts_with("# ")) continue;  // the page has its own title
-    const char* h2 = nested ? "h3" : "h2";
-    const char* h3 = nested ? "h4" : "h3";
-    if (line.starts_with("### ")) out << "<" << h3 << ">" << esc(plain(line.substr(4))) << "</" << h3 << ">\n";
-    else if (line.starts_with("## ")) out << "<" << h2 << ">" << esc(plain(line.substr(3))) << "</" << h2 << ">\n";
-    else if (line.starts_with("- ")) out << "<p class=\"note\">• " << esc(plain(line.substr(2))) << "</p>\n";
-    else if (!line.empty()) out << "<p>" << esc(plain(line)) << "</p>\n";
+    if (in_table) out_ << "</table>\n", in_table = false;
+    if (line.starts_with("# ")) continue;
+    if (line.starts_with("### ")) heading = plain(line.substr(4)), out_ << "<" << h(1) << ">" << esc(heading) << "</" << h(1) << ">\n";
+    else if (line.starts_with("## ")) heading = plain(line.substr(3)), out_ << "<" << h(0) << ">" << esc(heading) << "</" << h(0) << ">\n";
+    else if (line.starts_with("- ")) out_ << "<p class=\"note\">• " << esc(plain(line.substr(2))) << "</p>\n";
+    else if (!line.empty()) out_ << "<p>" << esc(plain(line)) << "</p>\n";
   }
-  if (in_table) out << "</table>\n";
+  if (in_table) out_ << "</table>\n";
+}
+
+void Page::records_appendix(std::size_t run) {
+  const auto& r = *runs_[run];
+  out_ << "<table class=\"records\"" << tags(run, "", "") << "><caption>Every measured record of " << esc(suite_name(run))
+       << " (warm-ups are in results.json).</caption>\n<thead><tr><th class=\"text\">scenario</th><th class=\"text\">system</th>"
+          "<th>repetition</th><th>wall (ms)</th><th>overhead (ms)</th><th>LLM calls</th><th>prompt tokens</th><th>peak RSS (MB)</th>"
+          "<th class=\"text\">outcome</th></tr></thead>\n";
+  for (std::size_t k = 0; k < r.summaries.size(); ++k) {
+    const auto& c = r.summaries[k];
+    out_ << "<tbody id=\"" << cell_anchor(run, c.scenario, c.system) << "\">\n";
+    for (const auto& rec : r.records) {
+      if (rec.scenario != c.scenario || rec.system != c.system || (rec.warmup && !rec.unsupported)) continue;
+      out_ << "<tr" << tags(run, rec.scenario, rec.system) << "><td class=\"text\">" << esc(rec.scenario) << "</td><td class=\"text\">"
+           << swatch(rec.system) << esc(rec.system) << "</td><td>" << rec.repetition << "</td><td>"
+           << detail::sig3(static_cast<double>(rec.wall_ns) / 1e6) << "</td><td>"
+           << (rec.tasks == 1 ? detail::sig3(static_cast<double>(rec.wall_ns - rec.oracle_ns) / 1e6) : "n/a") << "</td><td>" << rec.llm_calls
+           << "</td><td>" << rec.prompt_tokens << "</td><td>" << detail::fixed(static_cast<double>(rec.rss_peak_bytes) / (1024.0 * 1024.0), 1)
+           << "</td><td class=\"text\">"
+           << esc(rec.unsupported ? "unsupported" : rec.error ? "error: " + *rec.error : rec.correct ? "correct" : "wrong answer") << "</td></tr>\n";
+    }
+    out_ << "</tbody>\n";
+  }
+  out_ << "</table>\n";
+}
+
+void Page::write(const std::string& feature_matrix_markdown) {
+  const bool combined = runs_.size() > 1;
+  const auto& first = runs_.front()->context;
+  std::vector<std::map<std::string, std::string>> md;
+  for (const auto* run : runs_) md.push_back(markdown_sections(*run));
+  const std::string title = combined ? "LEGION benchmark report" : "LEGION benchmark report: suite " + first.suite;
+
+  out_ << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+       << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"color-scheme\" content=\"light dark\">"
+       << "<title>" << esc(title) << "</title><style>" << kStyle << "</style></head><body>\n<header><h1>" << esc(title) << "</h1>\n";
+  for (std::size_t i = 0; i < runs_.size(); ++i) {
+    const auto& c = runs_[i]->context;
+    out_ << "<p class=\"meta\">" << (combined ? esc("Suite " + c.suite) + ": run " : "Run ") << esc(c.run_id) << " · " << esc(c.started_at)
+         << " · " << esc(c.host) << " (" << esc(c.cpu_model) << ", " << c.cores << " cores) · build " << esc(c.build_type)
+         << " · revision " << esc(c.git_revision) << "</p>\n";
+  }
+  out_ << "</header>\n";
+  for (const auto* run : runs_) {
+    const auto& c = run->context;
+    if (c.interrupted) out_ << "<p><strong>" << esc(c.suite) << ": this run was interrupted; the results cover what was measured before it stopped.</strong></p>\n";
+    for (const auto& [system, us] : c.injected_delay_us)
+      out_ << "<p><strong>Test run: a test-only delay of " << us << " µs per model call was injected into " << esc(system)
+           << "; its figures do not measure that system.</strong></p>\n";
+    if (!c.machine.warnings.empty()) out_ << "<p><strong>Noisy machine during the " << esc(c.suite) << " run</strong> (see Method).</p>\n";
+  }
+
+  // Abstract: the findings in numbers.
+  out_ << "<section id=\"abstract\"><h2>Abstract</h2>\n<p>";
+  {
+    std::vector<std::string> suites;
+    for (const auto* run : runs_) suites.push_back(run->context.suite);
+    out_ << "We compare " << systems_.size() << " multi-agent systems (";
+    for (std::size_t i = 0; i < systems_.size(); ++i) out_ << (i ? ", " : "") << esc(systems_[i]);
+    out_ << ") on the same scenarios, model server script, tools and latency profile, in " << runs_.size() << " run"
+         << (combined ? "s" : "") << " (suite" << (combined ? "s " : " ");
+    for (std::size_t i = 0; i < suites.size(); ++i) out_ << (i ? ", " : "") << esc(suites[i]);
+    out_ << "). Every answer is checked against planted values; failures count as results.</p>\n";
+  }
+  for (std::size_t i = 0; i < runs_.size(); ++i) {
+    if (combined) out_ << "<h3>" << esc(suite_name(i)) << "</h3>\n";
+    out_ << "<ul>\n";
+    for (const auto& f : detail::key_findings(*runs_[i])) out_ << "<li><strong>" << esc(f.topic) << ".</strong> " << esc(f.text) << "</li>\n";
+    out_ << "</ul>\n";
+  }
+  out_ << "</section>\n";
+
+  // Controls: shown by the script; without it every result stays visible.
+  out_ << "<nav id=\"controls\" hidden aria-label=\"Filters\"><label>Suite <select id=\"filter-suite\"><option value=\"\">all</option>";
+  for (std::size_t i = 0; i < runs_.size(); ++i) out_ << "<option value=\"" << suite_id(i) << "\">" << esc(suite_name(i)) << "</option>";
+  out_ << "</select></label><label>Scenario <select id=\"filter-scenario\"><option value=\"\">all</option>";
+  std::vector<std::string> scenarios;
+  for (const auto* run : runs_)
+    for (const auto& c : run->summaries)
+      if (std::find(scenarios.begin(), scenarios.end(), c.scenario) == scenarios.end()) scenarios.push_back(c.scenario);
+  for (const auto& s : scenarios) out_ << "<option value=\"" << esc(s) << "\">" << esc(s) << "</option>";
+  out_ << "</select></label><label>Metric <select id=\"filter-metric\"><option value=\"\">all</option>";
+  for (const auto& t : detail::result_tables(*runs_.front())) out_ << "<option value=\"" << t.id << "\">" << esc(t.title) << "</option>";
+  out_ << "</select></label><span>Systems:";
+  for (const auto& s : systems_)
+    out_ << " <label><input type=\"checkbox\" data-system-filter value=\"" << esc(s) << "\" checked> " << swatch(s) << esc(s) << "</label>";
+  out_ << "</span><output id=\"shown\"></output></nav>\n<div id=\"tip\" role=\"tooltip\" hidden></div>\n";
+
+  section("1", "Introduction", "introduction");
+  out_ << "<p>Each system receives only its task — agents, tools and the task text — and reaches one scripted, OpenAI-compatible "
+          "model server over loopback HTTP. The server answers every system with the same script, so differences in time, "
+          "tokens and memory are the systems' own. Systems, in the order and colour used throughout:</p>\n";
+  legend(systems_);
+  out_ << "<p>Section 2 states the method, Section 3 the results of each suite, Section 4 the published figures, Section 5 the "
+          "threats to validity and Section 6 how to reproduce every number.</p>\n</section>\n";
+
+  section("2", "Method", "method");
+  for (std::size_t i = 0; i < runs_.size(); ++i) {
+    if (combined) out_ << "<h3>2." << i + 1 << " " << esc(suite_name(i)) << "</h3>\n";
+    auto method = md[i]["Method"];
+    method = method.substr(0, method.find("Reproduce:"));
+    markdown(method, 3);
+  }
+  out_ << "<p>Methods cited: BCa bootstrap intervals [1], the Mann–Whitney U test [2], " << esc(correction_name(runs_.front()->options))
+       << " correction [" << (runs_.front()->options.correction == "holm" ? 3 : 6) << "], Hodges–Lehmann estimates [4], Cliff's δ [5]; "
+          "colours from Okabe and Ito's colour-blind-safe palette [7].</p>\n</section>\n";
+
+  section("3", "Results", "results");
+  for (std::size_t i = 0; i < runs_.size(); ++i) {
+    const auto& r = *runs_[i];
+    out_ << "<section" << tags(i, "", "") << "><h3>3." << i + 1 << " " << esc(suite_name(i)) << "</h3>\n";
+    markdown(md[i]["Summary"], 4);
+    interval_figure(i);
+    forest_figure(i);
+    decomposition_figure(i);
+    token_figure(i);
+    for (const auto& t : detail::result_tables(r)) data_table(i, t);
+    if (!r.suite.empty()) out_ << "<div id=\"suite-" << suite_id(i) << "\">", markdown("### Suite-wide ratios\n" + md[i]["Suite-wide"], 3), out_ << "</div>\n";
+    for (const auto* part : {"Token counts: the systems' own against the model server's", "Unsupported", "Failures"})
+      if (md[i].contains(part)) markdown(std::string("### ") + part + "\n" + md[i][part], 3);
+    out_ << "</section>\n";
+  }
+  out_ << "</section>\n";
+
+  section("4", "Published numbers", "published");
+  out_ << "<p>None of the runs in this report re-measures a published figure. The cited reference figures are data in "
+          "datasets/published/ (docs/reproducing.md lists them with their sources); a run of the suite that re-measures "
+          "them adds its verdicts here.</p>\n</section>\n";
+
+  section("5", "Threats to validity", "threats");
+  for (std::size_t i = 0; i < runs_.size(); ++i) {
+    if (combined) out_ << "<h3>5." << i + 1 << " " << esc(suite_name(i)) << "</h3>\n";
+    markdown(md[i]["Threats to validity"], 3);
+  }
+  out_ << "</section>\n";
+
+  section("6", "Reproduction", "reproduction");
+  for (std::size_t i = 0; i < runs_.size(); ++i) {
+    const auto& c = runs_[i]->context;
+    out_ << "<h3>6." << i + 1 << " " << esc(suite_name(i)) << "</h3>\n<p>Command:</p><pre>" << esc(c.command) << "</pre>\n";
+    markdown("### Versions\n" + md[i]["Versions"], 3);
+    markdown("### Settings that differ from the frameworks' defaults\n" + md[i]["Settings that differ from the frameworks' defaults"], 3);
+    if (md[i].contains("Cold start")) markdown("### Cold start\n" + md[i]["Cold start"], 3);
+  }
+  out_ << "</section>\n";
+
+  section("", "References", "references");
+  out_ << "<ol>\n<li>B. Efron. Better bootstrap confidence intervals. Journal of the American Statistical Association 82(397):171–185, 1987.</li>\n"
+          "<li>H. B. Mann and D. R. Whitney. On a test of whether one of two random variables is stochastically larger than the other. "
+          "Annals of Mathematical Statistics 18(1):50–60, 1947.</li>\n"
+          "<li>S. Holm. A simple sequentially rejective multiple test procedure. Scandinavian Journal of Statistics 6(2):65–70, 1979.</li>\n"
+          "<li>J. L. Hodges and E. L. Lehmann. Estimates of location based on rank tests. Annals of Mathematical Statistics 34(2):598–611, 1963.</li>\n"
+          "<li>N. Cliff. Dominance statistics: ordinal analyses to answer ordinal questions. Psychological Bulletin 114(3):494–509, 1993.</li>\n"
+          "<li>Y. Benjamini and Y. Hochberg. Controlling the false discovery rate: a practical and powerful approach to multiple testing. "
+          "Journal of the Royal Statistical Society B 57(1):289–300, 1995.</li>\n"
+          "<li>M. Okabe and K. Ito. Color Universal Design (CUD): how to make figures and presentations that are friendly to colorblind "
+          "people. J*Fly, 2002. https://jfly.uni-koeln.de/color/</li>\n</ol>\n</section>\n";
+
+  if (!feature_matrix_markdown.empty()) {
+    section("Appendix A.", "Feature matrix", "feature-matrix");
+    markdown(feature_matrix_markdown, 3);
+    out_ << "</section>\n";
+  }
+  out_ << "<section id=\"records\" class=\"screen-only\"><h2>Appendix B. Records</h2>\n";
+  for (std::size_t i = 0; i < runs_.size(); ++i) records_appendix(i);
+  out_ << "</section>\n<script>" << kScript << "</script>\n</body></html>\n";
 }
 
 }  // namespace
 
-void write_html(std::ostream& out, const RunResults& r, const std::string& feature_matrix_markdown) {
-  const auto& c = r.context;
-  std::ostringstream md;
-  write_markdown(md, r);
-  out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      << "<meta name=\"color-scheme\" content=\"light dark\">"
-      << "<title>legion-bench: " << esc(c.suite) << "</title><style>" << kStyle << "</style></head><body>\n"
-      << "<h1>legion-bench results: suite " << esc(c.suite) << "</h1>\n"
-      << "<p class=\"meta\">Run " << esc(c.run_id) << " · " << esc(c.started_at) << " · " << esc(c.host) << " · "
-      << esc(c.cpu_model) << ", " << c.cores << " cores · revision " << esc(c.git_revision) << "</p>\n";
-  // Paper order: abstract (the summary), method, figures, results, threats to validity, feature
-  // matrix, and the environment as an appendix.
-  std::vector<std::pair<std::string, std::string>> sections;  // heading, Markdown including the heading
-  {
-    std::istringstream lines(md.str());
-    std::string line;
-    while (std::getline(lines, line)) {
-      if (line.starts_with("## ")) sections.emplace_back(line.substr(3), "");
-      if (!sections.empty()) sections.back().second += line + "\n";
-    }
-  }
-  auto emit = [&](std::initializer_list<std::string_view> headings) {
-    for (const auto& [heading, text] : sections)
-      for (auto h : headings)
-        if (heading == h) {
-          out << "<section>\n";
-          markdown_table_as_html(out, text);
-          out << "</section>\n";
-        }
-  };
-  emit({"Summary", "Method"});
-  out << "<section><h2>Figures</h2>\n";
-  interval_chart(out, r);
-  distribution_chart(out, r);
-  decomposition_chart(out, r);
-  bar_chart(out, r, "llm-calls", "LLM calls per task", &CellSummary::llm_calls);
-  bar_chart(out, r, "prompt-tokens", "Prompt tokens per task (o200k_base, counted by the model server)", &CellSummary::prompt_tokens);
-  out << "<p class=\"note\">Latency percentile curves appear for load runs; this run measured single tasks.</p>\n</section>\n";
-  emit({"Results per scenario", "Suite-wide", "Failures", "Threats to validity"});
-  if (!feature_matrix_markdown.empty()) {
-    out << "<section>\n<h2>Feature matrix</h2>\n";
-    markdown_table_as_html(out, feature_matrix_markdown, true);
-    out << "</section>\n";
-  }
-  out << "<section><h2>Appendix: environment</h2>\n";
-  for (const auto& [heading, text] : sections)
-    if (heading == "Versions" || heading == "Cold start") {
-      std::string nested = text;
-      nested.replace(0, 3, "### ");  // a subsection of the appendix
-      markdown_table_as_html(out, nested);
-    }
-  out << "</section>\n";
-  out << "</body></html>\n";
+void write_html(std::ostream& out, const std::vector<const RunResults*>& runs, const std::string& feature_matrix_markdown) {
+  if (runs.empty()) throw std::invalid_argument("write_html: no run");
+  Page(out, runs).write(feature_matrix_markdown);
+}
+
+void write_html(std::ostream& out, const RunResults& results, const std::string& feature_matrix_markdown) {
+  write_html(out, std::vector<const RunResults*>{&results}, feature_matrix_markdown);
 }
 
 }  // namespace legion::report

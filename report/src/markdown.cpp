@@ -1,10 +1,13 @@
 // BENCHMARK_RESULTS.md: the run's summary written from the numbers, its method, the tables per
 // scenario and the threats to validity. Everything from outside is escaped for Markdown.
+#include <algorithm>
 #include <iomanip>
 #include <set>
 #include <sstream>
 
 #include "format.hpp"
+#include "findings.hpp"
+#include "tables.hpp"
 #include "legion/report/escape.hpp"
 #include "legion/report/reporters.hpp"
 
@@ -129,7 +132,13 @@ void write_cold_start(std::ostream& out, const RunResults& r) {
   out << " RSS when ready (MB) | first task | first task (ms) | same scenario, median of measured (ms) |\n|---|---:|";
   for (std::size_t i = 0; i < parts.size(); ++i) out << "---:|";
   out << "---:|---|---:|---:|\n";
-  for (const auto& [system, ns] : c.cold_start_ns) {
+  auto systems = r.systems();
+  for (const auto& [system, ns] : c.cold_start_ns)  // a system whose worker never ran a task
+    if (std::find(systems.begin(), systems.end(), system) == systems.end()) systems.push_back(system);
+  for (const auto& system : systems) {
+    const auto started = c.cold_start_ns.find(system);
+    if (started == c.cold_start_ns.end()) continue;
+    const auto ns = started->second;
     out << "| " << md(system) << " | " << (ns < 0 ? std::string("failed to start") : sig3(static_cast<double>(ns) / 1e6)) << " |";
     const auto own = c.cold_start_parts.find(system);
     for (const auto& p : parts) {
@@ -172,7 +181,9 @@ void write_token_check(std::ostream& out, const RunResults& r) {
   }
   if (by_system.empty() && silent.empty()) return;
   out << "\n## Token counts: the systems' own against the model server's\n\n";
-  for (const auto& [system, counts] : by_system) {
+  for (const auto& system : r.systems()) {
+    if (!by_system.contains(system)) continue;
+    const auto& counts = by_system[system];
     out << "- `" << md(system) << "`: ";
     if (counts.second == 0) {
       out << "its own count equals the server's in all " << counts.first << " completed run(s).\n";
@@ -188,6 +199,37 @@ void write_token_check(std::ostream& out, const RunResults& r) {
   }
   for (const auto& system : silent)
     if (!by_system.contains(system)) out << "- `" << md(system) << "`: reports no token count of its own.\n";
+}
+
+void write_markdown_table(std::ostream& out, const detail::Table& t) {
+  out << "\n### " << md(t.title) << "\n\n" << md(t.caption) << "\n\n| scenario | system |";
+  for (const auto& c : t.columns) out << " " << md(c.header) << " |";
+  out << "\n|---|---|";
+  for (const auto& c : t.columns) out << (c.numeric ? "---:|" : "---|");
+  out << "\n";
+  for (const auto& row : t.rows) {
+    out << "| " << md(row.scenario) << " | " << md(row.system) << " |";
+    for (const auto& cell : row.cells) out << " " << md(cell.text) << " |";
+    out << "\n";
+  }
+}
+
+// What each system was told that its framework would not do by default, and why (fairness rules).
+void write_settings(std::ostream& out, const RunResults& r) {
+  const auto& c = r.context;
+  out << "\n## Settings that differ from the frameworks' defaults\n\n";
+  bool any = false;
+  for (const auto& system : r.systems())
+    if (auto it = c.system_settings.find(system); it != c.system_settings.end() && !it->second.empty()) any = true;
+  if (!any) {
+    out << "None: every system ran with its framework's defaults apart from the model server's address.\n";
+    return;
+  }
+  out << "As each system's adapter reported them; everything else is the framework's default.\n\n"
+         "| system | setting | value, default and why |\n|---|---|---|\n";
+  for (const auto& system : r.systems())
+    if (auto it = c.system_settings.find(system); it != c.system_settings.end())
+      for (const auto& [k, v] : it->second) out << "| " << md(system) << " | " << md(k) << " | " << md(v) << " |\n";
 }
 
 void write_machine_state(std::ostream& out, const RunContext& c) {
@@ -259,44 +301,22 @@ void write_markdown(std::ostream& out, const RunResults& r) {
     // Per system: each framework runs in its own environment, so one package can differ between them.
     out << "\nEach system's components, as its own worker reported them from its own environment (results.json: "
            "`system_versions`):\n\n| system | component | version |\n|---|---|---|\n";
-    for (const auto& system : c.systems)
+    for (const auto& system : r.systems())
       if (auto it = c.system_versions.find(system); it != c.system_versions.end())
         for (const auto& [k, v] : it->second) out << "| " << md(system) << " | " << md(k) << " | " << md(v) << " |\n";
   }
+  std::string environments;
+  for (const auto& system : r.systems())
+    if (auto it = c.system_packages.find(system); it != c.system_packages.end() && !it->second.empty())
+      environments += std::string(environments.empty() ? "" : ", ") + md(system) + " " + std::to_string(it->second.size());
+  if (!environments.empty())
+    out << "\nEvery installed package of each environment, with its version, is in results.json (`system_packages`; "
+        << environments << " packages).\n";
+  write_settings(out, r);
   if (!c.cold_start_ns.empty()) write_cold_start(out, r);
-  out << "\n## Results per scenario\n\nWall and overhead in milliseconds (median; min and max for spread); "
-         "the interval is the median's "
-      << level << " BCa interval.\n";
-  std::string scenario;
-  for (const auto& s : r.summaries) {
-    if (s.scenario != scenario) {
-      scenario = s.scenario;
-      out << "\n### " << md(scenario) << "\n\n"
-          << "| system | n | correct | wall median [" << level << " CI] | wall min | wall max | ratio to baseline [" << level
-          << " CI] | p (" << correction_name(o) << ") "
-             "| Cliff's δ | overhead median | overhead min | overhead max | overhead per LLM call (µs) | LLM calls | "
-             "prompt tokens | prompt tokens per call | completion tokens | peak RSS (MB) |\n"
-          << "|---|---:|---:|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-    }
-    out << "| " << md(s.system) << " | ";
-    if (s.unsupported) {
-      out << "— | unsupported | — | — | — | — | — | — | — | — | — | — | — | — | — | — | — |\n";
-      continue;
-    }
-    out << s.runs << " | " << s.correct << "/" << s.runs << " | ";
-    if (s.runs > s.errors) {
-      out << (s.wall_median_ci ? interval(s.wall_median_ci) : sig3(s.wall_ms.median)) << " | " << sig3(s.wall_ms.min)
-          << " | " << sig3(s.wall_ms.max) << " | " << (s.ratio_to_baseline ? interval(s.ratio_to_baseline) : "baseline")
-          << " | " << (s.p_adjusted ? sig3(*s.p_adjusted) : "—") << " | " << (s.cliffs_delta ? sig3(*s.cliffs_delta) : "—")
-          << " | " << overhead(s.overhead_ms.n, s.overhead_ms.median) << " | " << overhead(s.overhead_ms.n, s.overhead_ms.min)
-          << " | " << overhead(s.overhead_ms.n, s.overhead_ms.max) << " | " << overhead(s.overhead_ms.n, s.overhead_per_call_us)
-          << " | " << sig3(s.llm_calls) << " | " << sig3(s.prompt_tokens) << " | "
-          << (s.llm_calls > 0 ? sig3(s.prompt_tokens / s.llm_calls) : "—") << " | " << sig3(s.completion_tokens) << " | "
-          << fixed(s.rss_peak_mb, 1) << " |\n";
-    } else {
-      out << "— | — | — | — | — | — | — | — | — | — | — | — | — | — | — |\n";
-    }
-  }
+  out << "\n## Results\n\nOne table per theme; within each, scenarios in the order they ran and systems in one "
+         "fixed order (the baseline first, then as listed on the command line).\n";
+  for (const auto& table : detail::result_tables(r)) write_markdown_table(out, table);
   if (!r.suite.empty()) {
     out << "\n## Suite-wide\n\n| system | baseline | scenarios | geometric mean of wall-time ratios [" << level
         << " CI] |\n|---|---|---:|---|\n";
@@ -343,6 +363,33 @@ void write_markdown(std::ostream& out, const RunResults& r) {
     out << "- Few repetitions (" << c.repetitions << "): intervals are wide and tests have little power.\n";
   out << "- Prompt-token counts with tools follow a documented approximation (OpenAI's chat formula plus the tool "
          "definitions as JSON), identical for every system.\n";
+}
+
+}  // namespace legion::report
+
+namespace legion::report {
+
+void write_combined_markdown(std::ostream& out, const std::vector<const RunResults*>& runs) {
+  out << "# LEGION benchmark report\n\nOne document over " << runs.size() << " runs:";
+  for (const auto* run : runs) out << " suite `" << md(run->context.suite) << "` (run `" << md(run->context.run_id) << "`);";
+  out << " each section below is that run's own report.\n\n## Executive summary\n";
+  for (const auto* run : runs) {
+    out << "\n### Suite `" << md(run->context.suite) << "`, run `" << md(run->context.run_id) << "`, latency profile `"
+        << md(run->context.latency_profile) << "`\n\n";
+    for (const auto& f : detail::key_findings(*run)) out << "- **" << md(f.topic) << ".** " << md(f.text) << "\n";
+  }
+  for (const auto* run : runs) {
+    std::ostringstream one;
+    write_markdown(one, *run);
+    std::istringstream lines(one.str());
+    out << "\n## Suite `" << md(run->context.suite) << "` — run `" << md(run->context.run_id) << "`\n";
+    // The run's own report, one heading level down.
+    for (std::string line; std::getline(lines, line);) {
+      if (line.starts_with("# ")) continue;
+      if (line.starts_with("##")) line = "#" + line;
+      out << line << "\n";
+    }
+  }
 }
 
 }  // namespace legion::report

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -145,6 +146,47 @@ Artifacts write_artifacts(const std::filesystem::path& dir, const RunResults& re
       artifacts.missing.emplace_back(reporter->file_name(), e.what());
     }
   }
+  return artifacts;
+}
+
+Artifacts write_combined_artifacts(const std::filesystem::path& dir, const std::vector<RunResults>& runs, const std::string& formats) {
+  std::vector<const RunResults*> all;
+  for (const auto& run : runs) all.push_back(&run);
+  std::set<std::string> wanted;
+  for (const auto* r : select_reporters(formats)) wanted.insert(r->format());
+  Artifacts artifacts;
+  std::error_code created;
+  std::filesystem::create_directories(dir, created);
+  auto attempt = [&](const std::string& file, const std::function<void()>& write) {
+    try {
+      write();
+      artifacts.written.push_back(file);
+    } catch (const std::exception& e) {
+      artifacts.missing.emplace_back(file, e.what());
+    }
+  };
+  std::string matrix;  // the feature matrix of the first run's systems, as an appendix
+  try {
+    matrix = feature_matrix_markdown(runs.front());
+  } catch (const std::exception&) {
+  }
+  std::ostringstream page;
+  write_html(page, all, matrix);
+  if (wanted.contains("md"))
+    attempt("BENCHMARK_REPORT.md", [&] {
+      std::ostringstream text;
+      write_combined_markdown(text, all);
+      write_file_atomically(dir / "BENCHMARK_REPORT.md", text.str());
+    });
+  if (wanted.contains("html")) attempt("report.html", [&] { write_file_atomically(dir / "report.html", page.str()); });
+  if (wanted.contains("pdf"))
+    attempt("report.pdf", [&] {
+      const auto html = std::filesystem::temp_directory_path() / ("legion-report-" + std::to_string(::getpid()) + ".html");
+      write_file_atomically(html, page.str());
+      const auto why = render_pdf(html, dir / "report.pdf");
+      std::filesystem::remove(html);
+      if (!why.empty()) throw std::runtime_error(why.starts_with("no PDF: ") ? why.substr(8) : why);
+    });
   return artifacts;
 }
 

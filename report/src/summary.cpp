@@ -24,7 +24,23 @@ std::string baseline_of(const std::vector<CellSummary>& cells, const std::string
 }
 }  // namespace
 
-std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const SummaryOptions& options) {
+std::vector<std::string> system_order(const std::vector<RunRecord>& records, const std::string& baseline,
+                                      const std::vector<std::string>& listed) {
+  std::vector<std::string> out;
+  auto add = [&](const std::string& system) {
+    if (std::find(out.begin(), out.end(), system) == out.end()) out.push_back(system);
+  };
+  bool has_baseline = false;
+  for (const auto& r : records) has_baseline = has_baseline || r.system == baseline;
+  if (has_baseline) add(baseline);
+  for (const auto& system : listed)
+    if (std::any_of(records.begin(), records.end(), [&](const RunRecord& r) { return r.system == system; })) add(system);
+  for (const auto& r : records) add(r.system);
+  return out;
+}
+
+std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const SummaryOptions& options,
+                                   const std::vector<std::string>& systems) {
   std::vector<std::pair<std::string, std::string>> order;
   std::map<std::pair<std::string, std::string>, std::vector<const RunRecord*>> cells;
   for (const auto& r : records) {
@@ -37,8 +53,13 @@ std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const 
   // warm-up record (an unsupported one) sits with its scenario.
   std::map<std::string, std::size_t> scenario_rank;
   for (const auto& r : records) scenario_rank.emplace(r.scenario, scenario_rank.size());
-  std::stable_sort(order.begin(), order.end(),
-                   [&](const auto& a, const auto& b) { return scenario_rank[a.first] < scenario_rank[b.first]; });
+  // Within a scenario, systems in one fixed order (the baseline, then as listed), never the run's rotation.
+  const auto ranked = system_order(records, options.baseline, systems);
+  auto system_rank = [&](const std::string& system) { return std::find(ranked.begin(), ranked.end(), system) - ranked.begin(); };
+  std::stable_sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    if (scenario_rank[a.first] != scenario_rank[b.first]) return scenario_rank[a.first] < scenario_rank[b.first];
+    return system_rank(a.second) < system_rank(b.second);
+  });
   std::vector<CellSummary> out;
   for (const auto& key : order) {
     const auto& rs = cells[key];
@@ -141,9 +162,11 @@ std::vector<SuiteRatio> suite_ratios(const std::vector<RunRecord>& records, cons
   return out;
 }
 
+std::vector<std::string> RunResults::systems() const { return system_order(records, options.baseline, context.systems); }
+
 void summarize_run(RunResults& r) {
   r.options.seed = r.context.seed;
-  r.summaries = summarize(r.records, r.options);
+  r.summaries = summarize(r.records, r.options, r.context.systems);
   r.suite = suite_ratios(r.records, r.summaries, r.options);
 }
 

@@ -3,6 +3,7 @@
 // After an intended change of format: LEGION_UPDATE_GOLDEN=1 build/tests/legion_tests --gtest_filter='Golden*'
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -28,6 +29,9 @@ RunResults fixed_run() {
   c.system_versions = {{"native", {{"legion-engine", "0.1.0"}}},
                        {"other", {{"frameworkx", "1.2.0"}, {"openai", "2.54.0"}}},
                        {"third", {{"openai", "3.54.0"}}}};
+  c.system_packages = {{"other", {{"frameworkx", "1.2.0"}, {"openai", "2.54.0"}, {"pydantic", "2.11.9"}}},
+                       {"third", {{"openai", "3.54.0"}}}};
+  c.system_settings = {{"other", {{"Agent(cache)", "False (default True): tools answer with fresh values in every task"}}}};
   c.cold_start_ns = {{"native", 8'000'000}, {"other", 950'000'000}, {"third", 120'000'000}};
   c.cold_start_parts = {{"other", {{"interpreter", 9'000'000}, {"import", 800'000'000}, {"construct", 60'000'000}}}};
   c.ready_rss_bytes = {{"native", 9'000'000}, {"other", 150'000'000}, {"third", 60'000'000}};
@@ -42,7 +46,9 @@ RunResults fixed_run() {
   const std::int64_t base[] = {500'000, 1'500'000};
   for (int s = 0; s < 2; ++s)
     for (int rep = -1; rep < 5; ++rep)
-      for (const char* system : {"native", "other"}) {
+      // Systems in the run's rotation order: "other" first in odd repetitions; every report shows
+      // them in one fixed order all the same.
+      for (const char* system : rep % 2 ? std::array{"other", "native"} : std::array{"native", "other"}) {
         RunRecord rec;
         rec.system = system;
         rec.scenario = c.scenarios[static_cast<std::size_t>(s)];
@@ -102,6 +108,23 @@ TEST(Golden, Csv) {
   write_summaries_csv(summaries, run);
   check_golden("results.csv", records.str());
   check_golden("summaries.csv", summaries.str());
+}
+
+TEST(Golden, Html) {
+  std::ostringstream out;
+  write_html(out, fixed_run(), "# Feature matrix\n\n| capability | native |\n|---|---|\n| tools | supported |\n");
+  check_golden("report.html", out.str());
+}
+
+// A combined report over two runs: the executive summary first, then each run's report.
+TEST(Golden, CombinedMarkdown) {
+  auto coordination = fixed_run();
+  auto slow = fixed_run();
+  slow.context.run_id = "20260101T010000Z-2";
+  slow.context.latency_profile = "realistic";
+  std::ostringstream out;
+  write_combined_markdown(out, {&coordination, &slow});
+  check_golden("BENCHMARK_REPORT.md", out.str());
 }
 
 TEST(Golden, Json) { check_golden("results.json", results_json(fixed_run()).dump(2) + "\n"); }

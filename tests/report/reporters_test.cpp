@@ -59,9 +59,8 @@ TEST(Markdown, TablesEscapeWhatCameFromOutside) {
   auto md = out.str();
   EXPECT_EQ(md.find("<script>"), std::string::npos);
   EXPECT_NE(md.find("&lt;script&gt;alert(1)&lt;/script&gt;\\|x"), std::string::npos);
-  EXPECT_NE(md.find("### single-tool"), std::string::npos);
-  EXPECT_NE(md.find("| native | 3 | 2/3 | 2.00 ["), std::string::npos) << md;
-  EXPECT_NE(md.find("| 1.00 | 3.00 | baseline | — | — |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| single-tool | native | 3 | 2/3 | 2.00 [1.00, 3.00] | 1.00 | 3.00 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| single-tool | native | baseline | — | — |"), std::string::npos) << md;
   EXPECT_NE(md.find("Only `native` ran"), std::string::npos) << md;
   EXPECT_NE(md.find("## Threats to validity"), std::string::npos);
   EXPECT_NE(md.find("legion-bench --quick"), std::string::npos);
@@ -149,7 +148,7 @@ TEST(Markdown, ALineBreakInANameCannotEndTheHeading) {
   results.summaries = summarize(results.records);
   std::ostringstream out;
   write_markdown(out, results);
-  EXPECT_NE(out.str().find("### evil # Injected heading\n"), std::string::npos);
+  EXPECT_NE(out.str().find("| evil # Injected heading | native |"), std::string::npos) << out.str();
   EXPECT_EQ(out.str().find('\r'), std::string::npos);
 }
 
@@ -286,7 +285,7 @@ TEST(Markdown, StatesTheStatisticsOptionsItWasMadeWith) {
   write_markdown(out, two_systems(options));
   const auto md = out.str();
   for (const char* expected : {"BCa bootstrap 90% interval (2,500 resamples, seed 3)", "Benjamini–Hochberg-adjusted, α = 0.01",
-                               "90% bootstrap interval", "wall median [90% CI]", "p (Benjamini–Hochberg)"})
+                               "90% bootstrap interval", "median [90% CI]", "p (Benjamini–Hochberg)"})
     EXPECT_NE(md.find(expected), std::string::npos) << expected << "\n" << md;
   EXPECT_EQ(md.find("95%"), std::string::npos);
   EXPECT_EQ(md.find("10,000"), std::string::npos);
@@ -358,6 +357,112 @@ TEST(WriteArtifacts, WritesOnlyTheSelectedReportersAndNamesOneThatFails) {
   EXPECT_EQ(artifacts.missing[0].first, "summaries.csv");
   EXPECT_NE(artifacts.missing[0].second.find("cannot write " + (dir / "summaries.csv").string()), std::string::npos)
       << artifacts.missing[0].second;
+}
+
+}  // namespace
+}  // namespace legion::report
+
+namespace legion::report {
+namespace {
+
+// A run whose repetitions rotate the systems, as the runner does.
+RunResults rotated() {
+  RunResults r;
+  r.context.suite = "coordination";
+  r.context.systems = {"native", "zeta", "alpha"};
+  r.context.repetitions = 3;
+  for (int rep = 0; rep < 3; ++rep)
+    for (const char* scenario : {"single-tool", "consensus-vote"})
+      for (int k = 0; k < 3; ++k) {
+        const std::string system = r.context.systems[static_cast<std::size_t>((k + rep) % 3)];
+        auto rec = record(scenario, rep, system == "native" ? 1000 + rep : 30000 + 100 * rep, true);
+        rec.system = system;
+        rec.rss_peak_bytes = system == "native" ? 10 << 20 : 100 << 20;
+        r.records.push_back(rec);
+      }
+  summarize_run(r);
+  return r;
+}
+
+TEST(SystemOrder, TheBaselineFirstThenAsListedWhateverTheRotation) {
+  const auto r = rotated();
+  EXPECT_EQ(r.systems(), (std::vector<std::string>{"native", "zeta", "alpha"}));
+  std::vector<std::string> order;
+  for (const auto& s : r.summaries) order.push_back(s.scenario + "/" + s.system);
+  EXPECT_EQ(order, (std::vector<std::string>{"single-tool/native", "single-tool/zeta", "single-tool/alpha",
+                                             "consensus-vote/native", "consensus-vote/zeta", "consensus-vote/alpha"}));
+  // Another baseline moves to the front; the others keep the listed order.
+  RunResults other = r;
+  other.options.baseline = "alpha";
+  summarize_run(other);
+  EXPECT_EQ(other.summaries.front().system, "alpha");
+  EXPECT_EQ(other.systems(), (std::vector<std::string>{"alpha", "native", "zeta"}));
+  // The same order in the summaries CSV.
+  std::ostringstream csv;
+  write_summaries_csv(csv, r);
+  const auto text = csv.str();
+  EXPECT_LT(text.find("single-tool,native"), text.find("single-tool,zeta"));
+  EXPECT_LT(text.find("single-tool,zeta"), text.find("single-tool,alpha"));
+}
+
+TEST(Html, OneColourPerSystemInEveryChartAndTheSameInEachRun) {
+  const auto r = rotated();
+  std::ostringstream out;
+  write_html(out, r);
+  const auto page = out.str();
+  // Okabe–Ito: native blue, zeta orange, alpha green, in the listed order.
+  EXPECT_NE(page.find("data-toggle-system=\"native\" aria-pressed=\"true\"><span class=\"swatch\" style=\"background:#0072B2\">"),
+            std::string::npos);
+  EXPECT_NE(page.find("data-toggle-system=\"zeta\" aria-pressed=\"true\"><span class=\"swatch\" style=\"background:#E69F00\">"),
+            std::string::npos);
+  EXPECT_NE(page.find("data-toggle-system=\"alpha\" aria-pressed=\"true\"><span class=\"swatch\" style=\"background:#009E73\">"),
+            std::string::npos);
+  for (const char* chart : {"intervals", "forest", "decomposition", "tokens"})
+    EXPECT_NE(page.find(std::string("data-chart=\"") + chart + "\""), std::string::npos) << chart;
+  // Figures and tables are numbered in order, and every chart mark carries its exact value and n.
+  EXPECT_LT(page.find("<b>Figure 1.</b>"), page.find("<b>Figure 2.</b>"));
+  EXPECT_LT(page.find("<b>Table 1.</b>"), page.find("<b>Table 2.</b>"));
+  EXPECT_NE(page.find("data-tip=\"single-tool · zeta: median 30.1 ms, 95% interval"), std::string::npos);
+  EXPECT_EQ(page.find("<script>"), page.rfind("<script>"));  // the page's own script, once
+}
+
+TEST(Html, NamesFromOutsideStayText) {
+  auto r = sample();
+  summarize_run(r);
+  std::ostringstream out;
+  write_html(out, r);
+  const auto page = out.str();
+  EXPECT_EQ(page.find("<script>alert"), std::string::npos);
+  EXPECT_NE(page.find("&lt;script&gt;alert(1)&lt;/script&gt;|x"), std::string::npos);
+}
+
+TEST(CombinedReport, AnExecutiveSummaryThenEachRunsReportOneLevelDown) {
+  const auto a = rotated();
+  auto b = rotated();
+  b.context.suite = "catalogue";
+  std::ostringstream out;
+  write_combined_markdown(out, {&a, &b});
+  const auto text = out.str();
+  EXPECT_EQ(text.rfind("# LEGION benchmark report\n", 0), 0u);
+  const auto summary = text.find("## Executive summary");
+  ASSERT_NE(summary, std::string::npos);
+  EXPECT_NE(text.find("- **Speed.** Fastest: native.", summary), std::string::npos);
+  EXPECT_NE(text.find("- **Memory.** Lightest: native.", summary), std::string::npos);
+  EXPECT_LT(summary, text.find("## Suite `coordination`"));
+  EXPECT_LT(text.find("## Suite `coordination`"), text.find("## Suite `catalogue`"));
+  EXPECT_NE(text.find("### Results"), std::string::npos);  // a run's sections, one level down
+  EXPECT_EQ(text.find("\n# legion-bench results"), std::string::npos);
+}
+
+TEST(CombinedReport, WritesTheSelectedFormatsIntoItsFolder) {
+  const auto dir = std::filesystem::temp_directory_path() / ("legion-combined-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto artifacts = write_combined_artifacts(dir, {rotated(), rotated()}, "md,html");
+  EXPECT_EQ(artifacts.written, (std::vector<std::string>{"BENCHMARK_REPORT.md", "report.html"}));
+  EXPECT_TRUE(artifacts.complete());
+  EXPECT_TRUE(std::filesystem::exists(dir / "report.html"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "report.pdf"));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

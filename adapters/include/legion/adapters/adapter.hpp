@@ -52,6 +52,12 @@ class Adapter {
   virtual std::map<std::string, std::string> versions() const = 0;
   // What prepare() spent its time on (e.g. interpreter, import, construct), in nanoseconds.
   virtual std::map<std::string, std::int64_t> cold_start_parts() const { return {}; }
+  // Every package installed in the system's environment (name -> version): the full pinned set,
+  // for results.json. Empty for a system with no package environment.
+  virtual std::map<std::string, std::string> packages() const { return {}; }
+  // The system's settings that differ from its framework's defaults: setting -> "value (default D):
+  // why". The fairness rules promise these in every report.
+  virtual std::map<std::string, std::string> settings() const { return {}; }
 };
 
 struct AdapterInfo {

@@ -25,13 +25,15 @@ class PythonAdapter final : public Adapter {
   void prepare(const AdapterConfig& config) override;
   TaskOutcome run(const core::TaskSpec& task) override;
   std::map<std::string, std::string> versions() const override;
+  std::map<std::string, std::string> packages() const override;
+  std::map<std::string, std::string> settings() const override;
   std::map<std::string, std::int64_t> cold_start_parts() const override { return cold_start_parts_; }
 
  private:
   struct State;
   PythonAdapterSpec spec_;
   std::map<std::string, std::int64_t> cold_start_parts_;
-  std::map<std::string, std::string> versions_;
+  std::map<std::string, std::string> versions_, packages_, settings_;
   State* state_ = nullptr;  // deliberately never finalised: see the destructor
   std::atomic<int> running_{0};
 };

@@ -42,6 +42,10 @@ struct RunContext {
   // Each system's own components, as its worker (and so its environment) reported them: two
   // environments may hold different versions of one package.
   std::map<std::string, std::map<std::string, std::string>> system_versions;
+  // Each system's environment in full (every installed package -> version), and its settings that
+  // differ from its framework's defaults (setting -> value, default and why).
+  std::map<std::string, std::map<std::string, std::string>> system_packages;
+  std::map<std::string, std::map<std::string, std::string>> system_settings;
   std::map<std::string, std::int64_t> cold_start_ns;  // system -> worker start-up (-1: it failed to start)
   std::map<std::string, std::map<std::string, std::int64_t>> cold_start_parts;  // system -> part (interpreter, import, ...) -> ns
   std::map<std::string, std::int64_t> ready_rss_bytes;  // system -> resident memory once started, before any task

@@ -45,8 +45,15 @@ struct SummaryOptions : StatisticsOptions {
   std::string baseline = "native";  // falls back to the first system when absent
 };
 
-// One summary per (scenario, system), scenarios and systems in order of first appearance.
-std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const SummaryOptions& options = {});
+// The order systems appear in everywhere (tables, charts, colours, CSV): the baseline first, then
+// `listed` (the run's --systems), then any other in order of first appearance.
+std::vector<std::string> system_order(const std::vector<RunRecord>& records, const std::string& baseline,
+                                      const std::vector<std::string>& listed);
+
+// One summary per (scenario, system): scenarios in order of first appearance, systems in
+// system_order(records, options.baseline, systems).
+std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const SummaryOptions& options = {},
+                                   const std::vector<std::string>& systems = {});
 
 // Suite-wide: geometric mean over scenarios of a system's median wall time over the baseline's.
 struct SuiteRatio {
@@ -65,6 +72,8 @@ struct RunResults {
   SummaryOptions options;
   std::vector<CellSummary> summaries;
   std::vector<SuiteRatio> suite;
+  // system_order() of this run: the one place and colour of each system in every report.
+  std::vector<std::string> systems() const;
 };
 
 // Fills summaries and suite ratios from the records with results.options, the bootstrap seeded

@@ -1,0 +1,134 @@
+#include "findings.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "format.hpp"
+
+namespace legion::report::detail {
+namespace {
+
+std::string percent(double share) { return sig3(share * 100) + "%"; }
+std::string count(std::size_t n, const std::string& noun) { return std::to_string(n) + " " + noun + (n == 1 ? "" : "s"); }
+
+// Scenarios on which every listed system completed at least one run: totals are compared only there.
+std::vector<std::string> common_scenarios(const RunResults& r, const std::vector<std::string>& systems) {
+  std::vector<std::string> out, scenarios;
+  for (const auto& s : r.summaries)
+    if (std::find(scenarios.begin(), scenarios.end(), s.scenario) == scenarios.end()) scenarios.push_back(s.scenario);
+  for (const auto& scenario : scenarios) {
+    bool all = true;
+    for (const auto& system : systems)
+      all = all && std::any_of(r.summaries.begin(), r.summaries.end(), [&](const CellSummary& s) {
+              return s.scenario == scenario && s.system == system && !s.unsupported && s.runs > s.errors;
+            });
+    if (all) out.push_back(scenario);
+  }
+  return out;
+}
+
+const CellSummary* cell(const RunResults& r, const std::string& scenario, const std::string& system) {
+  for (const auto& s : r.summaries)
+    if (s.scenario == scenario && s.system == system) return &s;
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<Finding> key_findings(const RunResults& r) {
+  std::vector<Finding> out;
+  const auto systems = r.systems();
+  const auto level = level_percent(r.options.level);
+  if (systems.empty()) return out;
+  const auto baseline = r.suite.empty() ? systems.front() : r.suite.front().baseline;
+
+  // Speed: the suite-wide geometric means against the baseline, fastest first.
+  if (!r.suite.empty()) {
+    std::vector<std::pair<double, std::string>> ranked{{1.0, baseline}};
+    for (const auto& s : r.suite) ranked.emplace_back(s.geometric_mean.point, s.system);
+    std::sort(ranked.begin(), ranked.end());
+    std::string text = "Fastest: " + ranked.front().second + ". ";
+    std::string others;
+    for (const auto& s : r.suite)
+      others += std::string(others.empty() ? "" : "; ") + s.system + " " + sig3(s.geometric_mean.point) + "× (" + level +
+                " interval " + sig3(s.geometric_mean.lower) + "–" + sig3(s.geometric_mean.upper) + ", " +
+                count(s.scenarios, "scenario") + ")";
+    text += "Wall time per task relative to " + baseline + " (geometric mean of the scenarios' median ratios): " + others + ".";
+    out.push_back({"Speed", text});
+  } else {
+    out.push_back({"Speed", "Only " + systems.front() + " ran: no comparison between systems."});
+  }
+
+  // Tokens and memory, over the scenarios every system completed, so that totals compare like with like.
+  const auto common = common_scenarios(r, systems);
+  if (systems.size() > 1 && !common.empty()) {
+    std::vector<std::pair<double, std::string>> tokens, memory;
+    for (const auto& system : systems) {
+      double total = 0, peak = 0;
+      for (const auto& scenario : common) {
+        const auto* c = cell(r, scenario, system);
+        total += c->prompt_tokens + c->completion_tokens;
+        peak = std::max(peak, c->rss_peak_mb);
+      }
+      tokens.emplace_back(total, system);
+      memory.emplace_back(peak, system);
+    }
+    std::sort(tokens.begin(), tokens.end());
+    std::sort(memory.begin(), memory.end());
+    auto listing = [](const std::vector<std::pair<double, std::string>>& ranked, const std::string& unit, int digits) {
+      std::string text;
+      for (const auto& [value, system] : ranked)
+        text += std::string(text.empty() ? "" : ", ") + system + " " + (digits < 0 ? thousands(std::llround(value)) : fixed(value, digits)) + unit;
+      return text;
+    };
+    const std::string over = count(common.size(), "scenario") + " every system completed";
+    std::string token_text = "Fewest tokens: " + tokens.front().second + ". Prompt and completion tokens per task, summed over the " +
+                             over + " (medians, counted by the model server): " + listing(tokens, "", -1) + ".";
+    if (tokens.front().first > 0 && tokens.back().first > tokens.front().first)
+      token_text += " The most used " + percent(tokens.back().first / tokens.front().first - 1) + " more than the fewest.";
+    out.push_back({"Tokens", token_text});
+    out.push_back({"Memory", "Lightest: " + memory.front().second + ". Largest median peak RSS of one task over the " + over +
+                                 ": " + listing(memory, " MB", 1) + "."});
+  }
+
+  // What each system cannot do: unsupported patterns, failures and wrong answers are results.
+  std::map<std::string, std::vector<std::string>> gaps;
+  for (const auto& s : r.summaries) {
+    if (s.unsupported) gaps[s.system].push_back(s.scenario + " (no construct for its pattern)");
+    else if (s.errors > 0) gaps[s.system].push_back(s.scenario + " (" + std::to_string(s.errors) + " of " + std::to_string(s.runs) + " runs failed)");
+    else if (s.correct < s.runs) gaps[s.system].push_back(s.scenario + " (" + std::to_string(s.runs - s.correct) + " of " + std::to_string(s.runs) + " answers wrong)");
+  }
+  std::string gap_text;
+  for (const auto& system : systems)
+    if (auto it = gaps.find(system); it != gaps.end()) {
+      gap_text += std::string(gap_text.empty() ? "" : " ") + system + ": ";
+      for (std::size_t i = 0; i < it->second.size(); ++i) gap_text += (i ? ", " : "") + it->second[i];
+      gap_text += ".";
+    }
+  out.push_back({"Gaps", gap_text.empty() ? "Every system ran every scenario and answered correctly every time." : gap_text});
+
+  // How sure: significance after correction, the widest interval, repetitions, and the machine's drift.
+  std::size_t compared = 0, significant = 0;
+  double widest = 0;
+  for (const auto& s : r.summaries) {
+    if (!s.p_adjusted || !s.ratio_to_baseline) continue;
+    ++compared;
+    if (*s.p_adjusted < r.options.alpha) ++significant;
+    if (s.ratio_to_baseline->point > 0)
+      widest = std::max(widest, (s.ratio_to_baseline->upper - s.ratio_to_baseline->lower) / (2 * s.ratio_to_baseline->point));
+  }
+  std::string certainty = std::to_string(r.context.repetitions) + " measured repetitions per cell, systems interleaved.";
+  if (compared > 0)
+    certainty += " " + std::to_string(significant) + " of " + std::to_string(compared) + " comparisons with " + baseline +
+                 " are significant (Mann–Whitney U, " + correction_name(r.options) + "-adjusted, α = " + plain(r.options.alpha) +
+                 "); the widest " + level + " interval of a ratio is ±" + percent(widest) + " of its value.";
+  certainty += r.context.noise_floor.empty() ? " Run-to-run drift on this machine is not calibrated: compare within a run."
+                                             : " Run-to-run drift on this machine: " + r.context.noise_floor + ".";
+  if (!r.context.machine.warnings.empty()) certainty += " The machine was noisy during the run.";
+  out.push_back({"Certainty", certainty});
+  return out;
+}
+
+}  // namespace legion::report::detail
