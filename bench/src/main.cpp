@@ -22,6 +22,7 @@
 #include "exit_status.hpp"
 #include "recovery.hpp"
 #include "runner.hpp"
+#include "zero_io.hpp"
 #include "legion/report/calibration.hpp"
 #include "legion/stats/planning.hpp"
 #include "store.hpp"
@@ -296,6 +297,17 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("--alpha", plan_alpha, "Significance level for the whole table (Bonferroni across its cells)")->capture_default_str();
   plan_cmd->add_option("--calibration", calibration_path, "The calibration to plan from (default results/calibration/)");
 
+  auto* zero_io_cmd = app.add_subcommand(
+      "zero-io", "Engine overhead with no model and no I/O (the NeoGraph benchmark's seq and par graphs) beside the published figures");
+  bench::ZeroIoOptions zero_io;
+  std::string zero_io_systems = "native,langchain,crewai,autogen", zero_io_out;
+  zero_io_cmd->add_option("--systems", zero_io_systems, "Comma-separated systems")->capture_default_str();
+  zero_io_cmd->add_option("--rounds", zero_io.rounds, "Processes per system, in rotated order")->capture_default_str();
+  zero_io_cmd->add_option("--batches", zero_io.batches, "Timed batches of each workload per process")->capture_default_str();
+  zero_io_cmd->add_option("--iterations", zero_io.iterations, "Invocations per batch, Python systems")->capture_default_str();
+  zero_io_cmd->add_option("--native-iterations", zero_io.native_iterations, "Invocations per batch, native engine")->capture_default_str();
+  zero_io_cmd->add_option("--out", zero_io_out, "Folder for ZERO_IO.md and zero_io.json");
+
   auto* worker_cmd = app.add_subcommand("worker", "Internal: a worker process for the runner");
   worker_cmd->group("");
   std::string worker_system, worker_adapter;
@@ -378,6 +390,13 @@ int main(int argc, char** argv) {
       }
       print_comparison(result);
       return fail_on_regression && result.regression() ? 1 : 0;
+    }
+    if (*zero_io_cmd) {
+      std::istringstream names(zero_io_systems);
+      for (std::string s; std::getline(names, s, ',');)
+        if (!s.empty()) zero_io.systems.push_back(s);
+      zero_io.out = zero_io_out;
+      return bench::zero_io_command(zero_io);
     }
     if (*plan_cmd) {
       auto calibration = find_calibration(calibration_path);
