@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <csignal>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 
@@ -245,7 +246,10 @@ int main(int argc, char** argv) {
       "with several run folders, one combined report across them (--out)");
   std::vector<std::string> report_dirs;
   std::string report_formats = "all", report_out;
-  report_cmd->add_option("dir", report_dirs, "Run folder(s) (holding results.json and results.sqlite)")->required();
+  report_cmd->add_option("dir", report_dirs,
+                         "Run folder(s) (holding results.json and results.sqlite); for a combined report also folders "
+                         "written by zero-io (zero_io.json), shown under Published numbers")
+      ->required();
   report_cmd->add_option("--out", report_out,
                          "Folder for the combined report of several runs (BENCHMARK_REPORT.md, report.html, report.pdf)");
   report_cmd->add_option("--format", report_formats,
@@ -350,9 +354,23 @@ int main(int argc, char** argv) {
       if (report_dirs.size() > 1 || !report_out.empty()) {
         if (report_out.empty()) throw std::invalid_argument("several run folders make one combined report: name its folder with --out");
         std::vector<report::RunResults> runs;
-        for (const auto& dir : report_dirs) runs.push_back(bench::results_to_publish(dir, std::cerr));
-        auto artifacts = report::write_combined_artifacts(report_out, runs, report_formats);
-        std::cout << "Combined report of " << runs.size() << " run(s). ";
+        std::vector<report::PublishedComparison> published;
+        for (const auto& dir : report_dirs) {
+          // A folder of published-figure verdicts (legion-bench zero-io), or a run's.
+          if (const auto verdicts = std::filesystem::path(dir) / "zero_io.json";
+              std::filesystem::exists(verdicts) && !std::filesystem::exists(std::filesystem::path(dir) / "results.json")) {
+            std::ifstream in(verdicts);
+            try {
+              published.push_back(report::published_comparison_from_json(nlohmann::json::parse(in).at("comparison")));
+            } catch (const std::exception& e) {
+              throw std::invalid_argument(verdicts.string() + ": " + e.what());
+            }
+            continue;
+          }
+          runs.push_back(bench::results_to_publish(dir, std::cerr));
+        }
+        auto artifacts = report::write_combined_artifacts(report_out, runs, published, report_formats);
+        std::cout << "Combined report of " << runs.size() << " run(s) and " << published.size() << " comparison(s) with published figures. ";
         report::print_artifacts(std::cout, std::cerr, artifacts, report_out);
         return artifacts.complete() ? bench::kExitOk : bench::kExitFailed;
       }

@@ -22,6 +22,7 @@
 #include "legion/datasets/published.hpp"
 #include "legion/datasets/systems.hpp"
 #include "legion/report/escape.hpp"
+#include "legion/report/published.hpp"
 #include "legion/report/reporters.hpp"
 #include "legion/stats/intervals.hpp"
 
@@ -209,7 +210,19 @@ int zero_io_command(const ZeroIoOptions& o) {
         "little on it: both are compared with the published figure within its tolerance. Absolute times come from "
         "another machine and are shown beside ours; the native engine's figures are targets (at or below).\n\n"
         "| published figure | published | measured here | verdict |\n|---|---:|---:|---|\n";
-  json verdicts = json::array();
+  report::PublishedComparison comparison;
+  comparison.title = "Zero-I/O engine overhead (NeoGraph engine benchmark)";
+  comparison.method = "The seq and par graphs of the NeoGraph benchmark with no model and no I/O, built once and invoked in a hot "
+                      "loop in each system, " + std::to_string(o.rounds) + " rounds of one process per system in rotated order; "
+                      "medians of batch means. Ratios between frameworks and peak RSS are compared within each figure's "
+                      "tolerance; absolute times are another machine's.";
+  {
+    std::string systems;
+    for (const auto& s : o.systems) systems += (systems.empty() ? "" : ",") + s;
+    comparison.command = "legion-bench zero-io --systems " + systems + " --rounds " + std::to_string(o.rounds) + " --batches " +
+                         std::to_string(o.batches) + " --iterations " + std::to_string(o.iterations) + " --native-iterations " +
+                         std::to_string(o.native_iterations) + (o.out.empty() ? "" : " --out " + o.out.string());
+  }
   std::map<std::string, datasets::PublishedFigure> published;
   for (auto& f : datasets::load_published()) published[f.id] = f;
   for (const auto& ref : kReferences) {
@@ -240,10 +253,10 @@ int zero_io_command(const ZeroIoOptions& o) {
     md << "| " << report::markdown_escape(f.id) << " | " << sig3(f.value) << " " << report::markdown_escape(f.unit) << " | "
        << (value ? sig3(*value) + (ratio_figure ? "×" : quantity == "rss" ? " MB" : " µs") : "—") << " | "
        << report::markdown_escape(verdict) << " |\n";
-    verdicts.push_back({{"id", f.id}, {"published", f.value}, {"unit", f.unit}, {"measured", value ? json(*value) : json()},
-                        {"verdict", verdict}});
+    comparison.verdicts.push_back({f.id, f.source.title + ", " + f.source.where, sig3(f.value) + " " + f.unit,
+                                   value ? sig3(*value) + (ratio_figure ? "×" : quantity == "rss" ? " MB" : " µs") : "—", verdict});
   }
-  result["verdicts"] = verdicts;
+  result["comparison"] = report::to_json(comparison);
   for (const auto& system : o.systems)
     for (const auto& failure : measured[system].failures) md << "\n- " << report::markdown_escape(system) << ": " << report::markdown_escape(failure);
   md << "\n\nVersions and settings:";

@@ -191,7 +191,8 @@ constexpr double kLabelWidth = 260, kWidth = 1000, kRowHeight = 20, kTop = 8;
 // The document: numbering of sections, figures and tables, and each system's colour.
 class Page {
  public:
-  Page(std::ostream& out, const std::vector<const RunResults*>& runs) : out_(out), runs_(runs) {
+  Page(std::ostream& out, const std::vector<const RunResults*>& runs, const std::vector<PublishedComparison>& published)
+      : out_(out), runs_(runs), published_(published) {
     for (const auto* run : runs)
       for (const auto& system : run->systems())
         if (std::find(systems_.begin(), systems_.end(), system) == systems_.end()) systems_.push_back(system);
@@ -472,6 +473,7 @@ class Page {
 
   std::ostream& out_;
   const std::vector<const RunResults*>& runs_;
+  const std::vector<PublishedComparison>& published_;
   std::vector<std::string> systems_;
   int figures_ = 0, tables_ = 0;
 };
@@ -674,9 +676,23 @@ void Page::write(const std::string& feature_matrix_markdown) {
   out_ << "</section>\n";
 
   section("4", "Published numbers", "published");
-  out_ << "<p>None of the runs in this report re-measures a published figure. The cited reference figures are data in "
-          "datasets/published/ (docs/reproducing.md lists them with their sources); a run of the suite that re-measures "
-          "them adds its verdicts here.</p>\n</section>\n";
+  if (published_.empty())
+    out_ << "<p>This report includes no re-measurement of a published figure. The cited reference figures are data in "
+            "datasets/published/ (docs/reproducing.md lists them with their sources); a comparison folder given to "
+            "<code>legion-bench report</code> (for example one written by <code>legion-bench zero-io</code>) adds its "
+            "verdicts here.</p>\n";
+  for (std::size_t i = 0; i < published_.size(); ++i) {
+    const auto& c = published_[i];
+    out_ << "<h3>4." << i + 1 << " " << esc(c.title) << "</h3>\n<p>" << esc(c.method) << "</p>\n<pre>" << esc(c.command) << "</pre>\n"
+         << "<table class=\"published\"><caption><b>Table " << ++tables_ << ".</b> " << esc(c.title)
+         << ": each published figure, this machine's measurement and the verdict.</caption>\n<thead><tr><th class=\"text\">published figure</th>"
+            "<th>published</th><th>measured here</th><th class=\"text\">verdict</th></tr></thead>\n<tbody>\n";
+    for (const auto& v : c.verdicts)
+      out_ << "<tr><td class=\"text\" title=\"" << esc(v.source) << "\">" << esc(v.id) << "</td><td>" << esc(v.published) << "</td><td>"
+           << esc(v.measured) << "</td><td class=\"text\">" << esc(v.verdict) << "</td></tr>\n";
+    out_ << "</tbody></table>\n";
+  }
+  out_ << "</section>\n";
 
   section("5", "Threats to validity", "threats");
   for (std::size_t i = 0; i < runs_.size(); ++i) {
@@ -719,9 +735,10 @@ void Page::write(const std::string& feature_matrix_markdown) {
 
 }  // namespace
 
-void write_html(std::ostream& out, const std::vector<const RunResults*>& runs, const std::string& feature_matrix_markdown) {
+void write_html(std::ostream& out, const std::vector<const RunResults*>& runs, const std::string& feature_matrix_markdown,
+                const std::vector<PublishedComparison>& published) {
   if (runs.empty()) throw std::invalid_argument("write_html: no run");
-  Page(out, runs).write(feature_matrix_markdown);
+  Page(out, runs, published).write(feature_matrix_markdown);
 }
 
 void write_html(std::ostream& out, const RunResults& results, const std::string& feature_matrix_markdown) {

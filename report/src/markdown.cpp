@@ -369,7 +369,8 @@ void write_markdown(std::ostream& out, const RunResults& r) {
 
 namespace legion::report {
 
-void write_combined_markdown(std::ostream& out, const std::vector<const RunResults*>& runs) {
+void write_combined_markdown(std::ostream& out, const std::vector<const RunResults*>& runs,
+                             const std::vector<PublishedComparison>& published) {
   out << "# LEGION benchmark report\n\nOne document over " << runs.size() << " runs:";
   for (const auto* run : runs) out << " suite `" << md(run->context.suite) << "` (run `" << md(run->context.run_id) << "`);";
   out << " each section below is that run's own report.\n\n## Executive summary\n";
@@ -377,6 +378,13 @@ void write_combined_markdown(std::ostream& out, const std::vector<const RunResul
     out << "\n### Suite `" << md(run->context.suite) << "`, run `" << md(run->context.run_id) << "`, latency profile `"
         << md(run->context.latency_profile) << "`\n\n";
     for (const auto& f : detail::key_findings(*run)) out << "- **" << md(f.topic) << ".** " << md(f.text) << "\n";
+  }
+  if (!published.empty()) out << "\n## Published numbers\n";
+  for (const auto& c : published) {
+    out << "\n### " << md(c.title) << "\n\n" << md(c.method) << "\n\n" << markdown_code_block(c.command)
+        << "\n| published figure | published | measured here | verdict |\n|---|---:|---:|---|\n";
+    for (const auto& v : c.verdicts)
+      out << "| " << md(v.id) << " | " << md(v.published) << " | " << md(v.measured) << " | " << md(v.verdict) << " |\n";
   }
   for (const auto* run : runs) {
     std::ostringstream one;

@@ -149,7 +149,9 @@ Artifacts write_artifacts(const std::filesystem::path& dir, const RunResults& re
   return artifacts;
 }
 
-Artifacts write_combined_artifacts(const std::filesystem::path& dir, const std::vector<RunResults>& runs, const std::string& formats) {
+Artifacts write_combined_artifacts(const std::filesystem::path& dir, const std::vector<RunResults>& runs,
+                                   const std::vector<PublishedComparison>& published, const std::string& formats) {
+  if (runs.empty()) throw std::invalid_argument("a combined report needs at least one run folder (with results.json)");
   std::vector<const RunResults*> all;
   for (const auto& run : runs) all.push_back(&run);
   std::set<std::string> wanted;
@@ -171,11 +173,11 @@ Artifacts write_combined_artifacts(const std::filesystem::path& dir, const std::
   } catch (const std::exception&) {
   }
   std::ostringstream page;
-  write_html(page, all, matrix);
+  write_html(page, all, matrix, published);
   if (wanted.contains("md"))
     attempt("BENCHMARK_REPORT.md", [&] {
       std::ostringstream text;
-      write_combined_markdown(text, all);
+      write_combined_markdown(text, all, published);
       write_file_atomically(dir / "BENCHMARK_REPORT.md", text.str());
     });
   if (wanted.contains("html")) attempt("report.html", [&] { write_file_atomically(dir / "report.html", page.str()); });

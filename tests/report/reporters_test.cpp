@@ -454,14 +454,40 @@ TEST(CombinedReport, AnExecutiveSummaryThenEachRunsReportOneLevelDown) {
   EXPECT_EQ(text.find("\n# legion-bench results"), std::string::npos);
 }
 
+TEST(PublishedComparison, RoundTripsAndNamesABadKey) {
+  PublishedComparison c{"t", "m", "cmd", {{"id", "src", "1 µs", "2 µs", "differs"}}};
+  const auto back = published_comparison_from_json(to_json(c));
+  EXPECT_EQ(back.verdicts.at(0).verdict, "differs");
+  auto j = to_json(c);
+  j["verdicts"][0].erase("measured");
+  try {
+    published_comparison_from_json(j);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "comparison: verdicts[0]: 'measured' is missing or not a string");
+  }
+}
+
 TEST(CombinedReport, WritesTheSelectedFormatsIntoItsFolder) {
   const auto dir = std::filesystem::temp_directory_path() / ("legion-combined-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
-  auto artifacts = write_combined_artifacts(dir, {rotated(), rotated()}, "md,html");
+  PublishedComparison zero_io{"Zero-I/O engine overhead", "Hot loops.", "legion-bench zero-io",
+                              {{"neograph-langgraph-seq-ratio", "README.md:69", "128 × NeoGraph", "131×", "reproduced: 1.02× the published figure"}}};
+  auto artifacts = write_combined_artifacts(dir, {rotated(), rotated()}, {zero_io}, "md,html");
   EXPECT_EQ(artifacts.written, (std::vector<std::string>{"BENCHMARK_REPORT.md", "report.html"}));
   EXPECT_TRUE(artifacts.complete());
   EXPECT_TRUE(std::filesystem::exists(dir / "report.html"));
   EXPECT_FALSE(std::filesystem::exists(dir / "report.pdf"));
+  // The comparison with published figures is the paper's section 4 and the Markdown's own section.
+  std::ifstream html(dir / "report.html"), md(dir / "BENCHMARK_REPORT.md");
+  std::stringstream page, text;
+  page << html.rdbuf();
+  text << md.rdbuf();
+  EXPECT_NE(page.str().find("<h3>4.1 Zero-I/O engine overhead</h3>"), std::string::npos);
+  EXPECT_NE(page.str().find("<td>131×</td><td class=\"text\">reproduced: 1.02× the published figure</td>"), std::string::npos);
+  EXPECT_NE(text.str().find("| neograph-langgraph-seq-ratio | 128 × NeoGraph | 131× | reproduced: 1.02× the published figure |"),
+            std::string::npos);
+  EXPECT_THROW(write_combined_artifacts(dir, {}, {zero_io}, "md"), std::invalid_argument);
   std::filesystem::remove_all(dir);
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "legion/report/published.hpp"
 #include "legion/report/results.hpp"
 #include "legion/report/summary.hpp"
 
@@ -40,7 +41,8 @@ std::vector<const Reporter*> select_reporters(const std::string& formats);
 std::string markdown_escape(std::string_view text);
 void write_markdown(std::ostream& out, const RunResults& results);  // BENCHMARK_RESULTS.md
 // BENCHMARK_REPORT.md: several runs (suites) in one document, an executive summary first.
-void write_combined_markdown(std::ostream& out, const std::vector<const RunResults*>& runs);
+void write_combined_markdown(std::ostream& out, const std::vector<const RunResults*>& runs,
+                             const std::vector<PublishedComparison>& published = {});
 void write_terminal_table(std::ostream& out, const RunResults& results);
 nlohmann::json results_json(const RunResults& results);              // results.json
 void write_records_csv(std::ostream& out, const RunResults& results);    // results.csv: one row per record
@@ -50,7 +52,8 @@ void write_summaries_csv(std::ostream& out, const RunResults& results);  // summ
 // in a paper's order, over one run or several (a combined report, one section per suite), with the
 // feature matrix's Markdown as an appendix. Printed, it is report.pdf.
 void write_html(std::ostream& out, const RunResults& results, const std::string& feature_matrix_markdown = {});
-void write_html(std::ostream& out, const std::vector<const RunResults*>& runs, const std::string& feature_matrix_markdown = {});
+void write_html(std::ostream& out, const std::vector<const RunResults*>& runs, const std::string& feature_matrix_markdown = {},
+                const std::vector<PublishedComparison>& published = {});
 // Prints an HTML file to PDF with headless Chromium (Debian's chromium, or $LEGION_CHROMIUM).
 // Returns an empty string on success, else why there is no PDF.
 std::string render_pdf(const std::filesystem::path& html, const std::filesystem::path& pdf);
@@ -68,9 +71,11 @@ Artifacts write_artifacts(const std::filesystem::path& dir, const RunResults& re
                           const std::vector<const Reporter*>& selected);
 // "Wrote A, B and C to DIR" on `out` (only what was written), one line per missing file on `errors`.
 void print_artifacts(std::ostream& out, std::ostream& errors, const Artifacts& artifacts, const std::filesystem::path& dir);
-// One report over several runs (`legion-bench report DIR1 DIR2 ...`): BENCHMARK_REPORT.md,
-// report.html and report.pdf in `dir`, as selected by `formats` (md, html, pdf; "all" or empty: all).
-Artifacts write_combined_artifacts(const std::filesystem::path& dir, const std::vector<RunResults>& runs, const std::string& formats);
+// One report over several runs (`legion-bench report DIR1 DIR2 ...`) and comparisons with published
+// figures: BENCHMARK_REPORT.md, report.html and report.pdf in `dir`, as selected by `formats` (md,
+// html, pdf; "all" or empty: all).
+Artifacts write_combined_artifacts(const std::filesystem::path& dir, const std::vector<RunResults>& runs,
+                                   const std::vector<PublishedComparison>& published, const std::string& formats);
 // Throws with the file, and the record index and field, of anything that cannot be read.
 RunResults read_results_json(const std::filesystem::path& file);
 // Replaces the file's content in one step: readers see the old or the new file, never a torn one.

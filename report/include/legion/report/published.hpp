@@ -1,0 +1,32 @@
+#pragma once
+// Published figures set beside this machine's measurements: what a comparison with published
+// numbers hands to the reports (legion-bench zero-io writes one; a combined report shows each in
+// its "Published numbers" section).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace legion::report {
+
+struct PublishedVerdict {
+  std::string id;         // the figure's id in datasets/published/
+  std::string source;     // where it is stated
+  std::string published;  // value and unit, as printed
+  std::string measured;   // this machine's value, as printed; "—" when not measured
+  std::string verdict;    // reproduced, differs, target met or missed, not comparable (and why)
+};
+
+struct PublishedComparison {
+  std::string title;    // what was re-measured
+  std::string method;   // how, in a sentence or two
+  std::string command;  // the command that reproduces it
+  std::vector<PublishedVerdict> verdicts;
+};
+
+nlohmann::json to_json(const PublishedComparison& comparison);
+// Throws naming the missing or wrong-typed key.
+PublishedComparison published_comparison_from_json(const nlohmann::json& j);
+
+}  // namespace legion::report
