@@ -1,5 +1,8 @@
 #include "checks.hpp"
 
+#include "legion/adapters/adapter.hpp"
+#include "legion/core/llm_client.hpp"
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -111,20 +114,26 @@ std::size_t model_server_connections(int concurrency) {
   return std::max<std::size_t>(256, static_cast<std::size_t>(std::max(1, concurrency)) * 8);
 }
 
-std::uint64_t threads_needed(int concurrency, std::size_t most_agents) {
+std::uint64_t threads_needed(int concurrency, std::size_t most_agents, bool tasks_on_threads) {
   const auto tasks = static_cast<std::uint64_t>(std::max(1, concurrency));
+  if (!tasks_on_threads) {
+    // Every task a coroutine on the worker's one event-loop thread, whose connection pool bounds
+    // the model server's connection threads.
+    const auto connections = std::min<std::uint64_t>(model_server_connections(concurrency), core::ClientOptions{}.max_connections);
+    return connections + 4 + 2 + 32;
+  }
   const auto oracle = model_server_connections(concurrency) + 4;  // connection threads and overflow threads
   return oracle + tasks * (1 + most_agents) + 32;  // and a margin for the runner, worker and libraries
 }
 
-void check_threads(int concurrency, std::size_t most_agents, const std::vector<ThreadLimit>& limits) {
-  const auto needed = threads_needed(concurrency, most_agents);
+void check_threads(int concurrency, std::size_t most_agents, const std::vector<ThreadLimit>& limits, bool tasks_on_threads) {
+  const auto needed = threads_needed(concurrency, most_agents, tasks_on_threads);
   const ThreadLimit* tightest = nullptr;
   for (const auto& l : limits)
     if (!tightest || l.available() < tightest->available()) tightest = &l;
   if (!tightest || needed <= tightest->available()) return;
   int most = concurrency;
-  while (most > 0 && threads_needed(most, most_agents) > tightest->available()) --most;
+  while (most > 0 && threads_needed(most, most_agents, tasks_on_threads) > tightest->available()) --most;
   std::ostringstream message;
   message << "--concurrency " << concurrency << " needs about " << needed << " threads, but " << tightest->name << " is "
           << tightest->limit << " with " << tightest->in_use << " in use, leaving " << tightest->available() << "; ";
@@ -175,7 +184,10 @@ void check_plan(const Plan& plan) {
   for (const auto& [name, value] : plan.params)
     if (!declared.contains(name))
       throw UsageError("--param " + name + ": no selected scenario declares it (they declare: " + join(declared) + ")");
-  check_threads(plan.concurrency, most_agents, read_thread_limits());
+  bool tasks_on_threads = false;  // some system runs a thread per concurrent task
+  for (const auto& s : plan.systems)
+    tasks_on_threads = tasks_on_threads || !adapters::adapter_info(parse_system_name(s).base).tasks_on_event_loop;
+  check_threads(plan.concurrency, most_agents, read_thread_limits(), tasks_on_threads);
 }
 
 }  // namespace legion::bench

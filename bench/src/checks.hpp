@@ -30,13 +30,16 @@ std::vector<ThreadLimit> read_thread_limits();
 // MemAvailable from /proc/meminfo, when it can be read.
 std::optional<std::uint64_t> available_memory_bytes();
 
-// Threads a run needs: the oracle's connection threads in the runner, and in the worker one thread
-// per concurrent task plus one per agent that the native engine may run in parallel.
 // The model server's connection limit for a run (one thread each while open).
 std::size_t model_server_connections(int concurrency);
-std::uint64_t threads_needed(int concurrency, std::size_t most_agents);
+// Threads a run needs: the oracle's connection threads in the runner, and the worker's. A system
+// that runs concurrent copies on threads (`tasks_on_threads`, the Python frameworks) needs one per
+// task and one per agent it may run in parallel, and its clients may open up to the server's
+// limit; the native engine runs every task on one thread and opens at most its pool's connections.
+std::uint64_t threads_needed(int concurrency, std::size_t most_agents, bool tasks_on_threads = true);
 // Throws a UsageError naming the tightest limit and the largest --concurrency it allows.
-void check_threads(int concurrency, std::size_t most_agents, const std::vector<ThreadLimit>& limits);
+void check_threads(int concurrency, std::size_t most_agents, const std::vector<ThreadLimit>& limits,
+                   bool tasks_on_threads = true);
 
 // How much {{pad.N}} filler one scenario may plant so that `concurrency` tasks fit in `memory`
 // bytes, as load options for the scenario loader (with the reason for its message).
