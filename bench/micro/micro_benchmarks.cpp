@@ -3,8 +3,15 @@
 #include <benchmark/benchmark.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "legion/core/chat.hpp"
 #include "legion/core/engine.hpp"
@@ -14,6 +21,7 @@
 #include "legion/oracle/tokenizer.hpp"
 #include "legion/report/analysis.hpp"
 #include "legion/stats/intervals.hpp"
+#include "zero_io.hpp"
 
 namespace {
 
@@ -160,7 +168,8 @@ BENCHMARK(BM_LlmClientComplete)->UseRealTime();
 // The engine's graph executor (the one every coordination pattern runs on) with trivial nodes, no
 // model and no I/O, compiled once and invoked in a hot loop: `seq` is a 3-node chain where each
 // node increments a counter, `par` a fan-out to 5 workers that each append their index, joined by
-// a summariser. Counters: the process's peak RSS (VmHWM) and its current RSS after the loop.
+// a summariser (bench/micro/zero_io.hpp). Counters: this process's peak RSS (VmHWM) and current RSS
+// after the loop; legion-zero-io gives the RSS of a process that holds the engine alone.
 
 std::int64_t status_kb(const char* field) {
   std::ifstream status("/proc/self/status");
@@ -175,22 +184,10 @@ void report_rss(benchmark::State& state) {
   state.counters["rss_mb"] = static_cast<double>(status_kb("VmRSS:")) / 1024.0;
 }
 
-struct SeqState {
-  std::int64_t counter = 0;
-};
-
 void BM_EngineSeq(benchmark::State& state) {
-  Graph<SeqState> g;
-  NodeId previous = kEnd;
-  for (int i = 0; i < 3; ++i) {
-    auto node = g.add_node("step" + std::to_string(i), [](SeqState& s) { ++s.counter; });
-    if (previous == kEnd) g.add_entry(node);
-    else g.add_edge(previous, node);
-    previous = node;
-  }
-  const auto graph = std::move(g).compile();
+  const auto graph = legion::bench::zero_io::seq_graph();
   EventLoop loop;
-  SeqState s;
+  legion::bench::zero_io::SeqState s;
   for (auto _ : state) {
     graph.invoke(loop, s);
     benchmark::DoNotOptimize(s.counter);
@@ -200,35 +197,117 @@ void BM_EngineSeq(benchmark::State& state) {
 }
 BENCHMARK(BM_EngineSeq);
 
-struct ParState {
-  std::vector<int> parts;
-  int summary = 0;
-};
-
 void BM_EnginePar(benchmark::State& state) {
-  Graph<ParState> g;
-  auto start = g.add_node("start", [](ParState& s) { s.parts.clear(); });
-  auto summarise = g.add_node("summarise", [](ParState& s) {
-    s.summary = 0;
-    for (int p : s.parts) s.summary = s.summary * 10 + p;
-  });
-  g.add_entry(start);
-  for (int i = 0; i < 5; ++i) {
-    auto worker = g.add_node("worker" + std::to_string(i), [i](ParState& s) { s.parts.push_back(i); });
-    g.add_edge(start, worker);
-    g.add_edge(worker, summarise);
-  }
-  const auto graph = std::move(g).compile();
+  const auto graph = legion::bench::zero_io::par_graph();
   EventLoop loop;
-  ParState s;
+  legion::bench::zero_io::ParState s;
   for (auto _ : state) {
     graph.invoke(loop, s);
     benchmark::DoNotOptimize(s.summary);
   }
-  if (s.summary != 1234) state.SkipWithError("wrong summary");  // 0,1,2,3,4 in order
+  if (s.summary != legion::bench::zero_io::kParSummary) state.SkipWithError("wrong summary");
   report_rss(state);
 }
 BENCHMARK(BM_EnginePar);
+
+// The engine's client against a server that costs next to nothing: one blocking thread answering
+// every request on its connection with the same canned response in one write. What is left is the
+// client (encode, write, wait, read, parse) and the kernel's loopback path: the floor of the
+// engine's per-call overhead, without the model server's own transport.
+class CannedServer {
+ public:
+  CannedServer() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    ::listen(listener_, 16);
+    socklen_t length = sizeof address;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    ChatResponse r{"chatcmpl-1", "legion-oracle", 0, {"assistant", "The launch code is ZQ1234ABCD.", {}, {}, {}}, "stop", {120, 12}};
+    const auto body = encode_chat_response(r);
+    response_ = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~CannedServer() {
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    thread_.join();
+  }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+
+ private:
+  void serve() {
+    for (;;) {
+      int c = ::accept(listener_, nullptr, nullptr);
+      if (c < 0) return;
+      int one = 1;
+      ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      std::string in;
+      char buffer[65536];
+      for (;;) {
+        auto head_end = in.find("\r\n\r\n");
+        if (head_end != std::string::npos) {
+          auto at = in.find("Content-Length: ");
+          auto length = at == std::string::npos ? 0 : std::stoul(in.substr(at + 16));
+          if (in.size() >= head_end + 4 + length) {
+            in.erase(0, head_end + 4 + length);
+            if (::send(c, response_.data(), response_.size(), MSG_NOSIGNAL) < 0) break;
+            continue;
+          }
+        }
+        auto n = ::recv(c, buffer, sizeof buffer, 0);
+        if (n <= 0) break;
+        in.append(buffer, static_cast<std::size_t>(n));
+      }
+      ::close(c);
+    }
+  }
+  int listener_ = -1;
+  int port_ = 0;
+  std::string response_;
+  std::thread thread_;
+};
+
+void BM_LlmClientCannedServer(benchmark::State& state) {
+  static CannedServer server;
+  ClientOptions options;
+  options.base_url = server.base_url();
+  LlmClient client(options);
+  auto request = single_tool_second_request(*scenario("single-tool"));
+  for (auto _ : state) benchmark::DoNotOptimize(client.complete(request));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_LlmClientCannedServer)->UseRealTime();
+
+// A whole native task against the canned server, which answers at once (one model call): the
+// engine's cost per task beyond the client's (plan, graph, agent turn, tracing).
+void BM_EngineRunCannedServer(benchmark::State& state) {
+  static CannedServer server;
+  EngineOptions options;
+  options.client.base_url = server.base_url();
+  Engine engine(options);
+  const auto task = task_of(*scenario("single-tool"));
+  for (auto _ : state) benchmark::DoNotOptimize(engine.run(task));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EngineRunCannedServer)->UseRealTime();
+
+// One whole native task (single-tool: two model calls) against the in-process oracle, the path
+// the worker times: plan, graph, two HTTP round trips, answer.
+void BM_EngineRunSingleTool(benchmark::State& state) {
+  auto& oracle = shared_oracle();
+  EngineOptions options;
+  options.client.base_url = oracle.base_url();
+  Engine engine(options);
+  auto spec = scenario("single-tool");
+  const auto task = task_of(*spec);
+  for (auto _ : state) benchmark::DoNotOptimize(engine.run(task));
+  state.SetItemsProcessed(state.iterations() * 2);
+}
+BENCHMARK(BM_EngineRunSingleTool)->UseRealTime();
 
 // Statistics: a BCa interval with 10,000 resamples on 1,000 values, on one core.
 std::vector<double> lognormal_values(std::size_t n, std::uint64_t seed) {
