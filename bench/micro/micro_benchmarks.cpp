@@ -237,6 +237,8 @@ class CannedServer {
     thread_.join();
   }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+  int port() const { return port_; }
+  std::size_t response_size() const { return response_.size(); }
 
  private:
   void serve() {
@@ -281,6 +283,39 @@ void BM_LlmClientCannedServer(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_LlmClientCannedServer)->UseRealTime();
+
+// The same exchange with blocking sockets and no HTTP or JSON work: one send of a pre-encoded
+// request, recv until the canned response is in. The loopback floor under the client.
+void BM_RawExchangeCannedServer(benchmark::State& state) {
+  static CannedServer server;
+  const auto body = encode_chat_request(single_tool_second_request(*scenario("single-tool")));
+  const auto request = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\n\r\n" + body;
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(server.port()));
+  int one = 1;
+  ::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (::connect(s, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    state.SkipWithError("cannot connect");
+    return;
+  }
+  char buffer[65536];
+  for (auto _ : state) {
+    ::send(s, request.data(), request.size(), MSG_NOSIGNAL);
+    std::size_t got = 0;
+    while (got < server.response_size()) {
+      auto n = ::recv(s, buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+  }
+  ::close(s);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RawExchangeCannedServer)->UseRealTime();
 
 // A whole native task against the canned server, which answers at once (one model call): the
 // engine's cost per task beyond the client's (plan, graph, agent turn, tracing).

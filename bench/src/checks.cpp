@@ -1,7 +1,6 @@
 #include "checks.hpp"
 
 #include "legion/adapters/adapter.hpp"
-#include "legion/core/llm_client.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -108,19 +107,26 @@ std::optional<std::uint64_t> available_memory_bytes() {
   return std::nullopt;
 }
 
-std::size_t model_server_connections(int concurrency) {
+std::size_t model_server_connections(int concurrency, bool tasks_on_threads) {
   // Every worker's HTTP clients keep idle connections open (httpx pools keep up to 20), and a run
-  // holds up to eight workers (`ab` of four systems): a smaller limit turns them into 503s.
+  // holds up to eight workers (`ab` of four systems): a smaller limit turns them into 503s. The
+  // native engine opens at most its pool's connections per worker, whatever the concurrency.
+  if (!tasks_on_threads) return 256;
   return std::max<std::size_t>(256, static_cast<std::size_t>(std::max(1, concurrency)) * 8);
+}
+
+bool tasks_on_threads(const Plan& plan) {
+  for (const auto& s : plan.systems)
+    if (!adapters::adapter_info(parse_system_name(s).base).tasks_on_event_loop) return true;
+  return false;
 }
 
 std::uint64_t threads_needed(int concurrency, std::size_t most_agents, bool tasks_on_threads) {
   const auto tasks = static_cast<std::uint64_t>(std::max(1, concurrency));
   if (!tasks_on_threads) {
-    // Every task a coroutine on the worker's one event-loop thread, whose connection pool bounds
-    // the model server's connection threads.
-    const auto connections = std::min<std::uint64_t>(model_server_connections(concurrency), core::ClientOptions{}.max_connections);
-    return connections + 4 + 2 + 32;
+    // Every task a coroutine on the worker's one event-loop thread; the model server has a thread
+    // per connection it allows.
+    return model_server_connections(concurrency, false) + 4 + 2 + 32;
   }
   const auto oracle = model_server_connections(concurrency) + 4;  // connection threads and overflow threads
   return oracle + tasks * (1 + most_agents) + 32;  // and a margin for the runner, worker and libraries
@@ -184,10 +190,7 @@ void check_plan(const Plan& plan) {
   for (const auto& [name, value] : plan.params)
     if (!declared.contains(name))
       throw UsageError("--param " + name + ": no selected scenario declares it (they declare: " + join(declared) + ")");
-  bool tasks_on_threads = false;  // some system runs a thread per concurrent task
-  for (const auto& s : plan.systems)
-    tasks_on_threads = tasks_on_threads || !adapters::adapter_info(parse_system_name(s).base).tasks_on_event_loop;
-  check_threads(plan.concurrency, most_agents, read_thread_limits(), tasks_on_threads);
+  check_threads(plan.concurrency, most_agents, read_thread_limits(), tasks_on_threads(plan));
 }
 
 }  // namespace legion::bench

@@ -30,12 +30,15 @@ std::vector<ThreadLimit> read_thread_limits();
 // MemAvailable from /proc/meminfo, when it can be read.
 std::optional<std::uint64_t> available_memory_bytes();
 
-// The model server's connection limit for a run (one thread each while open).
-std::size_t model_server_connections(int concurrency);
+// The model server's connection limit for a run (one thread each while open): enough for a thread
+// per concurrent task in every worker (`tasks_on_threads`), or for the native engine's pools.
+std::size_t model_server_connections(int concurrency, bool tasks_on_threads = true);
+// Whether some system of the plan runs concurrent copies of a task on a thread each (the Python
+// frameworks; the native engine runs them as coroutines on one thread).
+bool tasks_on_threads(const Plan& plan);
 // Threads a run needs: the oracle's connection threads in the runner, and the worker's. A system
 // that runs concurrent copies on threads (`tasks_on_threads`, the Python frameworks) needs one per
-// task and one per agent it may run in parallel, and its clients may open up to the server's
-// limit; the native engine runs every task on one thread and opens at most its pool's connections.
+// task and one per agent it may run in parallel; the native engine runs every task on one thread.
 std::uint64_t threads_needed(int concurrency, std::size_t most_agents, bool tasks_on_threads = true);
 // Throws a UsageError naming the tightest limit and the largest --concurrency it allows.
 void check_threads(int concurrency, std::size_t most_agents, const std::vector<ThreadLimit>& limits,

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <fstream>
 #include <thread>
@@ -171,6 +176,63 @@ TEST_F(EngineTest, ThousandsOfConcurrentTasksRunOnOneThread) {
   // The sampler, and at most a thread per connection in the model server (an event-loop server
   // needs none); 2,000 tasks on threads would have needed 12,000.
   EXPECT_LE(most_threads.load(), threads_before + 1 + options.client.max_connections + 8);
+}
+
+// Calls beyond the pool's connections wait their turn and still all succeed.
+TEST_F(EngineTest, APoolOfTwoConnectionsServesManyConcurrentAgents) {
+  auto spec = load_scenario(resolve_scenario("consensus-vote"));
+  oracle_.set_script(std::make_shared<ScriptPolicy>(std::make_shared<const ScenarioSpec>(spec), dialect_named("native")));
+  EngineOptions options;
+  options.client.base_url = oracle_.base_url();
+  options.client.max_connections = 2;
+  Engine engine(options);
+  for (const auto& a : engine.run_many(task_of(spec), 20)) {
+    ASSERT_FALSE(a.error);
+    EXPECT_TRUE(check_answer(spec, a.result.answer).correct);
+  }
+}
+
+// A kept-alive connection the server has closed while idle is replaced, not reported as a failure.
+TEST(LlmClient, AConnectionTheServerClosedIsReplaced) {
+  auto spec = std::make_shared<const ScenarioSpec>(load_scenario(resolve_scenario("single-tool")));
+  Oracle::Options server_options;
+  server_options.keep_alive_timeout = std::chrono::seconds(1);
+  Oracle oracle(server_options);
+  oracle.set_script(std::make_shared<ScriptPolicy>(spec, dialect_named("native")));
+  EngineOptions options;
+  options.client.base_url = oracle.base_url();
+  Engine engine(options);
+  const auto task = task_of(*spec);
+  EXPECT_TRUE(check_answer(*spec, engine.run(task).answer).correct);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // the server closes the idle connection
+  EXPECT_TRUE(check_answer(*spec, engine.run(task).answer).correct);
+}
+
+// A server that accepts the connection and never answers: the request fails at its timeout.
+TEST(LlmClient, NoAnswerWithinTheTimeoutIsATransportError) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);  // the kernel completes the handshake; nobody reads
+  socklen_t length = sizeof address;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  ClientOptions options;
+  options.base_url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/v1";
+  options.timeout = std::chrono::milliseconds(100);
+  LlmClient client(options);
+  ChatRequest request;
+  request.model = "m";
+  request.messages = {{"user", "hello", {}, {}, {}}};
+  try {
+    client.complete(request);
+    ADD_FAILURE() << "no error";
+  } catch (const LlmError& e) {
+    EXPECT_EQ(e.status, 0);
+    EXPECT_EQ(std::string(e.what()), "request failed: no answer within 100 ms");
+  }
+  ::close(listener);
 }
 
 TEST_F(EngineTest, MemoryIsWrittenOnlyWhenAskedFor) {
