@@ -23,6 +23,27 @@ TaskOutcome NativeAdapter::run(const core::TaskSpec& task) {
   return {std::move(result.answer), result.llm_calls, result.usage};
 }
 
+std::vector<TaskAttempt> NativeAdapter::run_concurrently(const core::TaskSpec& task, std::size_t copies) {
+  if (!engine_) throw std::logic_error("NativeAdapter::run_concurrently before prepare");
+  std::vector<TaskAttempt> attempts(copies);
+  auto results = engine_->run_many(task, copies);
+  for (std::size_t i = 0; i < copies; ++i) {
+    auto& r = results[i];
+    if (r.error) {
+      try {
+        std::rethrow_exception(r.error);
+      } catch (const std::exception& e) {
+        attempts[i].error = e.what();
+      } catch (...) {
+        attempts[i].error = "unknown error";
+      }
+      continue;
+    }
+    attempts[i].outcome = {std::move(r.result.answer), r.result.llm_calls, r.result.usage};
+  }
+  return attempts;
+}
+
 std::map<std::string, std::string> NativeAdapter::versions() const {
   return {{"legion-engine", LEGION_VERSION}};
 }

@@ -22,7 +22,8 @@ std::deque<AdapterInfo>& registry() {  // a deque: adding keeps references valid
     for (const auto& s : datasets::load_systems()) {
       if (s.environment.empty()) {
         make_builtin(s.name);  // fails now, not in a worker, when the list names an unknown built-in
-        out.push_back({s.name, s.description, s.dialect, [name = s.name] { return make_builtin(name); }, ""});
+        // The built-in system is the native engine, whose tasks are coroutines on its event loop.
+        out.push_back({s.name, s.description, s.dialect, [name = s.name] { return make_builtin(name); }, "", true});
         continue;
       }
       auto module = python_adapter_dir() / (s.environment + "_adapter.py");

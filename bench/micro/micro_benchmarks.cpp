@@ -3,15 +3,25 @@
 #include <benchmark/benchmark.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <memory>
+#include <thread>
 
 #include "legion/core/chat.hpp"
 #include "legion/core/engine.hpp"
+#include "legion/core/graph.hpp"
 #include "legion/oracle/server.hpp"
 #include "legion/datasets/scenario.hpp"
 #include "legion/oracle/tokenizer.hpp"
 #include "legion/report/analysis.hpp"
 #include "legion/stats/intervals.hpp"
+#include "zero_io.hpp"
 
 namespace {
 
@@ -152,6 +162,187 @@ void BM_LlmClientComplete(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_LlmClientComplete)->UseRealTime();
+
+// ---------------------------------------------------------------- zero-I/O engine overhead
+//
+// The engine's graph executor (the one every coordination pattern runs on) with trivial nodes, no
+// model and no I/O, compiled once and invoked in a hot loop: `seq` is a 3-node chain where each
+// node increments a counter, `par` a fan-out to 5 workers that each append their index, joined by
+// a summariser (bench/micro/zero_io.hpp). Counters: this process's peak RSS (VmHWM) and current RSS
+// after the loop; legion-zero-io gives the RSS of a process that holds the engine alone.
+
+std::int64_t status_kb(const char* field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with(field)) return std::stoll(line.substr(std::string_view(field).size()));
+  return 0;
+}
+
+void report_rss(benchmark::State& state) {
+  state.counters["peak_rss_mb"] = static_cast<double>(status_kb("VmHWM:")) / 1024.0;
+  state.counters["rss_mb"] = static_cast<double>(status_kb("VmRSS:")) / 1024.0;
+}
+
+void BM_EngineSeq(benchmark::State& state) {
+  const auto graph = legion::bench::zero_io::seq_graph();
+  EventLoop loop;
+  legion::bench::zero_io::SeqState s;
+  for (auto _ : state) {
+    graph.invoke(loop, s);
+    benchmark::DoNotOptimize(s.counter);
+  }
+  if (s.counter != 3 * static_cast<std::int64_t>(state.iterations())) state.SkipWithError("wrong count");
+  report_rss(state);
+}
+BENCHMARK(BM_EngineSeq);
+
+void BM_EnginePar(benchmark::State& state) {
+  const auto graph = legion::bench::zero_io::par_graph();
+  EventLoop loop;
+  legion::bench::zero_io::ParState s;
+  for (auto _ : state) {
+    graph.invoke(loop, s);
+    benchmark::DoNotOptimize(s.summary);
+  }
+  if (s.summary != legion::bench::zero_io::kParSummary) state.SkipWithError("wrong summary");
+  report_rss(state);
+}
+BENCHMARK(BM_EnginePar);
+
+// The engine's client against a server that costs next to nothing: one blocking thread answering
+// every request on its connection with the same canned response in one write. What is left is the
+// client (encode, write, wait, read, parse) and the kernel's loopback path: the floor of the
+// engine's per-call overhead, without the model server's own transport.
+class CannedServer {
+ public:
+  CannedServer() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    ::listen(listener_, 16);
+    socklen_t length = sizeof address;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    ChatResponse r{"chatcmpl-1", "legion-oracle", 0, {"assistant", "The launch code is ZQ1234ABCD.", {}, {}, {}}, "stop", {120, 12}};
+    const auto body = encode_chat_response(r);
+    response_ = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~CannedServer() {
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    thread_.join();
+  }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+  int port() const { return port_; }
+  std::size_t response_size() const { return response_.size(); }
+
+ private:
+  void serve() {
+    for (;;) {
+      int c = ::accept(listener_, nullptr, nullptr);
+      if (c < 0) return;
+      int one = 1;
+      ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      std::string in;
+      char buffer[65536];
+      for (;;) {
+        auto head_end = in.find("\r\n\r\n");
+        if (head_end != std::string::npos) {
+          auto at = in.find("Content-Length: ");
+          auto length = at == std::string::npos ? 0 : std::stoul(in.substr(at + 16));
+          if (in.size() >= head_end + 4 + length) {
+            in.erase(0, head_end + 4 + length);
+            if (::send(c, response_.data(), response_.size(), MSG_NOSIGNAL) < 0) break;
+            continue;
+          }
+        }
+        auto n = ::recv(c, buffer, sizeof buffer, 0);
+        if (n <= 0) break;
+        in.append(buffer, static_cast<std::size_t>(n));
+      }
+      ::close(c);
+    }
+  }
+  int listener_ = -1;
+  int port_ = 0;
+  std::string response_;
+  std::thread thread_;
+};
+
+void BM_LlmClientCannedServer(benchmark::State& state) {
+  static CannedServer server;
+  ClientOptions options;
+  options.base_url = server.base_url();
+  LlmClient client(options);
+  auto request = single_tool_second_request(*scenario("single-tool"));
+  for (auto _ : state) benchmark::DoNotOptimize(client.complete(request));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_LlmClientCannedServer)->UseRealTime();
+
+// The same exchange with blocking sockets and no HTTP or JSON work: one send of a pre-encoded
+// request, recv until the canned response is in. The loopback floor under the client.
+void BM_RawExchangeCannedServer(benchmark::State& state) {
+  static CannedServer server;
+  const auto body = encode_chat_request(single_tool_second_request(*scenario("single-tool")));
+  const auto request = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\n\r\n" + body;
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(server.port()));
+  int one = 1;
+  ::setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (::connect(s, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    state.SkipWithError("cannot connect");
+    return;
+  }
+  char buffer[65536];
+  for (auto _ : state) {
+    ::send(s, request.data(), request.size(), MSG_NOSIGNAL);
+    std::size_t got = 0;
+    while (got < server.response_size()) {
+      auto n = ::recv(s, buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+  }
+  ::close(s);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RawExchangeCannedServer)->UseRealTime();
+
+// A whole native task against the canned server, which answers at once (one model call): the
+// engine's cost per task beyond the client's (plan, graph, agent turn, tracing).
+void BM_EngineRunCannedServer(benchmark::State& state) {
+  static CannedServer server;
+  EngineOptions options;
+  options.client.base_url = server.base_url();
+  Engine engine(options);
+  const auto task = task_of(*scenario("single-tool"));
+  for (auto _ : state) benchmark::DoNotOptimize(engine.run(task));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EngineRunCannedServer)->UseRealTime();
+
+// One whole native task (single-tool: two model calls) against the in-process oracle, the path
+// the worker times: plan, graph, two HTTP round trips, answer.
+void BM_EngineRunSingleTool(benchmark::State& state) {
+  auto& oracle = shared_oracle();
+  EngineOptions options;
+  options.client.base_url = oracle.base_url();
+  Engine engine(options);
+  auto spec = scenario("single-tool");
+  const auto task = task_of(*spec);
+  for (auto _ : state) benchmark::DoNotOptimize(engine.run(task));
+  state.SetItemsProcessed(state.iterations() * 2);
+}
+BENCHMARK(BM_EngineRunSingleTool)->UseRealTime();
 
 // Statistics: a BCa interval with 10,000 resamples on 1,000 values, on one core.
 std::vector<double> lognormal_values(std::size_t n, std::uint64_t seed) {

@@ -1,5 +1,7 @@
 #include "checks.hpp"
 
+#include "legion/adapters/adapter.hpp"
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -105,26 +107,39 @@ std::optional<std::uint64_t> available_memory_bytes() {
   return std::nullopt;
 }
 
-std::size_t model_server_connections(int concurrency) {
+std::size_t model_server_connections(int concurrency, bool tasks_on_threads) {
   // Every worker's HTTP clients keep idle connections open (httpx pools keep up to 20), and a run
-  // holds up to eight workers (`ab` of four systems): a smaller limit turns them into 503s.
+  // holds up to eight workers (`ab` of four systems): a smaller limit turns them into 503s. The
+  // native engine opens at most its pool's connections per worker, whatever the concurrency.
+  if (!tasks_on_threads) return 256;
   return std::max<std::size_t>(256, static_cast<std::size_t>(std::max(1, concurrency)) * 8);
 }
 
-std::uint64_t threads_needed(int concurrency, std::size_t most_agents) {
+bool tasks_on_threads(const Plan& plan) {
+  for (const auto& s : plan.systems)
+    if (!adapters::adapter_info(parse_system_name(s).base).tasks_on_event_loop) return true;
+  return false;
+}
+
+std::uint64_t threads_needed(int concurrency, std::size_t most_agents, bool tasks_on_threads) {
   const auto tasks = static_cast<std::uint64_t>(std::max(1, concurrency));
+  if (!tasks_on_threads) {
+    // Every task a coroutine on the worker's one event-loop thread; the model server has a thread
+    // per connection it allows.
+    return model_server_connections(concurrency, false) + 4 + 2 + 32;
+  }
   const auto oracle = model_server_connections(concurrency) + 4;  // connection threads and overflow threads
   return oracle + tasks * (1 + most_agents) + 32;  // and a margin for the runner, worker and libraries
 }
 
-void check_threads(int concurrency, std::size_t most_agents, const std::vector<ThreadLimit>& limits) {
-  const auto needed = threads_needed(concurrency, most_agents);
+void check_threads(int concurrency, std::size_t most_agents, const std::vector<ThreadLimit>& limits, bool tasks_on_threads) {
+  const auto needed = threads_needed(concurrency, most_agents, tasks_on_threads);
   const ThreadLimit* tightest = nullptr;
   for (const auto& l : limits)
     if (!tightest || l.available() < tightest->available()) tightest = &l;
   if (!tightest || needed <= tightest->available()) return;
   int most = concurrency;
-  while (most > 0 && threads_needed(most, most_agents) > tightest->available()) --most;
+  while (most > 0 && threads_needed(most, most_agents, tasks_on_threads) > tightest->available()) --most;
   std::ostringstream message;
   message << "--concurrency " << concurrency << " needs about " << needed << " threads, but " << tightest->name << " is "
           << tightest->limit << " with " << tightest->in_use << " in use, leaving " << tightest->available() << "; ";
@@ -175,7 +190,7 @@ void check_plan(const Plan& plan) {
   for (const auto& [name, value] : plan.params)
     if (!declared.contains(name))
       throw UsageError("--param " + name + ": no selected scenario declares it (they declare: " + join(declared) + ")");
-  check_threads(plan.concurrency, most_agents, read_thread_limits());
+  check_threads(plan.concurrency, most_agents, read_thread_limits(), tasks_on_threads(plan));
 }
 
 }  // namespace legion::bench

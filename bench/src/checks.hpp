@@ -30,13 +30,19 @@ std::vector<ThreadLimit> read_thread_limits();
 // MemAvailable from /proc/meminfo, when it can be read.
 std::optional<std::uint64_t> available_memory_bytes();
 
-// Threads a run needs: the oracle's connection threads in the runner, and in the worker one thread
-// per concurrent task plus one per agent that the native engine may run in parallel.
-// The model server's connection limit for a run (one thread each while open).
-std::size_t model_server_connections(int concurrency);
-std::uint64_t threads_needed(int concurrency, std::size_t most_agents);
+// The model server's connection limit for a run (one thread each while open): enough for a thread
+// per concurrent task in every worker (`tasks_on_threads`), or for the native engine's pools.
+std::size_t model_server_connections(int concurrency, bool tasks_on_threads = true);
+// Whether some system of the plan runs concurrent copies of a task on a thread each (the Python
+// frameworks; the native engine runs them as coroutines on one thread).
+bool tasks_on_threads(const Plan& plan);
+// Threads a run needs: the oracle's connection threads in the runner, and the worker's. A system
+// that runs concurrent copies on threads (`tasks_on_threads`, the Python frameworks) needs one per
+// task and one per agent it may run in parallel; the native engine runs every task on one thread.
+std::uint64_t threads_needed(int concurrency, std::size_t most_agents, bool tasks_on_threads = true);
 // Throws a UsageError naming the tightest limit and the largest --concurrency it allows.
-void check_threads(int concurrency, std::size_t most_agents, const std::vector<ThreadLimit>& limits);
+void check_threads(int concurrency, std::size_t most_agents, const std::vector<ThreadLimit>& limits,
+                   bool tasks_on_threads = true);
 
 // How much {{pad.N}} filler one scenario may plant so that `concurrency` tasks fit in `memory`
 // bytes, as load options for the scenario loader (with the reason for its message).

@@ -219,7 +219,7 @@ report::RunResults Runner::run() {
   oracle::Oracle::Options oracle_options;
   oracle_options.latency = plan_.latency;
   oracle_options.faults = plan_.faults;
-  oracle_options.max_connections = model_server_connections(plan_.concurrency);
+  oracle_options.max_connections = model_server_connections(plan_.concurrency, tasks_on_threads(plan_));
   oracle::Oracle oracle(oracle_options);
   results.context.versions["oracle"] = "legion-oracle " + std::string(LEGION_VERSION) + " on " + oracle.base_url();
 

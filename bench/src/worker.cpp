@@ -109,21 +109,22 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
       reset_peak_rss();
       ::getrusage(RUSAGE_SELF, &before);
       auto start = Clock::now();
-      auto run_one = [&](std::size_t i) {
-        try {
-          outcomes[i] = adapter->run(task);
-        } catch (const adapters::Unsupported& e) {
-          errors[i] = unsupported = e.what();
-        } catch (const std::exception& e) {
-          errors[i] = e.what();
-        }
-      };
       if (concurrency == 1) {
-        run_one(0);
+        try {
+          outcomes[0] = adapter->run(task);
+        } catch (const adapters::Unsupported& e) {
+          errors[0] = unsupported = e.what();
+        } catch (const std::exception& e) {
+          errors[0] = e.what();
+        }
       } else {
-        std::vector<std::thread> threads;
-        for (std::size_t i = 0; i < outcomes.size(); ++i) threads.emplace_back(run_one, i);
-        for (auto& t : threads) t.join();
+        // The system decides how copies run at once: threads, or tasks on its own event loop.
+        auto attempts = adapter->run_concurrently(task, outcomes.size());
+        for (std::size_t i = 0; i < attempts.size() && i < outcomes.size(); ++i) {
+          outcomes[i] = std::move(attempts[i].outcome);
+          errors[i] = std::move(attempts[i].error);
+          if (attempts[i].unsupported) unsupported = errors[i];
+        }
       }
       auto wall = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
       ::getrusage(RUSAGE_SELF, &after);

@@ -1,5 +1,11 @@
 #include "legion/core/chat.hpp"
 
+#include "legion/core/utf8.hpp"
+
+#include <climits>
+#include <cstdint>
+#include <optional>
+
 namespace legion::core {
 namespace {
 
@@ -103,20 +109,114 @@ ChatRequest parse_chat_request(std::string_view body) {
   return r;
 }
 
+// ---------------------------------------------------------------- request encoding
+//
+// The engine encodes a request per model call, so it is written directly instead of through a
+// json tree; the bytes are exactly nlohmann::json::dump()'s for the same object (keys sorted,
+// the same escapes), which tests/core/chat_test.cpp checks against the tree encoding.
+
+namespace {
+
+void put_string(std::string& out, std::string_view text) {
+  out.push_back('"');
+  std::size_t clean = 0;  // start of the run of bytes that need no escape
+  bool ascii = true;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ascii = ascii && c < 0x80;
+      continue;
+    }
+    out.append(text.data() + clean, i - clean);
+    clean = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {
+        static constexpr char hex[] = "0123456789abcdef";
+        out += "\\u00";
+        out.push_back(hex[c >> 4]);
+        out.push_back(hex[c & 15]);
+      }
+    }
+  }
+  out.append(text.data() + clean, text.size() - clean);
+  out.push_back('"');
+  if (!ascii && first_invalid_utf8(text) != std::string_view::npos) throw WireError("request: text is not valid UTF-8");
+}
+
+void put_message(std::string& out, const Message& m) {
+  out += "{\"content\":";
+  if (m.role == "assistant" && !m.tool_calls.empty() && m.content.empty()) out += "null";
+  else put_string(out, m.content);
+  if (!m.name.empty()) out += ",\"name\":", put_string(out, m.name);
+  out += ",\"role\":";
+  put_string(out, m.role);
+  if (!m.tool_call_id.empty()) out += ",\"tool_call_id\":", put_string(out, m.tool_call_id);
+  if (!m.tool_calls.empty()) {
+    out += ",\"tool_calls\":[";
+    for (std::size_t i = 0; i < m.tool_calls.size(); ++i) {
+      const auto& call = m.tool_calls[i];
+      out += i ? ",{\"function\":{\"arguments\":" : "{\"function\":{\"arguments\":";
+      put_string(out, call.arguments);
+      out += ",\"name\":";
+      put_string(out, call.name);
+      out += "},\"id\":";
+      put_string(out, call.id);
+      out += ",\"type\":\"function\"}";
+    }
+    out += ']';
+  }
+  out += '}';
+}
+
+}  // namespace
+
+std::string encode_tools(const std::vector<ToolDefinition>& tools) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < tools.size(); ++i) {
+    const auto& t = tools[i];
+    out += i ? ",{\"function\":{\"description\":" : "{\"function\":{\"description\":";
+    put_string(out, t.description);
+    out += ",\"name\":";
+    put_string(out, t.name);
+    out += ",\"parameters\":";
+    out += t.parameters.dump();
+    out += "},\"type\":\"function\"}";
+  }
+  out += ']';
+  return out;
+}
+
 std::string encode_chat_request(const ChatRequest& r) {
-  json j = {{"model", r.model}, {"messages", json::array()}};
-  for (const auto& m : r.messages) j["messages"].push_back(to_json(m));
-  if (!r.tools.empty()) {
-    j["tools"] = json::array();
-    for (const auto& t : r.tools)
-      j["tools"].push_back({{"type", "function"},
-                            {"function", {{"name", t.name}, {"description", t.description}, {"parameters", t.parameters}}}});
+  std::size_t size = 64 + r.model.size() + (r.tools_json ? r.tools_json->size() : 0);
+  for (const auto& m : r.messages) size += 64 + m.content.size() + m.role.size() + m.name.size() + m.tool_call_id.size();
+  std::string out;
+  out.reserve(size + size / 8);
+  out += "{\"messages\":[";
+  for (std::size_t i = 0; i < r.messages.size(); ++i) {
+    if (i) out += ',';
+    put_message(out, r.messages[i]);
   }
+  out += "],\"model\":";
+  put_string(out, r.model);
   if (r.stream) {
-    j["stream"] = true;
-    if (r.include_usage) j["stream_options"] = {{"include_usage", true}};
+    out += ",\"stream\":true";
+    if (r.include_usage) out += ",\"stream_options\":{\"include_usage\":true}";
   }
-  return j.dump();
+  if (r.tools_json) {
+    if (*r.tools_json != "[]") out += ",\"tools\":", out += *r.tools_json;
+  } else if (!r.tools.empty()) {
+    out += ",\"tools\":";
+    out += encode_tools(r.tools);
+  }
+  out += '}';
+  return out;
 }
 
 std::string encode_chat_response(const ChatResponse& r) {
@@ -133,7 +233,275 @@ std::string encode_chat_response(const ChatResponse& r) {
   return j.dump();
 }
 
-ChatResponse parse_chat_response(std::string_view body) {
+// ---------------------------------------------------------------- response decoding
+//
+// The engine decodes a response per model call. A reader over the text takes what a response
+// holds without building a json tree; anything it does not expect (content as a list of parts,
+// arguments that are not a string, a value of another type, bad JSON) sends the body to the tree
+// decoder below, which gives the same result or the error naming the field.
+
+namespace {
+
+class Reader {
+ public:
+  explicit Reader(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+  bool ok() const { return ok_; }
+  bool at_end() {
+    ws();
+    return p_ == end_;
+  }
+  bool fail() { return ok_ = false; }
+  bool eat(char c) {
+    ws();
+    if (p_ < end_ && *p_ == c) return ++p_, true;
+    return false;
+  }
+  bool expect(char c) { return eat(c) || fail(); }
+  char peek() {
+    ws();
+    return p_ < end_ ? *p_ : '\0';
+  }
+  bool null() {
+    ws();
+    if (end_ - p_ >= 4 && std::string_view(p_, 4) == "null") return p_ += 4, true;
+    return false;
+  }
+  // Iterates an object: calls field(key) for each member, which must consume the value.
+  template <class F>
+  bool object(F&& field) {
+    if (!expect('{')) return false;
+    if (eat('}')) return true;
+    std::string key;
+    do {
+      if (!string(key) || !expect(':') || !field(key)) return fail();
+    } while (eat(','));
+    return expect('}');
+  }
+  template <class F>
+  bool array(F&& item) {
+    if (!expect('[')) return false;
+    if (eat(']')) return true;
+    std::size_t i = 0;
+    do {
+      if (!item(i++)) return fail();
+    } while (eat(','));
+    return expect(']');
+  }
+  bool string(std::string& out) {
+    out.clear();
+    if (!expect('"')) return false;
+    for (;;) {
+      const char* start = p_;
+      bool ascii = true;
+      while (p_ < end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20)
+        ascii = ascii && static_cast<unsigned char>(*p_++) < 0x80;
+      const auto run = std::string_view(start, static_cast<std::size_t>(p_ - start));
+      if (!ascii && first_invalid_utf8(run) != std::string_view::npos) return fail();
+      out.append(run);
+      if (p_ == end_ || static_cast<unsigned char>(*p_) < 0x20) return fail();
+      if (*p_++ == '"') break;
+      if (p_ == end_) return fail();
+      switch (*p_++) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          unsigned cp = 0;
+          if (!hex4(cp)) return fail();
+          if (cp >= 0xD800 && cp <= 0xDBFF) {  // a surrogate pair
+            unsigned low = 0;
+            if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return fail();
+            p_ += 2;
+            if (!hex4(low) || low < 0xDC00 || low > 0xDFFF) return fail();
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            return fail();
+          }
+          utf8(out, cp);
+          break;
+        }
+        default: return fail();
+      }
+    }
+    return true;
+  }
+  // A string, or null for an empty one; anything else fails.
+  bool string_or_null(std::string& out) {
+    if (null()) return out.clear(), true;
+    return string(out);
+  }
+  bool unsigned_number(std::uint64_t& out) {
+    ws();
+    const char* start = p_;
+    std::uint64_t v = 0;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') {
+      if (v > (UINT64_MAX - 9) / 10) return fail();
+      v = v * 10 + static_cast<std::uint64_t>(*p_++ - '0');
+    }
+    if (p_ == start || (p_ - start > 1 && *start == '0')) return fail();
+    if (p_ < end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return fail();  // not an integer: the tree decoder decides
+    out = v;
+    return true;
+  }
+  bool skip() {  // any value
+    switch (peek()) {
+      case '{': return object([&](const std::string&) { return skip(); });
+      case '[': return array([&](std::size_t) { return skip(); });
+      case '"': {
+        std::string ignored;
+        return string(ignored);
+      }
+      case 'n': return literal("null");
+      case 't': return literal("true");
+      case 'f': return literal("false");
+      default: return number();
+    }
+  }
+
+ private:
+  bool literal(std::string_view word) {
+    if (end_ - p_ >= static_cast<std::ptrdiff_t>(word.size()) && std::string_view(p_, word.size()) == word)
+      return p_ += word.size(), true;
+    return fail();
+  }
+  bool digits() {
+    const char* start = p_;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    return p_ > start;
+  }
+  bool number() {  // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+    if (p_ < end_ && *p_ == '-') ++p_;
+    if (p_ < end_ && *p_ == '0') ++p_;
+    else if (!digits()) return fail();
+    if (p_ < end_ && *p_ == '.' && (++p_, !digits())) return fail();
+    if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+      ++p_;
+      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (!digits()) return fail();
+    }
+    return true;
+  }
+  void ws() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+  bool hex4(unsigned& out) {
+    if (end_ - p_ < 4) return false;
+    out = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = *p_++;
+      out <<= 4;
+      if (c >= '0' && c <= '9') out |= static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f') out |= static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F') out |= static_cast<unsigned>(c - 'A' + 10);
+      else return false;
+    }
+    return true;
+  }
+  static void utf8(std::string& out, unsigned cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+  const char* p_;
+  const char* end_;
+  bool ok_ = true;
+};
+
+bool read_message(Reader& in, Message& m) {
+  bool has_role = false;
+  bool ok = in.object([&](const std::string& key) {
+    if (key == "role") return has_role = in.string(m.role);
+    if (key == "content") return in.string_or_null(m.content);  // a list of parts: the tree decoder
+    if (key == "name") return in.string_or_null(m.name);
+    if (key == "tool_call_id") return in.string_or_null(m.tool_call_id);
+    if (key == "tool_calls") {
+      m.tool_calls.clear();
+      if (in.null()) return true;
+      return in.array([&](std::size_t) {
+        ToolCall call;
+        bool has_function = false, has_name = false;
+        bool ok_call = in.object([&](const std::string& k) {
+          if (k == "id") return in.string_or_null(call.id);
+          if (k == "function") {
+            has_function = true;
+            return in.object([&](const std::string& f) {
+              if (f == "name") return has_name = in.string(call.name);
+              if (f == "arguments") return in.string(call.arguments);  // not a string: the tree decoder
+              return in.skip();
+            });
+          }
+          return in.skip();
+        });
+        m.tool_calls.push_back(std::move(call));
+        return ok_call && has_function && has_name;
+      });
+    }
+    return in.skip();
+  });
+  return ok && has_role;
+}
+
+std::optional<ChatResponse> read_chat_response(std::string_view body) {
+  Reader in(body);
+  ChatResponse r;
+  bool has_choice = false;
+  bool ok = in.object([&](const std::string& key) {
+    if (key == "id") return in.string_or_null(r.id);
+    if (key == "model") return in.string_or_null(r.model);
+    if (key == "created") {
+      std::uint64_t created = 0;
+      if (!in.unsigned_number(created) || created > static_cast<std::uint64_t>(INT64_MAX)) return false;
+      r.created = static_cast<std::int64_t>(created);
+      return true;
+    }
+    if (key == "choices") {
+      has_choice = false;
+      return in.array([&](std::size_t i) {
+        if (i > 0) return in.skip();
+        bool has_message = false;
+        bool ok_choice = in.object([&](const std::string& k) {
+          if (k == "message") {
+            r.message = {};
+            return has_message = read_message(in, r.message);
+          }
+          if (k == "finish_reason") return in.string_or_null(r.finish_reason);
+          return in.skip();
+        });
+        return has_choice = ok_choice && has_message;
+      });
+    }
+    if (key == "usage") {
+      if (in.peek() != '{') return in.skip();
+      return in.object([&](const std::string& k) {
+        if (k == "prompt_tokens") return in.unsigned_number(r.usage.prompt_tokens);
+        if (k == "completion_tokens") return in.unsigned_number(r.usage.completion_tokens);
+        return in.skip();
+      });
+    }
+    return in.skip();
+  });
+  if (!ok || !in.ok() || !has_choice || !in.at_end()) return std::nullopt;
+  return r;
+}
+
+ChatResponse parse_chat_response_tree(std::string_view body) {
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded()) fail("$", "response body is not valid JSON");
   if (!j.is_object()) fail("$", "expected an object");
@@ -152,6 +520,13 @@ ChatResponse parse_chat_response(std::string_view body) {
     r.usage.completion_tokens = u->value("completion_tokens", std::uint64_t{0});
   }
   return r;
+}
+
+}  // namespace
+
+ChatResponse parse_chat_response(std::string_view body) {
+  if (auto fast = read_chat_response(body)) return std::move(*fast);
+  return parse_chat_response_tree(body);
 }
 
 std::vector<std::string> encode_stream_events(const ChatResponse& r, const std::vector<std::string>& pieces,

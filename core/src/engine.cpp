@@ -1,10 +1,9 @@
 #include "legion/core/engine.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
-#include <future>
-#include <sstream>
+
+#include "legion/core/graph.hpp"
 
 namespace legion::core {
 
@@ -12,7 +11,12 @@ namespace legion::core {
 
 void ToolRegistry::add(ToolDefinition definition, Handler handler) {
   auto name = definition.name;
-  tools_.insert_or_assign(std::move(name), Entry{std::move(definition), std::move(handler)});
+  tools_.insert_or_assign(std::move(name), Entry{std::move(definition), std::move(handler), {}});
+}
+
+void ToolRegistry::add_async(ToolDefinition definition, AsyncHandler handler) {
+  auto name = definition.name;
+  tools_.insert_or_assign(std::move(name), Entry{std::move(definition), {}, std::move(handler)});
 }
 
 bool ToolRegistry::contains(std::string_view name) const { return tools_.find(name) != tools_.end(); }
@@ -27,11 +31,24 @@ std::vector<ToolDefinition> ToolRegistry::definitions(const std::vector<std::str
 std::string ToolRegistry::invoke(std::string_view name, std::string_view arguments_json) const {
   auto it = tools_.find(name);
   if (it == tools_.end()) return "error: unknown tool '" + std::string(name) + "'";
+  if (!it->second.handler) return "error: tool '" + std::string(name) + "' runs asynchronously only";
   try {
     return it->second.handler(arguments_json);
   } catch (const std::exception& e) {
     return std::string("error: ") + e.what();
   }
+}
+
+Async<std::string> ToolRegistry::invoke_async(std::string_view name, std::string arguments_json) const {
+  auto it = tools_.find(name);
+  if (it == tools_.end() || !it->second.async_handler) co_return invoke(name, arguments_json);
+  std::string error;
+  try {
+    co_return co_await it->second.async_handler(std::move(arguments_json));
+  } catch (const std::exception& e) {
+    error = std::string("error: ") + e.what();
+  }
+  co_return error;
 }
 
 namespace {
@@ -53,12 +70,10 @@ std::vector<std::string> words_of(std::string_view text) {
 }
 }  // namespace
 
-void Memory::remember(const Message& message) {
-  messages_.push_back(message);
-  words_.push_back(words_of(message.content));
-}
+void Memory::remember(Message message) { messages_.push_back(std::move(message)); }
 
 std::vector<const Message*> Memory::recall(std::string_view query, std::size_t k) const {
+  while (words_.size() < messages_.size()) words_.push_back(words_of(messages_[words_.size()].content));
   auto q = words_of(query);
   std::vector<std::pair<std::size_t, std::size_t>> scored;  // (shared words, index)
   for (std::size_t i = 0; i < words_.size(); ++i) {
@@ -134,6 +149,8 @@ namespace {
 
 using nlohmann::json;
 
+Message user(std::string content) { return {"user", std::move(content), {}, {}, {}}; }
+
 struct Transcript {
   struct Entry {
     std::string author;
@@ -143,7 +160,9 @@ struct Transcript {
 
   // The shared conversation as one agent sees it: its own turns as assistant messages.
   std::vector<Message> as_seen_by(const std::string& agent_id, const std::string& task) const {
-    std::vector<Message> out{{"user", task, {}, {}, {}}};
+    std::vector<Message> out;
+    out.reserve(entries.size() + 1);
+    out.push_back(user(task));
     for (const auto& e : entries) {
       if (e.author == agent_id) out.push_back({"assistant", e.content, {}, {}, {}});
       else out.push_back({"user", e.content, e.author, {}, {}});
@@ -152,213 +171,379 @@ struct Transcript {
   }
 };
 
-class Task {
- public:
-  Task(const TaskSpec& spec, const EngineOptions& options, ClientPool& clients)
-      : spec_(spec), options_(options), clients_(clients) {
-    for (const auto& t : spec.tools)
-      tools_.add({t.name, t.description, t.parameters},
-                 [&spec, name = t.name](std::string_view args) { return spec.run_tool(name, args); });
-    for (const auto& a : spec.agents) memories_[a.id];  // built up front: agents may run in parallel
-  }
+struct TaskRun;
 
-  TaskResult run() {
-    std::string answer;
-    {
-      auto span = tracer_.span("pattern:" + std::string(to_string(spec_.pattern)));
-      switch (spec_.pattern) {
-        case Pattern::sequential: answer = sequential(); break;
-        case Pattern::hierarchical: answer = hierarchical(); break;
-        case Pattern::round_robin: answer = group_chat(false); break;
-        case Pattern::selector: answer = group_chat(true); break;
-        case Pattern::consensus: answer = consensus(); break;
-      }
-    }
-    TaskResult r;
-    r.answer = std::move(answer);
-    r.llm_calls = calls_.load();
-    r.usage = {prompt_tokens_.load(), completion_tokens_.load()};
-    r.spans = tracer_.spans();
-    return r;
-  }
+// What every copy of one task shares, prepared once: the task's tools, each agent's system prompt
+// and encoded tool list, and the pattern's compiled graph.
+struct TaskPlan {
+  TaskPlan(const TaskSpec& task, const EngineOptions& engine_options);
 
- private:
-  ChatResponse call_model(ChatRequest request, const std::string& agent) {
-    auto span = tracer_.span("llm", agent);
-    request.model = options_.model;
-    request.stream = options_.stream;
-    request.include_usage = options_.stream;
-    auto client = clients_.acquire();
-    auto response = client->complete(request);
-    ++calls_;
-    prompt_tokens_ += response.usage.prompt_tokens;
-    completion_tokens_ += response.usage.completion_tokens;
-    return response;
+  struct AgentPlan {
+    std::string system_prompt;
+    std::shared_ptr<const std::string> tools_json;  // null: no tools
+  };
+  const TaskSpec& spec;
+  const EngineOptions& options;
+  ToolRegistry tools;
+  std::map<std::string, AgentPlan, std::less<>> agents;
+  ToolDefinition delegate;  // hierarchical: the manager's tool
+  std::vector<const TaskAgent*> members;  // consensus: everyone but the moderator
+  CompiledGraph<TaskRun> graph;
+
+  const AgentPlan& agent(const std::string& id) const { return agents.find(id)->second; }
+};
+
+// One copy of a task in flight: its state, read and written by the graph's nodes on one loop.
+struct TaskRun {
+  TaskRun(const TaskPlan& p, AsyncLlmClient& c) : plan(p), spec(p.spec), client(c) {}
+  const TaskPlan& plan;
+  const TaskSpec& spec;
+  AsyncLlmClient& client;
+  MessageBus bus;
+  Tracer tracer;
+  std::map<std::string, Memory> memories;
+  std::uint64_t calls = 0, prompt_tokens = 0, completion_tokens = 0;
+  std::string answer;
+  // sequential
+  std::string previous_author, previous_output;
+  // group chats
+  Transcript transcript;
+  int turns = 0;
+  bool finished = false;
+  const TaskAgent* speaker = nullptr;
+  // consensus: by agent id, in id order for every reader
+  std::map<std::string, std::string> proposals, votes;
+  std::string proposed;
+
+  Async<ChatResponse> call_model(ChatRequest& request, const std::string& agent) {
+    auto span = tracer.span("llm", agent);
+    request.model = plan.options.model;
+    request.stream = plan.options.stream;
+    request.include_usage = plan.options.stream;
+    auto response = co_await client.complete(request);
+    ++calls;
+    prompt_tokens += response.usage.prompt_tokens;
+    completion_tokens += response.usage.completion_tokens;
+    co_return response;
   }
 
   // One agent turn: the model is called until it answers without tool calls.
-  std::string turn(const TaskAgent& agent, std::vector<Message> context, const ToolRegistry* extra = nullptr,
-                   const std::vector<std::string>& extra_tools = {}) {
-    auto span = tracer_.span("agent", agent.id);
+  Async<std::string> turn(const TaskAgent& agent, std::vector<Message> context, const ToolRegistry* extra = nullptr) {
+    auto span = tracer.span("agent", agent.id);
+    const auto& me = plan.agent(agent.id);
     ChatRequest request;
-    request.messages.push_back({"system", native_system_prompt(agent), {}, {}, {}});
+    request.messages.reserve(context.size() + 4);
+    request.messages.push_back({"system", me.system_prompt, {}, {}, {}});
     for (auto& m : context) request.messages.push_back(std::move(m));
-    request.tools = tools_.definitions(agent.tools);
-    if (extra)
-      for (auto& d : extra->definitions(extra_tools)) request.tools.push_back(std::move(d));
-    auto& memory = memories_.at(agent.id);
-    for (int round = 0; round < options_.max_tool_rounds; ++round) {
-      auto reply = call_model(request, agent.id).message;
+    request.tools_json = me.tools_json;
+    for (int round = 0; round < plan.options.max_tool_rounds; ++round) {
+      auto response = co_await call_model(request, agent.id);
+      auto reply = std::move(response.message);
       if (reply.tool_calls.empty()) {
-        for (std::size_t i = 1; i < request.messages.size(); ++i) memory.remember(request.messages[i]);
-        memory.remember(reply);
-        return reply.content;
+        if (plan.options.remember) {
+          auto& memory = memories[agent.id];
+          for (std::size_t i = 1; i < request.messages.size(); ++i) memory.remember(std::move(request.messages[i]));
+          memory.remember(reply);
+        }
+        co_return std::move(reply.content);
       }
       request.messages.push_back(reply);
       for (const auto& call : reply.tool_calls) {
-        auto tool_span = tracer_.span("tool:" + call.name, agent.id);
-        auto result = extra && extra->contains(call.name) ? extra->invoke(call.name, call.arguments)
-                                                          : tools_.invoke(call.name, call.arguments);
+        auto tool_span = tracer.span("tool:" + call.name, agent.id);
+        std::string result;
+        if (extra && extra->contains(call.name)) {
+          auto arguments = call.arguments;
+          result = co_await extra->invoke_async(call.name, std::move(arguments));
+        }
+        else result = plan.tools.invoke(call.name, call.arguments);
         request.messages.push_back({"tool", std::move(result), {}, call.id, {}});
       }
     }
-    throw std::runtime_error("agent '" + agent.id + "' made " + std::to_string(options_.max_tool_rounds) +
+    throw std::runtime_error("agent '" + agent.id + "' made " + std::to_string(plan.options.max_tool_rounds) +
                              " model calls in one turn without answering");
   }
 
-  static Message user(std::string content) { return {"user", std::move(content), {}, {}, {}}; }
-
-  // Each agent gets the task and the previous agent's output, passed along the bus.
-  std::string sequential() {
-    std::string previous_author, previous_output;
-    bus_.subscribe("pipeline", [&](const Envelope& e) {
-      previous_author = e.from;
-      previous_output = e.content;
-    });
-    for (const auto& agent : spec_.agents) {
-      auto input = "Task: " + spec_.task;
-      if (!previous_output.empty()) input += "\n\nInput from " + previous_author + ":\n" + previous_output;
-      auto output = turn(agent, {user(input)});
-      bus_.publish({"pipeline", agent.id, output});
-    }
-    return previous_output;
-  }
-
-  // The manager delegates through a tool; each delegation runs the worker's turn and returns its answer.
-  std::string hierarchical() {
-    const auto& manager = *spec_.agent(spec_.manager);
-    json workers = json::array();
-    std::string roster;
-    for (const auto& a : spec_.agents)
-      if (a.id != manager.id) workers.push_back(a.id), roster += "\n- " + a.id + ": " + a.role;
-    ToolRegistry delegation;
-    delegation.add({std::string(kDelegateTool), "Hand a sub-task to a worker and get its result. Workers:" + roster,
-                    {{"type", "object"},
-                     {"properties",
-                      {{"worker", {{"type", "string"}, {"enum", workers}}}, {"task", {{"type", "string"}}}}},
-                     {"required", {"worker", "task"}}}},
-                   [this](std::string_view arguments) -> std::string {
-                     auto args = json::parse(arguments, nullptr, false);
-                     if (args.is_discarded() || !args.contains("worker") || !args["worker"].is_string())
-                       return "error: delegate_task needs {worker, task}";
-                     const auto* worker = spec_.agent(args["worker"].get<std::string>());
-                     if (!worker || worker->id == spec_.manager) return "error: no such worker";
-                     auto task = args.value("task", spec_.task);
-                     auto result = turn(*worker, {user(task)});
-                     bus_.publish({"delegation", worker->id, result});
-                     return result;
-                   });
-    return turn(manager, {user("Task: " + spec_.task)}, &delegation, {std::string(kDelegateTool)});
-  }
-
-  // Round-robin takes agents in order; selector asks the model who speaks next. Both stop at the
-  // termination text or after max_turns.
-  std::string group_chat(bool select) {
-    Transcript transcript;
-    bus_.subscribe("chat", [&](const Envelope& e) { transcript.entries.push_back({e.from, e.content}); });
-    for (int t = 0; t < spec_.max_turns; ++t) {
-      const auto& speaker = select ? select_speaker(transcript) : spec_.agents[static_cast<std::size_t>(t) % spec_.agents.size()];
-      auto output = turn(speaker, transcript.as_seen_by(speaker.id, spec_.task));
-      bus_.publish({"chat", speaker.id, output});
-      if (output.find(spec_.termination_text) != std::string::npos) break;
-    }
-    return transcript.entries.empty() ? std::string() : transcript.entries.back().content;
-  }
-
-  const TaskAgent& select_speaker(const Transcript& transcript) {
+  Async<void> select_speaker() {
     std::string candidates;
-    for (const auto& a : spec_.agents) candidates += spec_.prompt("candidate", {{"id", a.id}, {"role", a.role}});
-    const auto prompt = spec_.prompt("select_speaker", {{"candidates", candidates}});
+    for (const auto& a : spec.agents) candidates += spec.prompt("candidate", {{"id", a.id}, {"role", a.role}});
     ChatRequest request;
-    request.messages.push_back({"system", prompt, {}, {}, {}});
-    for (auto& m : transcript.as_seen_by("", spec_.task)) request.messages.push_back(std::move(m));
+    request.messages.push_back({"system", spec.prompt("select_speaker", {{"candidates", candidates}}), {}, {}, {}});
+    for (auto& m : transcript.as_seen_by("", spec.task)) request.messages.push_back(std::move(m));
     for (int attempt = 0; attempt < 3; ++attempt) {
-      auto reply = call_model(request, "selector").message.content;
+      auto response = co_await call_model(request, "selector");
+      auto reply = std::move(response.message.content);
       auto trimmed = reply;
       trimmed.erase(0, trimmed.find_first_not_of(" \n\t\"'"));
       trimmed.erase(trimmed.find_last_not_of(" \n\t\"'.") + 1);
-      for (const auto& a : spec_.agents)
-        if (a.id == trimmed || a.role == trimmed) return a;
+      for (const auto& a : spec.agents)
+        if (a.id == trimmed || a.role == trimmed) {
+          speaker = &a;
+          co_return;
+        }
       request.messages.push_back({"assistant", reply, {}, {}, {}});
       request.messages.push_back(user("'" + reply + "' is not a candidate. Reply with one of the ids above."));
     }
     throw std::runtime_error("speaker selection failed three times");
   }
 
-  // Everyone proposes in parallel, everyone votes in parallel having seen all proposals, the engine
-  // tallies, and the moderator announces the decision from the votes.
-  std::string consensus() {
-    std::vector<const TaskAgent*> members;
-    for (const auto& a : spec_.agents)
-      if (a.id != spec_.moderator) members.push_back(&a);
-    std::mutex collected;
-    std::map<std::string, std::string> proposals, votes;  // by agent id, in id order for every reader
-    bus_.subscribe("proposal", [&](const Envelope& e) { std::lock_guard l(collected); proposals[e.from] = e.content; });
-    bus_.subscribe("vote", [&](const Envelope& e) { std::lock_guard l(collected); votes[e.from] = e.content; });
-
-    auto in_parallel = [&](const std::string& topic, auto make_input) {
-      std::vector<std::future<void>> done;
-      for (const auto* m : members)
-        done.push_back(std::async(std::launch::async, [&, m] { bus_.publish({topic, m->id, turn(*m, {user(make_input())})}); }));
-      for (auto& f : done) f.get();
-    };
-    // Proposals and votes are listed in id order, the same for every reader.
-    auto listing = [&](const std::string& kind, const std::map<std::string, std::string>& texts) {
-      std::string items;
-      for (const auto& [id, text] : texts) items += spec_.prompt("item", {{"id", id}, {"text", text}});
-      return spec_.prompt(kind, {{"items", items}});
-    };
-    in_parallel("proposal", [&] { return spec_.prompt("propose", {{"task", spec_.task}}); });
-    const auto proposed = listing("proposals", proposals);
-    in_parallel("vote", [&] { return spec_.prompt("vote", {{"task", spec_.task}, {"proposals", proposed}}); });
-
-    std::map<std::string, int> tally;
-    for (const auto& [id, text] : votes)
-      if (auto cast = votes_in(text); !cast.empty()) ++tally[cast.front()];
-    {
-      auto span = tracer_.span("tally");
-      std::string detail;
-      for (const auto& [option, count] : tally) detail += option + "=" + std::to_string(count) + " ";
-      span.detail(detail);
-    }
-    return turn(*spec_.agent(spec_.moderator),
-                {user(spec_.prompt("decide", {{"task", spec_.task}, {"votes", listing("votes", votes)}}))});
+  // Proposals and votes are listed in id order, the same for every reader.
+  std::string listing(const std::string& kind, const std::map<std::string, std::string>& texts) const {
+    std::string items;
+    for (const auto& [id, text] : texts) items += spec.prompt("item", {{"id", id}, {"text", text}});
+    return spec.prompt(kind, {{"items", items}});
   }
-
-  const TaskSpec& spec_;
-  const EngineOptions& options_;
-  ClientPool& clients_;
-  ToolRegistry tools_;
-  MessageBus bus_;
-  Tracer tracer_;
-  std::map<std::string, Memory> memories_;
-  std::atomic<std::uint64_t> calls_{0}, prompt_tokens_{0}, completion_tokens_{0};
 };
+
+// ---------------------------------------------------------------- the patterns as graphs
+
+using TaskGraph = Graph<TaskRun>;
+
+// Each agent gets the task and the previous agent's output, passed along the bus.
+void sequential(TaskGraph& g, const TaskSpec& spec) {
+  NodeId previous = kEnd;
+  for (std::size_t i = 0; i < spec.agents.size(); ++i) {
+    auto node = g.add_async_node(spec.agents[i].id, [i](TaskRun& run) -> Async<void> {
+      const auto& agent = run.spec.agents[i];
+      auto input = "Task: " + run.spec.task;
+      if (!run.previous_output.empty()) input += "\n\nInput from " + run.previous_author + ":\n" + run.previous_output;
+      std::vector<Message> context;
+      context.push_back(user(std::move(input)));
+      auto output = co_await run.turn(agent, std::move(context));
+      run.bus.publish({"pipeline", agent.id, std::move(output)});
+      run.answer = run.previous_output;
+    });
+    if (previous == kEnd) g.add_entry(node);
+    else g.add_edge(previous, node);
+    previous = node;
+  }
+}
+
+// The manager delegates through a tool; each delegation runs the worker's turn and returns its answer.
+void hierarchical(TaskGraph& g) {
+  g.add_entry(g.add_async_node("manager", [](TaskRun& run) -> Async<void> {
+    ToolRegistry delegation;
+    delegation.add_async(run.plan.delegate, [&run](std::string arguments) -> Async<std::string> {
+      auto args = json::parse(arguments, nullptr, false);
+      if (args.is_discarded() || !args.contains("worker") || !args["worker"].is_string())
+        co_return "error: delegate_task needs {worker, task}";
+      const auto* worker = run.spec.agent(args["worker"].get<std::string>());
+      if (!worker || worker->id == run.spec.manager) co_return "error: no such worker";
+      std::vector<Message> context;
+      context.push_back(user(args.value("task", run.spec.task)));
+      auto result = co_await run.turn(*worker, std::move(context));
+      run.bus.publish({"delegation", worker->id, result});
+      co_return result;
+    });
+    std::vector<Message> context;
+    context.push_back(user("Task: " + run.spec.task));
+    run.answer = co_await run.turn(*run.spec.agent(run.spec.manager), std::move(context), &delegation);
+  }));
+}
+
+// Round-robin takes agents in order; selector asks the model who speaks next. Both stop at the
+// termination text or after max_turns.
+void group_chat(TaskGraph& g, bool select) {
+  auto speak = g.add_async_node("speak", [select](TaskRun& run) -> Async<void> {
+    if (run.finished) co_return;
+    const auto& speaker = select ? *run.speaker : run.spec.agents[static_cast<std::size_t>(run.turns) % run.spec.agents.size()];
+    auto context = run.transcript.as_seen_by(speaker.id, run.spec.task);
+    auto output = co_await run.turn(speaker, std::move(context));
+    run.finished = output.find(run.spec.termination_text) != std::string::npos || ++run.turns >= run.spec.max_turns;
+    run.bus.publish({"chat", speaker.id, std::move(output)});
+    run.answer = run.transcript.entries.back().content;
+  });
+  if (!select) {
+    g.add_entry(speak);
+    g.add_router(speak, [speak](const TaskRun& run) { return run.finished ? kEnd : speak; });
+    return;
+  }
+  auto choose = g.add_async_node("select", [](TaskRun& run) -> Async<void> {
+    if (run.finished) co_return;
+    co_await run.select_speaker();
+  });
+  g.add_entry(choose);
+  g.add_edge(choose, speak);
+  g.add_router(speak, [choose](const TaskRun& run) { return run.finished ? kEnd : choose; });
+}
+
+// Everyone proposes concurrently, everyone votes concurrently having seen all proposals, the
+// engine tallies, and the moderator announces the decision from the votes.
+void consensus(TaskGraph& g, const std::vector<const TaskAgent*>& members) {
+  auto collect = g.add_node("collect", [](TaskRun& run) { run.proposed = run.listing("proposals", run.proposals); });
+  auto tally = g.add_node("tally", [](TaskRun& run) {
+    std::map<std::string, int> counted;
+    for (const auto& [id, text] : run.votes)
+      if (auto cast = votes_in(text); !cast.empty()) ++counted[cast.front()];
+    auto span = run.tracer.span("tally");
+    std::string detail;
+    for (const auto& [option, count] : counted) detail += option + "=" + std::to_string(count) + " ";
+    span.detail(detail);
+  });
+  auto decide = g.add_async_node("decide", [](TaskRun& run) -> Async<void> {
+    std::vector<Message> context;
+    context.push_back(user(run.spec.prompt("decide", {{"task", run.spec.task}, {"votes", run.listing("votes", run.votes)}})));
+    run.answer = co_await run.turn(*run.spec.agent(run.spec.moderator), std::move(context));
+  });
+  g.add_edge(tally, decide);
+  for (const auto* member : members) {
+    auto propose = g.add_async_node("propose:" + member->id, [member](TaskRun& run) -> Async<void> {
+      std::vector<Message> context;
+      context.push_back(user(run.spec.prompt("propose", {{"task", run.spec.task}})));
+      // Awaited outside the braces: GCC 12 destroys temporaries of a braced list around a co_await twice.
+      auto proposal = co_await run.turn(*member, std::move(context));
+      run.bus.publish({"proposal", member->id, std::move(proposal)});
+    });
+    auto vote = g.add_async_node("vote:" + member->id, [member](TaskRun& run) -> Async<void> {
+      std::vector<Message> context;
+      context.push_back(user(run.spec.prompt("vote", {{"task", run.spec.task}, {"proposals", run.proposed}})));
+      auto vote_text = co_await run.turn(*member, std::move(context));
+      run.bus.publish({"vote", member->id, std::move(vote_text)});
+    });
+    g.add_entry(propose);
+    g.add_edge(propose, collect);
+    g.add_edge(collect, vote);
+    g.add_edge(vote, tally);
+  }
+  if (members.empty()) g.add_entry(collect);
+}
+
+CompiledGraph<TaskRun> graph_of(const TaskSpec& spec, const std::vector<const TaskAgent*>& members) {
+  TaskGraph g;
+  switch (spec.pattern) {
+    case Pattern::sequential: sequential(g, spec); break;
+    case Pattern::hierarchical: hierarchical(g); break;
+    case Pattern::round_robin: group_chat(g, false); break;
+    case Pattern::selector: group_chat(g, true); break;
+    case Pattern::consensus: consensus(g, members); break;
+  }
+  return std::move(g).compile(std::max<std::size_t>(10000, 2 * static_cast<std::size_t>(std::max(0, spec.max_turns)) + 4));
+}
+
+TaskPlan::TaskPlan(const TaskSpec& task, const EngineOptions& engine_options) : spec(task), options(engine_options) {
+  if (spec.agents.empty()) throw std::invalid_argument("task '" + spec.name + "' has no agents");
+  for (const auto& t : spec.tools)
+    tools.add({t.name, t.description, t.parameters},
+              [&spec = spec, name = t.name](std::string_view args) { return spec.run_tool(name, args); });
+  if (spec.pattern == Pattern::hierarchical) {
+    if (!spec.agent(spec.manager)) throw std::invalid_argument("task '" + spec.name + "': no manager '" + spec.manager + "'");
+    json workers = json::array();
+    std::string roster;
+    for (const auto& a : spec.agents)
+      if (a.id != spec.manager) workers.push_back(a.id), roster += "\n- " + a.id + ": " + a.role;
+    delegate = {std::string(kDelegateTool), "Hand a sub-task to a worker and get its result. Workers:" + roster,
+                {{"type", "object"},
+                 {"properties", {{"worker", {{"type", "string"}, {"enum", workers}}}, {"task", {{"type", "string"}}}}},
+                 {"required", {"worker", "task"}}}};
+  }
+  if (spec.pattern == Pattern::consensus) {
+    if (!spec.agent(spec.moderator)) throw std::invalid_argument("task '" + spec.name + "': no moderator '" + spec.moderator + "'");
+    for (const auto& a : spec.agents)
+      if (a.id != spec.moderator) members.push_back(&a);
+  }
+  for (const auto& a : spec.agents) {
+    auto definitions = tools.definitions(a.tools);
+    if (spec.pattern == Pattern::hierarchical && a.id == spec.manager) definitions.push_back(delegate);
+    agents[a.id] = {native_system_prompt(a), definitions.empty() ? nullptr : std::make_shared<const std::string>(encode_tools(definitions))};
+  }
+  graph = graph_of(spec, members);
+}
+
+Async<void> run_copy(const TaskPlan& plan, AsyncLlmClient& client, Engine::Attempt& attempt) {
+  try {
+    TaskRun run(plan, client);
+    const auto& spec = plan.spec;
+    run.finished = spec.max_turns <= 0;  // group chats: no turn at all
+    switch (spec.pattern) {
+      case Pattern::sequential:
+        run.bus.subscribe("pipeline", [&run](const Envelope& e) {
+          run.previous_author = e.from;
+          run.previous_output = e.content;
+        });
+        break;
+      case Pattern::round_robin:
+      case Pattern::selector:
+        run.bus.subscribe("chat", [&run](const Envelope& e) { run.transcript.entries.push_back({e.from, e.content}); });
+        break;
+      case Pattern::consensus:
+        run.bus.subscribe("proposal", [&run](const Envelope& e) { run.proposals[e.from] = e.content; });
+        run.bus.subscribe("vote", [&run](const Envelope& e) { run.votes[e.from] = e.content; });
+        break;
+      case Pattern::hierarchical: break;
+    }
+    {
+      auto span = run.tracer.span("pattern:" + std::string(to_string(spec.pattern)));
+      co_await plan.graph.run(run);
+    }
+    auto& r = attempt.result;
+    r.answer = std::move(run.answer);
+    r.llm_calls = run.calls;
+    r.usage = {run.prompt_tokens, run.completion_tokens};
+    r.spans = run.tracer.spans();
+    r.memories = std::move(run.memories);
+  } catch (...) {
+    attempt.error = std::current_exception();
+  }
+}
+
+Async<void> run_copies(const TaskPlan& plan, AsyncLlmClient& client, std::vector<Engine::Attempt>& attempts) {
+  if (attempts.size() == 1) {
+    co_await run_copy(plan, client, attempts.front());
+    co_return;
+  }
+  Join join(co_await asio::this_coro::executor);
+  for (auto& attempt : attempts) join.spawn(run_copy(plan, client, attempt));
+  co_await join.wait();
+}
 
 }  // namespace
 
-Engine::Engine(EngineOptions options) : options_(std::move(options)), clients_(options_.client) {}
+// ---------------------------------------------------------------- the engine
 
-TaskResult Engine::run(const TaskSpec& task) { return Task(task, options_, clients_).run(); }
+struct Engine::Lane {
+  explicit Lane(const ClientOptions& options) : client(loop.executor(), options) {}
+  EventLoop loop;
+  AsyncLlmClient client;
+};
+
+Engine::Engine(EngineOptions options) : options_(std::move(options)) {}
+Engine::~Engine() = default;
+
+std::unique_ptr<Engine::Lane> Engine::lease() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!lanes_.empty()) {
+      auto lane = std::move(lanes_.back());
+      lanes_.pop_back();
+      return lane;
+    }
+  }
+  return std::make_unique<Lane>(options_.client);
+}
+
+void Engine::give_back(std::unique_ptr<Lane> lane) {
+  std::lock_guard lock(mutex_);
+  lanes_.push_back(std::move(lane));
+}
+
+std::vector<Engine::Attempt> Engine::run_many(const TaskSpec& task, std::size_t copies) {
+  std::vector<Attempt> attempts(copies);
+  if (copies == 0) return attempts;
+  const TaskPlan plan(task, options_);
+  auto lane = lease();
+  try {
+    lane->loop.run(run_copies(plan, lane->client, attempts));
+  } catch (...) {
+    give_back(std::move(lane));
+    throw;
+  }
+  give_back(std::move(lane));
+  return attempts;
+}
+
+TaskResult Engine::run(const TaskSpec& task) {
+  auto attempts = run_many(task, 1);
+  if (attempts.front().error) std::rethrow_exception(attempts.front().error);
+  return std::move(attempts.front().result);
+}
 
 }  // namespace legion::core

@@ -1,77 +1,215 @@
 #include "legion/core/llm_client.hpp"
 
-#include <httplib.h>
-
-#include <thread>
+#include <algorithm>
+#include <array>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <optional>
 
 namespace legion::core {
 
-LlmClient::LlmClient(ClientOptions options) : options_(std::move(options)) {
-  // base_url = scheme://host:port/prefix
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+struct AsyncLlmClient::Connection {
+  explicit Connection(const asio::any_io_executor& executor) : socket(executor) {}
+  tcp::socket socket;
+  boost::beast::flat_buffer buffer;  // kept between requests: no allocation once it has grown
+  std::uint64_t requests = 0;
+  Clock::time_point deadline = Clock::time_point::max();
+  bool timed_out = false;
+};
+
+struct AsyncLlmClient::Waiter {
+  explicit Waiter(const asio::any_io_executor& executor) : ready(executor) {}
+  Signal ready;
+  std::unique_ptr<Connection> connection;  // handed over by release(); empty: open a new one
+};
+
+namespace {
+
+constexpr std::uint64_t kMaxResponseBytes = 64u << 20;
+
+tcp::endpoint resolve(const std::string& host, const std::string& port) {
+  asio::io_context context;
+  tcp::resolver resolver(context);
+  boost::system::error_code ec;
+  auto results = resolver.resolve(host, port, ec);
+  if (ec || results.empty()) throw LlmError(0, "cannot resolve " + host + ":" + port + ": " + ec.message());
+  return results.begin()->endpoint();
+}
+
+}  // namespace
+
+AsyncLlmClient::AsyncLlmClient(const asio::any_io_executor& executor, ClientOptions options)
+    : executor_(executor), options_(std::move(options)), alive_(std::make_shared<bool>(true)) {
+  // base_url = http://host:port/prefix
   const auto& url = options_.base_url;
   auto scheme_end = url.find("://");
   if (scheme_end == std::string::npos || url.substr(0, scheme_end) != "http")
     throw std::invalid_argument("base_url must be http://host:port/prefix, got '" + url + "'");
   auto path_start = url.find('/', scheme_end + 3);
-  auto origin = url.substr(0, path_start);
-  path_ = (path_start == std::string::npos ? "" : url.substr(path_start)) + "/chat/completions";
-  http_ = std::make_unique<httplib::Client>(origin);
-  http_->set_keep_alive(true);
-  http_->set_tcp_nodelay(true);  // small request bodies must not wait for delayed ACKs
-  auto secs = std::chrono::duration_cast<std::chrono::seconds>(options_.timeout).count();
-  http_->set_read_timeout(secs, 0);
-  http_->set_write_timeout(secs, 0);
-  http_->set_connection_timeout(5, 0);
-  http_->set_bearer_token_auth(options_.api_key);
+  auto authority = url.substr(scheme_end + 3, path_start == std::string::npos ? std::string::npos : path_start - scheme_end - 3);
+  auto path = (path_start == std::string::npos ? "" : url.substr(path_start)) + "/chat/completions";
+  auto colon = authority.rfind(':');
+  host_ = colon == std::string::npos ? authority : authority.substr(0, colon);
+  port_ = colon == std::string::npos ? "80" : authority.substr(colon + 1);
+  if (options_.max_connections < 1) throw std::invalid_argument("the model client needs at least one connection");
+  request_head_ = "POST " + path + " HTTP/1.1\r\nHost: " + authority + "\r\nAuthorization: Bearer " + options_.api_key +
+                  "\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: ";
 }
 
-LlmClient::~LlmClient() = default;
-
-ChatResponse LlmClient::attempt(const std::string& body, bool stream) {
-  auto result = http_->Post(path_, body, "application/json");
-  if (!result) throw LlmError(0, "request failed: " + httplib::to_string(result.error()));
-  if (result->status != 200)
-    throw LlmError(result->status, "HTTP " + std::to_string(result->status) + ": " + result->body.substr(0, 300));
-  try {
-    return stream ? parse_stream(result->body) : parse_chat_response(result->body);
-  } catch (const WireError& e) {
-    throw LlmError(result->status, std::string("malformed response: ") + e.what());
+AsyncLlmClient::~AsyncLlmClient() {
+  *alive_ = false;
+  for (auto& c : idle_) {
+    boost::system::error_code ignored;
+    c->socket.close(ignored);
   }
 }
 
-ChatResponse LlmClient::complete(const ChatRequest& request) {
-  if (options_.injected_delay.count() > 0) {  // spun, not slept: a sleep overshoots by the timer slack (~50 µs)
-    const auto until = std::chrono::steady_clock::now() + options_.injected_delay;
-    while (std::chrono::steady_clock::now() < until) {
+Async<std::unique_ptr<AsyncLlmClient::Connection>> AsyncLlmClient::acquire() {
+  if (!idle_.empty()) {
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    co_return c;
+  }
+  if (open_ >= options_.max_connections) {
+    Waiter waiter(executor_);
+    waiters_.push_back(&waiter);
+    co_await waiter.ready.wait();
+    if (waiter.connection) co_return std::move(waiter.connection);
+    // A connection was closed and its place handed to us: open one.
+  } else {
+    ++open_;
+  }
+  if (!endpoint_) endpoint_ = resolve(host_, port_);
+  auto c = std::make_unique<Connection>(executor_);
+  boost::system::error_code ec;
+  co_await c->socket.async_connect(*endpoint_, asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) c->socket.set_option(tcp::no_delay(true), ec);  // small requests must not wait for delayed ACKs
+  if (ec) {
+    discard(nullptr);
+    throw LlmError(0, "request failed: cannot connect to " + host_ + ":" + port_ + ": " + ec.message());
+  }
+  ++opened_;
+  co_return c;
+}
+
+void AsyncLlmClient::release(std::unique_ptr<Connection> connection) {
+  if (!waiters_.empty()) {
+    auto* waiter = waiters_.front();
+    waiters_.pop_front();
+    waiter->connection = std::move(connection);
+    waiter->ready.set();
+    return;
+  }
+  idle_.push_back(std::move(connection));
+}
+
+void AsyncLlmClient::discard(std::unique_ptr<Connection> connection) {
+  if (connection) {
+    boost::system::error_code ignored;
+    connection->socket.close(ignored);
+  }
+  if (!waiters_.empty()) {  // its place goes to the first waiter, which opens a new connection
+    auto* waiter = waiters_.front();
+    waiters_.pop_front();
+    waiter->ready.set();
+    return;
+  }
+  --open_;
+}
+
+Async<void> AsyncLlmClient::watchdog() {
+  auto alive = alive_;
+  asio::steady_timer timer(executor_);
+  const auto tick = std::clamp<Clock::duration>(options_.timeout / 8, std::chrono::milliseconds(5), std::chrono::seconds(1));
+  while (*alive && !busy_.empty()) {
+    timer.expires_after(tick);
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!*alive) co_return;
+    const auto now = Clock::now();
+    for (auto* c : busy_)
+      if (!c->timed_out && c->deadline <= now) {
+        c->timed_out = true;
+        c->socket.cancel(ec);  // the pending read or write ends with operation_aborted
+      }
+  }
+  if (*alive) watchdog_running_ = false;
+}
+
+Async<ChatResponse> AsyncLlmClient::attempt(const std::string& body, bool stream) {
+  const auto head = request_head_ + std::to_string(body.size()) + "\r\n\r\n";
+  for (int fresh = 0;; ++fresh) {
+    auto c = co_await acquire();
+    const bool reused = c->requests++ > 0;
+    c->deadline = Clock::now() + options_.timeout;
+    c->timed_out = false;
+    busy_.push_back(c.get());
+    if (!watchdog_running_) {
+      watchdog_running_ = true;
+      asio::co_spawn(executor_, watchdog(), asio::detached);
+    }
+    boost::system::error_code ec;
+    const std::array<asio::const_buffer, 2> request{asio::buffer(head), asio::buffer(body)};
+    co_await asio::async_write(c->socket, request, asio::redirect_error(asio::use_awaitable, ec));
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(kMaxResponseBytes);
+    if (!ec) co_await http::async_read(c->socket, c->buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    busy_.erase(std::find(busy_.begin(), busy_.end(), c.get()));
+    if (ec) {
+      const bool timed_out = c->timed_out;
+      discard(std::move(c));
+      if (timed_out) throw LlmError(0, "request failed: no answer within " + std::to_string(options_.timeout.count()) + " ms");
+      // A kept-alive connection the server closed while it was idle: once more on a new one.
+      if (reused && !parser.got_some() && fresh == 0) continue;
+      throw LlmError(0, "request failed: " + ec.message());
+    }
+    auto& response = parser.get();
+    const int status = static_cast<int>(response.result_int());
+    if (response.keep_alive()) release(std::move(c));
+    else discard(std::move(c));
+    if (status != 200)
+      throw LlmError(status, "HTTP " + std::to_string(status) + ": " + response.body().substr(0, 300));
+    try {
+      co_return stream ? parse_stream(response.body()) : parse_chat_response(response.body());
+    } catch (const WireError& e) {
+      throw LlmError(status, std::string("malformed response: ") + e.what());
     }
   }
-  const auto body = encode_chat_request(request);
+}
+
+Async<ChatResponse> AsyncLlmClient::complete(const ChatRequest& request) {
+  if (options_.injected_delay.count() > 0) {  // spun, not slept: a sleep overshoots by the timer slack (~50 µs)
+    const auto until = Clock::now() + options_.injected_delay;
+    while (Clock::now() < until) {
+    }
+  }
+  co_return co_await complete_encoded(encode_chat_request(request), request.stream);
+}
+
+Async<ChatResponse> AsyncLlmClient::complete_encoded(std::string body, bool stream) {
   for (int attempt_no = 0;; ++attempt_no) {
     try {
-      return attempt(body, request.stream);
+      co_return co_await attempt(body, stream);
     } catch (const LlmError& e) {
-      bool retryable = e.status == 0 || e.status == 429 || e.status >= 500;
+      const bool retryable = e.status == 0 || e.status == 429 || e.status >= 500;
       if (!retryable || attempt_no >= options_.max_retries) throw;
-      std::this_thread::sleep_for(options_.backoff * (1 << attempt_no));
     }
+    asio::steady_timer backoff(executor_, options_.backoff * (1 << attempt_no));
+    co_await backoff.async_wait(asio::use_awaitable);
   }
 }
 
-ClientPool::Lease ClientPool::acquire() {
-  {
-    std::lock_guard lock(mutex_);
-    if (!idle_.empty()) {
-      auto client = std::move(idle_.back());
-      idle_.pop_back();
-      return Lease(*this, std::move(client));
-    }
-  }
-  return Lease(*this, std::make_unique<LlmClient>(options_));
-}
+LlmClient::LlmClient(ClientOptions options) : client_(loop_.executor(), std::move(options)) {}
+LlmClient::~LlmClient() = default;
 
-void ClientPool::release(std::unique_ptr<LlmClient> client) {
-  std::lock_guard lock(mutex_);
-  idle_.push_back(std::move(client));
-}
+ChatResponse LlmClient::complete(const ChatRequest& request) { return loop_.run(client_.complete(request)); }
 
 }  // namespace legion::core

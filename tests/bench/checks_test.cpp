@@ -32,6 +32,11 @@ TEST(Checks, ThreadsBeyondTheTightestLimitAreRefusedNamingIt) {
             "--concurrency 1 needs about 294 threads, but RLIMIT_NPROC (ulimit -u) is 50 with 40 in use, leaving 10; this "
             "machine cannot start a run now");
   EXPECT_NO_THROW(check_threads(10000, 50, {}));  // nothing readable: nothing to refuse on
+  // The native engine runs every task as a coroutine on one thread, over at most its pool's
+  // connections: 10,000 concurrent tasks fit where 3,233 on threads were the most.
+  EXPECT_EQ(model_server_connections(10000, false), 256u);
+  EXPECT_EQ(threads_needed(10000, 6, false), 256u + 4 + 2 + 32);
+  EXPECT_NO_THROW(check_threads(10000, 6, limits, false));
 }
 
 TEST(Checks, TheMachineLimitsCanBeRead) {

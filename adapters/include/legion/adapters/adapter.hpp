@@ -34,6 +34,13 @@ struct TaskOutcome {
   std::optional<core::Usage> reported_usage;   // the system's own token count; nullopt: it reports none
 };
 
+// One copy of a task run concurrently with others: its outcome, or why it has none.
+struct TaskAttempt {
+  TaskOutcome outcome;
+  std::string error;         // empty when the copy succeeded
+  bool unsupported = false;  // the error is an Unsupported
+};
+
 // Thrown by run() when the system has no way to express a scenario's pattern: the cell is recorded
 // as unsupported (with this reason), never as a pass or a timing.
 struct Unsupported : std::runtime_error {
@@ -48,6 +55,10 @@ class Adapter {
   // Called once per task, inside the timed region, with what a user would give the system (never
   // the oracle's script or the expected answer). Throws on failure; the worker records the message.
   virtual TaskOutcome run(const core::TaskSpec& task) = 0;
+  // Called once per record instead of run() when the plan runs several copies of the task at once
+  // (--concurrency N > 1), inside the timed region. The default calls run() from a thread per copy;
+  // a system with an event loop of its own runs the copies there.
+  virtual std::vector<TaskAttempt> run_concurrently(const core::TaskSpec& task, std::size_t copies);
   // Called once per run for the context block: component name -> version.
   virtual std::map<std::string, std::string> versions() const = 0;
   // What prepare() spent its time on (e.g. interpreter, import, construct), in nanoseconds.
@@ -66,6 +77,9 @@ struct AdapterInfo {
   std::string dialect;  // datasets/dialects/<dialect>.yaml
   std::function<std::unique_ptr<Adapter>()> make;
   std::string spec;  // adapters added with add_python_adapter: their spec, so workers can add them too
+  // Concurrent copies of a task run as tasks on the system's own event loop (a few threads in all),
+  // not on a thread each (run_concurrently's default).
+  bool tasks_on_event_loop = false;
 };
 
 // Built-in adapters, registered explicitly in one place (adapters/src/registry.cpp), plus any added

@@ -10,6 +10,8 @@ class NativeAdapter final : public Adapter {
  public:
   void prepare(const AdapterConfig& config) override;
   TaskOutcome run(const core::TaskSpec& task) override;
+  // Every copy is a coroutine on one event loop on the calling thread: no thread per task or agent.
+  std::vector<TaskAttempt> run_concurrently(const core::TaskSpec& task, std::size_t copies) override;
   std::map<std::string, std::string> versions() const override;
 
  private:

@@ -2,6 +2,7 @@
 // OpenAI Chat Completions wire types and their JSON encoding (the subset every system here uses:
 // messages, tools/tool_calls, streaming chunks and usage).
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -34,6 +35,9 @@ struct ChatRequest {
   std::string model;
   std::vector<Message> messages;
   std::vector<ToolDefinition> tools;
+  // Optional, for a sender that offers the same tools on many requests: `tools` already encoded
+  // (encode_tools), sent instead of encoding `tools` again. Decoding never sets it.
+  std::shared_ptr<const std::string> tools_json;
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
 };
@@ -58,7 +62,10 @@ struct WireError : std::runtime_error {
 };
 
 ChatRequest parse_chat_request(std::string_view body);
+// Byte for byte what nlohmann::json's dump() of the request object gives (keys in sorted order),
+// written directly. Throws WireError for text that is not UTF-8.
 std::string encode_chat_request(const ChatRequest& request);
+std::string encode_tools(const std::vector<ToolDefinition>& tools);  // the "tools" list, as above
 ChatResponse parse_chat_response(std::string_view body);
 std::string encode_chat_response(const ChatResponse& response);
 

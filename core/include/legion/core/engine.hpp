@@ -1,9 +1,14 @@
 #pragma once
-// The native LEGION engine: agents with roles and goals, a tool registry, per-agent memory, an
-// in-process message bus, tracing spans per step, and the coordination patterns (sequential,
-// hierarchical manager-worker, round-robin and selector group chat, consensus). It reaches the model
-// over HTTP like every other system. Engine::run is safe to call from many threads at once.
+// The native LEGION engine: agents with roles and goals, a tool registry, per-agent memory (on
+// request), an in-process message bus, tracing spans per step, and the coordination patterns
+// (sequential, hierarchical manager-worker, round-robin and selector group chat, consensus), each
+// a graph (graph.hpp). Agents are coroutines on an event loop (event_loop.hpp), not threads: a
+// task, or thousands of copies of it, runs on the thread that asks for it, and every model call is
+// an asynchronous HTTP request on that loop's pool of keep-alive connections. It reaches the model
+// over HTTP like every other system. Engine::run and run_many are safe to call from many threads
+// at once: each caller gets an event loop (and its connections) of its own.
 #include <chrono>
+#include <exception>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -14,6 +19,7 @@
 #include <vector>
 
 #include "legion/core/chat.hpp"
+#include "legion/core/event_loop.hpp"
 #include "legion/core/llm_client.hpp"
 #include "legion/core/task.hpp"
 
@@ -22,31 +28,38 @@ namespace legion::core {
 class ToolRegistry {
  public:
   using Handler = std::function<std::string(std::string_view arguments_json)>;
+  using AsyncHandler = std::function<Async<std::string>(std::string arguments_json)>;
   void add(ToolDefinition definition, Handler handler);
+  // A tool that waits for something (another agent's turn, I/O) without holding the thread.
+  void add_async(ToolDefinition definition, AsyncHandler handler);
   bool contains(std::string_view name) const;
   std::vector<ToolDefinition> definitions(const std::vector<std::string>& names) const;
   // Unknown tools and handler exceptions become error results, as a model would see them.
+  // invoke() runs synchronous tools only; invoke_async() runs both kinds.
   std::string invoke(std::string_view name, std::string_view arguments_json) const;
+  Async<std::string> invoke_async(std::string_view name, std::string arguments_json) const;
 
  private:
   struct Entry {
     ToolDefinition definition;
     Handler handler;
+    AsyncHandler async_handler;
   };
   std::map<std::string, Entry, std::less<>> tools_;
 };
 
-// What an agent remembers: every message of its turns, and keyword recall over them.
+// What an agent remembers: every message of its turns, and keyword recall over them. Messages are
+// indexed for recall when a recall first needs them, not when they are remembered.
 class Memory {
  public:
-  void remember(const Message& message);
+  void remember(Message message);
   const std::vector<Message>& messages() const { return messages_; }
   // The k entries sharing most words with the query, most relevant first (ties: most recent first).
   std::vector<const Message*> recall(std::string_view query, std::size_t k) const;
 
  private:
   std::vector<Message> messages_;
-  std::vector<std::vector<std::string>> words_;  // lower-cased words of each message, sorted
+  mutable std::vector<std::vector<std::string>> words_;  // lower-cased words of each indexed message, sorted
 };
 
 struct Envelope {
@@ -105,6 +118,9 @@ struct EngineOptions {
   std::string model = "legion-oracle";
   bool stream = false;
   int max_tool_rounds = 25;  // model calls per agent turn before giving up (LangGraph's default recursion limit)
+  // Keep each agent's messages in a Memory (TaskResult::memories). Off by default: nothing in the
+  // patterns recalls them, so nothing is written unless a caller asks for it.
+  bool remember = false;
 };
 
 struct TaskResult {
@@ -112,18 +128,35 @@ struct TaskResult {
   std::uint64_t llm_calls = 0;
   Usage usage;  // as reported by the model server
   std::vector<Span> spans;
+  std::map<std::string, Memory> memories;  // by agent id; only with EngineOptions::remember
 };
 
 class Engine {
  public:
   explicit Engine(EngineOptions options);
-  // Runs the task with its coordination pattern. Throws on model or protocol failure.
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Runs the task with its coordination pattern on this thread. Throws on model or protocol failure.
   TaskResult run(const TaskSpec& task);
+  // Runs `copies` copies of the task concurrently, as coroutines on one event loop on this thread,
+  // each with its own state; one failing copy does not stop the others.
+  struct Attempt {
+    TaskResult result;
+    std::exception_ptr error;  // set when the copy failed
+  };
+  std::vector<Attempt> run_many(const TaskSpec& task, std::size_t copies);
   const EngineOptions& options() const { return options_; }
 
  private:
+  struct Lane;  // an event loop and its model client, used by one thread at a time
+  std::unique_ptr<Lane> lease();
+  void give_back(std::unique_ptr<Lane> lane);
+
   EngineOptions options_;
-  ClientPool clients_;
+  mutable std::mutex mutex_;  // guards lanes_
+  std::vector<std::unique_ptr<Lane>> lanes_;  // idle ones
 };
 
 // The prompt formats the engine uses; datasets/dialects/native.yaml describes them for the oracle.

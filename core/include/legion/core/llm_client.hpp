@@ -1,15 +1,20 @@
 #pragma once
-// OpenAI-compatible Chat Completions client over a keep-alive HTTP connection.
-// One client serves one caller at a time; ClientPool hands them out to concurrent tasks.
+// OpenAI-compatible Chat Completions client: HTTP/1.1 with keep-alive connections over Boost.Asio.
+// AsyncLlmClient lives on one event loop and keeps a pool of connections there: a model call is a
+// coroutine that takes an idle connection (or opens one, or waits for one when the pool is at its
+// limit), writes the request and is resumed when the answer has been read. LlmClient is the same
+// thing for callers without a loop.
 #include <chrono>
+#include <cstdint>
+#include <deque>
+#include <boost/asio/ip/tcp.hpp>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "legion/core/chat.hpp"
-
-namespace httplib { class Client; }
+#include "legion/core/event_loop.hpp"
 
 namespace legion::core {
 
@@ -21,14 +26,54 @@ struct LlmError : std::runtime_error {
 struct ClientOptions {
   std::string base_url;  // http://127.0.0.1:PORT/v1
   std::string api_key = "legion-bench";
-  std::chrono::milliseconds timeout{120000};
+  std::chrono::milliseconds timeout{120000};  // per request, from sending to the last byte of the answer
   int max_retries = 0;  // retries on 429/5xx/transport errors, with exponential back-off
   std::chrono::milliseconds backoff{50};
+  // Connections one event loop keeps open at most; calls beyond them wait for one in FIFO order.
+  // HTTP/1.1 carries one request at a time per connection, so this bounds the calls in flight.
+  std::size_t max_connections = 64;
   // Test-only: waited before every request, a known slowdown for checking that the tool's own
   // comparisons find changes (docs/statistics.md). Zero outside such tests.
   std::chrono::microseconds injected_delay{0};
 };
 
+class AsyncLlmClient {
+ public:
+  AsyncLlmClient(const asio::any_io_executor& executor, ClientOptions options);
+  ~AsyncLlmClient();
+  AsyncLlmClient(const AsyncLlmClient&) = delete;
+  AsyncLlmClient& operator=(const AsyncLlmClient&) = delete;
+
+  Async<ChatResponse> complete(const ChatRequest& request);  // throws LlmError
+  // The same with a request already encoded (`stream`: the body asks for server-sent events).
+  Async<ChatResponse> complete_encoded(std::string body, bool stream);
+
+  std::size_t open_connections() const { return open_; }
+  std::uint64_t connections_opened() const { return opened_; }
+
+ private:
+  struct Connection;
+  struct Waiter;
+  Async<std::unique_ptr<Connection>> acquire();
+  void release(std::unique_ptr<Connection> connection);
+  void discard(std::unique_ptr<Connection> connection);
+  Async<ChatResponse> attempt(const std::string& body, bool stream);
+  Async<void> watchdog();
+
+  asio::any_io_executor executor_;
+  ClientOptions options_;
+  std::string host_, port_, request_head_;
+  std::optional<asio::ip::tcp::endpoint> endpoint_;  // resolved at the first connection  // request_head_: the request line and fixed headers
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::deque<Waiter*> waiters_;
+  std::vector<Connection*> busy_;  // in flight, checked against their deadline by the watchdog
+  std::size_t open_ = 0;
+  std::uint64_t opened_ = 0;
+  bool watchdog_running_ = false;
+  std::shared_ptr<bool> alive_;  // the watchdog stops when the client is gone
+};
+
+// A blocking client with its own event loop; one caller at a time.
 class LlmClient {
  public:
   explicit LlmClient(ClientOptions options);
@@ -39,33 +84,8 @@ class LlmClient {
   ChatResponse complete(const ChatRequest& request);  // throws LlmError
 
  private:
-  ChatResponse attempt(const std::string& body, bool stream);
-  ClientOptions options_;
-  std::string path_;
-  std::unique_ptr<httplib::Client> http_;
-};
-
-class ClientPool {
- public:
-  explicit ClientPool(ClientOptions options) : options_(std::move(options)) {}
-  struct Lease {
-    Lease(ClientPool& pool, std::unique_ptr<LlmClient> client) : pool_(&pool), client_(std::move(client)) {}
-    Lease(Lease&&) = default;
-    ~Lease() { if (client_) pool_->release(std::move(client_)); }
-    LlmClient& operator*() { return *client_; }
-    LlmClient* operator->() { return client_.get(); }
-
-   private:
-    ClientPool* pool_;
-    std::unique_ptr<LlmClient> client_;
-  };
-  Lease acquire();
-
- private:
-  void release(std::unique_ptr<LlmClient> client);
-  ClientOptions options_;
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<LlmClient>> idle_;
+  EventLoop loop_;
+  AsyncLlmClient client_;
 };
 
 }  // namespace legion::core
