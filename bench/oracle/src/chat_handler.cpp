@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "legion/oracle/wire.hpp"
+
 namespace legion::oracle::detail {
 
 using namespace legion::core;
@@ -66,7 +68,7 @@ Reply answer_chat(std::string_view body, const ServingState& state, const Latenc
   ChatRequest request;
   ScriptPolicy::Decision decision;
   try {
-    request = parse_chat_request(body);
+    request = decode_chat_request(body);
     if (!state.policy) throw PolicyError("no scenario is loaded");
     decision = state.policy->decide(request, entry.seq);
   } catch (const std::exception& e) {
@@ -84,13 +86,13 @@ Reply answer_chat(std::string_view body, const ServingState& state, const Latenc
   const auto generation = latency.generation_time(entry.completion_tokens);
   Reply reply;
   if (fault && *fault == FaultKind::malformed_json) {
-    auto full = encode_chat_response(decision.response);
+    auto full = encode_chat_completion(decision.response);
     reply.body = full.substr(0, full.size() / 2);
     return reply;
   }
   if (!request.stream) {
     reply.first_delay = latency.time_to_first_token + generation;
-    reply.body = encode_chat_response(decision.response);
+    reply.body = encode_chat_completion(decision.response);
     return reply;
   }
   reply.stream = true;
