@@ -426,8 +426,9 @@ int main(int argc, char** argv) {
       oracle_options.latency = oracle::LatencyProfile::parse(oracle_latency);
       oracle_options.faults = oracle::FaultPlan::parse(oracle_faults);
       oracle_options.keep_alive_timeout = std::chrono::seconds(keep_alive_s);
+      // The script (and the tokenizer it loads) is ready before the first connection is accepted.
+      oracle_options.script = std::make_shared<oracle::ScriptPolicy>(spec, datasets::dialect_named(oracle_dialect));
       oracle::Oracle oracle(oracle_options);
-      oracle.set_script(std::make_shared<oracle::ScriptPolicy>(spec, datasets::dialect_named(oracle_dialect)));
       std::cout << "legion oracle serving scenario '" << spec->name << "' (dialect " << oracle_dialect << ") at "
                 << oracle.base_url() << "\nmodel: " << oracle.model() << "; " << oracle.io_threads() << " I/O threads; up to "
                 << oracle.max_connections() << " connections at once (more get HTTP 503), idle keep-alive connections closed after "

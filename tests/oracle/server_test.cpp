@@ -549,6 +549,26 @@ TEST(Oracle, ClosesIdleKeepAliveConnections) {
   EXPECT_EQ(oracle->open_connections(), 0u);
 }
 
+// A connection that carried a large request keeps working after idling through the server's
+// housekeeping (which once gave back its buffer while a read was pending into it).
+TEST(Oracle, ServesALargeRequestThenIdlesThenServesMore) {
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle({}, spec);
+  auto request = parse_chat_request(second_request_body(*spec));
+  for (int i = 0; i < 20000; ++i) request.messages[1].content += " word" + std::to_string(i % 97);  // ~130 kB
+  const auto large = raw::post(encode_chat_request(request)), small = raw::post(second_request_body(*spec));
+  int fd = raw::connect_to(oracle->port());
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(raw::send_all(fd, large));
+    EXPECT_TRUE(raw::responses({fd}, 1).at(0).at(0).starts_with("HTTP/1.1 200 OK"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // more than one housekeeping round
+    ASSERT_TRUE(raw::send_all(fd, small));
+    EXPECT_TRUE(raw::responses({fd}, 1).at(0).at(0).starts_with("HTTP/1.1 200 OK"));
+  }
+  ::close(fd);
+  EXPECT_EQ(oracle->totals().requests, 6u);
+}
+
 // The log keeps the most recent requests only; totals and service times still cover every request.
 TEST(Oracle, RequestLogIsBounded) {
   Oracle::Options options;

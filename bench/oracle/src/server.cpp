@@ -37,6 +37,7 @@ constexpr auto kSweepInterval = std::chrono::milliseconds(500);
 constexpr auto kRefusalLinger = std::chrono::seconds(2);
 constexpr std::size_t kMaxRefusalsAtOnce = 1024;
 constexpr std::size_t kIdleBufferKept = 32u << 10;
+constexpr std::size_t kPipelineBatch = 64u << 10;  // answers to pipelined requests gathered into one write
 
 bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
 
@@ -174,8 +175,6 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     if (now - last_activity_ > server_.options.keep_alive_timeout) {
       beast::error_code ec;
       socket_.close(ec);  // the pending read ends with operation_aborted and releases the connection
-    } else if (buffer_.size() == 0 && buffer_.capacity() > kIdleBufferKept) {
-      buffer_.shrink_to_fit();
     }
   }
 
@@ -203,18 +202,18 @@ class Connection final : public std::enable_shared_from_this<Connection> {
       const auto& fields = parser_->get();
       if (const auto expect = fields.find(http::field::expect);
           expect != fields.end() && beast::iequals(expect->value(), "100-continue")) {
-        out_ = "HTTP/1.1 100 Continue\r\n\r\n";
-        asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this()](beast::error_code error, std::size_t) {
-          if (!error) self->read();
-        });
-        return;
+        out_ += "HTTP/1.1 100 Continue\r\n\r\n";  // read() sends it first
       }
     }
     read();
   }
 
   void read() {
+    if (!out_.empty()) return flush([](Connection& self) { self.read(); });
     waiting_ = true;
+    // A large request leaves a large buffer; an idle connection gives it back before it waits (never
+    // while a read is pending: the read owns the buffer's memory until it completes).
+    if (buffer_.size() == 0 && buffer_.capacity() > kIdleBufferKept) buffer_.shrink_to_fit();
     const std::size_t size = parser_->is_header_done() ? 65536 : 8192;
     socket_.async_read_some(buffer_.prepare(size), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       self->waiting_ = false;
@@ -272,8 +271,21 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     }
     next_event_ = 0;
     response_bytes_ = 0;
-    if (reply_.first_delay.count() > 0) return after(reply_.first_delay);
+    if (reply_.first_delay.count() > 0) {
+      if (out_.empty()) return after(reply_.first_delay);
+      return flush([](Connection& self) { self.after(self.reply_.first_delay); });  // earlier answers go now
+    }
     deliver();
+  }
+
+  // Writes what is pending, then carries on with `then` (unless the connection broke).
+  template <typename Then>
+  void flush(Then then) {
+    asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this(), then](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      self->out_.clear();
+      then(*self);
+    });
   }
 
   void after(std::chrono::microseconds delay) {
@@ -286,8 +298,9 @@ class Connection final : public std::enable_shared_from_this<Connection> {
 
   // Writes the reply, or its next streamed event(s); the log entry is recorded before the last
   // bytes are handed to the socket, so a client that has its answer finds the request logged.
+  // Requests that were pipelined behind this one and are already in the buffer are answered before
+  // anything is written, so that their answers leave in one write.
   void deliver() {
-    out_.clear();
     bool last = true;
     if (!reply_.stream) {
       append_head(out_, reply_, reply_.body.size(), keep_alive_, http10_);
@@ -313,11 +326,9 @@ class Connection final : public std::enable_shared_from_this<Connection> {
       server_.log.record(std::move(*entry_));
       entry_.reset();
     }
-    asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this(), last](beast::error_code ec, std::size_t) {
-      if (ec) return;
-      if (!last) return self->after(self->reply_.gap);
-      self->finish();
-    });
+    if (!last) return flush([](Connection& self) { self.after(self.reply_.gap); });
+    if (keep_alive_ && buffer_.size() > 0 && out_.size() < kPipelineBatch) return next_request();
+    flush([](Connection& self) { self.finish(); });
   }
 
   void finish() {
@@ -458,7 +469,7 @@ Oracle::Oracle(Options options) : impl_(std::make_unique<Impl>(std::move(options
     spdlog::warn("oracle: --max-connections {} lowered to {} (open-file limit {})", o.max_connections, allowed, files);
     o.max_connections = allowed;
   }
-  impl_->state = std::make_shared<detail::ServingState>(detail::ServingState{nullptr, o.faults});
+  impl_->state = std::make_shared<detail::ServingState>(detail::ServingState{o.script, o.faults});
 
   for (unsigned i = 0; i < o.io_threads; ++i) impl_->loops.push_back(std::make_unique<Loop>());
   auto& first = impl_->loops.front()->context;

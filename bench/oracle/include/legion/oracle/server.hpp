@@ -24,6 +24,7 @@ class Oracle {
   struct Options {
     std::string host = "127.0.0.1";  // only loopback addresses are accepted
     int port = 0;                    // 0: a free port
+    std::shared_ptr<const ScriptPolicy> script;  // what answers from the first request on (set_script changes it)
     LatencyProfile latency;
     FaultPlan faults;
     // I/O threads, each with its own event loop; 0: one per core, at most 2 (the service time is a
