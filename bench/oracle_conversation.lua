@@ -32,8 +32,8 @@ request = function()
 end
 
 done = function(summary, latency, requests)
-  io.write(string.format("messages: %d  requests/s: %.0f  errors: %d  latency p50: %.0f us  p99: %.0f us\n",
-    messages, summary.requests / (summary.duration / 1e6),
+  io.write(string.format("requests/s: %.0f  errors: %d  latency p50: %.0f us  p99: %.0f us\n",
+    summary.requests / (summary.duration / 1e6),
     summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     latency:percentile(50), latency:percentile(99)))
 end
