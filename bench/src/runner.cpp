@@ -305,7 +305,7 @@ report::RunResults Runner::run() {
         if (!spec) spec = std::make_shared<const datasets::ScenarioSpec>(load_for_plan(plan_, file, seed));
         const auto& system = plan_.systems[index];
         oracle.set_script(std::make_shared<oracle::ScriptPolicy>(spec, dialects[index]));
-        const auto before = oracle.totals();
+        const auto before = oracle.mark();
         json job = {{"scenario", file.string()}, {"params", spec->params}, {"seed", seed}, {"concurrency", plan_.concurrency}};
         json reply;
         try {
@@ -314,7 +314,7 @@ report::RunResults Runner::run() {
         } catch (const std::exception& e) {  // the worker could not be (re)started
           reply = {{"answers", json::array()}, {"error", e.what()}};
         }
-        auto r = make_record(reply, oracle.totals() - before, *spec);
+        auto r = make_record(reply, oracle.totals_since(before), *spec);
         r.system = system;
         r.repetition = warm ? round : measured[{si, index}];  // numbered per cell, so a resumed run goes on counting
         r.warmup = warm;

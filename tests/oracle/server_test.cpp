@@ -598,6 +598,35 @@ TEST(Oracle, RequestLogIsBounded) {
   EXPECT_LE(oracle->service_quantile_ns(0.5), oracle->service_quantile_ns(0.99));
 }
 
+// A record's totals count the requests that arrived after its mark, however late they finish, and
+// none that arrived before it (a stalled request of an earlier record finishing during this one).
+TEST(Oracle, TotalsSinceAMarkCountWhatArrivedAfterIt) {
+  Oracle::Options options;
+  options.faults = FaultPlan::parse("at=1,kinds=timeout,stall_ms=300");
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle(options, spec);
+  const auto chat = raw::post(second_request_body(*spec));
+  int held = raw::connect_to(oracle->port());
+  ASSERT_TRUE(raw::send_all(held, chat));  // request 1: stalled
+  while (oracle->last_seq() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const auto mark = oracle->mark();
+  EXPECT_EQ(mark, 1u);
+  int fd = raw::connect_to(oracle->port());
+  ASSERT_TRUE(raw::send_all(fd, chat + chat));  // requests 2 and 3
+  EXPECT_EQ(raw::responses({fd}, 2).at(0).size(), 2u);
+  auto stalled = raw::responses({held}, 1).at(0).at(0);  // request 1 finishes after the mark
+  EXPECT_TRUE(stalled.starts_with("HTTP/1.1 504")) << stalled;
+  const auto since = oracle->totals_since(mark);
+  EXPECT_EQ(since.requests, 2u);
+  EXPECT_EQ(since.faults, 0u);
+  EXPECT_EQ(since.prompt_tokens, 2 * oracle->log_since(1).at(0).prompt_tokens);
+  EXPECT_EQ(oracle->totals().requests, 3u);
+  EXPECT_EQ(oracle->totals().faults, 1u);
+  EXPECT_EQ(oracle->totals_since(12345).requests, 0u);  // never marked
+  ::close(fd);
+  ::close(held);
+}
+
 TEST(ServiceTimeHistogram, QuantilesWithinTheirBucket) {
   ServiceTimeHistogram h;
   EXPECT_EQ(h.quantile(0.5), 0);

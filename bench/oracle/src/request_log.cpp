@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
 
 namespace legion::oracle {
@@ -75,6 +76,7 @@ void RequestLog::record(RequestLogEntry entry) {
   std::lock_guard lock(mutex_);
   totals_.add(entry);
   service_.add(entry.service_ns);
+  if (auto it = intervals_.lower_bound(entry.seq); it != intervals_.begin()) std::prev(it)->second.add(entry);
   if (ring_.size() < capacity_) ring_.push_back(std::move(entry));
   else ring_[recorded_ % capacity_] = std::move(entry);
   ++recorded_;
@@ -90,6 +92,30 @@ std::vector<RequestLogEntry> RequestLog::since(std::uint64_t seq) const {
   // Entries are recorded as requests finish; a reader wants them by request number.
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
   return out;
+}
+
+std::uint64_t RequestLog::mark(const std::atomic<std::uint64_t>& seq) {
+  std::lock_guard lock(mutex_);
+  const auto at = seq.load();
+  intervals_.try_emplace(at);
+  while (intervals_.size() > kMarksKept) intervals_.erase(intervals_.begin());
+  return at;
+}
+
+OracleTotals RequestLog::totals_since(std::uint64_t mark) const {
+  std::lock_guard lock(mutex_);
+  OracleTotals sum;
+  if (!intervals_.contains(mark)) return sum;
+  for (auto it = intervals_.find(mark); it != intervals_.end(); ++it) {
+    const auto& t = it->second;
+    sum.requests += t.requests;
+    sum.prompt_tokens += t.prompt_tokens;
+    sum.completion_tokens += t.completion_tokens;
+    sum.errors += t.errors;
+    sum.faults += t.faults;
+    sum.service_ns += t.service_ns;
+  }
+  return sum;
 }
 
 OracleTotals RequestLog::totals() const {

@@ -535,6 +535,8 @@ std::uint64_t Oracle::last_seq() const { return impl_->seq.load(); }
 std::vector<RequestLogEntry> Oracle::log_since(std::uint64_t seq) const { return impl_->log.since(seq); }
 std::size_t Oracle::log_size() const { return impl_->log.size(); }
 OracleTotals Oracle::totals() const { return impl_->log.totals(); }
+std::uint64_t Oracle::mark() { return impl_->log.mark(impl_->seq); }
+OracleTotals Oracle::totals_since(std::uint64_t mark) const { return impl_->log.totals_since(mark); }
 std::int64_t Oracle::service_quantile_ns(double q) const { return impl_->log.service_quantile_ns(q); }
 
 void Oracle::set_script(std::shared_ptr<const ScriptPolicy> policy) {

@@ -4,6 +4,8 @@
 // and a log-linear histogram of service times (for the median and p99 it reports). A 24-hour
 // endurance run therefore holds flat memory however many requests it serves.
 #include <array>
+#include <atomic>
+#include <map>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -56,8 +58,15 @@ class ServiceTimeHistogram {
 
 class RequestLog {
  public:
+  static constexpr std::size_t kMarksKept = 1024;
   explicit RequestLog(std::size_t capacity);
   void record(RequestLogEntry entry);
+  // Starts an interval at the request number `seq` holds now (read under the log's lock, so a
+  // request numbered after it is recorded after the mark). totals_since(mark) then sums exactly the
+  // requests numbered after it, whenever they finish — a request of an earlier interval that
+  // finishes late is not counted. The last kMarksKept marks are kept; an older one counts nothing.
+  std::uint64_t mark(const std::atomic<std::uint64_t>& seq);
+  OracleTotals totals_since(std::uint64_t mark) const;
   // The retained entries numbered after `seq`, in request order (the oldest may have been dropped:
   // at most `capacity` are kept).
   std::vector<RequestLogEntry> since(std::uint64_t seq) const;
@@ -73,6 +82,7 @@ class RequestLog {
   std::uint64_t recorded_ = 0;
   OracleTotals totals_;
   ServiceTimeHistogram service_;
+  std::map<std::uint64_t, OracleTotals> intervals_;  // mark -> requests numbered after it, up to the next mark
 };
 
 }  // namespace legion::oracle

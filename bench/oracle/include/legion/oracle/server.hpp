@@ -61,8 +61,12 @@ class Oracle {
   // The retained log entries after request number `seq`, by request number.
   std::vector<RequestLogEntry> log_since(std::uint64_t seq) const;
   std::size_t log_size() const;
-  // Totals of every request finished since the start (subtract two snapshots for an interval).
+  // Totals of every request finished since the start.
   OracleTotals totals() const;
+  // Marks the start of an interval (the runner marks each record): totals_since(mark) counts the
+  // requests that arrived after the mark, when they finish, and none that arrived before it.
+  std::uint64_t mark();
+  OracleTotals totals_since(std::uint64_t mark) const;
   // Quantile of the service time of every request finished since the start, in ns (±1.6%).
   std::int64_t service_quantile_ns(double q) const;
   void stop();
