@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -16,7 +17,9 @@
 #include "legion/core/chat.hpp"
 #include "legion/core/engine.hpp"
 #include "legion/core/graph.hpp"
+#include "legion/oracle/chat_handler.hpp"
 #include "legion/oracle/server.hpp"
+#include "legion/oracle/token_counter.hpp"
 #include "legion/datasets/scenario.hpp"
 #include "legion/oracle/tokenizer.hpp"
 #include "legion/report/analysis.hpp"
@@ -98,20 +101,76 @@ void BM_TokenizerCount(benchmark::State& state) {
 }
 BENCHMARK(BM_TokenizerCount);
 
-// The oracle's work per request without HTTP: parse, decide, count tokens, encode.
+// The oracle's work per request without HTTP, as its server does it: parse, decide, count tokens,
+// encode (detail::answer_chat), for the same request again and again.
 void BM_OracleHandleRequest(benchmark::State& state) {
   auto spec = scenario("single-tool");
-  ScriptPolicy policy(spec, dialect_named("native"));
+  detail::ServingState serving{std::make_shared<ScriptPolicy>(spec, dialect_named("native")), {}};
+  const LatencyProfile zero;
   auto body = encode_chat_request(single_tool_second_request(*spec));
   std::uint64_t n = 0;
   for (auto _ : state) {
-    auto request = parse_chat_request(body);
-    auto decision = policy.decide(request, ++n);
-    benchmark::DoNotOptimize(encode_chat_response(decision.response));
+    RequestLogEntry entry;
+    entry.seq = ++n;
+    benchmark::DoNotOptimize(detail::answer_chat(body, serving, zero, entry));
   }
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_OracleHandleRequest);
+
+// A conversation of `length` messages with the single-tool agent: the system prompt and the task,
+// earlier tool calls and their results, and a last call and result that no earlier request carried
+// (`fresh` makes them new), as a growing conversation resends its history.
+ChatRequest conversation(const ScenarioSpec& spec, int length, std::uint64_t fresh) {
+  auto r = single_tool_second_request(spec);
+  r.messages.resize(2);
+  for (int k = 1; static_cast<int>(r.messages.size()) < length - 2; ++k) {
+    const auto id = "call_h" + std::to_string(k);
+    const auto key = "note-" + std::to_string(k);
+    r.messages.push_back({"assistant", "", {}, {}, {{id, "lookup_record", R"({"key":")" + key + R"("})"}}});
+    r.messages.push_back({"tool", "Record " + key + ": an earlier note, number " + std::to_string(k) + " of this conversation.", {}, id, {}});
+  }
+  const auto id = "call_n" + std::to_string(fresh);
+  r.messages.push_back({"assistant", "", {}, {}, {{id, "lookup_record", R"({"key":"launch-code"})"}}});
+  r.messages.push_back({"tool", spec.run_tool("lookup_record", R"({"key":"launch-code"})") + " (request " + std::to_string(fresh) + ")", {}, id, {}});
+  return r;
+}
+
+// The oracle's whole work for one request (parse, decide, count tokens, encode), as its server
+// does it, against the length of the conversation: each request repeats the history and adds one
+// new exchange. With `cached` false the token counter keeps nothing, so every message is tokenised
+// on every request (what a conversation costs without the per-message count cache).
+void service_time(benchmark::State& state, bool cached) {
+  auto spec = scenario("single-tool");
+  const auto length = static_cast<int>(state.range(0));
+  auto counter = cached ? std::make_shared<TokenCounter>(Tokenizer::o200k_base())
+                        : std::make_shared<TokenCounter>(Tokenizer::o200k_base(), 2);
+  detail::ServingState serving{std::make_shared<ScriptPolicy>(spec, dialect_named("native"), counter), {}};
+  const LatencyProfile zero;
+  std::uint64_t n = 0;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    const auto body = encode_chat_request(conversation(*spec, length, ++n));  // not timed
+    const auto start = std::chrono::steady_clock::now();
+    RequestLogEntry entry;
+    entry.seq = n;
+    auto reply = detail::answer_chat(body, serving, zero, entry);
+    benchmark::DoNotOptimize(reply);
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (reply.status != 200) {
+      state.SkipWithError(reply.body.c_str());
+      break;
+    }
+    bytes = body.size();
+  }
+  state.counters["request_bytes"] = static_cast<double>(bytes);
+  state.counters["per_message_ns"] =
+      benchmark::Counter(static_cast<double>(length), benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+void BM_OracleServiceTime(benchmark::State& state) { service_time(state, true); }
+void BM_OracleServiceTimeUncached(benchmark::State& state) { service_time(state, false); }
+BENCHMARK(BM_OracleServiceTime)->Arg(4)->Arg(10)->Arg(100)->Arg(1000)->UseManualTime();
+BENCHMARK(BM_OracleServiceTimeUncached)->Arg(4)->Arg(10)->Arg(100)->Arg(1000)->UseManualTime();
 
 // One oracle for the HTTP benchmarks, started before any benchmark thread needs it.
 Oracle& shared_oracle() {

@@ -122,14 +122,13 @@ bool tasks_on_threads(const Plan& plan) {
 }
 
 std::uint64_t threads_needed(int concurrency, std::size_t most_agents, bool tasks_on_threads) {
+  // The model server runs on at most two I/O threads whatever its connections; a margin of 32 for
+  // the runner, the workers' own and the libraries'.
+  constexpr std::uint64_t kModelServer = 4, kMargin = 32;
+  // Native systems run every task as a coroutine on the worker's one event-loop thread.
+  if (!tasks_on_threads) return kModelServer + 2 + kMargin;
   const auto tasks = static_cast<std::uint64_t>(std::max(1, concurrency));
-  if (!tasks_on_threads) {
-    // Every task a coroutine on the worker's one event-loop thread; the model server has a thread
-    // per connection it allows.
-    return model_server_connections(concurrency, false) + 4 + 2 + 32;
-  }
-  const auto oracle = model_server_connections(concurrency) + 4;  // connection threads and overflow threads
-  return oracle + tasks * (1 + most_agents) + 32;  // and a margin for the runner, worker and libraries
+  return kModelServer + tasks * (1 + most_agents) + kMargin;
 }
 
 void check_threads(int concurrency, std::size_t most_agents, const std::vector<ThreadLimit>& limits, bool tasks_on_threads) {

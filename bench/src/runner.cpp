@@ -307,7 +307,7 @@ report::RunResults Runner::run() {
         if (!spec) spec = std::make_shared<const datasets::ScenarioSpec>(load_for_plan(plan_, file, seed));
         const auto& system = plan_.systems[index];
         oracle.set_script(std::make_shared<oracle::ScriptPolicy>(spec, dialects[index]));
-        const auto before = oracle.last_seq();
+        const auto before = oracle.mark();
         json job = {{"scenario", file.string()}, {"params", spec->params}, {"seed", seed}, {"concurrency", plan_.concurrency}};
         json reply;
         try {
@@ -316,7 +316,7 @@ report::RunResults Runner::run() {
         } catch (const std::exception& e) {  // the worker could not be (re)started
           reply = {{"answers", json::array()}, {"error", e.what()}};
         }
-        auto r = make_record(reply, oracle::totals(oracle.log_since(before)), *spec);
+        auto r = make_record(reply, oracle.totals_since(before), *spec);
         r.system = system;
         r.repetition = warm ? round : measured[{si, index}];  // numbered per cell, so a resumed run goes on counting
         r.warmup = warm;

@@ -65,8 +65,9 @@ execute_process(COMMAND ${run} --concurrency 5000 --out "${OUT}/c5000" RESULT_VA
 if(NOT rc EQUAL 0 AND NOT (rc EQUAL 2 AND err MATCHES "--concurrency 5000 needs about [0-9]+ threads, but .* the most this machine allows"))
   message(FATAL_ERROR "--concurrency 5000: exit ${rc}\n${err}")
 endif()
-# A user limited to 100 processes (RLIMIT_NPROC, which binds only users other than root): fewer than
-# the model server's connection threads, whatever the native engine's concurrency.
+# A user limited to 20 processes (RLIMIT_NPROC, which binds only users other than root): fewer than
+# the model server's event loops, the worker's and the margin need, whatever the native engine's
+# concurrency.
 execute_process(COMMAND id -u OUTPUT_VARIABLE uid OUTPUT_STRIP_TRAILING_WHITESPACE)
 set(as_user "")
 if(uid STREQUAL "0")
@@ -76,8 +77,8 @@ if(uid STREQUAL "0")
   endif()
 endif()
 if(NOT uid STREQUAL "0" OR as_user)
-  expect_refused("--concurrency 50 needs about [0-9]+ threads, but RLIMIT_NPROC \\(ulimit -u\\) is 100"
-                 ${as_user} prlimit --nproc=100 ${run} --concurrency 50 --out /tmp/legion-nproc-never-written)
+  expect_refused("--concurrency 50 needs about [0-9]+ threads, but RLIMIT_NPROC \\(ulimit -u\\) is 20"
+                 ${as_user} prlimit --nproc=20 ${run} --concurrency 50 --out /tmp/legion-nproc-never-written)
 endif()
 
 # 4. Exit statuses of runs: a report that cannot be written is a failure, and only what was written

@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <thread>
+
 #include "legion/core/engine.hpp"
 
 namespace legion::oracle {
@@ -275,6 +277,369 @@ TEST(Oracle, AnswersConnectionsBeyondItsLimitWith503) {
     if (fd >= 0) ::close(fd);
 }
 
+// Raw HTTP/1.1 over blocking sockets, for what a library client hides: many connections at once,
+// pipelining, framing.
+namespace raw {
+
+int connect_to(int port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    if (fd >= 0) ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool send_all(int fd, const std::string& data) {
+  std::size_t sent = 0;
+  while (sent < data.size()) {
+    auto n = ::write(fd, data.data() + sent, data.size() - sent);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+std::string post(const std::string& body, const std::string& extra_headers = "") {
+  return "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + extra_headers +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// Length of the first complete response (Content-Length or chunked) at the start of `data`, or 0.
+std::size_t complete_response(const std::string& data) {
+  auto head = data.find("\r\n\r\n");
+  if (head == std::string::npos) return 0;
+  auto headers = data.substr(0, head);
+  if (auto length = headers.find("Content-Length: "); length != std::string::npos) {
+    auto end = head + 4 + std::stoul(headers.substr(length + 16));
+    return data.size() >= end ? end : 0;
+  }
+  if (headers.find("Transfer-Encoding: chunked") == std::string::npos) return 0;
+  auto pos = head + 4;
+  while (true) {
+    auto line = data.find("\r\n", pos);
+    if (line == std::string::npos) return 0;
+    auto size = std::stoul(data.substr(pos, line - pos), nullptr, 16);
+    pos = line + 2 + size + 2;
+    if (pos > data.size()) return 0;
+    if (size == 0) return pos;
+  }
+}
+
+// Reads from every socket until each has `per_socket` complete responses (or the deadline passes).
+std::vector<std::vector<std::string>> responses(const std::vector<int>& sockets, std::size_t per_socket,
+                                                std::chrono::seconds limit = std::chrono::seconds(60)) {
+  std::vector<std::vector<std::string>> out(sockets.size());
+  std::vector<std::string> pending(sockets.size());
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  auto finished = [&] {
+    return std::all_of(out.begin(), out.end(), [&](const auto& r) { return r.size() >= per_socket; });
+  };
+  while (!finished() && std::chrono::steady_clock::now() < deadline) {
+    std::vector<pollfd> waiting;
+    for (std::size_t i = 0; i < sockets.size(); ++i)
+      if (out[i].size() < per_socket) waiting.push_back({sockets[i], POLLIN, 0});
+    if (::poll(waiting.data(), waiting.size(), 100) <= 0) continue;
+    for (const auto& p : waiting) {
+      if (!(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      auto i = static_cast<std::size_t>(std::find(sockets.begin(), sockets.end(), p.fd) - sockets.begin());
+      char buffer[16384];
+      auto n = ::read(p.fd, buffer, sizeof buffer);
+      if (n <= 0) {  // closed: what it had is all it gets
+        while (out[i].size() < per_socket) out[i].push_back(std::exchange(pending[i], ""));
+        continue;
+      }
+      pending[i].append(buffer, static_cast<std::size_t>(n));
+      while (auto length = complete_response(pending[i])) {
+        out[i].push_back(pending[i].substr(0, length));
+        pending[i].erase(0, length);
+      }
+    }
+  }
+  return out;
+}
+
+std::string body_of(const std::string& response) { return response.substr(response.find("\r\n\r\n") + 4); }
+
+}  // namespace raw
+
+// The single-tool request after the tool result, as the native engine sends it.
+std::string second_request_body(const ScenarioSpec& spec) {
+  ChatRequest r;
+  r.model = "legion-oracle";
+  r.messages = {{"system", native_system_prompt(spec.agents[0]), {}, {}, {}}, {"user", "Task: " + spec.task, {}, {}, {}}};
+  r.messages.push_back({"assistant", "", {}, {}, {{"call_1", "lookup_record", R"({"key":"launch-code"})"}}});
+  r.messages.push_back({"tool", spec.run_tool("lookup_record", R"({"key":"launch-code"})"), {}, "call_1", {}});
+  for (const auto& t : spec.tools) r.tools.push_back({t.name, t.description, t.parameters});
+  return encode_chat_request(r);
+}
+
+std::unique_ptr<Oracle> scripted_oracle(Oracle::Options options, std::shared_ptr<const ScenarioSpec>& spec) {
+  spec = std::make_shared<const ScenarioSpec>(load_scenario(resolve_scenario("single-tool")));
+  auto oracle = std::make_unique<Oracle>(std::move(options));
+  oracle->set_script(std::make_shared<ScriptPolicy>(spec, dialect_named("native")));
+  return oracle;
+}
+
+// A thousand keep-alive connections open at once, two requests each: every request is answered
+// correctly, on the connection it came on, and the connections stay open in between.
+TEST(Oracle, ServesAThousandKeepAliveConnectionsAtOnce) {
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle({}, spec);
+  ASSERT_GE(oracle->max_connections(), 1000u);
+  constexpr std::size_t kConnections = 1000;
+  const auto request = raw::post(second_request_body(*spec));
+  std::vector<int> sockets;
+  for (std::size_t i = 0; i < kConnections; ++i) {
+    sockets.push_back(raw::connect_to(oracle->port()));
+    ASSERT_GE(sockets.back(), 0) << "connection " << i;
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (int fd : sockets) ASSERT_TRUE(raw::send_all(fd, request));
+    auto answers = raw::responses(sockets, 1);
+    for (std::size_t i = 0; i < kConnections; ++i) {
+      ASSERT_EQ(answers[i].size(), 1u);
+      ASSERT_TRUE(answers[i][0].starts_with("HTTP/1.1 200 OK\r\n")) << "connection " << i << ": " << answers[i][0];
+      EXPECT_EQ(answers[i][0].find("Connection: close"), std::string::npos);
+      auto answer = parse_chat_response(raw::body_of(answers[i][0]));
+      ASSERT_TRUE(check_answer(*spec, answer.message.content).correct) << answer.message.content;
+    }
+    EXPECT_EQ(oracle->open_connections(), kConnections);
+  }
+  EXPECT_EQ(oracle->totals().requests, 2 * kConnections);
+  EXPECT_EQ(oracle->totals().errors, 0u);
+  for (int fd : sockets) ::close(fd);
+}
+
+// Requests sent back to back on one connection before any answer (HTTP/1.1 pipelining) are
+// answered in the order they were sent.
+TEST(Oracle, AnswersPipelinedRequestsInOrder) {
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle({}, spec);
+  int fd = raw::connect_to(oracle->port());
+  ASSERT_GE(fd, 0);
+  const auto chat = raw::post(second_request_body(*spec));
+  ASSERT_TRUE(raw::send_all(fd, chat + "GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n" + chat + chat));
+  auto answers = raw::responses({fd}, 4).at(0);
+  ASSERT_EQ(answers.size(), 4u);
+  EXPECT_EQ(parse_chat_response(raw::body_of(answers[0])).id, "chatcmpl-legion-1");
+  EXPECT_EQ(json::parse(raw::body_of(answers[1]))["object"], "list");
+  EXPECT_EQ(parse_chat_response(raw::body_of(answers[2])).id, "chatcmpl-legion-2");
+  EXPECT_EQ(parse_chat_response(raw::body_of(answers[3])).id, "chatcmpl-legion-3");
+  ::close(fd);
+}
+
+// A request held by the latency profile or a stalled fault does not hold the event loop: with one
+// I/O thread, a request on another connection is answered while the first still waits.
+TEST(Oracle, AHeldRequestDoesNotBlockTheLoop) {
+  Oracle::Options options;
+  options.io_threads = 1;
+  options.faults = FaultPlan::parse("at=1,kinds=timeout,stall_ms=60000");
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle(options, spec);
+  const auto chat = raw::post(second_request_body(*spec));
+  int held = raw::connect_to(oracle->port());
+  ASSERT_TRUE(raw::send_all(held, chat));
+  while (oracle->last_seq() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  int other = raw::connect_to(oracle->port());
+  ASSERT_TRUE(raw::send_all(other, chat));
+  auto answer = raw::responses({other}, 1).at(0).at(0);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 OK")) << answer;
+  pollfd p{held, POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 0), 0) << "the stalled request was answered before its stall ended";
+  EXPECT_EQ(oracle->totals().requests, 1u);
+  ::close(held);
+  ::close(other);
+}
+
+// Paced streaming writes the events one by one on timers; the client sees the same stream.
+TEST(Oracle, PacedStreamArrivesWhole) {
+  Oracle::Options options;
+  options.latency = LatencyProfile::parse("ttft=1,tps=2000");
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle(options, spec);
+  auto request = parse_chat_request(second_request_body(*spec));
+  request.stream = true;
+  request.include_usage = true;
+  int fd = raw::connect_to(oracle->port());
+  ASSERT_TRUE(raw::send_all(fd, raw::post(encode_chat_request(request))));
+  auto answer = raw::responses({fd}, 1).at(0).at(0);
+  ASSERT_NE(answer.find("Transfer-Encoding: chunked"), std::string::npos) << answer;
+  // Undo the chunked framing.
+  std::string body, framed = raw::body_of(answer);
+  for (std::size_t pos = 0;;) {
+    auto line = framed.find("\r\n", pos);
+    auto size = std::stoul(framed.substr(pos, line - pos), nullptr, 16);
+    if (size == 0) break;
+    body += framed.substr(line + 2, size);
+    pos = line + 2 + size + 2;
+  }
+  EXPECT_TRUE(body.ends_with("data: [DONE]\n\n"));
+  auto streamed = parse_stream(body);
+  EXPECT_TRUE(check_answer(*spec, streamed.message.content).correct) << streamed.message.content;
+  EXPECT_GT(streamed.usage.prompt_tokens, 0u);
+  auto log = oracle->log_since(0);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_TRUE(log[0].stream);
+  EXPECT_EQ(log[0].response_bytes, body.size());
+  ::close(fd);
+}
+
+// curl and others ask before sending a large body; an HTTP/1.0 client gets its answer and a close.
+TEST(Oracle, HonoursExpectContinueAndHttp10) {
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle({}, spec);
+  const auto body = second_request_body(*spec);
+  int fd = raw::connect_to(oracle->port());
+  const auto head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n";
+  ASSERT_TRUE(raw::send_all(fd, head));
+  char buffer[64] = {};
+  auto n = ::read(fd, buffer, sizeof buffer);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buffer, static_cast<std::size_t>(n)), "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(raw::send_all(fd, body));
+  EXPECT_TRUE(raw::responses({fd}, 1).at(0).at(0).starts_with("HTTP/1.1 200 OK"));
+  ::close(fd);
+
+  fd = raw::connect_to(oracle->port());
+  ASSERT_TRUE(raw::send_all(fd, "GET /v1/models HTTP/1.0\r\n\r\n"));
+  auto answer = raw::responses({fd}, 1).at(0).at(0);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 OK")) << answer;
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos);
+  EXPECT_EQ(::read(fd, buffer, sizeof buffer), 0);  // closed by the server
+  ::close(fd);
+}
+
+// Unknown paths and broken HTTP get OpenAI-style errors instead of a hang or a dropped connection.
+TEST(Oracle, AnswersUnknownPathsAndBrokenHttpWithErrors) {
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle({}, spec);
+  int fd = raw::connect_to(oracle->port());
+  ASSERT_TRUE(raw::send_all(fd, "GET /v1/nothing HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto answer = raw::responses({fd}, 1).at(0).at(0);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 404")) << answer;
+  EXPECT_EQ(json::parse(raw::body_of(answer))["error"]["type"], "invalid_request_error");
+  ASSERT_TRUE(raw::send_all(fd, "NOT HTTP AT ALL\r\n\r\n"));
+  answer = raw::responses({fd}, 1).at(0).at(0);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos);
+  ::close(fd);
+}
+
+// An idle keep-alive connection is closed after the keep-alive time; its slot is free again.
+TEST(Oracle, ClosesIdleKeepAliveConnections) {
+  Oracle::Options options;
+  options.keep_alive_timeout = std::chrono::seconds(1);
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle(options, spec);
+  int fd = raw::connect_to(oracle->port());
+  ASSERT_TRUE(raw::send_all(fd, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_TRUE(raw::responses({fd}, 1).at(0).at(0).starts_with("HTTP/1.1 200"));
+  pollfd p{fd, POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 30000), 1) << "the idle connection was not closed";
+  char byte;
+  EXPECT_EQ(::read(fd, &byte, 1), 0);
+  ::close(fd);
+  for (int i = 0; i < 3000 && oracle->open_connections() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(oracle->open_connections(), 0u);
+}
+
+// A connection that carried a large request keeps working after idling through the server's
+// housekeeping (which once gave back its buffer while a read was pending into it).
+TEST(Oracle, ServesALargeRequestThenIdlesThenServesMore) {
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle({}, spec);
+  auto request = parse_chat_request(second_request_body(*spec));
+  for (int i = 0; i < 20000; ++i) request.messages[1].content += " word" + std::to_string(i % 97);  // ~130 kB
+  const auto large = raw::post(encode_chat_request(request)), small = raw::post(second_request_body(*spec));
+  int fd = raw::connect_to(oracle->port());
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(raw::send_all(fd, large));
+    EXPECT_TRUE(raw::responses({fd}, 1).at(0).at(0).starts_with("HTTP/1.1 200 OK"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // more than one housekeeping round
+    ASSERT_TRUE(raw::send_all(fd, small));
+    EXPECT_TRUE(raw::responses({fd}, 1).at(0).at(0).starts_with("HTTP/1.1 200 OK"));
+  }
+  ::close(fd);
+  EXPECT_EQ(oracle->totals().requests, 6u);
+}
+
+// The log keeps the most recent requests only; totals and service times still cover every request.
+TEST(Oracle, RequestLogIsBounded) {
+  Oracle::Options options;
+  options.log_capacity = 16;
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle(options, spec);
+  httplib::Client client("127.0.0.1", oracle->port());
+  const auto body = second_request_body(*spec);
+  const auto one = [&] {
+    auto res = client.Post("/v1/chat/completions", body, "application/json");
+    return res ? res->status : -1;
+  };
+  ASSERT_EQ(one(), 200);
+  const auto first = oracle->totals();
+  for (int i = 0; i < 49; ++i) ASSERT_EQ(one(), 200);
+  EXPECT_EQ(oracle->log_size(), 16u);
+  auto log = oracle->log_since(0);
+  ASSERT_EQ(log.size(), 16u);
+  EXPECT_EQ(log.front().seq, 35u);
+  EXPECT_EQ(log.back().seq, 50u);
+  EXPECT_EQ(oracle->log_since(45).size(), 5u);
+  auto all = oracle->totals();
+  EXPECT_EQ(all.requests, 50u);
+  EXPECT_EQ(all.prompt_tokens, 50 * first.prompt_tokens);
+  EXPECT_EQ((all - first).requests, 49u);
+  EXPECT_GT(oracle->service_quantile_ns(0.5), 0);
+  EXPECT_LE(oracle->service_quantile_ns(0.5), oracle->service_quantile_ns(0.99));
+}
+
+// A record's totals count the requests that arrived after its mark, however late they finish, and
+// none that arrived before it (a stalled request of an earlier record finishing during this one).
+TEST(Oracle, TotalsSinceAMarkCountWhatArrivedAfterIt) {
+  Oracle::Options options;
+  options.faults = FaultPlan::parse("at=1,kinds=timeout,stall_ms=300");
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle(options, spec);
+  const auto chat = raw::post(second_request_body(*spec));
+  int held = raw::connect_to(oracle->port());
+  ASSERT_TRUE(raw::send_all(held, chat));  // request 1: stalled
+  while (oracle->last_seq() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const auto mark = oracle->mark();
+  EXPECT_EQ(mark, 1u);
+  int fd = raw::connect_to(oracle->port());
+  ASSERT_TRUE(raw::send_all(fd, chat + chat));  // requests 2 and 3
+  EXPECT_EQ(raw::responses({fd}, 2).at(0).size(), 2u);
+  auto stalled = raw::responses({held}, 1).at(0).at(0);  // request 1 finishes after the mark
+  EXPECT_TRUE(stalled.starts_with("HTTP/1.1 504")) << stalled;
+  const auto since = oracle->totals_since(mark);
+  EXPECT_EQ(since.requests, 2u);
+  EXPECT_EQ(since.faults, 0u);
+  EXPECT_EQ(since.prompt_tokens, 2 * oracle->log_since(1).at(0).prompt_tokens);
+  EXPECT_EQ(oracle->totals().requests, 3u);
+  EXPECT_EQ(oracle->totals().faults, 1u);
+  EXPECT_EQ(oracle->totals_since(12345).requests, 0u);  // never marked
+  ::close(fd);
+  ::close(held);
+}
+
+TEST(ServiceTimeHistogram, QuantilesWithinTheirBucket) {
+  ServiceTimeHistogram h;
+  EXPECT_EQ(h.quantile(0.5), 0);
+  for (std::int64_t v = 1; v <= 100000; ++v) h.add(v * 1000);  // 1 µs .. 100 ms, evenly
+  EXPECT_EQ(h.count(), 100000u);
+  for (double q : {0.01, 0.5, 0.9, 0.99, 1.0}) {
+    const double exact = q * 100000 * 1000;
+    EXPECT_NEAR(static_cast<double>(h.quantile(q)), exact, exact * 0.016) << q;
+  }
+  h.add(-5);  // a clock that went backwards counts as zero
+  EXPECT_EQ(h.quantile(0.0), 0);
+}
+
 TEST(Oracle, BindsLoopbackOnly) {
   Oracle::Options options;
   options.host = "0.0.0.0";
@@ -290,6 +655,41 @@ TEST(TokenCounter, CountsMessagesRolesAndTools) {
   r.tools = {{"lookup", "Look up a record.", {{"type", "object"}}}};
   EXPECT_GT(counter.prompt(r), 9u);
   EXPECT_EQ(counter.completion({"assistant", "hello world", {}, {}, {}}), 2u);
+}
+
+// The caches change how counts are found, never what they are: a conversation grown message by
+// message, with names, tool calls, non-ASCII text and tool lists that change, counts the same as
+// tokenising everything afresh, even when the caches are small enough to evict on every request.
+TEST(TokenCounter, CachedCountsEqualUncachedCounts) {
+  for (std::size_t capacity : {std::size_t{4}, TokenCounter::kDefaultCapacity}) {
+    TokenCounter counter(Tokenizer::o200k_base(), capacity);
+    ChatRequest r;
+    r.messages = {{"system", "You are Records Assistant. Answer from the records.", {}, {}, {}},
+                  {"user", "Task: find the launch code — and the ключ, 鍵, 🔑.", "alice", {}, {}}};
+    for (int turn = 0; turn < 40; ++turn) {
+      const auto id = "call_" + std::to_string(turn);
+      const auto args = R"({"key":"record-)" + std::to_string(turn) + R"("})";
+      r.messages.push_back({"assistant", turn % 3 == 0 ? "Let me look." : "", {}, {}, {{id, "lookup_record", args}}});
+      r.messages.push_back({"tool", "Record " + std::to_string(turn) + ": value ZQ" + std::to_string(turn * 7919), {}, id, {}});
+      if (turn % 5 == 0) r.tools.push_back({"tool_" + std::to_string(turn), "A tool.", {{"type", "object"}, {"n", turn}}});
+      EXPECT_EQ(counter.prompt(r), counter.prompt_uncached(r)) << "capacity " << capacity << ", turn " << turn;
+      EXPECT_EQ(counter.prompt(r), counter.prompt_uncached(r)) << "again, capacity " << capacity << ", turn " << turn;
+      const Message reply{"assistant", "The code is ZQ" + std::to_string(turn), {}, {}, {{id, "lookup_record", args}}};
+      EXPECT_EQ(counter.completion(reply), counter.completion_uncached(reply));
+    }
+    const auto stats = counter.cache_stats();
+    if (capacity == TokenCounter::kDefaultCapacity) {  // the small one evicts all the time
+      EXPECT_GT(stats.hits, stats.misses);
+    }
+    EXPECT_LE(stats.entries, 3 * capacity);  // three bounded caches: messages, tool lists, texts
+  }
+  // A message's fields are told apart: moving text between them changes the count's key.
+  TokenCounter counter(Tokenizer::o200k_base());
+  ChatRequest a, b;
+  a.messages = {{"user", "ab", "c", {}, {}}};
+  b.messages = {{"user", "a", "bc", {}, {}}};
+  EXPECT_EQ(counter.prompt(a), counter.prompt_uncached(a));
+  EXPECT_EQ(counter.prompt(b), counter.prompt_uncached(b));
 }
 
 }  // namespace

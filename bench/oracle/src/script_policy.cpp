@@ -1,7 +1,8 @@
 #include "legion/oracle/script_policy.hpp"
 
 #include <map>
-#include <set>
+#include <unordered_map>
+#include <vector>
 
 namespace legion::oracle {
 
@@ -15,21 +16,36 @@ using nlohmann::json;
 class RequestEvidence final : public Evidence {
  public:
   explicit RequestEvidence(const ChatRequest& request) {
-    std::map<std::string, std::string> calls;  // tool_call_id -> name + canonical arguments
+    std::size_t size = 0;
+    for (const auto& m : request.messages) {
+      size += m.content.size() + 1;
+      for (const auto& c : m.tool_calls) size += c.arguments.size() + 1;
+    }
+    text_.reserve(size);
+    std::unordered_map<std::string_view, const ToolCall*> calls;  // by tool_call_id; a later call with the same id wins
     for (const auto& m : request.messages) {
       text_ += m.content;
       text_ += '\n';
       for (const auto& c : m.tool_calls) {
         text_ += c.arguments;
         text_ += '\n';
-        calls[c.id] = key(c.name, c.arguments);
+        calls[c.id] = &c;
       }
       if (m.role == "tool")
-        if (auto it = calls.find(m.tool_call_id); it != calls.end()) answered_.insert(it->second);
+        if (auto it = calls.find(m.tool_call_id); it != calls.end()) answered_.push_back(it->second);
     }
   }
-  // Whether a call of this tool with these arguments got a result back in the request.
-  bool answered(const std::string& tool, const std::string& arguments) const { return answered_.contains(key(tool, arguments)); }
+  // Whether a call of this tool with these arguments got a result back in the request. Arguments
+  // compare as JSON values; equal strings need no parsing, which is the common case (clients send
+  // back the arguments they were given).
+  bool answered(const std::string& tool, const std::string& arguments) const {
+    for (const auto* call : answered_)
+      if (call->name == tool && call->arguments == arguments) return true;
+    const auto wanted = canonical(arguments);
+    for (const auto* call : answered_)
+      if (call->name == tool && canonical(call->arguments) == wanted) return true;
+    return false;
+  }
   bool carries(std::string_view value) const override { return text_.find(value) != std::string::npos; }
   std::string majority_vote() const override {
     std::map<std::string, int> votes;
@@ -42,12 +58,12 @@ class RequestEvidence final : public Evidence {
   }
 
  private:
-  static std::string key(const std::string& tool, const std::string& arguments) {
+  static std::string canonical(const std::string& arguments) {
     auto parsed = json::parse(arguments.empty() ? std::string("{}") : arguments, nullptr, false);
-    return tool + "\n" + (parsed.is_discarded() ? arguments : parsed.dump());
+    return parsed.is_discarded() ? arguments : parsed.dump();
   }
   std::string text_;
-  std::set<std::string> answered_;
+  std::vector<const ToolCall*> answered_;  // calls whose result came back, in the request
 };
 
 }  // namespace

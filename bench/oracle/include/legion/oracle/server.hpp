@@ -1,51 +1,44 @@
 #pragma once
 // The scripted model server every system talks to: OpenAI Chat Completions compatible, loopback
-// only. It serves the ScriptPolicy's replies over HTTP with a latency profile and optional fault
-// injection, and logs every request.
+// only. It serves the ScriptPolicy's replies over HTTP/1.1 with a latency profile and optional
+// fault injection, and logs every request in bounded memory (request_log.hpp).
+//
+// An event-loop server (Boost.Asio, HTTP parsing by Boost.Beast): a few I/O threads, each running
+// its own loop and owning the connections handed to it; a connection costs a socket and a small
+// buffer, not a thread. Latency profiles and stalls are timers on the loop, never sleeps.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "legion/oracle/profile.hpp"
+#include "legion/oracle/request_log.hpp"
 #include "legion/oracle/script_policy.hpp"
 
-namespace httplib { class Server; }
-
 namespace legion::oracle {
-
-struct RequestLogEntry {
-  std::uint64_t seq = 0;  // 1-based request number since the oracle started
-  std::string agent;      // the scripted agent that was identified ("selector" for speaker selection)
-  int step = -1;
-  std::string action;     // call | say | delegate | select | error
-  std::uint64_t prompt_tokens = 0;
-  std::uint64_t completion_tokens = 0;
-  std::uint32_t tools_offered = 0;
-  std::uint64_t request_bytes = 0;
-  std::uint64_t response_bytes = 0;
-  std::int64_t service_ns = 0;  // handler entry to last byte handed to the connection
-  int status = 200;
-  std::string fault;  // empty unless a fault was injected
-  bool stream = false;
-};
 
 class Oracle {
  public:
   struct Options {
     std::string host = "127.0.0.1";  // only loopback addresses are accepted
     int port = 0;                    // 0: a free port
+    std::shared_ptr<const ScriptPolicy> script;  // what answers from the first request on (set_script changes it)
     LatencyProfile latency;
     FaultPlan faults;
-    // Connections served at once, each on its own thread for as long as it stays open (an idle
-    // keep-alive connection too, until keep_alive_timeout); beyond them a connection gets HTTP 503.
-    std::size_t max_connections = 256;
+    // I/O threads, each with its own event loop; 0: one per core, at most 2 (the service time is a
+    // few microseconds, so more threads than cores only add hand-offs).
+    unsigned io_threads = 0;
+    // Connections open at once (idle keep-alive ones included); a connection beyond them is answered
+    // at once with HTTP 503 and an OpenAI-style error, then closed. Lowered to what the process's
+    // file-descriptor limit allows.
+    std::size_t max_connections = 4096;
+    // An idle keep-alive connection (or one that stops sending half-way through a request) is
+    // closed after this long.
     std::chrono::seconds keep_alive_timeout{30};
+    // Most recent requests kept in the log for log_since(); totals and service times cover all.
+    std::size_t log_capacity = 65536;
     std::string model = "legion-oracle";
   };
 
@@ -57,31 +50,31 @@ class Oracle {
   // Swaps the script that answers the next requests (the runner does this between records).
   void set_script(std::shared_ptr<const ScriptPolicy> policy);
   void set_faults(FaultPlan faults);
-  int port() const { return port_; }
+  int port() const;
   std::string base_url() const;  // http://127.0.0.1:PORT/v1
-  std::uint64_t last_seq() const { return seq_.load(); }
+  std::string model() const;
+  unsigned io_threads() const;        // as resolved from Options::io_threads
+  std::size_t max_connections() const;  // as resolved from Options::max_connections
+  std::size_t open_connections() const;
+  // Request numbers are given as requests arrive: the number of the last request received.
+  std::uint64_t last_seq() const;
+  // The retained log entries after request number `seq`, by request number.
   std::vector<RequestLogEntry> log_since(std::uint64_t seq) const;
-  std::string model() const { return options_.model; }
+  std::size_t log_size() const;
+  // Totals of every request finished since the start.
+  OracleTotals totals() const;
+  // Marks the start of an interval (the runner marks each record): totals_since(mark) counts the
+  // requests that arrived after the mark, when they finish, and none that arrived before it.
+  std::uint64_t mark();
+  OracleTotals totals_since(std::uint64_t mark) const;
+  // Quantile of the service time of every request finished since the start, in ns (±1.6%).
+  std::int64_t service_quantile_ns(double q) const;
   void stop();
 
+  struct Impl;
+
  private:
-  void serve_chat(const std::string& body, void* response);
-  void record(RequestLogEntry entry);
-
-  Options options_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::atomic<std::uint64_t> seq_{0};
-  std::shared_ptr<const ScriptPolicy> policy_;
-  mutable std::mutex mutex_;  // guards policy_, options_.faults and log_
-  std::map<std::uint64_t, RequestLogEntry> log_;  // by request number
+  std::unique_ptr<Impl> impl_;
 };
-
-struct OracleTotals {
-  std::uint64_t requests = 0, prompt_tokens = 0, completion_tokens = 0, errors = 0, faults = 0;
-  std::int64_t service_ns = 0;
-};
-OracleTotals totals(const std::vector<RequestLogEntry>& entries);
 
 }  // namespace legion::oracle
