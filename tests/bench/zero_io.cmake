@@ -16,7 +16,7 @@ foreach(system native langchain autogen crewai)
 endforeach()
 # Every NeoGraph figure gets a measurement and a verdict.
 foreach(id neograph-native-seq-us neograph-native-par-us neograph-langgraph-seq-ratio neograph-autogen-par-ratio
-           neograph-langgraph-peak-rss neograph-native-peak-rss)
+           neograph-langgraph-peak-rss neograph-native-peak-rss "neograph-autogen-seq-us ÷ neograph-langgraph-seq-us")
   if(NOT md MATCHES "\n\\| ${id} \\| [^|]+ \\| [0-9.]+[^|]* \\| (target met|target missed|reproduced|differs|not comparable)")
     message(FATAL_ERROR "no verdict for ${id}:\n${md}")
   endif()
