@@ -621,6 +621,17 @@ void Page::write(const std::string& feature_matrix_markdown) {
     for (const auto& f : detail::key_findings(*runs_[i])) out_ << "<li><strong>" << esc(f.topic) << ".</strong> " << esc(f.text) << "</li>\n";
     out_ << "</ul>\n";
   }
+  for (const auto& c : published_) {
+    std::map<std::string, int> kinds;  // the verdicts' first words: reproduced, differs, target met, ...
+    for (const auto& v : c.verdicts) {
+      const auto word = v.verdict.substr(0, v.verdict.find_first_of(":(;"));
+      ++kinds[word.substr(0, word.find_last_not_of(' ') + 1)];
+    }
+    out_ << "<p><strong>Published numbers.</strong> " << esc(c.title) << ": " << c.verdicts.size() << " figures —";
+    const char* separator = " ";
+    for (const auto& [kind, n] : kinds) out_ << separator << n << " " << esc(kind), separator = "; ";
+    out_ << " (Section 4).</p>\n";
+  }
   out_ << "</section>\n";
 
   // Controls: shown by the script; without it every result stays visible.

@@ -7,6 +7,10 @@ read that combined report and one run's own report. Screenshots of the dashboard
 first two pages land in $LEGION_ARTIFACTS (default: the test's work folder).
 
     LEGION_BENCH=build/bench/legion-bench LEGION_WORK=/tmp/pub .venvs/browser-tests/bin/python -m pytest tests/browser
+
+The same code takes the screenshots of a committed report (docs/report/):
+
+    .venvs/browser-tests/bin/python tests/browser/test_publication.py --screenshots docs/report
 """
 import html.parser
 import os
@@ -109,12 +113,21 @@ def test_the_pdf_reads_like_a_paper(reports):
     for part in ["Abstract", "1 Introduction", "2 Method", "3 Results", "4 Published numbers", "5 Threats to validity",
                  "6 Reproduction", "References", "Figure 1.", "Table 1.", "Fastest:"]:
         assert part in text, part
-    # The first two pages as images, for the committed report's screenshots.
-    subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "2", str(reports / "combined" / "report.pdf"),
-                    str(ARTIFACTS / "report-pdf-page")], check=True)
-    for n in (1, 2):
-        shot = next(ARTIFACTS.glob(f"report-pdf-page-*{n}.png"))
+    for shot in pdf_screenshots(reports / "combined" / "report.pdf", ARTIFACTS):
         assert shot.stat().st_size > 10_000
+
+
+def pdf_screenshots(pdf, into):
+    """The first two pages as images."""
+    subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "2", str(pdf), str(into / "report-pdf-page")], check=True)
+    return [next(into.glob(f"report-pdf-page-*{n}.png")) for n in (1, 2)]
+
+
+def dashboard_screenshot(driver, page, into):
+    driver.get(page.as_uri())
+    shot = into / "dashboard.png"
+    assert driver.get_screenshot_as_file(str(shot))
+    return shot
 
 
 def chrome(javascript=True):
@@ -209,8 +222,7 @@ def test_charts_have_size_and_the_screenshot_is_not_empty(reports, browser):
     assert len(charts) >= 6
     for chart in charts:
         assert chart.size["width"] > 300 and chart.size["height"] > 50, chart.get_attribute("data-chart")
-    assert browser.get_screenshot_as_file(str(ARTIFACTS / "dashboard.png"))
-    assert (ARTIFACTS / "dashboard.png").stat().st_size > 20_000
+    assert dashboard_screenshot(browser, reports / "combined" / "report.html", ARTIFACTS).stat().st_size > 20_000
 
 
 def test_without_scripts_everything_is_shown_and_no_control_is(reports):
@@ -221,5 +233,18 @@ def test_without_scripts_everything_is_shown_and_no_control_is(reports):
         rows = driver.find_elements(By.CSS_SELECTOR, "table.data tbody tr")
         assert rows and all(r.is_displayed() for r in rows)
         assert driver.find_element(By.CSS_SELECTOR, "svg[data-chart=forest]").is_displayed()
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    import sys
+    if len(sys.argv) != 3 or sys.argv[1] != "--screenshots":
+        sys.exit("usage: test_publication.py --screenshots FOLDER (holding report.html and report.pdf)")
+    folder = pathlib.Path(sys.argv[2]).resolve()
+    pdf_screenshots(folder / "report.pdf", folder)
+    driver = chrome()
+    try:
+        dashboard_screenshot(driver, folder / "report.html", folder)
     finally:
         driver.quit()
