@@ -371,7 +371,7 @@ namespace legion::report {
 
 void write_combined_markdown(std::ostream& out, const std::vector<const RunResults*>& runs,
                              const std::vector<PublishedComparison>& published) {
-  out << "# LEGION benchmark report\n\nOne document over " << runs.size() << " runs:";
+  out << "# LEGION benchmark report\n\nOne document over " << runs.size() << (runs.size() == 1 ? " run:" : " runs:");
   for (const auto* run : runs) out << " suite `" << md(run->context.suite) << "` (run `" << md(run->context.run_id) << "`);";
   out << " each section below is that run's own report.\n\n## Executive summary\n";
   for (const auto* run : runs) {
