@@ -749,7 +749,9 @@ void Page::write(const std::string& feature_matrix_markdown) {
 void write_html(std::ostream& out, const std::vector<const RunResults*>& runs, const std::string& feature_matrix_markdown,
                 const std::vector<PublishedComparison>& published) {
   if (runs.empty()) throw std::invalid_argument("write_html: no run");
-  Page(out, runs, published).write(feature_matrix_markdown);
+  auto comparisons = published;
+  if (auto measured = compare_runs_with_published(runs); !measured.verdicts.empty()) comparisons.push_back(std::move(measured));
+  Page(out, runs, comparisons).write(feature_matrix_markdown);
 }
 
 void write_html(std::ostream& out, const RunResults& results, const std::string& feature_matrix_markdown) {

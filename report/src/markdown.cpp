@@ -348,6 +348,12 @@ void write_markdown(std::ostream& out, const RunResults& r) {
       out << "- " << md(s.scenario) << " / " << md(s.system) << ": " << (s.runs - s.errors - s.correct)
           << " run(s) finished with an answer that lacks planted values (see `answer` in results.json)\n";
     }
+  if (const auto measured = compare_runs_with_published({&r}); !measured.verdicts.empty()) {
+    out << "\n## Published figures this run measures\n\n" << md(measured.method)
+        << "\n\n| published figure | published | measured here | verdict |\n|---|---:|---:|---|\n";
+    for (const auto& v : measured.verdicts)
+      out << "| " << md(v.id) << " | " << md(v.published) << " | " << md(v.measured) << " | " << md(v.verdict) << " |\n";
+  }
   out << "\n## Threats to validity\n\n"
          "- One shared machine: figures from different runs or machines are not comparable; compare systems within one "
          "run (they are interleaved so that drift hits all alike). "
@@ -379,6 +385,7 @@ void write_combined_markdown(std::ostream& out, const std::vector<const RunResul
         << md(run->context.latency_profile) << "`\n\n";
     for (const auto& f : detail::key_findings(*run)) out << "- **" << md(f.topic) << ".** " << md(f.text) << "\n";
   }
+  // (Each run's own report below lists the published figures that run measures.)
   if (!published.empty()) out << "\n## Published numbers\n";
   for (const auto& c : published) {
     out << "\n### " << md(c.title) << "\n\n" << md(c.method) << "\n\n" << markdown_code_block(c.command)

@@ -1,6 +1,12 @@
 #include "legion/report/published.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
+
+#include "format.hpp"
+#include "legion/datasets/published.hpp"
+#include "legion/report/summary.hpp"
 
 namespace legion::report {
 
@@ -29,6 +35,68 @@ PublishedComparison published_comparison_from_json(const nlohmann::json& j) {
                           text(v, "verdict", where)});
   }
   return c;
+}
+
+namespace {
+
+// Which published figures a run measures, and how: a ratio of one system's median to another's on
+// one scenario. The figure's `measures` text in datasets/published/ says the same in words.
+struct RunMeasure {
+  const char* id;
+  const char* scenario;
+  const char* system, *versus;
+  double (*median)(const CellSummary&);  // what is compared
+  const char* what;
+  bool needs_latency;           // only under a latency profile other than zero
+};
+constexpr RunMeasure kRunMeasures[] = {
+    {"aimultiple-crewai-langchain-token-ratio", "single-tool", "crewai", "langchain",
+     [](const CellSummary& c) { return c.prompt_tokens; }, "prompt tokens per task", false},
+    {"aimultiple-crewai-langchain-latency-ratio", "single-tool", "crewai", "langchain",
+     [](const CellSummary& c) { return c.wall_ms.median; }, "ms wall time per task", true},
+};
+
+const CellSummary* find(const RunResults& r, const std::string& scenario, const std::string& system) {
+  for (const auto& c : r.summaries)
+    if (c.scenario == scenario && c.system == system && !c.unsupported && c.runs > c.errors) return &c;
+  return nullptr;
+}
+
+}  // namespace
+
+PublishedComparison compare_runs_with_published(const std::vector<const RunResults*>& runs) {
+  PublishedComparison out;
+  out.title = "Published figures these runs measure";
+  out.method = "A published ratio between two frameworks set beside the same ratio of medians in a run here that has "
+               "both systems on the figure's scenario (and, for latency, a latency profile other than zero); the "
+               "verdict uses the figure's own tolerance.";
+  std::vector<datasets::PublishedFigure> figures;
+  try {
+    figures = datasets::load_published();
+  } catch (const std::exception&) {
+    return out;  // no datasets here: nothing to compare with
+  }
+  for (const auto& m : kRunMeasures) {
+    const auto figure = std::find_if(figures.begin(), figures.end(), [&](const auto& f) { return f.id == m.id; });
+    if (figure == figures.end()) continue;
+    for (const auto* run : runs) {
+      if (m.needs_latency && run->context.latency_profile == "zero") continue;
+      const auto *a = find(*run, m.scenario, m.system), *b = find(*run, m.scenario, m.versus);
+      if (!a || !b || m.median(*b) <= 0) continue;
+      const double ratio = m.median(*a) / m.median(*b), factor = ratio / figure->value;
+      out.verdicts.push_back(
+          {figure->id, figure->source.title + ", " + figure->source.where, detail::sig3(figure->value) + " " + figure->unit,
+           detail::sig3(ratio) + "× (" + m.system + " " + detail::sig3(m.median(*a)) + " ÷ " + m.versus + " " +
+               detail::sig3(m.median(*b)) + " " + m.what + ", run " + run->context.run_id + ")",
+           std::abs(factor - 1) <= figure->tolerance
+               ? "reproduced: " + detail::sig3(factor) + "× the published ratio, within ±" + detail::sig3(figure->tolerance * 100) + "%"
+               : "differs: " + detail::sig3(factor) + "× the published ratio (tolerance ±" + detail::sig3(figure->tolerance * 100) + "%)"});
+      if (out.command.find(run->context.command) == std::string::npos)
+        out.command += (out.command.empty() ? "" : "\n") + run->context.command;
+      break;  // the first run that measures it
+    }
+  }
+  return out;
 }
 
 }  // namespace legion::report

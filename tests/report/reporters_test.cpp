@@ -493,3 +493,47 @@ TEST(CombinedReport, WritesTheSelectedFormatsIntoItsFolder) {
 
 }  // namespace
 }  // namespace legion::report
+
+namespace legion::report {
+namespace {
+
+// crewai with 3× LangChain's prompt tokens and 2× its wall time on single-tool.
+RunResults crewai_and_langchain(const std::string& latency) {
+  RunResults r;
+  r.context.run_id = "run-" + latency;
+  r.context.command = "legion-bench --latency " + latency;
+  r.context.latency_profile = latency;
+  r.context.systems = {"langchain", "crewai"};
+  for (int rep = 0; rep < 3; ++rep)
+    for (const char* system : {"langchain", "crewai"}) {
+      auto rec = record("single-tool", rep, std::string(system) == "crewai" ? 2000 : 1000, true);
+      rec.system = system;
+      rec.prompt_tokens = std::string(system) == "crewai" ? 300 : 100;
+      r.records.push_back(rec);
+    }
+  r.options.baseline = "langchain";
+  summarize_run(r);
+  return r;
+}
+
+TEST(PublishedComparison, ARunMeasuresTheRatiosItHasTheSystemsScenarioAndLatencyFor) {
+  const auto zero = crewai_and_langchain("zero"), realistic = crewai_and_langchain("realistic");
+  auto at_zero = compare_runs_with_published({&zero});
+  ASSERT_EQ(at_zero.verdicts.size(), 1u);  // tokens only: latency needs a latency profile
+  EXPECT_EQ(at_zero.verdicts[0].id, "aimultiple-crewai-langchain-token-ratio");
+  EXPECT_EQ(at_zero.verdicts[0].verdict, "reproduced: 1.00× the published ratio, within ±30.0%");
+  EXPECT_NE(at_zero.verdicts[0].measured.find("3.00× (crewai 300 ÷ langchain 100 prompt tokens per task, run run-zero)"),
+            std::string::npos);
+  EXPECT_EQ(at_zero.command, "legion-bench --latency zero");
+  auto both = compare_runs_with_published({&zero, &realistic});
+  ASSERT_EQ(both.verdicts.size(), 2u);
+  EXPECT_EQ(both.verdicts[1].id, "aimultiple-crewai-langchain-latency-ratio");
+  EXPECT_EQ(both.verdicts[1].verdict, "differs: 0.667× the published ratio (tolerance ±30.0%)");
+  // A run without both systems measures nothing.
+  EXPECT_TRUE(compare_runs_with_published({}).verdicts.empty());
+  auto only_native = rotated();
+  EXPECT_TRUE(compare_runs_with_published({&only_native}).verdicts.empty());
+}
+
+}  // namespace
+}  // namespace legion::report

@@ -26,6 +26,12 @@ struct PublishedComparison {
 };
 
 nlohmann::json to_json(const PublishedComparison& comparison);
+
+struct RunResults;
+// The published figures (datasets/published/) that these runs measure by themselves — a ratio
+// between two systems on one scenario, under the latency profile the figure needs — each with its
+// verdict within the figure's tolerance. Empty when no run measures any.
+PublishedComparison compare_runs_with_published(const std::vector<const RunResults*>& runs);
 // Throws naming the missing or wrong-typed key.
 PublishedComparison published_comparison_from_json(const nlohmann::json& j);
 
