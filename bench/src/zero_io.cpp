@@ -248,9 +248,7 @@ int zero_io_command(const ZeroIoOptions& o) {
       verdict = *value <= f.value ? "target met (at or below the published figure)"
                                   : "target missed: " + sig3(*value / f.value) + "× the published figure";
     else if (f.comparable == datasets::Comparable::memory)
-      verdict = std::abs(*value / f.value - 1) <= f.tolerance
-                    ? "reproduced: " + sig3(*value / f.value) + "× the published figure, within ±" + sig3(f.tolerance * 100) + "%"
-                    : "differs: " + sig3(*value / f.value) + "× the published figure (tolerance ±" + sig3(f.tolerance * 100) + "%)";
+      verdict = report::tolerance_verdict(*value / f.value, f.tolerance, "figure");
     else
       verdict = "not comparable across machines (" + datasets::to_string(f.comparable) + "); " + sig3(*value / f.value) + "× the published figure";
     md << "| " << report::markdown_escape(f.id) << " | " << sig3(f.value) << " " << report::markdown_escape(f.unit) << " | "
@@ -269,9 +267,7 @@ int zero_io_command(const ZeroIoOptions& o) {
     const double then = published[a].value / published[b].value;
     const double now = estimate["autogen"][workload].point / estimate["langchain"][workload].point;
     const double tolerance = std::max(published[a].tolerance, published[b].tolerance);
-    const auto verdict = std::abs(now / then - 1) <= tolerance
-                             ? "reproduced: " + sig3(now / then) + "× the published ratio, within ±" + sig3(tolerance * 100) + "%"
-                             : "differs: " + sig3(now / then) + "× the published ratio (tolerance ±" + sig3(tolerance * 100) + "%)";
+    const auto verdict = report::tolerance_verdict(now / then, tolerance, "ratio");
     const auto id = a + " ÷ " + b;
     md << "| " << report::markdown_escape(id) << " | " << sig3(then) << "× | " << sig3(now) << "× | " << report::markdown_escape(verdict) << " |\n";
     comparison.verdicts.push_back({id, published[a].source.title + ", " + published[a].source.where, sig3(then) + "× (AutoGen ÷ LangGraph)",

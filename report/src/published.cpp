@@ -10,6 +10,13 @@
 
 namespace legion::report {
 
+std::string tolerance_verdict(double factor, double tolerance, const std::string& what) {
+  const auto tolerance_text = "±" + detail::sig3(tolerance * 100) + "%";
+  return std::abs(factor - 1) <= tolerance
+             ? "reproduced: " + detail::sig3(factor) + "× the published " + what + ", within " + tolerance_text
+             : "differs: " + detail::sig3(factor) + "× the published " + what + " (tolerance " + tolerance_text + ")";
+}
+
 nlohmann::json to_json(const PublishedComparison& c) {
   auto verdicts = nlohmann::json::array();
   for (const auto& v : c.verdicts)
@@ -88,9 +95,7 @@ PublishedComparison compare_runs_with_published(const std::vector<const RunResul
           {figure->id, figure->source.title + ", " + figure->source.where, detail::sig3(figure->value) + " " + figure->unit,
            detail::sig3(ratio) + "× (" + m.system + " " + detail::sig3(m.median(*a)) + " ÷ " + m.versus + " " +
                detail::sig3(m.median(*b)) + " " + m.what + ", run " + run->context.run_id + ")",
-           std::abs(factor - 1) <= figure->tolerance
-               ? "reproduced: " + detail::sig3(factor) + "× the published ratio, within ±" + detail::sig3(figure->tolerance * 100) + "%"
-               : "differs: " + detail::sig3(factor) + "× the published ratio (tolerance ±" + detail::sig3(figure->tolerance * 100) + "%)"});
+           tolerance_verdict(factor, figure->tolerance, "ratio")});
       if (out.command.find(run->context.command) == std::string::npos)
         out.command += (out.command.empty() ? "" : "\n") + run->context.command;
       break;  // the first run that measures it

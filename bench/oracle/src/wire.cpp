@@ -1,5 +1,7 @@
 #include "legion/oracle/wire.hpp"
 
+#include "legion/core/utf8.hpp"
+
 #include <array>
 #include <charconv>
 #include <cstring>
@@ -53,7 +55,7 @@ class Reader {
       if (c == '"') return ++p_, true;
       if (c < 0x20) return false;
       if (c >= 0x80) {
-        const auto n = utf8_length(p_);
+        const auto n = core::utf8_sequence_length(std::string_view(p_, static_cast<std::size_t>(end_ - p_)), 0);
         if (n == 0) return false;
         out.append(p_, n);
         p_ += n;
@@ -81,7 +83,7 @@ class Reader {
           } else if (code >= 0xDC00 && code <= 0xDFFF) {
             return false;
           }
-          append_utf8(out, code);
+          core::append_utf8(out, code);
           break;
         }
         default: return false;
@@ -171,45 +173,6 @@ class Reader {
     }
     return true;
   }
-  static void append_utf8(std::string& out, std::uint32_t code) {
-    if (code < 0x80) {
-      out += static_cast<char>(code);
-    } else if (code < 0x800) {
-      out += static_cast<char>(0xC0 | (code >> 6));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else if (code < 0x10000) {
-      out += static_cast<char>(0xE0 | (code >> 12));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (code >> 18));
-      out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (code & 0x3F));
-    }
-  }
-  // Length of the well-formed UTF-8 sequence at s (RFC 3629), 0 if there is none.
-  std::size_t utf8_length(const char* s) const {
-    const auto left = static_cast<std::size_t>(end_ - s);
-    const auto b0 = static_cast<unsigned char>(s[0]);
-    auto cont = [&](std::size_t i) { return i < left && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80; };
-    auto b1 = [&] { return static_cast<unsigned char>(s[1]); };
-    if (b0 >= 0xC2 && b0 <= 0xDF) return cont(1) ? 2 : 0;
-    if (b0 >= 0xE0 && b0 <= 0xEF) {
-      if (!cont(1) || !cont(2)) return 0;
-      if (b0 == 0xE0 && b1() < 0xA0) return 0;
-      if (b0 == 0xED && b1() > 0x9F) return 0;
-      return 3;
-    }
-    if (b0 >= 0xF0 && b0 <= 0xF4) {
-      if (!cont(1) || !cont(2) || !cont(3)) return 0;
-      if (b0 == 0xF0 && b1() < 0x90) return 0;
-      if (b0 == 0xF4 && b1() > 0x8F) return 0;
-      return 4;
-    }
-    return 0;
-  }
-
   const char* p_;
   const char* end_;
   std::string scratch_;

@@ -25,6 +25,11 @@ struct PublishedComparison {
   std::vector<PublishedVerdict> verdicts;
 };
 
+// The verdict on a measurement that is `factor` times the published value, within a relative
+// tolerance: "reproduced: 1.02× the published ratio, within ±25.0%" or "differs: …". `what` names
+// the published value ("figure", "ratio").
+std::string tolerance_verdict(double factor, double tolerance, const std::string& what);
+
 nlohmann::json to_json(const PublishedComparison& comparison);
 
 struct RunResults;
