@@ -30,15 +30,25 @@ FeatureMatrix load_feature_matrix(const std::filesystem::path& file) {
         if (key == "name") continue;
         if (std::find(m.systems.begin(), m.systems.end(), key) == m.systems.end())
           f.fail(kv.first, "unknown system '" + key + "' (datasets/systems.yaml lists: " + known + ")");
-        f.only_keys(kv.second, {"status", "scenario", "doc"}, "the cell of '" + key + "'");
+        f.only_keys(kv.second, {"status", "scenario", "doc", "api"}, "the cell of '" + key + "'");
         FeatureClaim claim;
         claim.status = kv.second["status"] ? f.text(kv.second["status"], "a status") : "";
         claim.scenario = kv.second["scenario"] ? f.text(kv.second["scenario"], "a scenario name") : "";
         claim.doc = kv.second["doc"] ? f.text(kv.second["doc"], "a citation") : "";
         if (claim.status != "supported" && claim.status != "partial" && claim.status != "not supported")
           f.fail(kv.second, "status must be supported, partial or not supported");
-        if (claim.scenario.empty() == claim.doc.empty())
-          f.fail(kv.second, "a cell needs exactly one piece of evidence: 'scenario' or 'doc'");
+        if (claim.scenario.empty() && claim.doc.empty())
+          f.fail(kv.second, "a cell needs evidence: a probe 'scenario', a 'doc' citation, or both");
+        if (const auto apis = kv.second["api"]) {
+          if (claim.doc.empty()) f.fail(apis, "'api' names what a 'doc' citation relies on: give the citation too");
+          if (!apis.IsSequence() || apis.size() == 0) f.fail(apis, "'api' must be a list of module:attribute");
+          for (const auto& api : apis) {
+            auto name = f.text(api, "an API name");
+            if (name.find(':') == std::string::npos || name.front() == ':' || name.back() == ':')
+              f.fail(api, "an API is written module:attribute (e.g. langgraph.types:interrupt), got '" + name + "'");
+            claim.apis.push_back(std::move(name));
+          }
+        }
         row.claims[key] = claim;
       }
       m.rows.push_back(std::move(row));

@@ -9,20 +9,29 @@ std::string md(std::string_view text) { return markdown_escape(text); }
 
 FeatureCell resolve(const FeatureClaim& claim, const std::string& system, const RunResults& run) {
   if (claim.status.empty()) return {"not assessed", "no evidence recorded"};
-  if (!claim.doc.empty()) return {claim.status, "documentation: " + claim.doc};
+  std::string citation;
+  if (!claim.doc.empty()) {
+    std::string apis;
+    for (const auto& api : claim.apis) apis += (apis.empty() ? "" : ", ") + api;
+    citation = "documentation: " + claim.doc + (apis.empty() ? "" : "; installed API checked: " + apis);
+  }
+  if (claim.scenario.empty()) return {claim.status, citation};
+  const auto with_citation = [&](std::string evidence) { return citation.empty() ? evidence : evidence + "; " + citation; };
   for (const auto& s : run.summaries) {
     if (s.scenario != claim.scenario || s.system != system) continue;
     if (s.unsupported) return {"not supported", "the adapter has no construct for scenario " + claim.scenario + ": " + *s.unsupported};
     auto tally = std::to_string(s.correct) + "/" + std::to_string(s.runs);
-    if (s.runs > 0 && s.correct == s.runs) return {claim.status, "scenario " + claim.scenario + " passed " + tally + " in this run"};
+    if (s.runs > 0 && s.correct == s.runs)
+      return {claim.status, with_citation("scenario " + claim.scenario + " passed " + tally + " in this run")};
     return {"not supported", "scenario " + claim.scenario + " passed only " + tally + " in this run"};
   }
-  return {"not measured in this run", "scenario " + claim.scenario + " did not run for " + system};
+  return {"not measured in this run", with_citation("scenario " + claim.scenario + " did not run for " + system)};
 }
 
 void write_feature_matrix_markdown(std::ostream& out, const FeatureMatrix& m, const RunResults& run) {
   out << "# Feature matrix\n\nEach cell: status, then its evidence — a scenario of this run (counted as supported only "
-         "if it passed every time) or a citation from datasets/features.yaml. Run `"
+         "if it passed every time) and/or a citation from datasets/features.yaml, for a framework with the APIs it "
+         "relies on (checked to exist in the installed package by tools/probe_feature_apis.py). Run `"
       << md(run.context.run_id) << "`.\n";
   std::string category;
   for (const auto& row : m.rows) {

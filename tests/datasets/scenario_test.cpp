@@ -226,9 +226,26 @@ TEST(Features, ColumnsAreTheRegisteredSystemsAndBadCellsAreRefused) {
               std::string::npos)
         << e.what();
   }
-  auto two = write_temp("features.yaml",
-                        "categories:\n  - name: C\n    capabilities:\n      - name: X\n        native: {status: supported, doc: d, scenario: s}\n");
-  EXPECT_THROW(load_feature_matrix(two), DatasetError);
+  // Evidence: a probe scenario, a citation, or both; the APIs a citation relies on come with it.
+  auto cell = [](const std::string& text) {
+    return write_temp("features.yaml", "categories:\n  - name: C\n    capabilities:\n      - name: X\n        crewai: " + text + "\n");
+  };
+  auto both = load_feature_matrix(cell("{status: supported, doc: d, scenario: s, api: [\"crewai:Task.human_input\"]}"));
+  EXPECT_EQ(both.rows.at(0).claims.at("crewai").apis, std::vector<std::string>{"crewai:Task.human_input"});
+  auto refused = [&](const std::string& text, const std::string& message) {
+    auto file = cell(text);
+    try {
+      load_feature_matrix(file);
+      ADD_FAILURE() << "accepted: " << text;
+    } catch (const DatasetError& e) {
+      EXPECT_NE(std::string(e.what()).find(file.string() + ":5:"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  };
+  refused("{status: supported}", "a cell needs evidence");
+  refused("{status: supported, scenario: s, api: [\"crewai:Task\"]}", "give the citation too");
+  refused("{status: supported, doc: d, api: [\"crewai.Task\"]}", "an API is written module:attribute");
+  refused("{status: supported, doc: d, api: []}", "'api' must be a list");
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 #pragma once
 // Feature-matrix evidence (datasets/features.yaml): capabilities by category, and for each system of
-// datasets/systems.yaml a claimed status with exactly one piece of evidence — a probe scenario or a
-// citation of the system's own documentation.
+// datasets/systems.yaml a claimed status with its evidence — a probe scenario, or a citation of the
+// system's own documentation, for a framework with the APIs it names (checked to exist in the
+// installed package by tools/probe_feature_apis.py).
 #include <filesystem>
 #include <map>
 #include <string>
@@ -13,6 +14,7 @@ struct FeatureClaim {
   std::string status;    // supported | partial | not supported (as claimed in the file)
   std::string scenario;  // probe evidence
   std::string doc;       // citation evidence
+  std::vector<std::string> apis;  // "module:attribute.path" the citation relies on, in the framework's environment
 };
 
 struct FeatureRow {
