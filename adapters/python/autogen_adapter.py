@@ -10,7 +10,9 @@ server (model_info given, as AutoGen requires for model names it does not know).
   consensus     AgentChat has no voting team: each member's AssistantAgent.run, concurrently with
                 asyncio.gather, proposals then votes, then the moderator's run
 Agents and teams are built once per scenario shape and reset before every task (team.reset(),
-agent.on_reset()), as AutoGen's documentation asks for teams that run again.
+agent.on_reset()), as AutoGen's documentation asks for teams that run again. N concurrent copies
+(--concurrency N) run under asyncio.gather on the adapter's event loop, each on its own team (a
+team runs one conversation at a time), all over the one model client.
 """
 
 import asyncio
@@ -57,6 +59,24 @@ class ScenarioTool(BaseTool):
         return self.adapter.scenario.run_tool(self.name, arguments)
 
 
+class TeamJob:
+    """One task: `task(built)` is its coroutine over what `build` made (a team, or agents)."""
+
+    def __init__(self, adapter, scenario, build, task):
+        self.adapter, self.scenario, self.build, self.task = adapter, scenario, build, task
+
+    def run(self):
+        built = self.adapter.for_task(self.scenario, self.build)
+        self.adapter.usage.tally = Tally()
+        answer = self.adapter.loop.run_until_complete(self.task(built))
+        return self.adapter.usage.tally.outcome(answer)
+
+    def run_concurrently(self, copies):
+        built = [self.adapter.for_task(self.scenario, self.build, copy) for copy in range(copies)]
+        self.adapter.usage.tally = Tally()
+        return legion_common.run_copies(self.adapter.loop, [self.task(b) for b in built], lambda: self.adapter.usage.tally)
+
+
 def final_text(messages, names):
     for message in reversed(messages):
         if isinstance(message, BaseChatMessage) and message.source in names:
@@ -97,11 +117,8 @@ class AutoGenAdapter(FrameworkAdapter):
                               system_message=agent.system_prompt, tools=own + list(tools),
                               max_tool_iterations=MAX_TOOL_ITERATIONS, model_client_stream=self.config.stream)
 
-    def run_task(self, scenario, build, task):
-        built = self.for_task(scenario, build)
-        self.usage.tally = Tally()
-        answer = self.loop.run_until_complete(task(built))
-        return self.usage.tally.outcome(answer)
+    def job(self, scenario, build, task):
+        return TeamJob(self, scenario, build, task)
 
     async def run_team(self, team, scenario):
         await team.reset()
@@ -120,7 +137,7 @@ class AutoGenAdapter(FrameworkAdapter):
                 graph.add_edge(before, after)
             return GraphFlow(participants=graph.get_participants(), graph=graph.build())
 
-        return self.run_task(scenario, build, lambda team: self.run_team(team, scenario))
+        return self.job(scenario, build, lambda team: self.run_team(team, scenario))
 
     def hierarchical(self, scenario):
         def build(scenario):
@@ -134,7 +151,7 @@ class AutoGenAdapter(FrameworkAdapter):
             result = await agents[0].run(task=f"Task: {scenario.task}")
             return final_text(result.messages, {scenario.manager})
 
-        return self.run_task(scenario, build, task)
+        return self.job(scenario, build, task)
 
     def round_robin(self, scenario):
         def build(scenario):
@@ -142,7 +159,7 @@ class AutoGenAdapter(FrameworkAdapter):
                                        termination_condition=TextMentionTermination(scenario.termination_text),
                                        max_turns=scenario.max_turns)
 
-        return self.run_task(scenario, build, lambda team: self.run_team(team, scenario))
+        return self.job(scenario, build, lambda team: self.run_team(team, scenario))
 
     def selector(self, scenario):
         def build(scenario):
@@ -150,7 +167,7 @@ class AutoGenAdapter(FrameworkAdapter):
                                      termination_condition=TextMentionTermination(scenario.termination_text),
                                      max_turns=scenario.max_turns)
 
-        return self.run_task(scenario, build, lambda team: self.run_team(team, scenario))
+        return self.job(scenario, build, lambda team: self.run_team(team, scenario))
 
     def consensus(self, scenario):
         members = legion_common.consensus_members(scenario)
@@ -173,7 +190,7 @@ class AutoGenAdapter(FrameworkAdapter):
             _, decision = await ask(scenario.moderator, legion_common.decide_prompt(scenario, scenario.task, votes))
             return decision
 
-        return self.run_task(scenario, build, task)
+        return self.job(scenario, build, task)
 
 
 def create():

@@ -14,10 +14,14 @@ many inputs. Patterns (docs/adapters.md):
   consensus     proposals as async Tasks (async_execution=True, run concurrently), then one vote
                 Task per member with the proposals as context, then the moderator's Task with the
                 votes as context
-Agents and crews are built once per scenario shape. CrewAI's tool-result cache stays off: the
+Agents and crews are built once per scenario shape. N concurrent copies (--concurrency N) run with
+Crew.akickoff (CrewAI's native async kickoff) under asyncio.gather, each on its own crew (a crew
+runs one kickoff at a time). CrewAI's tool-result cache stays off: the
 scenario tools answer differently in every task (fresh planted values), so a cached result would
 be a wrong one.
 """
+
+import asyncio
 
 import legion_common
 from legion_common import FrameworkAdapter, Tally
@@ -35,6 +39,47 @@ except ImportError:  # older layouts
 EXPECTED_OUTPUT = "Your complete answer to your part of the task."
 
 
+def flush_events():
+    if crewai_event_bus is not None:
+        crewai_event_bus.flush()  # CrewAI's event handlers finish inside the task's time
+
+
+class CrewJob:
+    """One task on a crew: `answer(output)` reads the answer from the CrewOutput."""
+
+    def __init__(self, adapter, scenario, build, answer):
+        self.adapter, self.scenario, self.build = adapter, scenario, build
+        self.answer = answer or (lambda output: output.raw)
+
+    def run(self):
+        crew = self.adapter.for_task(self.scenario, self.build)
+        before = crew.calculate_usage_metrics().model_copy()
+        output = crew.kickoff(inputs={"task": self.scenario.task})
+        flush_events()
+        return self.usage([crew], [before]).outcome(self.answer(output))
+
+    def run_concurrently(self, copies):
+        crews = [self.adapter.for_task(self.scenario, self.build, copy) for copy in range(copies)]
+        before = [crew.calculate_usage_metrics().model_copy() for crew in crews]
+
+        async def one(crew):
+            return self.answer(await crew.akickoff(inputs={"task": self.scenario.task}))
+
+        def tally():
+            flush_events()
+            return self.usage(crews, before)
+        return legion_common.run_copies(self.adapter.event_loop(), [one(crew) for crew in crews], tally)
+
+    @staticmethod
+    def usage(crews, before):
+        tally = Tally()
+        for crew, start in zip(crews, before):
+            after = crew.calculate_usage_metrics()
+            tally.calls += after.successful_requests - start.successful_requests
+            tally.add_usage(after.prompt_tokens - start.prompt_tokens, after.completion_tokens - start.completion_tokens)
+        return tally
+
+
 class CrewAIAdapter(FrameworkAdapter):
     UNSUPPORTED = {
         "selector": "CrewAI has no model-selected speaker group chat; Process.hierarchical delegates "
@@ -43,6 +88,7 @@ class CrewAIAdapter(FrameworkAdapter):
 
     def prepare(self, config):
         super().prepare(config)
+        self.loop = None  # made for the first concurrent batch
         self.llm()  # the client stack is loaded and configured before the first task
 
     def versions(self):
@@ -78,17 +124,13 @@ class CrewAIAdapter(FrameworkAdapter):
         return Agent(role=agent.role, goal=agent.goal, backstory=agent.goal, tools=tools, llm=self.llm(),
                      allow_delegation=False, cache=False, verbose=False, **options)
 
-    def kickoff(self, scenario, build, answer=None):
-        crew = self.for_task(scenario, build)
-        before = crew.calculate_usage_metrics().model_copy()
-        output = crew.kickoff(inputs={"task": scenario.task})
-        if crewai_event_bus is not None:
-            crewai_event_bus.flush()  # CrewAI's event handlers finish inside the task's time
-        after = crew.calculate_usage_metrics()
-        tally = Tally()
-        tally.calls = after.successful_requests - before.successful_requests
-        tally.add_usage(after.prompt_tokens - before.prompt_tokens, after.completion_tokens - before.completion_tokens)
-        return tally.outcome(answer(output) if answer else output.raw)
+    def job(self, scenario, build, answer=None):
+        return CrewJob(self, scenario, build, answer)
+
+    def event_loop(self):
+        if self.loop is None:
+            self.loop = asyncio.new_event_loop()
+        return self.loop
 
     @staticmethod
     def crew(agents, tasks, **options):
@@ -102,7 +144,7 @@ class CrewAIAdapter(FrameworkAdapter):
             tasks = [Task(description="Task: {task}", expected_output=EXPECTED_OUTPUT, agent=a) for a in agents]
             return self.crew(agents, tasks, process=Process.sequential)
 
-        return self.kickoff(scenario, build)
+        return self.job(scenario, build)
 
     def hierarchical(self, scenario):
         def build(scenario):
@@ -113,7 +155,7 @@ class CrewAIAdapter(FrameworkAdapter):
             task = Task(description="Task: {task}", expected_output=EXPECTED_OUTPUT)
             return self.crew(workers, [task], process=Process.hierarchical, manager_agent=manager_agent)
 
-        return self.kickoff(scenario, build)
+        return self.job(scenario, build)
 
     def round_robin(self, scenario):
         stop = scenario.termination_text
@@ -135,7 +177,7 @@ class CrewAIAdapter(FrameworkAdapter):
             spoken = [t.raw for t in output.tasks_output if t.raw]
             return spoken[-1] if spoken else ""
 
-        return self.kickoff(scenario, build, last_turn)
+        return self.job(scenario, build, last_turn)
 
     def consensus(self, scenario):
         members = legion_common.consensus_members(scenario)
@@ -151,7 +193,7 @@ class CrewAIAdapter(FrameworkAdapter):
                             expected_output=EXPECTED_OUTPUT, agent=agents[scenario.moderator], context=votes)
             return self.crew(list(agents.values()), proposals + votes + [decision], process=Process.sequential)
 
-        return self.kickoff(scenario, build)
+        return self.job(scenario, build)
 
 
 def create():

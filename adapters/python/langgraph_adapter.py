@@ -10,8 +10,12 @@ server. Patterns (docs/adapters.md):
   selector      the same graph with a router node asking the model who speaks next (Command goto)
   consensus     parallel branches (fan-out from START, fan-in with reducers): proposals, then
                 votes, then the moderator
+One task runs with `invoke`; N concurrent copies (--concurrency N) run with `ainvoke` on one event
+loop, every node, tool and model call through its async counterpart (nodes are RunnableLambdas
+with both). A compiled graph holds no per-run state, so the copies share it.
 """
 
+import asyncio
 import operator
 from typing import Annotated, TypedDict
 
@@ -21,6 +25,7 @@ from legion_common import FrameworkAdapter, Tally
 from langchain.agents import create_agent
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import StructuredTool
 from langchain_openai import ChatOpenAI
 from langgraph.graph import END, START, StateGraph
@@ -29,6 +34,8 @@ from langgraph.types import Command
 
 class UsageCounter(BaseCallbackHandler):
     """Counts model calls and the usage LangChain reports for them (AIMessage.usage_metadata)."""
+
+    run_inline = True  # under ainvoke too: on the event loop's thread, not an executor's
 
     def __init__(self):
         self.tally = Tally()
@@ -70,9 +77,42 @@ def last_text(result):
     return result["messages"][-1].content
 
 
+def agent_node(name, agent, request, reply):
+    """A graph node that asks a LangChain agent: `request(state)` is the agent's input and
+    `reply(result)` the state update; `invoke` under invoke, `ainvoke` under ainvoke."""
+    def step(state):
+        return reply(agent.invoke(request(state)))
+
+    async def astep(state):
+        return reply(await agent.ainvoke(request(state)))
+    return RunnableLambda(step, afunc=astep, name=name)
+
+
+class GraphJob:
+    """One task on a compiled graph: the input state and how the answer is read from the result."""
+    CONFIG = {"recursion_limit": 1000}
+
+    def __init__(self, adapter, scenario, build, state, answer):
+        self.adapter, self.scenario, self.build, self.state, self.answer = adapter, scenario, build, state, answer
+
+    def run(self):
+        graph = self.adapter.for_task(self.scenario, self.build)
+        self.adapter.counter.tally = Tally()
+        return self.adapter.counter.tally.outcome(self.answer(graph.invoke(self.state, self.CONFIG)))
+
+    def run_concurrently(self, copies):
+        graph = self.adapter.for_task(self.scenario, self.build)
+        self.adapter.counter.tally = Tally()
+
+        async def one():
+            return self.answer(await graph.ainvoke(self.state, self.CONFIG))
+        return legion_common.run_copies(self.adapter.loop, [one() for _ in range(copies)], lambda: self.adapter.counter.tally)
+
+
 class LangGraphAdapter(FrameworkAdapter):
     def prepare(self, config):
         super().prepare(config)
+        self.loop = asyncio.new_event_loop()  # concurrent copies: the async HTTP client is bound to it
         self.counter = UsageCounter()
         # The documented settings for an OpenAI-compatible server: Chat Completions, usage on streams.
         self.model = ChatOpenAI(model=config.model, base_url=config.base_url, api_key="legion-bench-no-key",
@@ -95,18 +135,18 @@ class LangGraphAdapter(FrameworkAdapter):
     def tool(self, spec):
         def call(**arguments):
             return self.scenario.run_tool(spec.name, {k: v for k, v in arguments.items() if v is not None})
-        return StructuredTool.from_function(func=call, name=spec.name, description=spec.description,
+
+        async def acall(**arguments):  # the tools answer at once: no executor thread under ainvoke
+            return call(**arguments)
+        return StructuredTool.from_function(func=call, coroutine=acall, name=spec.name, description=spec.description,
                                             args_schema=spec.parameters)
 
     def agent(self, scenario, agent, extra_tools=()):
         tools = [self.tool(t) for t in scenario.tools if t.name in agent.tools] + list(extra_tools)
         return create_agent(self.model, tools, system_prompt=agent.system_prompt, name=agent.id)
 
-    def run_graph(self, scenario, build, state):
-        graph = self.for_task(scenario, build)
-        self.counter.tally = Tally()
-        result = graph.invoke(state, {"recursion_limit": 1000})
-        return result, self.counter.tally
+    def graph_job(self, scenario, build, state, answer):
+        return GraphJob(self, scenario, build, state, answer)
 
     # ------------------------------------------------------------------ patterns
 
@@ -121,17 +161,17 @@ class LangGraphAdapter(FrameworkAdapter):
             graph.add_edge(previous, END)
             return graph.compile()
 
-        result, tally = self.run_graph(scenario, build, {"task": scenario.task, "author": "", "output": ""})
-        return tally.outcome(result["output"])
+        return self.graph_job(scenario, build, {"task": scenario.task, "author": "", "output": ""},
+                              lambda result: result["output"])
 
     @staticmethod
     def pipeline_step(agent_id, agent):
-        def step(state):
+        def request(state):
             text = f"Task: {state['task']}"
             if state["output"]:
                 text += f"\n\nInput from {state['author']}:\n{state['output']}"
-            return {"author": agent_id, "output": last_text(agent.invoke({"messages": [HumanMessage(text)]}))}
-        return step
+            return {"messages": [HumanMessage(text)]}
+        return agent_node(agent_id, agent, request, lambda result: {"author": agent_id, "output": last_text(result)})
 
     def hierarchical(self, scenario):
         def build(scenario):
@@ -140,16 +180,18 @@ class LangGraphAdapter(FrameworkAdapter):
 
                 def delegate(task):
                     return last_text(sub_agent.invoke({"messages": [HumanMessage(task)]}))
+
+                async def adelegate(task):
+                    return last_text(await sub_agent.ainvoke({"messages": [HumanMessage(task)]}))
                 return StructuredTool.from_function(
-                    func=delegate, name=worker.id,
+                    func=delegate, coroutine=adelegate, name=worker.id,
                     description=f"Hand a sub-task to {worker.role} and get the result.",
                     args_schema={"type": "object", "properties": {"task": {"type": "string"}}, "required": ["task"]})
 
             workers = [as_tool(a) for a in scenario.agents if a.id != scenario.manager]
             return self.agent(scenario, scenario.agent(scenario.manager), workers)
 
-        result, tally = self.run_graph(scenario, build, {"messages": [HumanMessage(f"Task: {scenario.task}")]})
-        return tally.outcome(last_text(result))
+        return self.graph_job(scenario, build, {"messages": [HumanMessage(f"Task: {scenario.task}")]}, last_text)
 
     def round_robin(self, scenario):
         return self.group_chat(scenario, select=False)
@@ -181,9 +223,10 @@ class LangGraphAdapter(FrameworkAdapter):
                 graph.add_edge(START, order[0])
             return graph.compile()
 
-        result, tally = self.run_graph(scenario, build, {"task": scenario.task, "turns": []})
-        turns = result["turns"]
-        return tally.outcome(turns[-1][1] if turns else "")
+        def last_turn(result):
+            turns = result["turns"]
+            return turns[-1][1] if turns else ""
+        return self.graph_job(scenario, build, {"task": scenario.task, "turns": []}, last_turn)
 
     @staticmethod
     def transcript(task, turns, me=None):
@@ -193,25 +236,39 @@ class LangGraphAdapter(FrameworkAdapter):
         return messages
 
     def chat_turn(self, agent_id, agent):
-        def turn(state):
-            reply = last_text(agent.invoke({"messages": self.transcript(state["task"], state["turns"], agent_id)}))
-            return {"turns": [(agent_id, reply)]}
-        return turn
+        return agent_node(agent_id, agent,
+                          lambda state: {"messages": self.transcript(state["task"], state["turns"], agent_id)},
+                          lambda result: {"turns": [(agent_id, last_text(result))]})
 
     def router(self, scenario):
         candidates = {a.id: a for a in scenario.agents}
         prompt = legion_common.selector_prompt(scenario)
 
+        def first_messages(state):
+            return [SystemMessage(prompt)] + self.transcript(state["task"], state["turns"])
+
+        def retry(messages, reply):  # None: the reply names a candidate
+            choice = reply.strip().strip("\"'.")
+            if choice in candidates:
+                return None, Command(goto=choice)
+            return messages + [AIMessage(reply), HumanMessage(f"'{reply}' is not a candidate. Reply with one of the ids above.")], None
+
         def select(state):
-            messages = [SystemMessage(prompt)] + self.transcript(state["task"], state["turns"])
+            messages = first_messages(state)
             for _ in range(3):
-                reply = self.model.invoke(messages).content
-                choice = reply.strip().strip("\"'.")
-                if choice in candidates:
-                    return Command(goto=choice)
-                messages += [AIMessage(reply), HumanMessage(f"'{reply}' is not a candidate. Reply with one of the ids above.")]
+                messages, chosen = retry(messages, self.model.invoke(messages).content)
+                if chosen:
+                    return chosen
             raise RuntimeError("speaker selection failed three times")
-        return select
+
+        async def aselect(state):
+            messages = first_messages(state)
+            for _ in range(3):
+                messages, chosen = retry(messages, (await self.model.ainvoke(messages)).content)
+                if chosen:
+                    return chosen
+            raise RuntimeError("speaker selection failed three times")
+        return RunnableLambda(select, afunc=aselect, name="select")
 
     def consensus(self, scenario):
         members = legion_common.consensus_members(scenario)
@@ -221,22 +278,22 @@ class LangGraphAdapter(FrameworkAdapter):
             agents = {a.id: self.agent(scenario, a) for a in members}
             moderator = self.agent(scenario, scenario.agent(scenario.moderator))
 
-            def ask(agent, text):
-                return last_text(agent.invoke({"messages": [HumanMessage(text)]}))
+            def ask(name, agent, prompt, update):
+                return agent_node(name, agent, lambda state: {"messages": [HumanMessage(prompt(state))]},
+                                  lambda result: update(last_text(result)))
 
             def proposer(agent_id):
-                def node(state):
-                    return {"proposals": {agent_id: ask(agents[agent_id], legion_common.propose_prompt(scenario, state["task"]))}}
-                return node
+                return ask(f"propose_{agent_id}", agents[agent_id],
+                           lambda state: legion_common.propose_prompt(scenario, state["task"]),
+                           lambda text: {"proposals": {agent_id: text}})
 
             def voter(agent_id):
-                def node(state):
-                    prompt = legion_common.vote_prompt(scenario, state["task"], state["proposals"])
-                    return {"votes": {agent_id: ask(agents[agent_id], prompt)}}
-                return node
+                return ask(f"vote_{agent_id}", agents[agent_id],
+                           lambda state: legion_common.vote_prompt(scenario, state["task"], state["proposals"]),
+                           lambda text: {"votes": {agent_id: text}})
 
-            def announce(state):
-                return {"decision": ask(moderator, legion_common.decide_prompt(scenario, state["task"], state["votes"]))}
+            announce = ask("announce", moderator, lambda state: legion_common.decide_prompt(scenario, state["task"], state["votes"]),
+                           lambda text: {"decision": text})
 
             for a in members:
                 graph.add_node(f"propose_{a.id}", proposer(a.id))
@@ -249,8 +306,8 @@ class LangGraphAdapter(FrameworkAdapter):
             graph.add_edge("announce", END)
             return graph.compile()
 
-        result, tally = self.run_graph(scenario, build, {"task": scenario.task, "proposals": {}, "votes": {}, "decision": ""})
-        return tally.outcome(result["decision"])
+        return self.graph_job(scenario, build, {"task": scenario.task, "proposals": {}, "votes": {}, "decision": ""},
+                              lambda result: result["decision"])
 
 
 def create():

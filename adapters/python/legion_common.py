@@ -8,6 +8,7 @@ code for every system), the task text and the pattern's settings. The model serv
 planted values and the expected answer never cross into Python.
 """
 
+import asyncio
 import importlib.metadata
 import os
 
@@ -93,6 +94,28 @@ def selector_prompt(scenario):
     return scenario.prompt("select_speaker", candidates=candidates)
 
 
+# ---------------------------------------------------------------- concurrent tasks (--concurrency N)
+
+def run_copies(loop, copies, tally):
+    """Runs coroutines (one per copy of a task, each returning its answer) at once on `loop`, the
+    framework's own async API doing the work; returns per copy a TaskOutcome or the exception it
+    raised. The batch's calls and tokens (`tally()`, read after the batch) go to the first outcome,
+    so that the worker's sum over the copies is the batch's."""
+    async def batch():
+        return await asyncio.gather(*copies, return_exceptions=True)
+
+    answers = loop.run_until_complete(batch())
+    counted = tally()
+    outcomes = []
+    for answer in answers:
+        if isinstance(answer, BaseException):
+            outcomes.append(answer)
+        else:
+            outcomes.append(counted.outcome(answer))
+            counted = Tally()
+    return outcomes
+
+
 class FrameworkAdapter(legion.Adapter):
     """Dispatches a scenario to the method for its pattern. A framework without a construct for a
     pattern leaves the method out; the run then records the cell as unsupported, with the reason
@@ -111,18 +134,26 @@ class FrameworkAdapter(legion.Adapter):
     def prepare(self, config):
         self.config = config
 
-    def for_task(self, scenario, build):
+    def for_task(self, scenario, build, copy=0):
         """What `build(scenario)` made for this scenario's shape (name and parameters), built on first
-        use; makes `scenario` the task the tools answer for."""
-        key = (scenario.name, tuple(sorted(scenario.params.items())))
+        use; makes `scenario` the task the tools answer for. Concurrent copies of a task that cannot
+        share what was built (a crew, a team) each get their own: `copy` numbers them."""
+        key = (scenario.name, tuple(sorted(scenario.params.items())), copy)
         if key not in self.built:
             self.built[key] = build(scenario)
         self.scenario = scenario
         return self.built[key]
 
-    def run(self, scenario):
+    def pattern(self, scenario):
+        """The method for the scenario's pattern, or Unsupported with the reason."""
         method = getattr(self, self.PATTERNS[scenario.pattern], None)
         if method is None:
             raise legion.Unsupported(self.UNSUPPORTED.get(
                 scenario.pattern, f"no construct for the {scenario.pattern} pattern"))
-        return method(scenario)
+        return method
+
+    def run(self, scenario):
+        return self.pattern(scenario)(scenario).run()
+
+    def run_concurrently(self, scenario, copies):
+        return self.pattern(scenario)(scenario).run_concurrently(copies)

@@ -248,6 +248,53 @@ TaskOutcome PythonAdapter::run(const core::TaskSpec& task) {
   }
 }
 
+std::vector<TaskAttempt> PythonAdapter::run_concurrently(const core::TaskSpec& task, std::size_t copies) {
+  if (!state_ || !state_->adapter) throw std::logic_error("PythonAdapter::run_concurrently before prepare");
+  bool has_own = false;
+  {
+    py::gil_scoped_acquire gil;
+    has_own = py::hasattr(state_->instance, "run_concurrently");
+  }
+  if (!has_own) return Adapter::run_concurrently(task, copies);  // threads calling run(): refused past one
+
+  struct InFlight {
+    std::atomic<int>& n;
+    ~InFlight() { --n; }
+  } in_flight{running_};
+  if (++running_ > 1) throw std::runtime_error("a Python adapter runs one batch of concurrent tasks at a time");
+  std::vector<TaskAttempt> attempts(copies);
+  py::gil_scoped_acquire gil;
+  auto fail_all = [&](const std::string& error, bool unsupported) {
+    for (auto& a : attempts) a.error = error, a.unsupported = unsupported;
+  };
+  try {
+    // One item per copy: a legion.TaskOutcome, or the exception that copy raised.
+    auto results = state_->instance.attr("run_concurrently")(task, copies).cast<py::list>();
+    if (results.size() != copies)
+      throw std::runtime_error("python: run_concurrently returned " + std::to_string(results.size()) + " results for " +
+                               std::to_string(copies) + " copies");
+    auto format_exception = py::module_::import("traceback").attr("format_exception");
+    for (std::size_t i = 0; i < copies; ++i) {
+      py::handle item = results[i];
+      if (py::isinstance(item, py::module_::import("builtins").attr("BaseException"))) {
+        attempts[i].unsupported = py::isinstance(item, state_->unsupported);
+        attempts[i].error = attempts[i].unsupported ? py::str(item).cast<std::string>()
+                                                    : "python: " + py::str("").attr("join")(format_exception(item)).cast<std::string>();
+      } else {
+        attempts[i].outcome = item.cast<TaskOutcome>();
+      }
+    }
+  } catch (py::error_already_set& e) {
+    if (e.matches(state_->unsupported)) fail_all(py::str(e.value()).cast<std::string>(), true);
+    else fail_all(describe(e), false);
+  } catch (const py::cast_error& e) {
+    fail_all(std::string("python: run_concurrently() must return a list of legion.TaskOutcome (") + e.what() + ")", false);
+  } catch (const std::exception& e) {
+    fail_all(e.what(), false);
+  }
+  return attempts;
+}
+
 std::map<std::string, std::string> PythonAdapter::versions() const { return versions_; }
 std::map<std::string, std::string> PythonAdapter::packages() const { return packages_; }
 std::map<std::string, std::string> PythonAdapter::settings() const { return settings_; }

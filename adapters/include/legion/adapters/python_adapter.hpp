@@ -24,6 +24,10 @@ class PythonAdapter final : public Adapter {
   ~PythonAdapter() override;
   void prepare(const AdapterConfig& config) override;
   TaskOutcome run(const core::TaskSpec& task) override;
+  // Hands the N copies to the Python adapter's own run_concurrently(task, copies), which runs them
+  // on the framework's async API in this process; an adapter without one keeps run() alone (one
+  // task at a time: more copies are recorded as errors).
+  std::vector<TaskAttempt> run_concurrently(const core::TaskSpec& task, std::size_t copies) override;
   std::map<std::string, std::string> versions() const override;
   std::map<std::string, std::string> packages() const override;
   std::map<std::string, std::string> settings() const override;

@@ -1,0 +1,118 @@
+# The catalogue suite end to end on all four systems (the frameworks installed by scripts/bootstrap.sh):
+#   cmake -DLEGION_BENCH=... -DSOURCE=... -DOUT=... -P e2e_catalogue.cmake
+file(REMOVE_RECURSE "${OUT}")
+file(MAKE_DIRECTORY "${OUT}")
+set(SCENARIOS iterative-refinement multi-turn-conversation context-management context-visibility)
+# What the last agent of a sequence sees, as each system documents it (datasets/features.yaml):
+# the previous agent's output only, or every earlier output.
+set(previous_only native langchain)
+
+function(run_bench code)
+  execute_process(COMMAND "${LEGION_BENCH}" ${ARGN} -q RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL code)
+    message(FATAL_ERROR "expected exit ${code}, got ${rc}: ${ARGN}\nstdout:\n${out}\nstderr:\n${err}")
+  endif()
+  set(stderr "${err}" PARENT_SCOPE)
+endfunction()
+
+macro(read_records file)
+  file(READ "${file}" json)
+  string(JSON n LENGTH "${json}" records)
+  math(EXPR last "${n} - 1")
+endmacro()
+
+# 1. Every catalogue scenario correct on every system, small sizes, one measured run each; the
+#    visibility probe's answer says what the last agent saw, as documented for each system.
+run_bench(0 --suite catalogue -n 1 --warmup 0 --param turns=3 --param message_bytes=300 --param attempts=3
+          --out "${OUT}/all")
+read_records("${OUT}/all/results.json")
+set(seen "")
+foreach(i RANGE ${last})
+  string(JSON record GET "${json}" records ${i})
+  string(JSON system GET "${record}" system)
+  string(JSON scenario GET "${record}" scenario)
+  string(JSON correct GET "${record}" correct)
+  string(JSON answer GET "${record}" answer)
+  if(NOT correct)
+    message(FATAL_ERROR "not a correct run: ${record}")
+  endif()
+  if(scenario STREQUAL "context-visibility")
+    list(FIND previous_only "${system}" only)
+    if(only GREATER -1 AND NOT answer MATCHES "earlier output MISSING\\(intake\\)")
+      message(FATAL_ERROR "${system} should pass on the previous agent's output only: ${answer}")
+    elseif(only EQUAL -1 AND answer MATCHES "MISSING")
+      message(FATAL_ERROR "${system} should pass on every earlier output: ${answer}")
+    endif()
+  endif()
+  list(APPEND seen "${scenario}/${system}")
+endforeach()
+list(REMOVE_DUPLICATES seen)
+list(LENGTH seen cells)
+if(NOT cells EQUAL 16)
+  message(FATAL_ERROR "expected 4 scenarios x 4 systems, got ${cells}: ${seen}")
+endif()
+
+# 2. An altered planted value fails every scenario on every system (exit status 1): the value the
+#    last answer needs moves out of reach — a decoy where the task or the accepting result had it,
+#    the real value in a tool result no call reaches.
+foreach(pair iterative-refinement/certificate multi-turn-conversation/trip context-management/case
+             context-visibility/incident)
+  string(REPLACE "/" ";" pair "${pair}")
+  list(GET pair 0 s)
+  list(GET pair 1 value)
+  file(READ "${SOURCE}/datasets/scenarios/${s}.yaml" text)
+  string(REGEX REPLACE "(\ntask: [^\n]*){{nonce.${value}}}" "\\1{{nonce.decoy}}" text "${text}")
+  string(REPLACE "Accepted: certificate {{nonce.certificate}}." "Accepted: certificate {{nonce.decoy}}." text "${text}")
+  if(s STREQUAL "iterative-refinement")
+    string(REPLACE "    results:\n" "    results:\n      - when: {attempt: 99}\n        result: \"Archived {{nonce.certificate}}.\"\n"
+                   text "${text}")
+  else()
+    string(APPEND text "tools:\n  - name: archive\n    results:\n      - result: \"Archived {{nonce.${value}}}.\"\n")
+  endif()
+  string(REPLACE "name: ${s}" "name: ${s}-altered" text "${text}")
+  file(WRITE "${OUT}/${s}-altered.yaml" "${text}")
+  list(APPEND altered --scenario "${OUT}/${s}-altered.yaml")
+endforeach()
+run_bench(1 ${altered} -n 1 --warmup 0 --param turns=2 --param message_bytes=0 --param attempts=2 --out "${OUT}/altered")
+read_records("${OUT}/altered/results.json")
+if(NOT n EQUAL 16)
+  message(FATAL_ERROR "expected 16 records for the altered scenarios, got ${n}")
+endif()
+foreach(i RANGE ${last})
+  string(JSON record GET "${json}" records ${i})
+  string(JSON correct GET "${record}" correct)
+  string(JSON error TYPE "${record}" error)
+  string(JSON answer GET "${record}" answer)
+  if(correct OR NOT error STREQUAL "NULL" OR NOT answer MATCHES "MISSING\\((certificate|trip|case|incident)\\)")
+    message(FATAL_ERROR "an altered planted value should give a wrong answer, not: ${record}")
+  endif()
+endforeach()
+
+# 3. Bad parameters are refused before anything runs, naming the file, line and column.
+run_bench(2 --scenario iterative-refinement --param attempts=1 --out "${OUT}/bad")
+if(NOT stderr MATCHES "iterative-refinement.yaml:[0-9]+:[0-9]+: parameter 'attempts' = 1 is outside \\[2, 12\\]")
+  message(FATAL_ERROR "a parameter out of range should be refused with file:line:column, got:\n${stderr}")
+endif()
+
+# 4. Concurrent copies through each framework's async API: every copy of every task correct, and
+#    each system's own count of calls equal to the model server's.
+run_bench(0 --scenario consensus-vote --scenario multi-turn-conversation --scenario iterative-refinement
+          --concurrency 4 -n 1 --warmup 0 --param turns=2 --param attempts=2 --out "${OUT}/concurrent")
+read_records("${OUT}/concurrent/results.json")
+foreach(i RANGE ${last})
+  string(JSON record GET "${json}" records ${i})
+  string(JSON correct GET "${record}" correct)
+  string(JSON tasks GET "${record}" tasks)
+  string(JSON calls GET "${record}" llm_calls)
+  string(JSON reported GET "${record}" reported_llm_calls)
+  if(NOT correct OR NOT tasks EQUAL 4 OR NOT calls EQUAL reported)
+    message(FATAL_ERROR "four concurrent copies should all be correct and counted: ${record}")
+  endif()
+endforeach()
+file(READ "${OUT}/concurrent/BENCHMARK_RESULTS.md" md)
+foreach(text "## Concurrency" "| tasks/s |" "RSS per task in flight")
+  string(FIND "${md}" "${text}" at)
+  if(at LESS 0)
+    message(FATAL_ERROR "BENCHMARK_RESULTS.md of a concurrent run lacks '${text}'")
+  endif()
+endforeach()
