@@ -9,6 +9,8 @@ server (model_info given, as AutoGen requires for model names it does not know).
   selector      SelectorGroupChat (the model picks the next speaker), TextMentionTermination, max_turns
   consensus     AgentChat has no voting team: each member's AssistantAgent.run, concurrently with
                 asyncio.gather, proposals then votes, then the moderator's run
+  human-review  RoundRobinGroupChat of the agent and a UserProxyAgent whose input_func is the
+                scripted person; its approval ends the chat (TextMentionTermination on its messages)
 Agents and teams are built once per scenario shape and reset before every task (team.reset(),
 agent.on_reset()), as AutoGen's documentation asks for teams that run again. N concurrent copies
 (--concurrency N) run under asyncio.gather on the adapter's event loop, each on its own team (a
@@ -21,7 +23,7 @@ import logging
 import legion_common
 from legion_common import FrameworkAdapter, Tally
 
-from autogen_agentchat.agents import AssistantAgent
+from autogen_agentchat.agents import AssistantAgent, UserProxyAgent
 from autogen_agentchat.conditions import TextMentionTermination
 from autogen_agentchat.messages import BaseChatMessage
 from autogen_agentchat.teams import DiGraphBuilder, GraphFlow, RoundRobinGroupChat, SelectorGroupChat
@@ -75,6 +77,28 @@ class TeamJob:
         built = [self.adapter.for_task(self.scenario, self.build, copy) for copy in range(copies)]
         self.adapter.usage.tally = Tally()
         return legion_common.run_copies(self.adapter.loop, [self.task(b) for b in built], lambda: self.adapter.usage.tally)
+
+
+APPROVE = "APPROVE"  # what the reviewer says for the person's approval (an empty reply)
+
+
+class ScriptedReviewer(UserProxyAgent):
+    """AutoGen's user proxy with the scripted person as its input function: shown the message under
+    review (the last one the proxy received), it replies with feedback, or APPROVE."""
+
+    def __init__(self, adapter):
+        super().__init__("human", description="The person who reviews the answer.", input_func=self.reply)
+        self.adapter = adapter
+        self.under_review = ""
+
+    def reply(self, prompt):  # a sync input_func: AutoGen calls it off the event loop
+        return self.adapter.scenario.ask_human(self.under_review) or APPROVE
+
+    async def on_messages_stream(self, messages, cancellation_token):
+        if messages:
+            self.under_review = messages[-1].to_text()
+        async for item in super().on_messages_stream(messages, cancellation_token):
+            yield item
 
 
 def final_text(messages, names):
@@ -191,6 +215,14 @@ class AutoGenAdapter(FrameworkAdapter):
             return decision
 
         return self.job(scenario, build, task)
+
+    def human_review(self, scenario):
+        def build(scenario):
+            return RoundRobinGroupChat([self.agent(scenario, scenario.agents[0]), ScriptedReviewer(self)],
+                                       termination_condition=TextMentionTermination(APPROVE, sources=["human"]),
+                                       max_turns=2 * scenario.max_turns + 1)
+
+        return self.job(scenario, build, lambda team: self.run_team(team, scenario))
 
 
 def create():

@@ -14,6 +14,8 @@ many inputs. Patterns (docs/adapters.md):
   consensus     proposals as async Tasks (async_execution=True, run concurrently), then one vote
                 Task per member with the proposals as context, then the moderator's Task with the
                 votes as context
+  human-review  one Task with human_input=True; CrewAI's human-input provider (set_provider) is
+                the scripted person in place of the terminal prompt
 Agents and crews are built once per scenario shape. N concurrent copies (--concurrency N) run with
 Crew.akickoff (CrewAI's native async kickoff) under asyncio.gather, each on its own crew (a crew
 runs one kickoff at a time). CrewAI's tool-result cache stays off: the
@@ -28,6 +30,7 @@ from legion_common import FrameworkAdapter, Tally
 
 import pydantic
 from crewai import LLM, Agent, Crew, Process, Task
+from crewai.core.providers.human_input import SyncHumanInputProvider, set_provider
 from crewai.tasks.conditional_task import ConditionalTask
 from crewai.tools import BaseTool
 
@@ -37,6 +40,36 @@ except ImportError:  # older layouts
     crewai_event_bus = None
 
 EXPECTED_OUTPUT = "Your complete answer to your part of the task."
+
+
+class ScriptedHuman(SyncHumanInputProvider):
+    """CrewAI's human-input provider with the scripted person in place of the terminal prompt: shown
+    each answer, it gives feedback the agent revises by, or approves (an empty reply)."""
+
+    def __init__(self, adapter):
+        self.adapter = adapter
+
+    def handle_feedback(self, formatted_answer, context):
+        answer = formatted_answer
+        for _ in range(self.adapter.scenario.max_turns):
+            feedback = self.adapter.scenario.ask_human(self._get_output_string(answer))
+            if not feedback.strip():
+                break
+            context.messages.append(context._format_feedback_message(feedback))
+            answer = context._invoke_loop()
+        context.ask_for_human_input = False
+        return answer
+
+    async def handle_feedback_async(self, formatted_answer, context):
+        answer = formatted_answer
+        for _ in range(self.adapter.scenario.max_turns):
+            feedback = await asyncio.to_thread(self.adapter.scenario.ask_human, self._get_output_string(answer))
+            if not feedback.strip():
+                break
+            context.messages.append(context._format_feedback_message(feedback))
+            answer = await context._ainvoke_loop()
+        context.ask_for_human_input = False
+        return answer
 
 
 def flush_events():
@@ -89,6 +122,7 @@ class CrewAIAdapter(FrameworkAdapter):
     def prepare(self, config):
         super().prepare(config)
         self.loop = None  # made for the first concurrent batch
+        set_provider(ScriptedHuman(self))  # human_input=True asks the scripted person, not the terminal
         self.llm()  # the client stack is loaded and configured before the first task
 
     def versions(self):
@@ -99,6 +133,8 @@ class CrewAIAdapter(FrameworkAdapter):
             "Agent(cache), Crew(cache)": "False (default True): the scenario tools answer with fresh planted values "
                                          "in every task, so a cached tool result would be a wrong one",
             "Agent(backstory)": "the agent's goal (required, no default): scenarios give a role and a goal only",
+            "human-input provider (set_provider)": "the scripted person of human-review scenarios (default: a "
+                                                   "terminal prompt), CrewAI's documented hook for human_input=True",
         }
 
     def llm(self):
@@ -192,6 +228,14 @@ class CrewAIAdapter(FrameworkAdapter):
             decision = Task(description=scenario.prompt("decide", task="{task}", votes=""),
                             expected_output=EXPECTED_OUTPUT, agent=agents[scenario.moderator], context=votes)
             return self.crew(list(agents.values()), proposals + votes + [decision], process=Process.sequential)
+
+        return self.job(scenario, build)
+
+    def human_review(self, scenario):
+        def build(scenario):
+            agent = self.agent(scenario, scenario.agents[0])
+            task = Task(description="Task: {task}", expected_output=EXPECTED_OUTPUT, agent=agent, human_input=True)
+            return self.crew([agent], [task], process=Process.sequential)
 
         return self.job(scenario, build)
 

@@ -10,6 +10,8 @@ server. Patterns (docs/adapters.md):
   selector      the same graph with a router node asking the model who speaks next (Command goto)
   consensus     parallel branches (fan-out from START, fan-in with reducers): proposals, then
                 votes, then the moderator
+  human-review  LangGraph's interrupt(): the graph (with a checkpointer) stops at a review node;
+                the person's reply resumes it with Command(resume=...) on the same thread
 One task runs with `invoke`; N concurrent copies (--concurrency N) run with `ainvoke` on one event
 loop, every node, tool and model call through its async counterpart (nodes are RunnableLambdas
 with both). A compiled graph holds no per-run state, so the copies share it.
@@ -17,6 +19,7 @@ with both). A compiled graph holds no per-run state, so the copies share it.
 
 import asyncio
 import operator
+import uuid
 from typing import Annotated, TypedDict
 
 import legion_common
@@ -28,8 +31,10 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import StructuredTool
 from langchain_openai import ChatOpenAI
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import Command
+from langgraph.graph.message import add_messages
+from langgraph.types import Command, interrupt
 
 
 class UsageCounter(BaseCallbackHandler):
@@ -66,6 +71,11 @@ class ChatState(TypedDict):
     turns: Annotated[list, operator.add]  # (author, content)
 
 
+class ReviewState(TypedDict):
+    messages: Annotated[list, add_messages]
+    reviews: int
+
+
 class VoteState(TypedDict):
     task: str
     proposals: Annotated[dict, merge]
@@ -88,6 +98,9 @@ def agent_node(name, agent, request, reply):
     return RunnableLambda(step, afunc=astep, name=name)
 
 
+INTERRUPTED = "__interrupt__"  # the key of an invoke result that stopped at interrupt()
+
+
 class GraphJob:
     """One task on a compiled graph: the input state and how the answer is read from the result."""
     CONFIG = {"recursion_limit": 1000}
@@ -98,15 +111,34 @@ class GraphJob:
     def run(self):
         graph = self.adapter.for_task(self.scenario, self.build)
         self.adapter.counter.tally = Tally()
-        return self.adapter.counter.tally.outcome(self.answer(graph.invoke(self.state, self.CONFIG)))
+        config = self.config()
+        result = graph.invoke(self.state, config)
+        while INTERRUPTED in result:  # stopped for a person (human review): resume with the reply
+            result = graph.invoke(Command(resume=self.scenario.ask_human(result[INTERRUPTED][0].value)), config)
+        self.forget(graph, config)
+        return self.adapter.counter.tally.outcome(self.answer(result))
 
     def run_concurrently(self, copies):
         graph = self.adapter.for_task(self.scenario, self.build)
         self.adapter.counter.tally = Tally()
 
         async def one():
-            return self.answer(await graph.ainvoke(self.state, self.CONFIG))
+            config = self.config()
+            result = await graph.ainvoke(self.state, config)
+            while INTERRUPTED in result:  # the person answers off the event loop, as a real one would
+                reply = await asyncio.to_thread(self.scenario.ask_human, result[INTERRUPTED][0].value)
+                result = await graph.ainvoke(Command(resume=reply), config)
+            self.forget(graph, config)
+            return self.answer(result)
         return legion_common.run_copies(self.adapter.loop, [one() for _ in range(copies)], lambda: self.adapter.counter.tally)
+
+    def config(self):  # a thread of its own per run: what a checkpointer keeps between interrupt and resume
+        return {**self.CONFIG, "configurable": {"thread_id": uuid.uuid4().hex}}
+
+    @staticmethod
+    def forget(graph, config):  # a finished run's checkpoints are not needed again: memory stays flat
+        if graph.checkpointer:
+            graph.checkpointer.delete_thread(config["configurable"]["thread_id"])
 
 
 class LangGraphAdapter(FrameworkAdapter):
@@ -308,6 +340,32 @@ class LangGraphAdapter(FrameworkAdapter):
 
         return self.graph_job(scenario, build, {"task": scenario.task, "proposals": {}, "votes": {}, "decision": ""},
                               lambda result: result["decision"])
+
+    def human_review(self, scenario):
+        agent_spec = scenario.agents[0]
+
+        def review(state):
+            if state["reviews"] >= scenario.max_turns:
+                return Command(goto=END)
+            feedback = interrupt(state["messages"][-1].content)  # the graph stops here until resumed
+            if not feedback:
+                return Command(goto=END)
+            return Command(goto="answer", update={"messages": [HumanMessage(feedback)], "reviews": state["reviews"] + 1})
+
+        async def areview(state):
+            return review(state)
+
+        def build(scenario):
+            graph = StateGraph(ReviewState)
+            graph.add_node("answer", agent_node("answer", self.agent(scenario, agent_spec), lambda state: {"messages": state["messages"]},
+                                                lambda result: {"messages": [AIMessage(last_text(result))]}))
+            graph.add_node("review", RunnableLambda(review, afunc=areview, name="review"), destinations=("answer", END))
+            graph.add_edge(START, "answer")
+            graph.add_edge("answer", "review")
+            return graph.compile(checkpointer=InMemorySaver())
+
+        return self.graph_job(scenario, build, {"messages": [HumanMessage(f"Task: {scenario.task}")], "reviews": 0},
+                              lambda result: result["messages"][-1].content)
 
 
 def create():

@@ -123,7 +123,7 @@ class FrameworkAdapter(legion.Adapter):
 
     UNSUPPORTED = {}
     PATTERNS = {"sequential": "sequential", "hierarchical": "hierarchical", "round-robin": "round_robin",
-                "selector": "selector", "consensus": "consensus"}
+                "selector": "selector", "consensus": "consensus", "human-review": "human_review"}
 
     def __init__(self):
         super().__init__()

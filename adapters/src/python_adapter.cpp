@@ -116,6 +116,12 @@ PYBIND11_EMBEDDED_MODULE(legion, m) {
                throw py::key_error(e.what());
              }
            })
+      // Human review: the scripted person shown an answer; returns feedback, or "" to approve it.
+      .def("ask_human",
+           [](const core::TaskSpec& s, const std::string& answer) {
+             if (!s.ask_human) throw py::value_error("task '" + s.name + "' has no human reviewer");
+             return s.ask_human(answer);
+           })
       // The task's deterministic tool, the same code for every system. Arguments: a dict or JSON text.
       .def("run_tool", [](const core::TaskSpec& s, const std::string& name, const py::object& arguments) {
         auto text = py::isinstance<py::str>(arguments) ? arguments.cast<std::string>()

@@ -155,6 +155,7 @@ report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTot
   if (reply.contains("reported_completion_tokens"))
     r.reported_completion_tokens = reply["reported_completion_tokens"].get<std::uint64_t>();
   r.unsupported = reply.value("unsupported", false);
+  if (reply.contains("human_wait_ns")) r.human_wait_ns = reply["human_wait_ns"].get<std::int64_t>();
   r.llm_calls = served.requests;
   r.prompt_tokens = served.prompt_tokens;
   r.completion_tokens = served.completion_tokens;

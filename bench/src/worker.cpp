@@ -8,8 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <fstream>
 #include <future>
 #include <thread>
@@ -99,7 +101,16 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
       load.seed = job.at("seed").get<std::uint64_t>();
       load.params = job.value("params", std::map<std::string, std::int64_t>{});
       // The system gets the task only (core/task.hpp): the scenario's script and answer stay here.
-      const auto task = datasets::task_of(datasets::load_scenario(job.at("scenario").get<std::string>(), load));
+      auto task = datasets::task_of(datasets::load_scenario(job.at("scenario").get<std::string>(), load));
+      // Time spent waiting for the (scripted) human is the person's, not the system's: timed apart.
+      auto human_wait_ns = std::make_shared<std::atomic<std::int64_t>>(0);
+      if (task.ask_human)
+        task.ask_human = [ask = std::move(task.ask_human), human_wait_ns](std::string_view answer) {
+          auto asked = Clock::now();
+          auto said = ask(answer);
+          *human_wait_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - asked).count();
+          return said;
+        };
       const int concurrency = std::max(1, job.value("concurrency", 1));
 
       std::vector<adapters::TaskOutcome> outcomes(static_cast<std::size_t>(concurrency));
@@ -151,6 +162,7 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
                 {"rss_peak_bytes", peak_rss_bytes()},
                 {"reported_llm_calls", reported_calls}};
       if (!unsupported.empty()) result["unsupported"] = true;
+      if (task.ask_human) result["human_wait_ns"] = human_wait_ns->load();
       if (reported_usage) {
         result["reported_prompt_tokens"] = reported_usage->prompt_tokens;
         result["reported_completion_tokens"] = reported_usage->completion_tokens;

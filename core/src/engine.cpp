@@ -407,6 +407,25 @@ void consensus(TaskGraph& g, const std::vector<const TaskAgent*>& members) {
   if (members.empty()) g.add_entry(collect);
 }
 
+// The agent answers and a person reviews the answer: feedback goes back to the agent in the same
+// conversation for a revision, an empty reply approves. At most max_turns reviews.
+void human_review(TaskGraph& g) {
+  g.add_entry(g.add_async_node("review", [](TaskRun& run) -> Async<void> {
+    if (!run.spec.ask_human) throw std::invalid_argument("task '" + run.spec.name + "' has no reviewer (ask_human)");
+    const auto& agent = run.spec.agents.front();
+    std::vector<Message> conversation;
+    conversation.push_back(user("Task: " + run.spec.task));
+    for (int review = 1;; ++review) {
+      run.answer = co_await run.turn(agent, conversation);
+      if (review > run.spec.max_turns) co_return;
+      auto feedback = run.spec.ask_human(run.answer);
+      if (feedback.empty()) co_return;
+      conversation.push_back({"assistant", run.answer, {}, {}, {}});
+      conversation.push_back(user(std::move(feedback)));
+    }
+  }));
+}
+
 CompiledGraph<TaskRun> graph_of(const TaskSpec& spec, const std::vector<const TaskAgent*>& members) {
   TaskGraph g;
   switch (spec.pattern) {
@@ -415,6 +434,7 @@ CompiledGraph<TaskRun> graph_of(const TaskSpec& spec, const std::vector<const Ta
     case Pattern::round_robin: group_chat(g, false); break;
     case Pattern::selector: group_chat(g, true); break;
     case Pattern::consensus: consensus(g, members); break;
+    case Pattern::human_review: human_review(g); break;
   }
   return std::move(g).compile(std::max<std::size_t>(10000, 2 * static_cast<std::size_t>(std::max(0, spec.max_turns)) + 4));
 }
@@ -468,7 +488,8 @@ Async<void> run_copy(const TaskPlan& plan, AsyncLlmClient& client, Engine::Attem
         run.bus.subscribe("proposal", [&run](const Envelope& e) { run.proposals[e.from] = e.content; });
         run.bus.subscribe("vote", [&run](const Envelope& e) { run.votes[e.from] = e.content; });
         break;
-      case Pattern::hierarchical: break;
+      case Pattern::hierarchical:
+      case Pattern::human_review: break;
     }
     {
       auto span = run.tracer.span("pattern:" + std::string(to_string(spec.pattern)));

@@ -11,6 +11,7 @@ std::string_view to_string(Pattern p) {
     case Pattern::round_robin: return "round-robin";
     case Pattern::selector: return "selector";
     case Pattern::consensus: return "consensus";
+    case Pattern::human_review: return "human-review";
   }
   return "?";
 }

@@ -246,7 +246,8 @@ Pattern parse_pattern(Loader& L, const YAML::Node& node) {
   if (p == "round-robin") return Pattern::round_robin;
   if (p == "selector") return Pattern::selector;
   if (p == "consensus") return Pattern::consensus;
-  L.fail(node, "unknown pattern '" + p + "' (expected sequential, hierarchical, round-robin, selector or consensus)");
+  if (p == "human-review") return Pattern::human_review;
+  L.fail(node, "unknown pattern '" + p + "' (expected sequential, hierarchical, round-robin, selector, consensus or human-review)");
 }
 
 bool matches(const json& when, const json& args) {
@@ -296,6 +297,11 @@ TaskSpec task_of(const ScenarioSpec& spec) {
                                                                                        std::string_view arguments) {
     return run_recorded_tool(*tools, name, arguments);
   };
+  // The scripted person corrects an answer until it carries the correction, then approves it.
+  if (spec.pattern == Pattern::human_review)
+    t.ask_human = [feedback = spec.human_feedback, witness = spec.human_witness](std::string_view answer) {
+      return answer.find(witness) == std::string_view::npos ? feedback : std::string();
+    };
   return t;
 }
 
@@ -327,7 +333,7 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
   const auto& root = L.root();
   if (!root.IsMap()) L.fail(root, "a scenario file must be a mapping");
   L.only_keys(root, {"name", "description", "pattern", "params", "task", "tools", "agents", "manager", "moderator",
-                     "speaker_order", "termination", "check"},
+                     "speaker_order", "termination", "human", "check"},
               "a scenario");
 
   ScenarioSpec spec;
@@ -400,6 +406,8 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
     YAML::Mark mark;
   };
   std::vector<PendingDelegate> pending;
+  // Say steps that are done once another value arrives (`until`), which may be planted later.
+  std::vector<PendingDelegate> pending_says;
   L.for_each(L.require(root, "agents", "a scenario"), "'agents'", [&](const YAML::Node& a) {
     L.only_keys(a, {"id", "role", "goal", "tools", "script"}, "an agent");
     AgentSpec agent;
@@ -442,6 +450,7 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
         if (L.first_nonce_.empty())
           L.fail(s, "a 'say' step must plant a value ({{nonce.NAME}}) so that the oracle can tell it was said");
         step.witness = L.nonces_.at(L.first_nonce_);
+        if (s["until"]) pending_says.push_back({spec.agents.size(), agent.script.size(), L.substitute(s["until"]), s["until"].Mark()});
       } else {
         step.kind = StepKind::delegate;
         step.target = L.substitute(s["delegate"]);
@@ -495,6 +504,29 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
     spec.termination_text = L.substitute(L.require(term, "text", "'termination'"));
     spec.max_turns = static_cast<int>(L.integer(L.require(term, "max_turns", "'termination'")));
     if (spec.max_turns < 1) L.fail(term, "max_turns must be at least 1");
+  }
+
+  if (spec.pattern == Pattern::human_review) {
+    auto human = L.require(root, "human", "pattern 'human-review'");
+    L.only_keys(human, {"feedback", "max_reviews"}, "'human'");
+    L.first_nonce_.clear();
+    spec.human_feedback = L.text(L.require(human, "feedback", "'human'"));
+    if (L.first_nonce_.empty())
+      L.fail(human["feedback"], "the human's feedback must plant a value ({{nonce.NAME}}): an answer with it is approved");
+    if (spec.human_feedback.find("{{") != std::string::npos)
+      L.fail(human["feedback"], "the human's feedback is fixed text: only {{nonce.X}} and {{pad.N}} may appear");
+    spec.human_witness = L.nonces_.at(L.first_nonce_);
+    spec.max_turns = human["max_reviews"] ? static_cast<int>(L.integer(human["max_reviews"])) : 3;
+    if (spec.max_turns < 1) L.fail(human["max_reviews"], "max_reviews must be at least 1");
+    if (spec.agents.size() != 1) L.fail(root["agents"], "a human review has exactly one agent, whose answers the human reviews");
+  } else if (root["human"]) {
+    L.fail(root["human"], "'human' belongs to the human-review pattern only");
+  }
+
+  for (const auto& d : pending_says) {
+    auto it = L.nonces_.find(d.until);
+    if (it == L.nonces_.end()) L.fail(d.mark, "'until' names a value that is never planted: " + d.until);
+    spec.agents[d.agent].script[d.step].witness = it->second;
   }
 
   // The check: planted values (by name) and literal texts the final answer must contain.

@@ -133,7 +133,8 @@ TEST(Scenario, BrokenFilesNameFileLineAndProblem) {
     return from.replace(pos, what.size(), by);
   };
   EXPECT_EQ(error_of(with(kMinimal, "pattern: sequential", "pattern: circular")),
-            ":2:10: unknown pattern 'circular' (expected sequential, hierarchical, round-robin, selector or consensus)");
+            ":2:10: unknown pattern 'circular' (expected sequential, hierarchical, round-robin, selector, consensus or "
+            "human-review)");
   EXPECT_EQ(error_of(with(kMinimal, "    tools: [lookup]\n", "    tools: [lookup, search]\n")),
             ":13:21: agent 'solo' uses undeclared tool 'search'");
   EXPECT_EQ(error_of(with(kMinimal, "args: {key: a}", "args: {key: z}")),
@@ -149,6 +150,52 @@ TEST(Scenario, BrokenFilesNameFileLineAndProblem) {
   EXPECT_EQ(error_of(with(kMinimal, "    role: Solo Agent\n", "")), ":10:5: agent 'solo' needs 'role'");
   EXPECT_EQ(error_of(with(kMinimal, "{{nonce.a}}", "{{nonce.a}} {{later.x}}")),
             ":8:17: unknown placeholder '{{later.x}}' (expected nonce.NAME, seen.NAME, pad.N or majority)");
+}
+
+// The scripted person of a human review: feedback until an answer carries its planted value, then
+// approval; the system sees only the function, and a broken `human` block names file:line:column.
+TEST(Scenario, HumanReviewAsksAScriptedPersonAndIsValidated) {
+  constexpr const char* kReview = R"(name: tiny
+pattern: human-review
+task: "Plan {{nonce.t}}."
+human:
+  feedback: "Correction {{nonce.fix}}: revise."
+  max_reviews: 2
+agents:
+  - id: solo
+    role: Solo Agent
+    goal: Answer.
+    script:
+      - say: "Draft {{nonce.draft}} of {{seen.t}}."
+        until: fix
+      - say: "Final {{nonce.final}} with {{seen.fix}}."
+check:
+  contains: [t, fix, final]
+)";
+  auto spec = load_scenario(write_temp("tiny.yaml", kReview));
+  EXPECT_EQ(spec.max_turns, 2);
+  EXPECT_EQ(spec.agents.at(0).script.at(0).witness, spec.nonces.at("fix")) << "drafted until the correction arrives";
+  auto task = task_of(spec);
+  ASSERT_TRUE(task.ask_human);
+  EXPECT_EQ(task.ask_human("Draft only"), "Correction " + spec.nonces.at("fix") + ": revise.");
+  EXPECT_EQ(task.ask_human("Final with " + spec.nonces.at("fix")), "");
+  EXPECT_FALSE(task_of(load_scenario(write_temp("tiny.yaml", kMinimal))).ask_human) << "only human reviews have a person";
+
+  auto with = [&](const std::string& what, const std::string& by) {
+    std::string text = kReview;
+    return text.replace(text.find(what), what.size(), by);
+  };
+  EXPECT_EQ(error_of(with("human:\n  feedback: \"Correction {{nonce.fix}}: revise.\"\n  max_reviews: 2\n", "")),
+            ":1:1: pattern 'human-review' needs 'human'");
+  EXPECT_EQ(error_of(with("Correction {{nonce.fix}}: revise.", "Revise.")),
+            ":5:13: the human's feedback must plant a value ({{nonce.NAME}}): an answer with it is approved");
+  EXPECT_EQ(error_of(with("max_reviews: 2", "max_reviews: 0")), ":6:16: max_reviews must be at least 1");
+  EXPECT_EQ(error_of(with("max_reviews: 2", "patience: 2")),
+            ":6:3: unknown key 'patience' in 'human' (expected one of: feedback, max_reviews)");
+  EXPECT_EQ(error_of(with("agents:\n", "agents:\n  - id: other\n    role: Other\n    goal: G.\n    script:\n      - say: \"O {{nonce.o}}.\"\n")),
+            ":8:3: a human review has exactly one agent, whose answers the human reviews");
+  EXPECT_EQ(error_of(with("until: fix", "until: nope")), ":13:16: 'until' names a value that is never planted: nope");
+  EXPECT_EQ(error_of(with("pattern: human-review", "pattern: sequential")), ":5:3: 'human' belongs to the human-review pattern only");
 }
 
 TEST(Scenario, NameMustBeTheFileName) {
@@ -233,12 +280,12 @@ TEST(Features, ColumnsAreTheRegisteredSystemsAndBadCellsAreRefused) {
   auto both = load_feature_matrix(cell("{status: supported, doc: d, scenario: s, api: [\"crewai:Task.human_input\"]}"));
   EXPECT_EQ(both.rows.at(0).claims.at("crewai").apis, std::vector<std::string>{"crewai:Task.human_input"});
   auto refused = [&](const std::string& text, const std::string& message) {
-    auto file = cell(text);
+    auto bad = cell(text);
     try {
-      load_feature_matrix(file);
+      load_feature_matrix(bad);
       ADD_FAILURE() << "accepted: " << text;
     } catch (const DatasetError& e) {
-      EXPECT_NE(std::string(e.what()).find(file.string() + ":5:"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(bad.string() + ":5:"), std::string::npos) << e.what();
       EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
     }
   };

@@ -23,6 +23,7 @@ inline RunRecord every_field_set() {
   r.reported_llm_calls = 18;
   r.reported_prompt_tokens = 19;
   r.reported_completion_tokens = 20;
+  r.human_wait_ns = 21;
   r.correct = true;
   r.unsupported = true;
   r.error = "=a \"quoted\" error";

@@ -15,7 +15,7 @@
 
 namespace legion::core {
 
-enum class Pattern { sequential, hierarchical, round_robin, selector, consensus };
+enum class Pattern { sequential, hierarchical, round_robin, selector, consensus, human_review };
 std::string_view to_string(Pattern pattern);
 
 struct TaskTool {
@@ -40,13 +40,16 @@ struct TaskSpec {
   std::string manager;             // hierarchical: the delegating agent
   std::string moderator;           // consensus: the agent that announces the decision
   std::string termination_text;    // group chats end when a message contains it
-  int max_turns = 0;               // group chats: hard stop
+  int max_turns = 0;               // group chats: hard stop; human review: the most reviews
   std::map<std::string, std::int64_t> params;  // the scenario's size parameters (e.g. workers)
   // The shared wording of the patterns (datasets/prompts.yaml): name -> text with {value} slots.
   std::map<std::string, std::string> prompts;
   // Runs a tool: name and arguments as JSON text in, the result text out (errors as text, as a
   // model would see them).
   std::function<std::string(std::string_view name, std::string_view arguments_json)> run_tool;
+  // Human review: the person who reviews an answer, scripted and the same for every system. Shown
+  // the answer, returns feedback to revise it by, or "" to approve it. Empty for other patterns.
+  std::function<std::string(std::string_view answer)> ask_human;
 
   const TaskAgent* agent(std::string_view id) const;
   // A shared prompt with its {value} slots filled in one pass (values are inserted as they are).

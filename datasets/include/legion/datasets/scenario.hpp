@@ -67,7 +67,10 @@ struct ScenarioSpec {
   std::string moderator;                   // consensus: the agent that announces the decision
   std::vector<std::string> speaker_order;  // selector: who the model picks, turn by turn
   std::string termination_text;            // group chats end when a message contains it
-  int max_turns = 0;                       // group chats: hard stop
+  int max_turns = 0;                       // group chats: hard stop; human review: the most reviews
+  // Human review: what the scripted person says to an answer that lacks the planted value of
+  // `feedback` (its first {{nonce.X}}, `human_witness`); an answer that has it is approved.
+  std::string human_feedback, human_witness;
   std::vector<std::string> expected;       // strings the final answer must contain
   std::map<std::string, std::int64_t> params;
   std::map<std::string, std::string> nonces;  // planted name -> value

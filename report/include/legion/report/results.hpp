@@ -89,14 +89,16 @@ struct RunRecord {
   std::uint64_t reported_llm_calls = 0;
   std::optional<std::uint64_t> reported_prompt_tokens;
   std::optional<std::uint64_t> reported_completion_tokens;
+  std::optional<std::int64_t> human_wait_ns;  // human-review scenarios: time the human took to answer
   bool correct = false;
   bool unsupported = false;
   std::optional<std::string> error;
   std::string answer;
 
-  // Wall time not spent in the model server; defined for one task at a time only (concurrent
-  // requests' service times overlap, so their sum is not time taken out of the wall).
-  std::int64_t overhead_ns() const { return tasks == 1 ? wall_ns - oracle_ns : 0; }
+  // Wall time not spent in the model server or waiting for the human; defined for one task at a
+  // time only (concurrent requests' service times overlap, so their sum is not time taken out of
+  // the wall).
+  std::int64_t overhead_ns() const { return tasks == 1 ? wall_ns - oracle_ns - human_wait_ns.value_or(0) : 0; }
 };
 
 // A field's value as every destination sees it: absent (JSON null, SQL NULL, an empty CSV cell),
