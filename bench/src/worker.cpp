@@ -99,7 +99,9 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
       load.seed = job.at("seed").get<std::uint64_t>();
       load.params = job.value("params", std::map<std::string, std::int64_t>{});
       // The system gets the task only (core/task.hpp): the scenario's script and answer stay here.
-      const auto task = datasets::task_of(datasets::load_scenario(job.at("scenario").get<std::string>(), load));
+      datasets::ToolWorkspace workspace;  // the runner's fresh database for this task, if the scenario has one
+      workspace.database = job.value("database", std::string());
+      const auto task = datasets::task_of(datasets::load_scenario(job.at("scenario").get<std::string>(), load), workspace);
       const int concurrency = std::max(1, job.value("concurrency", 1));
 
       std::vector<adapters::TaskOutcome> outcomes(static_cast<std::size_t>(concurrency));
