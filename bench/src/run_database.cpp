@@ -21,7 +21,7 @@ std::string RunDatabase::check() const {
     return std::string("database unreadable: ") + e.what();
   }
   if (differences.empty()) {
-    std::filesystem::remove(path_);
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
     return "";
   }
   std::string out = "database " + path_.string() + " differs from the expected state:";

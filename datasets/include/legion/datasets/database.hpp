@@ -12,6 +12,7 @@
 #include <vector>
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace legion::datasets {
 
@@ -54,6 +55,7 @@ class Database {
 
  private:
   sqlite3* db_ = nullptr;
+  std::map<std::string, sqlite3_stmt*> inserts_;  // prepared INSERTs by table and columns, reused row after row
 };
 
 // Builds a fresh database from the spec at `path` (replaced if it exists).
