@@ -7,9 +7,14 @@ namespace legion::bench {
 RunDatabase::RunDatabase(const datasets::ScenarioSpec& spec, const std::filesystem::path& folder, const std::string& name)
     : spec_(spec) {
   if (!spec.database) return;
-  std::filesystem::create_directories(folder);
-  path_ = folder / (name + ".sqlite");
-  datasets::create_database(*spec.database, path_);
+  const auto path = folder / (name + ".sqlite");
+  try {
+    std::filesystem::create_directories(folder);
+    datasets::create_database(*spec.database, path);
+    path_ = path;
+  } catch (const std::exception& e) {
+    error_ = "cannot make the task's database " + path.string() + ": " + e.what();
+  }
 }
 
 std::string RunDatabase::check() const {

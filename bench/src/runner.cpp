@@ -316,6 +316,7 @@ report::RunResults Runner::run() {
         json reply;
         try {
           if (!workers[index]) throw std::runtime_error(start_errors[system]);
+          if (!database.error().empty()) throw std::runtime_error(database.error());
           reply = workers[index]->run(job, plan_.timeout * plan_.concurrency);
         } catch (const std::exception& e) {  // the worker could not be (re)started
           reply = {{"answers", json::array()}, {"error", e.what()}};
