@@ -550,7 +550,6 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
     }
     L.for_each(L.require(a, "script", "agent '" + agent.id + "'"), "'script'", [&](const YAML::Node& s) {
       L.only_keys(s, {"call", "args", "say", "delegate", "task", "until"}, "a script step");
-      if (s["until"] && s["say"]) L.fail(s["until"], "'until' belongs to 'call' and 'delegate' steps");
       Step step;
       step.line = s.Mark().line + 1;
       int kinds = (s["call"] ? 1 : 0) + (s["say"] ? 1 : 0) + (s["delegate"] ? 1 : 0);

@@ -1,5 +1,5 @@
 # The catalogue's enterprise workflow and code execution, end to end through the command line:
-#   cmake -DLEGION_BENCH=... -DSOURCE=... -DOUT=... -P e2e_catalogue.cmake
+#   cmake -DLEGION_BENCH=... -DSOURCE=... -DOUT=... -P e2e_catalogue_workflow.cmake
 # Every system is correct in quick mode; an altered planted value, a wrong database write and
 # programs that try to leave the sandbox are each caught, and the run goes on.
 file(REMOVE_RECURSE "${OUT}")
