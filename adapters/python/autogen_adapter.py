@@ -11,6 +11,10 @@ server (model_info given, as AutoGen requires for model names it does not know).
                 asyncio.gather, proposals then votes, then the moderator's run
   human-review  RoundRobinGroupChat of the agent and a UserProxyAgent whose input_func is the
                 scripted person; its approval ends the chat (TextMentionTermination on its messages)
+
+Code-execution tools are AutoGen's PythonCodeExecutionTool over an executor that runs the code in
+the benchmark's sandbox (SandboxCodeExecutor below).
+
 Agents and teams are built once per scenario shape and reset before every task (team.reset(),
 agent.on_reset()), as AutoGen's documentation asks for teams that run again. N concurrent copies
 (--concurrency N) run under asyncio.gather on the adapter's event loop, each on its own team (a
@@ -30,8 +34,10 @@ from autogen_agentchat.teams import DiGraphBuilder, GraphFlow, RoundRobinGroupCh
 from autogen_agentchat.tools import AgentTool
 from autogen_core import EVENT_LOGGER_NAME, CancellationToken
 from autogen_core.logging import LLMCallEvent, LLMStreamEndEvent
+from autogen_core.code_executor import CodeBlock, CodeExecutor, CodeResult
 from autogen_core.tools import BaseTool
 from autogen_ext.models.openai import OpenAIChatCompletionClient
+from autogen_ext.tools.code_execution import PythonCodeExecutionTool
 
 MAX_TOOL_ITERATIONS = 25  # like the native engine's limit of model calls per turn
 
@@ -101,6 +107,51 @@ class ScriptedReviewer(UserProxyAgent):
             yield item
 
 
+# ---------------------------------------------------------------------- code execution
+# AutoGen's own construct for model-written code is PythonCodeExecutionTool over a CodeExecutor.
+# Its documented executors run code on the host (LocalCommandLineCodeExecutor) or in Docker; the
+# benchmark's executor hands the code to the scenario tool instead, which runs it in the
+# bubblewrap sandbox like every other system's (docs/scenarios.md#code-execution).
+
+
+class SandboxCodeExecutor(CodeExecutor):
+    """A CodeExecutor that runs each Python block through the scenario's code-execution tool."""
+
+    def __init__(self, adapter, tool_name):
+        super().__init__()
+        self.adapter = adapter
+        self.tool_name = tool_name
+
+    async def execute_code_blocks(self, code_blocks, cancellation_token):
+        outputs, exit_code = [], 0
+        for block in code_blocks:
+            if block.language.lower() not in ("python", "py", "python3"):
+                return CodeResult(exit_code=1, output=f"unsupported language: {block.language}")
+            output = self.adapter.scenario.run_tool(self.tool_name, {"code": block.code})
+            outputs.append(output)
+            if output.startswith("error:"):
+                exit_code = 1
+                break
+        return CodeResult(exit_code=exit_code, output="".join(outputs))
+
+    async def start(self):
+        pass
+
+    async def stop(self):
+        pass
+
+    async def restart(self):
+        pass
+
+
+def code_execution_tool(adapter, spec):
+    """PythonCodeExecutionTool under the scenario tool's name and description (the same offer the
+    other systems make)."""
+    tool = PythonCodeExecutionTool(SandboxCodeExecutor(adapter, spec.name))
+    tool._name, tool._description = spec.name, spec.description
+    return tool
+
+
 def final_text(messages, names):
     for message in reversed(messages):
         if isinstance(message, BaseChatMessage) and message.source in names:
@@ -136,7 +187,8 @@ class AutoGenAdapter(FrameworkAdapter):
         }
 
     def agent(self, scenario, agent, tools=()):
-        own = [ScenarioTool(self, t) for t in scenario.tools if t.name in agent.tools]
+        own = [code_execution_tool(self, t) if t.kind == "code-execution" else ScenarioTool(self, t)
+               for t in scenario.tools if t.name in agent.tools]
         return AssistantAgent(agent.id, model_client=self.model, description=agent.role,
                               system_message=agent.system_prompt, tools=own + list(tools),
                               max_tool_iterations=MAX_TOOL_ITERATIONS, model_client_stream=self.config.stream)

@@ -78,6 +78,7 @@ PYBIND11_EMBEDDED_MODULE(legion, m) {
   py::class_<core::TaskTool>(m, "Tool")
       .def_readonly("name", &core::TaskTool::name)
       .def_readonly("description", &core::TaskTool::description)
+      .def_readonly("kind", &core::TaskTool::kind)
       .def_property_readonly("parameters", [](const core::TaskTool& t) { return to_python(t.parameters); });
 
   py::class_<core::TaskAgent>(m, "Agent")

@@ -23,6 +23,7 @@
 #include "legion_revision.hpp"
 #include "machine.hpp"
 #include "recovery.hpp"
+#include "run_database.hpp"
 #include "store.hpp"
 #include "worker.hpp"
 
@@ -310,14 +311,21 @@ report::RunResults Runner::run() {
         oracle.set_script(std::make_shared<oracle::ScriptPolicy>(spec, dialects[index]));
         const auto before = oracle.mark();
         json job = {{"scenario", file.string()}, {"params", spec->params}, {"seed", seed}, {"concurrency", plan_.concurrency}};
+        const RunDatabase database(*spec, plan_.out_dir / "databases",
+                                   spec->name + "-" + system + "-" + (warm ? "warmup-" : "rep-") + std::to_string(round));
+        if (!database.path().empty()) job["database"] = std::filesystem::absolute(database.path()).string();
         json reply;
         try {
           if (!workers[index]) throw std::runtime_error(start_errors[system]);
+          if (!database.error().empty()) throw std::runtime_error(database.error());
           reply = workers[index]->run(job, plan_.timeout * plan_.concurrency);
         } catch (const std::exception& e) {  // the worker could not be (re)started
           reply = {{"answers", json::array()}, {"error", e.what()}};
         }
         auto r = make_record(reply, oracle.totals_since(before), *spec);
+        // The workflow is judged by the database's final state as well as by the answer.
+        const auto database_wrong = database.check();
+        if (!database_wrong.empty()) r.correct = false;
         r.system = system;
         r.repetition = warm ? round : measured[{si, index}];  // numbered per cell, so a resumed run goes on counting
         r.warmup = warm;
@@ -338,6 +346,7 @@ report::RunResults Runner::run() {
                     << (r.unsupported ? "UNSUPPORTED " + report::printable(r.error.value_or(""))
                         : r.error     ? "ERROR " + report::printable(*r.error)
                         : r.correct   ? "correct"
+                        : !database_wrong.empty() ? "WRONG: " + report::printable(database_wrong)
                                       : "WRONG ANSWER")
                     << "\n"
                     << std::flush;

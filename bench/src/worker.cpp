@@ -101,7 +101,9 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
       load.seed = job.at("seed").get<std::uint64_t>();
       load.params = job.value("params", std::map<std::string, std::int64_t>{});
       // The system gets the task only (core/task.hpp): the scenario's script and answer stay here.
-      auto task = datasets::task_of(datasets::load_scenario(job.at("scenario").get<std::string>(), load));
+      datasets::ToolWorkspace workspace;  // the runner's fresh database for this task, if the scenario has one
+      workspace.database = job.value("database", std::string());
+      auto task = datasets::task_of(datasets::load_scenario(job.at("scenario").get<std::string>(), load), workspace);
       // Time spent waiting for the (scripted) human is the person's, not the system's: timed apart.
       auto human_wait_ns = std::make_shared<std::atomic<std::int64_t>>(0);
       if (task.ask_human)

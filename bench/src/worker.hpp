@@ -18,7 +18,7 @@
 namespace legion::bench {
 
 // Child side: announces {"ready", "cold_start_ns", "cold_start_parts", "versions", "rss_bytes"} then
-// answers each job line {"scenario", "params", "seed", "concurrency"} with {"answers", "error",
+// answers each job line {"scenario", "params", "seed", "concurrency", "database" (optional)} with {"answers", "error",
 // "unsupported", "wall_ns", "cpu_user_ns", "cpu_sys_ns", "rss_peak_bytes", "reported_llm_calls",
 // "reported_prompt_tokens", "reported_completion_tokens"} (the last two only when the system counts).
 int worker_main(const std::string& system, const adapters::AdapterConfig& config);

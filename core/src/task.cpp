@@ -54,8 +54,10 @@ std::string TaskSpec::prompt(const std::string& prompt_name, const std::map<std:
 
 nlohmann::json to_json(const TaskSpec& t) {
   nlohmann::json tools = nlohmann::json::array(), agents = nlohmann::json::array();
-  for (const auto& tool : t.tools)
+  for (const auto& tool : t.tools) {
     tools.push_back({{"name", tool.name}, {"description", tool.description}, {"parameters", tool.parameters}});
+    if (!tool.kind.empty()) tools.back()["kind"] = tool.kind;
+  }
   for (const auto& a : t.agents) agents.push_back({{"id", a.id}, {"role", a.role}, {"goal", a.goal}, {"tools", a.tools}});
   return {{"name", t.name},
           {"pattern", to_string(t.pattern)},

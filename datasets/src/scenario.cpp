@@ -1,12 +1,14 @@
 #include "legion/datasets/scenario.hpp"
 
 #include "legion/datasets/prompts.hpp"
+#include "legion/datasets/sandbox.hpp"
 #include "yaml_file.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -175,6 +177,14 @@ class Loader : public YamlFile {
         auto [it, inserted] = nonces_.try_emplace(name, nonce_value(scenario_name_, name, seed_));
         if (first_nonce_.empty()) first_nonce_ = name;
         out += it->second;
+      } else if (expr.starts_with("codes.")) {
+        // The planted value as character codes: it reaches a request only once a program decoded it.
+        auto name = expr.substr(6);
+        if (name.empty()) fail(where, "empty planted value name");
+        auto [it, inserted] = nonces_.try_emplace(name, nonce_value(scenario_name_, name, seed_));
+        std::string codes;
+        for (unsigned char c : it->second) codes += (codes.empty() ? "" : ", ") + std::to_string(c);
+        out += codes;
       } else if (expr.starts_with("pad.")) {
         std::int64_t n = 0;
         auto digits = expr.substr(4);
@@ -194,12 +204,27 @@ class Loader : public YamlFile {
       } else if (expr == "majority") {
         out += "{{majority}}";
       } else {
-        fail(where, "unknown placeholder '{{" + expr + "}}' (expected nonce.NAME, seen.NAME, pad.N or majority)");
+        fail(where, "unknown placeholder '{{" + expr + "}}' (expected nonce.NAME, codes.NAME, seen.NAME, pad.N or majority)");
       }
       pos = close + 2;
     }
     out.append(in, pos);
     return out;
+  }
+
+  // Arguments as a system that carried every planted value would send them: for replaying calls.
+  json with_seen_values(const json& value) const {
+    if (value.is_object() || value.is_array()) {
+      json out = value;
+      for (auto& item : out) item = with_seen_values(item);
+      return out;
+    }
+    if (!value.is_string()) return value;
+    auto text = value.get<std::string>();
+    for (const auto& [name, planted] : nonces_)
+      for (auto at = text.find("{{seen." + name + "}}"); at != std::string::npos; at = text.find("{{seen." + name + "}}", at))
+        text.replace(at, name.size() + 9, planted);
+    return text;
   }
 
   json to_json(const YAML::Node& node) {
@@ -237,6 +262,11 @@ class Loader : public YamlFile {
   std::map<std::string, std::string> nonces_;
   std::string first_nonce_;
   std::vector<std::pair<std::string, YAML::Mark>> seen_refs_;
+  // The scenario's database at load time: the script's `sql:` calls are replayed on it, in file
+  // order, to find their results' planted values and to check that the script ends in the
+  // expected state.
+  std::unique_ptr<Database> replay_;
+  std::string replayed_;  // the replayed calls' results so far
 };
 
 Pattern parse_pattern(Loader& L, const YAML::Node& node) {
@@ -248,6 +278,80 @@ Pattern parse_pattern(Loader& L, const YAML::Node& node) {
   if (p == "consensus") return Pattern::consensus;
   if (p == "human-review") return Pattern::human_review;
   L.fail(node, "unknown pattern '" + p + "' (expected sequential, hierarchical, round-robin, selector, consensus or human-review)");
+}
+
+// `database: {schema, rows: {TABLE: [row, ...]}}`: built in memory at once, so that a broken
+// schema or row is reported at its line, and kept for replaying the script's `sql:` calls.
+void load_database(Loader& L, const YAML::Node& node, ScenarioSpec& spec) {
+  L.only_keys(node, {"schema", "rows"}, "'database'");
+  DatabaseSpec db;
+  const auto schema = L.require(node, "schema", "'database'");
+  db.schema = L.text(schema);
+  L.replay_ = std::make_unique<Database>(":memory:");
+  try {
+    L.replay_->execute(db.schema);
+  } catch (const DatabaseError& e) {
+    L.fail(schema, "the schema does not load: " + std::string(e.what()));
+  }
+  if (auto rows = node["rows"]) {
+    if (!rows.IsMap()) L.fail(rows, "'rows' must be a mapping of table: [rows]");
+    for (const auto& kv : rows) {
+      const auto table = L.substitute(kv.first);
+      L.for_each(kv.second, "the rows of '" + table + "'", [&](const YAML::Node& r) {
+        if (!r.IsMap()) L.fail(r, "a row must be a mapping of column: value");
+        DatabaseRow row{table, L.to_json(r)};
+        try {
+          L.replay_->insert(row);
+        } catch (const DatabaseError& e) {
+          L.fail(r, "this row does not fit table '" + table + "': " + std::string(e.what()));
+        }
+        db.rows.push_back(std::move(row));
+      });
+    }
+  }
+  spec.database = std::move(db);
+}
+
+// A tool computed at run time: `sql: STATEMENT` on the run's database, or `sandbox: python`.
+void load_computed_tool(Loader& L, const YAML::Node& t, ScenarioTool& tool) {
+  if (auto sql = t["sql"]) {
+    if (!L.replay_) L.fail(sql, "an 'sql' tool needs the scenario's 'database'");
+    tool.sql = L.text(sql);
+    try {
+      L.replay_->validate(tool.sql);
+    } catch (const DatabaseError& e) {
+      L.fail(sql, "tool '" + tool.name + "': " + std::string(e.what()));
+    }
+    return;
+  }
+  const auto sandbox = t["sandbox"];
+  tool.sandbox = L.substitute(sandbox);
+  tool.kind = "code-execution";
+  if (tool.sandbox != "python") L.fail(sandbox, "unknown sandbox '" + tool.sandbox + "' (expected python)");
+  const auto properties = tool.parameters.is_object() ? tool.parameters.value("properties", json::object()) : json::object();
+  if (!properties.is_object() || !properties.contains("code") || !properties["code"].is_object() ||
+      properties["code"].value("type", "") != "string")
+    L.fail(t, "sandbox tool '" + tool.name + "' needs a string parameter 'code' (the program to run)");
+}
+
+// `check: database: [statements]`: the expected final state is the starting rows with these
+// changes. The script, replayed when loading, must end exactly there.
+void check_database(Loader& L, const YAML::Node& node, ScenarioSpec& spec) {
+  if (!spec.database) L.fail(node, "'database' in 'check' needs the scenario's 'database'");
+  Database expected(":memory:");
+  expected.execute(spec.database->schema);
+  for (const auto& row : spec.database->rows) expected.insert(row);
+  L.for_each(node, "'database'", [&](const YAML::Node& n) {
+    auto change = L.text(n);
+    try {
+      expected.execute(change);
+    } catch (const DatabaseError& e) {
+      L.fail(n, "this change does not apply: " + std::string(e.what()));
+    }
+    spec.database->expected_changes.push_back(std::move(change));
+  });
+  if (expected.contents() != L.replay_->contents())
+    L.fail(node, "the script's 'sql' calls do not end in this state (the scenario contradicts itself)");
 }
 
 bool matches(const json& when, const json& args) {
@@ -280,7 +384,7 @@ std::string ScenarioSpec::run_tool(std::string_view tool_name, std::string_view 
   return run_recorded_tool(tools, tool_name, arguments_json);
 }
 
-TaskSpec task_of(const ScenarioSpec& spec) {
+TaskSpec task_of(const ScenarioSpec& spec, const ToolWorkspace& workspace) {
   TaskSpec t;
   t.name = spec.name;
   t.pattern = spec.pattern;
@@ -293,9 +397,9 @@ TaskSpec task_of(const ScenarioSpec& spec) {
   t.max_turns = spec.max_turns;
   t.params = spec.params;
   t.prompts = shared_prompts();
-  t.run_tool = [tools = std::make_shared<const std::vector<ScenarioTool>>(spec.tools)](std::string_view name,
-                                                                                       std::string_view arguments) {
-    return run_recorded_tool(*tools, name, arguments);
+  t.run_tool = [tools = std::make_shared<const std::vector<ScenarioTool>>(spec.tools), workspace](std::string_view name,
+                                                                                                  std::string_view arguments) {
+    return run_scenario_tool(*tools, workspace, name, arguments);
   };
   // The scripted person corrects an answer until it carries the correction, then approves it.
   if (spec.pattern == Pattern::human_review)
@@ -303,6 +407,25 @@ TaskSpec task_of(const ScenarioSpec& spec) {
       return answer.find(witness) == std::string_view::npos ? feedback : std::string();
     };
   return t;
+}
+
+std::string run_scenario_tool(const std::vector<ScenarioTool>& tools, const ToolWorkspace& workspace, std::string_view tool_name,
+                              std::string_view arguments_json) {
+  auto t = std::find_if(tools.begin(), tools.end(), [&](const ScenarioTool& candidate) { return candidate.name == tool_name; });
+  if (t == tools.end() || (t->sql.empty() && t->sandbox.empty())) return run_recorded_tool(tools, tool_name, arguments_json);
+  json args = json::parse(arguments_json.empty() ? std::string_view("{}") : arguments_json, nullptr, false);
+  if (args.is_discarded() || !args.is_object()) return "error: arguments are not a JSON object";
+  if (!t->sql.empty()) return run_sql_tool(workspace.database, t->sql, args);
+  const auto code = args.find("code");
+  if (code == args.end() || !code->is_string()) return "error: missing argument 'code' (the Python program to run)";
+  try {
+    const auto run = run_python_sandboxed(code->get<std::string>());
+    // Recorded in the worker's log (its stderr) as well as told to the model.
+    if (!run.stopped.empty()) std::fprintf(stderr, "sandbox: tool '%s': program stopped: %s\n", t->name.c_str(), run.stopped.c_str());
+    return run.as_tool_result();
+  } catch (const std::exception& e) {
+    return std::string("error: ") + e.what();
+  }
 }
 
 std::string run_recorded_tool(const std::vector<ScenarioTool>& tools, std::string_view tool_name, std::string_view arguments_json) {
@@ -332,7 +455,7 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
   Loader L(file, options);
   const auto& root = L.root();
   if (!root.IsMap()) L.fail(root, "a scenario file must be a mapping");
-  L.only_keys(root, {"name", "description", "pattern", "params", "task", "tools", "agents", "manager", "moderator",
+  L.only_keys(root, {"name", "description", "pattern", "params", "task", "database", "tools", "agents", "manager", "moderator",
                      "speaker_order", "termination", "human", "check"},
               "a scenario");
 
@@ -377,15 +500,25 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
   spec.pattern = parse_pattern(L, L.require(root, "pattern", "a scenario"));
   spec.task = L.text(L.require(root, "task", "a scenario"));
 
+  if (auto database = root["database"]) load_database(L, database, spec);
+
   // Tools.
   if (auto tools = root["tools"]) {
     L.for_each(tools, "'tools'", [&](const YAML::Node& t) {
-      L.only_keys(t, {"name", "description", "parameters", "results", "fallback"}, "a tool");
+      L.only_keys(t, {"name", "description", "parameters", "results", "fallback", "sql", "sandbox"}, "a tool");
       ScenarioTool tool;
       tool.name = L.substitute(L.require(t, "name", "a tool"));
       if (spec.tool(tool.name)) L.fail(t, "tool '" + tool.name + "' is declared twice");
       tool.description = t["description"] ? L.text(t["description"]) : "";
       tool.parameters = t["parameters"] ? L.to_json(t["parameters"]) : json{{"type", "object"}, {"properties", json::object()}};
+      if ((t["results"] ? 1 : 0) + (t["sql"] ? 1 : 0) + (t["sandbox"] ? 1 : 0) != 1)
+        L.fail(t, "tool '" + tool.name + "' needs exactly one of 'results', 'sql' or 'sandbox'");
+      if (t["sql"] || t["sandbox"]) {
+        if (t["fallback"]) L.fail(t["fallback"], "'fallback' belongs to tools with recorded 'results'");
+        load_computed_tool(L, t, tool);
+        spec.tools.push_back(std::move(tool));
+        return;
+      }
       L.for_each(L.require(t, "results", "tool '" + tool.name + "'"), "'results'", [&](const YAML::Node& c) {
         L.only_keys(c, {"when", "result"}, "a tool result");
         ToolCase tc{c["when"] ? L.to_json(c["when"]) : json::object(), L.text(L.require(c, "result", "a tool result"))};
@@ -399,6 +532,7 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
     });
   }
 
+  L.replayed_ = spec.task;  // what every request carries from the start is no witness
   // Agents and their scripts. Delegation witnesses are resolved once every agent is known.
   struct PendingDelegate {
     std::size_t agent, step;
@@ -435,12 +569,34 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
           L.fail(s["call"], "agent '" + agent.id + "' calls tool '" + step.tool + "' that it is not given");
         step.args = s["args"] ? L.to_json(s["args"]) : json::object();
         const auto* tool = spec.tool(step.tool);
-        auto result = spec.run_tool(step.tool, step.args.dump());
-        if (result.starts_with("error:"))
-          L.fail(s, "no result of tool '" + tool->name + "' matches the arguments " + step.args.dump());
+        if (!tool->sandbox.empty() && !s["until"])
+          L.fail(s, "a call of sandbox tool '" + tool->name + "' needs 'until: NAME', the planted value its program prints "
+                    "(programs are not run when a scenario loads)");
+        std::string result;
+        if (!tool->sql.empty()) {
+          try {
+            result = L.replay_->query(tool->sql, L.with_seen_values(step.args)).dump();
+          } catch (const DatabaseError& e) {
+            L.fail(s, "this call fails on the scenario's database: " + std::string(e.what()));
+          }
+        } else if (tool->sandbox.empty()) {
+          result = spec.run_tool(step.tool, step.args.dump());
+          if (result.starts_with("error:"))
+            L.fail(s, "no result of tool '" + tool->name + "' matches the arguments " + step.args.dump());
+        }
+        if (s["until"]) {
+          auto it = L.nonces_.find(L.substitute(s["until"]));
+          if (it == L.nonces_.end()) L.fail(s["until"], "'until' names a value that is not planted before it");
+          step.witness = it->second;
+        }
+        // A statement's result often repeats what an earlier call showed (the order a write
+        // changes): its witness is the first value it shows for the first time.
         for (const auto& [name, value] : L.nonces_)
-          if (result.find(value) != std::string::npos && (step.witness.empty() || result.find(value) < result.find(step.witness)))
+          if (!s["until"] && result.find(value) != std::string::npos &&
+              (tool->sql.empty() || L.replayed_.find(value) == std::string::npos) &&
+              (step.witness.empty() || result.find(value) < result.find(step.witness)))
             step.witness = value;
+        if (!tool->sql.empty()) L.replayed_ += result;
         if (step.witness.empty())
           L.fail(s, "the result of this call plants no value ({{nonce.NAME}}), so it could not be checked");
       } else if (s["say"]) {
@@ -531,7 +687,9 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
 
   // The check: planted values (by name) and literal texts the final answer must contain.
   auto check = L.require(root, "check", "a scenario");
-  L.only_keys(check, {"contains", "text"}, "'check'");
+  L.only_keys(check, {"contains", "text", "database"}, "'check'");
+  if (check["database"]) check_database(L, check["database"], spec);
+  else if (spec.database) L.fail(check, "a scenario with a database must say its expected changes ('database' in 'check')");
   if (check["contains"])
     L.for_each(check["contains"], "'contains'", [&](const YAML::Node& n) {
       auto name = L.substitute(n);

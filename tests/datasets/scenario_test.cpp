@@ -149,7 +149,7 @@ TEST(Scenario, BrokenFilesNameFileLineAndProblem) {
             ":13:5: unknown key 'colour' in an agent (expected one of: id, role, goal, tools, script)");
   EXPECT_EQ(error_of(with(kMinimal, "    role: Solo Agent\n", "")), ":10:5: agent 'solo' needs 'role'");
   EXPECT_EQ(error_of(with(kMinimal, "{{nonce.a}}", "{{nonce.a}} {{later.x}}")),
-            ":8:17: unknown placeholder '{{later.x}}' (expected nonce.NAME, seen.NAME, pad.N or majority)");
+            ":8:17: unknown placeholder '{{later.x}}' (expected nonce.NAME, codes.NAME, seen.NAME, pad.N or majority)");
 }
 
 // The scripted person of a human review: feedback until an answer carries its planted value, then

@@ -9,6 +9,13 @@
 namespace legion::oracle {
 
 void OracleTotals::add(const RequestLogEntry& e) {
+  if (e.action == "embed") {
+    ++embedding_requests;
+    embedding_tokens += e.prompt_tokens;
+    service_ns += e.service_ns;
+    if (e.status != 200) ++errors;
+    return;
+  }
   ++requests;
   prompt_tokens += e.prompt_tokens;
   completion_tokens += e.completion_tokens;
@@ -25,6 +32,8 @@ OracleTotals operator-(const OracleTotals& later, const OracleTotals& earlier) {
   d.errors = later.errors - earlier.errors;
   d.faults = later.faults - earlier.faults;
   d.service_ns = later.service_ns - earlier.service_ns;
+  d.embedding_requests = later.embedding_requests - earlier.embedding_requests;
+  d.embedding_tokens = later.embedding_tokens - earlier.embedding_tokens;
   return d;
 }
 

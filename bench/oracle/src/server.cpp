@@ -20,6 +20,7 @@
 #include <unordered_set>
 
 #include "legion/oracle/chat_handler.hpp"
+#include "legion/oracle/embeddings.hpp"
 
 namespace legion::oracle {
 
@@ -252,6 +253,14 @@ class Connection final : public std::enable_shared_from_this<Connection> {
           entry_.emplace();
           entry_->seq = server_.seq.fetch_add(1) + 1;
           reply_ = detail::answer_chat(request.body(), *server_.serving(), server_.options.latency, *entry_);
+        }
+      } else if (target == "/v1/embeddings" || target == "/embeddings") {
+        if (method != http::verb::post) {
+          reply_ = detail::error_reply(405, "Use POST for /v1/embeddings", "invalid_request_error");
+        } else {
+          entry_.emplace();
+          entry_->seq = server_.seq.fetch_add(1) + 1;
+          reply_ = detail::answer_embeddings(request.body(), server_.options.model, *entry_);
         }
       } else if (target == "/v1/models" && method == http::verb::get) {
         reply_ = detail::answer_models(server_.options.model);

@@ -22,6 +22,9 @@ struct TaskTool {
   std::string name;
   std::string description;
   nlohmann::json parameters;  // JSON Schema of the arguments
+  // "code-execution" for a tool that runs the program in its `code` argument (in the benchmark's
+  // sandbox), so that a framework can offer it through its own code-execution construct; else "".
+  std::string kind;
 };
 
 struct TaskAgent {

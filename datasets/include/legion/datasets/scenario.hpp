@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "legion/core/task.hpp"
+#include "legion/datasets/database.hpp"
 #include "legion/datasets/files.hpp"
 
 namespace legion::datasets {
@@ -32,10 +33,13 @@ struct ToolCase {
   std::string result;   // planted values already substituted
 };
 
-// A tool as a system sees it (TaskTool), plus the recorded results behind it.
+// A tool as a system sees it (TaskTool), plus what stands behind it: recorded results, a statement
+// on the run's database (`sql:`), or the sandbox (`sandbox: python` runs the `code` argument).
 struct ScenarioTool : TaskTool {
   std::vector<ToolCase> cases;
   std::optional<std::string> fallback;  // result when no case matches
+  std::string sql;                      // an `sql:` tool's one statement, arguments bound as :name
+  std::string sandbox;                  // "python" for a code-execution tool
 };
 
 enum class StepKind { call, say, delegate };
@@ -47,6 +51,7 @@ struct Step {
   std::string text;        // say: the reply; delegate: the sub-task handed over
   std::string target;      // delegate: agent id
   std::string witness;     // the planted value whose presence in a request shows the step is done
+                           // (a call's: the first in its result, or its `until`)
   int line = 0;            // where the step was declared
 };
 
@@ -75,6 +80,9 @@ struct ScenarioSpec {
   std::map<std::string, std::int64_t> params;
   std::map<std::string, std::string> nonces;  // planted name -> value
   std::uint64_t seed = 0;
+  // The enterprise workflow's database: its schema, starting rows and expected changes (which stay
+  // here, with the checker; a system reaches the database only through its `sql:` tools).
+  std::optional<DatabaseSpec> database;
 
   const AgentSpec* agent(std::string_view id) const;
   const ScenarioTool* tool(std::string_view name) const;
@@ -88,10 +96,19 @@ struct CheckResult {
 };
 CheckResult check_answer(const ScenarioSpec& spec, std::string_view final_answer);
 
+// What one run's tools act on beyond the scenario itself: the fresh copy of its database.
+struct ToolWorkspace {
+  std::filesystem::path database;  // empty: the scenario has none
+};
+
 // The task boundary: the part of a scenario a system may see, with its tools runnable behind a
-// call (the tools' recorded results are captured; the scripts, planted values and expected
-// strings are not).
-TaskSpec task_of(const ScenarioSpec& spec);
+// call (the tools' recorded results, statements and the workspace are captured; the scripts,
+// planted values and expected strings and database state are not).
+TaskSpec task_of(const ScenarioSpec& spec, const ToolWorkspace& workspace = {});
+// A tool call: recorded results, an `sql:` statement on the workspace's database, or a program in
+// the sandbox. Arguments are a JSON string; errors come back as "error: ..." text.
+std::string run_scenario_tool(const std::vector<ScenarioTool>& tools, const ToolWorkspace& workspace, std::string_view name,
+                              std::string_view arguments_json);
 // A deterministic tool call against recorded results; arguments are a JSON string.
 std::string run_recorded_tool(const std::vector<ScenarioTool>& tools, std::string_view name, std::string_view arguments_json);
 

@@ -32,6 +32,8 @@ struct RequestLogEntry {
 struct OracleTotals {
   std::uint64_t requests = 0, prompt_tokens = 0, completion_tokens = 0, errors = 0, faults = 0;
   std::int64_t service_ns = 0;
+  // POST /v1/embeddings, counted apart from the chat calls and tokens above.
+  std::uint64_t embedding_requests = 0, embedding_tokens = 0;
   void add(const RequestLogEntry& e);
 };
 // What was served between two snapshots of the running totals.
