@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <set>
 
 namespace legion::datasets {
@@ -122,10 +123,21 @@ class Loader : public YamlFile {
       if (item.IsMap() && item["repeat"]) {
         only_keys(item, {"repeat", "item"}, "a repeat entry");
         auto spec = item["repeat"];
-        only_keys(spec, {"var", "from", "to"}, "repeat");
+        only_keys(spec, {"var", "from", "to", "count"}, "repeat");
         auto var = substitute(require(spec, "var", "repeat"));
         auto from = integer(require(spec, "from", "repeat"));
-        auto to = integer(require(spec, "to", "repeat"));
+        // `count` (which may be 0: a parameter that adds nothing) or `to` (refused below `from`, a typo's mark).
+        if (spec["to"] && spec["count"]) fail(spec["count"], "repeat takes 'to' or 'count', not both");
+        std::int64_t to = 0;
+        if (spec["count"]) {
+          const auto count = integer(spec["count"]);
+          if (count < 0) fail(spec["count"], "repeat 'count' (" + std::to_string(count) + ") is negative");
+          if (count == 0) continue;
+          if (from > std::numeric_limits<std::int64_t>::max() - (count - 1)) fail(spec["count"], "repeat 'from' + 'count' overflows 64 bits");
+          to = from + (count - 1);
+        } else {
+          to = integer(require(spec, "to", "repeat"));
+        }
         if (to < from)
           fail(spec["to"], "repeat 'to' (" + std::to_string(to) + ") is below 'from' (" + std::to_string(from) +
                                "), so the list would be empty");
@@ -246,7 +258,8 @@ Pattern parse_pattern(Loader& L, const YAML::Node& node) {
   if (p == "round-robin") return Pattern::round_robin;
   if (p == "selector") return Pattern::selector;
   if (p == "consensus") return Pattern::consensus;
-  L.fail(node, "unknown pattern '" + p + "' (expected sequential, hierarchical, round-robin, selector or consensus)");
+  if (p == "mixture") return Pattern::mixture;
+  L.fail(node, "unknown pattern '" + p + "' (expected sequential, hierarchical, round-robin, selector, consensus or mixture)");
 }
 
 bool matches(const json& when, const json& args) {
@@ -288,6 +301,7 @@ TaskSpec task_of(const ScenarioSpec& spec) {
   for (const auto& agent : spec.agents) t.agents.push_back(agent);  // sliced: no script
   t.manager = spec.manager;
   t.moderator = spec.moderator;
+  t.aggregator = spec.aggregator;
   t.termination_text = spec.termination_text;
   t.max_turns = spec.max_turns;
   t.params = spec.params;
@@ -326,7 +340,7 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
   Loader L(file, options);
   const auto& root = L.root();
   if (!root.IsMap()) L.fail(root, "a scenario file must be a mapping");
-  L.only_keys(root, {"name", "description", "pattern", "params", "task", "tools", "agents", "manager", "moderator",
+  L.only_keys(root, {"name", "description", "pattern", "params", "task", "tools", "agents", "manager", "moderator", "aggregator",
                      "speaker_order", "termination", "check"},
               "a scenario");
 
@@ -481,6 +495,7 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
   };
   if (spec.pattern == Pattern::hierarchical) spec.manager = agent_ref("manager");
   if (spec.pattern == Pattern::consensus) spec.moderator = agent_ref("moderator");
+  if (spec.pattern == Pattern::mixture) spec.aggregator = agent_ref("aggregator");
   if (spec.pattern == Pattern::selector) {
     L.for_each(L.require(root, "speaker_order", "pattern 'selector'"), "'speaker_order'", [&](const YAML::Node& n) {
       auto id = L.substitute(n);

@@ -14,6 +14,7 @@
 #include "findings.hpp"
 #include "format.hpp"
 #include "legion/report/reporters.hpp"
+#include "legion/report/sweep.hpp"
 #include "tables.hpp"
 
 namespace legion::report {
@@ -272,6 +273,31 @@ class Page {
       out_ << "</a>";
     }
     out_ << "</svg>\n<figcaption><b>Figure " << n << ".</b> " << esc(caption) << "<span class=\"screen-only\"> Each row links to its records (Appendix B).</span></figcaption></figure>\n";
+  }
+
+  // A parameter sweep's slopes (the Markdown table) and a chart per (scenario, metric) of the
+  // medians against the parameter, a line per system.
+  void sweep_figures(std::size_t run, std::map<std::string, std::string>& md) {
+    if (!md.contains("Parameter sweeps")) return;
+    markdown("### Parameter sweeps\n" + md["Parameter sweeps"], 3);
+    const auto trends = sweep_trends(*runs_[run]);
+    std::vector<std::pair<std::string, std::string>> charts;  // (scenario, metric) in order
+    for (const auto& t : trends)
+      if (std::find(charts.begin(), charts.end(), std::make_pair(t.scenario, t.metric)) == charts.end()) charts.emplace_back(t.scenario, t.metric);
+    for (const auto& [scenario, metric] : charts) {
+      std::vector<const SweepTrend*> lines;
+      for (const auto& t : trends)
+        if (t.scenario == scenario && t.metric == metric) lines.push_back(&t);
+      const auto caption = metric + " (" + lines.front()->unit + " per task) against " + lines.front()->param + " in " + scenario +
+                           ": the median at each value, a line per system.";
+      const int n = ++figures_;
+      std::vector<std::string> shown;
+      for (const auto* l : lines) shown.push_back(l->system);
+      out_ << "<figure id=\"figure-" << n << "\"" << tags(run, scenario, "") << ">\n";
+      legend(shown);
+      out_ << sweep_chart_svg(lines, [this](const std::string& system) { return colour(system); }) << "\n<figcaption><b>Figure " << n
+           << ".</b> " << esc(caption) << "</figcaption></figure>\n";
+    }
   }
 
   // Rows for every (scenario, system) of a run with a measured result, grouped under their scenario.
@@ -678,6 +704,7 @@ void Page::write(const std::string& feature_matrix_markdown) {
     forest_figure(i);
     decomposition_figure(i);
     token_figure(i);
+    sweep_figures(i, md[i]);
     for (const auto& t : detail::result_tables(r)) data_table(i, t);
     if (!r.suite.empty()) out_ << "<div id=\"suite-" << suite_id(i) << "\">", markdown("### Suite-wide ratios\n" + md[i]["Suite-wide"], 3), out_ << "</div>\n";
     for (const auto* part : {"Token counts: the systems' own against the model server's", "Unsupported", "Failures"})
