@@ -9,6 +9,8 @@ server (model_info given, as AutoGen requires for model names it does not know).
   selector      SelectorGroupChat (the model picks the next speaker), TextMentionTermination, max_turns
   consensus     AgentChat has no voting team: each member's AssistantAgent.run, concurrently with
                 asyncio.gather, proposals then votes, then the moderator's run
+  mixture       the proposers' runs concurrently with asyncio.gather, then the aggregator's run
+                (the shape of the mixture-of-agents design pattern in AutoGen's documentation)
 Agents and teams are built once per scenario shape and reset before every task (team.reset(),
 agent.on_reset()), as AutoGen's documentation asks for teams that run again.
 """
@@ -172,6 +174,27 @@ class AutoGenAdapter(FrameworkAdapter):
             votes = dict(await asyncio.gather(*(ask(m.id, vote) for m in members)))
             _, decision = await ask(scenario.moderator, legion_common.decide_prompt(scenario, scenario.task, votes))
             return decision
+
+        return self.run_task(scenario, build, task)
+
+    def mixture(self, scenario):
+        proposers = legion_common.mixture_proposers(scenario)
+
+        def build(scenario):
+            return {a.id: self.agent(scenario, a) for a in proposers + [scenario.agent(scenario.aggregator)]}
+
+        async def task(agents):
+            for agent in agents.values():
+                await agent.on_reset(CancellationToken())
+
+            async def ask(agent_id, text):
+                result = await agents[agent_id].run(task=text)
+                return agent_id, final_text(result.messages, {agent_id})
+
+            propose = legion_common.propose_prompt(scenario, scenario.task)
+            proposals = dict(await asyncio.gather(*(ask(p.id, propose) for p in proposers)))
+            _, answer = await ask(scenario.aggregator, legion_common.aggregate_prompt(scenario, scenario.task, proposals))
+            return answer
 
         return self.run_task(scenario, build, task)
 

@@ -14,6 +14,7 @@ many inputs. Patterns (docs/adapters.md):
   consensus     proposals as async Tasks (async_execution=True, run concurrently), then one vote
                 Task per member with the proposals as context, then the moderator's Task with the
                 votes as context
+  mixture       the proposals as async Tasks, then the aggregator's Task with them as context
 Agents and crews are built once per scenario shape. CrewAI's tool-result cache stays off: the
 scenario tools answer differently in every task (fresh planted values), so a cached result would
 be a wrong one.
@@ -150,6 +151,19 @@ class CrewAIAdapter(FrameworkAdapter):
             decision = Task(description=scenario.prompt("decide", task="{task}", votes=""),
                             expected_output=EXPECTED_OUTPUT, agent=agents[scenario.moderator], context=votes)
             return self.crew(list(agents.values()), proposals + votes + [decision], process=Process.sequential)
+
+        return self.kickoff(scenario, build)
+
+    def mixture(self, scenario):
+        proposers = legion_common.mixture_proposers(scenario)
+
+        def build(scenario):
+            agents = {a.id: self.agent(scenario, a) for a in proposers + [scenario.agent(scenario.aggregator)]}
+            proposals = [Task(description=scenario.prompt("propose", task="{task}"), expected_output=EXPECTED_OUTPUT,
+                              agent=agents[p.id], async_execution=True) for p in proposers]
+            aggregate = Task(description=scenario.prompt("aggregate", task="{task}", proposals=""),
+                             expected_output=EXPECTED_OUTPUT, agent=agents[scenario.aggregator], context=proposals)
+            return self.crew(list(agents.values()), proposals + [aggregate], process=Process.sequential)
 
         return self.kickoff(scenario, build)
 

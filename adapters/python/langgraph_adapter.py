@@ -10,6 +10,7 @@ server. Patterns (docs/adapters.md):
   selector      the same graph with a router node asking the model who speaks next (Command goto)
   consensus     parallel branches (fan-out from START, fan-in with reducers): proposals, then
                 votes, then the moderator
+  mixture       the same fan-out of proposals, fanned in to the aggregator
 """
 
 import operator
@@ -247,6 +248,37 @@ class LangGraphAdapter(FrameworkAdapter):
             graph.add_node("announce", announce)
             graph.add_edge([f"vote_{m.id}" for m in members], "announce")
             graph.add_edge("announce", END)
+            return graph.compile()
+
+        result, tally = self.run_graph(scenario, build, {"task": scenario.task, "proposals": {}, "votes": {}, "decision": ""})
+        return tally.outcome(result["decision"])
+
+    def mixture(self, scenario):
+        proposers = legion_common.mixture_proposers(scenario)
+
+        def build(scenario):
+            graph = StateGraph(VoteState)
+            agents = {a.id: self.agent(scenario, a) for a in proposers}
+            aggregator = self.agent(scenario, scenario.agent(scenario.aggregator))
+
+            def ask(agent, text):
+                return last_text(agent.invoke({"messages": [HumanMessage(text)]}))
+
+            def proposer(agent_id):
+                def node(state):
+                    return {"proposals": {agent_id: ask(agents[agent_id], legion_common.propose_prompt(scenario, state["task"]))}}
+                return node
+
+            def aggregate(state):
+                prompt = legion_common.aggregate_prompt(scenario, state["task"], state["proposals"])
+                return {"decision": ask(aggregator, prompt)}
+
+            for a in proposers:
+                graph.add_node(f"propose_{a.id}", proposer(a.id))
+                graph.add_edge(START, f"propose_{a.id}")
+            graph.add_node("aggregate", aggregate)
+            graph.add_edge([f"propose_{a.id}" for a in proposers], "aggregate")
+            graph.add_edge("aggregate", END)
             return graph.compile()
 
         result, tally = self.run_graph(scenario, build, {"task": scenario.task, "proposals": {}, "votes": {}, "decision": ""})

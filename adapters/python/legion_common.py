@@ -67,6 +67,10 @@ def consensus_members(scenario):
     return [a for a in scenario.agents if a.id != scenario.moderator]
 
 
+def mixture_proposers(scenario):
+    return [a for a in scenario.agents if a.id != scenario.aggregator]
+
+
 # The texts every system gives the agents of a consensus scenario come with the task
 # (datasets/prompts.yaml, the native engine's too). They take the task text of the run at hand:
 # adapters build their graphs once per scenario shape, and each run plants new values in the task.
@@ -88,6 +92,10 @@ def decide_prompt(scenario, task, votes):
     return scenario.prompt("decide", task=task, votes=listing(scenario, "votes", votes))
 
 
+def aggregate_prompt(scenario, task, proposals):
+    return scenario.prompt("aggregate", task=task, proposals=listing(scenario, "proposals", proposals))
+
+
 def selector_prompt(scenario):
     candidates = "".join(scenario.prompt("candidate", id=a.id, role=a.role) for a in scenario.agents)
     return scenario.prompt("select_speaker", candidates=candidates)
@@ -100,7 +108,7 @@ class FrameworkAdapter(legion.Adapter):
 
     UNSUPPORTED = {}
     PATTERNS = {"sequential": "sequential", "hierarchical": "hierarchical", "round-robin": "round_robin",
-                "selector": "selector", "consensus": "consensus"}
+                "selector": "selector", "consensus": "consensus", "mixture": "mixture"}
 
     def __init__(self):
         super().__init__()

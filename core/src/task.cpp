@@ -11,6 +11,7 @@ std::string_view to_string(Pattern p) {
     case Pattern::round_robin: return "round-robin";
     case Pattern::selector: return "selector";
     case Pattern::consensus: return "consensus";
+    case Pattern::mixture: return "mixture";
   }
   return "?";
 }
@@ -63,6 +64,7 @@ nlohmann::json to_json(const TaskSpec& t) {
           {"agents", agents},
           {"manager", t.manager},
           {"moderator", t.moderator},
+          {"aggregator", t.aggregator},
           {"termination_text", t.termination_text},
           {"max_turns", t.max_turns},
           {"params", t.params},

@@ -19,6 +19,7 @@ inline RunRecord every_field_set() {
   r.llm_calls = 14;
   r.prompt_tokens = 15;
   r.completion_tokens = 16;
+  r.request_bytes = 21;
   r.oracle_ns = 17;
   r.reported_llm_calls = 18;
   r.reported_prompt_tokens = 19;

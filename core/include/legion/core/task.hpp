@@ -15,7 +15,7 @@
 
 namespace legion::core {
 
-enum class Pattern { sequential, hierarchical, round_robin, selector, consensus };
+enum class Pattern { sequential, hierarchical, round_robin, selector, consensus, mixture };
 std::string_view to_string(Pattern pattern);
 
 struct TaskTool {
@@ -39,6 +39,7 @@ struct TaskSpec {
   std::vector<TaskAgent> agents;
   std::string manager;             // hierarchical: the delegating agent
   std::string moderator;           // consensus: the agent that announces the decision
+  std::string aggregator;          // mixture: the agent that synthesises the proposals
   std::string termination_text;    // group chats end when a message contains it
   int max_turns = 0;               // group chats: hard stop
   std::map<std::string, std::int64_t> params;  // the scenario's size parameters (e.g. workers)
