@@ -67,7 +67,7 @@ int run_published_suite(PublishedSuiteOptions o, std::ostream& progress) {
 
   // Model time matters only where a ratio of latencies is compared; a short profile in quick mode.
   const auto latency = o.plan.latency.name != "zero" ? o.plan.latency
-                                                     : oracle::LatencyProfile::parse(o.quick ? "ttft=20ms,tps=2000" : "realistic");
+                                                     : oracle::LatencyProfile::parse(o.quick ? "ttft=20,tps=2000" : "realistic");
   const oracle::LatencyProfile zero;
   std::vector<report::RunResults> runs;
   runs.push_back(measure(o, "calls", {"single-tool", "llm-only"}, latency, std::nullopt, progress));

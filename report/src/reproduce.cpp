@@ -17,8 +17,10 @@ namespace {
 using datasets::PublishedFigure;
 using detail::sig3;
 
-std::string with_interval(const stats::Estimate& e) {
-  return sig3(e.point) + " [" + sig3(e.lower) + ", " + sig3(e.upper) + "]" + (e.bounded ? "" : " (unbounded at this level)");
+// "1.40× [1.21, 1.87]": the point, its unit, the interval; an interval the data cannot bound at its
+// level is the sample's range, and says so.
+std::string with_interval(const stats::Estimate& e, const std::string& unit) {
+  return sig3(e.point) + unit + " [" + sig3(e.lower) + ", " + sig3(e.upper) + "]" + (e.bounded ? "" : " (the sample's range: too few runs to bound the interval)");
 }
 
 double wall_ms(const RunRecord& r) { return static_cast<double>(r.wall_ns) / 1e6; }
@@ -137,7 +139,7 @@ class Reproduction {
     const std::string quantity = "median latency ÷ the direct call's (official openai client, same calls, same latency profile), one question without tools";
     if (f.comparable != datasets::Comparable::ratio_between_frameworks) {
       const auto e = stats::median_order_statistic_interval(direct, run->options.level);
-      return add(f, "median latency of a direct model call", with_interval({e.point / 1e3, e.lower / 1e3, e.upper / 1e3, e.level, e.bounded}) + " s (" + latency_of(*run) + ")",
+      return add(f, "median latency of a direct model call", with_interval({e.point / 1e3, e.lower / 1e3, e.upper / 1e3, e.level, e.bounded}, " s") + " (" + latency_of(*run) + ")",
                  "not comparable: the latency of a hosted model; here the model's latency is the scripted profile, so the "
                  "direct call only restates it (the ratios to it are compared)");
     }
@@ -146,7 +148,7 @@ class Reproduction {
     if (mine.empty()) return add(f, quantity, "—", "not comparable: " + system + " has no completed llm-only run");
     const auto ratio = stats::hodges_lehmann_ratio(mine, direct, run->options.level);
     add(f, quantity,
-        with_interval(ratio) + "× (" + system + " " + sig3(stats::median(mine)) + " ms ÷ direct " + sig3(stats::median(direct)) +
+        with_interval(ratio, "×") + " (" + system + " " + sig3(stats::median(mine)) + " ms ÷ direct " + sig3(stats::median(direct)) +
             " ms, " + latency_of(*run) + ")",
         judged(ratio.point, f.value, f, "ratio",
                "the model's time here is a scripted profile, identical for both sides, so the ratio holds only the "
@@ -237,7 +239,8 @@ class Reproduction {
   void slope_row(const std::string& id, const PublishedFigure& f, double published, const std::string& per, const RunResults* run,
                  const std::string& scenario,
                  const std::string& system, const std::string& metric, const std::string& quantity, const std::string& reason) {
-    const auto* trend = run ? find_trend(sweep_trends(*run), scenario, system, metric) : nullptr;
+    const auto trends = run ? sweep_trends(*run) : std::vector<SweepTrend>{};
+    const auto* trend = find_trend(trends, scenario, system, metric);
     if (!trend || !trend->fit)
       return add_derived(id, f, sig3(published) + " " + per, quantity, "—",
                          "not measured: needs the " + scenario + " sweep with " + system + " (two values or more)");
@@ -267,7 +270,7 @@ class Reproduction {
         "quantity, a model request's bytes beyond the direct call's, also holds the framework's prompt framing";
     if (mine.empty() || direct.empty()) return add(f, quantity, "—", why);
     const auto shift = stats::hodges_lehmann(mine, direct, run->options.level);
-    add(f, quantity, with_interval(shift) + " bytes per request (" + cell + ", " + system + " − direct)", why);
+    add(f, quantity, with_interval(shift, " bytes per request") + " (" + cell + ", " + system + " − direct)", why);
   }
 
   const std::vector<PublishedFigure>& figures_;

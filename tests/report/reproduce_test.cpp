@@ -105,7 +105,7 @@ TEST(Reproduce, EveryFigureGetsARowAndDerivedQuantitiesFollowTheirPairs) {
 TEST(Reproduce, RatiosAgainstTheDirectCallAndBetweenFrameworks) {
   const auto c = Fixture().compare(datasets::load_published());
   EXPECT_TRUE(row(c, "mafbench-langgraph-p50-ratio").verdict.starts_with("reproduced: 1.0")) << row(c, "mafbench-langgraph-p50-ratio").verdict;
-  EXPECT_TRUE(row(c, "mafbench-langgraph-p50-ratio").measured.starts_with("1.40 [")) << row(c, "mafbench-langgraph-p50-ratio").measured;
+  EXPECT_TRUE(row(c, "mafbench-langgraph-p50-ratio").measured.starts_with("1.40× [")) << row(c, "mafbench-langgraph-p50-ratio").measured;
   const auto& autogen = row(c, "mafbench-autogen-p50-ratio");
   EXPECT_TRUE(autogen.verdict.starts_with("differs: 1.54× the published ratio (tolerance ±30.0%); likely reason: ")) << autogen.verdict;
   EXPECT_TRUE(row(c, "mafbench-direct-llm-p50-s").verdict.starts_with("not comparable: ")) << row(c, "mafbench-direct-llm-p50-s").verdict;
@@ -134,7 +134,7 @@ TEST(Reproduce, SlopesFromSweepsAgainstSlopesFromPublishedPairs) {
   EXPECT_TRUE(workers.verdict.starts_with("reproduced: 1.0")) << workers.verdict;
   EXPECT_TRUE(row(c, "agentrace-langchain-moa-tokens-3-workers").measured.starts_with("3845 tokens per task")) << row(c, "agentrace-langchain-moa-tokens-3-workers").measured;
   const auto& bytes = row(c, "agentrace-autogen-overhead-from-global");
-  EXPECT_TRUE(bytes.measured.starts_with("100 [100, 100]")) << bytes.measured;
+  EXPECT_TRUE(bytes.measured.starts_with("100 bytes per request [100, 100]")) << bytes.measured;
   EXPECT_TRUE(bytes.verdict.starts_with("not comparable: ")) << bytes.verdict;
   EXPECT_TRUE(row(c, "neograph-native-seq-us").verdict.starts_with("target met"));
   EXPECT_TRUE(row(c, "neograph-autogen-seq-us ÷ neograph-langgraph-seq-us").verdict.starts_with("reproduced"));
