@@ -1,5 +1,6 @@
 #include "published_suite.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -98,6 +99,7 @@ int run_published_suite(PublishedSuiteOptions o, std::ostream& progress) {
   comparison.command = o.plan.command + "\n\n# its parts, each repeatable alone:\n" + comparison.command;
   std::ostringstream md;
   report::write_published_comparison(md, comparison, figures);
+  report::write_startup_table(md, {&runs[0], &runs[1], &runs[2]});
   report::write_file_atomically(o.plan.out_dir / "PUBLISHED_COMPARISON.md", md.str());
   report::write_file_atomically(o.plan.out_dir / "published_comparison.json", report::to_json(comparison).dump(2) + "\n");
   const auto artifacts = report::write_combined_artifacts(o.plan.out_dir / "report", runs, {comparison}, o.formats);

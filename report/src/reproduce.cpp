@@ -286,6 +286,32 @@ std::string kind_of(const std::string& verdict) {
 
 }  // namespace
 
+// Start-up has no published figure with a stated setup, so it is measured and shown without a
+// verdict: every run of the suite starts each system's worker afresh (a new interpreter that
+// imports its framework), one sample per run.
+void write_startup_table(std::ostream& md, const std::vector<const RunResults*>& runs) {
+  md << "\n## Start-up of each system (no published figure)\n\nFrom forking a worker to its system being ready for "
+        "the first task (a fresh interpreter importing its framework), one sample per run of the suite ("
+     << runs.size() << " runs): median and range, and the import's share where the system reports it.\n\n"
+        "| system | cold start, ms: median [min, max] | import, ms: median | samples |\n|---|---:|---:|---:|\n";
+  std::vector<std::string> systems;
+  for (const auto* r : runs)
+    for (const auto& [system, ns] : r->context.cold_start_ns)
+      if (std::find(systems.begin(), systems.end(), system) == systems.end()) systems.push_back(system);
+  for (const auto& system : systems) {
+    std::vector<double> cold, import;
+    for (const auto* r : runs) {
+      if (auto c = r->context.cold_start_ns.find(system); c != r->context.cold_start_ns.end() && c->second > 0) cold.push_back(static_cast<double>(c->second) / 1e6);
+      if (auto parts = r->context.cold_start_parts.find(system); parts != r->context.cold_start_parts.end())
+        if (auto i = parts->second.find("import"); i != parts->second.end()) import.push_back(static_cast<double>(i->second) / 1e6);
+    }
+    if (cold.empty()) continue;
+    md << "| " << markdown_escape(system) << " | " << sig3(stats::median(cold)) << " ["
+       << sig3(*std::min_element(cold.begin(), cold.end())) << ", " << sig3(*std::max_element(cold.begin(), cold.end()))
+       << "] | " << (import.empty() ? std::string("—") : sig3(stats::median(import))) << " | " << cold.size() << " |\n";
+  }
+}
+
 PublishedComparison reproduce_published(const std::vector<PublishedFigure>& figures, const ReproductionRuns& runs) {
   return Reproduction(figures, runs).run();
 }

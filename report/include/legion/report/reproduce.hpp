@@ -30,4 +30,8 @@ PublishedComparison reproduce_published(const std::vector<datasets::PublishedFig
 void write_published_comparison(std::ostream& out, const PublishedComparison& comparison,
                                 const std::vector<datasets::PublishedFigure>& figures);
 
+// "Start-up of each system": each run's cold start per system (a fresh worker process importing its
+// framework) as one sample, shown without a verdict (no source states a comparable figure).
+void write_startup_table(std::ostream& out, const std::vector<const RunResults*>& runs);
+
 }  // namespace legion::report
