@@ -29,18 +29,18 @@ report::RunResults measure(const PublishedSuiteOptions& o, const std::string& na
   plan.sweep = std::move(sweep);
   plan.systems.push_back("direct");
   plan.params.clear();
-  // How to repeat this part alone.
+  // How to repeat this part alone: the direct call given as a Python system, as the suite adds it.
   std::string systems;
   for (const auto& s : plan.systems) systems += (systems.empty() ? "" : ",") + s;
-  plan.command = "legion-bench --suite published --systems " + systems + " -n " + std::to_string(plan.repetitions) + " --latency " +
-                 latency.name;
+  plan.command = "legion-bench --adapter " + report::shell_quote(adapters::adapter_info("direct").spec) + " --systems " + systems +
+                 " -n " + std::to_string(plan.repetitions) + " --warmup " + std::to_string(plan.warmup) + " --latency " + latency.name;
   for (const auto& s : scenarios) plan.command += " --scenario " + s;
   if (plan.sweep) {
     plan.command += " --sweep " + plan.sweep->param + "=";
     for (std::size_t i = 0; i < plan.sweep->values.size(); ++i) plan.command += (i ? "," : "") + std::to_string(plan.sweep->values[i]);
   }
-  plan.command += " --out " + plan.out_dir.string() + "   # (the adapter `direct` is added by --suite published)";
-  progress << "\n== published suite: " << name << " (" << plan.command.substr(0, plan.command.find("   #")) << ")\n";
+  plan.command += " --out " + plan.out_dir.string();
+  progress << "\n== published suite: " << name << " (" << plan.command << ")\n";
   auto results = Runner(plan, progress, o.show_progress).run();
   report::summarize_run(results);
   report::write_artifacts(plan.out_dir, results, report::select_reporters("json,md"));
