@@ -256,7 +256,8 @@ int main(int argc, char** argv) {
   std::string report_formats = "all", report_out;
   report_cmd->add_option("dir", report_dirs,
                          "Run folder(s) (holding results.json and results.sqlite); for a combined report also folders "
-                         "written by zero-io (zero_io.json), shown under Published numbers")
+                         "written by zero-io (zero_io.json) or --suite published (published_comparison.json), shown under "
+                         "Published numbers")
       ->required();
   report_cmd->add_option("--out", report_out,
                          "Folder for the combined report of several runs (BENCHMARK_REPORT.md, report.html, report.pdf)");
@@ -364,12 +365,14 @@ int main(int argc, char** argv) {
         std::vector<report::RunResults> runs;
         std::vector<report::PublishedComparison> published;
         for (const auto& dir : report_dirs) {
-          // A folder of published-figure verdicts (legion-bench zero-io), or a run's.
-          if (const auto verdicts = std::filesystem::path(dir) / "zero_io.json";
-              std::filesystem::exists(verdicts) && !std::filesystem::exists(std::filesystem::path(dir) / "results.json")) {
+          // A folder of published-figure verdicts (legion-bench zero-io, or --suite published), or a run's.
+          auto verdicts = std::filesystem::path(dir) / "zero_io.json";
+          if (!std::filesystem::exists(verdicts)) verdicts = std::filesystem::path(dir) / "published_comparison.json";
+          if (std::filesystem::exists(verdicts) && !std::filesystem::exists(std::filesystem::path(dir) / "results.json")) {
             std::ifstream in(verdicts);
             try {
-              published.push_back(report::published_comparison_from_json(nlohmann::json::parse(in).at("comparison")));
+              const auto j = nlohmann::json::parse(in);
+              published.push_back(report::published_comparison_from_json(j.contains("comparison") ? j.at("comparison") : j));
             } catch (const std::exception& e) {
               throw std::invalid_argument(verdicts.string() + ": " + e.what());
             }

@@ -14,6 +14,7 @@
 #include "findings.hpp"
 #include "format.hpp"
 #include "legion/report/reporters.hpp"
+#include "legion/datasets/published.hpp"
 #include "legion/report/sweep.hpp"
 #include "tables.hpp"
 
@@ -273,6 +274,27 @@ class Page {
       out_ << "</a>";
     }
     out_ << "</svg>\n<figcaption><b>Figure " << n << ".</b> " << esc(caption) << "<span class=\"screen-only\"> Each row links to its records (Appendix B).</span></figcaption></figure>\n";
+  }
+
+  // The sources of the published figures in section 4 (each once), after the methods cited.
+  void published_sources() {
+    if (published_.empty()) return;
+    std::vector<datasets::PublishedFigure> figures;
+    try {
+      figures = datasets::load_published();
+    } catch (const std::exception&) {
+      return;  // no datasets here: section 4 names each source in its rows' titles
+    }
+    std::vector<std::string> listed;
+    for (const auto& f : figures) {
+      const bool cited = std::any_of(published_.begin(), published_.end(), [&](const auto& c) {
+        return std::any_of(c.verdicts.begin(), c.verdicts.end(), [&](const auto& v) { return v.id.find(f.id) != std::string::npos; });
+      });
+      if (!cited || std::find(listed.begin(), listed.end(), f.source.address) != listed.end()) continue;
+      listed.push_back(f.source.address);
+      out_ << "<li>" << esc(f.source.authors) << ". " << esc(f.source.title) << ". " << esc(f.source.address) << " (read " << esc(f.source.accessed)
+           << "; the published figures of section 4).</li>\n";
+    }
   }
 
   // A parameter sweep's slopes (the Markdown table) and a chart per (scenario, metric) of the
@@ -721,12 +743,15 @@ void Page::write(const std::string& feature_matrix_markdown) {
             "verdicts here.</p>\n";
   for (std::size_t i = 0; i < published_.size(); ++i) {
     const auto& c = published_[i];
+    const bool quantities = std::any_of(c.verdicts.begin(), c.verdicts.end(), [](const auto& v) { return !v.quantity.empty(); });
     out_ << "<h3>4." << i + 1 << " " << esc(c.title) << "</h3>\n<p>" << esc(c.method) << "</p>\n<pre>" << esc(c.command) << "</pre>\n"
          << "<table class=\"published\"><caption><b>Table " << ++tables_ << ".</b> " << esc(c.title)
          << ": each published figure, this machine's measurement and the verdict.</caption>\n<thead><tr><th class=\"text\">published figure</th>"
-            "<th>published</th><th>measured here</th><th class=\"text\">verdict</th></tr></thead>\n<tbody>\n";
+         << (quantities ? "<th class=\"text\">comparable quantity</th>" : "")
+         << "<th>published</th><th>measured here</th><th class=\"text\">verdict</th></tr></thead>\n<tbody>\n";
     for (const auto& v : c.verdicts)
-      out_ << "<tr><td class=\"text\" title=\"" << esc(v.source) << "\">" << esc(v.id) << "</td><td>" << esc(v.published) << "</td><td>"
+      out_ << "<tr><td class=\"text\" title=\"" << esc(v.source) << "\">" << esc(v.id) << "</td>"
+           << (quantities ? "<td class=\"text\">" + esc(v.quantity) + "</td>" : "") << "<td>" << esc(v.published) << "</td><td>"
            << esc(v.measured) << "</td><td class=\"text\">" << esc(v.verdict) << "</td></tr>\n";
     out_ << "</tbody></table>\n";
   }
@@ -759,7 +784,9 @@ void Page::write(const std::string& feature_matrix_markdown) {
           "<li>Y. Benjamini and Y. Hochberg. Controlling the false discovery rate: a practical and powerful approach to multiple testing. "
           "Journal of the Royal Statistical Society B 57(1):289–300, 1995.</li>\n"
           "<li>M. Okabe and K. Ito. Color Universal Design (CUD): how to make figures and presentations that are friendly to colorblind "
-          "people. J*Fly, 2002. https://jfly.uni-koeln.de/color/</li>\n</ol>\n</section>\n";
+          "people. J*Fly, 2002. https://jfly.uni-koeln.de/color/</li>\n";
+  published_sources();
+  out_ << "</ol>\n</section>\n";
 
   if (!feature_matrix_markdown.empty()) {
     section("Appendix A.", "Feature matrix", "feature-matrix");
