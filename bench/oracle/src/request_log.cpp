@@ -113,6 +113,7 @@ OracleTotals RequestLog::totals_since(std::uint64_t mark) const {
     sum.requests += t.requests;
     sum.prompt_tokens += t.prompt_tokens;
     sum.completion_tokens += t.completion_tokens;
+    sum.request_bytes += t.request_bytes;
     sum.errors += t.errors;
     sum.faults += t.faults;
     sum.service_ns += t.service_ns;
