@@ -11,6 +11,8 @@ server (model_info given, as AutoGen requires for model names it does not know).
                 asyncio.gather, proposals then votes, then the moderator's run
   human-review  RoundRobinGroupChat of the agent and a UserProxyAgent whose input_func is the
                 scripted person; its approval ends the chat (TextMentionTermination on its messages)
+  mixture       the proposers' runs concurrently with asyncio.gather, then the aggregator's run
+                (the shape of the mixture-of-agents design pattern in AutoGen's documentation)
 
 Code-execution tools are AutoGen's PythonCodeExecutionTool over an executor that runs the code in
 the benchmark's sandbox (SandboxCodeExecutor below).
@@ -275,6 +277,27 @@ class AutoGenAdapter(FrameworkAdapter):
                                        max_turns=2 * scenario.max_turns + 1)
 
         return self.job(scenario, build, lambda team: self.run_team(team, scenario))
+
+    def mixture(self, scenario):
+        proposers = legion_common.mixture_proposers(scenario)
+
+        def build(scenario):
+            return {a.id: self.agent(scenario, a) for a in proposers + [scenario.agent(scenario.aggregator)]}
+
+        async def task(agents):
+            for agent in agents.values():
+                await agent.on_reset(CancellationToken())
+
+            async def ask(agent_id, text):
+                result = await agents[agent_id].run(task=text)
+                return agent_id, final_text(result.messages, {agent_id})
+
+            propose = legion_common.propose_prompt(scenario, scenario.task)
+            proposals = dict(await asyncio.gather(*(ask(p.id, propose) for p in proposers)))
+            _, answer = await ask(scenario.aggregator, legion_common.aggregate_prompt(scenario, scenario.task, proposals))
+            return answer
+
+        return self.job(scenario, build, task)
 
 
 def create():

@@ -16,6 +16,7 @@ many inputs. Patterns (docs/adapters.md):
                 votes as context
   human-review  one Task with human_input=True; CrewAI's human-input provider (set_provider) is
                 the scripted person in place of the terminal prompt
+  mixture       the proposals as async Tasks, then the aggregator's Task with them as context
 Agents and crews are built once per scenario shape. N concurrent copies (--concurrency N) run with
 Crew.akickoff (CrewAI's native async kickoff) under asyncio.gather, each on its own crew (a crew
 runs one kickoff at a time). CrewAI's tool-result cache stays off: the
@@ -236,6 +237,19 @@ class CrewAIAdapter(FrameworkAdapter):
             agent = self.agent(scenario, scenario.agents[0])
             task = Task(description="Task: {task}", expected_output=EXPECTED_OUTPUT, agent=agent, human_input=True)
             return self.crew([agent], [task], process=Process.sequential)
+
+        return self.job(scenario, build)
+
+    def mixture(self, scenario):
+        proposers = legion_common.mixture_proposers(scenario)
+
+        def build(scenario):
+            agents = {a.id: self.agent(scenario, a) for a in proposers + [scenario.agent(scenario.aggregator)]}
+            proposals = [Task(description=scenario.prompt("propose", task="{task}"), expected_output=EXPECTED_OUTPUT,
+                              agent=agents[p.id], async_execution=True) for p in proposers]
+            aggregate = Task(description=scenario.prompt("aggregate", task="{task}", proposals=""),
+                             expected_output=EXPECTED_OUTPUT, agent=agents[scenario.aggregator], context=proposals)
+            return self.crew(list(agents.values()), proposals + [aggregate], process=Process.sequential)
 
         return self.job(scenario, build)
 

@@ -12,6 +12,7 @@ server. Patterns (docs/adapters.md):
                 votes, then the moderator
   human-review  LangGraph's interrupt(): the graph (with a checkpointer) stops at a review node;
                 the person's reply resumes it with Command(resume=...) on the same thread
+  mixture       the same fan-out of proposals, fanned in to the aggregator
 One task runs with `invoke`; N concurrent copies (--concurrency N) run with `ainvoke` on one event
 loop, every node, tool and model call through its async counterpart (nodes are RunnableLambdas
 with both). A compiled graph holds no per-run state, so the copies share it.
@@ -366,6 +367,41 @@ class LangGraphAdapter(FrameworkAdapter):
 
         return self.graph_job(scenario, build, {"messages": [HumanMessage(f"Task: {scenario.task}")], "reviews": 0},
                               lambda result: result["messages"][-1].content)
+
+    def mixture(self, scenario):
+        proposers = legion_common.mixture_proposers(scenario)
+
+        def build(scenario):
+            graph = StateGraph(VoteState)
+            agents = {a.id: self.agent(scenario, a) for a in proposers}
+            aggregator = self.agent(scenario, scenario.agent(scenario.aggregator))
+
+            def ask(name, agent, prompt, update):
+                return agent_node(name, agent, lambda state: {"messages": [HumanMessage(prompt(state))]},
+                                  lambda result: update(last_text(result)))
+
+            def proposer(agent_id):
+                return ask(f"propose_{agent_id}", agents[agent_id],
+                           lambda state: legion_common.propose_prompt(scenario, state["task"]),
+                           lambda text: {"proposals": {agent_id: text}})
+
+            aggregate = ask("aggregate", aggregator,
+                            lambda state: legion_common.aggregate_prompt(scenario, state["task"], state["proposals"]),
+                            lambda text: {"decision": text})
+
+            for a in proposers:
+                graph.add_node(f"propose_{a.id}", proposer(a.id))
+                graph.add_edge(START, f"propose_{a.id}")
+            graph.add_node("aggregate", aggregate)
+            if proposers:
+                graph.add_edge([f"propose_{a.id}" for a in proposers], "aggregate")
+            else:
+                graph.add_edge(START, "aggregate")
+            graph.add_edge("aggregate", END)
+            return graph.compile()
+
+        return self.graph_job(scenario, build, {"task": scenario.task, "proposals": {}, "votes": {}, "decision": ""},
+                              lambda result: result["decision"])
 
 
 def create():

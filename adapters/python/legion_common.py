@@ -68,6 +68,10 @@ def consensus_members(scenario):
     return [a for a in scenario.agents if a.id != scenario.moderator]
 
 
+def mixture_proposers(scenario):
+    return [a for a in scenario.agents if a.id != scenario.aggregator]
+
+
 # The texts every system gives the agents of a consensus scenario come with the task
 # (datasets/prompts.yaml, the native engine's too). They take the task text of the run at hand:
 # adapters build their graphs once per scenario shape, and each run plants new values in the task.
@@ -87,6 +91,10 @@ def vote_prompt(scenario, task, proposals):
 
 def decide_prompt(scenario, task, votes):
     return scenario.prompt("decide", task=task, votes=listing(scenario, "votes", votes))
+
+
+def aggregate_prompt(scenario, task, proposals):
+    return scenario.prompt("aggregate", task=task, proposals=listing(scenario, "proposals", proposals))
 
 
 def selector_prompt(scenario):
@@ -123,7 +131,7 @@ class FrameworkAdapter(legion.Adapter):
 
     UNSUPPORTED = {}
     PATTERNS = {"sequential": "sequential", "hierarchical": "hierarchical", "round-robin": "round_robin",
-                "selector": "selector", "consensus": "consensus", "human-review": "human_review"}
+                "selector": "selector", "consensus": "consensus", "human-review": "human_review", "mixture": "mixture"}
 
     def __init__(self):
         super().__init__()

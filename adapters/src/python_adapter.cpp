@@ -97,6 +97,7 @@ PYBIND11_EMBEDDED_MODULE(legion, m) {
       .def_readonly("agents", &core::TaskSpec::agents)
       .def_readonly("manager", &core::TaskSpec::manager)
       .def_readonly("moderator", &core::TaskSpec::moderator)
+      .def_readonly("aggregator", &core::TaskSpec::aggregator)
       .def_readonly("termination_text", &core::TaskSpec::termination_text)
       .def_readonly("max_turns", &core::TaskSpec::max_turns)
       .def_readonly("params", &core::TaskSpec::params)

@@ -1,6 +1,7 @@
 #include "checks.hpp"
 
 #include "legion/adapters/adapter.hpp"
+#include "legion/report/sweep.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -158,13 +159,29 @@ datasets::LoadOptions padding_budget(int concurrency, std::optional<std::uint64_
   return options;
 }
 
-datasets::ScenarioSpec load_for_plan(const Plan& plan, const std::filesystem::path& file, std::uint64_t seed) {
+datasets::ScenarioSpec load_for_plan(const Plan& plan, const std::filesystem::path& file, std::uint64_t seed,
+                                     const std::map<std::string, std::int64_t>& overrides) {
   auto options = padding_budget(plan.concurrency, available_memory_bytes());
   options.seed = seed;
   const auto declared = datasets::load_scenario(file, options).params;
   for (const auto& [name, value] : plan.params)
     if (declared.contains(name)) options.params[name] = value;
+  for (const auto& [name, value] : overrides) options.params[name] = value;
   return datasets::load_scenario(file, options);
+}
+
+std::vector<PlannedScenario> planned_scenarios(const Plan& plan) {
+  std::vector<PlannedScenario> out;
+  for (const auto& file : plan.scenarios) {
+    const auto spec = load_for_plan(plan, file, plan.seed);
+    if (!plan.sweep || !spec.params.contains(plan.sweep->param)) {
+      out.push_back({file, {}, spec.name});
+      continue;
+    }
+    for (const auto value : plan.sweep->values)
+      out.push_back({file, {{plan.sweep->param, value}}, report::sweep_label(spec.name, plan.sweep->param, value)});
+  }
+  return out;
 }
 
 void check_plan(const Plan& plan) {
@@ -189,6 +206,23 @@ void check_plan(const Plan& plan) {
   for (const auto& [name, value] : plan.params)
     if (!declared.contains(name))
       throw UsageError("--param " + name + ": no selected scenario declares it (they declare: " + join(declared) + ")");
+  if (plan.sweep) {
+    const auto& sweep = *plan.sweep;
+    if (!declared.contains(sweep.param))
+      throw UsageError("--sweep " + sweep.param + ": no selected scenario declares it (they declare: " + join(declared) + ")");
+    if (plan.params.contains(sweep.param))
+      throw UsageError("--sweep " + sweep.param + ": the parameter is also given with --param");
+    // Every swept value is loaded once here, so a value outside a scenario's bounds stops the run
+    // before anything is measured.
+    for (const auto& file : plan.scenarios) {
+      if (!load_for_plan(plan, file, plan.seed).params.contains(sweep.param)) continue;
+      for (const auto value : sweep.values) try {
+          load_for_plan(plan, file, plan.seed, {{sweep.param, value}});
+        } catch (const datasets::DatasetError& e) {
+          throw UsageError("--sweep " + sweep.param + "=" + std::to_string(value) + ": " + e.what());
+        }
+    }
+  }
   check_threads(plan.concurrency, most_agents, read_thread_limits(), tasks_on_threads(plan));
 }
 

@@ -48,13 +48,26 @@ void check_threads(int concurrency, std::size_t most_agents, const std::vector<T
 // bytes, as load options for the scenario loader (with the reason for its message).
 datasets::LoadOptions padding_budget(int concurrency, std::optional<std::uint64_t> memory);
 
-// A scenario as the plan runs it: the plan's parameters that it declares, planted values from
-// `seed`, and the memory budget for filler.
-datasets::ScenarioSpec load_for_plan(const Plan& plan, const std::filesystem::path& file, std::uint64_t seed);
+// A scenario as the plan runs it: the plan's parameters that it declares (then `overrides`),
+// planted values from `seed`, and the memory budget for filler.
+datasets::ScenarioSpec load_for_plan(const Plan& plan, const std::filesystem::path& file, std::uint64_t seed,
+                                     const std::map<std::string, std::int64_t>& overrides = {});
+
+// One scenario cell of a run: a file and, in a sweep, the swept value, with the name its records
+// carry (report::sweep_label, e.g. `tool-overhead[extra_tools=10]`).
+struct PlannedScenario {
+  std::filesystem::path file;
+  std::map<std::string, std::int64_t> overrides;
+  std::string name;
+};
+// The plan's scenarios in order, each expanded into one cell per swept value when it declares the
+// swept parameter.
+std::vector<PlannedScenario> planned_scenarios(const Plan& plan);
 
 // Everything about the plan that can be refused before a run starts: --systems empty or with a
-// name twice, --scenario naming one scenario twice, a --param no selected scenario declares, and a
-// concurrency or payload the machine cannot hold. Loads every scenario.
+// name twice, --scenario naming one scenario twice, a --param no selected scenario declares, a
+// --sweep whose parameter no selected scenario declares or that a value puts out of a scenario's
+// bounds, and a concurrency or payload the machine cannot hold. Loads every scenario.
 void check_plan(const Plan& plan);
 
 }  // namespace legion::bench

@@ -24,6 +24,7 @@
 #include "recovery.hpp"
 #include "runner.hpp"
 #include "zero_io.hpp"
+#include "published_suite.hpp"
 #include "legion/report/calibration.hpp"
 #include "legion/stats/planning.hpp"
 #include "store.hpp"
@@ -179,6 +180,10 @@ int main(int argc, char** argv) {
   app.add_option("--faults", faults, "Fault injection, e.g. rate=0.05,kinds=http_429+http_500,seed=7");
   app.add_option("--seed", plan.seed, "Seed of the planted values")->capture_default_str()->check(not_negative);
   app.add_option("--param", params, "Scenario parameter NAME=INTEGER, for scenarios that declare it; repeatable");
+  std::string sweep;
+  app.add_option("--sweep", sweep,
+                 "Run each scenario that declares a parameter at several values: NAME=A..B[:STEP] or NAME=a,b,c; the "
+                 "report fits each metric's growth per unit of it");
   app.add_option("--concurrency", plan.concurrency, "Concurrent copies of each task per record")->check(CLI::Range(1, 10000));
   app.add_option("--timeout", timeout_s, "Seconds a task may take before its worker is killed")
       ->capture_default_str()
@@ -251,7 +256,8 @@ int main(int argc, char** argv) {
   std::string report_formats = "all", report_out;
   report_cmd->add_option("dir", report_dirs,
                          "Run folder(s) (holding results.json and results.sqlite); for a combined report also folders "
-                         "written by zero-io (zero_io.json), shown under Published numbers")
+                         "written by zero-io (zero_io.json) or --suite published (published_comparison.json), shown under "
+                         "Published numbers")
       ->required();
   report_cmd->add_option("--out", report_out,
                          "Folder for the combined report of several runs (BENCHMARK_REPORT.md, report.html, report.pdf)");
@@ -359,12 +365,14 @@ int main(int argc, char** argv) {
         std::vector<report::RunResults> runs;
         std::vector<report::PublishedComparison> published;
         for (const auto& dir : report_dirs) {
-          // A folder of published-figure verdicts (legion-bench zero-io), or a run's.
-          if (const auto verdicts = std::filesystem::path(dir) / "zero_io.json";
-              std::filesystem::exists(verdicts) && !std::filesystem::exists(std::filesystem::path(dir) / "results.json")) {
+          // A folder of published-figure verdicts (legion-bench zero-io, or --suite published), or a run's.
+          auto verdicts = std::filesystem::path(dir) / "zero_io.json";
+          if (!std::filesystem::exists(verdicts)) verdicts = std::filesystem::path(dir) / "published_comparison.json";
+          if (std::filesystem::exists(verdicts) && !std::filesystem::exists(std::filesystem::path(dir) / "results.json")) {
             std::ifstream in(verdicts);
             try {
-              published.push_back(report::published_comparison_from_json(nlohmann::json::parse(in).at("comparison")));
+              const auto j = nlohmann::json::parse(in);
+              published.push_back(report::published_comparison_from_json(j.contains("comparison") ? j.at("comparison") : j));
             } catch (const std::exception& e) {
               throw std::invalid_argument(verdicts.string() + ": " + e.what());
             }
@@ -537,6 +545,7 @@ int main(int argc, char** argv) {
     plan.warmup = warmup >= 0 ? warmup : 1;
     if (plan.repetitions < 1) throw std::invalid_argument("--repetitions must be at least 1");
     plan.params = parse_params(params);
+    if (!sweep.empty()) plan.sweep = bench::parse_sweep(sweep);
     plan.latency = oracle::LatencyProfile::parse(latency);
     plan.faults = oracle::FaultPlan::parse(faults);
     plan.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
@@ -584,6 +593,8 @@ int main(int argc, char** argv) {
                 << "; compare and plan read it from there by default when run from this folder\n";
       return 0;
     }
+    if (plan.suite == "published" && !*ab_cmd)
+      return bench::run_published_suite({plan, quick, !quiet, "all"}, std::cerr);
     // The runner measures; the statistics summarise; the reporters publish.
     auto results = bench::Runner(plan, std::cerr, !quiet).run();
     report::summarize_run(results);

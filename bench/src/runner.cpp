@@ -121,7 +121,7 @@ report::RunContext Runner::make_context() const {
   c.latency_profile = plan_.latency.name;
   c.suite = plan_.suite;
   c.systems = plan_.systems;
-  for (const auto& s : plan_.scenarios) c.scenarios.push_back(s.stem().string());
+  for (const auto& s : planned_scenarios(plan_)) c.scenarios.push_back(s.name);
   c.repetitions = plan_.repetitions;
   c.warmup = plan_.warmup;
   c.target_relative_ci = plan_.target_relative_ci;
@@ -160,6 +160,7 @@ report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTot
   r.llm_calls = served.requests;
   r.prompt_tokens = served.prompt_tokens;
   r.completion_tokens = served.completion_tokens;
+  r.request_bytes = served.request_bytes;
   r.oracle_ns = served.service_ns;
   if (reply.contains("error") && reply["error"].is_string()) r.error = reply["error"].get<std::string>();
   const auto answers = reply.value("answers", json::array());
@@ -189,6 +190,7 @@ report::RunResults Runner::run() {
   for (const auto& system : plan_.systems)
     dialects.push_back(datasets::dialect_named(adapters::adapter_info(parse_system_name(system).base).dialect));
   check_plan(plan_);
+  const auto cells = planned_scenarios(plan_);
   std::filesystem::create_directories(plan_.out_dir);
 
   // Pinning: the runner and the model server's threads (created below, they inherit it) on CPU 0,
@@ -274,10 +276,10 @@ report::RunResults Runner::run() {
   std::set<std::pair<std::size_t, std::size_t>> unsupported;  // cells the system cannot express: recorded once
   // A resumed run counts what its store already holds, so those repetitions are not run again.
   for (const auto& r : results.records) {
-    auto si = std::find_if(plan_.scenarios.begin(), plan_.scenarios.end(), [&](const auto& f) { return f.stem() == r.scenario; });
+    auto si = std::find_if(cells.begin(), cells.end(), [&](const auto& c) { return c.name == r.scenario; });
     auto index = std::find(plan_.systems.begin(), plan_.systems.end(), r.system);
-    if (si == plan_.scenarios.end() || index == plan_.systems.end()) continue;
-    const auto key = std::make_pair(static_cast<std::size_t>(si - plan_.scenarios.begin()),
+    if (si == cells.end() || index == plan_.systems.end()) continue;
+    const auto key = std::make_pair(static_cast<std::size_t>(si - cells.begin()),
                                     static_cast<std::size_t>(index - plan_.systems.begin()));
     if (r.unsupported) unsupported.insert(key);
     if (r.warmup) ++warmed[key];
@@ -291,28 +293,28 @@ report::RunResults Runner::run() {
     if (!adaptive || measured[key] >= cap) return false;
     return controller->decide(walls[key]) == stats::SequentialController::Decision::more;
   };
-  const auto planned = static_cast<std::size_t>(plan_.warmup + plan_.repetitions) * plan_.scenarios.size() * plan_.systems.size();
+  const auto planned = static_cast<std::size_t>(plan_.warmup + plan_.repetitions) * cells.size() * plan_.systems.size();
   std::size_t done = results.records.size();
   for (int round = 0; !interrupt_flag(); ++round) {
     const bool warm = round < plan_.warmup;
     bool any = false;
     // Each repetition plants fresh values, so no system can pass by repeating an earlier answer.
     const std::uint64_t seed = plan_.seed * 1000003u + static_cast<std::uint64_t>(round);
-    for (std::size_t si = 0; si < plan_.scenarios.size() && !interrupt_flag(); ++si) {
-      const auto& file = plan_.scenarios[si];
+    for (std::size_t si = 0; si < cells.size() && !interrupt_flag(); ++si) {
+      const auto& cell = cells[si];
       std::shared_ptr<const datasets::ScenarioSpec> spec;
       // Systems take turns in a rotating order, so drift on a shared machine hits all of them alike.
       for (std::size_t k = 0; k < plan_.systems.size() && !interrupt_flag(); ++k) {
         const auto index = (k + static_cast<std::size_t>(round) + si) % plan_.systems.size();
         if (unsupported.contains({si, index}) || (warm ? warmed[{si, index}] > round : !wants_more(si, index))) continue;
         any = true;
-        if (!spec) spec = std::make_shared<const datasets::ScenarioSpec>(load_for_plan(plan_, file, seed));
+        if (!spec) spec = std::make_shared<const datasets::ScenarioSpec>(load_for_plan(plan_, cell.file, seed, cell.overrides));
         const auto& system = plan_.systems[index];
         oracle.set_script(std::make_shared<oracle::ScriptPolicy>(spec, dialects[index]));
         const auto before = oracle.mark();
-        json job = {{"scenario", file.string()}, {"params", spec->params}, {"seed", seed}, {"concurrency", plan_.concurrency}};
+        json job = {{"scenario", cell.file.string()}, {"params", spec->params}, {"seed", seed}, {"concurrency", plan_.concurrency}};
         const RunDatabase database(*spec, plan_.out_dir / "databases",
-                                   spec->name + "-" + system + "-" + (warm ? "warmup-" : "rep-") + std::to_string(round));
+                                   cell.name + "-" + system + "-" + (warm ? "warmup-" : "rep-") + std::to_string(round));
         if (!database.path().empty()) job["database"] = std::filesystem::absolute(database.path()).string();
         json reply;
         try {
@@ -323,6 +325,7 @@ report::RunResults Runner::run() {
           reply = {{"answers", json::array()}, {"error", e.what()}};
         }
         auto r = make_record(reply, oracle.totals_since(before), *spec);
+        r.scenario = cell.name;
         // The workflow is judged by the database's final state as well as by the answer.
         const auto database_wrong = database.check();
         if (!database_wrong.empty()) r.correct = false;

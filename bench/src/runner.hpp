@@ -12,6 +12,7 @@
 
 #include "legion/oracle/server.hpp"
 #include "legion/report/reporters.hpp"
+#include "sweep.hpp"
 
 namespace legion::bench {
 
@@ -25,6 +26,7 @@ struct Plan {
   int max_repetitions = 50;       // the cap for adaptive runs
   std::uint64_t seed = 1;
   std::map<std::string, std::int64_t> params;  // applied to every scenario that declares them
+  std::optional<Sweep> sweep;  // each scenario that declares the parameter runs once per value
   oracle::LatencyProfile latency;
   oracle::FaultPlan faults;
   int concurrency = 1;

@@ -187,7 +187,7 @@ struct TaskPlan {
   ToolRegistry tools;
   std::map<std::string, AgentPlan, std::less<>> agents;
   ToolDefinition delegate;  // hierarchical: the manager's tool
-  std::vector<const TaskAgent*> members;  // consensus: everyone but the moderator
+  std::vector<const TaskAgent*> members;  // consensus: everyone but the moderator; mixture: but the aggregator
   CompiledGraph<TaskRun> graph;
 
   const AgentPlan& agent(const std::string& id) const { return agents.find(id)->second; }
@@ -426,6 +426,26 @@ void human_review(TaskGraph& g) {
   }));
 }
 
+// Mixture of agents: everyone proposes concurrently, and the aggregator synthesises the proposals.
+void mixture(TaskGraph& g, const std::vector<const TaskAgent*>& members) {
+  auto aggregate = g.add_async_node("aggregate", [](TaskRun& run) -> Async<void> {
+    std::vector<Message> context;
+    context.push_back(user(run.spec.prompt("aggregate", {{"task", run.spec.task}, {"proposals", run.listing("proposals", run.proposals)}})));
+    run.answer = co_await run.turn(*run.spec.agent(run.spec.aggregator), std::move(context));
+  });
+  for (const auto* member : members) {
+    auto propose = g.add_async_node("propose:" + member->id, [member](TaskRun& run) -> Async<void> {
+      std::vector<Message> context;
+      context.push_back(user(run.spec.prompt("propose", {{"task", run.spec.task}})));
+      auto proposal = co_await run.turn(*member, std::move(context));
+      run.bus.publish({"proposal", member->id, std::move(proposal)});
+    });
+    g.add_entry(propose);
+    g.add_edge(propose, aggregate);
+  }
+  if (members.empty()) g.add_entry(aggregate);
+}
+
 CompiledGraph<TaskRun> graph_of(const TaskSpec& spec, const std::vector<const TaskAgent*>& members) {
   TaskGraph g;
   switch (spec.pattern) {
@@ -435,6 +455,7 @@ CompiledGraph<TaskRun> graph_of(const TaskSpec& spec, const std::vector<const Ta
     case Pattern::selector: group_chat(g, true); break;
     case Pattern::consensus: consensus(g, members); break;
     case Pattern::human_review: human_review(g); break;
+    case Pattern::mixture: mixture(g, members); break;
   }
   return std::move(g).compile(std::max<std::size_t>(10000, 2 * static_cast<std::size_t>(std::max(0, spec.max_turns)) + 4));
 }
@@ -459,6 +480,11 @@ TaskPlan::TaskPlan(const TaskSpec& task, const EngineOptions& engine_options) : 
     if (!spec.agent(spec.moderator)) throw std::invalid_argument("task '" + spec.name + "': no moderator '" + spec.moderator + "'");
     for (const auto& a : spec.agents)
       if (a.id != spec.moderator) members.push_back(&a);
+  }
+  if (spec.pattern == Pattern::mixture) {
+    if (!spec.agent(spec.aggregator)) throw std::invalid_argument("task '" + spec.name + "': no aggregator '" + spec.aggregator + "'");
+    for (const auto& a : spec.agents)
+      if (a.id != spec.aggregator) members.push_back(&a);
   }
   for (const auto& a : spec.agents) {
     auto definitions = tools.definitions(a.tools);
@@ -485,6 +511,7 @@ Async<void> run_copy(const TaskPlan& plan, AsyncLlmClient& client, Engine::Attem
         run.bus.subscribe("chat", [&run](const Envelope& e) { run.transcript.entries.push_back({e.from, e.content}); });
         break;
       case Pattern::consensus:
+      case Pattern::mixture:
         run.bus.subscribe("proposal", [&run](const Envelope& e) { run.proposals[e.from] = e.content; });
         run.bus.subscribe("vote", [&run](const Envelope& e) { run.votes[e.from] = e.content; });
         break;

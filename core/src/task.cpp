@@ -12,6 +12,7 @@ std::string_view to_string(Pattern p) {
     case Pattern::selector: return "selector";
     case Pattern::consensus: return "consensus";
     case Pattern::human_review: return "human-review";
+    case Pattern::mixture: return "mixture";
   }
   return "?";
 }
@@ -66,6 +67,7 @@ nlohmann::json to_json(const TaskSpec& t) {
           {"agents", agents},
           {"manager", t.manager},
           {"moderator", t.moderator},
+          {"aggregator", t.aggregator},
           {"termination_text", t.termination_text},
           {"max_turns", t.max_turns},
           {"params", t.params},

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <set>
 
 namespace legion::datasets {
@@ -124,10 +125,21 @@ class Loader : public YamlFile {
       if (item.IsMap() && item["repeat"]) {
         only_keys(item, {"repeat", "item"}, "a repeat entry");
         auto spec = item["repeat"];
-        only_keys(spec, {"var", "from", "to"}, "repeat");
+        only_keys(spec, {"var", "from", "to", "count"}, "repeat");
         auto var = substitute(require(spec, "var", "repeat"));
         auto from = integer(require(spec, "from", "repeat"));
-        auto to = integer(require(spec, "to", "repeat"));
+        // `count` (which may be 0: a parameter that adds nothing) or `to` (refused below `from`, a typo's mark).
+        if (spec["to"] && spec["count"]) fail(spec["count"], "repeat takes 'to' or 'count', not both");
+        std::int64_t to = 0;
+        if (spec["count"]) {
+          const auto count = integer(spec["count"]);
+          if (count < 0) fail(spec["count"], "repeat 'count' (" + std::to_string(count) + ") is negative");
+          if (count == 0) continue;
+          if (from > std::numeric_limits<std::int64_t>::max() - (count - 1)) fail(spec["count"], "repeat 'from' + 'count' overflows 64 bits");
+          to = from + (count - 1);
+        } else {
+          to = integer(require(spec, "to", "repeat"));
+        }
         if (to < from)
           fail(spec["to"], "repeat 'to' (" + std::to_string(to) + ") is below 'from' (" + std::to_string(from) +
                                "), so the list would be empty");
@@ -277,7 +289,8 @@ Pattern parse_pattern(Loader& L, const YAML::Node& node) {
   if (p == "selector") return Pattern::selector;
   if (p == "consensus") return Pattern::consensus;
   if (p == "human-review") return Pattern::human_review;
-  L.fail(node, "unknown pattern '" + p + "' (expected sequential, hierarchical, round-robin, selector, consensus or human-review)");
+  if (p == "mixture") return Pattern::mixture;
+  L.fail(node, "unknown pattern '" + p + "' (expected sequential, hierarchical, round-robin, selector, consensus, human-review or mixture)");
 }
 
 // `database: {schema, rows: {TABLE: [row, ...]}}`: built in memory at once, so that a broken
@@ -393,6 +406,7 @@ TaskSpec task_of(const ScenarioSpec& spec, const ToolWorkspace& workspace) {
   for (const auto& agent : spec.agents) t.agents.push_back(agent);  // sliced: no script
   t.manager = spec.manager;
   t.moderator = spec.moderator;
+  t.aggregator = spec.aggregator;
   t.termination_text = spec.termination_text;
   t.max_turns = spec.max_turns;
   t.params = spec.params;
@@ -456,7 +470,7 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
   const auto& root = L.root();
   if (!root.IsMap()) L.fail(root, "a scenario file must be a mapping");
   L.only_keys(root, {"name", "description", "pattern", "params", "task", "database", "tools", "agents", "manager", "moderator",
-                     "speaker_order", "termination", "human", "check"},
+                     "aggregator", "speaker_order", "termination", "human", "check"},
               "a scenario");
 
   ScenarioSpec spec;
@@ -646,6 +660,7 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
   };
   if (spec.pattern == Pattern::hierarchical) spec.manager = agent_ref("manager");
   if (spec.pattern == Pattern::consensus) spec.moderator = agent_ref("moderator");
+  if (spec.pattern == Pattern::mixture) spec.aggregator = agent_ref("aggregator");
   if (spec.pattern == Pattern::selector) {
     L.for_each(L.require(root, "speaker_order", "pattern 'selector'"), "'speaker_order'", [&](const YAML::Node& n) {
       auto id = L.substitute(n);

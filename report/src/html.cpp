@@ -14,6 +14,8 @@
 #include "findings.hpp"
 #include "format.hpp"
 #include "legion/report/reporters.hpp"
+#include "legion/datasets/published.hpp"
+#include "legion/report/sweep.hpp"
 #include "tables.hpp"
 
 namespace legion::report {
@@ -272,6 +274,52 @@ class Page {
       out_ << "</a>";
     }
     out_ << "</svg>\n<figcaption><b>Figure " << n << ".</b> " << esc(caption) << "<span class=\"screen-only\"> Each row links to its records (Appendix B).</span></figcaption></figure>\n";
+  }
+
+  // The sources of the published figures in section 4 (each once), after the methods cited.
+  void published_sources() {
+    if (published_.empty()) return;
+    std::vector<datasets::PublishedFigure> figures;
+    try {
+      figures = datasets::load_published();
+    } catch (const std::exception&) {
+      return;  // no datasets here: section 4 names each source in its rows' titles
+    }
+    std::vector<std::string> listed;
+    for (const auto& f : figures) {
+      const bool cited = std::any_of(published_.begin(), published_.end(), [&](const auto& c) {
+        return std::any_of(c.verdicts.begin(), c.verdicts.end(), [&](const auto& v) { return v.id.find(f.id) != std::string::npos; });
+      });
+      if (!cited || std::find(listed.begin(), listed.end(), f.source.address) != listed.end()) continue;
+      listed.push_back(f.source.address);
+      out_ << "<li>" << esc(f.source.authors) << ". " << esc(f.source.title) << ". " << esc(f.source.address) << " (read " << esc(f.source.accessed)
+           << "; the published figures of section 4).</li>\n";
+    }
+  }
+
+  // A parameter sweep's slopes (the Markdown table) and a chart per (scenario, metric) of the
+  // medians against the parameter, a line per system.
+  void sweep_figures(std::size_t run, std::map<std::string, std::string>& md) {
+    if (!md.contains("Parameter sweeps")) return;
+    markdown("### Parameter sweeps\n" + md["Parameter sweeps"], 3);
+    const auto trends = sweep_trends(*runs_[run]);
+    std::vector<std::pair<std::string, std::string>> charts;  // (scenario, metric) in order
+    for (const auto& t : trends)
+      if (std::find(charts.begin(), charts.end(), std::make_pair(t.scenario, t.metric)) == charts.end()) charts.emplace_back(t.scenario, t.metric);
+    for (const auto& [scenario, metric] : charts) {
+      std::vector<const SweepTrend*> lines;
+      for (const auto& t : trends)
+        if (t.scenario == scenario && t.metric == metric) lines.push_back(&t);
+      const auto caption = metric + " (" + lines.front()->unit + " per task) against " + lines.front()->param + " in " + scenario +
+                           ": the median at each value, a line per system.";
+      const int n = ++figures_;
+      std::vector<std::string> shown;
+      for (const auto* l : lines) shown.push_back(l->system);
+      out_ << "<figure id=\"figure-" << n << "\"" << tags(run, scenario, "") << ">\n";
+      legend(shown);
+      out_ << sweep_chart_svg(lines, [this](const std::string& system) { return colour(system); }) << "\n<figcaption><b>Figure " << n
+           << ".</b> " << esc(caption) << "</figcaption></figure>\n";
+    }
   }
 
   // Rows for every (scenario, system) of a run with a measured result, grouped under their scenario.
@@ -678,6 +726,7 @@ void Page::write(const std::string& feature_matrix_markdown) {
     forest_figure(i);
     decomposition_figure(i);
     token_figure(i);
+    sweep_figures(i, md[i]);
     for (const auto& t : detail::result_tables(r)) data_table(i, t);
     if (!r.suite.empty()) out_ << "<div id=\"suite-" << suite_id(i) << "\">", markdown("### Suite-wide ratios\n" + md[i]["Suite-wide"], 3), out_ << "</div>\n";
     for (const auto* part : {"Token counts: the systems' own against the model server's", "Unsupported", "Failures"})
@@ -694,12 +743,15 @@ void Page::write(const std::string& feature_matrix_markdown) {
             "verdicts here.</p>\n";
   for (std::size_t i = 0; i < published_.size(); ++i) {
     const auto& c = published_[i];
+    const bool quantities = std::any_of(c.verdicts.begin(), c.verdicts.end(), [](const auto& v) { return !v.quantity.empty(); });
     out_ << "<h3>4." << i + 1 << " " << esc(c.title) << "</h3>\n<p>" << esc(c.method) << "</p>\n<pre>" << esc(c.command) << "</pre>\n"
          << "<table class=\"published\"><caption><b>Table " << ++tables_ << ".</b> " << esc(c.title)
          << ": each published figure, this machine's measurement and the verdict.</caption>\n<thead><tr><th class=\"text\">published figure</th>"
-            "<th>published</th><th>measured here</th><th class=\"text\">verdict</th></tr></thead>\n<tbody>\n";
+         << (quantities ? "<th class=\"text\">comparable quantity</th>" : "")
+         << "<th>published</th><th>measured here</th><th class=\"text\">verdict</th></tr></thead>\n<tbody>\n";
     for (const auto& v : c.verdicts)
-      out_ << "<tr><td class=\"text\" title=\"" << esc(v.source) << "\">" << esc(v.id) << "</td><td>" << esc(v.published) << "</td><td>"
+      out_ << "<tr><td class=\"text\" title=\"" << esc(v.source) << "\">" << esc(v.id) << "</td>"
+           << (quantities ? "<td class=\"text\">" + esc(v.quantity) + "</td>" : "") << "<td>" << esc(v.published) << "</td><td>"
            << esc(v.measured) << "</td><td class=\"text\">" << esc(v.verdict) << "</td></tr>\n";
     out_ << "</tbody></table>\n";
   }
@@ -732,7 +784,9 @@ void Page::write(const std::string& feature_matrix_markdown) {
           "<li>Y. Benjamini and Y. Hochberg. Controlling the false discovery rate: a practical and powerful approach to multiple testing. "
           "Journal of the Royal Statistical Society B 57(1):289–300, 1995.</li>\n"
           "<li>M. Okabe and K. Ito. Color Universal Design (CUD): how to make figures and presentations that are friendly to colorblind "
-          "people. J*Fly, 2002. https://jfly.uni-koeln.de/color/</li>\n</ol>\n</section>\n";
+          "people. J*Fly, 2002. https://jfly.uni-koeln.de/color/</li>\n";
+  published_sources();
+  out_ << "</ol>\n</section>\n";
 
   if (!feature_matrix_markdown.empty()) {
     section("Appendix A.", "Feature matrix", "feature-matrix");

@@ -10,6 +10,7 @@
 #include "tables.hpp"
 #include "legion/report/escape.hpp"
 #include "legion/report/reporters.hpp"
+#include "legion/report/sweep.hpp"
 #include "legion/stats/descriptive.hpp"
 
 namespace legion::report {
@@ -381,6 +382,7 @@ void write_markdown(std::ostream& out, const RunResults& r) {
       out << "- " << md(s.scenario) << " / " << md(s.system) << ": " << (s.runs - s.errors - s.correct)
           << " run(s) finished with an answer that lacks planted values (see `answer` in results.json)\n";
     }
+  write_sweep_markdown(out, sweep_trends(r));
   if (const auto measured = compare_runs_with_published({&r}); !measured.verdicts.empty()) {
     out << "\n## Published figures this run measures\n\n" << md(measured.method)
         << "\n\n| published figure | published | measured here | verdict |\n|---|---:|---:|---|\n";

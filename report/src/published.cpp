@@ -20,7 +20,8 @@ std::string tolerance_verdict(double factor, double tolerance, const std::string
 nlohmann::json to_json(const PublishedComparison& c) {
   auto verdicts = nlohmann::json::array();
   for (const auto& v : c.verdicts)
-    verdicts.push_back({{"id", v.id}, {"source", v.source}, {"published", v.published}, {"measured", v.measured}, {"verdict", v.verdict}});
+    verdicts.push_back({{"id", v.id}, {"source", v.source}, {"published", v.published}, {"measured", v.measured}, {"verdict", v.verdict},
+                        {"quantity", v.quantity}});
   return {{"title", c.title}, {"method", c.method}, {"command", c.command}, {"verdicts", verdicts}};
 }
 
@@ -39,7 +40,7 @@ PublishedComparison published_comparison_from_json(const nlohmann::json& j) {
     const auto& v = j.at("verdicts")[i];
     const auto where = "comparison: verdicts[" + std::to_string(i) + "]";
     c.verdicts.push_back({text(v, "id", where), text(v, "source", where), text(v, "published", where), text(v, "measured", where),
-                          text(v, "verdict", where)});
+                          text(v, "verdict", where), v.contains("quantity") ? text(v, "quantity", where) : std::string()});
   }
   return c;
 }

@@ -142,6 +142,8 @@ const std::vector<RecordField>& table() {
       LEGION_FIELD(llm_calls, "INTEGER", true, "requests the model server served for this record"),
       LEGION_FIELD(prompt_tokens, "INTEGER", true, "prompt tokens, counted by the model server (o200k_base)"),
       LEGION_FIELD(completion_tokens, "INTEGER", true, "completion tokens, counted by the model server"),
+      LEGION_FIELD(request_bytes, "INTEGER NOT NULL DEFAULT 0", true,
+                   "bytes of the request bodies the model server received for this record (0 in stores from before it was kept)"),
       LEGION_FIELD(oracle_ns, "INTEGER", true, "sum of the model server's service times"),
       RecordField{"overhead_ns", FieldType::integer, true, nullptr, true,
                   "wall_ns − oracle_ns − human_wait_ns: time spent outside the model server and the human (null when tasks > 1)",

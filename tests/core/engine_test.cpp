@@ -82,6 +82,27 @@ INSTANTIATE_TEST_SUITE_P(Coordination, EveryScenario,
                            return name;
                          });
 
+INSTANTIATE_TEST_SUITE_P(Published, EveryScenario, ::testing::Values("tool-overhead", "mixture-of-agents", "llm-only"),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
+                           for (auto& c : name) if (c == '-') c = '_';
+                           return name;
+                         });
+
+TEST_F(EngineTest, SweptScenariosStayCorrect) {
+  for (std::int64_t proposers : {1, 15}) {
+    auto moa = load_scenario(resolve_scenario("mixture-of-agents"), {{{"proposers", proposers}}, 3});
+    auto result = run(moa, moa);
+    EXPECT_TRUE(check_answer(moa, result.answer).correct) << result.answer;
+    EXPECT_EQ(result.llm_calls, static_cast<std::uint64_t>(proposers + 1));  // every proposer once, then the aggregator
+  }
+  for (std::int64_t extra : {0, 50}) {
+    auto tools = load_scenario(resolve_scenario("tool-overhead"), {{{"extra_tools", extra}}, 3});
+    EXPECT_EQ(tools.tools.size(), static_cast<std::size_t>(extra + 1));
+    EXPECT_TRUE(check_answer(tools, run(tools, tools).answer).correct);
+  }
+}
+
 TEST_F(EngineTest, StreamingGivesTheSameAnswer) {
   auto spec = load_scenario(resolve_scenario("sequential-pipeline"));
   EXPECT_TRUE(check_answer(spec, run(spec, spec, true).answer).correct);

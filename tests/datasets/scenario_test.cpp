@@ -133,8 +133,8 @@ TEST(Scenario, BrokenFilesNameFileLineAndProblem) {
     return from.replace(pos, what.size(), by);
   };
   EXPECT_EQ(error_of(with(kMinimal, "pattern: sequential", "pattern: circular")),
-            ":2:10: unknown pattern 'circular' (expected sequential, hierarchical, round-robin, selector, consensus or "
-            "human-review)");
+            ":2:10: unknown pattern 'circular' (expected sequential, hierarchical, round-robin, selector, consensus, "
+            "human-review or mixture)");
   EXPECT_EQ(error_of(with(kMinimal, "    tools: [lookup]\n", "    tools: [lookup, search]\n")),
             ":13:21: agent 'solo' uses undeclared tool 'search'");
   EXPECT_EQ(error_of(with(kMinimal, "args: {key: a}", "args: {key: z}")),

@@ -620,6 +620,7 @@ TEST(Oracle, TotalsSinceAMarkCountWhatArrivedAfterIt) {
   EXPECT_EQ(since.requests, 2u);
   EXPECT_EQ(since.faults, 0u);
   EXPECT_EQ(since.prompt_tokens, 2 * oracle->log_since(1).at(0).prompt_tokens);
+  EXPECT_EQ(since.request_bytes, 2 * second_request_body(*spec).size());  // the bodies as received
   EXPECT_EQ(oracle->totals().requests, 3u);
   EXPECT_EQ(oracle->totals().faults, 1u);
   EXPECT_EQ(oracle->totals_since(12345).requests, 0u);  // never marked

@@ -19,11 +19,12 @@ inline RunRecord every_field_set() {
   r.llm_calls = 14;
   r.prompt_tokens = 15;
   r.completion_tokens = 16;
+  r.request_bytes = 21;
   r.oracle_ns = 17;
   r.reported_llm_calls = 18;
   r.reported_prompt_tokens = 19;
   r.reported_completion_tokens = 20;
-  r.human_wait_ns = 21;
+  r.human_wait_ns = 22;
   r.correct = true;
   r.unsupported = true;
   r.error = "=a \"quoted\" error";

@@ -19,6 +19,7 @@ void OracleTotals::add(const RequestLogEntry& e) {
   ++requests;
   prompt_tokens += e.prompt_tokens;
   completion_tokens += e.completion_tokens;
+  request_bytes += e.request_bytes;
   service_ns += e.service_ns;
   if (e.status != 200) ++errors;
   if (!e.fault.empty()) ++faults;
@@ -29,6 +30,7 @@ OracleTotals operator-(const OracleTotals& later, const OracleTotals& earlier) {
   d.requests = later.requests - earlier.requests;
   d.prompt_tokens = later.prompt_tokens - earlier.prompt_tokens;
   d.completion_tokens = later.completion_tokens - earlier.completion_tokens;
+  d.request_bytes = later.request_bytes - earlier.request_bytes;
   d.errors = later.errors - earlier.errors;
   d.faults = later.faults - earlier.faults;
   d.service_ns = later.service_ns - earlier.service_ns;
@@ -120,6 +122,7 @@ OracleTotals RequestLog::totals_since(std::uint64_t mark) const {
     sum.requests += t.requests;
     sum.prompt_tokens += t.prompt_tokens;
     sum.completion_tokens += t.completion_tokens;
+    sum.request_bytes += t.request_bytes;
     sum.errors += t.errors;
     sum.faults += t.faults;
     sum.service_ns += t.service_ns;

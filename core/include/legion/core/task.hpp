@@ -15,7 +15,7 @@
 
 namespace legion::core {
 
-enum class Pattern { sequential, hierarchical, round_robin, selector, consensus, human_review };
+enum class Pattern { sequential, hierarchical, round_robin, selector, consensus, human_review, mixture };
 std::string_view to_string(Pattern pattern);
 
 struct TaskTool {
@@ -42,6 +42,7 @@ struct TaskSpec {
   std::vector<TaskAgent> agents;
   std::string manager;             // hierarchical: the delegating agent
   std::string moderator;           // consensus: the agent that announces the decision
+  std::string aggregator;          // mixture: the agent that synthesises the proposals
   std::string termination_text;    // group chats end when a message contains it
   int max_turns = 0;               // group chats: hard stop; human review: the most reviews
   std::map<std::string, std::int64_t> params;  // the scenario's size parameters (e.g. workers)

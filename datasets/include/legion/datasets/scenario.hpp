@@ -70,6 +70,7 @@ struct ScenarioSpec {
   std::vector<AgentSpec> agents;
   std::string manager;                     // hierarchical: the delegating agent
   std::string moderator;                   // consensus: the agent that announces the decision
+  std::string aggregator;                  // mixture: the agent that synthesises the proposals
   std::vector<std::string> speaker_order;  // selector: who the model picks, turn by turn
   std::string termination_text;            // group chats end when a message contains it
   int max_turns = 0;                       // group chats: hard stop; human review: the most reviews

@@ -16,6 +16,7 @@ struct PublishedVerdict {
   std::string published;  // value and unit, as printed
   std::string measured;   // this machine's value, as printed; "—" when not measured
   std::string verdict;    // reproduced, differs, target met or missed, not comparable (and why)
+  std::string quantity = {};  // what is compared on both sides, when it is not the published unit itself
 };
 
 struct PublishedComparison {

@@ -85,6 +85,7 @@ struct RunRecord {
   std::uint64_t llm_calls = 0;
   std::uint64_t prompt_tokens = 0;
   std::uint64_t completion_tokens = 0;
+  std::uint64_t request_bytes = 0;
   std::int64_t oracle_ns = 0;
   std::uint64_t reported_llm_calls = 0;
   std::optional<std::uint64_t> reported_prompt_tokens;

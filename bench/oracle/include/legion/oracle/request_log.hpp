@@ -31,6 +31,7 @@ struct RequestLogEntry {
 
 struct OracleTotals {
   std::uint64_t requests = 0, prompt_tokens = 0, completion_tokens = 0, errors = 0, faults = 0;
+  std::uint64_t request_bytes = 0;  // bodies as received: what a system puts on the wire around its messages
   std::int64_t service_ns = 0;
   // POST /v1/embeddings, counted apart from the chat calls and tokens above.
   std::uint64_t embedding_requests = 0, embedding_tokens = 0;

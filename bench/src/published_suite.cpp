@@ -1,0 +1,114 @@
+#include "published_suite.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "legion/adapters/adapter.hpp"
+#include "legion/datasets/published.hpp"
+#include "legion/report/escape.hpp"
+#include "legion/report/reproduce.hpp"
+#include "checks.hpp"
+#include "exit_status.hpp"
+#include "zero_io.hpp"
+
+namespace legion::bench {
+namespace {
+
+// One of the suite's runs: a copy of the suite's plan with its own scenarios, latency, sweep,
+// systems (the frameworks and the direct call) and folder.
+report::RunResults measure(const PublishedSuiteOptions& o, const std::string& name, const std::vector<std::string>& scenarios,
+                           const oracle::LatencyProfile& latency, std::optional<Sweep> sweep, std::ostream& progress) {
+  auto plan = o.plan;
+  plan.out_dir = o.plan.out_dir / name;
+  plan.store.clear();
+  plan.scenarios.clear();
+  for (const auto& s : scenarios) plan.scenarios.push_back(datasets::resolve_scenario(s));
+  plan.latency = latency;
+  plan.sweep = std::move(sweep);
+  plan.systems.push_back("direct");
+  plan.params.clear();
+  // How to repeat this part alone: the direct call given as a Python system, as the suite adds it.
+  std::string systems;
+  for (const auto& s : plan.systems) systems += (systems.empty() ? "" : ",") + s;
+  plan.command = "legion-bench --adapter " + report::shell_quote(adapters::adapter_info("direct").spec) + " --systems " + systems +
+                 " -n " + std::to_string(plan.repetitions) + " --warmup " + std::to_string(plan.warmup) + " --latency " + latency.name;
+  for (const auto& s : scenarios) plan.command += " --scenario " + s;
+  if (plan.sweep) {
+    plan.command += " --sweep " + plan.sweep->param + "=";
+    for (std::size_t i = 0; i < plan.sweep->values.size(); ++i) plan.command += (i ? "," : "") + std::to_string(plan.sweep->values[i]);
+  }
+  plan.command += " --out " + plan.out_dir.string();
+  progress << "\n== published suite: " << name << " (" << plan.command << ")\n";
+  auto results = Runner(plan, progress, o.show_progress).run();
+  report::summarize_run(results);
+  report::write_artifacts(plan.out_dir, results, report::select_reporters("json,md"));
+  return results;
+}
+
+}  // namespace
+
+void add_direct_system() {
+  for (const auto& a : adapters::adapter_registry())
+    if (a.name == "direct") return;
+  adapters::add_python_adapter("direct=" + (adapters::python_adapter_dir() / "direct_adapter.py").string() +
+                               ",venv=" + (adapters::venvs_dir() / "langgraph").string());
+}
+
+int run_published_suite(PublishedSuiteOptions o, std::ostream& progress) {
+  // Refused before anything runs: the figures, every scenario, the systems.
+  const auto figures = datasets::load_published();
+  add_direct_system();
+  if (std::find(o.plan.systems.begin(), o.plan.systems.end(), "direct") != o.plan.systems.end())
+    throw UsageError("--systems: 'direct' is the suite's own baseline, added to every run of --suite published");
+  validate_systems(o.plan);
+  if (o.plan.sweep) throw UsageError("--sweep: --suite published chooses its own sweeps");
+  std::filesystem::create_directories(o.plan.out_dir);
+
+  // Model time matters only where a ratio of latencies is compared; a short profile in quick mode.
+  const auto latency = o.plan.latency.name != "zero" ? o.plan.latency
+                                                     : oracle::LatencyProfile::parse(o.quick ? "ttft=20,tps=2000" : "realistic");
+  const oracle::LatencyProfile zero;
+  std::vector<report::RunResults> runs;
+  runs.push_back(measure(o, "calls", {"single-tool", "llm-only"}, latency, std::nullopt, progress));
+  if (interrupt_flag()) return kExitInterrupted;
+  runs.push_back(measure(o, "tool-overhead", {"tool-overhead"}, zero,
+                         Sweep{"extra_tools", o.quick ? std::vector<std::int64_t>{0, 20} : std::vector<std::int64_t>{0, 10, 20, 50}},
+                         progress));
+  if (interrupt_flag()) return kExitInterrupted;
+  runs.push_back(measure(o, "mixture-of-agents", {"mixture-of-agents"}, zero,
+                         Sweep{"proposers", o.quick ? std::vector<std::int64_t>{3, 15} : std::vector<std::int64_t>{3, 6, 9, 12, 15}},
+                         progress));
+  if (interrupt_flag()) return kExitInterrupted;
+
+  ZeroIoOptions zero_io;
+  zero_io.systems = {"native"};
+  for (const auto& s : o.plan.systems)
+    if (s != "native" && adapters::adapter_info(s).spec.empty()) zero_io.systems.push_back(s);  // registered frameworks
+  if (o.quick) zero_io.rounds = 2, zero_io.batches = 2, zero_io.iterations = 5, zero_io.native_iterations = 2000;
+  zero_io.out = o.plan.out_dir / "zero-io";
+  progress << "\n== published suite: zero-io\n";
+  const int zero_io_status = zero_io_command(zero_io);
+  std::optional<report::PublishedComparison> zero_io_comparison;
+  if (std::ifstream in(zero_io.out / "zero_io.json"); in)
+    zero_io_comparison = report::published_comparison_from_json(nlohmann::json::parse(in).at("comparison"));
+
+  report::ReproductionRuns inputs{&runs[0], &runs[1], &runs[2], zero_io_comparison ? &*zero_io_comparison : nullptr};
+  auto comparison = report::reproduce_published(figures, inputs);
+  comparison.command = o.plan.command + "\n\n# its parts, each repeatable alone:\n" + comparison.command;
+  std::ostringstream md;
+  report::write_published_comparison(md, comparison, figures);
+  report::write_startup_table(md, {&runs[0], &runs[1], &runs[2]});
+  report::write_file_atomically(o.plan.out_dir / "PUBLISHED_COMPARISON.md", md.str());
+  report::write_file_atomically(o.plan.out_dir / "published_comparison.json", report::to_json(comparison).dump(2) + "\n");
+  const auto artifacts = report::write_combined_artifacts(o.plan.out_dir / "report", runs, {comparison}, o.formats);
+  std::cout << md.str() << "\n";
+  report::print_artifacts(std::cout, std::cerr, artifacts, o.plan.out_dir / "report");
+  std::cout << "Wrote PUBLISHED_COMPARISON.md and published_comparison.json to " << report::printable(o.plan.out_dir.string()) << "\n";
+  bool ok = zero_io_status == kExitOk && artifacts.complete();
+  for (const auto& r : runs) ok = ok && run_exit_status(r, report::Artifacts{}) == kExitOk;
+  return ok ? kExitOk : kExitFailed;
+}
+
+}  // namespace legion::bench
