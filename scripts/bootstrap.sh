@@ -18,6 +18,7 @@ APT_PACKAGES=(
   libbenchmark-dev libgtest-dev pybind11-dev python3-dev python3-venv libeigen3-dev libboost-dev
   nlohmann-json3-dev libyaml-cpp-dev libcpp-httplib-dev libcli11-dev libspdlog-dev libsqlite3-dev libpcre2-dev
   chromium chromium-driver poppler-utils fonts-dejavu-core iproute2 strace
+  redis-server  # the broker of the scalability suite (docs/stress.md)
 )
 # The frameworks run inside legion-bench's embedded CPython, so their environments are made from
 # the same interpreter: Debian's, which python3-dev provides the embedding library for.
