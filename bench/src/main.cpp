@@ -344,6 +344,7 @@ int main(int argc, char** argv) {
   auto* engine_cmd = app.add_subcommand("stress-engine", "Internal: an engine process consuming tasks from the broker");
   engine_cmd->group("");
   bench::stress::EngineOptions engine_options;
+  engine_cmd->add_option("--redis-host", engine_options.redis_host, "The broker's IPv4 address (default 127.0.0.1)");
   engine_cmd->add_option("--redis-port", engine_options.redis_port)->required();
   engine_cmd->add_option("--base-url", engine_options.base_url)->required();
   engine_cmd->add_option("--consumer", engine_options.consumer)->required();

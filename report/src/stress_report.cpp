@@ -161,9 +161,11 @@ json analyze_phase(json phase, const json& config) {
     a["recovery"] = r;
   }
 
-  // Endurance (and any phase of 20 s or more): trends after a warm-up of 10% (at least 2 s).
-  if (samples.size() >= 8 && spec.value("schedule_s", 0.0) > 0) {
-    const std::size_t skip = std::max<std::size_t>(2, samples.size() / 10);
+  // Endurance: trends over the steady state.
+  // Endurance only: a trend over a phase of seconds extrapolated to a day would call warm-up a leak.
+  if (samples.size() >= 8 && spec.value("schedule_s", 0.0) > 0 && config.value("suite", std::string()) == "endurance") {
+    // Steady state: the first third of the run is warm-up (caches, pools and connections filling).
+    const std::size_t skip = std::max<std::size_t>(2, samples.size() / 3);
     std::vector<double> t, rss, fds, threads, p99, p99_t, err;
     for (std::size_t i = skip; i + 1 < samples.size(); ++i) {  // the last, partial second is the drain's
       const auto& s = samples[i];
@@ -367,6 +369,8 @@ std::string markdown(const json& a, const std::string& pdf_note) {
   md << "Run `" << a["run_id"].get<std::string>() << "`, started " << a["started_at"].get<std::string>() << " on "
      << cfg["machine"].value("cpu", std::string("?")) << " (" << cfg["machine"].value("cores", 0) << " cores, "
      << cfg["machine"].value("kernel", std::string("?")) << ")";
+  if (cfg["machine"].contains("loadavg_at_start"))
+    md << "; /proc/loadavg at the start: `" << cfg["machine"]["loadavg_at_start"].get<std::string>() << "` (other work on the machine shares its cores)";
   if (!a["finished"].get<bool>()) md << ". **The run did not finish** (killed or crashed): this report comes from its store";
   if (a["interrupted"].get<bool>()) md << ". **Interrupted** (Ctrl-C or SIGTERM): what it measured until then";
   md << ".\n\nCommand:\n\n```\n" << cfg["command"].get<std::string>() << "\n```\n\n";
@@ -433,7 +437,8 @@ std::string markdown(const json& a, const std::string& pdf_note) {
     }
     if (x.contains("trends")) {
       md << "\n## Trends over time (" << p["name"].get<std::string>() << ")\n\n"
-         << "Theil–Sen slope with its 95% interval and the Mann–Kendall test, after a warm-up of 10% of the samples (at least 2 s). "
+         << "Theil–Sen slope with its 95% interval and the Mann–Kendall test over the steady state: the first third of the samples "
+            "(at least 2 s) is warm-up and left out. "
             "A series *grows* when Mann–Kendall finds a rising trend (p < 0.05), the slope's interval lies above 0, and the growth "
             "matters: RSS more than 10% of its median (and 1 MB) extrapolated to 24 h; any file descriptor or thread over 24 h; p99 "
             "more than 10% of its median, or the error rate more than 0.1 points, over the run.\n\n"
@@ -459,7 +464,7 @@ std::string markdown(const json& a, const std::string& pdf_note) {
           "(XAUTOCLAIM). Throughput is counted between the 10th and the 90th percentile of the completion times (start-up and the last "
           "stragglers excluded). The linear-scalability factor is X(N) ÷ (N · X(1)).\n\n| engines | tasks/s | linear factor |\n|---|---|---|\n";
     for (const auto& l : e["horizontal"])
-      md << "| " << l["engines"] << " | " << fixed(l["throughput"], 1) << " | " << fixed(l["linear_factor"], 2) << " |\n";
+      md << "| " << fixed(l["engines"], 0) << " | " << fixed(l["throughput"], 0) << " | " << fixed(l["linear_factor"], 2) << " |\n";
     if (e.contains("usl")) {
       const auto& u = e["usl"];
       if (u.contains("error")) md << "\nUniversal Scalability Law: no fit (" << u["error"].get<std::string>() << ").\n";
@@ -781,7 +786,9 @@ std::vector<std::filesystem::path> write_stress_combined(const std::filesystem::
   std::ostringstream md;
   md << "# Stress test results\n\nThe stress suites of legion-bench (docs/stress.md), one section per run below, each with the command "
         "that made it. Latency is measured from each task's intended start (open loop, no coordinated omission) and kept in HDR "
-        "histograms; every task id is in the store's ledger from submission to its end.\n\n"
+        "histograms; every task id is in the store's ledger from submission to its end. Each section starts with the command "
+        "that made it; this file is written from the runs' stores by `legion-bench report RUN_DIR... --out DIR`, with "
+        "PERFORMANCE_TUNING.md beside it.\n\n"
         "## The seeds' success criteria, over every run\n\n| criterion | target | result | measured | from |\n|---|---|---|---|---|\n";
   for (const auto& c : combined)
     md << "| " << c["criterion"].get<std::string>() << " | " << md_cell(c["target"]) << " | **" << c["status"].get<std::string>() << "** | "

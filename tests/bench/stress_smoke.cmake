@@ -60,6 +60,14 @@ if(NOT md MATCHES "The run did not finish" OR NOT md MATCHES "\\| zero data loss
   message(FATAL_ERROR "the killed run's store was not published consistently (${rc}):\n${out}\n${err}\n${md}")
 endif()
 
+# Ctrl-C: the run stops issuing, lets running tasks finish, publishes what it measured and exits 130.
+execute_process(COMMAND sh -c "\"${LEGION_BENCH}\" --suite endurance --duration 30 --systems native --out \"${OUT}/interrupted\" -q > /dev/null 2>&1 & pid=$!; sleep 4; kill -INT $pid; wait $pid; echo rc=$?"
+                OUTPUT_VARIABLE out TIMEOUT 60)
+file(READ "${OUT}/interrupted/STRESS_TEST_RESULTS.md" md)
+if(NOT out MATCHES "rc=130" OR NOT md MATCHES "\\*\\*Interrupted\\*\\*" OR NOT md MATCHES "\\| zero data loss \\| [^|]+ \\| \\*\\*pass\\*\\*")
+  message(FATAL_ERROR "Ctrl-C did not stop and publish cleanly (${out}):\n${md}")
+endif()
+
 # Scalability on Redis Streams: 1-4 engine processes, the broker killed and restarted, an engine
 # killed; no task lost, both recovered.
 execute_process(COMMAND "${LEGION_BENCH}" --suite scalability --smoke --engines 4 --out "${OUT}/scalability" -q

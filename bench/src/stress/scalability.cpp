@@ -166,7 +166,7 @@ int engine_main(const EngineOptions& o) {
       std::unique_ptr<Redis> r;
       while (!engine_stop) {
         try {
-          if (!r) r = std::make_unique<Redis>("127.0.0.1", o.redis_port, 2000ms);
+          if (!r) r = std::make_unique<Redis>(o.redis_host, o.redis_port, 2000ms);
           auto got = r->command({"XREADGROUP", "GROUP", kGroup, o.consumer, "COUNT", "1", "BLOCK", "200", "STREAMS", kTaskStream, ">"}, 1000ms);
           std::vector<std::pair<std::string, std::map<std::string, std::string>>> entries;
           if (!got.is_nil() && !got.elements.empty()) entries = entries_of(got.elements[0].elements[1]);

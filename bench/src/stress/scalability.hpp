@@ -15,6 +15,7 @@ int run_scalability(const StressOptions& options);
 
 // `legion-bench stress-engine`: one engine process consuming from the broker until SIGTERM.
 struct EngineOptions {
+  std::string redis_host = "127.0.0.1";  // another machine's broker: its IPv4 address
   int redis_port = 0;
   std::string base_url;
   std::string consumer;
