@@ -569,6 +569,11 @@ int main(int argc, char** argv) {
       const int status = bench::stress::run_stress(stress);
       return status >= bench::kExitInterrupted ? bench::kExitInterrupted + (stop_signal ? stop_signal : SIGINT) : status;
     }
+    for (const char* flag : {"--duration", "--smoke", "--mode", "--arrival", "--rate", "--agents", "--max-agents", "--recovery-factor",
+                             "--broker-port", "--engines", "--engine-agents"})
+      if (app.get_option(flag)->count() > 0)
+        throw std::invalid_argument(std::string(flag) + " applies to the stress suites (--suite load, spike, endurance, scalability, failure), not to '" +
+                                    plan.suite + "'");
     // Run a suite: plainly, as an A/B of two builds, or several times to calibrate.
     auto suite = datasets::find_suite(datasets::load_suites(), plan.suite);
     for (const auto& spec : python_adapters) adapters::add_python_adapter(spec);

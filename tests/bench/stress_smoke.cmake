@@ -106,6 +106,7 @@ foreach(case "--suite;endurance;--rate;0|--rate must be a positive number"
              "--suite;load;--rate;5|--rate and --agents set the endurance suite's load"
              "--suite;endurance;--mode;sideways|--mode is open or closed"
              "--suite;scalability;--engines;100|--engines must be 1-64"
+             "--suite;coordination;--duration;5|--duration applies to the stress suites"
              "--suite;scalability;--broker-port;BUSY|is in use on 127.0.0.1")
   string(REPLACE "|" ";" parts "${case}")
   string(REPLACE "BUSY" "${busy_port}" parts "${parts}")
