@@ -232,7 +232,12 @@ LoadResult LoadGenerator::run(const OnSecond& on_second) {
     if (stop_) return true;
     const double t = std::chrono::duration<double>(Clock::now() - t0).count();
     const int want = target_at(spec_, t).agents;
-    if (want != active) set_agents(want);
+    int now_active;
+    {
+      std::lock_guard l(m);
+      now_active = active;
+    }
+    if (want != now_active) set_agents(want);
     std::lock_guard l(m);
     // The count bound: everything issued has ended and nothing more will be.
     return issued >= spec_.max_tasks && queue.empty() && in_flight == 0;
@@ -262,7 +267,12 @@ LoadResult LoadGenerator::run(const OnSecond& on_second) {
   };
   if (stop_) fail_queued("not started: the run was interrupted");
   const auto drain_deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(spec_.drain_s));
-  if (!stop_ && active == 0 && !agents.empty()) set_agents(1);  // a schedule that ends at 0 agents still drains
+  bool none_active;
+  {
+    std::lock_guard l(m);
+    none_active = active == 0;
+  }
+  if (!stop_ && none_active && !agents.empty()) set_agents(1);  // a schedule that ends at 0 agents still drains
   tick_until(drain_deadline, [&] {
     std::lock_guard l(m);
     return queue.empty() && in_flight == 0;
