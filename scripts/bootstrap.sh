@@ -20,6 +20,7 @@ APT_PACKAGES=(
   chromium chromium-driver poppler-utils fonts-dejavu-core iproute2 strace
   python3-yaml  # tools/probe_feature_apis.py reads datasets/features.yaml with the system Python
   bubblewrap  # the sandbox of model-written code (datasets/src/sandbox.cpp)
+  redis-server  # the broker of the scalability suite (docs/stress.md)
 )
 # The frameworks run inside legion-bench's embedded CPython, so their environments are made from
 # the same interpreter: Debian's, which python3-dev provides the embedding library for.

@@ -28,6 +28,8 @@
 #include "legion/report/calibration.hpp"
 #include "legion/stats/planning.hpp"
 #include "store.hpp"
+#include "stress/scalability.hpp"
+#include "stress/suites.hpp"
 #include "worker.hpp"
 
 namespace {
@@ -124,6 +126,8 @@ int list_command() {
     for (const auto& n : s.scenarios) std::cout << " " << n;
     std::cout << "\n";
   }
+  for (const auto& [name, description] : bench::stress::stress_suites())
+    std::cout << "  " << name << " — stress suite: " << description << "\n";
   std::cout << "\nScenarios (" << datasets::default_scenario_dir().string() << "):\n";
   for (const auto& file : datasets::scenario_files(datasets::default_scenario_dir())) {
     auto spec = datasets::load_scenario(file);
@@ -204,6 +208,28 @@ int main(int argc, char** argv) {
   app.add_option("--calibration", calibration_path,
                  "Noise floors from legion-bench calibrate: its folder, calibration.json or store (default "
                  "results/calibration/ when present; 'none' for no floor)");
+
+  // The stress suites (--suite load|spike|endurance; docs/stress.md).
+  bench::stress::StressOptions stress;
+  const std::string stress_group = "Stress suites (--suite load|spike|endurance)";
+  app.add_option("--duration", stress.duration_s,
+                 "Seconds: load, the longest level (the others in the seeds' 5:15:30:60; 3600 = the seeds' minutes); spike, the whole "
+                 "spike (default 70); endurance, the run (default 60, at most 86400)")
+      ->group(stress_group);
+  app.add_flag("--smoke", stress.smoke, "A seconds-long run of the stress suite, task counts / 100 (CI)")->group(stress_group);
+  app.add_option("--mode", stress.mode, "open (arrivals on a schedule, latency from the intended start) or closed")
+      ->capture_default_str()->group(stress_group);
+  app.add_option("--arrival", stress.arrival, "Open-loop arrivals: constant or poisson")->capture_default_str()->group(stress_group);
+  app.add_option("--rate", stress.rate, "Endurance: tasks per second (default 100)")->group(stress_group);
+  app.add_option("--agents", stress.agents, "Endurance: concurrent agents (default 20)")->group(stress_group);
+  app.add_option("--max-agents", stress.max_agents, "The configured limit: a suite needing more agents is refused")
+      ->capture_default_str()->group(stress_group);
+  app.add_option("--broker-port", stress.broker_port, "Scalability: redis-server's port on 127.0.0.1 (0: a free one; one in use is refused)")
+      ->capture_default_str()->group(stress_group);
+  app.add_option("--engines", stress.max_engines, "Scalability: engine processes from 1 to this")->capture_default_str()->group(stress_group);
+  app.add_option("--engine-agents", stress.engine_agents, "Scalability: agents per engine process")->capture_default_str()->group(stress_group);
+  app.add_option("--recovery-factor", stress.recovery_factor, "Spike: recovered when p99 is back within this factor of the baseline's")
+      ->capture_default_str()->group(stress_group);
 
   auto* list = app.add_subcommand("list", "List suites, scenarios and systems");
 
@@ -321,6 +347,17 @@ int main(int argc, char** argv) {
   zero_io_cmd->add_option("--native-iterations", zero_io.native_iterations, "Invocations per batch, native engine")->capture_default_str();
   zero_io_cmd->add_option("--out", zero_io_out, "Folder for ZERO_IO.md and zero_io.json");
 
+  auto* engine_cmd = app.add_subcommand("stress-engine", "Internal: an engine process consuming tasks from the broker");
+  engine_cmd->group("");
+  bench::stress::EngineOptions engine_options;
+  engine_cmd->add_option("--redis-host", engine_options.redis_host, "The broker's IPv4 address (default 127.0.0.1)");
+  engine_cmd->add_option("--redis-port", engine_options.redis_port)->required();
+  engine_cmd->add_option("--base-url", engine_options.base_url)->required();
+  engine_cmd->add_option("--consumer", engine_options.consumer)->required();
+  engine_cmd->add_option("--agents", engine_options.agents);
+  engine_cmd->add_option("--scenario", engine_options.scenario);
+  engine_cmd->add_option("--seed", engine_options.seed);
+
   auto* worker_cmd = app.add_subcommand("worker", "Internal: a worker process for the runner");
   worker_cmd->group("");
   std::string worker_system, worker_adapter;
@@ -357,11 +394,13 @@ int main(int argc, char** argv) {
       worker_config.injected_delay = std::chrono::microseconds(worker_delay_us);
       return bench::worker_main(worker_system, worker_config);
     }
+    if (*engine_cmd) return bench::stress::engine_main(engine_options);
     if (*list) return list_command();
     if (*report_cmd) {
       const auto selected = report::select_reporters(report_formats);
       if (report_dirs.size() > 1 || !report_out.empty()) {
         if (report_out.empty()) throw std::invalid_argument("several run folders make one combined report: name its folder with --out");
+        if (int status = 0; bench::stress::publish_stress_combined(report_dirs, report_out, status)) return status;
         std::vector<report::RunResults> runs;
         std::vector<report::PublishedComparison> published;
         for (const auto& dir : report_dirs) {
@@ -386,6 +425,10 @@ int main(int argc, char** argv) {
         return artifacts.complete() ? bench::kExitOk : bench::kExitFailed;
       }
       const auto& report_dir = report_dirs.front();
+      if (!std::filesystem::exists(std::filesystem::path(report_dir) / "results.json")) {
+        int status = 0;
+        if (bench::stress::publish_stress(report_dir, status)) return status;
+      }
       auto results = bench::results_to_publish(report_dir, std::cerr);
       auto artifacts = report::write_artifacts(report_dir, results, selected);
       report::write_terminal_table(std::cout, results);
@@ -509,6 +552,36 @@ int main(int argc, char** argv) {
       return 0;
     }
 
+    if (bench::stress::is_stress_suite(plan.suite)) {
+      for (const auto& spec : python_adapters) adapters::add_python_adapter(spec);
+      stress.suite = plan.suite;
+      if (app.get_option("--systems")->count() > 0) stress.systems = split(systems, ',');
+      else if (plan.suite == "failure") {  // resilience is compared across every system
+        stress.systems.clear();
+        for (const auto& a : adapters::adapter_registry()) stress.systems.push_back(a.name);
+      }
+      stress.out_dir = plan.out_dir;
+      stress.latency = latency;
+      stress.max_retries = plan.max_retries;
+      stress.request_timeout_s = app.get_option("--timeout")->count() > 0 ? timeout_s : 30;
+      stress.seed = plan.seed;
+      stress.quiet = quiet;
+      if (!scenarios.empty()) stress.scenario = scenarios.front();
+      stress.command = "legion-bench";
+      for (int i = 1; i < argc; ++i) stress.command += " " + report::shell_quote(argv[i]);
+      bench::stress::validate(stress);  // refused before anything starts
+      struct sigaction sa{};
+      sa.sa_handler = on_interrupt;
+      sigaction(SIGINT, &sa, nullptr);
+      sigaction(SIGTERM, &sa, nullptr);
+      const int status = bench::stress::run_stress(stress);
+      return status >= bench::kExitInterrupted ? bench::kExitInterrupted + (stop_signal ? stop_signal : SIGINT) : status;
+    }
+    for (const char* flag : {"--duration", "--smoke", "--mode", "--arrival", "--rate", "--agents", "--max-agents", "--recovery-factor",
+                             "--broker-port", "--engines", "--engine-agents"})
+      if (app.get_option(flag)->count() > 0)
+        throw std::invalid_argument(std::string(flag) + " applies to the stress suites (--suite load, spike, endurance, scalability, failure), not to '" +
+                                    plan.suite + "'");
     // Run a suite: plainly, as an A/B of two builds, or several times to calibrate.
     auto suite = datasets::find_suite(datasets::load_suites(), plan.suite);
     for (const auto& spec : python_adapters) adapters::add_python_adapter(spec);

@@ -56,7 +56,11 @@ Reply answer_chat(std::string_view body, const ServingState& state, const Latenc
   const auto fault = state.faults.fault_for(entry.seq);
   if (fault) {
     entry.fault = std::string(to_string(*fault));
-    if (*fault == FaultKind::http_429) return fail(429, "Rate limit reached (injected fault)", "rate_limit_exceeded");
+    if (*fault == FaultKind::http_429) {  // as OpenAI does: how long to wait, in seconds
+      auto reply = fail(429, "Rate limit reached (injected fault)", "rate_limit_exceeded");
+      reply.headers.emplace_back("Retry-After", "1");
+      return reply;
+    }
     if (*fault == FaultKind::http_500) return fail(500, "The server had an error (injected fault)", "server_error");
     if (*fault == FaultKind::timeout) {
       auto reply = fail(504, "Gateway timeout (injected fault)", "timeout");

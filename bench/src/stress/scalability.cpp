@@ -1,0 +1,566 @@
+#include "stress/scalability.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "checks.hpp"
+#include "exit_status.hpp"
+#include "legion/adapters/adapter.hpp"
+#include "legion/core/engine.hpp"
+#include "legion/datasets/scenario.hpp"
+#include "legion/stats/hdr_histogram.hpp"
+#include "legion/stats/trend.hpp"
+#include "runner.hpp"
+#include "stress/generator.hpp"
+#include "stress/ledger.hpp"
+#include "stress/resp.hpp"
+#include "stress/sampler.hpp"
+
+namespace legion::bench::stress {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// A child process started with execv, ended with its parent (PR_SET_PDEATHSIG).
+pid_t spawn(const std::vector<std::string>& args, const std::vector<int>& cpus = {}, const std::string& log = "/dev/null") {
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (!cpus.empty()) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      for (int c : cpus) CPU_SET(c, &set);
+      ::sched_setaffinity(0, sizeof set, &set);
+    }
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) ::dup2(fd, 1), ::dup2(fd, 2);
+    std::vector<char*> argv;
+    auto copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(copy[0].c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+void end(pid_t& pid, int sig = SIGTERM) {
+  if (pid <= 0) return;
+  ::kill(pid, sig);
+  for (int i = 0; i < 100; ++i) {
+    if (::waitpid(pid, nullptr, WNOHANG) == pid) {
+      pid = -1;
+      return;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  pid = -1;
+}
+
+// redis-server on 127.0.0.1:port with an append-only file fsynced on every write, so that a
+// restart after SIGKILL finds the streams, the group and its pending entries again.
+class RedisServer {
+ public:
+  RedisServer(int port, std::filesystem::path dir) : port_(port), dir_(std::move(dir)) {
+    std::filesystem::create_directories(dir_);
+    start();
+  }
+  ~RedisServer() { end(pid_); }
+  void start() {
+    pid_ = spawn({"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--protected-mode", "yes", "--save", "",
+                  "--appendonly", "yes", "--appendfsync", "always", "--dir", dir_.string(), "--daemonize", "no"},
+                 {}, (dir_ / "redis.log").string());
+    const auto deadline = Clock::now() + 10s;
+    while (Clock::now() < deadline) {
+      try {
+        Redis r("127.0.0.1", port_, 500ms);
+        if (r.command({"PING"}).str == "PONG") return;
+      } catch (const std::exception&) {
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    throw std::runtime_error("redis-server did not start on 127.0.0.1:" + std::to_string(port_) + " (see " + (dir_ / "redis.log").string() + ")");
+  }
+  void kill_hard() { end(pid_, SIGKILL); }
+  pid_t pid() const { return pid_; }
+
+ private:
+  int port_;
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+};
+
+class ModelServer {
+ public:
+  ModelServer(const std::string& scenario, std::uint64_t seed, const std::filesystem::path& dir) {
+    port_ = free_port();
+    pid_ = spawn({"/proc/self/exe", "oracle", "--scenario", scenario, "--seed", std::to_string(seed), "--port", std::to_string(port_)}, {},
+                 (dir / "oracle.log").string());
+    const auto deadline = Clock::now() + 20s;
+    while (Clock::now() < deadline && port_free(port_)) std::this_thread::sleep_for(20ms);
+    if (port_free(port_)) throw std::runtime_error("the model server did not start");
+  }
+  ~ModelServer() { end(pid_); }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+std::atomic<bool> engine_stop{false};
+void on_engine_signal(int) { engine_stop = true; }
+
+// XREADGROUP / XAUTOCLAIM entries: [[id, [field, value, ...]], ...] (nil entries of deleted messages skipped).
+std::vector<std::pair<std::string, std::map<std::string, std::string>>> entries_of(const Reply& list) {
+  std::vector<std::pair<std::string, std::map<std::string, std::string>>> out;
+  for (const auto& e : list.elements) {
+    if (e.type != Reply::Type::array || e.elements.size() < 2 || e.elements[1].type != Reply::Type::array) continue;
+    std::map<std::string, std::string> fields;
+    for (std::size_t i = 0; i + 1 < e.elements[1].elements.size(); i += 2) fields[e.elements[1].elements[i].str] = e.elements[1].elements[i + 1].str;
+    out.emplace_back(e.elements[0].str, std::move(fields));
+  }
+  return out;
+}
+
+}  // namespace
+
+int engine_main(const EngineOptions& o) {
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGPIPE, SIG_IGN);
+  struct sigaction sa{};
+  sa.sa_handler = on_engine_signal;
+  sigaction(SIGTERM, &sa, nullptr);
+  const auto spec = datasets::load_scenario(datasets::resolve_scenario(o.scenario), datasets::LoadOptions{{}, o.seed});
+  const auto task = datasets::task_of(spec);
+  auto adapter = adapters::adapter_info("native").make();
+  adapters::AdapterConfig config;
+  config.base_url = o.base_url;
+  config.request_timeout = 30s;
+  adapter->prepare(config);
+  std::vector<std::thread> agents;
+  for (int a = 0; a < o.agents; ++a)
+    agents.emplace_back([&] {
+      std::unique_ptr<Redis> r;
+      while (!engine_stop) {
+        try {
+          if (!r) r = std::make_unique<Redis>(o.redis_host, o.redis_port, 2000ms);
+          auto got = r->command({"XREADGROUP", "GROUP", kGroup, o.consumer, "COUNT", "1", "BLOCK", "200", "STREAMS", kTaskStream, ">"}, 1000ms);
+          std::vector<std::pair<std::string, std::map<std::string, std::string>>> entries;
+          if (!got.is_nil() && !got.elements.empty()) entries = entries_of(got.elements[0].elements[1]);
+          if (entries.empty()) {  // nothing new: take over what a dead consumer left pending
+            auto claimed = r->command({"XAUTOCLAIM", kTaskStream, kGroup, o.consumer, std::to_string(o.reclaim_idle_ms), "0-0", "COUNT", "4"});
+            if (claimed.elements.size() >= 2) entries = entries_of(claimed.elements[1]);
+          }
+          for (const auto& [id, fields] : entries) {
+            bool ok = false;
+            std::string reason;
+            try {
+              auto outcome = adapter->run(task);
+              auto check = datasets::check_answer(spec, outcome.answer);
+              ok = check.correct;
+              if (!ok) reason = "wrong answer";
+            } catch (const std::exception& e) {
+              reason = e.what();
+            }
+            const auto tid = fields.contains("task") ? fields.at("task") : id;
+            r->command({"XADD", kResultStream, "*", "task", tid, "ok", ok ? "1" : "0", "reason", reason, "consumer", o.consumer});
+            r->command({"XACK", kTaskStream, kGroup, id});
+          }
+        } catch (const RedisConnectionError&) {  // the broker went away: try again until it is back
+          r.reset();
+          std::this_thread::sleep_for(100ms);
+        } catch (const std::exception&) {  // e.g. NOGROUP while the broker reloads
+          std::this_thread::sleep_for(100ms);
+        }
+      }
+    });
+  for (auto& t : agents) t.join();
+  return 0;
+}
+
+namespace {
+
+struct Ctx {
+  const StressOptions& o;
+  StressStore& store;
+  std::string run_id;
+  int port;
+  std::string base_url;
+  std::filesystem::path dir;
+  RedisServer& redis;
+  pid_t oracle_pid;
+  std::int64_t next_task = 0;
+  std::string last_result = "0-0";
+};
+
+struct Disturbance {
+  enum class Kind { none, broker_restart, engine_kill } kind = Kind::none;
+  double at_share = 0.3;  // of the phase's results
+};
+
+json run_phase(Ctx& c, const std::string& name, int engines, std::int64_t tasks, const std::vector<int>& cpus, Disturbance d) {
+  const int agents = c.o.engine_agents;
+  json spec = {{"description", std::to_string(engines) + " engine process" + (engines > 1 ? "es" : "") + " × " + std::to_string(agents) +
+                                   " agents, " + std::to_string(tasks) + " tasks queued on the broker at once" +
+                                   (cpus.empty() ? "" : ", engines pinned to CPU " + std::to_string(cpus.front()) + (cpus.size() > 1 ? "-" + std::to_string(cpus.back()) : ""))},
+               {"load_class", "broker"}, {"engines", engines}, {"agents_per_engine", agents}, {"stages", json::array()},
+               {"bursts", json::array()}, {"most_agents", engines * agents}, {"schedule_s", 0}, {"cpus", cpus}, {"system", "native"}};
+  c.store.begin_phase(c.run_id, name, spec);
+  if (!c.o.quiet) std::cerr << "  " << name << "\n";
+  std::vector<pid_t> pids;
+  for (int i = 0; i < engines; ++i)
+    pids.push_back(spawn({"/proc/self/exe", "stress-engine", "--redis-port", std::to_string(c.port), "--base-url", c.base_url, "--consumer",
+                          name + "#" + std::to_string(i), "--agents", std::to_string(agents), "--scenario", c.o.scenario, "--seed",
+                          std::to_string(c.o.seed)},
+                         cpus, (c.dir / "engines.log").string()));
+  std::this_thread::sleep_for(300ms);  // the engines connect
+  Redis r("127.0.0.1", c.port, 5000ms);
+  const auto t0 = Clock::now();
+  const auto wall0_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto ns = [&](Clock::time_point t) { return std::chrono::duration_cast<std::chrono::nanoseconds>(t - t0).count(); };
+  // Times on the broker's clock: a stream id is the milliseconds since the epoch when it was written.
+  auto id_ns = [&](const std::string& id) -> std::int64_t { return (static_cast<std::int64_t>(std::stoll(id.substr(0, id.find('-')))) - wall0_ms) * 1'000'000; };
+  std::mutex open_m;
+  std::map<std::string, std::int64_t> open;  // task id -> intended ns (when its XADD was written)
+  const auto first = c.next_task;
+  c.next_task += tasks;
+  // The producer: pipelined XADDs of 100 on a connection of its own, while the results are read.
+  std::thread producer([&] {
+    Redis w("127.0.0.1", c.port, 10000ms);
+    for (std::int64_t k = 0; k < tasks;) {
+      std::vector<std::vector<std::string>> batch;
+      std::vector<std::int64_t> ids;
+      for (; k < tasks && batch.size() < 100; ++k) {
+        ids.push_back(first + k);
+        batch.push_back({"XADD", kTaskStream, "*", "task", std::to_string(first + k)});
+      }
+      // A broker restart mid-batch: the batch is sent again (a task may then be queued twice; its second result counts as a duplicate).
+      std::vector<Reply> replies;
+      for (int attempt = 0; replies.empty() && !interrupt_flag(); ++attempt) {
+        try {
+          replies = w.pipeline(batch);
+        } catch (const RedisConnectionError&) {
+          if (attempt > 100) break;
+          std::this_thread::sleep_for(100ms);
+          try {
+            w.reconnect();
+          } catch (const std::exception&) {
+          }
+        }
+      }
+      try {
+        if (replies.size() != batch.size()) throw std::runtime_error("the broker did not take the tasks");
+        std::lock_guard l(open_m);
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+          const auto at = replies[i].type == Reply::Type::bulk ? id_ns(replies[i].str) : ns(Clock::now());
+          c.store.submitted(c.run_id, name, ids[i] - first, at);
+          open[std::to_string(ids[i])] = at;
+        }
+      } catch (const std::exception& e) {
+        std::cerr << "legion-bench: submitting tasks: " << e.what() << "\n";
+        return;
+      }
+    }
+  });
+  std::vector<std::int64_t> ends;
+  std::int64_t duplicates = 0, failed = 0;
+  json disturbance = json::object();
+  bool disturbed = d.kind == Disturbance::Kind::none;
+  Clock::time_point disturbed_at{};
+  pid_t killed = -1;
+  std::string killed_consumer;
+  stats::HdrHistogram second(1, 3'600'000'000, 3);
+  auto next_tick = t0 + 1s;
+  std::int64_t sec_done = 0, sec_failed = 0;
+  ProcSample last_redis = read_proc(c.redis.pid()), last_oracle = read_proc(c.oracle_pid);
+  auto last_t = Clock::now();
+  const auto deadline = t0 + std::chrono::seconds(60 + tasks / 20);
+  Redis reader("127.0.0.1", c.port, 2000ms);
+  // The disturbance, once a share of the results is in.
+  auto maybe_disturb = [&] {
+    if (!disturbed && static_cast<double>(ends.size()) >= d.at_share * static_cast<double>(tasks)) {
+      disturbed = true;
+      disturbed_at = Clock::now();
+      if (d.kind == Disturbance::Kind::broker_restart) {
+        c.redis.kill_hard();
+        disturbance["killed_at_s"] = std::chrono::duration<double>(disturbed_at - t0).count();
+        std::this_thread::sleep_for(1s);
+        c.redis.start();
+        disturbance["restarted_after_s"] = std::chrono::duration<double>(Clock::now() - disturbed_at).count();
+        reader.reconnect();
+      } else {
+        // Mid-task: wait (up to 2 s) for an engine of this phase holding a delivered, unacknowledged task, and kill that one.
+        std::size_t held = 0, index = 0;
+        for (const auto until = Clock::now() + 2s; held == 0 && Clock::now() < until;) {
+          const auto summary = r.command({"XPENDING", kTaskStream, kGroup});
+          if (summary.elements.size() < 4 || summary.elements[3].type != Reply::Type::array) continue;
+          for (const auto& row : summary.elements[3].elements) {
+            const auto& consumer = row.elements[0].str;
+            if (!consumer.starts_with(name + "#")) continue;
+            held = static_cast<std::size_t>(std::stoll(row.elements[1].str));
+            index = static_cast<std::size_t>(std::stoll(consumer.substr(name.size() + 1)));
+            if (held > 0) break;
+          }
+        }
+        killed = pids[index];
+        killed_consumer = name + "#" + std::to_string(index);
+        disturbance["pending_at_kill"] = held;
+        disturbance["consumer"] = killed_consumer;
+        disturbed_at = Clock::now();
+        ::kill(killed, SIGKILL);
+        ::waitpid(killed, nullptr, 0);
+        pids[index] = -1;
+        disturbance["killed_at_s"] = std::chrono::duration<double>(disturbed_at - t0).count();
+      }
+    }
+  };
+  std::size_t ended = 0;
+  auto remaining = [&] {
+    std::lock_guard l(open_m);
+    return static_cast<std::int64_t>(tasks) - static_cast<std::int64_t>(ended);
+  };
+  while (remaining() > 0 && Clock::now() < deadline && !interrupt_flag()) {
+    const auto now = Clock::now();
+    if (now >= next_tick) {
+      const double dt = std::chrono::duration<double>(now - last_t).count();
+      auto rs = read_proc(c.redis.pid()), os = read_proc(c.oracle_pid);
+      json sample = {{"t_s", std::chrono::duration<double>(next_tick - t0).count()}, {"submitted", 0}, {"completed", sec_done},
+                     {"failed", sec_failed}, {"queue_depth", remaining()}, {"in_flight", 0},
+                     {"agents", engines * agents}, {"target_rate", 0},
+                     {"p50_us", second.total_count() ? second.value_at_percentile(50) : 0},
+                     {"p90_us", second.total_count() ? second.value_at_percentile(90) : 0},
+                     {"p99_us", second.total_count() ? second.value_at_percentile(99) : 0}, {"max_us", second.total_count() ? second.max() : 0},
+                     {"system", to_json(rs, rs.ok && last_redis.ok ? (rs.cpu_s - last_redis.cpu_s) / dt : 0)},
+                     {"server", to_json(os, (os.cpu_s - last_oracle.cpu_s) / dt)}};
+      c.store.sample(c.run_id, name, sample["t_s"], sample);
+      second.reset();
+      sec_done = sec_failed = 0;
+      last_redis = rs, last_oracle = os, last_t = now;
+      next_tick += 1s;
+    }
+    maybe_disturb();
+    try {
+      auto got = reader.command({"XREAD", "COUNT", "50", "BLOCK", "100", "STREAMS", kResultStream, c.last_result}, 1000ms);
+      if (got.is_nil() || got.elements.empty()) {
+        // After an engine kill: recovered once the dead consumer holds nothing pending.
+        if (killed > 0 && !disturbance.contains("pending_reclaimed_s")) {
+          auto p = reader.command({"XPENDING", kTaskStream, kGroup, "-", "+", "1000", killed_consumer});
+          if (p.elements.empty()) disturbance["pending_reclaimed_s"] = std::chrono::duration<double>(Clock::now() - disturbed_at).count();
+        }
+        continue;
+      }
+      const auto now2 = Clock::now();
+      for (const auto& [rid, fields] : entries_of(got.elements[0].elements[1])) {
+        c.last_result = rid;
+        const auto t = fields.contains("task") ? fields.at("task") : "";
+        std::unique_lock l(open_m);
+        auto it = open.find(t);
+        if (it == open.end()) {  // a task executed twice (reclaimed after its consumer died mid-way): at-least-once
+          ++duplicates;
+          continue;
+        }
+        ++ended;
+        const bool ok = fields.contains("ok") && fields.at("ok") == "1";
+        const std::int64_t end_ns = std::max<std::int64_t>(it->second, id_ns(rid));
+        c.store.finished(c.run_id, name, std::stoll(t) - first, it->second, end_ns, ok, ok ? "" : fields.count("reason") ? fields.at("reason") : "failed");
+        second.record(std::max<std::int64_t>(1, (end_ns - it->second) / 1000));
+        ends.push_back(end_ns);
+        ++(ok ? sec_done : sec_failed);
+        failed += !ok;
+        if (disturbed && d.kind != Disturbance::Kind::none && !disturbance.contains("first_result_after_s") && now2 > disturbed_at &&
+            end_ns > ns(disturbed_at))
+          disturbance["first_result_after_s"] = std::chrono::duration<double>(now2 - disturbed_at).count();
+        open.erase(it);
+        l.unlock();
+        maybe_disturb();
+      }
+      if (killed > 0 && !disturbance.contains("pending_reclaimed_s")) {
+        auto p = reader.command({"XPENDING", kTaskStream, kGroup, "-", "+", "1000", killed_consumer});
+        if (p.elements.empty()) disturbance["pending_reclaimed_s"] = std::chrono::duration<double>(Clock::now() - disturbed_at).count();
+      }
+    } catch (const RedisConnectionError&) {
+      std::this_thread::sleep_for(100ms);
+      try {
+        reader.reconnect();
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  const auto end_time = Clock::now();
+  // Every task has its result, but the dead consumer may still hold entries whose results it wrote
+  // before it died, unacknowledged: the recovery ends when they have been taken over.
+  for (const auto until = Clock::now() + 15s; killed > 0 && !disturbance.contains("pending_reclaimed_s") && Clock::now() < until;) {
+    try {
+      if (reader.command({"XPENDING", kTaskStream, kGroup, "-", "+", "1000", killed_consumer}).elements.empty())
+        disturbance["pending_reclaimed_s"] = std::chrono::duration<double>(Clock::now() - disturbed_at).count();
+    } catch (const std::exception&) {
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  producer.join();
+  for (const auto& [t, intended] : open)
+    c.store.finished(c.run_id, name, std::stoll(t) - first, intended, ns(end_time), false,
+                     interrupt_flag() ? "not finished: the run was interrupted" : "no result before the phase deadline");
+  for (auto& p : pids) end(p);
+  // Throughput between the 10th and 90th percentile of completion times: the engines' start-up and the last stragglers excluded.
+  std::sort(ends.begin(), ends.end());
+  double throughput = 0;
+  if (ends.size() >= 10) {
+    const auto a = ends[ends.size() / 10], b = ends[ends.size() * 9 / 10];
+    const double span = static_cast<double>(b - a) / 1e9;
+    throughput = span > 0 ? static_cast<double>(ends.size() * 8 / 10) / span : 0;
+  }
+  json summary = {{"elapsed_s", std::chrono::duration<double>(end_time - t0).count()},
+                  {"submitted", tasks},
+                  {"completed", static_cast<std::int64_t>(ends.size()) - failed},
+                  {"failed", failed + static_cast<std::int64_t>(open.size())},
+                  {"not_started", static_cast<std::int64_t>(open.size())},
+                  {"interrupted", interrupt_flag().load()},
+                  {"peak_agents", engines * agents},
+                  {"peak_queue_depth", tasks},
+                  {"engines", engines},
+                  {"throughput_p10_p90", throughput},
+                  {"duplicates", duplicates}};
+  if (d.kind != Disturbance::Kind::none) {
+    disturbance["kind"] = d.kind == Disturbance::Kind::broker_restart ? "broker killed (SIGKILL) and restarted" : "engine process killed (SIGKILL)";
+    if (d.kind == Disturbance::Kind::broker_restart && disturbance.contains("first_result_after_s"))
+      disturbance["recovery_s"] = disturbance["first_result_after_s"];
+    if (d.kind == Disturbance::Kind::engine_kill && disturbance.contains("pending_reclaimed_s"))
+      disturbance["recovery_s"] = disturbance["pending_reclaimed_s"];
+    summary["disturbance"] = disturbance;
+  }
+  c.store.end_phase(c.run_id, name, summary);
+  if (!c.o.quiet)
+    std::cerr << "    " << ends.size() << " results of " << tasks << " (" << failed << " failed, " << duplicates << " duplicates), "
+              << throughput << " tasks/s\n";
+  return summary;
+}
+
+}  // namespace
+
+int run_scalability(const StressOptions& o) {
+  const auto out = o.out_dir.empty() ? std::filesystem::path("results") / "scalability" : o.out_dir;
+  std::filesystem::create_directories(out);
+  const int port = o.broker_port > 0 ? o.broker_port : free_port();
+  StressStore store(out / "results.sqlite");
+  const auto run_id = "scalability-" + std::to_string(::time(nullptr)) + "-" + std::to_string(::getpid());
+  const auto broker_dir = out / ("broker-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(broker_dir);
+  RedisServer redis(port, broker_dir);
+  ModelServer oracle(o.scenario, o.seed, out);
+  store.begin_run(run_id, {{"suite", "scalability"}, {"systems", {"native"}}, {"smoke", o.smoke}, {"mode", "broker backlog"}, {"arrival", "all at once"},
+                           {"scenario", o.scenario}, {"latency", "zero"}, {"max_retries", 0}, {"request_timeout_s", 30}, {"command", o.command},
+                           {"machine", {{"cores", std::thread::hardware_concurrency()}}}, {"broker", "redis-server 127.0.0.1:" + std::to_string(port)},
+                           {"engine_agents", o.engine_agents}, {"recovery_factor", o.recovery_factor}});
+  if (!o.quiet) std::cerr << "stress suite 'scalability' (run " << run_id << "): redis-server on 127.0.0.1:" << port << "\n";
+  {
+    Redis admin("127.0.0.1", port);
+    admin.command({"XGROUP", "CREATE", kTaskStream, kGroup, "$", "MKSTREAM"});
+  }
+  Ctx c{o, store, run_id, port, oracle.base_url(), out, redis, oracle.pid()};
+  const std::int64_t tasks = o.smoke ? 200 : 2000;
+  const std::int64_t disturbed_tasks = o.smoke ? 1000 : 4000;
+  json extra = json::object();
+
+  // Horizontal: 1..N engine processes.
+  std::vector<double> n_list, x_list;
+  for (int n = 1; n <= o.max_engines && !interrupt_flag(); ++n) {
+    auto s = run_phase(c, std::to_string(n) + " engine" + (n > 1 ? "s" : ""), n, tasks, {}, {});
+    n_list.push_back(n);
+    x_list.push_back(s["throughput_p10_p90"]);
+  }
+  json levels = json::array();
+  for (std::size_t i = 0; i < n_list.size(); ++i)
+    levels.push_back({{"engines", n_list[i]}, {"throughput", x_list[i]},
+                      {"linear_factor", x_list.front() > 0 ? x_list[i] / (n_list[i] * x_list.front()) : 0.0}});
+  extra["horizontal"] = levels;
+  if (n_list.size() >= 4) {
+    try {
+      const auto fit = stats::fit_usl(n_list, x_list);
+      extra["usl"] = {{"lambda", fit.lambda.point}, {"lambda_low", fit.lambda.lower}, {"lambda_high", fit.lambda.upper},
+                      {"sigma", fit.sigma.point}, {"sigma_low", fit.sigma.lower}, {"sigma_high", fit.sigma.upper},
+                      {"kappa", fit.kappa.point}, {"kappa_low", fit.kappa.lower}, {"kappa_high", fit.kappa.upper},
+                      {"peak_n", std::isfinite(fit.peak_concurrency()) ? json(fit.peak_concurrency()) : json("none (κ ≤ 0)")},
+                      {"peak_throughput", std::isfinite(fit.peak_concurrency()) ? fit.predict(fit.peak_concurrency()) : 0.0},
+                      {"converged", fit.converged}, {"rss", fit.residual_sum_of_squares}};
+    } catch (const std::exception& e) {
+      extra["usl"] = {{"error", e.what()}};
+    }
+  }
+  // Vertical: two engines on one core, then on two.
+  if (!interrupt_flag() && std::thread::hardware_concurrency() >= 2) {
+    auto one = run_phase(c, "2 engines on 1 core", 2, tasks, {0}, {});
+    auto two = run_phase(c, "2 engines on 2 cores", 2, tasks, {0, 1}, {});
+    extra["vertical"] = {{"one_core", one["throughput_p10_p90"]}, {"two_cores", two["throughput_p10_p90"]}};
+  }
+  // Failures: the broker killed and restarted; an engine killed.
+  if (!interrupt_flag()) {
+    auto s = run_phase(c, "broker killed and restarted", 2, disturbed_tasks, {}, {Disturbance::Kind::broker_restart, 0.3});
+    extra["broker_restart"] = s.value("disturbance", json::object());
+  }
+  if (!interrupt_flag()) {
+    auto s = run_phase(c, "engine killed", 2, disturbed_tasks, {}, {Disturbance::Kind::engine_kill, 0.3});
+    extra["engine_kill"] = s.value("disturbance", json::object());
+  }
+  // The broker alone: XADD, then XREADGROUP + XACK in batches of 100, no work.
+  if (!interrupt_flag()) {
+    Redis r("127.0.0.1", port, 5000ms);
+    r.command({"XGROUP", "CREATE", "legion:bench", "bench", "$", "MKSTREAM"});
+    const std::int64_t n = o.smoke ? 2000 : 20000;
+    auto t0 = Clock::now();
+    for (std::int64_t i = 0; i < n; ++i) r.command({"XADD", "legion:bench", "*", "task", std::to_string(i)});
+    const double add_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    t0 = Clock::now();
+    std::int64_t got = 0;
+    while (got < n) {
+      auto reply = r.command({"XREADGROUP", "GROUP", "bench", "c", "COUNT", "100", "STREAMS", "legion:bench", ">"});
+      if (reply.is_nil() || reply.elements.empty()) break;
+      std::vector<std::string> ack = {"XACK", "legion:bench", "bench"};
+      for (const auto& [id, f] : entries_of(reply.elements[0].elements[1])) ack.push_back(id);
+      got += static_cast<std::int64_t>(ack.size() - 3);
+      r.command(ack);
+    }
+    const double take_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    extra["broker_alone"] = {{"messages", n}, {"xadd_per_s", static_cast<double>(n) / add_s}, {"consume_ack_per_s", static_cast<double>(got) / take_s},
+                             {"note", "one connection, one command at a time (no pipelining), appendfsync always"}};
+    // The bus alone: publications a second to 10 subscribers, in a tight loop for 1 s.
+    core::MessageBus bus;
+    std::uint64_t delivered = 0;
+    for (int i = 0; i < 10; ++i) bus.subscribe("t", [&](const core::Envelope&) { ++delivered; });
+    std::int64_t published = 0;
+    t0 = Clock::now();
+    while (Clock::now() - t0 < 1s)
+      for (int k = 0; k < 100; ++k, ++published) bus.publish({"t", "bench", "message"});
+    const double bus_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    extra["bus_alone"] = {{"published_per_s", static_cast<double>(published) / bus_s}, {"deliveries_per_s", static_cast<double>(delivered) / bus_s}, {"subscribers", 10}};
+  }
+  store.finish_run(run_id, interrupt_flag().load(), extra);
+  int status = kExitOk;
+  publish_stress(out, status);
+  return interrupt_flag() ? kExitInterrupted + SIGINT : status;
+}
+
+}  // namespace legion::bench::stress

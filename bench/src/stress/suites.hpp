@@ -1,0 +1,57 @@
+#pragma once
+// legion-bench --suite load|spike|endurance: the stress suites (docs/stress.md). Each runs the
+// chosen systems against the scripted model server, started as a child process of its own on
+// loopback (so /proc shows the system's memory apart from the server's), drives them with the load
+// generator, keeps the task ledger and a sample a second in the results store, and publishes
+// STRESS_TEST_RESULTS.md, stress.json, the CSV time series and report.html from the store.
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace legion::bench::stress {
+
+struct StressOptions {
+  std::string suite;
+  std::vector<std::string> systems = {"native"};
+  double duration_s = -1;     // unset: the suite's default; load: the longest level, the others in the seeds' 5:15:30:60
+  bool smoke = false;         // seconds-long, task counts ÷ 100 (CI)
+  std::string mode = "open";  // open | closed
+  std::string arrival = "constant";  // constant | poisson
+  double rate = -1;           // endurance: tasks per second (unset: 100)
+  int agents = -1;            // endurance: agents (unset: 20)
+  int max_agents = 1000;      // the configured limit: more agents than this is refused
+  double recovery_factor = 2;  // spike: recovered when p99 is back within this factor of the baseline's
+  std::string scenario = "single-tool";
+  std::string latency = "zero";
+  int max_retries = 0;
+  double request_timeout_s = 30;
+  std::uint64_t seed = 1;
+  std::filesystem::path out_dir;
+  std::string command;
+  bool quiet = false;
+  // scalability
+  int broker_port = 0;    // 0: a free port; one in use is refused
+  int max_engines = 8;    // engine processes, 1..N
+  int engine_agents = 8;  // agents (threads) per engine process
+};
+
+// The suites the CLI knows besides those in datasets/suites.yaml: name and description.
+const std::vector<std::pair<std::string, std::string>>& stress_suites();
+bool is_stress_suite(const std::string& name);
+
+// Refuses impossible settings before anything starts (UsageError, exit status 2).
+void validate(const StressOptions& options);
+
+// Runs the suite and publishes its reports; the exit status (0, 1 when a criterion or task failed, 130/143 interrupted).
+int run_stress(const StressOptions& options);
+
+// `legion-bench report DIR` for a stress run: publishes the store's latest stress run. False when
+// the folder holds no stress run.
+bool publish_stress(const std::filesystem::path& dir, int& status);
+
+// `legion-bench report DIR DIR... --out OUT` over stress runs: one STRESS_TEST_RESULTS.md with the
+// criteria across them. False (nothing written) unless every folder holds a stress run.
+bool publish_stress_combined(const std::vector<std::string>& dirs, const std::filesystem::path& out, int& status);
+
+}  // namespace legion::bench::stress

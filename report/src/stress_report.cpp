@@ -1,0 +1,858 @@
+#include "legion/report/stress.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+#include "legion/report/escape.hpp"
+#include "legion/report/reporters.hpp"
+#include "legion/stats/hdr_histogram.hpp"
+#include "legion/stats/trend.hpp"
+
+namespace legion::report {
+namespace {
+
+using nlohmann::json;
+
+std::string fixed(double v, int digits) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(digits) << v;
+  return o.str();
+}
+std::string ms(double us) { return us >= 100000 ? fixed(us / 1000, 0) : us >= 10000 ? fixed(us / 1000, 1) : fixed(us / 1000, 2); }
+std::string pct(double share) { return fixed(share * 100, share < 0.001 && share > 0 ? 3 : 2) + "%"; }
+std::string html_escape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '&': o += "&amp;"; break;
+      case '"': o += "&quot;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+std::string md_cell(const std::string& s) {
+  std::string o;
+  for (char c : s) o += c == '|' ? std::string("\\|") : c == '\n' ? std::string(" ") : std::string(1, c);
+  return o;
+}
+
+json percentiles(const json& values) {
+  stats::HdrHistogram h(1, 3'600'000'000, 3);
+  for (const auto& v : values) h.record(std::clamp<std::int64_t>(v.get<std::int64_t>(), 1, 3'600'000'000));
+  if (h.total_count() == 0) return {{"count", 0}};
+  return {{"count", h.total_count()},          {"p50_us", h.value_at_percentile(50)}, {"p90_us", h.value_at_percentile(90)},
+          {"p95_us", h.value_at_percentile(95)}, {"p99_us", h.value_at_percentile(99)}, {"p999_us", h.value_at_percentile(99.9)},
+          {"max_us", h.max()},                   {"mean_us", h.mean()}};
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const auto n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Theil–Sen and Mann–Kendall on one series over time; a verdict when the growth matters.
+json trend(const std::string& name, const std::string& unit, const std::vector<double>& t, const std::vector<double>& y,
+           double relative_threshold, double absolute_threshold, double horizon_s) {
+  json out = {{"series", name}, {"unit", unit}, {"n", y.size()}};
+  const bool constant = y.empty() || std::all_of(y.begin(), y.end(), [&](double v) { return v == y.front(); });
+  if (y.size() < 5) {
+    out["verdict"] = "too few samples";
+    return out;
+  }
+  if (constant) {
+    out.update({{"slope_per_hour", 0.0}, {"low_per_hour", 0.0}, {"high_per_hour", 0.0}, {"tau", 0.0}, {"p_value", 1.0},
+                {"median", y.front()}, {"verdict", "flat (constant)"}});
+    return out;
+  }
+  const auto ts = stats::theil_sen(t, y);
+  const auto mk = stats::mann_kendall(y);
+  const double med = median(y);
+  const double growth = ts.slope * horizon_s;
+  const bool significant = mk.p_value < 0.05 && mk.tau > 0 && ts.low > 0;
+  const bool material = growth > std::max(absolute_threshold, relative_threshold * std::abs(med));
+  out.update({{"slope_per_hour", ts.slope * 3600}, {"low_per_hour", ts.low * 3600}, {"high_per_hour", ts.high * 3600},
+              {"tau", mk.tau}, {"p_value", mk.p_value}, {"median", med}, {"projected_growth", growth}, {"horizon_s", horizon_s}});
+  const bool falls = mk.p_value < 0.05 && mk.tau < 0 && ts.high < 0;
+  out["verdict"] = significant && material ? "grows" : significant ? "rises, below the threshold" : falls ? "falls" : "no significant trend";
+  return out;
+}
+
+json analyze_phase(json phase, const json& config) {
+  auto& ledger = phase["ledger"];
+  const auto& summary = phase["summary"];
+  const bool ended = !summary.is_null();
+  std::int64_t open = ledger["open"], failed = ledger["failed"], lost = 0;
+  // A phase that ended leaves no task open: one still open was lost. A phase the process never
+  // finished (killed, crashed) closes its open tasks as failed, with that reason.
+  if (ended) lost = open;
+  else if (open > 0) {
+    failed += open;
+    ledger["reasons"]["the run ended (process killed or crashed) before the task finished"] = open;
+  }
+  lost += static_cast<std::int64_t>(ledger["errors"].size());
+  const std::int64_t submitted = ledger["submitted"], completed = ledger["completed"];
+  const auto& samples = phase["samples"];
+  double elapsed = ended ? summary["elapsed_s"].get<double>() : samples.empty() ? 0 : samples.back()["t_s"].get<double>();
+  json a = {{"submitted", submitted},
+            {"completed", completed},
+            {"failed", failed},
+            {"lost", lost},
+            {"open_at_end", ended ? 0 : open},
+            {"error_rate", submitted ? static_cast<double>(failed) / static_cast<double>(submitted) : 0.0},
+            {"elapsed_s", elapsed},
+            {"throughput", elapsed > 0 ? static_cast<double>(completed) / elapsed : 0.0},
+            {"latency", percentiles(phase["latency_us"])},
+            {"service", percentiles(phase["service_us"])},
+            {"ended", ended},
+            {"peak_agents", ended ? summary["peak_agents"].get<int>() : phase["spec"]["most_agents"].get<int>()},
+            {"peak_queue_depth", ended ? summary["peak_queue_depth"].get<std::int64_t>() : 0}};
+  double peak_rss = 0, peak_tput = 0;
+  for (const auto& s : samples) {
+    peak_rss = std::max(peak_rss, s["system"]["rss_mb"].get<double>());
+    peak_tput = std::max(peak_tput, s["completed"].get<double>());
+    if (!ended) a["peak_queue_depth"] = std::max(a["peak_queue_depth"].get<std::int64_t>(), s["queue_depth"].get<std::int64_t>());
+  }
+  a["peak_rss_mb"] = peak_rss;
+  a["peak_second_throughput"] = peak_tput;
+  phase.erase("latency_us");
+  phase.erase("service_us");
+
+  // Spike: the baseline's p99, when p99 left it, and how long after the burst it came back.
+  const auto& spec = phase["spec"];
+  if (!spec["bursts"].empty() && !spec["stages"].empty()) {
+    const double factor = config.value("recovery_factor", 2.0);
+    const double baseline_end = spec["stages"][0]["seconds"];
+    const double burst_at = spec["bursts"][0]["at_s"];
+    // The baseline's seconds, less the first (warm-up) when there are three or more.
+    std::vector<double> base;
+    for (const auto& s : samples)
+      if (s["t_s"].get<double>() <= baseline_end + 0.5 && s["p99_us"].get<double>() > 0) base.push_back(s["p99_us"]);
+    if (base.size() >= 3) base.erase(base.begin());
+    json r = {{"factor", factor}, {"burst_at_s", burst_at}, {"baseline_seconds", base.size()}};
+    if (!base.empty()) {
+      const double baseline = median(base);
+      r["baseline_p99_us"] = baseline;
+      for (const auto& s : samples)
+        if (s["t_s"].get<double>() > baseline_end + 0.5 && s["p99_us"].get<double>() > factor * baseline) {
+          r["p99_left_baseline_at_s"] = s["t_s"];
+          break;
+        }
+      // Recovered: three seconds in a row after the burst with p99 within the factor and the queue empty again.
+      int run = 0;
+      for (std::size_t i = 0; i < samples.size(); ++i) {
+        const auto& s = samples[i];
+        if (s["t_s"].get<double>() <= burst_at) continue;
+        const bool ok = s["p99_us"].get<double>() > 0 && s["p99_us"].get<double>() <= factor * baseline && s["queue_depth"].get<std::int64_t>() <= 10;
+        run = ok ? run + 1 : 0;
+        if (run == 3) {
+          const double at = samples[i - 2]["t_s"].get<double>() - 1;  // the start of the first good second
+          r["recovered_at_s"] = at;
+          r["recovery_s"] = std::max(0.0, at - burst_at);
+          break;
+        }
+      }
+    }
+    a["recovery"] = r;
+  }
+
+  // Endurance: trends over the steady state.
+  // Endurance only: a trend over a phase of seconds extrapolated to a day would call warm-up a leak.
+  if (samples.size() >= 8 && spec.value("schedule_s", 0.0) > 0 && config.value("suite", std::string()) == "endurance") {
+    // Steady state: the first third of the run is warm-up (caches, pools and connections filling).
+    const std::size_t skip = std::max<std::size_t>(2, samples.size() / 3);
+    std::vector<double> t, rss, fds, threads, p99, p99_t, err;
+    for (std::size_t i = skip; i + 1 < samples.size(); ++i) {  // the last, partial second is the drain's
+      const auto& s = samples[i];
+      const double ts = s["t_s"];
+      if (ts > spec["schedule_s"].get<double>()) break;
+      t.push_back(ts);
+      rss.push_back(s["system"]["rss_mb"]);
+      fds.push_back(s["system"]["fds"]);
+      threads.push_back(s["system"]["threads"]);
+      const double done = s["completed"].get<double>() + s["failed"].get<double>();
+      err.push_back(done > 0 ? s["failed"].get<double>() / done : 0);
+      if (s["p99_us"].get<double>() > 0) p99.push_back(s["p99_us"]), p99_t.push_back(ts);
+    }
+    const double horizon = 24 * 3600;
+    a["trends"] = json::array({trend("RSS", "MB", t, rss, 0.10, 1.0, horizon), trend("open file descriptors", "fds", t, fds, 0, 0.5, horizon),
+                               trend("threads", "threads", t, threads, 0, 0.5, horizon),
+                               trend("p99 latency", "µs", p99_t, p99, 0.10, 0, p99_t.empty() ? 0 : p99_t.back() - p99_t.front()),
+                               trend("error rate", "share", t, err, 0, 0.001, t.empty() ? 0 : t.back() - t.front())});
+    bool leak = false, degrades = false;
+    for (const auto& tr : a["trends"]) {
+      if (tr["verdict"] != "grows") continue;
+      const std::string s = tr["series"];
+      (s == "p99 latency" || s == "error rate" ? degrades : leak) = true;
+    }
+    a["leak"] = leak;
+    a["degrades"] = degrades;
+  }
+  phase["analysis"] = a;
+  return phase;
+}
+
+json criterion(const std::string& name, const std::string& target, std::optional<bool> pass, const std::string& measured,
+               const std::string& from) {
+  return {{"criterion", name}, {"target", target}, {"status", !pass ? "not measured" : *pass ? "pass" : "fail"}, {"measured", measured}, {"from", from}};
+}
+
+}  // namespace
+
+json analyze_stress(const json& raw) {
+  json out = raw;
+  out["phases"] = json::array();
+  std::int64_t lost = 0;
+  for (const auto& p : raw["phases"]) {
+    auto a = analyze_phase(p, raw["config"]);
+    lost += a["analysis"]["lost"].get<std::int64_t>();
+    out["phases"].push_back(std::move(a));
+  }
+  out["lost_tasks"] = lost;
+
+  // The seeds' success criteria.
+  json criteria = json::array();
+  {
+    std::optional<bool> pass;
+    std::string measured = "no phase ran 100 agents or more", from;
+    int most = 0;
+    for (const auto& p : out["phases"]) {
+      const auto& a = p["analysis"];
+      if (a["peak_agents"].get<int>() < 100) continue;
+      const bool ok = a["lost"] == 0 && a["error_rate"].get<double>() < 0.001 && a["ended"].get<bool>();
+      // The figure shown: the first phase that failed, else the one with the most agents.
+      if (!pass || (*pass && !ok) || (*pass && ok && a["peak_agents"].get<int>() >= most)) {
+        most = a["peak_agents"].get<int>();
+        measured = std::to_string(a["peak_agents"].get<int>()) + " agents: " + std::to_string(a["failed"].get<std::int64_t>()) + " of " +
+                   std::to_string(a["submitted"].get<std::int64_t>()) + " tasks failed (" + pct(a["error_rate"]) + "), " +
+                   std::to_string(a["lost"].get<std::int64_t>()) + " lost";
+        from = p["name"];
+      }
+      pass = pass.value_or(true) && ok;
+    }
+    criteria.push_back(criterion("100+ concurrent agents without failure", "≥ 100 agents, no task lost, error rate < 0.1%", pass, measured, from));
+  }
+  {
+    std::int64_t submitted = 0;
+    for (const auto& p : out["phases"]) submitted += p["analysis"]["submitted"].get<std::int64_t>();
+    if (const auto& k = raw["extra"]; k.contains("worker_kill") && k["worker_kill"].contains("submitted")) {
+      submitted += k["worker_kill"]["submitted"].get<std::int64_t>();
+      lost += std::max<std::int64_t>(0, k["worker_kill"]["lost"].get<std::int64_t>());
+      out["lost_tasks"] = lost;
+    }
+    criteria.push_back(criterion("zero data loss", "every submitted task completed or failed with a reason (ledger)", submitted > 0 ? std::optional<bool>(lost == 0) : std::nullopt,
+                                 std::to_string(lost) + " lost of " + std::to_string(submitted) + " submitted", "every phase"));
+  }
+  {
+    std::optional<bool> pass;
+    std::vector<std::string> parts, froms;
+    auto add = [&](bool ok, const std::string& what, const std::string& where) {
+      pass = pass.value_or(true) && ok;
+      parts.push_back(what);
+      froms.push_back(where);
+    };
+    for (const auto& p : out["phases"]) {
+      const auto& a = p["analysis"];
+      if (!a.contains("recovery")) continue;
+      const auto& r = a["recovery"];
+      if (r.contains("recovery_s"))
+        add(r["recovery_s"].get<double>() < 30, "spike: " + fixed(r["recovery_s"], 1) + " s after the burst (p99 within " + fixed(r["factor"].get<double>(), 1) +
+                                                    "× the baseline's " + ms(r["baseline_p99_us"]) + " ms)",
+            p["name"]);
+      else add(false, "spike: not recovered before the run ended", p["name"]);
+    }
+    const auto& k = raw["extra"];
+    for (const char* key : {"broker_restart", "engine_kill"}) {
+      if (!k.contains(key) || k[key].empty()) continue;
+      const auto& d = k[key];
+      const std::string label = std::string(key) == "broker_restart" ? "broker restart: " : "engine kill: ";
+      add(d.contains("recovery_s") && d["recovery_s"].get<double>() < 30,
+          label + (d.contains("recovery_s") ? fixed(d["recovery_s"], 2) + " s" : std::string("not recovered")), d.value("kind", std::string(key)));
+    }
+    if (k.contains("worker_kill") && k["worker_kill"].value("killed", false)) {
+      const auto& w = k["worker_kill"];
+      add(w.contains("recovery_s") && w["recovery_s"].get<double>() < 30,
+          w.contains("recovery_s") ? "worker SIGKILL: " + fixed(w["recovery_s"], 2) + " s to the next correct answer from a fresh worker"
+                                   : std::string("worker SIGKILL: no correct answer after it"),
+          "worker killed with SIGKILL");
+    }
+    std::string measured = "no recovery measured in this run", from;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      measured = i == 0 ? parts[i] : measured + "; " + parts[i];
+      from = i == 0 ? froms[i] : from + "; " + froms[i];
+    }
+    criteria.push_back(criterion("recovery under 30 s", "< 30 s", pass, measured, from));
+  }
+  for (const auto& [cls, limit, label] : {std::tuple{"normal", 0.001, "error rate under 0.1% at normal load"},
+                                          std::tuple{"extreme", 0.01, "error rate under 1% at extreme load"}}) {
+    std::optional<bool> pass;
+    double worst = -1;
+    std::string from;
+    for (const auto& p : out["phases"]) {
+      if (p["spec"]["load_class"] != cls) continue;
+      const double e = p["analysis"]["error_rate"];
+      pass = pass.value_or(true) && e < limit;
+      if (e > worst) worst = e, from = p["name"];
+    }
+    criteria.push_back(criterion(label, std::string("< ") + pct(limit), pass, worst < 0 ? "no such phase in this run" : "worst " + pct(worst), from));
+  }
+  bool all = true;
+  for (const auto& c : criteria) all = all && c["status"] != "fail";
+  out["criteria"] = criteria;
+  out["all_criteria_pass"] = all;
+  return out;
+}
+
+void write_stress_summary(std::ostream& out, const json& a) {
+  out << "Stress suite '" << a["config"]["suite"].get<std::string>() << "', run " << a["run_id"].get<std::string>()
+      << (a["finished"].get<bool>() ? "" : " (did not finish: published from its store)") << (a["interrupted"].get<bool>() ? " (interrupted)" : "")
+      << "\n";
+  for (const auto& p : a["phases"]) {
+    const auto& x = p["analysis"];
+    out << "  " << std::left << std::setw(36) << p["name"].get<std::string>() << x["completed"].get<std::int64_t>() << "/"
+        << x["submitted"].get<std::int64_t>() << " ok, " << x["failed"].get<std::int64_t>() << " failed, " << x["lost"].get<std::int64_t>()
+        << " lost, " << fixed(x["throughput"].get<double>(), 1) << " tasks/s";
+    if (x["latency"]["count"].get<std::int64_t>() > 0)
+      out << ", p50 " << ms(x["latency"]["p50_us"]) << " ms, p99 " << ms(x["latency"]["p99_us"]) << " ms, max " << ms(x["latency"]["max_us"]) << " ms";
+    out << "\n";
+  }
+  out << "\nSuccess criteria (the seeds):\n";
+  for (const auto& c : a["criteria"])
+    out << "  " << std::left << std::setw(15) << ("[" + c["status"].get<std::string>() + "]") << c["criterion"].get<std::string>() << ": "
+        << c["measured"].get<std::string>() << "\n";
+}
+
+namespace {
+
+// One line chart: several series of (t, y) over the phase.
+std::string svg_chart(const std::string& title, const std::string& unit, const std::vector<std::pair<std::string, std::vector<std::pair<double, double>>>>& series) {
+  const double W = 640, H = 200, L = 56, R = 12, T = 24, B = 28;
+  double tmax = 1, ymax = 0;
+  for (const auto& [n, pts] : series)
+    for (const auto& [t, y] : pts) tmax = std::max(tmax, t), ymax = std::max(ymax, y);
+  if (ymax <= 0) ymax = 1;
+  ymax *= 1.05;
+  static const char* colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
+  std::ostringstream o;
+  o << "<figure><svg class=\"chart\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"" << html_escape(title) << "\">"
+    << "<text x=\"" << L << "\" y=\"15\" class=\"title\">" << html_escape(title) << " (" << html_escape(unit) << ")</text>";
+  for (int k = 0; k <= 4; ++k) {
+    const double y = T + (H - T - B) * (1 - k / 4.0);
+    o << "<line x1=\"" << L << "\" x2=\"" << W - R << "\" y1=\"" << y << "\" y2=\"" << y << "\" class=\"grid\"/>"
+      << "<text x=\"" << L - 4 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\" class=\"axis\">" << fixed(ymax * k / 4, ymax < 10 ? 2 : 0) << "</text>";
+  }
+  for (int k = 0; k <= 4; ++k) {
+    const double x = L + (W - L - R) * k / 4.0;
+    o << "<text x=\"" << x << "\" y=\"" << H - 8 << "\" text-anchor=\"middle\" class=\"axis\">" << fixed(tmax * k / 4, 0) << " s</text>";
+  }
+  int c = 0;
+  for (const auto& [name, pts] : series) {
+    o << "<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"" << colors[c % 4] << "\" points=\"";
+    for (const auto& [t, y] : pts) o << fixed(L + (W - L - R) * t / tmax, 1) << "," << fixed(T + (H - T - B) * (1 - y / ymax), 1) << " ";
+    o << "\"/><text x=\"" << W - R - 150 << "\" y=\"" << T + 12 + 13 * c << "\" fill=\"" << colors[c % 4] << "\" class=\"axis\">"
+      << html_escape(name) << "</text>";
+    ++c;
+  }
+  o << "</svg></figure>\n";
+  return o.str();
+}
+
+std::string markdown(const json& a, const std::string& pdf_note) {
+  std::ostringstream md;
+  const auto& cfg = a["config"];
+  md << "# Stress test results: " << cfg["suite"].get<std::string>() << "\n\n";
+  md << "Run `" << a["run_id"].get<std::string>() << "`, started " << a["started_at"].get<std::string>() << " on "
+     << cfg["machine"].value("cpu", std::string("?")) << " (" << cfg["machine"].value("cores", 0) << " cores, "
+     << cfg["machine"].value("kernel", std::string("?")) << ")";
+  if (cfg["machine"].contains("loadavg_at_start"))
+    md << "; /proc/loadavg at the start: `" << cfg["machine"]["loadavg_at_start"].get<std::string>() << "` (other work on the machine shares its cores)";
+  if (!a["finished"].get<bool>()) md << ". **The run did not finish** (killed or crashed): this report comes from its store";
+  if (a["interrupted"].get<bool>()) md << ". **Interrupted** (Ctrl-C or SIGTERM): what it measured until then";
+  md << ".\n\nCommand:\n\n```\n" << cfg["command"].get<std::string>() << "\n```\n\n";
+  md << "Load: " << cfg["mode"].get<std::string>() << " loop, " << cfg["arrival"].get<std::string>()
+     << " arrivals; scenario `" << cfg["scenario"].get<std::string>() << "`, model-server latency profile `" << cfg["latency"].get<std::string>()
+     << "`, client retries " << cfg["max_retries"] << ", request timeout " << cfg["request_timeout_s"] << " s. "
+     << "Latency is measured from each task's **intended** start in the open loop (the schedule's moment, not the moment an agent "
+        "picked it up), so queueing in a stalled system is counted (no coordinated omission); service time is from the start of "
+        "execution. Percentiles come from HDR histograms (3 significant digits).\n\n";
+
+  md << "## Success criteria (the seeds)\n\n| criterion | target | result | measured | from |\n|---|---|---|---|---|\n";
+  for (const auto& c : a["criteria"])
+    md << "| " << c["criterion"].get<std::string>() << " | " << md_cell(c["target"]) << " | **" << c["status"].get<std::string>() << "** | "
+       << md_cell(c["measured"]) << " | " << md_cell(c["from"]) << " |\n";
+  md << "\nLost tasks (ledger): **" << a["lost_tasks"] << "**. Every task id is written to the store's ledger when it is submitted "
+        "and again when it ends, completed or failed with a reason; a task still open when its phase ended is lost.\n\n";
+
+  md << "## Phases\n\n| phase | agents | submitted | completed | failed | lost | error rate | tasks/s | p50 ms | p90 ms | p95 ms | p99 ms | "
+        "p99.9 ms | max ms | service p99 ms | peak queue | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& p : a["phases"]) {
+    const auto& x = p["analysis"];
+    const auto& l = x["latency"];
+    auto lat = [&](const char* k) { return l["count"].get<std::int64_t>() > 0 ? ms(l[k]) : std::string("–"); };
+    md << "| " << md_cell(p["name"]) << " | " << x["peak_agents"] << " | " << x["submitted"] << " | " << x["completed"] << " | "
+       << x["failed"] << " | " << x["lost"] << " | " << pct(x["error_rate"]) << " | " << fixed(x["throughput"], 1) << " | " << lat("p50_us")
+       << " | " << lat("p90_us") << " | " << lat("p95_us") << " | " << lat("p99_us") << " | " << lat("p999_us") << " | " << lat("max_us")
+       << " | " << (x["service"]["count"].get<std::int64_t>() > 0 ? ms(x["service"]["p99_us"]) : "–") << " | " << x["peak_queue_depth"]
+       << " | " << fixed(x["peak_rss_mb"], 1) << " |\n";
+  }
+  md << "\n";
+  for (const auto& p : a["phases"]) {
+    md << "- **" << p["name"].get<std::string>() << "**: " << p["spec"]["description"].get<std::string>() << "; "
+       << fixed(p["analysis"]["elapsed_s"], 1) << " s including the drain.";
+    if (p["summary"].is_object() && p["summary"].value("duplicates", 0) > 0)
+      md << " " << p["summary"]["duplicates"] << " task(s) ran twice (the result written, the acknowledgement lost with the "
+            "process or the broker: at-least-once delivery); each counted once.";
+    const auto& reasons = p["ledger"]["reasons"];
+    if (!reasons.empty()) {
+      md << " Failures:";
+      for (auto it = reasons.begin(); it != reasons.end(); ++it) md << " " << it.value() << " × \"" << md_cell(it.key()) << "\";";
+    }
+    md << "\n";
+  }
+  for (const auto& p : a["phases"]) {
+    const auto& x = p["analysis"];
+    if (x.contains("recovery")) {
+      const auto& r = x["recovery"];
+      md << "\n## Spike recovery (" << p["name"].get<std::string>() << ")\n\n";
+      if (r.contains("baseline_p99_us")) {
+        md << "Baseline p99 (median of the per-second p99 over the baseline's seconds): " << ms(r["baseline_p99_us"]) << " ms. ";
+        if (r.contains("p99_left_baseline_at_s"))
+          md << "p99 first left " << fixed(r["factor"], 1) << "× the baseline at t = " << fixed(r["p99_left_baseline_at_s"], 0) << " s. ";
+        md << r["burst_at_s"].get<double>() << " s: the burst. ";
+        if (r.contains("recovery_s"))
+          md << "Recovered (three seconds in a row with p99 within " << fixed(r["factor"], 1) << "× the baseline and at most 10 tasks queued) "
+             << fixed(r["recovery_s"], 1) << " s after it.\n";
+        else md << "**Not recovered** before the run ended.\n";
+      } else md << "No baseline second had completions: recovery cannot be measured.\n";
+      if (p["summary"].is_object() && p["summary"].contains("bus")) {
+        const auto& b = p["summary"]["bus"];
+        md << "\nBus burst (core::MessageBus, " << b["subscribers"] << " subscribers, handlers on the publisher's thread): "
+           << b["published"] << " messages in " << fixed(b["seconds"], 2) << " s (" << fixed(b["achieved_rate"], 0) << "/s of "
+           << b["intended_rate"] << "/s intended), " << b["delivered"] << " deliveries of " << b["expected_deliveries"]
+           << " expected; publish latency from the intended moment p50 " << ms(b["p50_us"]) << " ms, p99 " << ms(b["p99_us"])
+           << " ms, max " << ms(b["max_us"]) << " ms.\n";
+      }
+    }
+    if (x.contains("trends")) {
+      md << "\n## Trends over time (" << p["name"].get<std::string>() << ")\n\n"
+         << "Theil–Sen slope with its 95% interval and the Mann–Kendall test over the steady state: the first third of the samples "
+            "(at least 2 s) is warm-up and left out. "
+            "A series *grows* when Mann–Kendall finds a rising trend (p < 0.05), the slope's interval lies above 0, and the growth "
+            "matters: RSS more than 10% of its median (and 1 MB) extrapolated to 24 h; any file descriptor or thread over 24 h; p99 "
+            "more than 10% of its median, or the error rate more than 0.1 points, over the run.\n\n"
+         << "| series | n | median | slope per hour [95% interval] | Mann–Kendall tau | p | verdict |\n|---|---|---|---|---|---|---|\n";
+      for (const auto& t : x["trends"]) {
+        md << "| " << t["series"].get<std::string>() << " (" << t["unit"].get<std::string>() << ") | " << t["n"] << " | ";
+        if (t.contains("median"))
+          md << fixed(t["median"], 2) << " | " << fixed(t["slope_per_hour"], 3) << " [" << fixed(t["low_per_hour"], 3) << ", "
+             << fixed(t["high_per_hour"], 3) << "] | " << fixed(t["tau"], 3) << " | " << fixed(t["p_value"], 4) << " | ";
+        else md << "– | – | – | – | ";
+        md << t["verdict"].get<std::string>() << " |\n";
+      }
+      md << "\nVerdict: " << (x["leak"].get<bool>() ? "**leak**" : "no leak") << "; "
+         << (x["degrades"].get<bool>() ? "**degrades** over time" : "no degradation") << ".\n";
+    }
+  }
+  if (a["extra"].contains("horizontal")) {
+    const auto& e = a["extra"];
+    md << "\n## Scalability: engine processes on Redis Streams\n\n"
+          "Each level starts N `legion-bench stress-engine` processes (" << cfg.value("engine_agents", 0) << " agents each) in one consumer group "
+          "on " << cfg.value("broker", std::string("redis")) << " and queues its tasks on the stream at once; an engine reads with "
+          "XREADGROUP, answers on a result stream, acknowledges with XACK, and takes over entries another consumer left pending for 2 s "
+          "(XAUTOCLAIM). Throughput is counted between the 10th and the 90th percentile of the completion times (start-up and the last "
+          "stragglers excluded). The linear-scalability factor is X(N) ÷ (N · X(1)).\n\n| engines | tasks/s | linear factor |\n|---|---|---|\n";
+    for (const auto& l : e["horizontal"])
+      md << "| " << fixed(l["engines"], 0) << " | " << fixed(l["throughput"], 0) << " | " << fixed(l["linear_factor"], 2) << " |\n";
+    if (e.contains("usl")) {
+      const auto& u = e["usl"];
+      if (u.contains("error")) md << "\nUniversal Scalability Law: no fit (" << u["error"].get<std::string>() << ").\n";
+      else
+        md << "\nUniversal Scalability Law, X(N) = λN / (1 + σ(N − 1) + κN(N − 1)), fitted by least squares: λ = " << fixed(u["lambda"], 1)
+           << " [" << fixed(u["lambda_low"], 1) << ", " << fixed(u["lambda_high"], 1) << "] tasks/s, σ = " << fixed(u["sigma"], 4) << " ["
+           << fixed(u["sigma_low"], 4) << ", " << fixed(u["sigma_high"], 4) << "], κ = " << fixed(u["kappa"], 5) << " [" << fixed(u["kappa_low"], 5)
+           << ", " << fixed(u["kappa_high"], 5) << "] (95% intervals); throughput peaks at N = "
+           << (u["peak_n"].is_number() ? fixed(u["peak_n"], 1) + " (" + fixed(u["peak_throughput"], 0) + " tasks/s)" : u["peak_n"].get<std::string>())
+           << (u["converged"].get<bool>() ? "" : " — the fit did not converge") << ".\n";
+    }
+    if (e.contains("vertical"))
+      md << "\nVertical: two engine processes pinned to one core (sched_setaffinity) " << fixed(e["vertical"]["one_core"], 1)
+         << " tasks/s, to two cores " << fixed(e["vertical"]["two_cores"], 1) << " tasks/s (the model server and the broker are not pinned).\n";
+    for (const char* key : {"broker_restart", "engine_kill"})
+      if (e.contains(key) && !e[key].empty()) {
+        const auto& d = e[key];
+        md << "\n" << d.value("kind", std::string(key)) << ": at " << fixed(d.value("killed_at_s", 0.0), 2) << " s into its phase";
+        if (d.contains("restarted_after_s")) md << ", restarted " << fixed(d["restarted_after_s"], 2) << " s later (append-only file, fsync always)";
+        if (d.contains("first_result_after_s")) md << "; the first result after it " << fixed(d["first_result_after_s"], 2) << " s after the kill";
+        if (d.contains("pending_at_kill")) md << "; it held " << d["pending_at_kill"] << " delivered, unacknowledged tasks";
+        if (d.contains("pending_reclaimed_s")) md << "; the dead consumer's pending tasks all taken over " << fixed(d["pending_reclaimed_s"], 2) << " s after the kill";
+        md << ". Recovery: " << (d.contains("recovery_s") ? fixed(d["recovery_s"], 2) + " s" : std::string("**not measured**")) << ".\n";
+      }
+    if (e.contains("broker_alone"))
+      md << "\nThe broker alone (" << e["broker_alone"]["note"].get<std::string>() << "): XADD " << fixed(e["broker_alone"]["xadd_per_s"], 0)
+         << "/s, XREADGROUP + XACK in batches of 100 " << fixed(e["broker_alone"]["consume_ack_per_s"], 0) << "/s. The bus alone (core::MessageBus, "
+         << e["bus_alone"]["subscribers"] << " subscribers, publisher's thread): " << fixed(e["bus_alone"]["published_per_s"], 0)
+         << " publications/s, " << fixed(e["bus_alone"]["deliveries_per_s"], 0) << " deliveries/s.\n";
+    md << "\nAcross machines: point every engine at one Redis (`legion-bench stress-engine --redis-port`, with the broker's address "
+          "instead of loopback — see docs/stress.md); the stream, group and reclaiming are the same.\n";
+  }
+  if (a["extra"].contains("model_faults")) {
+    const auto& mf = a["extra"]["model_faults"];
+    md << "\n## Resilience to model-server faults\n\n"
+          "Each system ran the scenario in its own worker process (the runner), against the model server with 30% of requests "
+          "faulted by one kind at a time, and with the client's retries at 2 (`max_retries=2`, the OpenAI SDK's default, which "
+          "LangChain's ChatOpenAI and AutoGen's OpenAIChatCompletionClient inherit; CrewAI passes it to LiteLLM; the native "
+          "engine's client retries 429, 5xx and transport errors with exponential back-off). Extra calls and tokens are per task, "
+          "against the same system's fault-free median; recovery is the extra wall time of a task that needed more calls than "
+          "that median.\n\n| fault | system | correct | tasks with extra calls | extra calls / task | extra tokens / task | recovery "
+          "median s | recovery max s | errors |\n|---|---|---|---|---|---|---|---|---|\n";
+    std::vector<std::string> order = {"none", "http_429", "http_500", "timeout", "malformed_json", "truncated_stream"};
+    for (auto it = mf.begin(); it != mf.end(); ++it)
+      if (std::find(order.begin(), order.end(), it.key()) == order.end()) order.push_back(it.key());
+    for (const auto& kind : order) {
+      if (!mf.contains(kind)) continue;
+      const auto it = mf.find(kind);
+      for (auto st = it.value()["systems"].begin(); st != it.value()["systems"].end(); ++st) {
+        const auto& x = st.value();
+        std::string errors;
+        for (auto e = x["errors"].begin(); e != x["errors"].end(); ++e) errors += std::to_string(e.value().get<int>()) + " × " + e.key() + "; ";
+        md << "| " << it.key() << (it.value().value("stream", false) ? " (streamed)" : "") << " | " << st.key() << " | " << x["correct"]
+           << "/" << x["tasks"] << " | " << x["tasks_with_extra_calls"] << " | " << fixed(x["extra_calls_per_task"], 2) << " | "
+           << fixed(x["extra_tokens_per_task"], 1) << " | " << (x.contains("recovery_median_s") ? fixed(x["recovery_median_s"], 2) : "–")
+           << " | " << (x.contains("recovery_max_s") ? fixed(x["recovery_max_s"], 2) : "–") << " | " << md_cell(errors) << " |\n";
+      }
+    }
+  }
+  if (a["extra"].contains("worker_kill")) {
+    const auto& w = a["extra"]["worker_kill"];
+    md << "\n## A worker killed with SIGKILL mid-task\n\n";
+    if (!w.value("killed", false)) md << "No worker was found to kill.\n";
+    else {
+      md << "The native engine's worker process (pid " << w["pid"] << ") was killed with SIGKILL about 2.3 s into a run of "
+         << w["submitted"] << " tasks under the `realistic` latency profile (a task takes about a second). " << w["tasks"]
+         << " tasks recorded (" << w["correct"] << " correct, " << w["failed"] << " failed), " << w["lost"] << " lost. ";
+      if (w.contains("recovery_s")) md << "Recovery (SIGKILL to the next correct answer, from a fresh worker): " << fixed(w["recovery_s"], 2) << " s.";
+      else md << "**No recovery** observed.";
+      md << " Failure reasons:";
+      for (const auto& r : w["failure_reasons"]) md << " \"" << md_cell(r) << "\";";
+      md << "\n";
+    }
+  }
+  md << "\n## Files\n\n`stress.json` (everything above), `stress_phases.csv`, `stress_seconds.csv` (one row a second: agents, rate, "
+        "throughput, errors, queue depth, latency percentiles, and /proc's RSS, CPU, threads and file descriptors of the system's "
+        "process and the model server's), `stress.html` (charts over time), `stress.pdf`"
+     << pdf_note << ", and the store `results.sqlite` (`legion-bench report DIR` publishes from it, also after a crash).\n";
+  return md.str();
+}
+
+std::string html(const json& a, const std::string& md) {
+  std::ostringstream o;
+  o << "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Stress test results: "
+    << html_escape(a["config"]["suite"]) << "</title><style>body{font-family:sans-serif;max-width:980px;margin:2em auto;padding:0 1em}"
+       "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px}svg.chart{width:100%;height:auto}"
+       ".grid{stroke:#ddd}.axis{font-size:10px;fill:#555}.title{font-size:12px;font-weight:bold}.pass{color:#070}.fail{color:#b00}"
+       "pre{white-space:pre-wrap}</style></head><body>\n<h1>Stress test results: " << html_escape(a["config"]["suite"]) << "</h1>\n";
+  o << "<p>Run <code>" << html_escape(a["run_id"]) << "</code>. Command: <code>" << html_escape(a["config"]["command"]) << "</code></p>\n";
+  o << "<h2>Success criteria</h2><table><tr><th>criterion</th><th>target</th><th>result</th><th>measured</th><th>from</th></tr>";
+  for (const auto& c : a["criteria"])
+    o << "<tr><td>" << html_escape(c["criterion"]) << "</td><td>" << html_escape(c["target"]) << "</td><td class=\""
+      << html_escape(c["status"]) << "\"><b>" << html_escape(c["status"]) << "</b></td><td>" << html_escape(c["measured"]) << "</td><td>"
+      << html_escape(c["from"]) << "</td></tr>";
+  o << "</table>\n";
+  for (const auto& p : a["phases"]) {
+    o << "<h2>" << html_escape(p["name"]) << "</h2><p>" << html_escape(p["spec"]["description"]) << "</p>\n";
+    std::vector<std::pair<double, double>> done, failed, p50, p99, p999, rss, srv, queue, agents;
+    for (const auto& s : p["samples"]) {
+      const double t = s["t_s"];
+      done.emplace_back(t, s["completed"]);
+      failed.emplace_back(t, s["failed"]);
+      p50.emplace_back(t, s["p50_us"].get<double>() / 1000);
+      p99.emplace_back(t, s["p99_us"].get<double>() / 1000);
+      p999.emplace_back(t, s["max_us"].get<double>() / 1000);
+      rss.emplace_back(t, s["system"]["rss_mb"]);
+      srv.emplace_back(t, s["server"]["rss_mb"]);
+      queue.emplace_back(t, s["queue_depth"]);
+      agents.emplace_back(t, s["agents"]);
+    }
+    o << svg_chart("Throughput per second", "tasks/s", {{"completed", done}, {"failed", failed}})
+      << svg_chart("Latency from the intended start, per second", "ms", {{"p50", p50}, {"p99", p99}, {"max", p999}})
+      << svg_chart("Resident memory", "MB", {{"system under test", rss}, {"model server", srv}})
+      << svg_chart("Queue depth and agents", "tasks / agents", {{"queued", queue}, {"agents", agents}});
+  }
+  o << "<h2>The report in full</h2><pre>" << html_escape(md) << "</pre></body></html>\n";
+  return o.str();
+}
+
+std::string csv_number(const json& v) { return v.is_number_float() ? fixed(v.get<double>(), 4) : v.dump(); }
+
+}  // namespace
+
+std::vector<std::filesystem::path> write_stress_reports(const std::filesystem::path& dir, const json& a) {
+  std::vector<std::filesystem::path> written;
+  auto put = [&](const std::string& name, const std::string& text) {
+    write_file_atomically(dir / name, text);
+    written.push_back(dir / name);
+  };
+  json doc = a;
+  put("stress.json", doc.dump(2) + "\n");
+  std::ostringstream phases;
+  phases << "phase,system,load_class,agents,submitted,completed,failed,lost,error_rate,elapsed_s,throughput,p50_us,p90_us,p95_us,p99_us,p999_us,"
+            "max_us,peak_queue_depth,peak_rss_mb\n";
+  for (const auto& p : a["phases"]) {
+    const auto& x = p["analysis"];
+    const auto& l = x["latency"];
+    auto g = [&](const char* k) { return l.contains(k) ? csv_number(l[k]) : std::string(); };
+    phases << csv_cell(p["name"].get<std::string>()) << "," << csv_cell(p["spec"].value("system", std::string())) << ","
+           << p["spec"]["load_class"].get<std::string>() << "," << x["peak_agents"] << "," << x["submitted"] << "," << x["completed"] << ","
+           << x["failed"] << "," << x["lost"] << "," << csv_number(x["error_rate"]) << "," << csv_number(x["elapsed_s"]) << ","
+           << csv_number(x["throughput"]) << "," << g("p50_us") << "," << g("p90_us") << "," << g("p95_us") << "," << g("p99_us") << ","
+           << g("p999_us") << "," << g("max_us") << "," << x["peak_queue_depth"] << "," << csv_number(x["peak_rss_mb"]) << "\n";
+  }
+  put("stress_phases.csv", phases.str());
+  std::ostringstream secs;
+  secs << "phase,t_s,agents,target_rate,submitted,completed,failed,queue_depth,in_flight,p50_us,p90_us,p99_us,max_us,rss_mb,cpu,threads,fds,"
+          "server_rss_mb,server_cpu\n";
+  for (const auto& p : a["phases"])
+    for (const auto& s : p["samples"])
+      secs << csv_cell(p["name"].get<std::string>()) << "," << csv_number(s["t_s"]) << "," << s["agents"] << "," << csv_number(s["target_rate"])
+           << "," << s["submitted"] << "," << s["completed"] << "," << s["failed"] << "," << s["queue_depth"] << "," << s["in_flight"] << ","
+           << s["p50_us"] << "," << s["p90_us"] << "," << s["p99_us"] << "," << s["max_us"] << "," << csv_number(s["system"]["rss_mb"]) << ","
+           << csv_number(s["system"]["cpu"]) << "," << s["system"]["threads"] << "," << s["system"]["fds"] << ","
+           << csv_number(s["server"]["rss_mb"]) << "," << csv_number(s["server"]["cpu"]) << "\n";
+  put("stress_seconds.csv", secs.str());
+  // The HTML first (the PDF prints it), then the Markdown, which says whether the PDF was made.
+  auto text = markdown(a, "");
+  put("stress.html", html(a, text));
+  std::string note;
+  if (const auto why = render_pdf(dir / "stress.html", dir / "stress.pdf"); why.empty()) written.push_back(dir / "stress.pdf");
+  else note = " (not written: " + why + ")";
+  put("STRESS_TEST_RESULTS.md", markdown(a, note));
+  return written;
+}
+
+namespace {
+
+// "# X" -> "## X" and so on, outside code blocks.
+std::string demote(const std::string& md) {
+  std::istringstream in(md);
+  std::ostringstream out;
+  bool code = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.starts_with("```")) code = !code;
+    out << (!code && line.starts_with("#") ? "#" + line : line) << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace
+
+namespace {
+
+// PERFORMANCE_TUNING.md: recommendations, each derived from a measured figure of a named run.
+std::string tuning(const std::vector<json>& runs) {
+  std::ostringstream md;
+  md << "# Performance tuning\n\nRecommendations derived from the stress runs in STRESS_TEST_RESULTS.md; each names the run and the "
+        "figure it comes from. They hold for the machine those runs were made on "
+     << (runs.empty() ? std::string() : "(" + runs.front()["config"]["machine"].value("cpu", std::string("?")) + ", " +
+                                           std::to_string(runs.front()["config"]["machine"].value("cores", 0)) + " cores)")
+     << "; rerun the suites on yours.\n\n";
+  int n = 0;
+  auto item = [&](const json& run, const std::string& text) {
+    md << ++n << ". " << text << " *(run `" << run["run_id"].get<std::string>() << "`, suite " << run["config"]["suite"].get<std::string>() << ")*\n";
+  };
+  for (const auto& r : runs) {
+    const std::string suite = r["config"]["suite"];
+    const auto& phases = r["phases"];
+    if (suite == "load" && !phases.empty()) {
+      const auto& first = phases.front()["analysis"];
+      const double base = first["latency"].value("p99_us", 0.0);
+      std::string within, beyond;
+      double best_tput = 0;
+      for (const auto& p : phases) {
+        const auto& a = p["analysis"];
+        best_tput = std::max(best_tput, a["peak_second_throughput"].get<double>());
+        const bool ok = a["latency"].value("p99_us", 0.0) <= 2 * base && a["error_rate"].get<double>() < 0.001;
+        const auto text = p["name"].get<std::string>() + " (p99 " + ms(a["latency"].value("p99_us", 0.0)) + " ms, " + pct(a["error_rate"]) + " errors)";
+        if (!beyond.empty()) continue;  // the first level past the limit is the one named
+        (ok ? within : beyond) = text;
+      }
+      if (!within.empty())
+        item(r, "Concurrency: up to **" + within + "** the p99 stays within 2× the lightest level's (" + ms(base) +
+                    " ms) with errors below 0.1%." + (beyond.empty() ? " No level went beyond that: the limit lies above the largest level measured." : " Beyond it, " + beyond + "."));
+      item(r, "Throughput: the most tasks completed in one second was " + fixed(best_tput, 0) +
+                  "; the levels asked for at most " + fixed(phases.back()["spec"]["start_rate"].get<double>(), 0) +
+                  " tasks/s, so they measure latency under load, not the ceiling (see the scalability and spike runs for that).");
+    }
+    if (suite == "spike")
+      for (const auto& p : phases) {
+        const auto& a = p["analysis"];
+        if (!a.contains("recovery")) continue;
+        const auto& rc = a["recovery"];
+        if (rc.contains("p99_left_baseline_at_s")) {
+          const double t = rc["p99_left_baseline_at_s"];
+          int agents = 0;
+          double rate = 0;
+          for (const auto& s : p["samples"])
+            if (std::abs(s["t_s"].get<double>() - t) < 0.01) agents = s["agents"], rate = s["target_rate"];
+          // Was it the rate, or the agents being added? The median p99 while the peak was held says.
+          const auto& st = p["spec"]["stages"];
+          double hold_from = 0, hold_to = 0;
+          if (st.size() >= 3) {
+            hold_from = st[0]["seconds"].get<double>() + st[1]["seconds"].get<double>();
+            hold_to = hold_from + st[2]["seconds"].get<double>();
+          }
+          std::vector<double> held;
+          for (const auto& sm : p["samples"])
+            if (sm["t_s"].get<double>() > hold_from + 1 && sm["t_s"].get<double>() <= hold_to && sm["p99_us"].get<double>() > 0) held.push_back(sm["p99_us"]);
+          const double held_p99 = median(held);
+          const bool ramp = !held.empty() && held_p99 <= rc["factor"].get<double>() * rc["baseline_p99_us"].get<double>();
+          item(r, "p99 first left " + fixed(rc["factor"], 1) + "× its baseline (" + ms(rc["baseline_p99_us"]) + " ms) at t = " + fixed(t, 0) +
+                      " s, with " + std::to_string(agents) + " agents at " + fixed(rate, 0) + " tasks/s asked for. " +
+                      (ramp ? "While the peak was held (" + std::to_string(p["spec"]["stages"][2]["agents"].get<int>()) + " agents, " +
+                                  fixed(p["spec"]["stages"][2]["rate"], 0) + " tasks/s) the median per-second p99 was " + ms(held_p99) +
+                                  " ms, within the factor: the cost is in adding agents (threads, event loops, connections), not in the "
+                                  "rate — start agents ahead of a known peak."
+                            : "While the peak was held the median per-second p99 was " + ms(held_p99) +
+                                  " ms: keep sustained arrivals below the peak's rate, or add capacity before it."));
+        } else
+          item(r, "p99 never left " + fixed(rc["factor"], 1) + "× its baseline during the ramp to 100 agents and 500 tasks/s: that load fits this machine.");
+        if (rc.contains("recovery_s"))
+          item(r, "After " + std::to_string(p["spec"]["bursts"][0]["count"].get<std::int64_t>()) + " tasks queued at once the p99 was back within " +
+                      fixed(rc["factor"], 1) + "× the baseline in " + fixed(rc["recovery_s"], 1) +
+                      " s: size timeouts upstream of the engine above that, or the burst turns into errors.");
+      }
+    if (suite == "endurance")
+      for (const auto& p : phases) {
+        const auto& a = p["analysis"];
+        if (!a.contains("trends")) continue;
+        const auto& rss = a["trends"][0];
+        item(r, std::string(a["leak"].get<bool>() ? "A **leak** was found" : "No leak") + " over " + fixed(a["elapsed_s"], 0) + " s: RSS slope " +
+                    (rss.contains("slope_per_hour") ? fixed(rss["slope_per_hour"], 2) + " MB/h [" + fixed(rss["low_per_hour"], 2) + ", " +
+                                                          fixed(rss["high_per_hour"], 2) + "]"
+                                                    : std::string("not estimated")) +
+                    (a["leak"].get<bool>() ? ": restart the process before the projected growth matters, and find the leak."
+                                           : ": no periodic restart is needed on this evidence; run the suite for hours (--duration) before relying on days."));
+      }
+    if (suite == "scalability") {
+      const auto& e = r["extra"];
+      if (e.contains("usl") && !e["usl"].contains("error")) {
+        const auto& u = e["usl"];
+        item(r, u["peak_n"].is_number()
+                    ? "Engine processes: the USL fit (σ = " + fixed(u["sigma"], 3) + ", κ = " + fixed(u["kappa"], 4) + ") peaks at N = " +
+                          fixed(u["peak_n"], 1) + ": run no more than " + std::to_string(static_cast<int>(std::ceil(u["peak_n"].get<double>()))) +
+                          " engine processes against one broker on a machine like this; beyond it throughput falls."
+                    : "Engine processes: the USL fit found no retrograde term (κ ≤ 0, σ = " + fixed(u["sigma"], 3) +
+                          "): throughput levels off rather than falling; add processes only while the table shows gains.");
+      }
+      if (e.contains("horizontal") && !e["horizontal"].empty()) {
+        double best = 0, best_n = 1;
+        for (const auto& l : e["horizontal"])
+          if (l["throughput"].get<double>() > best) best = l["throughput"], best_n = l["engines"];
+        item(r, "The most throughput measured was " + fixed(best, 0) + " tasks/s with " + fixed(best_n, 0) + " engine process(es).");
+      }
+      if (e.contains("vertical"))
+        item(r, "Cores: two engine processes did " + fixed(e["vertical"]["one_core"], 0) + " tasks/s on one core and " +
+                    fixed(e["vertical"]["two_cores"], 0) + " on two.");
+      if (e.contains("broker_alone")) {
+        double best = 0;
+        for (const auto& l : e.value("horizontal", json::array())) best = std::max(best, l["throughput"].get<double>());
+        const double xadd = e["broker_alone"]["xadd_per_s"];
+        item(r, "The broker alone took " + fixed(xadd, 0) + " XADD/s one command at a time and " + fixed(e["broker_alone"]["consume_ack_per_s"], 0) +
+                    " reads + acknowledgements/s in batches of 100 (one connection, fsync always). " +
+                    (xadd < best ? "Unpipelined XADDs are slower than the engines' best rate (" + fixed(best, 0) +
+                                       " tasks/s): a producer must pipeline or batch them (the suite's sends 100 per round trip), and engines "
+                                       "should read more than one entry per XREADGROUP when tasks are this short."
+                                 : std::string("That is above the engines' best rate, so the broker is not the limit here.")));
+      }
+    }
+    if (suite == "failure" && r["extra"].contains("model_faults")) {
+      std::map<std::string, std::vector<std::string>> weak;
+      for (auto it = r["extra"]["model_faults"].begin(); it != r["extra"]["model_faults"].end(); ++it)
+        for (auto st = it.value()["systems"].begin(); st != it.value()["systems"].end(); ++st)
+          if (st.value()["correct_share"].get<double>() < 1.0)
+            weak[st.key()].push_back(it.key() + " " + std::to_string(st.value()["correct"].get<int>()) + "/" + std::to_string(st.value()["tasks"].get<int>()));
+      for (const auto& [system, kinds] : weak) {
+        std::string list;
+        for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
+        item(r, system + " answered fewer than all tasks correctly under " + list +
+                    " (correct/tasks) with max_retries=2: where these faults occur, retry the whole agent step on a parse error or an "
+                    "answer that fails validation, and raise max_retries where 429/5xx come in runs." +
+                    (system == "native" ? " The native client waits its own 50 ms back-off and ignores Retry-After; honouring it would "
+                                          "spread retries the way the frameworks' clients do."
+                                        : ""));
+      }
+    }
+  }
+  if (n == 0) md << "No run gave figures to derive a recommendation from.\n";
+  return md.str();
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> write_stress_combined(const std::filesystem::path& dir, const std::vector<json>& runs) {
+  std::filesystem::create_directories(dir);
+  // One criteria table over every run: a criterion fails when it failed in any run, passes when it
+  // passed in one and failed in none.
+  json combined = json::array();
+  if (!runs.empty())
+    for (std::size_t i = 0; i < runs.front()["criteria"].size(); ++i) {
+      json c = runs.front()["criteria"][i];
+      std::string status = "not measured", measured, from;
+      for (const auto& r : runs) {
+        const auto& x = r["criteria"][i];
+        const std::string st = x["status"];
+        if (st == "not measured") continue;
+        if (st == "fail" || status == "not measured") status = status == "fail" ? "fail" : st;
+        measured += (measured.empty() ? "" : "; ") + r["config"]["suite"].get<std::string>() + ": " + x["measured"].get<std::string>() + " (" + st + ")";
+        from += (from.empty() ? "" : "; ") + r["config"]["suite"].get<std::string>() + ": " + x["from"].get<std::string>();
+      }
+      c["status"] = status;
+      c["measured"] = measured.empty() ? "no run measured it" : measured;
+      c["from"] = from;
+      combined.push_back(c);
+    }
+  std::ostringstream md;
+  md << "# Stress test results\n\nThe stress suites of legion-bench (docs/stress.md), one section per run below, each with the command "
+        "that made it. Latency is measured from each task's intended start (open loop, no coordinated omission) and kept in HDR "
+        "histograms; every task id is in the store's ledger from submission to its end. Each section starts with the command "
+        "that made it; this file is written from the runs' stores by `legion-bench report RUN_DIR... --out DIR`, with "
+        "PERFORMANCE_TUNING.md beside it.\n\n"
+        "## The seeds' success criteria, over every run\n\n| criterion | target | result | measured | from |\n|---|---|---|---|---|\n";
+  for (const auto& c : combined)
+    md << "| " << c["criterion"].get<std::string>() << " | " << md_cell(c["target"]) << " | **" << c["status"].get<std::string>() << "** | "
+       << md_cell(c["measured"]) << " | " << md_cell(c["from"]) << " |\n";
+  json all = {{"criteria", combined}, {"runs", runs}};
+  std::string body;
+  for (const auto& r : runs) body += "\n" + demote(markdown(r, ""));
+  md << body;
+  std::vector<std::filesystem::path> written;
+  write_file_atomically(dir / "STRESS_TEST_RESULTS.md", md.str());
+  written.push_back(dir / "STRESS_TEST_RESULTS.md");
+  write_file_atomically(dir / "stress.json", all.dump(2) + "\n");
+  write_file_atomically(dir / "PERFORMANCE_TUNING.md", tuning(runs));
+  written.push_back(dir / "PERFORMANCE_TUNING.md");
+  written.push_back(dir / "stress.json");
+  std::ostringstream page;
+  page << "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Stress test results</title></head><body>";
+  for (const auto& r : runs) {
+    auto one = html(r, markdown(r, ""));
+    const auto b = one.find("<body>"), e = one.rfind("</body>");
+    if (b != std::string::npos && e != std::string::npos) page << one.substr(b + 6, e - b - 6);
+    if (&r == &runs.front()) {
+      const auto st = one.find("<style>"), se = one.find("</style>");
+      if (st != std::string::npos) page << one.substr(st, se - st + 8);
+    }
+  }
+  page << "</body></html>\n";
+  write_file_atomically(dir / "stress.html", page.str());
+  written.push_back(dir / "stress.html");
+  if (render_pdf(dir / "stress.html", dir / "stress.pdf").empty()) written.push_back(dir / "stress.pdf");
+  return written;
+}
+
+}  // namespace legion::report

@@ -1,0 +1,328 @@
+// The stress suites' core: the load generator (open loop with intended-start latency, closed loop,
+// bounds, drain), the task ledger in the store, and the analysis the reports are written from.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "legion/report/stress.hpp"
+#include "stress/generator.hpp"
+#include "stress/ledger.hpp"
+#include "stress/resp.hpp"
+#include "stress/sampler.hpp"
+#include <sys/wait.h>
+#include "test_support.hpp"
+
+namespace legion::bench::stress {
+namespace {
+
+struct MemoryEvents final : TaskEvents {
+  std::mutex m;
+  std::set<std::int64_t> submitted_ids;
+  std::map<std::int64_t, int> ended;  // id -> how many times
+  std::map<std::int64_t, std::string> reasons;
+  void submitted(std::int64_t id, std::int64_t) override {
+    std::lock_guard l(m);
+    submitted_ids.insert(id);
+  }
+  void finished(std::int64_t id, std::int64_t, std::int64_t, std::int64_t, bool ok, const std::string& reason) override {
+    std::lock_guard l(m);
+    ++ended[id];
+    if (!ok) reasons[id] = reason;
+  }
+  // Every submitted id ended exactly once, and nothing else ended.
+  bool balanced() {
+    std::lock_guard l(m);
+    if (ended.size() != submitted_ids.size()) return false;
+    for (auto [id, n] : ended)
+      if (n != 1 || !submitted_ids.contains(id)) return false;
+    return true;
+  }
+};
+
+LoadSpec constant(double seconds, int agents, double rate, std::int64_t max_tasks) {
+  LoadSpec s;
+  s.start_agents = agents;
+  s.start_rate = rate;
+  s.stages = {{seconds, agents, rate}};
+  s.max_tasks = max_tasks;
+  s.drain_s = 5;
+  return s;
+}
+
+TEST(StressGenerator, TargetsRampLinearlyBetweenStages) {
+  LoadSpec s;
+  s.start_agents = 10;
+  s.start_rate = 50;
+  s.stages = {{10, 10, 50}, {10, 100, 500}};
+  EXPECT_EQ(target_at(s, 5).agents, 10);
+  EXPECT_EQ(target_at(s, 15).agents, 55);
+  EXPECT_DOUBLE_EQ(target_at(s, 15).rate, 275);
+  EXPECT_EQ(target_at(s, 99).agents, 100);
+  EXPECT_EQ(s.most_agents(), 100);
+  EXPECT_DOUBLE_EQ(s.schedule_seconds(), 20);
+}
+
+// A system that stalls for 400 ms once: the open loop keeps issuing on schedule and counts the
+// queueing behind the stall in the latency of every task that waited (no coordinated omission);
+// the service time stays small.
+TEST(StressGenerator, OpenLoopMeasuresFromTheIntendedStart) {
+  std::atomic<bool> stop{false};
+  MemoryEvents events;
+  std::atomic<int> calls{0};
+  LoadGenerator g(constant(1.0, 1, 100, 100), [&](std::int64_t) {
+    if (calls++ == 10) std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    return TaskResult{true, {}};
+  }, events, stop);
+  auto r = g.run();
+  EXPECT_EQ(r.submitted, 100);
+  EXPECT_EQ(r.completed, 100);
+  EXPECT_TRUE(events.balanced());
+  // About 40 tasks were due during the stall: far more than 1% of them waited ≥ 200 ms.
+  EXPECT_GE(r.latency.value_at_percentile(90), 100'000);
+  EXPECT_GE(r.latency.value_at_percentile(99), 200'000);
+  EXPECT_LT(r.service.value_at_percentile(90), 50'000);
+}
+
+// The closed loop hides the same stall in one sample: that is why the suites default to the open loop.
+TEST(StressGenerator, ClosedLoopRunsBackToBack) {
+  std::atomic<bool> stop{false};
+  MemoryEvents events;
+  std::atomic<int> calls{0};
+  auto spec = constant(1.0, 2, 0, 60);
+  spec.mode = LoadSpec::Mode::closed;
+  LoadGenerator g(spec, [&](std::int64_t) {
+    if (calls++ == 10) std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return TaskResult{true, {}};
+  }, events, stop);
+  auto r = g.run();
+  EXPECT_EQ(r.submitted, 60);  // the count bound, long before the time bound
+  EXPECT_EQ(r.completed, 60);
+  EXPECT_LT(r.latency.value_at_percentile(90), 50'000);
+  EXPECT_TRUE(events.balanced());
+}
+
+TEST(StressGenerator, BoundedByCountAndByTime) {
+  std::atomic<bool> stop{false};
+  {
+    MemoryEvents events;
+    const auto t0 = Clock::now();
+    LoadGenerator g(constant(30.0, 4, 1000, 50), [](std::int64_t) { return TaskResult{true, {}}; }, events, stop);
+    auto r = g.run();
+    EXPECT_EQ(r.submitted, 50);
+    EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 5.0);  // stops when the count is reached
+  }
+  {
+    MemoryEvents events;
+    LoadGenerator g(constant(0.5, 4, 20, 1'000'000), [](std::int64_t) { return TaskResult{true, {}}; }, events, stop);
+    auto r = g.run();
+    EXPECT_GE(r.submitted, 9);
+    EXPECT_LE(r.submitted, 11);
+    EXPECT_LT(r.elapsed_s, 3.0);
+  }
+}
+
+// Tasks that cannot start before the drain deadline fail with that reason: none is lost.
+TEST(StressGenerator, DrainDeadlineFailsWhatCouldNotStart) {
+  std::atomic<bool> stop{false};
+  MemoryEvents events;
+  auto spec = constant(0.2, 1, 0, 1000);
+  spec.bursts = {{0.0, 40}};
+  spec.drain_s = 0.3;
+  LoadGenerator g(spec, [](std::int64_t) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return TaskResult{true, {}};
+  }, events, stop);
+  auto r = g.run();
+  EXPECT_EQ(r.submitted, 40);
+  EXPECT_EQ(r.completed + r.failed, 40);
+  EXPECT_GT(r.not_started, 20);
+  EXPECT_TRUE(events.balanced());
+  for (const auto& [id, reason] : events.reasons) EXPECT_EQ(reason, "not started before the drain deadline");
+}
+
+TEST(StressGenerator, InterruptStopsAtOnceAndAccountsForEveryTask) {
+  std::atomic<bool> stop{false};
+  MemoryEvents events;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop = true;
+  });
+  const auto t0 = Clock::now();
+  LoadGenerator g(constant(60, 2, 200, 1'000'000), [](std::int64_t) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return TaskResult{true, {}};
+  }, events, stop);
+  auto r = g.run();
+  stopper.join();
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 3.0);
+  EXPECT_EQ(r.completed + r.failed, r.submitted);
+  EXPECT_TRUE(events.balanced());
+}
+
+TEST(StressGenerator, ExceptionsAreFailuresWithTheirMessage) {
+  std::atomic<bool> stop{false};
+  MemoryEvents events;
+  LoadGenerator g(constant(0.2, 2, 50, 10), [](std::int64_t id) -> TaskResult {
+    if (id % 2) throw std::runtime_error("HTTP 500 from the model server");
+    return {true, {}};
+  }, events, stop);
+  auto r = g.run();
+  EXPECT_EQ(r.failed, 5);
+  EXPECT_EQ(events.reasons.begin()->second, "HTTP 500 from the model server");
+}
+
+// The ledger in the store: every task submitted and ended once, read back from the file.
+TEST(StressLedger, StoreHoldsEveryTaskAndTheAnalysisFindsNoneLost) {
+  const auto file = legion::testing::scratch_dir() / "results.sqlite";
+  std::atomic<bool> stop{false};
+  {
+    StressStore store(file);
+    store.begin_run("r1", {{"suite", "load"}, {"command", "test"}, {"mode", "open"}, {"arrival", "constant"}, {"scenario", "single-tool"},
+                           {"latency", "zero"}, {"max_retries", 0}, {"request_timeout_s", 30}, {"machine", nlohmann::json::object()}});
+    store.begin_phase("r1", "p", {{"description", "test"}, {"load_class", "normal"}, {"stages", nlohmann::json::array()},
+                                  {"bursts", nlohmann::json::array()}, {"most_agents", 4}, {"schedule_s", 0.5}});
+    LedgerEvents events(store, "r1", "p");
+    LoadGenerator g(constant(0.5, 4, 200, 80), [](std::int64_t id) { return TaskResult{id != 7, "wrong answer"}; }, events, stop);
+    auto r = g.run([&](const Second& s) { store.sample("r1", "p", s.t_s, {{"t_s", s.t_s}}); });
+    store.end_phase("r1", "p", {{"elapsed_s", r.elapsed_s}, {"peak_agents", r.peak_agents}, {"peak_queue_depth", r.peak_queue_depth}});
+    store.finish_run("r1", false, nlohmann::json::object());
+  }
+  StressStore store(file);
+  auto raw = store.load("r1");
+  const auto& ledger = raw["phases"][0]["ledger"];
+  EXPECT_EQ(ledger["submitted"], 80);
+  EXPECT_EQ(ledger["completed"], 79);
+  EXPECT_EQ(ledger["failed"], 1);
+  EXPECT_EQ(ledger["open"], 0);
+  EXPECT_EQ(ledger["reasons"]["wrong answer"], 1);
+  EXPECT_EQ(raw["phases"][0]["latency_us"].size(), 80u);
+}
+
+nlohmann::json raw_run(bool phase_ended, std::int64_t open) {
+  using nlohmann::json;
+  json samples = json::array();
+  for (int t = 1; t <= 3; ++t)
+    samples.push_back({{"t_s", t}, {"completed", 10}, {"failed", 0}, {"queue_depth", 0}, {"in_flight", 0}, {"agents", 100}, {"target_rate", 10},
+                       {"submitted", 10}, {"p50_us", 1000}, {"p90_us", 1000}, {"p99_us", 2000}, {"max_us", 3000},
+                       {"system", {{"rss_mb", 10}, {"cpu", 0.5}, {"threads", 5}, {"fds", 9}}},
+                       {"server", {{"rss_mb", 10}, {"cpu", 0.5}, {"threads", 5}, {"fds", 9}}}});
+  json phase = {{"name", "native / 100 agents"},
+                {"spec", {{"description", "d"}, {"load_class", "normal"}, {"stages", json::array()}, {"bursts", json::array()},
+                          {"most_agents", 100}, {"schedule_s", 3}}},
+                {"summary", phase_ended ? json{{"elapsed_s", 3.0}, {"peak_agents", 100}, {"peak_queue_depth", 0}} : json()},
+                {"samples", samples},
+                {"ledger", {{"submitted", 30}, {"completed", 30 - open}, {"failed", 0}, {"open", open}, {"reasons", json::object()},
+                            {"errors", json::array()}}},
+                {"latency_us", json(std::vector<int>(30 - open, 1500))},
+                {"service_us", json(std::vector<int>(30 - open, 1000))}};
+  return {{"run_id", "r"}, {"started_at", "now"}, {"finished", phase_ended}, {"interrupted", false}, {"extra", json::object()},
+          {"config", {{"suite", "load"}, {"command", "c"}, {"mode", "open"}, {"arrival", "constant"}, {"scenario", "single-tool"},
+                      {"latency", "zero"}, {"max_retries", 0}, {"request_timeout_s", 30}, {"machine", json::object()}}},
+          {"phases", json::array({phase})}};
+}
+
+TEST(StressAnalysis, OpenTaskInAnEndedPhaseIsLostAndFailsTheCriterion) {
+  auto a = report::analyze_stress(raw_run(true, 2));
+  EXPECT_EQ(a["lost_tasks"], 2);
+  EXPECT_EQ(a["criteria"][1]["status"], "fail");
+  EXPECT_FALSE(a["all_criteria_pass"]);
+}
+
+TEST(StressAnalysis, CrashedRunClosesOpenTasksAsFailedWithAReason) {
+  auto a = report::analyze_stress(raw_run(false, 2));
+  EXPECT_EQ(a["lost_tasks"], 0);
+  const auto& x = a["phases"][0]["analysis"];
+  EXPECT_EQ(x["failed"], 2);
+  EXPECT_EQ(a["phases"][0]["ledger"]["reasons"].size(), 1u);
+}
+
+TEST(StressAnalysis, CleanRunPassesWhatItMeasuredAndSaysWhatItDidNot) {
+  auto a = report::analyze_stress(raw_run(true, 0));
+  EXPECT_EQ(a["lost_tasks"], 0);
+  EXPECT_EQ(a["criteria"][0]["status"], "pass");  // 100 agents, no failure
+  EXPECT_EQ(a["criteria"][2]["status"], "not measured");  // no spike in a load run
+  EXPECT_EQ(a["phases"][0]["analysis"]["latency"]["p50_us"], 1500);
+  EXPECT_TRUE(a["all_criteria_pass"]);
+}
+
+TEST(StressSampler, ReadsThisProcess) {
+  auto s = read_proc();
+  ASSERT_TRUE(s.ok);
+  EXPECT_GT(s.rss_mb, 1);
+  EXPECT_GE(s.threads, 1);
+  EXPECT_GE(s.fds, 3);
+  EXPECT_FALSE(read_proc(999999999).ok);
+}
+
+TEST(StressResp, EncodesAndParsesEveryReplyTypeAndWaitsForWholeReplies) {
+  EXPECT_EQ(encode_command({"XADD", "s", "*", "task", ""}), "*5\r\n$4\r\nXADD\r\n$1\r\ns\r\n$1\r\n*\r\n$4\r\ntask\r\n$0\r\n\r\n");
+  const std::string whole = "*4\r\n+OK\r\n:42\r\n$5\r\nhe\r\no\r\n*-1\r\n";
+  for (std::size_t cut = 0; cut < whole.size(); ++cut) {  // every prefix is incomplete, never malformed
+    std::size_t pos = 0;
+    Reply r;
+    EXPECT_FALSE(parse_reply(whole.substr(0, cut), pos, r)) << cut;
+  }
+  std::size_t pos = 0;
+  Reply r;
+  ASSERT_TRUE(parse_reply(whole, pos, r));
+  EXPECT_EQ(pos, whole.size());
+  ASSERT_EQ(r.elements.size(), 4u);
+  EXPECT_EQ(r.elements[0].str, "OK");
+  EXPECT_EQ(r.elements[1].integer, 42);
+  EXPECT_EQ(r.elements[2].str, "he\r\no");  // binary-safe
+  EXPECT_TRUE(r.elements[3].is_nil());
+  pos = 0;
+  EXPECT_THROW(parse_reply("?x\r\n", pos, r), std::runtime_error);
+  pos = 0;
+  EXPECT_THROW(parse_reply(":4x\r\n", pos, r), std::runtime_error);
+}
+
+// Against Debian's redis-server on loopback: a consumer group, acknowledgement, and a dead
+// consumer's pending entry taken over with XAUTOCLAIM.
+TEST(StressResp, StreamsConsumerGroupAndReclaimOnARealRedis) {
+  if (!std::filesystem::exists("/usr/bin/redis-server")) GTEST_SKIP() << "redis-server is not installed";
+  const int port = free_port();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/usr/bin/redis-server", "redis-server", "--port", std::to_string(port).c_str(), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--logfile", "/dev/null", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::unique_ptr<Redis> r;
+  for (int i = 0; i < 100 && !r; ++i) {
+    try {
+      r = std::make_unique<Redis>("127.0.0.1", port);
+    } catch (const RedisConnectionError&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(port_free(port));
+  r->command({"XGROUP", "CREATE", "t", "g", "$", "MKSTREAM"});
+  auto replies = r->pipeline({{"XADD", "t", "*", "task", "1"}, {"XADD", "t", "*", "task", "2"}, {"NOSUCHCOMMAND"}});
+  ASSERT_EQ(replies.size(), 3u);
+  EXPECT_EQ(replies[2].type, Reply::Type::error);
+  auto got = r->command({"XREADGROUP", "GROUP", "g", "dead", "COUNT", "2", "STREAMS", "t", ">"});
+  ASSERT_EQ(got.elements[0].elements[1].elements.size(), 2u);
+  const auto first_id = got.elements[0].elements[1].elements[0].elements[0].str;
+  EXPECT_EQ(r->command({"XACK", "t", "g", first_id}).integer, 1);
+  // "dead" never acknowledges the second: another consumer takes it over once it is idle.
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  auto claimed = r->command({"XAUTOCLAIM", "t", "g", "alive", "10", "0-0", "COUNT", "10"});
+  ASSERT_EQ(claimed.elements[1].elements.size(), 1u);
+  EXPECT_EQ(claimed.elements[1].elements[0].elements[1].elements[1].str, "2");
+  EXPECT_THROW(r->command({"XGROUP", "CREATE", "t", "g", "$"}), RedisReplyError);  // BUSYGROUP
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  EXPECT_THROW(r->command({"PING"}), RedisConnectionError);
+  EXPECT_TRUE(port_free(port));
+}
+
+}  // namespace
+}  // namespace legion::bench::stress
