@@ -33,6 +33,21 @@ class DirectAdapter(FrameworkAdapter):
     def settings(self):
         return {}
 
+    def run(self, scenario):
+        # No framework, so no job object: the pattern's method makes the calls and returns the outcome.
+        return self.pattern(scenario)(scenario)
+
+    def run_concurrently(self, scenario, copies):
+        """N copies on N threads of the synchronous client: a direct caller has no event loop of a
+        framework's. Per copy its outcome, or the exception it raised."""
+        def one(_):
+            try:
+                return self.run(scenario)
+            except Exception as error:  # a result of this copy, not of the batch
+                return error
+        with ThreadPoolExecutor(max_workers=copies) as pool:
+            return list(pool.map(one, range(copies)))
+
     def turn(self, scenario, agent, text, tally):
         """One agent's turn: the model is called until it answers without tool calls."""
         tools = [{"type": "function", "function": {"name": t.name, "description": t.description, "parameters": t.parameters}}
