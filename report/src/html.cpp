@@ -13,6 +13,7 @@
 
 #include "findings.hpp"
 #include "format.hpp"
+#include "legion/report/escape.hpp"
 #include "legion/report/reporters.hpp"
 #include "legion/datasets/published.hpp"
 #include "legion/report/sweep.hpp"
@@ -22,20 +23,7 @@ namespace legion::report {
 namespace {
 
 // Everything that came from scenario files, model output or the environment goes through here.
-std::string esc(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string esc(std::string_view text) { return html_escape(text); }
 
 std::string num(double v, int precision = 3) {
   std::ostringstream s;

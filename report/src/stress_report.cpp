@@ -22,24 +22,9 @@ std::string fixed(double v, int digits) {
 }
 std::string ms(double us) { return us >= 100000 ? fixed(us / 1000, 0) : us >= 10000 ? fixed(us / 1000, 1) : fixed(us / 1000, 2); }
 std::string pct(double share) { return fixed(share * 100, share < 0.001 && share > 0 ? 3 : 2) + "%"; }
-std::string html_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
-std::string md_cell(const std::string& s) {
-  std::string o;
-  for (char c : s) o += c == '|' ? std::string("\\|") : c == '\n' ? std::string(" ") : std::string(1, c);
-  return o;
-}
+// Cells and text read from stress.json (json converts to std::string, not to std::string_view).
+std::string md_cell(const std::string& s) { return markdown_escape(s); }
+std::string html_escape(const std::string& s) { return report::html_escape(std::string_view(s)); }
 
 json percentiles(const json& values) {
   stats::HdrHistogram h(1, 3'600'000'000, 3);

@@ -31,20 +31,6 @@ constexpr Metric kMetrics[] = {
     {"request bytes", "bytes", [](const RunRecord& r) { return static_cast<double>(r.request_bytes) / r.tasks; }},
 };
 
-std::string svg_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string parameter_text(double value) { return std::to_string(std::llround(value)); }
@@ -143,7 +129,7 @@ std::string sweep_chart_svg(const std::vector<const SweepTrend*>& lines, const s
   const auto& any = *lines.front();
   std::ostringstream s;
   s << "<svg class=\"chart\" viewBox=\"0 0 " << kWidth << " " << kHeight << "\" role=\"img\" aria-label=\""
-    << svg_escape(any.metric + " against " + any.param + " in " + any.scenario) << "\">";
+    << html_escape(any.metric + " against " + any.param + " in " + any.scenario) << "\">";
   for (int i = 0; i <= 4; ++i) {
     const double y = y_hi * i / 4;
     s << "<line class=\"grid\" x1=\"" << kLeft << "\" x2=\"" << kWidth - kRight << "\" y1=\"" << py(y) << "\" y2=\"" << py(y) << "\"/>"
@@ -152,15 +138,15 @@ std::string sweep_chart_svg(const std::vector<const SweepTrend*>& lines, const s
   for (const auto& [x, y] : any.medians)
     s << "<text class=\"axis\" x=\"" << px(x) << "\" y=\"" << kHeight - kBottom + 16 << "\" text-anchor=\"middle\">" << parameter_text(x) << "</text>";
   s << "<text class=\"axis\" x=\"" << (kLeft + kWidth - kRight) / 2 << "\" y=\"" << kHeight - 6 << "\" text-anchor=\"middle\">"
-    << svg_escape(any.param) << "</text>";
+    << html_escape(any.param) << "</text>";
   for (const auto* t : lines) {
-    const auto col = svg_escape(colour(t->system));
-    s << "<g data-system=\"" << svg_escape(t->system) << "\"><polyline fill=\"none\" stroke=\"" << col << "\" stroke-width=\"2\" points=\"";
+    const auto col = html_escape(colour(t->system));
+    s << "<g data-system=\"" << html_escape(t->system) << "\"><polyline fill=\"none\" stroke=\"" << col << "\" stroke-width=\"2\" points=\"";
     for (const auto& [x, y] : t->medians) s << px(x) << "," << py(y) << " ";
     s << "\"/>";
     for (const auto& [x, y] : t->medians)
-      s << "<circle fill=\"" << col << "\" cx=\"" << px(x) << "\" cy=\"" << py(y) << "\" r=\"3.5\"><title>" << svg_escape(t->system) << ", "
-        << svg_escape(t->param) << " = " << parameter_text(x) << ": " << detail::sig3(y) << " " << svg_escape(t->unit) << "</title></circle>";
+      s << "<circle fill=\"" << col << "\" cx=\"" << px(x) << "\" cy=\"" << py(y) << "\" r=\"3.5\"><title>" << html_escape(t->system) << ", "
+        << html_escape(t->param) << " = " << parameter_text(x) << ": " << detail::sig3(y) << " " << html_escape(t->unit) << "</title></circle>";
     s << "</g>";
   }
   s << "</svg>";

@@ -1,6 +1,6 @@
 #pragma once
 // Escaping for each place text from outside (scenario files, model output, input files, the command
-// line) ends up: a terminal, a spreadsheet cell, a shell, a Markdown code block.
+// line) ends up: a terminal, a spreadsheet cell, a shell, a Markdown code block, HTML and SVG.
 #include <string>
 #include <string_view>
 
@@ -22,5 +22,8 @@ std::string shell_quote(std::string_view text);
 // A Markdown fenced code block holding `text` verbatim: the fence is longer than any run of
 // backticks inside, so the text cannot close the block.
 std::string markdown_code_block(std::string_view text);
+
+// HTML or SVG text and attribute values (either quote): < > & " ' become character references.
+std::string html_escape(std::string_view text);
 
 }  // namespace legion::report
