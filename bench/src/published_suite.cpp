@@ -29,10 +29,13 @@ report::RunResults measure(const PublishedSuiteOptions& o, const std::string& na
   plan.sweep = std::move(sweep);
   plan.systems.push_back("direct");
   plan.params.clear();
-  // How to repeat this part alone: the direct call given as a Python system, as the suite adds it.
+  // How to repeat this part alone: the direct call given as a Python system, as the suite adds it,
+  // its paths relative to the working directory so that the command works in any checkout.
   std::string systems;
   for (const auto& s : plan.systems) systems += (systems.empty() ? "" : ",") + s;
-  plan.command = "legion-bench --adapter " + report::shell_quote(adapters::adapter_info("direct").spec) + " --systems " + systems +
+  const auto direct = "direct=" + std::filesystem::proximate(adapters::python_adapter_dir() / "direct_adapter.py").string() +
+                      ",venv=" + std::filesystem::proximate(adapters::venvs_dir() / "langgraph").string() + ",dialect=native";
+  plan.command = "legion-bench --adapter " + report::shell_quote(direct) + " --systems " + systems +
                  " -n " + std::to_string(plan.repetitions) + " --warmup " + std::to_string(plan.warmup) + " --latency " + latency.name;
   for (const auto& s : scenarios) plan.command += " --scenario " + s;
   if (plan.sweep) {
