@@ -267,6 +267,13 @@ json analyze_stress(const json& raw) {
                                    : std::string("worker SIGKILL: no correct answer after it"),
           "worker killed with SIGKILL");
     }
+    if (k.contains("disk_full") && !k["disk_full"].contains("skipped")) {
+      const auto& d = k["disk_full"];
+      add(d.contains("recovery_s") && d["recovery_s"].get<double>() < 30,
+          d.contains("recovery_s") ? "disk full: " + fixed(d["recovery_s"], 2) + " s from freeing the space to the held-back events committed"
+                                   : std::string("disk full: the held-back events were not committed after the space was freed"),
+          "disk-full");
+    }
     std::string measured = "no recovery measured in this run", from;
     for (std::size_t i = 0; i < parts.size(); ++i) {
       measured = i == 0 ? parts[i] : measured + "; " + parts[i];
@@ -526,6 +533,32 @@ std::string markdown(const json& a, const std::string& pdf_note) {
       md << " Failure reasons:";
       for (const auto& r : w["failure_reasons"]) md << " \"" << md_cell(r) << "\";";
       md << "\n";
+    }
+  }
+  if (a["extra"].contains("disk_full")) {
+    const auto& d = a["extra"]["disk_full"];
+    md << "\n## Disk full for the results store\n\n";
+    if (d.contains("skipped")) md << "**Skipped**: " << md_cell(d["skipped"].get<std::string>()) << ".\n";
+    else {
+      const auto count = [](const json& l, const char* key) { return std::to_string(l.value(key, std::int64_t{0})); };
+      const auto& before = d.value("before", json::object());
+      const auto& after = d["after"];
+      md << "The phase `disk-full` wrote its ledger to this store and to a copy on a " << d["tmpfs_size"].get<std::string>()
+         << " tmpfs; at a quarter of its " << d["tasks"] << " tasks the tmpfs was filled (" << count(d, "filled_bytes")
+         << " bytes), at three quarters freed. "
+         << (d.contains("write_error_after_s") ? "The copy's first write error, kept and reported, came " + fixed(d["write_error_after_s"], 2) +
+                                                    " s after the fill: \"" + md_cell(d["first_write_error"].get<std::string>()) + "\". "
+                                              : std::string("**No write error** was seen after the fill. "))
+         << "The run went on: " << count(d, "completed") << " of " << count(d, "submitted") << " tasks completed, " << count(d, "failed")
+         << " failed, " << count(d, "lost") << " lost (the run's ledger). Before the fill the copy held " << count(before, "submitted")
+         << " tasks (" << count(before, "completed") << " completed); after freeing it held " << count(after, "submitted") << " ("
+         << count(after, "completed") << " completed, " << count(after, "open") << " open): "
+         << (d.value("preserved", false) ? "nothing written before was lost" : "**rows written before the fill are missing**") << ", "
+         << (d.value("copy_matches_ledger", false) ? "the same as the run's ledger" : "**not the same as the run's ledger**")
+         << ". SQLite's integrity check: " << md_cell(d["integrity"].get<std::string>()) << ". "
+         << (d.contains("recovery_s") ? "Recovery (space freed to the held-back events committed): " + fixed(d["recovery_s"], 2) + " s. "
+                                      : std::string("**No recovery** after the space was freed. "))
+         << "`legion-bench report` on the copy " << (d.value("report_published", false) ? "published it" : "**did not publish it**") << ".\n";
     }
   }
   md << "\n## Files\n\n`stress.json` (everything above), `stress_phases.csv`, `stress_seconds.csv` (one row a second: agents, rate, "

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "legion/report/stress.hpp"
+#include "stress/failure.hpp"
 #include "stress/generator.hpp"
 #include "stress/ledger.hpp"
 #include "stress/resp.hpp"
@@ -202,6 +203,43 @@ TEST(StressLedger, StoreHoldsEveryTaskAndTheAnalysisFindsNoneLost) {
   EXPECT_EQ(ledger["open"], 0);
   EXPECT_EQ(ledger["reasons"]["wrong answer"], 1);
   EXPECT_EQ(raw["phases"][0]["latency_us"].size(), 80u);
+}
+
+// The failure suite's disk-full phase: the ledger copy on a filled tmpfs keeps its first write
+// error and loses nothing; once freed it holds every task and is published. Without root it must
+// say it was skipped and why.
+TEST(StressFailure, DiskFullKeepsTheFirstErrorLosesNothingAndPublishesAfterwards) {
+  const auto file = legion::testing::scratch_dir() / "disk-full" / "results.sqlite";
+  const nlohmann::json config = {{"suite", "failure"}, {"command", "test"}, {"mode", "closed"}, {"arrival", "—"}, {"scenario", "single-tool"},
+                                 {"latency", "zero"}, {"max_retries", 2}, {"request_timeout_s", 30}, {"machine", nlohmann::json::object()}};
+  std::atomic<bool> stop{false};
+  StressStore store(file);
+  store.begin_run("f1", config);
+  const auto d = run_disk_full(store, "f1", config, 200, stop, true);
+  if (::geteuid() != 0) {
+    ASSERT_TRUE(d.contains("skipped"));
+    EXPECT_NE(d["skipped"].get<std::string>().find("root"), std::string::npos);
+    return;
+  }
+  ASSERT_FALSE(d.contains("skipped")) << d.dump();
+  ASSERT_TRUE(d.contains("before") && d["before"].contains("submitted")) << d.dump();
+  EXPECT_NE(d["first_write_error"].get<std::string>().find("full"), std::string::npos) << d.dump();
+  EXPECT_TRUE(d.contains("write_error_after_s")) << d.dump();
+  EXPECT_GT(d["before"]["submitted"].get<int>(), 0);
+  EXPECT_TRUE(d["preserved"]);
+  EXPECT_EQ(d["integrity"], "ok");
+  EXPECT_TRUE(d.contains("recovery_s")) << d.dump();
+  EXPECT_TRUE(d["copy_matches_ledger"]) << d.dump();
+  EXPECT_EQ(d["after"]["open"], 0);
+  EXPECT_TRUE(d["report_published"]);
+  EXPECT_TRUE(d["passed"]);
+  // The run's own ledger: every submitted task ended, none lost.
+  store.flush();
+  const auto ledger = store.load("f1")["phases"][0]["ledger"];
+  EXPECT_EQ(d["lost"], 0);
+  EXPECT_EQ(ledger["submitted"], 200);
+  EXPECT_EQ(ledger["completed"], 200);
+  EXPECT_EQ(ledger["open"], 0);
 }
 
 nlohmann::json raw_run(bool phase_ended, std::int64_t open) {

@@ -1,12 +1,18 @@
 // legion-bench --suite failure: resilience to model-server faults on every system (each in its own
 // worker process, through the runner), and a worker killed with SIGKILL mid-task.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "exit_status.hpp"
@@ -14,6 +20,7 @@
 #include "runner.hpp"
 #include "store.hpp"
 #include "stress/failure.hpp"
+#include "stress/generator.hpp"
 #include "stress/ledger.hpp"
 
 namespace legion::bench::stress {
@@ -78,7 +85,182 @@ struct Baseline {
   double wall_ns = 0, calls = 0, tokens = 0;
 };
 
+
+// Task events to the run's ledger and to the copy on the tmpfs, counting submissions.
+class TeeEvents final : public TaskEvents {
+ public:
+  TeeEvents(StressStore& a, std::string run_a, StressStore& b, std::string run_b, std::string phase)
+      : a_(a), b_(b), run_a_(std::move(run_a)), run_b_(std::move(run_b)), phase_(std::move(phase)) {}
+  void submitted(std::int64_t id, std::int64_t intended_ns) override {
+    a_.submitted(run_a_, phase_, id, intended_ns);
+    b_.submitted(run_b_, phase_, id, intended_ns);
+    ++count;
+  }
+  void finished(std::int64_t id, std::int64_t, std::int64_t started_ns, std::int64_t finished_ns, bool ok, const std::string& reason) override {
+    a_.finished(run_a_, phase_, id, started_ns, finished_ns, ok, reason);
+    b_.finished(run_b_, phase_, id, started_ns, finished_ns, ok, reason);
+  }
+  std::atomic<std::int64_t> count{0};
+
+ private:
+  StressStore &a_, &b_;
+  std::string run_a_, run_b_, phase_;
+};
+
+// The ledger counts of one phase of a stored run.
+json phase_ledger(const StressStore& store, const std::string& run_id, const std::string& phase) {
+  const auto run = store.load(run_id);
+  for (const auto& p : run["phases"])
+    if (p["name"] == phase) return p["ledger"];
+  return json::object();
+}
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
 }  // namespace
+
+json run_disk_full(StressStore& store, const std::string& run_id, const json& config, std::int64_t tasks, const std::atomic<bool>& stop,
+                   bool quiet) {
+  const std::string phase = "disk-full";
+  const std::string size = "16m";
+  if (::geteuid() != 0)
+    return {{"skipped", "mounting a tmpfs needs root; running as uid " + std::to_string(::geteuid())}};
+  char dir_template[] = "/tmp/legion-disk-full-XXXXXX";
+  if (!::mkdtemp(dir_template)) return {{"skipped", std::string("cannot create a mount point: ") + std::strerror(errno)}};
+  const std::filesystem::path dir = dir_template;
+  if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, ("size=" + size).c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::rmdir(dir.c_str());
+    return {{"skipped", "mount -t tmpfs -o size=" + size + " refused: " + why}};
+  }
+  // Whatever happens below, the tmpfs goes away with the phase.
+  struct Unmount {
+    std::filesystem::path dir;
+    ~Unmount() {
+      ::umount2(dir.c_str(), MNT_DETACH);
+      ::rmdir(dir.c_str());
+    }
+  } unmount{dir};
+  if (!quiet) std::cerr << "failure suite: disk full for the results store (a copy of the ledger on a " << size << " tmpfs at " << dir.string() << ")\n";
+
+  const double rate = 200;
+  LoadSpec spec;
+  spec.start_agents = 4;
+  spec.start_rate = rate;
+  spec.stages = {{static_cast<double>(tasks) / rate, 4, rate}};
+  spec.max_tasks = tasks;
+  spec.drain_s = 10;
+  json spec_json = {{"description", "the ledger also written to a copy of the store on a " + size +
+                                        " tmpfs, filled at a quarter of the tasks and freed at three quarters; tasks are 2 ms waits"},
+                    {"load_class", "fault"}, {"mode", "open"}, {"arrival", "constant"}, {"start_agents", 4}, {"start_rate", rate},
+                    {"stages", json::array({{{"seconds", spec.stages[0].seconds}, {"agents", 4}, {"rate", rate}}})},
+                    {"bursts", json::array()}, {"max_tasks", tasks}, {"drain_s", spec.drain_s}, {"most_agents", 4},
+                    {"schedule_s", spec.schedule_seconds()}};
+  json result = {{"tmpfs_size", size}, {"store", (dir / "results.sqlite").string()}, {"tasks", tasks}};
+  store.begin_phase(run_id, phase, spec_json);
+  LoadResult load;
+  {
+    StressStore copy(dir / "results.sqlite");
+    const std::string copy_id = run_id + "-disk-full-copy";
+    copy.begin_run(copy_id, config);
+    copy.begin_phase(copy_id, phase, spec_json);
+    TeeEvents events(store, run_id, copy, copy_id, phase);
+    std::atomic<bool> done{false};
+    std::thread filler([&] {
+      auto wait_for = [&](auto ready, double limit_s) {
+        const auto start = Clock::now();
+        while (!ready() && !stop && seconds_since(start) < limit_s) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return ready();
+      };
+      wait_for([&] { return events.count >= tasks / 4 || done; }, 60);
+      // What the copy holds before the disk fills: all of it must still be there afterwards.
+      copy.flush();
+      result["before"] = phase_ledger(copy, copy_id, phase);
+      const int fd = ::open((dir / "filler").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      std::int64_t filled = 0;
+      const std::vector<char> block(64 * 1024, 'x');
+      while (fd >= 0) {
+        const auto n = ::write(fd, block.data(), block.size());
+        if (n <= 0) break;
+        filled += n;
+      }
+      if (fd >= 0) ::close(fd);
+      const auto filled_at = Clock::now();
+      result["filled_bytes"] = filled;
+      // The copy's writer meets the full disk on its next commit; the run goes on meanwhile.
+      if (wait_for([&] { return !copy.write_error().empty(); }, 10)) result["write_error_after_s"] = seconds_since(filled_at);
+      wait_for([&] { return events.count >= tasks * 3 / 4 || done; }, 60);
+      result["full_for_s"] = seconds_since(filled_at);
+      std::filesystem::remove(dir / "filler");
+      const auto freed_at = Clock::now();
+      // Recovered when every event held back while the disk was full is committed.
+      while (seconds_since(freed_at) < 30) {
+        try {
+          copy.flush();
+          result["recovery_s"] = seconds_since(freed_at);
+          break;
+        } catch (const std::exception&) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+      }
+    });
+    LoadGenerator generator(spec, [](std::int64_t) -> TaskResult {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      return {true, {}};
+    }, events, stop);
+    load = generator.run();
+    done = true;
+    filler.join();
+    result["first_write_error"] = copy.write_error();
+    json summary = {{"elapsed_s", load.elapsed_s},     {"submitted", load.submitted},     {"completed", load.completed},
+                    {"failed", load.failed},           {"not_started", load.not_started}, {"interrupted", load.interrupted},
+                    {"peak_agents", load.peak_agents}, {"peak_queue_depth", load.peak_queue_depth}};
+    try {
+      copy.end_phase(copy_id, phase, summary);
+      copy.finish_run(copy_id, stop.load(), {{"disk_full_copy_of", run_id}});
+    } catch (const std::exception& e) {
+      result["copy_final_write_error"] = e.what();
+    }
+    result["integrity"] = copy.integrity_check();
+    result["after"] = phase_ledger(copy, copy_id, phase);
+    store.end_phase(run_id, phase, summary);
+  }
+  const auto ledger = phase_ledger(store, run_id, phase);
+  const auto& before = result.value("before", json::object());
+  const auto& after = result["after"];
+  // Nothing already written is lost: every task the copy held before the fill is still there, in
+  // the same or a later state; and once freed the copy holds what the run's ledger holds.
+  result["preserved"] = !before.empty() && after.value("submitted", 0) >= before.value("submitted", 0) &&
+                        after.value("completed", 0) + after.value("failed", 0) >= before.value("completed", 0) + before.value("failed", 0);
+  result["copy_matches_ledger"] = after.value("submitted", -1) == ledger.value("submitted", -2) &&
+                                  after.value("completed", -1) == ledger.value("completed", -2) && after.value("open", -1) == 0;
+  result["submitted"] = ledger.value("submitted", 0);
+  result["completed"] = ledger.value("completed", 0);
+  result["failed"] = ledger.value("failed", 0);
+  result["lost"] = ledger.value("open", 0) + static_cast<std::int64_t>(ledger.value("errors", json::array()).size());
+  // `legion-bench report` on the tmpfs copy, its summary kept off this run's output.
+  {
+    std::ostringstream discard;
+    auto* saved = std::cout.rdbuf(discard.rdbuf());
+    int status = 0;
+    bool published = false;
+    try {
+      published = publish_stress(dir, status) && std::filesystem::exists(dir / "STRESS_TEST_RESULTS.md");
+    } catch (const std::exception& e) {
+      result["report_error"] = e.what();
+    }
+    std::cout.rdbuf(saved);
+    result["report_published"] = published;
+  }
+  result["passed"] = result.contains("write_error_after_s") && result["preserved"].get<bool>() && result["integrity"] == "ok" &&
+                     result.contains("recovery_s") && result["copy_matches_ledger"].get<bool>() && result["lost"] == 0 &&
+                     result["report_published"].get<bool>();
+  if (!quiet)
+    std::cerr << "    first write error: " << (result["first_write_error"].get<std::string>().empty() ? "none" : result["first_write_error"].get<std::string>())
+              << "; integrity " << result["integrity"].get<std::string>() << "; " << result["lost"] << " lost; report from the copy "
+              << (result["report_published"].get<bool>() ? "published" : "NOT published") << "\n";
+  return result;
+}
 
 int run_failure(const StressOptions& o) {
   const auto out = o.out_dir.empty() ? std::filesystem::path("results") / "failure" : o.out_dir;
@@ -200,6 +382,7 @@ int run_failure(const StressOptions& o) {
   }
   {
     StressStore store(out / "results.sqlite");
+    if (!stop) extra["disk_full"] = run_disk_full(store, run_id, store.load(run_id)["config"], o.smoke ? 200 : 1000, stop, o.quiet);
     store.finish_run(run_id, stop.load(), extra);
   }
   int status = kExitOk;

@@ -147,18 +147,33 @@ void StressStore::writer_loop() {
     batch.swap(queue_);
     l.unlock();
     std::string error;
+    bool transient = false;
     try {
       exec("BEGIN");
       for (auto& write : batch) write();
       exec("COMMIT");
     } catch (const std::exception& e) {
-      error = std::string("results store ") + file_.string() + ": " + e.what();
+      error = e.what();  // exec's errors name the store already; a statement's do not
+      if (error.rfind("results store ", 0) != 0) error = "results store " + file_.string() + ": " + error;
+      const int code = sqlite3_errcode(db_) & 0xff;
+      transient = code == SQLITE_FULL || code == SQLITE_IOERR;
       char* ignored = nullptr;
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, &ignored);
       sqlite3_free(ignored);
     }
     l.lock();
-    if (!error.empty() && error_.empty()) error_ = error;
+    if (!error.empty()) {
+      if (error_.empty()) error_ = error;
+      ++failures_;
+      // A full disk may get space again: keep the events, in order, and try them next tick. At
+      // close there is no next tick, and an error that is not about space would never pass.
+      if (transient && !closing_) {
+        for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
+        done_cv_.notify_all();
+        continue;
+      }
+      ++dropped_;
+    }
     written_ += batch.size();
     done_cv_.notify_all();
   }
@@ -167,9 +182,17 @@ void StressStore::writer_loop() {
 void StressStore::flush() {
   std::unique_lock l(mutex_);
   const auto target = queued_;
+  const auto failures = failures_, dropped = dropped_;
   cv_.notify_one();
-  done_cv_.wait(l, [&] { return written_ >= target; });
-  if (!error_.empty()) throw std::runtime_error(error_);
+  done_cv_.wait(l, [&] { return written_ >= target || failures_ > failures; });
+  if (written_ < target || dropped_ > dropped) throw std::runtime_error(error_);
+}
+
+std::string StressStore::integrity_check() const {
+  Stmt s(db_, "PRAGMA integrity_check");
+  std::string result;
+  while (s.row()) result += (result.empty() ? "" : "; ") + s.text(0);
+  return result;
 }
 
 std::string StressStore::write_error() const {

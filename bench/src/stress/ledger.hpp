@@ -39,10 +39,13 @@ class StressStore {
   void submitted(const std::string& run_id, const std::string& phase, std::int64_t id, std::int64_t intended_ns);
   void finished(const std::string& run_id, const std::string& phase, std::int64_t id, std::int64_t started_ns,
                 std::int64_t finished_ns, bool ok, const std::string& reason);
-  // Waits until everything queued is committed; throws the writer's first error, if any.
+  // Waits until everything queued is committed; throws the first error if a write it waited for
+  // failed (events that failed for lack of space stay queued and are tried again every 50 ms).
   void flush();
   // The first write error (e.g. "database or disk is full"), empty if none: the run goes on and says so.
   std::string write_error() const;
+  // SQLite's PRAGMA integrity_check: "ok" for a consistent file.
+  std::string integrity_check() const;
 
   // Reading (any process, any time, also while a run writes).
   std::vector<std::string> run_ids() const;  // oldest first
@@ -61,7 +64,7 @@ class StressStore {
   mutable std::mutex mutex_;
   std::condition_variable cv_, done_cv_;
   std::deque<std::function<void()>> queue_;
-  std::uint64_t queued_ = 0, written_ = 0;
+  std::uint64_t queued_ = 0, written_ = 0, failures_ = 0, dropped_ = 0;
   bool closing_ = false;
   std::string error_;
   std::thread writer_;
