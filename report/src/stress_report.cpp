@@ -559,6 +559,7 @@ std::string markdown(const json& a, const std::string& pdf_note) {
          << (d.contains("recovery_s") ? "Recovery (space freed to the held-back events committed): " + fixed(d["recovery_s"], 2) + " s. "
                                       : std::string("**No recovery** after the space was freed. "))
          << "`legion-bench report` on the copy " << (d.value("report_published", false) ? "published it" : "**did not publish it**") << ".\n";
+      if (d.contains("filler_error")) md << "\n**The phase broke off**: " << md_cell(d["filler_error"].get<std::string>()) << ".\n";
     }
   }
   md << "\n## Files\n\n`stress.json` (everything above), `stress_phases.csv`, `stress_seconds.csv` (one row a second: agents, rate, "

@@ -167,41 +167,47 @@ json run_disk_full(StressStore& store, const std::string& run_id, const json& co
     TeeEvents events(store, run_id, copy, copy_id, phase);
     std::atomic<bool> done{false};
     std::thread filler([&] {
-      auto wait_for = [&](auto ready, double limit_s) {
-        const auto start = Clock::now();
-        while (!ready() && !stop && seconds_since(start) < limit_s) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        return ready();
-      };
-      wait_for([&] { return events.count >= tasks / 4 || done; }, 60);
-      // What the copy holds before the disk fills: all of it must still be there afterwards.
-      copy.flush();
-      result["before"] = phase_ledger(copy, copy_id, phase);
-      const int fd = ::open((dir / "filler").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      std::int64_t filled = 0;
-      const std::vector<char> block(64 * 1024, 'x');
-      while (fd >= 0) {
-        const auto n = ::write(fd, block.data(), block.size());
-        if (n <= 0) break;
-        filled += n;
-      }
-      if (fd >= 0) ::close(fd);
-      const auto filled_at = Clock::now();
-      result["filled_bytes"] = filled;
-      // The copy's writer meets the full disk on its next commit; the run goes on meanwhile.
-      if (wait_for([&] { return !copy.write_error().empty(); }, 10)) result["write_error_after_s"] = seconds_since(filled_at);
-      wait_for([&] { return events.count >= tasks * 3 / 4 || done; }, 60);
-      result["full_for_s"] = seconds_since(filled_at);
-      std::filesystem::remove(dir / "filler");
-      const auto freed_at = Clock::now();
-      // Recovered when every event held back while the disk was full is committed.
-      while (seconds_since(freed_at) < 30) {
-        try {
-          copy.flush();
-          result["recovery_s"] = seconds_since(freed_at);
-          break;
-        } catch (const std::exception&) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      try {
+        auto wait_for = [&](auto ready, double limit_s) {
+          const auto start = Clock::now();
+          while (!ready() && !stop && seconds_since(start) < limit_s) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          return ready();
+        };
+        wait_for([&] { return events.count >= tasks / 4 || done; }, 60);
+        // What the copy holds before the disk fills: all of it must still be there afterwards.
+        copy.flush();
+        result["before"] = phase_ledger(copy, copy_id, phase);
+        const int fd = ::open((dir / "filler").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        std::int64_t filled = 0;
+        const std::vector<char> block(64 * 1024, 'x');
+        while (fd >= 0) {
+          const auto n = ::write(fd, block.data(), block.size());
+          if (n <= 0) break;
+          filled += n;
         }
+        if (fd >= 0) ::close(fd);
+        const auto filled_at = Clock::now();
+        result["filled_bytes"] = filled;
+        // The copy's writer meets the full disk on its next commit; the run goes on meanwhile.
+        if (wait_for([&] { return !copy.write_error().empty(); }, 10)) result["write_error_after_s"] = seconds_since(filled_at);
+        wait_for([&] { return events.count >= tasks * 3 / 4 || done; }, 60);
+        result["full_for_s"] = seconds_since(filled_at);
+        std::filesystem::remove(dir / "filler");
+        const auto freed_at = Clock::now();
+        // Recovered when every event held back while the disk was full is committed.
+        while (seconds_since(freed_at) < 30) {
+          try {
+            copy.flush();
+            result["recovery_s"] = seconds_since(freed_at);
+            break;
+          } catch (const std::exception&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          }
+        }
+      } catch (const std::exception& e) {  // reported; the phase then fails its checks
+        result["filler_error"] = e.what();
+        std::error_code ignored;
+        std::filesystem::remove(dir / "filler", ignored);
       }
     });
     LoadGenerator generator(spec, [](std::int64_t) -> TaskResult {
@@ -252,7 +258,7 @@ json run_disk_full(StressStore& store, const std::string& run_id, const json& co
     std::cout.rdbuf(saved);
     result["report_published"] = published;
   }
-  result["passed"] = result.contains("write_error_after_s") && result["preserved"].get<bool>() && result["integrity"] == "ok" &&
+  result["passed"] = !result.contains("filler_error") && result.contains("write_error_after_s") && result["preserved"].get<bool>() && result["integrity"] == "ok" &&
                      result.contains("recovery_s") && result["copy_matches_ledger"].get<bool>() && result["lost"] == 0 &&
                      result["report_published"].get<bool>();
   if (!quiet)
