@@ -69,6 +69,19 @@ class ScenarioTool(BaseTool):
         return self.adapter.scenario.run_tool(self.name, arguments)
 
 
+async def reset_all(agents):
+    for agent in agents.values():
+        await agent.on_reset(CancellationToken())
+
+
+def asker(agents):
+    """`ask(agent_id, text)`: that agent's run on `text`, as (agent_id, its final answer)."""
+    async def ask(agent_id, text):
+        result = await agents[agent_id].run(task=text)
+        return agent_id, final_text(result.messages, {agent_id})
+    return ask
+
+
 class TeamJob:
     """One task: `task(built)` is its coroutine over what `build` made (a team, or agents)."""
 
@@ -254,13 +267,8 @@ class AutoGenAdapter(FrameworkAdapter):
             return {a.id: self.agent(scenario, a) for a in members + [scenario.agent(scenario.moderator)]}
 
         async def task(agents):
-            for agent in agents.values():
-                await agent.on_reset(CancellationToken())
-
-            async def ask(agent_id, text):
-                result = await agents[agent_id].run(task=text)
-                return agent_id, final_text(result.messages, {agent_id})
-
+            await reset_all(agents)
+            ask = asker(agents)
             propose = legion_common.propose_prompt(scenario, scenario.task)
             proposals = dict(await asyncio.gather(*(ask(m.id, propose) for m in members)))
             vote = legion_common.vote_prompt(scenario, scenario.task, proposals)
@@ -285,13 +293,8 @@ class AutoGenAdapter(FrameworkAdapter):
             return {a.id: self.agent(scenario, a) for a in proposers + [scenario.agent(scenario.aggregator)]}
 
         async def task(agents):
-            for agent in agents.values():
-                await agent.on_reset(CancellationToken())
-
-            async def ask(agent_id, text):
-                result = await agents[agent_id].run(task=text)
-                return agent_id, final_text(result.messages, {agent_id})
-
+            await reset_all(agents)
+            ask = asker(agents)
             propose = legion_common.propose_prompt(scenario, scenario.task)
             proposals = dict(await asyncio.gather(*(ask(p.id, propose) for p in proposers)))
             _, answer = await ask(scenario.aggregator, legion_common.aggregate_prompt(scenario, scenario.task, proposals))

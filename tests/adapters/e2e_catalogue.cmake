@@ -6,19 +6,7 @@ file(MAKE_DIRECTORY "${OUT}")
 # the previous agent's output only, or every earlier output.
 set(previous_only native langchain)
 
-function(run_bench code)
-  execute_process(COMMAND "${LEGION_BENCH}" ${ARGN} -q RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL code)
-    message(FATAL_ERROR "expected exit ${code}, got ${rc}: ${ARGN}\nstdout:\n${out}\nstderr:\n${err}")
-  endif()
-  set(stderr "${err}" PARENT_SCOPE)
-endfunction()
-
-macro(read_records file)
-  file(READ "${file}" json)
-  string(JSON n LENGTH "${json}" records)
-  math(EXPR last "${n} - 1")
-endmacro()
+include("${CMAKE_CURRENT_LIST_DIR}/../bench/cli_helpers.cmake")
 
 # 1. Every catalogue scenario correct on every system, small sizes, one measured run each; the
 #    visibility probe's answer says what the last agent saw, as documented for each system.

@@ -4,19 +4,7 @@ file(REMOVE_RECURSE "${OUT}")
 file(MAKE_DIRECTORY "${OUT}")
 set(FIXTURES "${SOURCE}/tests/adapters/fixtures")
 
-function(run_bench code)
-  execute_process(COMMAND "${LEGION_BENCH}" ${ARGN} -q RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL code)
-    message(FATAL_ERROR "expected exit ${code}, got ${rc}: ${ARGN}\nstdout:\n${out}\nstderr:\n${err}")
-  endif()
-endfunction()
-
-# Reads a results.json: `json` holds it, `n` its record count, `last` the last index.
-macro(read_records file)
-  file(READ "${file}" json)
-  string(JSON n LENGTH "${json}" records)
-  math(EXPR last "${n} - 1")
-endmacro()
+include("${CMAKE_CURRENT_LIST_DIR}/../bench/cli_helpers.cmake")
 
 # 1. The quick coordination suite on all four systems (the default): every scenario correct on every
 #    system, except where a framework has no construct for the pattern (recorded as unsupported).

@@ -4,19 +4,7 @@
 file(REMOVE_RECURSE "${OUT}")
 file(MAKE_DIRECTORY "${OUT}")
 
-function(run_bench code)
-  execute_process(COMMAND "${LEGION_BENCH}" ${ARGN} -q RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL code)
-    message(FATAL_ERROR "expected exit ${code}, got ${rc}: ${ARGN}\nstdout:\n${out}\nstderr:\n${err}")
-  endif()
-  set(last_output "${out}${err}" PARENT_SCOPE)
-endfunction()
-
-macro(read_records file)
-  file(READ "${file}" json)
-  string(JSON n LENGTH "${json}" records)
-  math(EXPR last "${n} - 1")
-endmacro()
+include("${CMAKE_CURRENT_LIST_DIR}/cli_helpers.cmake")
 
 if(PART STREQUAL "catalogue")
   # 1. Both scenarios correct on every system.

@@ -1,4 +1,4 @@
-# Helpers of the command-line tests (included by e2e_coordination.cmake and e2e_reliability.cmake).
+# Helpers of the command-line tests (included by the e2e_*.cmake and catalogue_published.cmake scripts).
 
 # Runs a command and fails unless it exits with `code`; its output is left in last_stdout and
 # last_stderr.
@@ -36,3 +36,21 @@ function(expect_stopped_by signal code dir)
   endif()
   set(stopped_records ${n} PARENT_SCOPE)
 endfunction()
+
+# Runs legion-bench (quietly) with the arguments and fails unless it exits with `code`; its stderr is
+# left in `stderr`, stdout and stderr together in `last_output`.
+function(run_bench code)
+  execute_process(COMMAND "${LEGION_BENCH}" ${ARGN} -q RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL code)
+    message(FATAL_ERROR "expected exit ${code}, got ${rc}: ${ARGN}\nstdout:\n${out}\nstderr:\n${err}")
+  endif()
+  set(stderr "${err}" PARENT_SCOPE)
+  set(last_output "${out}${err}" PARENT_SCOPE)
+endfunction()
+
+# Reads a results.json: its text in `json`, the number of records in `n`, the last index in `last`.
+macro(read_records file)
+  file(READ "${file}" json)
+  string(JSON n LENGTH "${json}" records)
+  math(EXPR last "${n} - 1")
+endmacro()
