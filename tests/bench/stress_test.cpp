@@ -2,7 +2,11 @@
 // bounds, drain), the task ledger in the store, and the analysis the reports are written from.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstring>
@@ -324,6 +328,43 @@ TEST(StressResp, EncodesAndParsesEveryReplyTypeAndWaitsForWholeReplies) {
   EXPECT_THROW(parse_reply("?x\r\n", pos, r), std::runtime_error);
   pos = 0;
   EXPECT_THROW(parse_reply(":4x\r\n", pos, r), std::runtime_error);
+}
+
+// Connecting has a timeout of its own: a listener whose accept queue is full drops the SYNs (as a
+// link that is down does), and the client gives up after its timeout, not the kernel's two
+// minutes; nothing listening is refused at once. Both are connection errors naming the address.
+TEST(StressResp, ConnectGivesUpAfterItsTimeoutAndReportsRefusal) {
+  const int port = free_port();
+  try {
+    Redis refused("127.0.0.1", port, std::chrono::milliseconds(300));
+    ADD_FAILURE() << "connected to a port nothing listens on";
+  } catch (const RedisConnectionError& e) {
+    EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(port)), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("refused"), std::string::npos) << e.what();
+  }
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 0), 0);  // never accepted: the queue fills after one or two
+  std::vector<std::unique_ptr<Redis>> held;
+  bool timed_out = false;
+  for (int i = 0; i < 8 && !timed_out; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      held.push_back(std::make_unique<Redis>("127.0.0.1", port, std::chrono::milliseconds(300)));
+    } catch (const RedisConnectionError& e) {
+      const auto took = std::chrono::steady_clock::now() - start;
+      EXPECT_NE(std::string(e.what()).find("timed out"), std::string::npos) << e.what();
+      EXPECT_GE(took, std::chrono::milliseconds(250));
+      EXPECT_LT(took, std::chrono::milliseconds(2000));
+      timed_out = true;
+    }
+  }
+  EXPECT_TRUE(timed_out) << "every connection to a full accept queue succeeded";
+  ::close(listener);
 }
 
 // Against Debian's redis-server on loopback: a consumer group, acknowledgement, and a dead
