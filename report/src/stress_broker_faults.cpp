@@ -69,7 +69,10 @@ std::string broker_faults_markdown(const json& extra) {
       if (m["deaths"].empty()) md << " **The engine was not ended**: no memory exhaustion happened.\n";
       else {
         md << " The engine ended " << fixed(m["killed_at_s"], 2) << " s in (" << cell(m["deaths"][0].value("signal", std::string("exit"))) << "); the kernel's account: "
-           << c.value("oom_kills", -1) << " OOM kill(s), the limit hit " << c.value("limit_hits", -1) << " times, highest usage "
+           << c.value("oom_kills", -1) << " OOM kill(s), "
+           // v1's memory.failcnt stays 0 on some kernels even at an OOM kill: shown only when it counted
+           << (c.value("limit_hits", -1) > 0 ? "the limit hit " + std::to_string(c["limit_hits"].get<int>()) + " times, " : std::string())
+           << "highest usage "
            << mib(c.value("max_usage_bytes", json(-1))) << " of " << mib(c["limit_bytes"]) << ". " << m["deaths"].size() << " engine death(s), "
            << m["replacements"] << " replacement(s) started in the same cgroup"
            << (m.value("oom_killed", false) ? "" : " — **not shown to be an OOM kill**") << ".\n\n";
