@@ -1,8 +1,8 @@
 #include "stress/broker_faults.hpp"
 
+#include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -74,9 +74,8 @@ bool process_alive(long pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 ||
 // The pid in a name such as legion-oom-1234 or lgp1234h0, or -1.
 long pid_in(const std::string& name, const std::string& prefix) {
   if (name.rfind(prefix, 0) != 0) return -1;
-  std::size_t used = 0;
   try {
-    return std::stol(name.substr(prefix.size()), &used);
+    return std::stol(name.substr(prefix.size()));
   } catch (const std::exception&) {
     return -1;
   }
