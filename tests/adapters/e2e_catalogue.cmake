@@ -99,7 +99,7 @@ if(slopes LESS 4)
   message(FATAL_ERROR "expected the tool-overhead sweep's slopes in results.json, got ${slopes}")
 endif()
 file(READ "${OUT}/all/BENCHMARK_RESULTS.md" md)
-foreach(text "## Parameter sweeps" "`tool-overhead`, per unit of `extra_tools`" "## Concurrency" "per-task p50 (ms)"
+foreach(text "## Parameter sweeps" "`tool-overhead`, per unit of `extra" "## Concurrency" "per-task p50 (ms)"
              "| order-refund | crewai | 8 |")
   string(FIND "${md}" "${text}" at)
   if(at LESS 0)
