@@ -146,7 +146,7 @@ Async<void> AsyncLlmClient::watchdog() {
 
 Async<ChatResponse> AsyncLlmClient::attempt(const std::string& body, bool stream) {
   const auto head = request_head_ + std::to_string(body.size()) + "\r\n\r\n";
-  for (int fresh = 0;; ++fresh) {
+  for (;;) {
     auto c = co_await acquire();
     const bool reused = c->requests++ > 0;
     c->deadline = Clock::now() + options_.timeout;
@@ -167,8 +167,10 @@ Async<ChatResponse> AsyncLlmClient::attempt(const std::string& body, bool stream
       const bool timed_out = c->timed_out;
       discard(std::move(c));
       if (timed_out) throw LlmError(0, "request failed: no answer within " + std::to_string(options_.timeout.count()) + " ms");
-      // A kept-alive connection the server closed while it was idle: once more on a new one.
-      if (reused && !parser.got_some() && fresh == 0) continue;
+      // A kept-alive connection the server closed while it was idle: once more on another one.
+      // Idle connections age together, so the next one from the pool may be closed too; each
+      // failure discards one, and a connection opened for this request ends the loop.
+      if (reused && !parser.got_some()) continue;
       throw LlmError(0, "request failed: " + ec.message());
     }
     auto& response = parser.get();
