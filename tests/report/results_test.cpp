@@ -28,7 +28,7 @@ TEST(RecordFields, NamesAreUniqueAndEveryStoredFieldCanBeSet) {
       EXPECT_NE(f.set, nullptr) << f.name << " is stored but cannot be read back";
     }
   }
-  EXPECT_EQ(names.size(), 23u);
+  EXPECT_EQ(names.size(), 27u);
 }
 
 TEST(RecordFields, JsonRoundTripsEveryField) {
@@ -79,7 +79,7 @@ TEST(RecordFields, CsvHasOneColumnPerCsvFieldInTableOrder) {
     if (f.csv) expected_header += std::string(expected_header.empty() ? "" : ",") + f.name;
   EXPECT_EQ(out.str(),
             expected_header + "\n" +
-                "native@b,\"pipe,line\",3,true,1,9000000000,11,12,13,14,15,16,21,17,8999999961,18,19,20,22,true,true,"
+                "native@b,\"pipe,line\",3,true,1,9000000000,11,12,13,14,15,16,21,17,8999999961,18,19,20,22,23,24,25,26,true,true,"
                 "\"'=a \"\"quoted\"\" error\"\n");
 }
 

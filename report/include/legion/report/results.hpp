@@ -91,6 +91,8 @@ struct RunRecord {
   std::optional<std::uint64_t> reported_prompt_tokens;
   std::optional<std::uint64_t> reported_completion_tokens;
   std::optional<std::int64_t> human_wait_ns;  // human-review scenarios: time the human took to answer
+  std::optional<std::int64_t> ingest_ns, retrieval_ns;  // tasks with a knowledge base
+  std::optional<std::uint64_t> embedding_calls, embedding_tokens;
   bool correct = false;
   bool unsupported = false;
   std::optional<std::string> error;
