@@ -10,7 +10,7 @@ include("${CMAKE_CURRENT_LIST_DIR}/../bench/cli_helpers.cmake")
 
 # 1. Every catalogue scenario correct on every system, small sizes, one measured run each; the
 #    visibility probe's answer says what the last agent saw, as documented for each system.
-run_bench(0 --suite catalogue -n 1 --warmup 0 --param turns=3 --param message_bytes=300 --param attempts=3 --param documents=40
+run_bench(0 --suite catalogue -n 1 --warmup 0 --param turns=3 --param message_bytes=300 --param attempts=3 --param documents=8
           --out "${OUT}/all")
 read_records("${OUT}/all/results.json")
 set(seen "")
