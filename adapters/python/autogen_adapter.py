@@ -260,7 +260,7 @@ class AutoGenAdapter(FrameworkAdapter):
         self.knowledge = None
 
     def versions(self):
-        return legion_common.distribution_versions("autogen-agentchat", "autogen-core", "autogen-ext", "openai")
+        return legion_common.distribution_versions("autogen-agentchat", "autogen-core", "autogen-ext", "openai", "chromadb")
 
     def settings(self):
         return {

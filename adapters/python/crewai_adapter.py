@@ -190,7 +190,7 @@ class CrewAIAdapter(FrameworkAdapter):
         self.knowledge = None
 
     def versions(self):
-        return legion_common.distribution_versions("crewai", "openai")
+        return legion_common.distribution_versions("crewai", "openai", "chromadb")
 
     def settings(self):
         return {

@@ -182,7 +182,7 @@ class LangGraphAdapter(FrameworkAdapter):
         return with_knowledge
 
     def versions(self):
-        return legion_common.distribution_versions("langchain", "langchain-core", "langgraph", "langchain-openai", "openai")
+        return legion_common.distribution_versions("langchain", "langchain-core", "langgraph", "langchain-openai", "openai", "numpy")
 
     def settings(self):
         return {
