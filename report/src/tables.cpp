@@ -44,7 +44,25 @@ std::vector<Table> result_tables(const RunResults& r) {
                "Per task, medians, counted by the model server (o200k_base).",
                {{"LLM calls"}, {"prompt tokens"}, {"prompt per call"}, {"completion tokens"}}, {}};
 
+  Table knowledge{"knowledge", "Knowledge base",
+                  "Tasks with a knowledge base, medians per task: putting the documents into the system's store and "
+                  "retrieving from it (ms, each timed by the system), the rest of the wall time, and the embedding "
+                  "requests and tokens the model server counted apart from the chat calls.",
+                  {{"ingest (ms)"}, {"retrieval (ms)"}, {"rest of wall (ms)"}, {"embedding calls"}, {"embedding tokens"}}, {}};
   for (const auto& s : r.summaries) {
+    if (s.ingest_ms || s.retrieval_ms) {
+      const auto ms = [](const std::optional<double>& v, const std::string& what) {
+        return v ? number(*v, what + " " + sig3(*v) + " ms") : missing();
+      };
+      const double rest = s.wall_ms.median - s.ingest_ms.value_or(0) - s.retrieval_ms.value_or(0);
+      TableRow k{s.scenario, s.system, {}};
+      k.cells.push_back(ms(s.ingest_ms, "median ingestion"));
+      k.cells.push_back(ms(s.retrieval_ms, "median retrieval"));
+      k.cells.push_back(number(rest, "median wall less the medians of ingestion and retrieval " + sig3(rest) + " ms"));
+      k.cells.push_back(s.embedding_calls ? number(*s.embedding_calls, "median embedding requests per task") : missing());
+      k.cells.push_back(s.embedding_tokens ? number(*s.embedding_tokens, "median embedded tokens per task") : missing());
+      knowledge.rows.push_back(std::move(k));
+    }
     if (s.unsupported) {
       for (auto* t : {&wall, &baseline, &overhead, &tokens}) t->rows.push_back(empty_row(s, t->columns.size(), "unsupported"));
       continue;
@@ -102,7 +120,9 @@ std::vector<Table> result_tables(const RunResults& r) {
     t.cells.push_back(number(s.completion_tokens, "median completion tokens per task, " + n));
     tokens.rows.push_back(std::move(t));
   }
-  return {wall, baseline, overhead, tokens};
+  std::vector<Table> tables{wall, baseline, overhead, tokens};
+  if (!knowledge.rows.empty()) tables.push_back(std::move(knowledge));  // only runs with a knowledge base
+  return tables;
 }
 
 }  // namespace legion::report::detail

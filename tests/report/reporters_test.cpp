@@ -95,6 +95,29 @@ TEST(Markdown, RatiosToTheBaselineAndTheSuiteSummary) {
   EXPECT_NE(md.find("## Suite-wide"), std::string::npos);
 }
 
+// Tasks with a knowledge base get a table of their own: ingestion and retrieval apart from the rest
+// of the wall time, and the embeddings the model server counted; runs without one do not.
+TEST(Markdown, KnowledgeBaseTasksGetTheirOwnTable) {
+  RunResults r = sample();
+  std::ostringstream without;
+  write_markdown(without, r);
+  EXPECT_EQ(without.str().find("Knowledge base"), std::string::npos);
+  for (int i = 0; i < 3; ++i) {
+    auto k = record("memory-retrieval", i, 10000, true);
+    k.ingest_ns = (6 + i) * 1'000'000;  // 6, 7, 8 ms
+    k.retrieval_ns = 1'000'000;
+    k.embedding_calls = 2;
+    k.embedding_tokens = 1234;
+    r.records.push_back(k);
+  }
+  r.summaries = summarize(r.records);
+  ASSERT_TRUE(r.summaries.back().ingest_ms);
+  EXPECT_DOUBLE_EQ(*r.summaries.back().ingest_ms, 7.0);
+  std::ostringstream out;
+  write_markdown(out, r);
+  EXPECT_NE(out.str().find("| memory-retrieval | native | 7.00 | 1.00 | 2.00 | 2.00 | 1234 |"), std::string::npos) << out.str();
+}
+
 TEST(ResultsJson, HasTheDocumentedKeysAndRoundTrips) {
   auto results = sample();
   auto j = results_json(results);
