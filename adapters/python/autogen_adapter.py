@@ -14,6 +14,13 @@ server (model_info given, as AutoGen requires for model names it does not know).
   mixture       the proposers' runs concurrently with asyncio.gather, then the aggregator's run
                 (the shape of the mixture-of-agents design pattern in AutoGen's documentation)
 
+A task with a knowledge base (memory-retrieval) goes into AutoGen's vector memory,
+autogen_ext's ChromaDBVectorMemory (an in-process persistent chromadb client in a scratch folder, k = top_k, no
+score threshold) with chromadb's OpenAIEmbeddingFunction pointed at the model server; each
+document is one MemoryContent added with Memory.add. The agent is given it with
+AssistantAgent(memory=[...]), which queries it with the latest message before every model call and
+adds what it found to the model's context.
+
 Code-execution tools are AutoGen's PythonCodeExecutionTool over an executor that runs the code in
 the benchmark's sandbox (SandboxCodeExecutor below).
 
@@ -24,7 +31,10 @@ team runs one conversation at a time), all over the one model client.
 """
 
 import asyncio
+import atexit
 import logging
+import shutil
+import tempfile
 
 import legion_common
 from legion_common import FrameworkAdapter, Tally
@@ -38,9 +48,17 @@ from autogen_core import EVENT_LOGGER_NAME, CancellationToken
 from autogen_core.logging import LLMCallEvent, LLMStreamEndEvent
 from autogen_core.model_context import HeadAndTailChatCompletionContext
 from autogen_core.code_executor import CodeBlock, CodeExecutor, CodeResult
+from autogen_core.memory import Memory, MemoryContent, MemoryMimeType
 from autogen_core.tools import BaseTool
+from autogen_ext.memory.chromadb import (ChromaDBVectorMemory, CustomEmbeddingFunctionConfig,
+                                         PersistentChromaDBVectorMemoryConfig)
 from autogen_ext.models.openai import OpenAIChatCompletionClient
 from autogen_ext.tools.code_execution import PythonCodeExecutionTool
+
+# ChromaDBVectorMemory's store (a persistent chromadb client, the one kind it runs in-process): a
+# scratch folder of this worker, removed when it exits.
+STORAGE_DIR = tempfile.mkdtemp(prefix="legion-autogen-")
+atexit.register(shutil.rmtree, STORAGE_DIR, True)
 
 MAX_TOOL_ITERATIONS = 25  # like the native engine's limit of model calls per turn
 
@@ -68,6 +86,32 @@ class ScenarioTool(BaseTool):
     async def run(self, args, cancellation_token):
         arguments = {k: v for k, v in args.model_dump().items() if v is not None}
         return self.adapter.scenario.run_tool(self.name, arguments)
+
+
+class TaskKnowledge(Memory):
+    """The memory an agent is built with: the current task's vector memory, its queries timed for
+    the record's retrieval_ns. Agents are built once per scenario shape; each task brings its own
+    documents, so the store behind this view changes with the task."""
+
+    def __init__(self, adapter):
+        self.adapter = adapter
+
+    async def update_context(self, model_context):
+        with self.adapter.retrieving():
+            return await self.adapter.knowledge.update_context(model_context)
+
+    async def query(self, query, cancellation_token=None, **kwargs):
+        with self.adapter.retrieving():
+            return await self.adapter.knowledge.query(query, cancellation_token, **kwargs)
+
+    async def add(self, content, cancellation_token=None):
+        await self.adapter.knowledge.add(content, cancellation_token)
+
+    async def clear(self):
+        await self.adapter.knowledge.clear()
+
+    async def close(self):
+        pass
 
 
 async def reset_all(agents):
@@ -188,12 +232,36 @@ class AutoGenAdapter(FrameworkAdapter):
         self.model = OpenAIChatCompletionClient(
             model=config.model, base_url=config.base_url, api_key="legion-bench-no-key",
             model_info={"vision": False, "function_calling": True, "json_output": False,
-                        "family": "unknown", "structured_output": False},
+                        "family": "unknown", "structured_output": False,
+                        "multiple_system_messages": True},  # the model server takes them (memory adds one)
             parallel_tool_calls=False,  # required with AgentTool
             max_retries=config.max_retries, timeout=config.request_timeout_s, **extra)
+        self.knowledge = None  # the task's ChromaDBVectorMemory, while a knowledge-base task runs
+
+    def ingest(self, scenario):
+        from chromadb.utils.embedding_functions import OpenAIEmbeddingFunction
+
+        base_url, model = self.config.base_url, self.config.model
+
+        def embedder():  # chromadb's OpenAI embedding function, at the model server
+            return OpenAIEmbeddingFunction(api_key="legion-bench-no-key", model_name=model, api_base=base_url)
+        self.knowledge = ChromaDBVectorMemory(config=PersistentChromaDBVectorMemoryConfig(
+            collection_name="knowledge", persistence_path=STORAGE_DIR, k=scenario.top_k, score_threshold=None,
+            allow_reset=True, embedding_function_config=CustomEmbeddingFunctionConfig(function=embedder)))
+
+        async def add_all():
+            for document in scenario.documents:
+                await self.knowledge.add(MemoryContent(content=document, mime_type=MemoryMimeType.TEXT))
+        self.loop.run_until_complete(add_all())
+
+    def forget_knowledge(self, scenario):
+        if self.knowledge is not None:
+            self.loop.run_until_complete(self.knowledge.reset())
+            self.loop.run_until_complete(self.knowledge.close())
+        self.knowledge = None
 
     def versions(self):
-        return legion_common.distribution_versions("autogen-agentchat", "autogen-core", "autogen-ext", "openai")
+        return legion_common.distribution_versions("autogen-agentchat", "autogen-core", "autogen-ext", "openai", "chromadb")
 
     def settings(self):
         return {
@@ -210,6 +278,7 @@ class AutoGenAdapter(FrameworkAdapter):
                for t in scenario.tools if t.name in agent.tools]
         return AssistantAgent(agent.id, model_client=self.model, description=agent.role,
                               system_message=agent.system_prompt, tools=own + list(tools),
+                              memory=[TaskKnowledge(self)] if scenario.documents else None,
                               max_tool_iterations=MAX_TOOL_ITERATIONS, model_client_stream=self.config.stream,
                               model_context=model_context)
 

@@ -17,6 +17,13 @@ many inputs. Patterns (docs/adapters.md):
   human-review  one Task with human_input=True; CrewAI's human-input provider (set_provider) is
                 the scripted person in place of the terminal prompt
   mixture       the proposals as async Tasks, then the aggregator's Task with them as context
+A task with a knowledge base (memory-retrieval) goes into CrewAI Knowledge: one knowledge source
+holding the documents, one chunk each (a custom BaseKnowledgeSource, as CrewAI documents them; one
+StringKnowledgeSource per document costs about a second each in chromadb, see docs/catalogue.md) in
+the crew's knowledge (Knowledge(collection_name="crew"), what Crew(knowledge_sources=...) builds) on
+CrewAI's chromadb storage, with the OpenAI embedder pointed at the model server; the agent's
+KnowledgeConfig asks for top_k results with no score threshold. CrewAI first asks the model to
+rewrite the task as a search query (datasets/dialects/crewai.yaml answers with the task).
 Agents and crews are built once per scenario shape. N concurrent copies (--concurrency N) run with
 Crew.akickoff (CrewAI's native async kickoff) under asyncio.gather, each on its own crew (a crew
 runs one kickoff at a time). CrewAI's tool-result cache stays off: the
@@ -25,13 +32,26 @@ be a wrong one.
 """
 
 import asyncio
+import atexit
+import os
+import shutil
+import tempfile
 
 import legion
 import legion_common
 from legion_common import FrameworkAdapter, Tally
 
+# CrewAI's knowledge storage (chromadb) lives under CREWAI_STORAGE_DIR, read when crewai is
+# imported: a scratch folder of this worker, removed when it exits.
+STORAGE_DIR = tempfile.mkdtemp(prefix="legion-crewai-")
+os.environ["CREWAI_STORAGE_DIR"] = STORAGE_DIR
+atexit.register(shutil.rmtree, STORAGE_DIR, True)
+
 import pydantic
 from crewai import LLM, Agent, Crew, Process, Task
+from crewai.knowledge.knowledge import Knowledge
+from crewai.knowledge.knowledge_config import KnowledgeConfig
+from crewai.knowledge.source.base_knowledge_source import BaseKnowledgeSource
 from crewai.core.providers.human_input import SyncHumanInputProvider, set_provider
 from crewai.tasks.conditional_task import ConditionalTask
 from crewai.tools import BaseTool
@@ -79,6 +99,33 @@ def flush_events():
         crewai_event_bus.flush()  # CrewAI's event handlers finish inside the task's time
 
 
+class DocumentsKnowledgeSource(BaseKnowledgeSource):
+    """Ready-made documents as a knowledge source, one chunk each: CrewAI's way to write a source
+    (subclass BaseKnowledgeSource, fill `chunks`, `_save_documents`), without its 4,000-character
+    chunking, so that every system stores and retrieves the same units."""
+    documents: list[str] = pydantic.Field(default_factory=list)
+
+    def validate_content(self):
+        return self.documents
+
+    def add(self):
+        self.chunks.extend(self.documents)
+        self._save_documents()
+
+    async def aadd(self):
+        self.chunks.extend(self.documents)
+        await self._asave_documents()
+
+
+class TimedKnowledge(Knowledge):
+    """CrewAI's Knowledge, its queries timed for the record's retrieval_ns."""
+    _timer: object = pydantic.PrivateAttr(default=None)
+
+    def query(self, query, results_limit=5, score_threshold=0.6):
+        with self._timer():
+            return super().query(query, results_limit=results_limit, score_threshold=score_threshold)
+
+
 class CrewJob:
     """One task on a crew: `answer(output)` reads the answer from the CrewOutput."""
 
@@ -88,6 +135,7 @@ class CrewJob:
 
     def run(self):
         crew = self.adapter.for_task(self.scenario, self.build)
+        crew.knowledge = self.adapter.knowledge  # the task's knowledge base, if it has one
         before = crew.calculate_usage_metrics().model_copy()
         output = crew.kickoff(inputs={"task": self.scenario.task})
         flush_events()
@@ -126,9 +174,24 @@ class CrewAIAdapter(FrameworkAdapter):
         self.loop = None  # made for the first concurrent batch
         set_provider(ScriptedHuman(self))  # human_input=True asks the scripted person, not the terminal
         self.llm()  # the client stack is loaded and configured before the first task
+        self.knowledge = None  # the task's knowledge base, while a knowledge-base task runs
+
+    def ingest(self, scenario):
+        embedder = {"provider": "openai",
+                    "config": {"api_key": "legion-bench-no-key", "model_name": self.config.model,
+                               "api_base": self.config.base_url}}
+        self.knowledge = TimedKnowledge(collection_name="crew", embedder=embedder,
+                                        sources=[DocumentsKnowledgeSource(documents=list(scenario.documents))])
+        self.knowledge._timer = self.retrieving
+        self.knowledge.add_sources()
+
+    def forget_knowledge(self, scenario):
+        if self.knowledge is not None:
+            self.knowledge.reset()  # the collection is dropped: the next task brings its own documents
+        self.knowledge = None
 
     def versions(self):
-        return legion_common.distribution_versions("crewai", "openai")
+        return legion_common.distribution_versions("crewai", "openai", "chromadb")
 
     def settings(self):
         return {
@@ -141,6 +204,11 @@ class CrewAIAdapter(FrameworkAdapter):
             "context trimming (context_window N)": "none (unsupported): CrewAI has no message window; "
                                                    "Agent(respect_context_window), on by default, summarises only once a "
                                                    "prompt nears the model's context window",
+            "KnowledgeConfig(results_limit, score_threshold)": "the scenario's top_k, 0.0 (defaults 5 and 0.6): the "
+                                                               "same number of documents as every system, none dropped "
+                                                               "by a score cut-off the others do not have",
+            "CREWAI_STORAGE_DIR": "a scratch folder per worker (default: a folder named after the working directory "
+                                  "in the user's data directory)",
         }
 
     def llm(self):
@@ -163,6 +231,8 @@ class CrewAIAdapter(FrameworkAdapter):
 
     def agent(self, scenario, agent, **options):
         tools = [self.tool(t) for t in scenario.tools if t.name in agent.tools]
+        if scenario.documents:
+            options["knowledge_config"] = KnowledgeConfig(results_limit=scenario.top_k, score_threshold=0.0)
         return Agent(role=agent.role, goal=agent.goal, backstory=agent.goal, tools=tools, llm=self.llm(),
                      allow_delegation=False, cache=False, verbose=False, **options)
 

@@ -13,6 +13,9 @@ server. Patterns (docs/adapters.md):
   human-review  LangGraph's interrupt(): the graph (with a checkpointer) stops at a review node;
                 the person's reply resumes it with Command(resume=...) on the same thread
   mixture       the same fan-out of proposals, fanned in to the aggregator
+A task with a knowledge base (memory-retrieval) puts its documents into LangChain's
+InMemoryVectorStore with OpenAIEmbeddings pointed at the model server, and each agent retrieves
+the top_k most similar with a dynamic_prompt middleware, as LangChain's RAG agent tutorial does.
 One task runs with `invoke`; N concurrent copies (--concurrency N) run with `ainvoke` on one event
 loop, every node, tool and model call through its async counterpart (nodes are RunnableLambdas
 with both). A compiled graph holds no per-run state, so the copies share it.
@@ -27,11 +30,13 @@ import legion_common
 from legion_common import FrameworkAdapter, Tally
 
 from langchain.agents import create_agent
+from langchain.agents.middleware import dynamic_prompt
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, trim_messages
 from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import StructuredTool
-from langchain_openai import ChatOpenAI
+from langchain_core.vectorstores import InMemoryVectorStore
+from langchain_openai import ChatOpenAI, OpenAIEmbeddings
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
@@ -152,9 +157,32 @@ class LangGraphAdapter(FrameworkAdapter):
                                 use_responses_api=False, streaming=config.stream, stream_usage=True,
                                 max_retries=config.max_retries, timeout=config.request_timeout_s,
                                 callbacks=[self.counter])
+        # Raw text to the server's /v1/embeddings: token ids need tiktoken's data, which is not
+        # downloaded (LangChain's documented setting for OpenAI-compatible servers).
+        self.embeddings = OpenAIEmbeddings(model=config.model, base_url=config.base_url, api_key="legion-bench-no-key",
+                                           check_embedding_ctx_length=False, max_retries=config.max_retries,
+                                           timeout=config.request_timeout_s)
+        self.knowledge = None  # the task's vector store, while a knowledge-base task runs
+
+    def ingest(self, scenario):
+        self.knowledge = InMemoryVectorStore(self.embeddings)
+        self.knowledge.add_texts(list(scenario.documents))
+
+    def forget_knowledge(self, scenario):
+        self.knowledge = None
+
+    def knowledge_prompt(self, system_prompt, top_k):
+        """The agent's system prompt with what the vector store holds on its latest message."""
+        @dynamic_prompt
+        def with_knowledge(request):
+            with self.retrieving():
+                found = self.knowledge.similarity_search(str(request.state["messages"][-1].text), k=top_k)
+            context = "\n\n".join(document.page_content for document in found)
+            return f"{system_prompt}\n\nUse the following context in your response:\n\n{context}"
+        return with_knowledge
 
     def versions(self):
-        return legion_common.distribution_versions("langchain", "langchain-core", "langgraph", "langchain-openai", "openai")
+        return legion_common.distribution_versions("langchain", "langchain-core", "langgraph", "langchain-openai", "openai", "numpy")
 
     def settings(self):
         return {
@@ -165,6 +193,8 @@ class LangGraphAdapter(FrameworkAdapter):
             "context trimming (context_window N)": "trim_messages(strategy='last', token_counter=len, max_tokens=N, "
                                                    "start_on='human', include_system=True) on each speaker's messages "
                                                    "(default: none): the last N messages",
+            "OpenAIEmbeddings(check_embedding_ctx_length)": "False (default True): raw text to the model server's "
+                                                            "embeddings, LangChain's setting for OpenAI-compatible servers",
         }
 
     # ------------------------------------------------------------------ building blocks
@@ -180,7 +210,8 @@ class LangGraphAdapter(FrameworkAdapter):
 
     def agent(self, scenario, agent, extra_tools=()):
         tools = [self.tool(t) for t in scenario.tools if t.name in agent.tools] + list(extra_tools)
-        return create_agent(self.model, tools, system_prompt=agent.system_prompt, name=agent.id)
+        middleware = [self.knowledge_prompt(agent.system_prompt, scenario.top_k)] if scenario.documents else []
+        return create_agent(self.model, tools, system_prompt=agent.system_prompt, name=agent.id, middleware=middleware)
 
     def graph_job(self, scenario, build, state, answer):
         return GraphJob(self, scenario, build, state, answer)

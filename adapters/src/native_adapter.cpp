@@ -5,6 +5,15 @@
 #include <stdexcept>
 
 namespace legion::adapters {
+namespace {
+
+TaskOutcome outcome_of(core::TaskResult result, const core::TaskSpec& task) {
+  TaskOutcome o{std::move(result.answer), result.llm_calls, result.usage};
+  if (!task.knowledge.empty()) o.ingest_ns = result.ingest_ns, o.retrieval_ns = result.retrieval_ns;
+  return o;
+}
+
+}  // namespace
 
 void NativeAdapter::prepare(const AdapterConfig& config) {
   core::EngineOptions options;
@@ -19,8 +28,7 @@ void NativeAdapter::prepare(const AdapterConfig& config) {
 
 TaskOutcome NativeAdapter::run(const core::TaskSpec& task) {
   if (!engine_) throw std::logic_error("NativeAdapter::run before prepare");
-  auto result = engine_->run(task);
-  return {std::move(result.answer), result.llm_calls, result.usage};
+  return outcome_of(engine_->run(task), task);
 }
 
 std::vector<TaskAttempt> NativeAdapter::run_concurrently(const core::TaskSpec& task, std::size_t copies) {
@@ -41,7 +49,7 @@ std::vector<TaskAttempt> NativeAdapter::run_concurrently(const core::TaskSpec& t
       }
       continue;
     }
-    attempts[i].outcome = {std::move(r.result.answer), r.result.llm_calls, r.result.usage};
+    attempts[i].outcome = outcome_of(std::move(r.result), task);
   }
   return attempts;
 }

@@ -65,16 +65,19 @@ PYBIND11_EMBEDDED_MODULE(legion, m) {
 
   py::class_<TaskOutcome>(m, "TaskOutcome")
       .def(py::init([](std::string answer, std::uint64_t llm_calls, std::optional<std::uint64_t> prompt_tokens,
-                       std::optional<std::uint64_t> completion_tokens) {
-             TaskOutcome o{std::move(answer), llm_calls, std::nullopt};
+                       std::optional<std::uint64_t> completion_tokens, std::optional<std::int64_t> ingest_ns,
+                       std::optional<std::int64_t> retrieval_ns) {
+             TaskOutcome o{std::move(answer), llm_calls, std::nullopt, ingest_ns, retrieval_ns};
              if (prompt_tokens || completion_tokens)
                o.reported_usage = core::Usage{prompt_tokens.value_or(0), completion_tokens.value_or(0)};
              return o;
            }),
            py::arg("answer"), py::arg("llm_calls") = 0, py::arg("prompt_tokens") = py::none(),
-           py::arg("completion_tokens") = py::none())
+           py::arg("completion_tokens") = py::none(), py::arg("ingest_ns") = py::none(), py::arg("retrieval_ns") = py::none())
       .def_readonly("answer", &TaskOutcome::answer)
-      .def_readwrite("latency_ns", &TaskOutcome::latency_ns);
+      .def_readwrite("latency_ns", &TaskOutcome::latency_ns)
+      .def_readwrite("ingest_ns", &TaskOutcome::ingest_ns)
+      .def_readwrite("retrieval_ns", &TaskOutcome::retrieval_ns);
 
   py::class_<core::TaskTool>(m, "Tool")
       .def_readonly("name", &core::TaskTool::name)
@@ -103,6 +106,9 @@ PYBIND11_EMBEDDED_MODULE(legion, m) {
       .def_readonly("max_turns", &core::TaskSpec::max_turns)
       .def_readonly("context_window", &core::TaskSpec::context_window)
       .def_readonly("params", &core::TaskSpec::params)
+      // The knowledge base to ingest (empty for most tasks) and how many documents a recall returns.
+      .def_property_readonly("documents", [](const core::TaskSpec& s) { return s.knowledge.documents; })
+      .def_property_readonly("top_k", [](const core::TaskSpec& s) { return s.knowledge.top_k; })
       .def("agent",
            [](const core::TaskSpec& s, const std::string& id) {
              const auto* a = s.agent(id);

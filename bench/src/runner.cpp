@@ -159,6 +159,12 @@ report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTot
     r.reported_completion_tokens = reply["reported_completion_tokens"].get<std::uint64_t>();
   r.unsupported = reply.value("unsupported", false);
   if (reply.contains("human_wait_ns")) r.human_wait_ns = reply["human_wait_ns"].get<std::int64_t>();
+  if (reply.contains("ingest_ns")) r.ingest_ns = reply["ingest_ns"].get<std::int64_t>();
+  if (reply.contains("retrieval_ns")) r.retrieval_ns = reply["retrieval_ns"].get<std::int64_t>();
+  if (served.embedding_requests > 0 || r.ingest_ns) {
+    r.embedding_calls = served.embedding_requests;
+    r.embedding_tokens = served.embedding_tokens;
+  }
   r.llm_calls = served.requests;
   r.prompt_tokens = served.prompt_tokens;
   r.completion_tokens = served.completion_tokens;

@@ -151,7 +151,13 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
       std::uint64_t reported_calls = 0;
       std::optional<core::Usage> reported_usage;
       std::string first_error;
+      std::optional<std::int64_t> ingest_ns, retrieval_ns;  // summed over the copies that report them
+      auto add = [](std::optional<std::int64_t>& sum, const std::optional<std::int64_t>& part) {
+        if (part) sum = sum.value_or(0) + *part;
+      };
       for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        add(ingest_ns, outcomes[i].ingest_ns);
+        add(retrieval_ns, outcomes[i].retrieval_ns);
         answers.push_back(outcomes[i].answer);
         reported_calls += outcomes[i].reported_llm_calls;
         if (const auto& u = outcomes[i].reported_usage) {
@@ -171,6 +177,8 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
                 {"task_latencies_ns", latencies}};
       if (!unsupported.empty()) result["unsupported"] = true;
       if (task.ask_human) result["human_wait_ns"] = human_wait_ns->load();
+      if (ingest_ns) result["ingest_ns"] = *ingest_ns;
+      if (retrieval_ns) result["retrieval_ns"] = *retrieval_ns;
       if (reported_usage) {
         result["reported_prompt_tokens"] = reported_usage->prompt_tokens;
         result["reported_completion_tokens"] = reported_usage->completion_tokens;

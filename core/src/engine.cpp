@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "legion/core/graph.hpp"
+#include "legion/core/vector_store.hpp"
 
 namespace legion::core {
 
@@ -202,6 +203,8 @@ struct TaskRun {
   MessageBus bus;
   Tracer tracer;
   std::map<std::string, Memory> memories;
+  VectorStore knowledge;  // the task's knowledge base, ingested before the pattern runs
+  std::int64_t ingest_ns = 0, retrieval_ns = 0;
   std::uint64_t calls = 0, prompt_tokens = 0, completion_tokens = 0;
   std::string answer;
   // sequential
@@ -227,9 +230,46 @@ struct TaskRun {
     co_return response;
   }
 
+  // The knowledge base into the vector store, embedded by the model server in batches of 1,000
+  // documents (the batch size of LangChain's OpenAIEmbeddings).
+  Async<void> ingest() {
+    auto span = tracer.span("ingest");
+    const auto started = std::chrono::steady_clock::now();
+    const auto& documents = spec.knowledge.documents;
+    constexpr std::size_t kBatch = 1000;
+    for (std::size_t first = 0; first < documents.size(); first += kBatch) {
+      std::vector<std::string> batch(documents.begin() + static_cast<std::ptrdiff_t>(first),
+                                     documents.begin() + static_cast<std::ptrdiff_t>(std::min(documents.size(), first + kBatch)));
+      auto vectors = co_await client.embed(batch, plan.options.model);
+      knowledge.add(std::move(batch), vectors);
+    }
+    ingest_ns += elapsed_ns(started);
+  }
+
+  // Vector recall: the top_k documents most similar to the agent's input (its last message) are
+  // added to that message, as retrieval-augmented generation does.
+  Async<void> recall(std::vector<Message>& context, const std::string& agent) {
+    if (knowledge.size() == 0 || context.empty()) co_return;
+    auto span = tracer.span("recall", agent);
+    const auto started = std::chrono::steady_clock::now();
+    auto& input = context.back();
+    const std::vector<std::string> texts(1, input.content);
+    const auto query = co_await client.embed(texts, plan.options.model);
+    std::string found;
+    for (const auto* document : knowledge.search(query.front(), static_cast<std::size_t>(std::max(0, spec.knowledge.top_k))))
+      found += "\n\n- " + *document;
+    if (!found.empty()) input.content += "\n\nRelevant knowledge:" + found;
+    retrieval_ns += elapsed_ns(started);
+  }
+
+  static std::int64_t elapsed_ns(std::chrono::steady_clock::time_point since) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - since).count();
+  }
+
   // One agent turn: the model is called until it answers without tool calls.
   Async<std::string> turn(const TaskAgent& agent, std::vector<Message> context, const ToolRegistry* extra = nullptr) {
     auto span = tracer.span("agent", agent.id);
+    co_await recall(context, agent.id);
     const auto& me = plan.agent(agent.id);
     ChatRequest request;
     request.messages.reserve(context.size() + 4);
@@ -528,6 +568,7 @@ Async<void> run_copy(const TaskPlan& plan, AsyncLlmClient& client, Engine::Attem
       case Pattern::hierarchical:
       case Pattern::human_review: break;
     }
+    if (!spec.knowledge.empty()) co_await run.ingest();
     {
       auto span = run.tracer.span("pattern:" + std::string(to_string(spec.pattern)));
       co_await plan.graph.run(run);
@@ -538,6 +579,8 @@ Async<void> run_copy(const TaskPlan& plan, AsyncLlmClient& client, Engine::Attem
     r.usage = {run.prompt_tokens, run.completion_tokens};
     r.spans = run.tracer.spans();
     r.memories = std::move(run.memories);
+    r.ingest_ns = run.ingest_ns;
+    r.retrieval_ns = run.retrieval_ns;
   } catch (...) {
     attempt.error = std::current_exception();
   }

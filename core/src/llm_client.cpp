@@ -55,13 +55,17 @@ AsyncLlmClient::AsyncLlmClient(const asio::any_io_executor& executor, ClientOpti
     throw std::invalid_argument("base_url must be http://host:port/prefix, got '" + url + "'");
   auto path_start = url.find('/', scheme_end + 3);
   auto authority = url.substr(scheme_end + 3, path_start == std::string::npos ? std::string::npos : path_start - scheme_end - 3);
-  auto path = (path_start == std::string::npos ? "" : url.substr(path_start)) + "/chat/completions";
+  const auto prefix = path_start == std::string::npos ? std::string() : url.substr(path_start);
   auto colon = authority.rfind(':');
   host_ = colon == std::string::npos ? authority : authority.substr(0, colon);
   port_ = colon == std::string::npos ? "80" : authority.substr(colon + 1);
   if (options_.max_connections < 1) throw std::invalid_argument("the model client needs at least one connection");
-  request_head_ = "POST " + path + " HTTP/1.1\r\nHost: " + authority + "\r\nAuthorization: Bearer " + options_.api_key +
-                  "\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: ";
+  auto head = [&](const std::string& path) {
+    return "POST " + prefix + path + " HTTP/1.1\r\nHost: " + authority + "\r\nAuthorization: Bearer " + options_.api_key +
+           "\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: ";
+  };
+  request_head_ = head("/chat/completions");
+  embeddings_head_ = head("/embeddings");
 }
 
 AsyncLlmClient::~AsyncLlmClient() {
@@ -144,8 +148,8 @@ Async<void> AsyncLlmClient::watchdog() {
   if (*alive) watchdog_running_ = false;
 }
 
-Async<ChatResponse> AsyncLlmClient::attempt(const std::string& body, bool stream) {
-  const auto head = request_head_ + std::to_string(body.size()) + "\r\n\r\n";
+Async<std::string> AsyncLlmClient::exchange(const std::string& head_prefix, const std::string& body) {
+  const auto head = head_prefix + std::to_string(body.size()) + "\r\n\r\n";
   for (;;) {
     auto c = co_await acquire();
     const bool reused = c->requests++ > 0;
@@ -179,11 +183,16 @@ Async<ChatResponse> AsyncLlmClient::attempt(const std::string& body, bool stream
     else discard(std::move(c));
     if (status != 200)
       throw LlmError(status, "HTTP " + std::to_string(status) + ": " + response.body().substr(0, 300));
-    try {
-      co_return stream ? parse_stream(response.body()) : parse_chat_response(response.body());
-    } catch (const WireError& e) {
-      throw LlmError(status, std::string("malformed response: ") + e.what());
-    }
+    co_return std::move(response.body());
+  }
+}
+
+Async<ChatResponse> AsyncLlmClient::attempt(const std::string& body, bool stream) {
+  const auto answer = co_await exchange(request_head_, body);
+  try {
+    co_return stream ? parse_stream(answer) : parse_chat_response(answer);
+  } catch (const WireError& e) {
+    throw LlmError(200, std::string("malformed response: ") + e.what());
   }
 }
 
@@ -207,6 +216,37 @@ Async<ChatResponse> AsyncLlmClient::complete_encoded(std::string body, bool stre
     asio::steady_timer backoff(executor_, options_.backoff * (1 << attempt_no));
     co_await backoff.async_wait(asio::use_awaitable);
   }
+}
+
+Async<std::vector<std::vector<float>>> AsyncLlmClient::embed(const std::vector<std::string>& inputs, const std::string& model) {
+  const auto body = nlohmann::json{{"model", model}, {"input", inputs}, {"encoding_format", "float"}}.dump();
+  std::string answer;
+  for (int attempt_no = 0;; ++attempt_no) {
+    try {
+      answer = co_await exchange(embeddings_head_, body);
+      break;
+    } catch (const LlmError& e) {
+      const bool retryable = e.status == 0 || e.status == 429 || e.status >= 500;
+      if (!retryable || attempt_no >= options_.max_retries) throw;
+    }
+    asio::steady_timer backoff(executor_, options_.backoff * (1 << attempt_no));
+    co_await backoff.async_wait(asio::use_awaitable);
+  }
+  const auto reply = nlohmann::json::parse(answer, nullptr, false);
+  const auto data = reply.is_object() ? reply.find("data") : reply.end();
+  if (reply.is_discarded() || !reply.is_object() || data == reply.end() || !data->is_array() || data->size() != inputs.size())
+    throw LlmError(200, "malformed embeddings response: expected 'data' with " + std::to_string(inputs.size()) + " vectors");
+  std::vector<std::vector<float>> vectors(inputs.size());
+  try {
+    for (const auto& item : *data) {
+      const auto index = item.at("index").get<std::size_t>();
+      if (index >= vectors.size()) throw LlmError(200, "malformed embeddings response: index " + std::to_string(index) + " out of range");
+      vectors[index] = item.at("embedding").get<std::vector<float>>();
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw LlmError(200, std::string("malformed embeddings response: ") + e.what());
+  }
+  co_return vectors;
 }
 
 LlmClient::LlmClient(ClientOptions options) : client_(loop_.executor(), std::move(options)) {}

@@ -60,7 +60,7 @@ nlohmann::json to_json(const TaskSpec& t) {
     if (!tool.kind.empty()) tools.back()["kind"] = tool.kind;
   }
   for (const auto& a : t.agents) agents.push_back({{"id", a.id}, {"role", a.role}, {"goal", a.goal}, {"tools", a.tools}});
-  return {{"name", t.name},
+  nlohmann::json j = {{"name", t.name},
           {"pattern", to_string(t.pattern)},
           {"task", t.task},
           {"tools", tools},
@@ -72,6 +72,8 @@ nlohmann::json to_json(const TaskSpec& t) {
           {"max_turns", t.max_turns},
           {"params", t.params},
           {"prompts", t.prompts}};
+  if (!t.knowledge.empty()) j["knowledge"] = {{"documents", t.knowledge.documents.size()}, {"top_k", t.knowledge.top_k}};
+  return j;
 }
 
 }  // namespace legion::core

@@ -43,14 +43,18 @@ nlohmann::json yaml_to_json(const YAML::Node& node) {
 
 std::string Dialect::identity_of(const TaskAgent& agent) const { return fill(identity, agent); }
 
-bool Dialect::is_selector_request(const ChatRequest& request) const {
-  if (selector_detect.empty()) return false;
+namespace {
+bool carries(const ChatRequest& request, const std::string& text) {
+  if (text.empty()) return false;
   for (const auto& m : request.messages)
-    if ((m.role == "system" || m.role == "developer" || m.role == "user") &&
-        m.content.find(selector_detect) != std::string::npos)
+    if ((m.role == "system" || m.role == "developer" || m.role == "user") && m.content.find(text) != std::string::npos)
       return true;
   return false;
 }
+}  // namespace
+
+bool Dialect::is_selector_request(const ChatRequest& request) const { return carries(request, selector_detect); }
+bool Dialect::is_search_query_request(const ChatRequest& request) const { return carries(request, search_query_detect); }
 
 std::string Dialect::selector_answer(const TaskAgent& agent) const { return fill(selector_reply, agent); }
 
@@ -63,13 +67,17 @@ Dialect load_dialect(const std::filesystem::path& file) {
   const auto& root = f.root();
   if (!root.IsMap() || !root["name"] || !root["delegate"] || !root["delegate"]["tool"])
     f.fail(root, "a dialect needs name, identity, selector {detect, reply} and delegate {tool, arguments}");
-  f.only_keys(root, {"name", "identity", "selector", "delegate"}, "a dialect");
+  f.only_keys(root, {"name", "identity", "selector", "delegate", "search_query"}, "a dialect");
   Dialect d;
   d.name = root["name"].as<std::string>();
   if (root["identity"]) d.identity = root["identity"].as<std::string>();
   if (auto s = root["selector"]) {
     if (s["detect"]) d.selector_detect = s["detect"].as<std::string>();
     if (s["reply"]) d.selector_reply = s["reply"].as<std::string>();
+  }
+  if (auto q = root["search_query"]) {
+    f.only_keys(q, {"detect"}, "'search_query'");
+    d.search_query_detect = f.require(q, "detect", "'search_query'").as<std::string>();
   }
   d.delegate_tool = root["delegate"]["tool"].as<std::string>();
   if (root["delegate"]["arguments"]) d.delegate_arguments = yaml_to_json(root["delegate"]["arguments"]);

@@ -327,6 +327,21 @@ void load_database(Loader& L, const YAML::Node& node, ScenarioSpec& spec) {
   spec.database = std::move(db);
 }
 
+// `knowledge: {top_k, documents: [text, ...]}`: the documents a system puts into its own store.
+void load_knowledge(Loader& L, const YAML::Node& node, ScenarioSpec& spec) {
+  if (!node.IsMap()) L.fail(node, "'knowledge' must be a mapping of top_k and documents");
+  L.only_keys(node, {"top_k", "documents"}, "'knowledge'");
+  const auto top_k = L.require(node, "top_k", "'knowledge'");
+  const auto k = L.integer(top_k);
+  if (k < 1 || k > 100) L.fail(top_k, "top_k = " + std::to_string(k) + " is outside [1, 100]");
+  spec.knowledge.top_k = static_cast<int>(k);
+  L.for_each(L.require(node, "documents", "'knowledge'"), "'documents'", [&](const YAML::Node& d) {
+    if (!d.IsScalar()) L.fail(d, "a document must be a text");
+    spec.knowledge.documents.push_back(L.text(d));
+  });
+  if (spec.knowledge.documents.empty()) L.fail(node["documents"], "the knowledge base needs at least one document");
+}
+
 // A tool computed at run time: `sql: STATEMENT` on the run's database, or `sandbox: python`.
 void load_computed_tool(Loader& L, const YAML::Node& t, ScenarioTool& tool) {
   if (auto sql = t["sql"]) {
@@ -414,6 +429,7 @@ TaskSpec task_of(const ScenarioSpec& spec, const ToolWorkspace& workspace) {
   t.context_window = spec.context_window;
   t.params = spec.params;
   t.prompts = shared_prompts();
+  t.knowledge = spec.knowledge;
   t.run_tool = [tools = std::make_shared<const std::vector<ScenarioTool>>(spec.tools), workspace](std::string_view name,
                                                                                                   std::string_view arguments) {
     return run_scenario_tool(*tools, workspace, name, arguments);
@@ -475,7 +491,7 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
   Loader L(file, options);
   const auto& root = L.root();
   if (!root.IsMap()) L.fail(root, "a scenario file must be a mapping");
-  L.only_keys(root, {"name", "description", "pattern", "params", "task", "database", "tools", "agents", "manager", "moderator",
+  L.only_keys(root, {"name", "description", "pattern", "params", "task", "database", "knowledge", "tools", "agents", "manager", "moderator",
                      "aggregator", "speaker_order", "termination", "context_window", "human", "check"},
               "a scenario");
 
@@ -521,6 +537,7 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
   spec.task = L.text(L.require(root, "task", "a scenario"));
 
   if (auto database = root["database"]) load_database(L, database, spec);
+  if (auto knowledge = root["knowledge"]) load_knowledge(L, knowledge, spec);
 
   // Tools.
   if (auto tools = root["tools"]) {

@@ -190,6 +190,12 @@ const std::vector<RecordField>& table() {
                   [](RunRecord& r, const json& j, const char* name) {
                     r.task_latencies_ns = split_latencies(field(j, name, std::string()), name);
                   }},
+      LEGION_FIELD(ingest_ns, "INTEGER", true,
+                   "tasks with a knowledge base: time the system spent putting the documents into its store (embedding calls included)"),
+      LEGION_FIELD(retrieval_ns, "INTEGER", true,
+                   "tasks with a knowledge base: time the system spent in its retrievals (query embedding and search)"),
+      LEGION_FIELD(embedding_calls, "INTEGER", true, "requests to the model server's /v1/embeddings for this record (not in llm_calls)"),
+      LEGION_FIELD(embedding_tokens, "INTEGER", true, "tokens of the embedded texts, counted by the model server (not in prompt_tokens)"),
       LEGION_FIELD(correct, "INTEGER NOT NULL", true, "every answer held the planted values"),
       LEGION_FIELD(unsupported, "INTEGER NOT NULL DEFAULT 0", true,
                    "the system cannot express the scenario; error says why"),

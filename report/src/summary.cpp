@@ -67,6 +67,7 @@ std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const 
     s.scenario = key.first;
     s.system = key.second;
     std::vector<double> wall, overhead, per_call, calls, prompt, completion, rss, oracle, reported_prompt, reported_completion;
+    std::vector<double> ingest, retrieval, embedding_calls, embedding_tokens;
     for (const auto* r : rs) {
       if (r->unsupported) {
         s.unsupported = r->error.value_or("not supported");
@@ -88,12 +89,21 @@ std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const 
       prompt.push_back(static_cast<double>(r->prompt_tokens));
       completion.push_back(static_cast<double>(r->completion_tokens));
       rss.push_back(static_cast<double>(r->rss_peak_bytes) / (1024.0 * 1024.0));
+      if (r->ingest_ns) ingest.push_back(static_cast<double>(*r->ingest_ns) / 1e6);
+      if (r->retrieval_ns) retrieval.push_back(static_cast<double>(*r->retrieval_ns) / 1e6);
+      if (r->embedding_calls) embedding_calls.push_back(static_cast<double>(*r->embedding_calls));
+      if (r->embedding_tokens) embedding_tokens.push_back(static_cast<double>(*r->embedding_tokens));
       if (r->reported_prompt_tokens) reported_prompt.push_back(static_cast<double>(*r->reported_prompt_tokens));
       if (r->reported_completion_tokens) reported_completion.push_back(static_cast<double>(*r->reported_completion_tokens));
       if (r->reported_prompt_tokens.value_or(r->prompt_tokens) != r->prompt_tokens ||
           r->reported_completion_tokens.value_or(r->completion_tokens) != r->completion_tokens)
         ++s.token_mismatches;
     }
+    auto median_of = [](const std::vector<double>& v) { return v.empty() ? std::nullopt : std::optional(stats::median(v)); };
+    s.ingest_ms = median_of(ingest);
+    s.retrieval_ms = median_of(retrieval);
+    s.embedding_calls = median_of(embedding_calls);
+    s.embedding_tokens = median_of(embedding_tokens);
     if (!reported_prompt.empty()) s.reported_prompt_tokens = stats::median(reported_prompt);
     if (!reported_completion.empty()) s.reported_completion_tokens = stats::median(reported_completion);
     if (!wall.empty()) {

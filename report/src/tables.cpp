@@ -8,6 +8,16 @@ namespace {
 TableCell number(double v, std::string detail = {}) { return {sig3(v), v, std::move(detail)}; }
 TableCell missing() { return {"—", std::nullopt, {}}; }
 
+// The median over a cell's completed, measured records of wall time less ingestion and retrieval
+// (per record: a difference of medians could come out negative).
+std::optional<double> rest_of_wall_ms(const RunResults& r, const CellSummary& s) {
+  std::vector<double> rest;
+  for (const auto& x : r.records)
+    if (x.scenario == s.scenario && x.system == s.system && !x.warmup && !x.error && !x.unsupported && (x.ingest_ns || x.retrieval_ns))
+      rest.push_back(static_cast<double>(x.wall_ns - x.ingest_ns.value_or(0) - x.retrieval_ns.value_or(0)) / 1e6);
+  return rest.empty() ? std::nullopt : std::optional(stats::median(rest));
+}
+
 TableCell estimate(const std::optional<stats::Estimate>& e, const std::string& what, const std::string& level,
                    std::size_t n, const std::string& unit) {
   if (!e) return missing();
@@ -44,7 +54,25 @@ std::vector<Table> result_tables(const RunResults& r) {
                "Per task, medians, counted by the model server (o200k_base).",
                {{"LLM calls"}, {"prompt tokens"}, {"prompt per call"}, {"completion tokens"}}, {}};
 
+  Table knowledge{"knowledge", "Knowledge base",
+                  "Tasks with a knowledge base, medians per task: putting the documents into the system's store and "
+                  "retrieving from it (ms, each timed by the system), the wall time less both, and the embedding "
+                  "requests and tokens the model server counted apart from the chat calls.",
+                  {{"ingest (ms)"}, {"retrieval (ms)"}, {"rest of wall (ms)"}, {"embedding calls"}, {"embedding tokens"}}, {}};
   for (const auto& s : r.summaries) {
+    if (s.ingest_ms || s.retrieval_ms) {
+      const auto ms = [](const std::optional<double>& v, const std::string& what) {
+        return v ? number(*v, what + " " + sig3(*v) + " ms") : missing();
+      };
+      const auto rest = rest_of_wall_ms(r, s);
+      TableRow k{s.scenario, s.system, {}};
+      k.cells.push_back(ms(s.ingest_ms, "median ingestion"));
+      k.cells.push_back(ms(s.retrieval_ms, "median retrieval"));
+      k.cells.push_back(rest ? number(*rest, "median of wall time less ingestion and retrieval " + sig3(*rest) + " ms") : missing());
+      k.cells.push_back(s.embedding_calls ? number(*s.embedding_calls, "median embedding requests per task") : missing());
+      k.cells.push_back(s.embedding_tokens ? number(*s.embedding_tokens, "median embedded tokens per task") : missing());
+      knowledge.rows.push_back(std::move(k));
+    }
     if (s.unsupported) {
       for (auto* t : {&wall, &baseline, &overhead, &tokens}) t->rows.push_back(empty_row(s, t->columns.size(), "unsupported"));
       continue;
@@ -102,7 +130,9 @@ std::vector<Table> result_tables(const RunResults& r) {
     t.cells.push_back(number(s.completion_tokens, "median completion tokens per task, " + n));
     tokens.rows.push_back(std::move(t));
   }
-  return {wall, baseline, overhead, tokens};
+  std::vector<Table> tables{wall, baseline, overhead, tokens};
+  if (!knowledge.rows.empty()) tables.push_back(std::move(knowledge));  // only runs with a knowledge base
+  return tables;
 }
 
 }  // namespace legion::report::detail

@@ -12,7 +12,7 @@ include("${CMAKE_CURRENT_LIST_DIR}/../bench/cli_helpers.cmake")
 #    visibility probe's answer says what the last agent saw, as documented for each system. The
 #    suite's parts run too, shrunk by --quick: the tool-overhead sweep at its first and last values
 #    and order-refund at its two lowest concurrency levels.
-run_bench(0 --suite catalogue --quick -n 1 --warmup 0 --param turns=3 --param message_bytes=300 --param attempts=3
+run_bench(0 --suite catalogue --quick -n 1 --warmup 0 --param turns=3 --param message_bytes=300 --param attempts=3 --param documents=8
           --out "${OUT}/all")
 read_records("${OUT}/all/results.json")
 set(seen "")

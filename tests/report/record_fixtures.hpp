@@ -25,7 +25,11 @@ inline RunRecord every_field_set() {
   r.reported_prompt_tokens = 19;
   r.reported_completion_tokens = 20;
   r.human_wait_ns = 22;
-  r.task_latencies_ns = {23, 24};
+  r.task_latencies_ns = {27, 28};
+  r.ingest_ns = 23;
+  r.retrieval_ns = 24;
+  r.embedding_calls = 25;
+  r.embedding_tokens = 26;
   r.correct = true;
   r.unsupported = true;
   r.error = "=a \"quoted\" error";

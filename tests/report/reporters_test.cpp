@@ -95,6 +95,29 @@ TEST(Markdown, RatiosToTheBaselineAndTheSuiteSummary) {
   EXPECT_NE(md.find("## Suite-wide"), std::string::npos);
 }
 
+// Tasks with a knowledge base get a table of their own: ingestion and retrieval apart from the rest
+// of the wall time, and the embeddings the model server counted; runs without one do not.
+TEST(Markdown, KnowledgeBaseTasksGetTheirOwnTable) {
+  RunResults r = sample();
+  std::ostringstream without;
+  write_markdown(without, r);
+  EXPECT_EQ(without.str().find("Knowledge base"), std::string::npos);
+  for (int i = 0; i < 3; ++i) {
+    auto k = record("memory-retrieval", i, 10000, true);
+    k.ingest_ns = (6 + i) * 1'000'000;  // 6, 7, 8 ms
+    k.retrieval_ns = 1'000'000;
+    k.embedding_calls = 2;
+    k.embedding_tokens = 1234;
+    r.records.push_back(k);
+  }
+  r.summaries = summarize(r.records);
+  ASSERT_TRUE(r.summaries.back().ingest_ms);
+  EXPECT_DOUBLE_EQ(*r.summaries.back().ingest_ms, 7.0);
+  std::ostringstream out;
+  write_markdown(out, r);
+  EXPECT_NE(out.str().find("| memory-retrieval | native | 7.00 | 1.00 | 2.00 | 2.00 | 1234 |"), std::string::npos) << out.str();
+}
+
 TEST(ResultsJson, HasTheDocumentedKeysAndRoundTrips) {
   auto results = sample();
   auto j = results_json(results);
@@ -133,9 +156,9 @@ TEST(Csv, OneRowPerRecordWithQuotingAndOnePerSummary) {
   EXPECT_EQ(text.substr(0, text.find('\n')),
             "system,scenario,repetition,warmup,tasks,wall_ns,cpu_user_ns,cpu_sys_ns,rss_peak_bytes,llm_calls,prompt_tokens,"
             "completion_tokens,request_bytes,oracle_ns,overhead_ns,reported_llm_calls,reported_prompt_tokens,reported_completion_tokens,"
-            "human_wait_ns,correct,unsupported,error");
-  EXPECT_NE(text.find("native,single-tool,0,false,1,1000000,0,0,0,2,100,0,0,100000,900000,0,,,,true,false,\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("native,single-tool,1,false,1,3000000,0,0,0,2,100,0,0,300000,2700000,0,97,0,,true,false,\n"), std::string::npos) << text;
+            "human_wait_ns,ingest_ns,retrieval_ns,embedding_calls,embedding_tokens,correct,unsupported,error");
+  EXPECT_NE(text.find("native,single-tool,0,false,1,1000000,0,0,0,2,100,0,0,100000,900000,0,,,,,,,,true,false,\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("native,single-tool,1,false,1,3000000,0,0,0,2,100,0,0,300000,2700000,0,97,0,,,,,,true,false,\n"), std::string::npos) << text;
   EXPECT_NE(text.find(",false,false,\"said \"\"no\"\", twice\"\n"), std::string::npos) << text;  // RFC 4180 quoting
   auto s = summaries.str();
   EXPECT_NE(s.find("single-tool,native,3,2,0,2,1,3,1.8,0.9,2.7,900,2,100,0,0\n"), std::string::npos) << s;

@@ -28,13 +28,13 @@ TEST(RecordFields, NamesAreUniqueAndEveryStoredFieldCanBeSet) {
       EXPECT_NE(f.set, nullptr) << f.name << " is stored but cannot be read back";
     }
   }
-  EXPECT_EQ(names.size(), 24u);
+  EXPECT_EQ(names.size(), 28u);
 }
 
 TEST(RecordFields, TaskLatenciesReadBackOrNameTheField) {
   auto j = to_json(every_field_set());
-  EXPECT_EQ(j["task_latencies_ns"], "23,24");
-  EXPECT_EQ(record_from_json(j).task_latencies_ns, (std::vector<std::int64_t>{23, 24}));
+  EXPECT_EQ(j["task_latencies_ns"], "27,28");
+  EXPECT_EQ(record_from_json(j).task_latencies_ns, (std::vector<std::int64_t>{27, 28}));
   for (const char* bad : {"1,x", "1,,2", "-5"}) {
     j["task_latencies_ns"] = bad;
     try {
@@ -94,7 +94,7 @@ TEST(RecordFields, CsvHasOneColumnPerCsvFieldInTableOrder) {
     if (f.csv) expected_header += std::string(expected_header.empty() ? "" : ",") + f.name;
   EXPECT_EQ(out.str(),
             expected_header + "\n" +
-                "native@b,\"pipe,line\",3,true,1,9000000000,11,12,13,14,15,16,21,17,8999999961,18,19,20,22,true,true,"
+                "native@b,\"pipe,line\",3,true,1,9000000000,11,12,13,14,15,16,21,17,8999999961,18,19,20,22,23,24,25,26,true,true,"
                 "\"'=a \"\"quoted\"\" error\"\n");
 }
 

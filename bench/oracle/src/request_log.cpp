@@ -126,6 +126,8 @@ OracleTotals RequestLog::totals_since(std::uint64_t mark) const {
     sum.errors += t.errors;
     sum.faults += t.faults;
     sum.service_ns += t.service_ns;
+    sum.embedding_requests += t.embedding_requests;
+    sum.embedding_tokens += t.embedding_tokens;
   }
   return sum;
 }

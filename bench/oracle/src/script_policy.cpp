@@ -95,6 +95,12 @@ ScriptPolicy::Decision ScriptPolicy::decide(const ChatRequest& request, std::uin
     d.agent = "selector";
     d.step = static_cast<int>(done);
     d.action = "select";
+  } else if (dialect_.is_search_query_request(request)) {
+    // The framework asks for its knowledge base's search query first: the task itself, as the
+    // other systems search with it.
+    reply.content = spec.task;
+    d.agent = "search-query";
+    d.action = "query";
   } else {
     // Which agent is asking: the one whose identity line appears first in the system prompt.
     std::string system;

@@ -33,6 +33,9 @@ struct TaskOutcome {
   std::uint64_t reported_llm_calls = 0;        // the system's own count, cross-checked against the oracle's
   std::optional<core::Usage> reported_usage;   // the system's own token count; nullopt: it reports none
   std::int64_t latency_ns = 0;                 // a concurrent copy's latency, as TaskAttempt::latency_ns
+  // Tasks with a knowledge base: time spent putting it into the system's store, and in its
+  // retrievals (each measured by the system around its own calls).
+  std::optional<std::int64_t> ingest_ns, retrieval_ns;
 };
 
 // One copy of a task run concurrently with others: its outcome, or why it has none, and its latency.

@@ -129,6 +129,8 @@ struct TaskResult {
   Usage usage;  // as reported by the model server
   std::vector<Span> spans;
   std::map<std::string, Memory> memories;  // by agent id; only with EngineOptions::remember
+  // Tasks with a knowledge base: embedding it into the vector store, and the agents' recalls.
+  std::int64_t ingest_ns = 0, retrieval_ns = 0;
 };
 
 class Engine {

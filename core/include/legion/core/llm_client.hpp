@@ -47,6 +47,8 @@ class AsyncLlmClient {
   Async<ChatResponse> complete(const ChatRequest& request);  // throws LlmError
   // The same with a request already encoded (`stream`: the body asks for server-sent events).
   Async<ChatResponse> complete_encoded(std::string body, bool stream);
+  // POST /v1/embeddings: one vector per input text, in order (throws LlmError).
+  Async<std::vector<std::vector<float>>> embed(const std::vector<std::string>& inputs, const std::string& model);
 
   std::size_t open_connections() const { return open_; }
   std::uint64_t connections_opened() const { return opened_; }
@@ -58,11 +60,13 @@ class AsyncLlmClient {
   void release(std::unique_ptr<Connection> connection);
   void discard(std::unique_ptr<Connection> connection);
   Async<ChatResponse> attempt(const std::string& body, bool stream);
+  // One request on a pooled connection; the answer's body when its status is 200.
+  Async<std::string> exchange(const std::string& head, const std::string& body);
   Async<void> watchdog();
 
   asio::any_io_executor executor_;
   ClientOptions options_;
-  std::string host_, port_, request_head_;
+  std::string host_, port_, request_head_, embeddings_head_;
   std::optional<asio::ip::tcp::endpoint> endpoint_;  // resolved at the first connection  // request_head_: the request line and fixed headers
   std::vector<std::unique_ptr<Connection>> idle_;
   std::deque<Waiter*> waiters_;

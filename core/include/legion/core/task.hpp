@@ -34,6 +34,15 @@ struct TaskAgent {
   std::vector<std::string> tools;
 };
 
+// A knowledge base the user hands the system with the task: the system ingests the documents into
+// its own memory or vector store (embeddings from the model server's /v1/embeddings), and its
+// agents recall the `top_k` documents most similar to what they are asked. Empty for most tasks.
+struct TaskKnowledge {
+  std::vector<std::string> documents;
+  int top_k = 0;
+  bool empty() const { return documents.empty(); }
+};
+
 struct TaskSpec {
   std::string name;                // the scenario's name (systems may cache what they build per scenario)
   Pattern pattern = Pattern::sequential;
@@ -52,6 +61,7 @@ struct TaskSpec {
   std::map<std::string, std::int64_t> params;  // the scenario's size parameters (e.g. workers)
   // The shared wording of the patterns (datasets/prompts.yaml): name -> text with {value} slots.
   std::map<std::string, std::string> prompts;
+  TaskKnowledge knowledge;
   // Runs a tool: name and arguments as JSON text in, the result text out (errors as text, as a
   // model would see them).
   std::function<std::string(std::string_view name, std::string_view arguments_json)> run_tool;
@@ -69,7 +79,8 @@ struct TaskSpec {
 // The native engine's tally and the oracle's {{majority}} both read votes this way.
 std::vector<std::string> votes_in(std::string_view text);
 
-// What a system receives, as data (everything but run_tool): for logs and for the test that proves
+// What a system receives, as data (everything but run_tool, and the knowledge base by its size:
+// its documents are data the system searches, like what stands behind run_tool): for logs and for the test that proves
 // nothing of the script crosses the boundary.
 nlohmann::json to_json(const TaskSpec& task);
 

@@ -21,10 +21,14 @@ struct Dialect {
   std::string selector_reply = "{id}";       // the model's answer naming the next speaker
   std::string delegate_tool;                 // tool name; may contain {id} and {role}
   nlohmann::json delegate_arguments = nlohmann::json::object();  // strings may contain {id}, {role}, {task}
+  // Text that marks a request in which the framework asks the model to write the search query for
+  // its knowledge base; the model answers with the task's own text, so every system searches alike.
+  std::string search_query_detect;
 
   std::string identity_of(const TaskAgent& agent) const;
   bool is_selector_request(const ChatRequest& request) const;
   std::string selector_answer(const TaskAgent& agent) const;
+  bool is_search_query_request(const ChatRequest& request) const;
   ToolCall delegate_call(const TaskAgent& target, const std::string& task, std::string call_id) const;
 };
 

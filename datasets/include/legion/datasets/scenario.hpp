@@ -87,6 +87,8 @@ struct ScenarioSpec {
   // The enterprise workflow's database: its schema, starting rows and expected changes (which stay
   // here, with the checker; a system reaches the database only through its `sql:` tools).
   std::optional<DatabaseSpec> database;
+  // The knowledge base a system ingests into its own store and its agents recall from (`knowledge:`).
+  core::TaskKnowledge knowledge;
 
   const AgentSpec* agent(std::string_view id) const;
   const ScenarioTool* tool(std::string_view name) const;

@@ -93,6 +93,8 @@ struct RunRecord {
   std::optional<std::int64_t> human_wait_ns;  // human-review scenarios: time the human took to answer
   // Each of the record's `tasks` copies: from the batch's start (all were submitted then) to its end.
   std::vector<std::int64_t> task_latencies_ns;
+  std::optional<std::int64_t> ingest_ns, retrieval_ns;  // tasks with a knowledge base
+  std::optional<std::uint64_t> embedding_calls, embedding_tokens;
   bool correct = false;
   bool unsupported = false;
   std::optional<std::string> error;

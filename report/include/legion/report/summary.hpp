@@ -33,6 +33,8 @@ struct CellSummary {
   // (absent when the system reports none), and how many runs disagreed with the oracle.
   std::optional<double> reported_prompt_tokens, reported_completion_tokens;
   std::size_t token_mismatches = 0;
+  // Tasks with a knowledge base: medians over the completed runs that recorded them.
+  std::optional<double> ingest_ms, retrieval_ms, embedding_calls, embedding_tokens;
   std::vector<std::string> error_messages;  // distinct, in order of first appearance
   std::optional<stats::Estimate> wall_median_ci;  // BCa bootstrap interval of the median wall time
   // Against the baseline system on the same scenario (absent for the baseline itself):
