@@ -67,7 +67,7 @@ PYBIND11_EMBEDDED_MODULE(legion, m) {
       .def(py::init([](std::string answer, std::uint64_t llm_calls, std::optional<std::uint64_t> prompt_tokens,
                        std::optional<std::uint64_t> completion_tokens, std::optional<std::int64_t> ingest_ns,
                        std::optional<std::int64_t> retrieval_ns) {
-             TaskOutcome o{std::move(answer), llm_calls, std::nullopt, ingest_ns, retrieval_ns};
+             TaskOutcome o{std::move(answer), llm_calls, std::nullopt, 0, ingest_ns, retrieval_ns};
              if (prompt_tokens || completion_tokens)
                o.reported_usage = core::Usage{prompt_tokens.value_or(0), completion_tokens.value_or(0)};
              return o;
