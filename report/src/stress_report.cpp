@@ -1,4 +1,5 @@
 #include "legion/report/stress.hpp"
+#include "legion/report/trend_verdict.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -40,33 +41,6 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const auto n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-// Theil–Sen and Mann–Kendall on one series over time; a verdict when the growth matters.
-json trend(const std::string& name, const std::string& unit, const std::vector<double>& t, const std::vector<double>& y,
-           double relative_threshold, double absolute_threshold, double horizon_s) {
-  json out = {{"series", name}, {"unit", unit}, {"n", y.size()}};
-  const bool constant = y.empty() || std::all_of(y.begin(), y.end(), [&](double v) { return v == y.front(); });
-  if (y.size() < 5) {
-    out["verdict"] = "too few samples";
-    return out;
-  }
-  if (constant) {
-    out.update({{"slope_per_hour", 0.0}, {"low_per_hour", 0.0}, {"high_per_hour", 0.0}, {"tau", 0.0}, {"p_value", 1.0},
-                {"median", y.front()}, {"verdict", "flat (constant)"}});
-    return out;
-  }
-  const auto ts = stats::theil_sen(t, y);
-  const auto mk = stats::mann_kendall(y);
-  const double med = median(y);
-  const double growth = ts.slope * horizon_s;
-  const bool significant = mk.p_value < 0.05 && mk.tau > 0 && ts.low > 0;
-  const bool material = growth > std::max(absolute_threshold, relative_threshold * std::abs(med));
-  out.update({{"slope_per_hour", ts.slope * 3600}, {"low_per_hour", ts.low * 3600}, {"high_per_hour", ts.high * 3600},
-              {"tau", mk.tau}, {"p_value", mk.p_value}, {"median", med}, {"projected_growth", growth}, {"horizon_s", horizon_s}});
-  const bool falls = mk.p_value < 0.05 && mk.tau < 0 && ts.high < 0;
-  out["verdict"] = significant && material ? "grows" : significant ? "rises, below the threshold" : falls ? "falls" : "no significant trend";
-  return out;
 }
 
 json analyze_phase(json phase, const json& config) {
@@ -165,11 +139,13 @@ json analyze_phase(json phase, const json& config) {
       err.push_back(done > 0 ? s["failed"].get<double>() / done : 0);
       if (s["p99_us"].get<double>() > 0) p99.push_back(s["p99_us"]), p99_t.push_back(ts);
     }
-    const double horizon = 24 * 3600;
-    a["trends"] = json::array({trend("RSS", "MB", t, rss, 0.10, 1.0, horizon), trend("open file descriptors", "fds", t, fds, 0, 0.5, horizon),
-                               trend("threads", "threads", t, threads, 0, 0.5, horizon),
-                               trend("p99 latency", "µs", p99_t, p99, 0.10, 0, p99_t.empty() ? 0 : p99_t.back() - p99_t.front()),
-                               trend("error rate", "share", t, err, 0, 0.001, t.empty() ? 0 : t.back() - t.front())});
+    // The rule (trend_verdict.hpp): significant, seen beyond the resolution within the window, and material.
+    const double day = 24 * 3600, run = t.empty() ? 0 : t.back() - t.front();
+    a["trends"] = json::array({trend_verdict("RSS", "MB", t, rss, {0.10, 1.0, 1.0, day}),
+                               trend_verdict("open file descriptors", "fds", t, fds, {0, 0.5, 2, day}),
+                               trend_verdict("threads", "threads", t, threads, {0, 0.5, 2, day}),
+                               trend_verdict("p99 latency", "µs", p99_t, p99, {0.10, 0, 0, p99_t.empty() ? 0 : p99_t.back() - p99_t.front()}),
+                               trend_verdict("error rate", "share", t, err, {0, 0.001, 0, run})});
     bool leak = false, degrades = false;
     for (const auto& tr : a["trends"]) {
       if (tr["verdict"] != "grows") continue;
@@ -435,16 +411,21 @@ std::string markdown(const json& a, const std::string& pdf_note) {
       md << "\n## Trends over time (" << p["name"].get<std::string>() << ")\n\n"
          << "Theil–Sen slope with its 95% interval and the Mann–Kendall test over the steady state: the first third of the samples "
             "(at least 2 s) is warm-up and left out. "
-            "A series *grows* when Mann–Kendall finds a rising trend (p < 0.05), the slope's interval lies above 0, and the growth "
-            "matters: RSS more than 10% of its median (and 1 MB) extrapolated to 24 h; any file descriptor or thread over 24 h; p99 "
-            "more than 10% of its median, or the error rate more than 0.1 points, over the run.\n\n"
-         << "| series | n | median | slope per hour [95% interval] | Mann–Kendall tau | p | verdict |\n|---|---|---|---|---|---|---|\n";
+            "A series *grows* when all three hold: the trend is significant (Mann–Kendall p < 0.05 and the slope's interval above 0); "
+            "it is seen (the growth within the window reaches the resolution: 1 MB of RSS — RSS moves in pages and the allocator in "
+            "128 KiB steps, so a few pages are a step, not a trend — or 2 file descriptors or threads); and it matters (extrapolated to "
+            "24 h, RSS more than 10% of its median and 1 MB, any file descriptor or thread; p99 more than 10% of its median, or the "
+            "error rate more than 0.1 points, over the run). The last column gives the slowest growth this run could call a leak; "
+            "slower growth needs a longer run.\n\n"
+         << "| series | n | median | slope per hour [95% interval] | Mann–Kendall tau | p | grown in window | detectable per hour | verdict |\n"
+            "|---|---|---|---|---|---|---|---|---|\n";
       for (const auto& t : x["trends"]) {
         md << "| " << t["series"].get<std::string>() << " (" << t["unit"].get<std::string>() << ") | " << t["n"] << " | ";
         if (t.contains("median"))
           md << fixed(t["median"], 2) << " | " << fixed(t["slope_per_hour"], 3) << " [" << fixed(t["low_per_hour"], 3) << ", "
-             << fixed(t["high_per_hour"], 3) << "] | " << fixed(t["tau"], 3) << " | " << fixed(t["p_value"], 4) << " | ";
-        else md << "– | – | – | – | ";
+             << fixed(t["high_per_hour"], 3) << "] | " << fixed(t["tau"], 3) << " | " << fixed(t["p_value"], 4) << " | "
+             << fixed(t["observed_growth"], 3) << " | " << fixed(t["detectable_per_hour"], 3) << " | ";
+        else md << "– | – | – | – | – | – | ";
         md << t["verdict"].get<std::string>() << " |\n";
       }
       md << "\nVerdict: " << (x["leak"].get<bool>() ? "**leak**" : "no leak") << "; "
