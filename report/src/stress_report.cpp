@@ -439,9 +439,14 @@ std::string markdown(const json& a, const std::string& pdf_note) {
           "on " << cfg.value("broker", std::string("redis")) << " and queues its tasks on the stream at once; an engine reads with "
           "XREADGROUP, answers on a result stream, acknowledges with XACK, and takes over entries another consumer left pending for 2 s "
           "(XAUTOCLAIM). Throughput is counted between the 10th and the 90th percentile of the completion times (start-up and the last "
-          "stragglers excluded). The linear-scalability factor is X(N) ÷ (N · X(1)).\n\n| engines | tasks/s | linear factor |\n|---|---|---|\n";
+          "stragglers excluded). Each N ran " << e.value("rounds", 1) << " time(s), the levels of each round in a shuffled order, so "
+          "drift on the machine spreads over every N; the table gives the median with the rounds' range and their coefficient of "
+          "variation (the noise). The linear-scalability factor is X(N) ÷ (N · X(1)) of the medians, with its range over the rounds' "
+          "pairs.\n\n| engines | tasks/s (median) | rounds' range | CV | linear factor [range] |\n|---|---|---|---|---|\n";
     for (const auto& l : e["horizontal"])
-      md << "| " << fixed(l["engines"], 0) << " | " << fixed(l["throughput"], 0) << " | " << fixed(l["linear_factor"], 2) << " |\n";
+      md << "| " << fixed(l["engines"], 0) << " | " << fixed(l["throughput"], 0) << " | " << fixed(l.value("low", 0.0), 0) << "–"
+         << fixed(l.value("high", 0.0), 0) << " | " << fixed(100 * l.value("cv", 0.0), 1) << "% | " << fixed(l["linear_factor"], 2) << " ["
+         << fixed(l.value("linear_factor_low", 0.0), 2) << ", " << fixed(l.value("linear_factor_high", 0.0), 2) << "] |\n";
     if (e.contains("usl")) {
       const auto& u = e["usl"];
       if (u.contains("error")) md << "\nUniversal Scalability Law: no fit (" << u["error"].get<std::string>() << ").\n";
@@ -453,9 +458,20 @@ std::string markdown(const json& a, const std::string& pdf_note) {
            << (u["peak_n"].is_number() ? fixed(u["peak_n"], 1) + " (" + fixed(u["peak_throughput"], 0) + " tasks/s)" : u["peak_n"].get<std::string>())
            << (u["converged"].get<bool>() ? "" : " — the fit did not converge") << ".\n";
     }
-    if (e.contains("vertical"))
-      md << "\nVertical: two engine processes pinned to one core (sched_setaffinity) " << fixed(e["vertical"]["one_core"], 1)
-         << " tasks/s, to two cores " << fixed(e["vertical"]["two_cores"], 1) << " tasks/s (the model server and the broker are not pinned).\n";
+    if (e.contains("vertical")) {
+      const auto& v = e["vertical"];
+      if (v.contains("skipped")) md << "\nVertical (1 vs 2 cores): skipped — " << v["skipped"].get<std::string>() << ".\n";
+      else {
+        md << "\nVertical: two engine processes pinned to one core (sched_setaffinity) " << fixed(v["one_core"], 1) << " tasks/s, to two cores "
+           << fixed(v["two_cores"], 1) << " tasks/s (means over " << v.value("one_core_rounds", json::array()).size()
+           << " alternating rounds; the model server and the broker are not pinned)";
+        if (v.contains("speedup"))
+          md << "; speed-up " << fixed(v["speedup"]["point"], 2)
+             << (v["speedup"].contains("low") ? " [" + fixed(v["speedup"]["low"], 2) + ", " + fixed(v["speedup"]["high"], 2) + "]" : std::string())
+             << " (" << v["speedup"]["method"].get<std::string>() << ")";
+        md << ".\n";
+      }
+    }
     for (const char* key : {"broker_restart", "engine_kill"})
       if (e.contains(key) && !e[key].empty()) {
         const auto& d = e[key];
@@ -755,9 +771,10 @@ std::string tuning(const std::vector<json>& runs) {
           if (l["throughput"].get<double>() > best) best = l["throughput"], best_n = l["engines"];
         item(r, "The most throughput measured was " + fixed(best, 0) + " tasks/s with " + fixed(best_n, 0) + " engine process(es).");
       }
-      if (e.contains("vertical"))
+      if (e.contains("vertical") && !e["vertical"].contains("skipped"))
         item(r, "Cores: two engine processes did " + fixed(e["vertical"]["one_core"], 0) + " tasks/s on one core and " +
-                    fixed(e["vertical"]["two_cores"], 0) + " on two.");
+                    fixed(e["vertical"]["two_cores"], 0) + " on two" +
+                    (e["vertical"].contains("speedup") ? " (speed-up " + fixed(e["vertical"]["speedup"]["point"], 2) + ")" : std::string()) + ".");
       if (e.contains("broker_alone")) {
         double best = 0;
         for (const auto& l : e.value("horizontal", json::array())) best = std::max(best, l["throughput"].get<double>());
