@@ -561,7 +561,7 @@ int run_scalability(const StressOptions& o) {
   // Horizontal: 1..N engine processes, visited in rounds, each round in its own shuffled order, so
   // that drift on the machine spreads over every N instead of tilting the curve; the rounds' spread
   // is the noise the fit and the factors carry.
-  const int rounds = o.smoke ? 1 : 4;
+  const int rounds = o.smoke ? 1 : 5;
   std::mt19937_64 shuffle_rng(o.seed);
   std::vector<double> n_list, x_list;
   std::map<int, std::vector<double>> by_n;
