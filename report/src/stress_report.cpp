@@ -177,15 +177,22 @@ json analyze_stress(const json& raw) {
   }
   out["lost_tasks"] = lost;
 
-  // The seeds' success criteria.
+  // The seeds' success criteria; the load criteria for each system when a run has several.
   json criteria = json::array();
-  {
+  std::vector<std::string> systems;
+  for (const auto& p : out["phases"])
+    if (const auto sys = p["spec"].value("system", std::string()); !sys.empty() && std::find(systems.begin(), systems.end(), sys) == systems.end())
+      systems.push_back(sys);
+  if (systems.size() < 2) systems = {""};
+  auto of = [](const std::string& system, const json& phase) { return system.empty() || phase["spec"].value("system", std::string()) == system; };
+  auto named = [](const std::string& name, const std::string& system) { return system.empty() ? name : name + " (" + system + ")"; };
+  for (const auto& system : systems) {
     std::optional<bool> pass;
     std::string measured = "no phase ran 100 agents or more", from;
     int most = 0;
     for (const auto& p : out["phases"]) {
       const auto& a = p["analysis"];
-      if (a["peak_agents"].get<int>() < 100) continue;
+      if (!of(system, p) || a["peak_agents"].get<int>() < 100) continue;
       const bool ok = a["lost"] == 0 && a["error_rate"].get<double>() < 0.001 && a["ended"].get<bool>();
       // The figure shown: the first phase that failed, else the one with the most agents.
       if (!pass || (*pass && !ok) || (*pass && ok && a["peak_agents"].get<int>() >= most)) {
@@ -197,7 +204,7 @@ json analyze_stress(const json& raw) {
       }
       pass = pass.value_or(true) && ok;
     }
-    criteria.push_back(criterion("100+ concurrent agents without failure", "≥ 100 agents, no task lost, error rate < 0.1%", pass, measured, from));
+    criteria.push_back(criterion(named("100+ concurrent agents without failure", system), "≥ 100 agents, no task lost, error rate < 0.1%", pass, measured, from));
   }
   {
     std::int64_t submitted = 0;
@@ -257,18 +264,19 @@ json analyze_stress(const json& raw) {
     }
     criteria.push_back(criterion("recovery under 30 s", "< 30 s", pass, measured, from));
   }
+  for (const auto& system : systems)
   for (const auto& [cls, limit, label] : {std::tuple{"normal", 0.001, "error rate under 0.1% at normal load"},
                                           std::tuple{"extreme", 0.01, "error rate under 1% at extreme load"}}) {
     std::optional<bool> pass;
     double worst = -1;
     std::string from;
     for (const auto& p : out["phases"]) {
-      if (p["spec"]["load_class"] != cls) continue;
+      if (!of(system, p) || p["spec"]["load_class"] != cls) continue;
       const double e = p["analysis"]["error_rate"];
       pass = pass.value_or(true) && e < limit;
       if (e > worst) worst = e, from = p["name"];
     }
-    criteria.push_back(criterion(label, std::string("< ") + pct(limit), pass, worst < 0 ? "no such phase in this run" : "worst " + pct(worst), from));
+    criteria.push_back(criterion(named(label, system), std::string("< ") + pct(limit), pass, worst < 0 ? "no such phase in this run" : "worst " + pct(worst), from));
   }
   bool all = true;
   for (const auto& c : criteria) all = all && c["status"] != "fail";
@@ -813,26 +821,32 @@ std::string tuning(const std::vector<json>& runs) {
 
 std::vector<std::filesystem::path> write_stress_combined(const std::filesystem::path& dir, const std::vector<json>& runs) {
   std::filesystem::create_directories(dir);
-  // One criteria table over every run: a criterion fails when it failed in any run, passes when it
-  // passed in one and failed in none.
+  // One criteria table over every run, matched by name (a run with several systems has the load
+  // criteria once per system): a criterion fails when it failed in any run, passes when it passed in
+  // one and failed in none.
   json combined = json::array();
-  if (!runs.empty())
-    for (std::size_t i = 0; i < runs.front()["criteria"].size(); ++i) {
-      json c = runs.front()["criteria"][i];
-      std::string status = "not measured", measured, from;
-      for (const auto& r : runs) {
-        const auto& x = r["criteria"][i];
+  std::vector<std::string> names;
+  for (const auto& r : runs)
+    for (const auto& c : r["criteria"])
+      if (std::find(names.begin(), names.end(), c["criterion"].get<std::string>()) == names.end()) names.push_back(c["criterion"]);
+  for (const auto& name : names) {
+    json c;
+    std::string status = "not measured", measured, from;
+    for (const auto& r : runs)
+      for (const auto& x : r["criteria"]) {
+        if (x["criterion"] != name) continue;
+        if (c.is_null()) c = x;
         const std::string st = x["status"];
         if (st == "not measured") continue;
         if (st == "fail" || status == "not measured") status = status == "fail" ? "fail" : st;
         measured += (measured.empty() ? "" : "; ") + r["config"]["suite"].get<std::string>() + ": " + x["measured"].get<std::string>() + " (" + st + ")";
         from += (from.empty() ? "" : "; ") + r["config"]["suite"].get<std::string>() + ": " + x["from"].get<std::string>();
       }
-      c["status"] = status;
-      c["measured"] = measured.empty() ? "no run measured it" : measured;
-      c["from"] = from;
-      combined.push_back(c);
-    }
+    c["status"] = status;
+    c["measured"] = measured.empty() ? "no run measured it" : measured;
+    c["from"] = from;
+    combined.push_back(c);
+  }
   std::ostringstream md;
   md << "# Stress test results\n\nThe stress suites of legion-bench (docs/stress.md), one section per run below, each with the command "
         "that made it. Latency is measured from each task's intended start (open loop, no coordinated omission) and kept in HDR "
