@@ -85,7 +85,7 @@ json analyze_phase(json phase, const json& config) {
 
   // Spike: the baseline's p99, when p99 left it, and how long after the burst it came back.
   const auto& spec = phase["spec"];
-  if (!spec["bursts"].empty() && !spec["stages"].empty()) {
+  if (!spec["bursts"].empty() && !spec["stages"].empty() && config.value("suite", std::string()) == "spike") {
     const double factor = config.value("recovery_factor", 2.0);
     const double baseline_end = spec["stages"][0]["seconds"];
     const double burst_at = spec["bursts"][0]["at_s"];
@@ -692,12 +692,21 @@ std::string tuning(const std::vector<json>& runs) {
   for (const auto& r : runs) {
     const std::string suite = r["config"]["suite"];
     const auto& phases = r["phases"];
-    if (suite == "load" && !phases.empty()) {
-      const auto& first = phases.front()["analysis"];
+    // Load: each system's levels on their own (a run may have several systems taking turns).
+    std::vector<std::pair<std::string, std::vector<json>>> by_system;
+    for (const auto& p : suite == "load" ? phases : json::array()) {
+      const auto system = p["spec"].value("system", std::string());
+      auto it = std::find_if(by_system.begin(), by_system.end(), [&](const auto& e) { return e.first == system; });
+      if (it == by_system.end()) by_system.emplace_back(system, std::vector<json>{p});
+      else it->second.push_back(p);
+    }
+    for (const auto& [system, levels] : by_system) {
+      const std::string who = by_system.size() > 1 ? system + ": " : "";
+      const auto& first = levels.front()["analysis"];
       const double base = first["latency"].value("p99_us", 0.0);
       std::string within, beyond;
       double best_tput = 0;
-      for (const auto& p : phases) {
+      for (const auto& p : levels) {
         const auto& a = p["analysis"];
         best_tput = std::max(best_tput, a["peak_second_throughput"].get<double>());
         const bool ok = a["latency"].value("p99_us", 0.0) <= 2 * base && a["error_rate"].get<double>() < 0.001;
@@ -706,10 +715,11 @@ std::string tuning(const std::vector<json>& runs) {
         (ok ? within : beyond) = text;
       }
       if (!within.empty())
-        item(r, "Concurrency: up to **" + within + "** the p99 stays within 2× the lightest level's (" + ms(base) +
+        item(r, who + "Concurrency: up to **" + within + "** the p99 stays within 2× the lightest level's (" + ms(base) +
                     " ms) with errors below 0.1%." + (beyond.empty() ? " No level went beyond that: the limit lies above the largest level measured." : " Beyond it, " + beyond + "."));
-      item(r, "Throughput: the most tasks completed in one second was " + fixed(best_tput, 0) +
-                  "; the levels asked for at most " + fixed(phases.back()["spec"]["start_rate"].get<double>(), 0) +
+      else item(r, who + "Concurrency: errors of 0.1% or more already at the lightest level, " + beyond + ".");
+      item(r, who + "Throughput: the most tasks completed in one second was " + fixed(best_tput, 0) +
+                  "; the levels asked for at most " + fixed(levels.back()["spec"]["start_rate"].get<double>(), 0) +
                   " tasks/s, so they measure latency under load, not the ceiling (see the scalability and spike runs for that).");
     }
     if (suite == "spike")

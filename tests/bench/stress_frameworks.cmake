@@ -20,6 +20,13 @@ endforeach()
 if(NOT md MATCHES "\\| zero data loss \\| [^|]+ \\| \\*\\*pass\\*\\* \\| 0 lost of [1-9][0-9]* submitted")
   message(FATAL_ERROR "load: the ledger does not show zero lost tasks:\n${md}")
 endif()
+# The load criteria for each system.
+foreach(system native langchain)
+  if(NOT md MATCHES "\\| 100\\+ concurrent agents without failure \\(${system}\\) \\| [^|]+ \\| \\*\\*pass\\*\\* \\| 200 agents"
+     OR NOT md MATCHES "\\| error rate under 0\\.1% at normal load \\(${system}\\) \\|")
+    message(FATAL_ERROR "load: no criteria of their own for ${system}:\n${md}")
+  endif()
+endforeach()
 file(READ "${OUT}/load/stress.json" json)
 # The systems take turns: the first level starts with native, the second with langchain.
 string(JSON first GET "${json}" phases 0 name)

@@ -215,9 +215,16 @@ std::vector<PhasePlan> plan_phases(const StressOptions& o, double scale = 1) {
     p.spec.start_agents = agents;
     p.spec.start_rate = rate;
     p.spec.stages = {{d, agents, rate}};
-    p.spec.max_tasks = static_cast<std::int64_t>(std::ceil(rate * d * 1.05)) + 10;
+    // The warm-up starts with every agent busy at once, so that what grows to the concurrency and
+    // stays (the native engine keeps an event loop and a connection per concurrent caller) is full
+    // before the steady state; otherwise the first stall on a busy machine adds to it mid-run and
+    // reads as a trend. Ten tasks per agent, queued at once.
+    const std::int64_t warm = 10 * static_cast<std::int64_t>(agents);
+    p.spec.bursts = {{0.2, warm}};
+    p.spec.max_tasks = static_cast<std::int64_t>(std::ceil(rate * d * 1.05)) + 10 + warm;
     p.spec.drain_s = 30;
-    p.description = std::to_string(agents) + " agents at " + num(rate) + " tasks/s for " + secs(d);
+    p.description = std::to_string(agents) + " agents at " + num(rate) + " tasks/s for " + secs(d) + " (the warm-up opening with " +
+                    std::to_string(warm) + " tasks queued at once)";
     out.push_back(p);
   }
   return out;
