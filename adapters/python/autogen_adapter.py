@@ -36,6 +36,7 @@ from autogen_agentchat.teams import DiGraphBuilder, GraphFlow, RoundRobinGroupCh
 from autogen_agentchat.tools import AgentTool
 from autogen_core import EVENT_LOGGER_NAME, CancellationToken
 from autogen_core.logging import LLMCallEvent, LLMStreamEndEvent
+from autogen_core.model_context import HeadAndTailChatCompletionContext
 from autogen_core.code_executor import CodeBlock, CodeExecutor, CodeResult
 from autogen_core.tools import BaseTool
 from autogen_ext.models.openai import OpenAIChatCompletionClient
@@ -199,14 +200,18 @@ class AutoGenAdapter(FrameworkAdapter):
             "AssistantAgent(max_tool_iterations)": f"{MAX_TOOL_ITERATIONS} (default 1): with 1 a turn ends after one "
                                                    "tool call without the agent's own answer; the native engine's limit",
             "OpenAIChatCompletionClient(parallel_tool_calls)": "False (default: the server's): required by AgentTool",
+            # Listed in a report only when a scenario turns it on (the runner drops it otherwise).
+            "context trimming (context_window N)": "AssistantAgent(model_context=HeadAndTailChatCompletionContext(head_size=2, "
+                                                   "tail_size=N)) (default: unbounded): the first two messages and the last N",
         }
 
-    def agent(self, scenario, agent, tools=()):
+    def agent(self, scenario, agent, tools=(), model_context=None):
         own = [code_execution_tool(self, t) if t.kind == "code-execution" else ScenarioTool(self, t)
                for t in scenario.tools if t.name in agent.tools]
         return AssistantAgent(agent.id, model_client=self.model, description=agent.role,
                               system_message=agent.system_prompt, tools=own + list(tools),
-                              max_tool_iterations=MAX_TOOL_ITERATIONS, model_client_stream=self.config.stream)
+                              max_tool_iterations=MAX_TOOL_ITERATIONS, model_client_stream=self.config.stream,
+                              model_context=model_context)
 
     def job(self, scenario, build, task):
         return TeamJob(self, scenario, build, task)
@@ -246,7 +251,10 @@ class AutoGenAdapter(FrameworkAdapter):
 
     def round_robin(self, scenario):
         def build(scenario):
-            return RoundRobinGroupChat([self.agent(scenario, a) for a in scenario.agents],
+            def context():  # AutoGen's documented bounded context: the first messages and the last N
+                window = scenario.context_window
+                return HeadAndTailChatCompletionContext(head_size=2, tail_size=window) if window else None
+            return RoundRobinGroupChat([self.agent(scenario, a, model_context=context()) for a in scenario.agents],
                                        termination_condition=TextMentionTermination(scenario.termination_text),
                                        max_turns=scenario.max_turns)
 

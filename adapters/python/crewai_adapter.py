@@ -26,6 +26,7 @@ be a wrong one.
 
 import asyncio
 
+import legion
 import legion_common
 from legion_common import FrameworkAdapter, Tally
 
@@ -136,6 +137,10 @@ class CrewAIAdapter(FrameworkAdapter):
             "Agent(backstory)": "the agent's goal (required, no default): scenarios give a role and a goal only",
             "human-input provider (set_provider)": "the scripted person of human-review scenarios (default: a "
                                                    "terminal prompt), CrewAI's documented hook for human_input=True",
+            # Listed in a report only when a scenario turns it on (the runner drops it otherwise).
+            "context trimming (context_window N)": "none (unsupported): CrewAI has no message window; "
+                                                   "Agent(respect_context_window), on by default, summarises only once a "
+                                                   "prompt nears the model's context window",
         }
 
     def llm(self):
@@ -195,6 +200,10 @@ class CrewAIAdapter(FrameworkAdapter):
         return self.job(scenario, build)
 
     def round_robin(self, scenario):
+        if scenario.context_window:
+            raise legion.Unsupported(
+                "CrewAI has no message window: its one construct, Agent(respect_context_window) (on by default), "
+                "summarises with extra model calls only once a prompt nears the model's context window")
         stop = scenario.termination_text
 
         def still_going(previous):  # a skipped turn's output is empty: the chat has ended

@@ -10,6 +10,7 @@ does) and mixture-of-agents (the proposers' calls in parallel threads, then the 
 patterns need a framework's coordination and are unsupported.
 """
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import legion_common
@@ -40,11 +41,15 @@ class DirectAdapter(FrameworkAdapter):
     def run_concurrently(self, scenario, copies):
         """N copies on N threads of the synchronous client: a direct caller has no event loop of a
         framework's. Per copy its outcome, or the exception it raised."""
+        start = time.monotonic_ns()
+
         def one(_):
             try:
-                return self.run(scenario)
+                outcome = self.run(scenario)
             except Exception as error:  # a result of this copy, not of the batch
-                return error
+                outcome = error
+            legion_common.stamp_latency(outcome, time.monotonic_ns() - start)
+            return outcome
         with ThreadPoolExecutor(max_workers=copies) as pool:
             return list(pool.map(one, range(copies)))
 

@@ -28,7 +28,7 @@ from legion_common import FrameworkAdapter, Tally
 
 from langchain.agents import create_agent
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, trim_messages
 from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import StructuredTool
 from langchain_openai import ChatOpenAI
@@ -161,6 +161,10 @@ class LangGraphAdapter(FrameworkAdapter):
             "ChatOpenAI(use_responses_api)": "False (default: decided from the model and options): the model server "
                                              "speaks Chat Completions, as most OpenAI-compatible servers do",
             "ChatOpenAI(stream_usage)": "True (default False): token usage on streamed replies too",
+            # Listed in a report only when a scenario turns it on (the runner drops it otherwise).
+            "context trimming (context_window N)": "trim_messages(strategy='last', token_counter=len, max_tokens=N, "
+                                                   "start_on='human', include_system=True) on each speaker's messages "
+                                                   "(default: none): the last N messages",
         }
 
     # ------------------------------------------------------------------ building blocks
@@ -247,7 +251,7 @@ class LangGraphAdapter(FrameworkAdapter):
         def build(scenario):
             graph = StateGraph(ChatState)
             for agent in scenario.agents:
-                graph.add_node(agent.id, self.chat_turn(agent.id, self.agent(scenario, agent)))
+                graph.add_node(agent.id, self.chat_turn(agent.id, self.agent(scenario, agent), scenario.context_window))
                 graph.add_conditional_edges(agent.id, after_turn, [END, "select"] if select else [END] + order)
             if select:
                 graph.add_node("select", self.router(scenario), destinations=tuple(order))
@@ -268,10 +272,14 @@ class LangGraphAdapter(FrameworkAdapter):
             messages.append(AIMessage(content) if author == me else HumanMessage(content, name=author))
         return messages
 
-    def chat_turn(self, agent_id, agent):
-        return agent_node(agent_id, agent,
-                          lambda state: {"messages": self.transcript(state["task"], state["turns"], agent_id)},
-                          lambda result: {"turns": [(agent_id, last_text(result))]})
+    def chat_turn(self, agent_id, agent, window=0):
+        def seen(state):
+            messages = self.transcript(state["task"], state["turns"], agent_id)
+            if window:  # LangChain's documented trimming for chat history: the last N messages, from a human one
+                messages = trim_messages(messages, strategy="last", token_counter=len, max_tokens=window,
+                                         start_on="human", include_system=True)
+            return {"messages": messages}
+        return agent_node(agent_id, agent, seen, lambda result: {"turns": [(agent_id, last_text(result))]})
 
     def router(self, scenario):
         candidates = {a.id: a for a in scenario.agents}

@@ -11,6 +11,7 @@ planted values and the expected answer never cross into Python.
 import asyncio
 import importlib.metadata
 import os
+import time
 
 import legion
 
@@ -107,21 +108,42 @@ def selector_prompt(scenario):
 def run_copies(loop, copies, tally):
     """Runs coroutines (one per copy of a task, each returning its answer) at once on `loop`, the
     framework's own async API doing the work; returns per copy a TaskOutcome or the exception it
-    raised. The batch's calls and tokens (`tally()`, read after the batch) go to the first outcome,
-    so that the worker's sum over the copies is the batch's."""
-    async def batch():
-        return await asyncio.gather(*copies, return_exceptions=True)
+    raised, each stamped with `latency_ns`: from the batch's start, when every copy was submitted,
+    to that copy's end. The batch's calls and tokens (`tally()`, read after the batch) go to the
+    first outcome, so that the worker's sum over the copies is the batch's."""
+    ended = [0] * len(copies)
 
+    async def timed(index, copy):
+        try:
+            return await copy
+        finally:
+            ended[index] = time.monotonic_ns()
+
+    async def batch():
+        return await asyncio.gather(*(timed(i, c) for i, c in enumerate(copies)), return_exceptions=True)
+
+    start = time.monotonic_ns()
     answers = loop.run_until_complete(batch())
     counted = tally()
     outcomes = []
-    for answer in answers:
+    for answer, end in zip(answers, ended):
         if isinstance(answer, BaseException):
-            outcomes.append(answer)
+            outcome = answer
         else:
-            outcomes.append(counted.outcome(answer))
+            outcome = counted.outcome(answer)
             counted = Tally()
+        stamp_latency(outcome, end - start)
+        outcomes.append(outcome)
     return outcomes
+
+
+def stamp_latency(outcome, latency_ns):
+    """Gives a copy's outcome or exception its latency; an exception that takes no attributes keeps
+    none, and the worker then counts the batch's wall time for it."""
+    try:
+        outcome.latency_ns = latency_ns
+    except (AttributeError, TypeError):
+        pass
 
 
 class FrameworkAdapter(legion.Adapter):

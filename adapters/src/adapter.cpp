@@ -6,6 +6,7 @@ namespace legion::adapters {
 
 std::vector<TaskAttempt> Adapter::run_concurrently(const core::TaskSpec& task, std::size_t copies) {
   std::vector<TaskAttempt> attempts(copies);
+  const auto start = std::chrono::steady_clock::now();
   auto run_one = [&](std::size_t i) {
     try {
       attempts[i].outcome = run(task);
@@ -15,6 +16,7 @@ std::vector<TaskAttempt> Adapter::run_concurrently(const core::TaskSpec& task, s
     } catch (const std::exception& e) {
       attempts[i].error = e.what();
     }
+    attempts[i].latency_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
   };
   std::vector<std::thread> threads;
   threads.reserve(copies);

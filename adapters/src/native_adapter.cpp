@@ -26,9 +26,11 @@ TaskOutcome NativeAdapter::run(const core::TaskSpec& task) {
 std::vector<TaskAttempt> NativeAdapter::run_concurrently(const core::TaskSpec& task, std::size_t copies) {
   if (!engine_) throw std::logic_error("NativeAdapter::run_concurrently before prepare");
   std::vector<TaskAttempt> attempts(copies);
+  const auto start = std::chrono::steady_clock::now();
   auto results = engine_->run_many(task, copies);
   for (std::size_t i = 0; i < copies; ++i) {
     auto& r = results[i];
+    attempts[i].latency_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(r.finished - start).count();
     if (r.error) {
       try {
         std::rethrow_exception(r.error);
@@ -42,6 +44,12 @@ std::vector<TaskAttempt> NativeAdapter::run_concurrently(const core::TaskSpec& t
     attempts[i].outcome = {std::move(r.result.answer), r.result.llm_calls, r.result.usage};
   }
   return attempts;
+}
+
+std::map<std::string, std::string> NativeAdapter::settings() const {
+  // Listed in a report only when a scenario turns it on (the runner drops it otherwise).
+  return {{std::string(kContextTrimmingSetting) + " (context_window N)",
+           "the engine's window (default: none): the task, the first turn and the last N messages"}};
 }
 
 std::map<std::string, std::string> NativeAdapter::versions() const {

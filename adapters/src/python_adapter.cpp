@@ -73,7 +73,8 @@ PYBIND11_EMBEDDED_MODULE(legion, m) {
            }),
            py::arg("answer"), py::arg("llm_calls") = 0, py::arg("prompt_tokens") = py::none(),
            py::arg("completion_tokens") = py::none())
-      .def_readonly("answer", &TaskOutcome::answer);
+      .def_readonly("answer", &TaskOutcome::answer)
+      .def_readwrite("latency_ns", &TaskOutcome::latency_ns);
 
   py::class_<core::TaskTool>(m, "Tool")
       .def_readonly("name", &core::TaskTool::name)
@@ -100,6 +101,7 @@ PYBIND11_EMBEDDED_MODULE(legion, m) {
       .def_readonly("aggregator", &core::TaskSpec::aggregator)
       .def_readonly("termination_text", &core::TaskSpec::termination_text)
       .def_readonly("max_turns", &core::TaskSpec::max_turns)
+      .def_readonly("context_window", &core::TaskSpec::context_window)
       .def_readonly("params", &core::TaskSpec::params)
       .def("agent",
            [](const core::TaskSpec& s, const std::string& id) {
@@ -284,6 +286,8 @@ std::vector<TaskAttempt> PythonAdapter::run_concurrently(const core::TaskSpec& t
     auto format_exception = py::module_::import("traceback").attr("format_exception");
     for (std::size_t i = 0; i < copies; ++i) {
       py::handle item = results[i];
+      // run_copies (legion_common.py) stamps each item, outcome or exception, with its latency.
+      if (py::hasattr(item, "latency_ns")) attempts[i].latency_ns = item.attr("latency_ns").cast<std::int64_t>();
       if (py::isinstance(item, py::module_::import("builtins").attr("BaseException"))) {
         attempts[i].unsupported = py::isinstance(item, state_->unsupported);
         attempts[i].error = attempts[i].unsupported ? py::str(item).cast<std::string>()

@@ -1,6 +1,7 @@
 #include "checks.hpp"
 
 #include "legion/adapters/adapter.hpp"
+#include "legion/report/concurrency.hpp"
 #include "legion/report/sweep.hpp"
 
 #include <sys/resource.h>
@@ -175,13 +176,29 @@ std::vector<PlannedScenario> planned_scenarios(const Plan& plan) {
   for (const auto& file : plan.scenarios) {
     const auto spec = load_for_plan(plan, file, plan.seed);
     if (!plan.sweep || !spec.params.contains(plan.sweep->param)) {
-      out.push_back({file, {}, spec.name});
+      out.push_back({file, {}, spec.name, plan.concurrency});
       continue;
     }
     for (const auto value : plan.sweep->values)
-      out.push_back({file, {{plan.sweep->param, value}}, report::sweep_label(spec.name, plan.sweep->param, value)});
+      out.push_back({file, {{plan.sweep->param, value}}, report::sweep_label(spec.name, plan.sweep->param, value), plan.concurrency});
+  }
+  for (const auto& part : plan.sweep_parts) {
+    const auto name = load_for_plan(plan, part.scenario, plan.seed).name;
+    for (const auto value : part.sweep.values)
+      out.push_back({part.scenario, {{part.sweep.param, value}}, report::sweep_label(name, part.sweep.param, value), plan.concurrency});
+  }
+  for (const auto& part : plan.concurrency_parts) {
+    const auto name = load_for_plan(plan, part.scenario, plan.seed).name;
+    for (const auto level : part.levels) out.push_back({part.scenario, {}, report::concurrency_label(name, level), level});
   }
   return out;
+}
+
+int most_concurrency(const Plan& plan) {
+  int most = plan.concurrency;
+  for (const auto& part : plan.concurrency_parts)
+    for (const auto level : part.levels) most = std::max(most, level);
+  return most;
 }
 
 void check_plan(const Plan& plan) {
@@ -223,7 +240,25 @@ void check_plan(const Plan& plan) {
         }
     }
   }
-  check_threads(plan.concurrency, most_agents, read_thread_limits(), tasks_on_threads(plan));
+  // A suite's parts: each is named by its place in suites.yaml, since no flag gave it.
+  for (const auto& part : plan.sweep_parts) {
+    const auto& sweep = part.sweep;
+    const auto spec = load_for_plan(plan, part.scenario, plan.seed);
+    if (!spec.params.contains(sweep.param))
+      throw UsageError(part.where + ": sweep " + sweep.param + ": scenario '" + spec.name + "' does not declare it");
+    if (plan.params.contains(sweep.param))
+      throw UsageError(part.where + ": sweep " + sweep.param + ": the parameter is also given with --param");
+    for (const auto value : sweep.values) try {
+        load_for_plan(plan, part.scenario, plan.seed, {{sweep.param, value}});
+      } catch (const datasets::DatasetError& e) {
+        throw UsageError(part.where + ": sweep " + sweep.param + "=" + std::to_string(value) + ": " + e.what());
+      }
+  }
+  const auto cells = planned_scenarios(plan);
+  std::set<std::string> cell_names;
+  for (const auto& cell : cells)
+    if (!cell_names.insert(cell.name).second) throw UsageError("the cell '" + cell.name + "' is planned twice (two of the suite's parts give it)");
+  check_threads(most_concurrency(plan), most_agents, read_thread_limits(), tasks_on_threads(plan));
 }
 
 }  // namespace legion::bench

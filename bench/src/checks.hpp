@@ -54,20 +54,28 @@ datasets::ScenarioSpec load_for_plan(const Plan& plan, const std::filesystem::pa
                                      const std::map<std::string, std::int64_t>& overrides = {});
 
 // One scenario cell of a run: a file and, in a sweep, the swept value, with the name its records
-// carry (report::sweep_label, e.g. `tool-overhead[extra_tools=10]`).
+// carry (report::sweep_label, e.g. `tool-overhead[extra_tools=10]`, or
+// `order-refund[concurrency=8]` for a concurrency part's level), and the copies of its task in
+// flight at once.
 struct PlannedScenario {
   std::filesystem::path file;
   std::map<std::string, std::int64_t> overrides;
   std::string name;
+  int concurrency = 1;
 };
 // The plan's scenarios in order, each expanded into one cell per swept value when it declares the
-// swept parameter.
+// swept parameter; then the suite's sweep parts (a cell per value) and concurrency parts (a cell
+// per level).
 std::vector<PlannedScenario> planned_scenarios(const Plan& plan);
+// The most copies of a task any cell of the plan runs at once.
+int most_concurrency(const Plan& plan);
 
 // Everything about the plan that can be refused before a run starts: --systems empty or with a
 // name twice, --scenario naming one scenario twice, a --param no selected scenario declares, a
 // --sweep whose parameter no selected scenario declares or that a value puts out of a scenario's
-// bounds, and a concurrency or payload the machine cannot hold. Loads every scenario.
+// bounds, a suite part whose parameter its scenario does not declare or whose value is out of
+// bounds (named by its place in suites.yaml), and a concurrency or payload the machine cannot
+// hold. Loads every scenario.
 void check_plan(const Plan& plan);
 
 }  // namespace legion::bench

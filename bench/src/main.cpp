@@ -25,6 +25,7 @@
 #include "runner.hpp"
 #include "zero_io.hpp"
 #include "published_suite.hpp"
+#include "suite_parts.hpp"
 #include "legion/report/calibration.hpp"
 #include "legion/stats/planning.hpp"
 #include "store.hpp"
@@ -125,6 +126,16 @@ int list_command() {
     std::cout << "  " << s.name << " — " << s.description << "\n    scenarios:";
     for (const auto& n : s.scenarios) std::cout << " " << n;
     std::cout << "\n";
+    for (const auto& p : s.sweeps) {
+      std::cout << "    sweep: " << p.scenario << " " << p.sweep.param << "=";
+      for (std::size_t i = 0; i < p.sweep.values.size(); ++i) std::cout << (i ? "," : "") << p.sweep.values[i];
+      std::cout << "\n";
+    }
+    for (const auto& p : s.concurrency) {
+      std::cout << "    concurrency: " << p.scenario << " at";
+      for (const auto level : p.levels) std::cout << " " << level;
+      std::cout << "\n";
+    }
   }
   for (const auto& [name, description] : bench::stress::stress_suites())
     std::cout << "  " << name << " — stress suite: " << description << "\n";
@@ -619,6 +630,8 @@ int main(int argc, char** argv) {
     if (plan.repetitions < 1) throw std::invalid_argument("--repetitions must be at least 1");
     plan.params = parse_params(params);
     if (!sweep.empty()) plan.sweep = bench::parse_sweep(sweep);
+    const bool own_cells = !scenarios.empty() || !sweep.empty() || app.get_option("--concurrency")->count() > 0 || *ab_cmd || *calibrate_cmd;
+    bench::add_suite_parts(plan, suite, quick, own_cells, std::cerr);
     plan.latency = oracle::LatencyProfile::parse(latency);
     plan.faults = oracle::FaultPlan::parse(faults);
     plan.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));

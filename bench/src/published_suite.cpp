@@ -27,6 +27,8 @@ report::RunResults measure(const PublishedSuiteOptions& o, const std::string& na
   for (const auto& s : scenarios) plan.scenarios.push_back(datasets::resolve_scenario(s));
   plan.latency = latency;
   plan.sweep = std::move(sweep);
+  plan.sweep_parts.clear();
+  plan.concurrency_parts.clear();
   plan.systems.push_back("direct");
   plan.params.clear();
   // How to repeat this part alone: the direct call given as a Python system, as the suite adds it,

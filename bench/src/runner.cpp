@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -143,10 +144,11 @@ report::RunContext Runner::make_context() const {
 
 // One task's record: the worker's own measurements, the oracle's log for the task, and the
 // runner's check of every answer against the scenario.
-report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTotals& served, const datasets::ScenarioSpec& spec) const {
+report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTotals& served, const datasets::ScenarioSpec& spec,
+                                     int concurrency) const {
   report::RunRecord r;
   r.scenario = spec.name;
-  r.tasks = plan_.concurrency;
+  r.tasks = concurrency;
   r.wall_ns = reply.value("wall_ns", std::int64_t{0});
   r.cpu_user_ns = reply.value("cpu_user_ns", std::int64_t{0});
   r.cpu_sys_ns = reply.value("cpu_sys_ns", std::int64_t{0});
@@ -164,7 +166,8 @@ report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTot
   r.oracle_ns = served.service_ns;
   if (reply.contains("error") && reply["error"].is_string()) r.error = reply["error"].get<std::string>();
   const auto answers = reply.value("answers", json::array());
-  r.correct = !r.error && answers.size() == static_cast<std::size_t>(plan_.concurrency);
+  r.task_latencies_ns = reply.value("task_latencies_ns", std::vector<std::int64_t>{});
+  r.correct = !r.error && answers.size() == static_cast<std::size_t>(concurrency);
   for (const auto& a : answers) r.correct = r.correct && datasets::check_answer(spec, a.get<std::string>()).correct;
   if (!answers.empty()) r.answer = answers[0].get<std::string>();
   return r;
@@ -223,10 +226,14 @@ report::RunResults Runner::run() {
   oracle::Oracle::Options oracle_options;
   oracle_options.latency = plan_.latency;
   oracle_options.faults = plan_.faults;
-  oracle_options.max_connections = model_server_connections(plan_.concurrency, tasks_on_threads(plan_));
+  oracle_options.max_connections = model_server_connections(most_concurrency(plan_), tasks_on_threads(plan_));
   oracle::Oracle oracle(oracle_options);
   results.context.versions["oracle"] = "legion-oracle " + std::string(LEGION_VERSION) + " on " + oracle.base_url();
 
+  // A system's context trimming is listed only when some cell asks for it.
+  const bool trims_context = std::any_of(cells.begin(), cells.end(), [&](const PlannedScenario& c) {
+    return load_for_plan(plan_, c.file, plan_.seed, c.overrides).context_window > 0;
+  });
   std::vector<std::unique_ptr<WorkerProcess>> workers;
   std::map<std::string, std::string> start_errors;
   for (const auto& system : plan_.systems) {
@@ -257,6 +264,9 @@ report::RunResults Runner::run() {
     for (const auto& [k, v] : versions.items()) results.context.system_versions[system][k] = v.get<std::string>();
     results.context.system_packages[system] = hello.value("packages", std::map<std::string, std::string>{});
     results.context.system_settings[system] = hello.value("settings", std::map<std::string, std::string>{});
+    if (!trims_context) std::erase_if(results.context.system_settings[system], [](const auto& s) {
+      return s.first.starts_with(adapters::kContextTrimmingSetting);
+    });
     if (results.context.cold_start_ns.contains(system)) continue;  // resumed: the first start is the cold one
     results.context.cold_start_ns[system] = hello.value("startup_ns", std::int64_t{0});
     results.context.cold_start_parts[system] = hello.value("cold_start_parts", std::map<std::string, std::int64_t>{});
@@ -312,7 +322,7 @@ report::RunResults Runner::run() {
         const auto& system = plan_.systems[index];
         oracle.set_script(std::make_shared<oracle::ScriptPolicy>(spec, dialects[index]));
         const auto before = oracle.mark();
-        json job = {{"scenario", cell.file.string()}, {"params", spec->params}, {"seed", seed}, {"concurrency", plan_.concurrency}};
+        json job = {{"scenario", cell.file.string()}, {"params", spec->params}, {"seed", seed}, {"concurrency", cell.concurrency}};
         const RunDatabase database(*spec, plan_.out_dir / "databases",
                                    cell.name + "-" + system + "-" + (warm ? "warmup-" : "rep-") + std::to_string(round));
         if (!database.path().empty()) job["database"] = std::filesystem::absolute(database.path()).string();
@@ -320,11 +330,11 @@ report::RunResults Runner::run() {
         try {
           if (!workers[index]) throw std::runtime_error(start_errors[system]);
           if (!database.error().empty()) throw std::runtime_error(database.error());
-          reply = workers[index]->run(job, plan_.timeout * plan_.concurrency);
+          reply = workers[index]->run(job, plan_.timeout * cell.concurrency);
         } catch (const std::exception& e) {  // the worker could not be (re)started
           reply = {{"answers", json::array()}, {"error", e.what()}};
         }
-        auto r = make_record(reply, oracle.totals_since(before), *spec);
+        auto r = make_record(reply, oracle.totals_since(before), *spec, cell.concurrency);
         r.scenario = cell.name;
         // The workflow is judged by the database's final state as well as by the answer.
         const auto database_wrong = database.check();

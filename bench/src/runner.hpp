@@ -16,6 +16,19 @@
 
 namespace legion::bench {
 
+// A suite's parts beyond its scenarios (datasets/suites.yaml), run in the same run: each swept
+// value and each concurrency level is a cell of its own, its systems interleaved like the rest.
+struct SweepPart {
+  std::filesystem::path scenario;
+  Sweep sweep;
+  std::string where;  // the entry's file:line:column, for messages about it
+};
+struct ConcurrencyPart {
+  std::filesystem::path scenario;
+  std::vector<int> levels;
+  std::string where;
+};
+
 struct Plan {
   std::string suite = "coordination";
   std::vector<std::string> systems = {"native"};
@@ -27,6 +40,8 @@ struct Plan {
   std::uint64_t seed = 1;
   std::map<std::string, std::int64_t> params;  // applied to every scenario that declares them
   std::optional<Sweep> sweep;  // each scenario that declares the parameter runs once per value
+  std::vector<SweepPart> sweep_parts;
+  std::vector<ConcurrencyPart> concurrency_parts;
   oracle::LatencyProfile latency;
   oracle::FaultPlan faults;
   int concurrency = 1;
@@ -78,7 +93,7 @@ class Runner {
   // The run to continue (--resume) with its records, or a new one; either is in the store after.
   report::RunResults start_or_resume(Store& store) const;
   report::RunRecord make_record(const nlohmann::json& reply, const oracle::OracleTotals& served,
-                              const datasets::ScenarioSpec& spec) const;
+                              const datasets::ScenarioSpec& spec, int concurrency) const;
   Plan plan_;
   std::ostream& progress_;
   bool show_progress_;

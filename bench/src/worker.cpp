@@ -117,6 +117,7 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
 
       std::vector<adapters::TaskOutcome> outcomes(static_cast<std::size_t>(concurrency));
       std::vector<std::string> errors(outcomes.size());
+      std::vector<std::int64_t> latencies(outcomes.size(), 0);  // per copy; 0: the system did not measure it
       std::string unsupported;
       rusage before{}, after{};
       reset_peak_rss();
@@ -136,11 +137,15 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
         for (std::size_t i = 0; i < attempts.size() && i < outcomes.size(); ++i) {
           outcomes[i] = std::move(attempts[i].outcome);
           errors[i] = std::move(attempts[i].error);
+          latencies[i] = attempts[i].latency_ns;
           if (attempts[i].unsupported) unsupported = errors[i];
         }
       }
       auto wall = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
       ::getrusage(RUSAGE_SELF, &after);
+
+      for (auto& latency : latencies)  // one task, or a copy the system did not time: the batch's wall
+        if (latency <= 0 || latency > wall) latency = wall;
 
       json answers = json::array();
       std::uint64_t reported_calls = 0;
@@ -162,7 +167,8 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
                 {"cpu_user_ns", to_ns(after.ru_utime) - to_ns(before.ru_utime)},
                 {"cpu_sys_ns", to_ns(after.ru_stime) - to_ns(before.ru_stime)},
                 {"rss_peak_bytes", peak_rss_bytes()},
-                {"reported_llm_calls", reported_calls}};
+                {"reported_llm_calls", reported_calls},
+                {"task_latencies_ns", latencies}};
       if (!unsupported.empty()) result["unsupported"] = true;
       if (task.ask_human) result["human_wait_ns"] = human_wait_ns->load();
       if (reported_usage) {

@@ -19,8 +19,9 @@ namespace legion::bench {
 
 // Child side: announces {"ready", "cold_start_ns", "cold_start_parts", "versions", "rss_bytes"} then
 // answers each job line {"scenario", "params", "seed", "concurrency", "database" (optional)} with {"answers", "error",
-// "unsupported", "wall_ns", "cpu_user_ns", "cpu_sys_ns", "rss_peak_bytes", "reported_llm_calls",
-// "reported_prompt_tokens", "reported_completion_tokens"} (the last two only when the system counts).
+// "unsupported", "wall_ns", "task_latencies_ns" (per copy: from the batch's start to the copy's end),
+// "cpu_user_ns", "cpu_sys_ns", "rss_peak_bytes", "reported_llm_calls", "reported_prompt_tokens",
+// "reported_completion_tokens"} (the last two only when the system counts).
 int worker_main(const std::string& system, const adapters::AdapterConfig& config);
 
 class WorkerProcess {

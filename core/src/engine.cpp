@@ -340,6 +340,15 @@ void hierarchical(TaskGraph& g) {
   }));
 }
 
+// The native engine's context trimming: the task and the first turn (where a conversation states
+// what it is about), then the last `window` messages; 0 keeps everything.
+void trim_to_window(std::vector<Message>& context, int window) {
+  constexpr std::size_t kHead = 2;
+  const auto tail = static_cast<std::size_t>(std::max(window, 0));
+  if (window <= 0 || context.size() <= kHead + tail) return;
+  context.erase(context.begin() + kHead, context.end() - static_cast<std::ptrdiff_t>(tail));
+}
+
 // Round-robin takes agents in order; selector asks the model who speaks next. Both stop at the
 // termination text or after max_turns.
 void group_chat(TaskGraph& g, bool select) {
@@ -347,6 +356,7 @@ void group_chat(TaskGraph& g, bool select) {
     if (run.finished) co_return;
     const auto& speaker = select ? *run.speaker : run.spec.agents[static_cast<std::size_t>(run.turns) % run.spec.agents.size()];
     auto context = run.transcript.as_seen_by(speaker.id, run.spec.task);
+    trim_to_window(context, run.spec.context_window);
     auto output = co_await run.turn(speaker, std::move(context));
     run.finished = output.find(run.spec.termination_text) != std::string::npos || ++run.turns >= run.spec.max_turns;
     run.bus.publish({"chat", speaker.id, std::move(output)});
@@ -531,6 +541,7 @@ Async<void> run_copy(const TaskPlan& plan, AsyncLlmClient& client, Engine::Attem
   } catch (...) {
     attempt.error = std::current_exception();
   }
+  attempt.finished = std::chrono::steady_clock::now();
 }
 
 Async<void> run_copies(const TaskPlan& plan, AsyncLlmClient& client, std::vector<Engine::Attempt>& attempts) {

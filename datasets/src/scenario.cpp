@@ -5,6 +5,8 @@
 #include "yaml_file.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -409,15 +411,19 @@ TaskSpec task_of(const ScenarioSpec& spec, const ToolWorkspace& workspace) {
   t.aggregator = spec.aggregator;
   t.termination_text = spec.termination_text;
   t.max_turns = spec.max_turns;
+  t.context_window = spec.context_window;
   t.params = spec.params;
   t.prompts = shared_prompts();
   t.run_tool = [tools = std::make_shared<const std::vector<ScenarioTool>>(spec.tools), workspace](std::string_view name,
                                                                                                   std::string_view arguments) {
     return run_scenario_tool(*tools, workspace, name, arguments);
   };
-  // The scripted person corrects an answer until it carries the correction, then approves it.
+  // The scripted person corrects an answer until it carries the correction, then approves it,
+  // taking think_ms to read each answer, as a person would.
   if (spec.pattern == Pattern::human_review)
-    t.ask_human = [feedback = spec.human_feedback, witness = spec.human_witness](std::string_view answer) {
+    t.ask_human = [feedback = spec.human_feedback, witness = spec.human_witness,
+                   think = std::chrono::milliseconds(spec.human_think_ms)](std::string_view answer) {
+      if (think.count() > 0) std::this_thread::sleep_for(think);
       return answer.find(witness) == std::string_view::npos ? feedback : std::string();
     };
   return t;
@@ -470,7 +476,7 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
   const auto& root = L.root();
   if (!root.IsMap()) L.fail(root, "a scenario file must be a mapping");
   L.only_keys(root, {"name", "description", "pattern", "params", "task", "database", "tools", "agents", "manager", "moderator",
-                     "aggregator", "speaker_order", "termination", "human", "check"},
+                     "aggregator", "speaker_order", "termination", "context_window", "human", "check"},
               "a scenario");
 
   ScenarioSpec spec;
@@ -620,6 +626,7 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
         if (L.first_nonce_.empty())
           L.fail(s, "a 'say' step must plant a value ({{nonce.NAME}}) so that the oracle can tell it was said");
         step.witness = L.nonces_.at(L.first_nonce_);
+        step.own_witness = !s["until"];
         if (s["until"]) pending_says.push_back({spec.agents.size(), agent.script.size(), L.substitute(s["until"]), s["until"].Mark()});
       } else {
         step.kind = StepKind::delegate;
@@ -675,11 +682,17 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
     spec.termination_text = L.substitute(L.require(term, "text", "'termination'"));
     spec.max_turns = static_cast<int>(L.integer(L.require(term, "max_turns", "'termination'")));
     if (spec.max_turns < 1) L.fail(term, "max_turns must be at least 1");
+    if (auto window = root["context_window"]) {
+      spec.context_window = static_cast<int>(L.integer(window));
+      if (spec.context_window < 0) L.fail(window, "context_window must be 0 (off) or a number of messages");
+    }
+  } else if (root["context_window"]) {
+    L.fail(root["context_window"], "'context_window' belongs to the group chats (round-robin, selector) only");
   }
 
   if (spec.pattern == Pattern::human_review) {
     auto human = L.require(root, "human", "pattern 'human-review'");
-    L.only_keys(human, {"feedback", "max_reviews"}, "'human'");
+    L.only_keys(human, {"feedback", "max_reviews", "think_ms"}, "'human'");
     L.first_nonce_.clear();
     spec.human_feedback = L.text(L.require(human, "feedback", "'human'"));
     if (L.first_nonce_.empty())
@@ -689,6 +702,9 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
     spec.human_witness = L.nonces_.at(L.first_nonce_);
     spec.max_turns = human["max_reviews"] ? static_cast<int>(L.integer(human["max_reviews"])) : 3;
     if (spec.max_turns < 1) L.fail(human["max_reviews"], "max_reviews must be at least 1");
+    spec.human_think_ms = human["think_ms"] ? L.integer(human["think_ms"]) : 0;
+    if (spec.human_think_ms < 0 || spec.human_think_ms > 600000)
+      L.fail(human["think_ms"], "think_ms must be from 0 to 600000 (ten minutes)");
     if (spec.agents.size() != 1) L.fail(root["agents"], "a human review has exactly one agent, whose answers the human reviews");
   } else if (root["human"]) {
     L.fail(root["human"], "'human' belongs to the human-review pattern only");

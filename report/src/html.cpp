@@ -717,7 +717,7 @@ void Page::write(const std::string& feature_matrix_markdown) {
     sweep_figures(i, md[i]);
     for (const auto& t : detail::result_tables(r)) data_table(i, t);
     if (!r.suite.empty()) out_ << "<div id=\"suite-" << suite_id(i) << "\">", markdown("### Suite-wide ratios\n" + md[i]["Suite-wide"], 3), out_ << "</div>\n";
-    for (const auto* part : {"Token counts: the systems' own against the model server's", "Unsupported", "Failures"})
+    for (const auto* part : {"Concurrency", "Token counts: the systems' own against the model server's", "Unsupported", "Failures"})
       if (md[i].contains(part)) markdown(std::string("### ") + part + "\n" + md[i][part], 3);
     out_ << "</section>\n";
   }

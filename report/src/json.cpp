@@ -5,7 +5,9 @@
 #include <cstring>
 #include <fstream>
 
+#include "legion/report/concurrency.hpp"
 #include "legion/report/reporters.hpp"
+#include "legion/report/sweep.hpp"
 
 namespace legion::report {
 
@@ -54,6 +56,15 @@ nlohmann::json results_json(const RunResults& r) {
                           {"baseline", s.baseline},
                           {"scenarios", s.scenarios},
                           {"geometric_mean_ratio", estimate_json(std::optional<stats::Estimate>(s.geometric_mean))}});
+  // The parameter sweeps' slopes and the concurrency levels, as the Markdown shows them.
+  j["sweeps"] = json::array();
+  for (const auto& t : sweep_trends(r)) {
+    json x = {{"scenario", t.scenario}, {"param", t.param}, {"system", t.system}, {"metric", t.metric}, {"unit", t.unit},
+              {"records", t.records}, {"medians", t.medians}, {"slope", nullptr}};
+    if (t.fit) x["slope"] = {{"estimate", t.fit->slope}, {"low", t.fit->low}, {"high", t.fit->high}, {"level", t.level}};
+    j["sweeps"].push_back(std::move(x));
+  }
+  j["concurrency"] = to_json(concurrency_levels(r));
   return j;
 }
 

@@ -10,6 +10,7 @@
 #include "tables.hpp"
 #include "legion/report/escape.hpp"
 #include "legion/report/reporters.hpp"
+#include "legion/report/concurrency.hpp"
 #include "legion/report/sweep.hpp"
 #include "legion/stats/descriptive.hpp"
 
@@ -203,37 +204,6 @@ void write_token_check(std::ostream& out, const RunResults& r) {
     if (!by_system.contains(system)) out << "- `" << md(system) << "`: reports no token count of its own.\n";
 }
 
-// Under --concurrency N every record is N copies of a task in flight in one worker process: its
-// wall time is the batch's (the slowest copy's latency), so throughput is N over it.
-void write_concurrency(std::ostream& out, const RunResults& r) {
-  const int n = r.context.concurrency;
-  out << "\n## Concurrency\n\n" << n
-      << " copies of each task in flight at once in one worker process per system. A record's wall time is the "
-         "batch's: the latency of its slowest copy, so the percentiles below are per batch and bound every "
-         "copy's latency from above. Throughput is " << n << " tasks over a batch's median wall time; RSS per task "
-         "in flight is the worker's peak RSS during the batch over "
-      << n << ".\n\n| scenario | system | batches | tasks/s | batch latency p50 (ms) | p95 (ms) | max (ms) | RSS per "
-              "task in flight (MB) |\n|---|---|---:|---:|---:|---:|---:|---:|\n";
-  for (const auto& s : r.summaries) {
-    if (s.unsupported) continue;
-    std::vector<double> wall_ms;
-    double rss_mb = 0;
-    for (const auto& rec : r.records)
-      if (!rec.warmup && !rec.error && rec.scenario == s.scenario && rec.system == s.system) {
-        wall_ms.push_back(static_cast<double>(rec.wall_ns) / 1e6);
-        rss_mb = std::max(rss_mb, static_cast<double>(rec.rss_peak_bytes) / 1e6);
-      }
-    out << "| " << md(s.scenario) << " | " << md(s.system) << " | " << wall_ms.size() << " | ";
-    if (wall_ms.empty()) {
-      out << "n/a | n/a | n/a | n/a | n/a |\n";
-      continue;
-    }
-    const double p50 = stats::quantile(wall_ms, 0.5);
-    out << sig3(n / (p50 / 1e3)) << " | " << sig3(p50) << " | " << sig3(stats::quantile(wall_ms, 0.95)) << " | "
-        << sig3(stats::max(wall_ms)) << " | " << sig3(rss_mb / n) << " |\n";
-  }
-}
-
 void write_markdown_table(std::ostream& out, const detail::Table& t) {
   out << "\n### " << md(t.title) << "\n\n" << md(t.caption) << "\n\n| scenario | system |";
   for (const auto& c : t.columns) out << " " << md(c.header) << " |";
@@ -357,7 +327,7 @@ void write_markdown(std::ostream& out, const RunResults& r) {
       out << "| " << md(s.system) << " | " << md(s.baseline) << " | " << s.scenarios << " | "
           << interval(std::optional<stats::Estimate>(s.geometric_mean)) << " |\n";
   }
-  if (c.concurrency > 1) write_concurrency(out, r);
+  write_concurrency_markdown(out, concurrency_levels(r));
   write_token_check(out, r);
   bool any_unsupported = false;
   for (const auto& s : r.summaries)

@@ -128,6 +128,32 @@ RecordField member(const char* name, const char* sql, bool csv, const char* doc)
 // The member's name is the field's name everywhere.
 #define LEGION_FIELD(member_name, ...) member<&RunRecord::member_name>(#member_name, __VA_ARGS__)
 
+// Per-task latencies as one text value: "1200,1350,1900" (nanoseconds).
+std::string join_latencies(const std::vector<std::int64_t>& latencies) {
+  std::string out;
+  for (const auto ns : latencies) out += (out.empty() ? "" : ",") + std::to_string(ns);
+  return out;
+}
+std::vector<std::int64_t> split_latencies(const std::string& text, const char* name) {
+  std::vector<std::int64_t> out;
+  for (std::size_t start = 0; start < text.size();) {
+    auto comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    const auto item = text.substr(start, comma - start);
+    std::size_t used = 0;
+    std::int64_t ns = -1;
+    try {
+      ns = std::stoll(item, &used);
+    } catch (const std::logic_error&) {
+    }
+    if (used != item.size() || item.empty() || ns < 0)
+      throw std::invalid_argument("field '" + std::string(name) + "': '" + item + "' is not a latency in nanoseconds");
+    out.push_back(ns);
+    start = comma + 1;
+  }
+  return out;
+}
+
 const std::vector<RecordField>& table() {
   static const std::vector<RecordField> fields = {
       LEGION_FIELD(system, "TEXT NOT NULL", true, "the system that ran the task (NAME or NAME@LABEL)"),
@@ -154,6 +180,16 @@ const std::vector<RecordField>& table() {
       LEGION_FIELD(reported_completion_tokens, "INTEGER", true, "the system's own completion-token count, when it keeps one"),
       LEGION_FIELD(human_wait_ns, "INTEGER", true,
                    "human-review scenarios: time spent waiting for the scripted human, excluded from overhead"),
+      RecordField{"task_latencies_ns", FieldType::text, true, "TEXT", false,
+                  "each concurrent copy's latency, comma-separated: from the batch's start (every copy submitted) to its end",
+                  [](const RunRecord& r) { return r.task_latencies_ns.empty() ? FieldValue() : FieldValue(join_latencies(r.task_latencies_ns)); },
+                  [](RunRecord& r, const FieldValue& v) {
+                    r.task_latencies_ns = std::holds_alternative<std::string>(v) ? split_latencies(std::get<std::string>(v), "task_latencies_ns")
+                                                                                 : std::vector<std::int64_t>{};
+                  },
+                  [](RunRecord& r, const json& j, const char* name) {
+                    r.task_latencies_ns = split_latencies(field(j, name, std::string()), name);
+                  }},
       LEGION_FIELD(correct, "INTEGER NOT NULL", true, "every answer held the planted values"),
       LEGION_FIELD(unsupported, "INTEGER NOT NULL DEFAULT 0", true,
                    "the system cannot express the scenario; error says why"),

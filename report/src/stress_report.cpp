@@ -10,6 +10,7 @@
 #include "legion/report/reporters.hpp"
 #include "legion/stats/hdr_histogram.hpp"
 #include "legion/stats/trend.hpp"
+#include "stress_broker_faults.hpp"
 
 namespace legion::report {
 namespace {
@@ -257,6 +258,7 @@ json analyze_stress(const json& raw) {
                                    : std::string("disk full: the held-back events were not committed after the space was freed"),
           "disk-full");
     }
+    for (const auto& f : broker_fault_recoveries(k)) add(f.ok, f.measured, f.from);
     std::string measured = "no recovery measured in this run", from;
     for (std::size_t i = 0; i < parts.size(); ++i) {
       measured = i == 0 ? parts[i] : measured + "; " + parts[i];
@@ -567,6 +569,7 @@ std::string markdown(const json& a, const std::string& pdf_note) {
       if (d.contains("filler_error")) md << "\n**The phase broke off**: " << md_cell(d["filler_error"].get<std::string>()) << ".\n";
     }
   }
+  md << broker_faults_markdown(a["extra"]);
   md << "\n## Files\n\n`stress.json` (everything above), `stress_phases.csv`, `stress_seconds.csv` (one row a second: agents, rate, "
         "throughput, errors, queue depth, latency percentiles, and /proc's RSS, CPU, threads and file descriptors of the system's "
         "process and the model server's), `stress.html` (charts over time), `stress.pdf`"

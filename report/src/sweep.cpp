@@ -1,5 +1,7 @@
 #include "legion/report/sweep.hpp"
 
+#include "legion/report/concurrency.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -53,7 +55,7 @@ std::vector<SweepTrend> sweep_trends(const RunResults& run) {
   // (scenario, param) in order of first appearance, then systems in the run's order.
   std::vector<std::pair<std::string, std::string>> swept;
   for (const auto& r : run.records)
-    if (auto p = parse_sweep_label(r.scenario))
+    if (auto p = parse_sweep_label(r.scenario); p && p->param != kConcurrencyParam)  // concurrency levels: report/concurrency.hpp
       if (std::find(swept.begin(), swept.end(), std::make_pair(p->scenario, p->param)) == swept.end())
         swept.emplace_back(p->scenario, p->param);
   std::vector<SweepTrend> out;

@@ -93,6 +93,21 @@ endforeach()
 if(NOT md MATCHES "Recovery \\(SIGKILL to the next correct answer, from a fresh worker\\): [0-9.]+ s" OR NOT md MATCHES "0 lost")
   message(FATAL_ERROR "failure smoke: the SIGKILL run has no recovery or lost a task:\n${md}")
 endif()
+# The broker faults: run (as root) without loss, or skipped with the reason; never silently absent.
+foreach(section "Memory exhaustion of an engine process" "Network partition between engines and the broker")
+  string(FIND "${md}" "## ${section}" at)
+  set(part "")
+  if(at GREATER -1)
+    string(SUBSTRING "${md}" ${at} -1 part)
+    string(FIND "${part}" "\n## " next)
+    if(next GREATER 0)
+      string(SUBSTRING "${part}" 0 ${next} part)
+    endif()
+  endif()
+  if(NOT part MATCHES "\\*\\*Skipped\\*\\*: " AND NOT part MATCHES " 0 lost \\(the ledger: 0 open\\)")
+    message(FATAL_ERROR "failure smoke: '${section}' neither ran without loss nor says why it was skipped:\n${md}")
+  endif()
+endforeach()
 
 # Impossible settings: refused with status 2 and a clear message, nothing started. A port in use:
 # the model server's, held open by a background `legion-bench oracle`.

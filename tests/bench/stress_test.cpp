@@ -2,13 +2,22 @@
 // bounds, drain), the task ledger in the store, and the analysis the reports are written from.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cstring>
+#include <sstream>
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "legion/report/stress.hpp"
+#include "stress/broker_faults.hpp"
 #include "stress/failure.hpp"
 #include "stress/generator.hpp"
 #include "stress/ledger.hpp"
@@ -321,6 +330,43 @@ TEST(StressResp, EncodesAndParsesEveryReplyTypeAndWaitsForWholeReplies) {
   EXPECT_THROW(parse_reply(":4x\r\n", pos, r), std::runtime_error);
 }
 
+// Connecting has a timeout of its own: a listener whose accept queue is full drops the SYNs (as a
+// link that is down does), and the client gives up after its timeout, not the kernel's two
+// minutes; nothing listening is refused at once. Both are connection errors naming the address.
+TEST(StressResp, ConnectGivesUpAfterItsTimeoutAndReportsRefusal) {
+  const int port = free_port();
+  try {
+    Redis refused("127.0.0.1", port, std::chrono::milliseconds(300));
+    ADD_FAILURE() << "connected to a port nothing listens on";
+  } catch (const RedisConnectionError& e) {
+    EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(port)), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("refused"), std::string::npos) << e.what();
+  }
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 0), 0);  // never accepted: the queue fills after one or two
+  std::vector<std::unique_ptr<Redis>> held;
+  bool timed_out = false;
+  for (int i = 0; i < 8 && !timed_out; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      held.push_back(std::make_unique<Redis>("127.0.0.1", port, std::chrono::milliseconds(300)));
+    } catch (const RedisConnectionError& e) {
+      const auto took = std::chrono::steady_clock::now() - start;
+      EXPECT_NE(std::string(e.what()).find("timed out"), std::string::npos) << e.what();
+      EXPECT_GE(took, std::chrono::milliseconds(250));
+      EXPECT_LT(took, std::chrono::milliseconds(2000));
+      timed_out = true;
+    }
+  }
+  EXPECT_TRUE(timed_out) << "every connection to a full accept queue succeeded";
+  ::close(listener);
+}
+
 // Against Debian's redis-server on loopback: a consumer group, acknowledgement, and a dead
 // consumer's pending entry taken over with XAUTOCLAIM.
 TEST(StressResp, StreamsConsumerGroupAndReclaimOnARealRedis) {
@@ -360,6 +406,104 @@ TEST(StressResp, StreamsConsumerGroupAndReclaimOnARealRedis) {
   ::waitpid(pid, nullptr, 0);
   EXPECT_THROW(r->command({"PING"}), RedisConnectionError);
   EXPECT_TRUE(port_free(port));
+}
+
+}  // namespace
+}  // namespace legion::bench::stress
+
+namespace legion::bench::stress {
+namespace {
+
+nlohmann::json broker_fault_config() {
+  return {{"suite", "failure"}, {"command", "test"}, {"mode", "open"}, {"arrival", "constant"}, {"scenario", "single-tool"},
+          {"latency", "zero"}, {"max_retries", 0}, {"request_timeout_s", 30}, {"machine", nlohmann::json::object()}};
+}
+
+BrokerFaultOptions quick_broker_faults(const std::string& name) {
+  BrokerFaultOptions o;
+  o.dir = legion::testing::scratch_dir() / name;
+  o.program = LEGION_BENCH_EXE;
+  o.quick = true;
+  o.quiet = true;
+  return o;
+}
+
+// The skip reasons name what was missing; a phase that ran must never pass as skipped or vice versa.
+bool skipped_for_a_reason(const nlohmann::json& r) { return r.contains("skipped") && !r["skipped"].get<std::string>().empty() && !r.contains("passed"); }
+
+// An engine under a cgroup memory limit, a burst of tasks holding large documents: the kernel's OOM
+// killer ends it (the cgroup's own count says so), a replacement takes over the dead consumer's
+// pending tasks, every task ends in the ledger and the cgroup is gone afterwards.
+TEST(StressFailure, MemoryExhaustionIsAnOomKillRecoveredWithNothingLost) {
+  if (!std::filesystem::exists("/usr/bin/redis-server")) GTEST_SKIP() << "redis-server is not installed";
+  StressStore store(legion::testing::scratch_dir() / "oom" / "results.sqlite");
+  store.begin_run("m1", broker_fault_config());
+  std::atomic<bool> stop{false};
+  const auto r = run_memory_exhaustion(store, "m1", quick_broker_faults("oom"), stop);
+  if (r.contains("skipped")) {
+    EXPECT_TRUE(skipped_for_a_reason(r)) << r.dump();
+    GTEST_SKIP() << r["skipped"].get<std::string>();
+  }
+  ASSERT_FALSE(r["deaths"].empty()) << r.dump();
+  EXPECT_EQ(r["deaths"][0]["signal"], std::string(::strsignal(SIGKILL))) << r.dump();
+  EXPECT_GE(r["cgroup"]["oom_kills"].get<int>(), 1) << r.dump();
+  EXPECT_EQ(r["cgroup"]["max_usage_bytes"], r["cgroup"]["limit_bytes"]) << r.dump();
+  EXPECT_GE(r["replacements"].get<int>(), 1);
+  EXPECT_TRUE(r["oom_killed"]);
+  ASSERT_TRUE(r.contains("recovery_s")) << r.dump();
+  EXPECT_GT(r["recovery_s"].get<double>(), 0);
+  EXPECT_TRUE(r["recovery"].contains("first_completion_s")) << r.dump();
+  EXPECT_GE(r["recovery_s"].get<double>(), r["recovery"]["pending_reclaimed_s"].get<double>()) << r.dump();
+  EXPECT_GT(r["outcome"]["redelivered"].get<int>(), 0) << r.dump();
+  EXPECT_EQ(r["lost"], 0) << r.dump();
+  EXPECT_EQ(r["outcome"]["no_result"], 0) << r.dump();
+  const auto& ledger = r["ledger"];
+  EXPECT_EQ(ledger["submitted"], r["outcome"]["submitted"]);
+  EXPECT_EQ(ledger["open"], 0);
+  EXPECT_EQ(ledger["completed"].get<int>() + ledger["failed"].get<int>(), ledger["submitted"].get<int>());
+  EXPECT_TRUE(r["passed"]) << r.dump();
+  EXPECT_FALSE(std::filesystem::exists(r["cgroup"]["cgroup"].get<std::string>())) << "the cgroup is left behind";
+}
+
+// Engines in namespaces of their own, the veth links down and up: the engines' connections fail
+// and come back (they say so), nothing completes while the links are down, the run recovers,
+// every task ends in the ledger, and no namespace or veth is left.
+TEST(StressFailure, NetworkPartitionTimesOutReconnectsAndLosesNothing) {
+  if (!std::filesystem::exists("/usr/bin/redis-server")) GTEST_SKIP() << "redis-server is not installed";
+  StressStore store(legion::testing::scratch_dir() / "partition" / "results.sqlite");
+  store.begin_run("p1", broker_fault_config());
+  std::atomic<bool> stop{false};
+  const auto r = run_partition(store, "p1", quick_broker_faults("partition"), stop);
+  if (r.contains("skipped")) {
+    EXPECT_TRUE(skipped_for_a_reason(r)) << r.dump();
+    GTEST_SKIP() << r["skipped"].get<std::string>();
+  }
+  EXPECT_FALSE(r.contains("link_error")) << r.dump();
+  for (const auto& l : r["links"]) EXPECT_EQ(l["broker_side"].get<std::string>().rfind("169.254.", 0), 0u) << "a private link-local address";
+  EXPECT_GE(r["engine_reports"]["connections_recovered"].get<int>(), 2) << r.dump();  // both engines lost and regained the broker
+  EXPECT_GE(r["engine_reports"]["longest_outage_s"].get<double>(), 1.0) << r.dump();
+  EXPECT_EQ(r["completed_while_down"], 0) << r.dump();
+  ASSERT_TRUE(r.contains("recovery_s")) << r.dump();
+  EXPECT_LT(r["recovery_s"].get<double>(), 30);
+  EXPECT_EQ(r["lost"], 0) << r.dump();
+  EXPECT_EQ(r["outcome"]["no_result"], 0) << r.dump();
+  EXPECT_EQ(r["ledger"]["open"], 0);
+  EXPECT_EQ(r["ledger"]["submitted"], r["outcome"]["submitted"]);
+  EXPECT_EQ(r["left_behind"], 0);
+  for (const auto& l : r["links"]) EXPECT_FALSE(std::filesystem::exists("/run/netns/" + l["netns"].get<std::string>()));
+  EXPECT_TRUE(r["passed"]) << r.dump();
+}
+
+// Leftovers of a run that no longer exists (here: names with a pid no process has) are removed.
+TEST(StressFailure, LeftoverCgroupOfADeadRunIsRemoved) {
+  if (::geteuid() != 0 || !std::filesystem::exists("/sys/fs/cgroup/memory/memory.limit_in_bytes")) GTEST_SKIP() << "needs root and cgroup v1 memory";
+  const std::filesystem::path stale = "/sys/fs/cgroup/memory/legion-oom-4194303";  // above any pid_max in use here
+  ASSERT_FALSE(::kill(4194303, 0) == 0);
+  std::filesystem::create_directory(stale);
+  std::ostringstream log;
+  EXPECT_GE(remove_leftovers(log), 1);
+  EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_NE(log.str().find("legion-oom-4194303"), std::string::npos) << log.str();
 }
 
 }  // namespace

@@ -89,5 +89,31 @@ TEST(Sweep, ExpandsEachDeclaringScenarioIntoOneCellPerValue) {
   EXPECT_EQ(load_for_plan(Plan{}, cells[1].file, 1, cells[1].overrides).tools.size(), 1u);
 }
 
+TEST(SuiteParts, AddACellPerSweptValueAndPerConcurrencyLevel) {
+  Plan plan;
+  plan.systems = {"native"};
+  plan.scenarios = {datasets::resolve_scenario("single-tool")};
+  plan.sweep_parts.push_back({datasets::resolve_scenario("tool-overhead"), parse_sweep("extra_tools=0,20"), "suites.yaml:9:7"});
+  plan.concurrency_parts.push_back({datasets::resolve_scenario("single-tool"), {1, 8}, "suites.yaml:11:7"});
+  const auto cells = planned_scenarios(plan);
+  ASSERT_EQ(cells.size(), 5u);
+  EXPECT_EQ(cells[1].name, "tool-overhead[extra_tools=0]");
+  EXPECT_EQ(cells[2].overrides.at("extra_tools"), 20);
+  EXPECT_EQ(cells[3].name, "single-tool[concurrency=1]");
+  EXPECT_EQ(cells[4].name, "single-tool[concurrency=8]");
+  EXPECT_EQ(cells[4].concurrency, 8);
+  EXPECT_EQ(cells[2].concurrency, 1);
+  EXPECT_EQ(most_concurrency(plan), 8);
+  EXPECT_EQ(plan_error(plan), "no error");
+  // A part is refused before anything runs, named by its place in suites.yaml.
+  plan.sweep_parts.push_back({datasets::resolve_scenario("single-tool"), parse_sweep("extra_tools=0,20"), "suites.yaml:10:7"});
+  EXPECT_EQ(plan_error(plan), "suites.yaml:10:7: sweep extra_tools: scenario 'single-tool' does not declare it");
+  plan.sweep_parts.back() = {datasets::resolve_scenario("tool-overhead"), parse_sweep("extra_tools=0,500"), "suites.yaml:10:7"};
+  const auto out_of_bounds = plan_error(plan);
+  EXPECT_TRUE(out_of_bounds.starts_with("suites.yaml:10:7: sweep extra_tools=500: ")) << out_of_bounds;
+  plan.sweep_parts.back() = {datasets::resolve_scenario("tool-overhead"), parse_sweep("extra_tools=0,20"), "suites.yaml:10:7"};
+  EXPECT_EQ(plan_error(plan), "the cell 'tool-overhead[extra_tools=0]' is planned twice (two of the suite's parts give it)");
+}
+
 }  // namespace
 }  // namespace legion::bench

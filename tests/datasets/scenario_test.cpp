@@ -191,7 +191,8 @@ check:
             ":5:13: the human's feedback must plant a value ({{nonce.NAME}}): an answer with it is approved");
   EXPECT_EQ(error_of(with("max_reviews: 2", "max_reviews: 0")), ":6:16: max_reviews must be at least 1");
   EXPECT_EQ(error_of(with("max_reviews: 2", "patience: 2")),
-            ":6:3: unknown key 'patience' in 'human' (expected one of: feedback, max_reviews)");
+            ":6:3: unknown key 'patience' in 'human' (expected one of: feedback, max_reviews, think_ms)");
+  EXPECT_EQ(error_of(with("max_reviews: 2", "think_ms: -5")), ":6:13: think_ms must be from 0 to 600000 (ten minutes)");
   EXPECT_EQ(error_of(with("agents:\n", "agents:\n  - id: other\n    role: Other\n    goal: G.\n    script:\n      - say: \"O {{nonce.o}}.\"\n")),
             ":8:3: a human review has exactly one agent, whose answers the human reviews");
   EXPECT_EQ(error_of(with("until: fix", "until: nope")), ":13:16: 'until' names a value that is never planted: nope");

@@ -25,6 +25,7 @@ inline RunRecord every_field_set() {
   r.reported_prompt_tokens = 19;
   r.reported_completion_tokens = 20;
   r.human_wait_ns = 22;
+  r.task_latencies_ns = {23, 24};
   r.correct = true;
   r.unsupported = true;
   r.error = "=a \"quoted\" error";

@@ -28,7 +28,22 @@ TEST(RecordFields, NamesAreUniqueAndEveryStoredFieldCanBeSet) {
       EXPECT_NE(f.set, nullptr) << f.name << " is stored but cannot be read back";
     }
   }
-  EXPECT_EQ(names.size(), 23u);
+  EXPECT_EQ(names.size(), 24u);
+}
+
+TEST(RecordFields, TaskLatenciesReadBackOrNameTheField) {
+  auto j = to_json(every_field_set());
+  EXPECT_EQ(j["task_latencies_ns"], "23,24");
+  EXPECT_EQ(record_from_json(j).task_latencies_ns, (std::vector<std::int64_t>{23, 24}));
+  for (const char* bad : {"1,x", "1,,2", "-5"}) {
+    j["task_latencies_ns"] = bad;
+    try {
+      record_from_json(j);
+      ADD_FAILURE() << bad << " was read";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("field 'task_latencies_ns'"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(RecordFields, JsonRoundTripsEveryField) {

@@ -129,6 +129,14 @@ ScriptPolicy::Decision ScriptPolicy::decide(const ChatRequest& request, std::uin
     };
     std::size_t index = 0;
     while (index < agent->script.size() && done(agent->script[index])) ++index;
+    // A later answer of the agent's own that the request carries shows the script got past it,
+    // though the evidence of earlier steps is gone (a system that trims its context): go on after it.
+    for (auto later = agent->script.size(); later > index + 1; --later)
+      if (const auto& step = agent->script[later - 1]; step.own_witness && evidence.carries(step.witness)) {
+        index = later;
+        while (index < agent->script.size() && done(agent->script[index])) ++index;
+        break;
+      }
     if (index == agent->script.size()) {  // all done: repeat the last answer
       index = agent->script.size() - 1;
       while (index > 0 && agent->script[index].kind != StepKind::say) --index;

@@ -19,6 +19,7 @@
 #include "legion/report/stress.hpp"
 #include "runner.hpp"
 #include "store.hpp"
+#include "stress/broker_faults.hpp"
 #include "stress/failure.hpp"
 #include "stress/generator.hpp"
 #include "stress/ledger.hpp"
@@ -388,6 +389,10 @@ int run_failure(const StressOptions& o) {
   }
   {
     StressStore store(out / "results.sqlite");
+    // On the broker path: an engine driven out of memory under a cgroup limit, and engines partitioned from the broker.
+    const BrokerFaultOptions broker{o.scenario, o.seed, out / "broker-faults", "/proc/self/exe", o.smoke, o.quiet, o.recovery_factor};
+    if (!stop) extra["memory_exhaustion"] = run_memory_exhaustion(store, run_id, broker, stop);
+    if (!stop) extra["partition"] = run_partition(store, run_id, broker, stop);
     if (!stop) extra["disk_full"] = run_disk_full(store, run_id, store.load(run_id)["config"], o.smoke ? 200 : 1000, stop, o.quiet);
     store.finish_run(run_id, stop.load(), extra);
   }

@@ -1,12 +1,14 @@
 #include "stress/resp.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -78,6 +80,16 @@ void Redis::close() {
   buffer_.clear();
 }
 
+// After a timeout or a broken connection: reset it rather than close it, so that a command still in
+// the send buffer is not delivered after the client gave up on it (a link that comes back).
+void Redis::abort() {
+  if (fd_ >= 0) {
+    const linger reset{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  }
+  close();
+}
+
 void Redis::connect() {
   close();
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -86,11 +98,28 @@ void Redis::connect() {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<std::uint16_t>(port_));
   if (::inet_pton(AF_INET, host_.c_str(), &addr.sin_addr) != 1) throw RedisConnectionError("not an IPv4 address: " + host_);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    const std::string why = std::strerror(errno);
-    close();
-    throw RedisConnectionError("redis " + host_ + ":" + std::to_string(port_) + ": " + why);
+  // Non-blocking, so that a broker behind a link that is down is given up after the timeout
+  // instead of the kernel's two minutes of SYN retries.
+  const int flags = ::fcntl(fd_, F_GETFL);
+  ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
+  int error = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 ? 0 : errno;
+  if (error == EINPROGRESS) {
+    pollfd p{fd_, POLLOUT, 0};
+    int ready = 0;
+    const auto deadline = std::chrono::steady_clock::now() + timeout_;
+    do {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      ready = ::poll(&p, 1, static_cast<int>(std::max<long long>(0, left)));
+    } while (ready < 0 && errno == EINTR);
+    socklen_t len = sizeof error;
+    if (ready == 0) error = ETIMEDOUT;
+    else if (ready < 0 || ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &len) != 0) error = errno;
   }
+  if (error != 0) {
+    close();
+    throw RedisConnectionError("redis " + host_ + ":" + std::to_string(port_) + ": " + std::strerror(error));
+  }
+  ::fcntl(fd_, F_SETFL, flags);
   int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
@@ -104,7 +133,7 @@ void Redis::send_all(const std::string& request) {
     const auto n = ::send(fd_, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      close();
+      abort();
       throw RedisConnectionError("redis: send: " + std::string(std::strerror(errno)));
     }
     sent += static_cast<std::size_t>(n);
@@ -121,7 +150,7 @@ Reply Redis::read_reply(std::chrono::steady_clock::time_point deadline) {
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0) {
-      close();
+      abort();
       throw RedisConnectionError("redis: no reply in time");
     }
     pollfd p{fd_, POLLIN, 0};
@@ -132,7 +161,7 @@ Reply Redis::read_reply(std::chrono::steady_clock::time_point deadline) {
     const auto n = ::recv(fd_, chunk, sizeof chunk, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      close();
+      abort();
       throw RedisConnectionError("redis: connection closed");
     }
     buffer_.append(chunk, static_cast<std::size_t>(n));

@@ -1,8 +1,9 @@
 #pragma once
 // A small blocking Redis client speaking RESP2 over a loopback TCP socket: enough for Redis
 // Streams (XADD, XGROUP, XREADGROUP, XACK, XAUTOCLAIM, XPENDING, XLEN) in the scalability and
-// failure suites. One connection per thread; every call has a timeout; a broken connection throws
-// RedisConnectionError and reconnect() opens a new one (a broker restart).
+// failure suites. One connection per thread; every call, connecting included, has a timeout; a
+// broken connection throws RedisConnectionError and reconnect() opens a new one (a broker restart,
+// a network partition healed).
 #include <chrono>
 #include <cstdint>
 #include <stdexcept>
@@ -49,6 +50,7 @@ class Redis {
 
  private:
   void connect();
+  void abort();
   void send_all(const std::string& data);
   Reply read_reply(std::chrono::steady_clock::time_point deadline);
   std::string host_;

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -33,6 +34,7 @@
 #include "legion/stats/trend.hpp"
 #include "runner.hpp"
 #include "stress/generator.hpp"
+#include "stress/processes.hpp"
 #include "stress/ledger.hpp"
 #include "stress/resp.hpp"
 #include "stress/sampler.hpp"
@@ -42,97 +44,6 @@ namespace {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-// A child process started with execv, ended with its parent (PR_SET_PDEATHSIG).
-pid_t spawn(const std::vector<std::string>& args, const std::vector<int>& cpus = {}, const std::string& log = "/dev/null") {
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (!cpus.empty()) {
-      cpu_set_t set;
-      CPU_ZERO(&set);
-      for (int c : cpus) CPU_SET(c, &set);
-      ::sched_setaffinity(0, sizeof set, &set);
-    }
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd >= 0) ::dup2(fd, 1), ::dup2(fd, 2);
-    std::vector<char*> argv;
-    auto copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(copy[0].c_str(), argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-void end(pid_t& pid, int sig = SIGTERM) {
-  if (pid <= 0) return;
-  ::kill(pid, sig);
-  for (int i = 0; i < 100; ++i) {
-    if (::waitpid(pid, nullptr, WNOHANG) == pid) {
-      pid = -1;
-      return;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
-  pid = -1;
-}
-
-// redis-server on 127.0.0.1:port with an append-only file fsynced on every write, so that a
-// restart after SIGKILL finds the streams, the group and its pending entries again.
-class RedisServer {
- public:
-  RedisServer(int port, std::filesystem::path dir) : port_(port), dir_(std::move(dir)) {
-    std::filesystem::create_directories(dir_);
-    start();
-  }
-  ~RedisServer() { end(pid_); }
-  void start() {
-    pid_ = spawn({"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--protected-mode", "yes", "--save", "",
-                  "--appendonly", "yes", "--appendfsync", "always", "--dir", dir_.string(), "--daemonize", "no"},
-                 {}, (dir_ / "redis.log").string());
-    const auto deadline = Clock::now() + 10s;
-    while (Clock::now() < deadline) {
-      try {
-        Redis r("127.0.0.1", port_, 500ms);
-        if (r.command({"PING"}).str == "PONG") return;
-      } catch (const std::exception&) {
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    throw std::runtime_error("redis-server did not start on 127.0.0.1:" + std::to_string(port_) + " (see " + (dir_ / "redis.log").string() + ")");
-  }
-  void kill_hard() { end(pid_, SIGKILL); }
-  pid_t pid() const { return pid_; }
-
- private:
-  int port_;
-  std::filesystem::path dir_;
-  pid_t pid_ = -1;
-};
-
-class ModelServer {
- public:
-  ModelServer(const std::string& scenario, std::uint64_t seed, const std::filesystem::path& dir) {
-    port_ = free_port();
-    pid_ = spawn({"/proc/self/exe", "oracle", "--scenario", scenario, "--seed", std::to_string(seed), "--port", std::to_string(port_)}, {},
-                 (dir / "oracle.log").string());
-    const auto deadline = Clock::now() + 20s;
-    while (Clock::now() < deadline && port_free(port_)) std::this_thread::sleep_for(20ms);
-    if (port_free(port_)) throw std::runtime_error("the model server did not start");
-  }
-  ~ModelServer() { end(pid_); }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
-  pid_t pid() const { return pid_; }
-
- private:
-  int port_ = 0;
-  pid_t pid_ = -1;
-};
 
 std::atomic<bool> engine_stop{false};
 void on_engine_signal(int) { engine_stop = true; }
@@ -147,6 +58,15 @@ std::vector<std::pair<std::string, std::map<std::string, std::string>>> entries_
     out.emplace_back(e.elements[0].str, std::move(fields));
   }
   return out;
+}
+
+// `bytes` of text, every page written (so the memory is really taken, as reading a document would).
+std::string make_document(std::int64_t bytes) {
+  static constexpr std::string_view line = "The quarterly report lists every shipment, its weight and its destination.\n";
+  std::string d;
+  d.reserve(static_cast<std::size_t>(bytes));
+  while (static_cast<std::int64_t>(d.size() + line.size()) <= bytes) d += line;
+  return d;
 }
 
 }  // namespace
@@ -168,34 +88,67 @@ int engine_main(const EngineOptions& o) {
   for (int a = 0; a < o.agents; ++a)
     agents.emplace_back([&] {
       std::unique_ptr<Redis> r;
+      // An outage of the broker's connection (a restart, a partition): reported on kEventStream once it is back.
+      bool lost = false;
+      Clock::time_point lost_at;
+      std::string first_error;
+      int attempts = 0;
       while (!engine_stop) {
         try {
           if (!r) r = std::make_unique<Redis>(o.redis_host, o.redis_port, 2000ms);
           auto got = r->command({"XREADGROUP", "GROUP", kGroup, o.consumer, "COUNT", "1", "BLOCK", "200", "STREAMS", kTaskStream, ">"}, 1000ms);
+          if (lost) {
+            const auto outage_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - lost_at).count();
+            r->command({"XADD", kEventStream, "*", "consumer", o.consumer, "error", first_error, "outage_ms", std::to_string(outage_ms),
+                        "attempts", std::to_string(attempts)});
+            lost = false;
+            attempts = 0;
+          }
           std::vector<std::pair<std::string, std::map<std::string, std::string>>> entries;
+          bool redelivered = false;
           if (!got.is_nil() && !got.elements.empty()) entries = entries_of(got.elements[0].elements[1]);
           if (entries.empty()) {  // nothing new: take over what a dead consumer left pending
             auto claimed = r->command({"XAUTOCLAIM", kTaskStream, kGroup, o.consumer, std::to_string(o.reclaim_idle_ms), "0-0", "COUNT", "4"});
             if (claimed.elements.size() >= 2) entries = entries_of(claimed.elements[1]);
+            redelivered = !entries.empty();
           }
           for (const auto& [id, fields] : entries) {
             bool ok = false;
             std::string reason;
-            try {
-              auto outcome = adapter->run(task);
-              auto check = datasets::check_answer(spec, outcome.answer);
-              ok = check.correct;
-              if (!ok) reason = "wrong answer";
-            } catch (const std::exception& e) {
-              reason = e.what();
+            // A task whose every delivery ended its engine (e.g. out of memory) is failed, not tried forever.
+            std::int64_t deliveries = 1, document_words = 0;
+            if (redelivered) {
+              auto p = r->command({"XPENDING", kTaskStream, kGroup, id, id, "1"});
+              if (!p.elements.empty() && p.elements[0].elements.size() >= 4) deliveries = p.elements[0].elements[3].integer;
+            }
+            if (deliveries > o.max_deliveries) {
+              reason = "given up after " + std::to_string(deliveries - 1) + " deliveries that ended without a result";
+            } else {
+              try {
+                // The task's document (its context), held in memory until its answer is written.
+                std::string document;
+                if (auto kb = fields.find("document_kb"); kb != fields.end()) document = make_document(std::stoll(kb->second) * 1024);
+                auto outcome = adapter->run(task);
+                document_words = std::count(document.begin(), document.end(), ' ') + !document.empty();
+                auto check = datasets::check_answer(spec, outcome.answer);
+                ok = check.correct;
+                if (!ok) reason = "wrong answer";
+              } catch (const std::bad_alloc&) {
+                reason = "out of memory";
+              } catch (const std::exception& e) {
+                reason = e.what();
+              }
             }
             const auto tid = fields.contains("task") ? fields.at("task") : id;
-            r->command({"XADD", kResultStream, "*", "task", tid, "ok", ok ? "1" : "0", "reason", reason, "consumer", o.consumer});
+            r->command({"XADD", kResultStream, "*", "task", tid, "ok", ok ? "1" : "0", "reason", reason, "consumer", o.consumer, "redelivered",
+                        redelivered ? "1" : "0", "document_words", std::to_string(document_words)});
             r->command({"XACK", kTaskStream, kGroup, id});
           }
-        } catch (const RedisConnectionError&) {  // the broker went away: try again until it is back
+        } catch (const RedisConnectionError& e) {  // the broker is unreachable: try again, backing off up to 1 s, until it is back
           r.reset();
-          std::this_thread::sleep_for(100ms);
+          if (!lost) lost = true, lost_at = Clock::now(), first_error = e.what();
+          std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(1000ms, 100ms * (1 << std::min(attempts, 4))));
+          ++attempts;
         } catch (const std::exception&) {  // e.g. NOGROUP while the broker reloads
           std::this_thread::sleep_for(100ms);
         }
@@ -239,7 +192,7 @@ json run_phase(Ctx& c, const std::string& name, int engines, std::int64_t tasks,
     pids.push_back(spawn({"/proc/self/exe", "stress-engine", "--redis-port", std::to_string(c.port), "--base-url", c.base_url, "--consumer",
                           name + "#" + std::to_string(i), "--agents", std::to_string(agents), "--scenario", c.o.scenario, "--seed",
                           std::to_string(c.o.seed)},
-                         cpus, (c.dir / "engines.log").string()));
+                         SpawnOptions{(c.dir / "engines.log").string(), cpus}));
   std::this_thread::sleep_for(300ms);  // the engines connect
   Redis r("127.0.0.1", c.port, 5000ms);
   const auto t0 = Clock::now();

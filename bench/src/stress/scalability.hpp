@@ -23,11 +23,14 @@ struct EngineOptions {
   std::string scenario = "single-tool";
   std::uint64_t seed = 1;
   int reclaim_idle_ms = 2000;  // pending entries idle this long are taken over (XAUTOCLAIM)
+  int max_deliveries = 3;      // a task delivered more often than this is failed with the reason
 };
 int engine_main(const EngineOptions& options);
 
 inline constexpr const char* kTaskStream = "legion:tasks";
 inline constexpr const char* kResultStream = "legion:results";
 inline constexpr const char* kGroup = "engines";
+// An engine's connection to the broker back after an outage: consumer, first error, outage_ms, attempts.
+inline constexpr const char* kEventStream = "legion:events";
 
 }  // namespace legion::bench::stress

@@ -32,13 +32,17 @@ struct TaskOutcome {
   std::string answer;
   std::uint64_t reported_llm_calls = 0;        // the system's own count, cross-checked against the oracle's
   std::optional<core::Usage> reported_usage;   // the system's own token count; nullopt: it reports none
+  std::int64_t latency_ns = 0;                 // a concurrent copy's latency, as TaskAttempt::latency_ns
 };
 
-// One copy of a task run concurrently with others: its outcome, or why it has none.
+// One copy of a task run concurrently with others: its outcome, or why it has none, and its latency.
 struct TaskAttempt {
   TaskOutcome outcome;
   std::string error;         // empty when the copy succeeded
   bool unsupported = false;  // the error is an Unsupported
+  // From the batch's start (every copy is submitted then) to this copy's end, failed or not; 0 when
+  // the system did not measure it (the worker then counts the batch's wall time).
+  std::int64_t latency_ns = 0;
 };
 
 // Thrown by run() when the system has no way to express a scenario's pattern: the cell is recorded
@@ -57,7 +61,7 @@ class Adapter {
   virtual TaskOutcome run(const core::TaskSpec& task) = 0;
   // Called once per record instead of run() when the plan runs several copies of the task at once
   // (--concurrency N > 1), inside the timed region. The default calls run() from a thread per copy;
-  // a system with an event loop of its own runs the copies there.
+  // a system with an event loop of its own runs the copies there. Each attempt carries its latency.
   virtual std::vector<TaskAttempt> run_concurrently(const core::TaskSpec& task, std::size_t copies);
   // Called once per run for the context block: component name -> version.
   virtual std::map<std::string, std::string> versions() const = 0;
@@ -70,6 +74,10 @@ class Adapter {
   // why". The fairness rules promise these in every report.
   virtual std::map<std::string, std::string> settings() const { return {}; }
 };
+
+// The settings() entries that describe a system's context trimming start with this: they belong in
+// a report only when some scenario of the run asks for trimming (TaskSpec::context_window > 0).
+inline constexpr std::string_view kContextTrimmingSetting = "context trimming";
 
 struct AdapterInfo {
   std::string name;

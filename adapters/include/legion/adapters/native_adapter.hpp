@@ -13,6 +13,7 @@ class NativeAdapter final : public Adapter {
   // Every copy is a coroutine on one event loop on the calling thread: no thread per task or agent.
   std::vector<TaskAttempt> run_concurrently(const core::TaskSpec& task, std::size_t copies) override;
   std::map<std::string, std::string> versions() const override;
+  std::map<std::string, std::string> settings() const override;
 
  private:
   std::unique_ptr<core::Engine> engine_;

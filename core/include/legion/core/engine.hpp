@@ -145,6 +145,7 @@ class Engine {
   struct Attempt {
     TaskResult result;
     std::exception_ptr error;  // set when the copy failed
+    std::chrono::steady_clock::time_point finished;  // when this copy ended, failed or not: its own latency
   };
   std::vector<Attempt> run_many(const TaskSpec& task, std::size_t copies);
   const EngineOptions& options() const { return options_; }

@@ -45,6 +45,10 @@ struct TaskSpec {
   std::string aggregator;          // mixture: the agent that synthesises the proposals
   std::string termination_text;    // group chats end when a message contains it
   int max_turns = 0;               // group chats: hard stop; human review: the most reviews
+  // Group chats: 0 sends each speaker the whole conversation; N > 0 asks the system to trim it
+  // with its own construct to about the last N messages (the native engine keeps the task and the
+  // first turn besides). Off by default; the report lists each system's construct when it is on.
+  int context_window = 0;
   std::map<std::string, std::int64_t> params;  // the scenario's size parameters (e.g. workers)
   // The shared wording of the patterns (datasets/prompts.yaml): name -> text with {value} slots.
   std::map<std::string, std::string> prompts;

@@ -52,6 +52,7 @@ struct Step {
   std::string target;      // delegate: agent id
   std::string witness;     // the planted value whose presence in a request shows the step is done
                            // (a call's: the first in its result, or its `until`)
+  bool own_witness = false;  // a say step's own planted value: carried, it shows the agent said it
   int line = 0;            // where the step was declared
 };
 
@@ -74,9 +75,11 @@ struct ScenarioSpec {
   std::vector<std::string> speaker_order;  // selector: who the model picks, turn by turn
   std::string termination_text;            // group chats end when a message contains it
   int max_turns = 0;                       // group chats: hard stop; human review: the most reviews
+  int context_window = 0;                  // group chats: messages kept by each system's trimming (0: off)
   // Human review: what the scripted person says to an answer that lacks the planted value of
   // `feedback` (its first {{nonce.X}}, `human_witness`); an answer that has it is approved.
   std::string human_feedback, human_witness;
+  std::int64_t human_think_ms = 0;         // how long the person takes to read each answer
   std::vector<std::string> expected;       // strings the final answer must contain
   std::map<std::string, std::int64_t> params;
   std::map<std::string, std::string> nonces;  // planted name -> value

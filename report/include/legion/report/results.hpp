@@ -91,6 +91,8 @@ struct RunRecord {
   std::optional<std::uint64_t> reported_prompt_tokens;
   std::optional<std::uint64_t> reported_completion_tokens;
   std::optional<std::int64_t> human_wait_ns;  // human-review scenarios: time the human took to answer
+  // Each of the record's `tasks` copies: from the batch's start (all were submitted then) to its end.
+  std::vector<std::int64_t> task_latencies_ns;
   bool correct = false;
   bool unsupported = false;
   std::optional<std::string> error;
