@@ -567,7 +567,7 @@ int main(int argc, char** argv) {
       for (const auto& spec : python_adapters) adapters::add_python_adapter(spec);
       stress.suite = plan.suite;
       if (app.get_option("--systems")->count() > 0) stress.systems = split(systems, ',');
-      else if (plan.suite == "failure") {  // resilience is compared across every system
+      else if (plan.suite == "failure" || plan.suite == "load") {  // resilience and load are compared across every system
         stress.systems.clear();
         for (const auto& a : adapters::adapter_registry()) stress.systems.push_back(a.name);
       }

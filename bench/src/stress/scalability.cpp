@@ -13,11 +13,14 @@
 #include <cmath>
 #include <csignal>
 #include <cstring>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <optional>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -26,6 +29,7 @@
 #include "legion/adapters/adapter.hpp"
 #include "legion/core/engine.hpp"
 #include "legion/datasets/scenario.hpp"
+#include "legion/stats/compare.hpp"
 #include "legion/stats/hdr_histogram.hpp"
 #include "legion/stats/trend.hpp"
 #include "runner.hpp"
@@ -412,6 +416,83 @@ json run_phase(Ctx& c, const std::string& name, int engines, std::int64_t tasks,
   return summary;
 }
 
+// Per N: the rounds' throughputs, their median, range and coefficient of variation, and the
+// linear-scalability factor X(N) ÷ (N · X(1)) of the medians with the rounds' range of it.
+json horizontal_levels(const std::map<int, std::vector<double>>& by_n) {
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  json levels = json::array();
+  const auto one = by_n.find(1);
+  const double x1 = one != by_n.end() ? median(one->second) : 0;
+  for (const auto& [n, xs] : by_n) {
+    const double m = median(xs);
+    double mean = 0, var = 0;
+    for (double x : xs) mean += x / static_cast<double>(xs.size());
+    for (double x : xs) var += (x - mean) * (x - mean) / std::max<double>(1, static_cast<double>(xs.size()) - 1);
+    json level = {{"engines", n}, {"throughput", m}, {"rounds", xs}, {"low", *std::min_element(xs.begin(), xs.end())},
+                  {"high", *std::max_element(xs.begin(), xs.end())}, {"cv", mean > 0 && xs.size() > 1 ? std::sqrt(var) / mean : 0.0},
+                  {"linear_factor", x1 > 0 ? m / (n * x1) : 0.0}};
+    // The factor's range: each round's X(N) against each round's X(1).
+    if (one != by_n.end() && x1 > 0) {
+      double lo = 1e300, hi = 0;
+      for (double x : xs)
+        for (double b : one->second)
+          if (b > 0) lo = std::min(lo, x / (n * b)), hi = std::max(hi, x / (n * b));
+      level["linear_factor_low"] = lo, level["linear_factor_high"] = hi;
+    }
+    levels.push_back(level);
+  }
+  return levels;
+}
+
+// /proc/loadavg, recorded with the run: other work on the machine shows in every figure.
+std::string load_average() {
+  std::string line;
+  std::getline(std::ifstream("/proc/loadavg") >> std::ws, line);
+  return line;
+}
+
+// The CPUs this process may run on (the machine's, or its container's cpuset).
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> out;
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return out;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &set)) out.push_back(cpu);
+  return out;
+}
+
+json vertical(Ctx& c, std::int64_t tasks, int rounds) {
+  const auto cpus = allowed_cpus();
+  if (cpus.size() < 2) return {{"skipped", "this process may run on " + std::to_string(cpus.size()) + " CPU(s); 1 vs 2 cores needs two"}};
+  const std::vector<int> one_cpu = {cpus[0]}, two_cpus = {cpus[0], cpus[1]};
+  std::vector<double> one, two;
+  for (int round = 1; round <= rounds && !interrupt_flag(); ++round)
+    for (int k = 0; k < 2 && !interrupt_flag(); ++k) {
+      const bool single = (round + k) % 2 == 1;  // round 1 starts on one core, round 2 on two, ...
+      auto s = run_phase(c, std::string("2 engines on ") + (single ? "1 core" : "2 cores") + ", round " + std::to_string(round), 2, tasks,
+                         single ? one_cpu : two_cpus, {});
+      (single ? one : two).push_back(s["throughput_p10_p90"]);
+    }
+  auto mean = [](const std::vector<double>& v) {
+    double m = 0;
+    for (double x : v) m += x / static_cast<double>(v.size());
+    return v.empty() ? 0.0 : m;
+  };
+  json out = {{"cpus", json(two_cpus)}, {"one_core_rounds", one}, {"two_cores_rounds", two}, {"one_core", mean(one)}, {"two_cores", mean(two)},
+              {"pinning", "sched_setaffinity on the engine processes; the model server and the broker are not pinned"}};
+  if (one.size() >= 2 && two.size() >= 2) {
+    const auto r = stats::ratio_of_means_fieller(two, one);
+    out["speedup"] = {{"point", r.point}, {"low", r.lower}, {"high", r.upper}, {"bounded", r.bounded}, {"method", "ratio of means, Fieller 95%"}};
+  } else if (!one.empty() && !two.empty() && one.front() > 0) {
+    out["speedup"] = {{"point", two.front() / one.front()}, {"method", "one round: no interval"}};
+  }
+  return out;
+}
+
 }  // namespace
 
 int run_scalability(const StressOptions& o) {
@@ -426,7 +507,7 @@ int run_scalability(const StressOptions& o) {
   ModelServer oracle(o.scenario, o.seed, out);
   store.begin_run(run_id, {{"suite", "scalability"}, {"systems", {"native"}}, {"smoke", o.smoke}, {"mode", "broker backlog"}, {"arrival", "all at once"},
                            {"scenario", o.scenario}, {"latency", "zero"}, {"max_retries", 0}, {"request_timeout_s", 30}, {"command", o.command},
-                           {"machine", {{"cores", std::thread::hardware_concurrency()}}}, {"broker", "redis-server 127.0.0.1:" + std::to_string(port)},
+                           {"machine", {{"cores", std::thread::hardware_concurrency()}, {"loadavg_at_start", load_average()}}}, {"broker", "redis-server 127.0.0.1:" + std::to_string(port)},
                            {"engine_agents", o.engine_agents}, {"recovery_factor", o.recovery_factor}});
   if (!o.quiet) std::cerr << "stress suite 'scalability' (run " << run_id << "): redis-server on 127.0.0.1:" << port << "\n";
   {
@@ -438,19 +519,28 @@ int run_scalability(const StressOptions& o) {
   const std::int64_t disturbed_tasks = o.smoke ? 1000 : 4000;
   json extra = json::object();
 
-  // Horizontal: 1..N engine processes.
+  // Horizontal: 1..N engine processes, visited in rounds, each round in its own shuffled order, so
+  // that drift on the machine spreads over every N instead of tilting the curve; the rounds' spread
+  // is the noise the fit and the factors carry.
+  const int rounds = o.smoke ? 1 : 5;
+  std::mt19937_64 shuffle_rng(o.seed);
   std::vector<double> n_list, x_list;
-  for (int n = 1; n <= o.max_engines && !interrupt_flag(); ++n) {
-    auto s = run_phase(c, std::to_string(n) + " engine" + (n > 1 ? "s" : ""), n, tasks, {}, {});
-    n_list.push_back(n);
-    x_list.push_back(s["throughput_p10_p90"]);
+  std::map<int, std::vector<double>> by_n;
+  for (int round = 1; round <= rounds && !interrupt_flag(); ++round) {
+    std::vector<int> order(static_cast<std::size_t>(o.max_engines));
+    std::iota(order.begin(), order.end(), 1);
+    std::shuffle(order.begin(), order.end(), shuffle_rng);
+    for (int n : order) {
+      if (interrupt_flag()) break;
+      auto s = run_phase(c, std::to_string(n) + " engine" + (n > 1 ? "s" : "") + ", round " + std::to_string(round), n, tasks, {}, {});
+      n_list.push_back(n);
+      x_list.push_back(s["throughput_p10_p90"]);
+      by_n[n].push_back(s["throughput_p10_p90"]);
+    }
   }
-  json levels = json::array();
-  for (std::size_t i = 0; i < n_list.size(); ++i)
-    levels.push_back({{"engines", n_list[i]}, {"throughput", x_list[i]},
-                      {"linear_factor", x_list.front() > 0 ? x_list[i] / (n_list[i] * x_list.front()) : 0.0}});
-  extra["horizontal"] = levels;
-  if (n_list.size() >= 4) {
+  extra["horizontal"] = horizontal_levels(by_n);
+  extra["rounds"] = rounds;
+  if (by_n.size() >= 4) {
     try {
       const auto fit = stats::fit_usl(n_list, x_list);
       extra["usl"] = {{"lambda", fit.lambda.point}, {"lambda_low", fit.lambda.lower}, {"lambda_high", fit.lambda.upper},
@@ -458,17 +548,14 @@ int run_scalability(const StressOptions& o) {
                       {"kappa", fit.kappa.point}, {"kappa_low", fit.kappa.lower}, {"kappa_high", fit.kappa.upper},
                       {"peak_n", std::isfinite(fit.peak_concurrency()) ? json(fit.peak_concurrency()) : json("none (κ ≤ 0)")},
                       {"peak_throughput", std::isfinite(fit.peak_concurrency()) ? fit.predict(fit.peak_concurrency()) : 0.0},
-                      {"converged", fit.converged}, {"rss", fit.residual_sum_of_squares}};
+                      {"converged", fit.converged}, {"rss", fit.residual_sum_of_squares}, {"observations", n_list.size()}};
     } catch (const std::exception& e) {
       extra["usl"] = {{"error", e.what()}};
     }
   }
-  // Vertical: two engines on one core, then on two.
-  if (!interrupt_flag() && std::thread::hardware_concurrency() >= 2) {
-    auto one = run_phase(c, "2 engines on 1 core", 2, tasks, {0}, {});
-    auto two = run_phase(c, "2 engines on 2 cores", 2, tasks, {0, 1}, {});
-    extra["vertical"] = {{"one_core", one["throughput_p10_p90"]}, {"two_cores", two["throughput_p10_p90"]}};
-  }
+  // Vertical: the same workload (two engine processes) pinned to one of this process's CPUs, then to
+  // two, alternating which comes first, for as many rounds.
+  if (!interrupt_flag()) extra["vertical"] = vertical(c, tasks, o.smoke ? 1 : rounds);
   // Failures: the broker killed and restarted; an engine killed.
   if (!interrupt_flag()) {
     auto s = run_phase(c, "broker killed and restarted", 2, disturbed_tasks, {}, {Disturbance::Kind::broker_restart, 0.3});

@@ -27,6 +27,7 @@
 #include <fstream>
 #include "runner.hpp"
 #include "stress/failure.hpp"
+#include "stress/framework_driver.hpp"
 #include "stress/resp.hpp"
 #include "stress/scalability.hpp"
 #include "stress/generator.hpp"
@@ -153,7 +154,7 @@ double default_duration(const StressOptions& o) {
   return o.smoke ? 12 : 60;  // endurance (the smoke long enough for a trend over 10 samples)
 }
 
-std::vector<PhasePlan> plan_phases(const StressOptions& o) {
+std::vector<PhasePlan> plan_phases(const StressOptions& o, double scale = 1) {
   std::vector<PhasePlan> out;
   const double d = default_duration(o);
   if (o.suite == "load") {
@@ -165,7 +166,8 @@ std::vector<PhasePlan> plan_phases(const StressOptions& o) {
     } levels[] = {{10, 1000, 5.0 / 60}, {50, 5000, 15.0 / 60}, {100, 10000, 30.0 / 60}, {200, 20000, 1.0}};
     for (const auto& l : levels) {
       PhasePlan p;
-      const std::int64_t tasks = o.smoke ? std::max<std::int64_t>(l.tasks / 100, 1) : l.tasks;
+      const auto scaled = static_cast<std::int64_t>(std::llround(static_cast<double>(l.tasks) / scale));
+      const std::int64_t tasks = std::max<std::int64_t>(o.smoke ? scaled / 100 : scaled, 1);
       const double seconds = d * l.share;
       p.name = std::to_string(l.agents) + " agents, " + std::to_string(tasks) + " tasks";
       p.load_class = l.agents >= 200 ? "extreme" : "normal";
@@ -183,38 +185,46 @@ std::vector<PhasePlan> plan_phases(const StressOptions& o) {
     // Baseline 10 agents at 50/s; 10 → 100 agents and 50 → 500/s in 10 s; 100 agents at 500/s with
     // 1,000 bus messages a second; 10,000 tasks queued at once; back to 50/s to watch the recovery.
     const double f = d / 70.0;
-    const std::int64_t burst = o.smoke ? 1000 : 10000;
+    const auto burst = std::max<std::int64_t>(1, std::llround((o.smoke ? 1000 : 10000) / scale));
+    const double base = 50 / scale, peak = 500 / scale;
     PhasePlan p;
     p.name = "spike";
     p.load_class = "extreme";
     p.spec = base_spec(o);
     p.spec.start_agents = 10;
-    p.spec.start_rate = 50;
-    p.spec.stages = {{10 * f, 10, 50}, {10 * f, 100, 500}, {10 * f, 100, 500}, {0.001, 100, 50}, {40 * f, 100, 50}};
+    p.spec.start_rate = base;
+    p.spec.stages = {{10 * f, 10, base}, {10 * f, 100, peak}, {10 * f, 100, peak}, {0.001, 100, base}, {40 * f, 100, base}};
     p.spec.bursts = {{30 * f, burst}};
-    p.spec.max_tasks = static_cast<std::int64_t>(50 * 10 * f + 275 * 10 * f + 500 * 10 * f + 50 * 40 * f) + burst + 100;
+    p.spec.max_tasks = static_cast<std::int64_t>(base * 10 * f + (base + peak) / 2 * 10 * f + peak * 10 * f + base * 40 * f) + burst + 100;
     p.spec.drain_s = 30;
     p.bus_burst = true;
     p.bus_at_s = 20 * f;
     p.bus_seconds = 10 * f;
-    p.description = "baseline 10 agents at 50/s for " + secs(10 * f) + "; to 100 agents and 500/s in " +
+    p.description = "baseline 10 agents at " + num(base) + "/s for " + secs(10 * f) + "; to 100 agents and " + num(peak) + "/s in " +
                     secs(10 * f) + "; held " + secs(10 * f) +
-                    " with 1,000 bus messages/s; " + std::to_string(burst) + " tasks queued at once; 50/s for " +
+                    " with 1,000 bus messages/s; " + std::to_string(burst) + " tasks queued at once; " + num(base) + "/s for " +
                     secs(40 * f) + " of recovery";
     out.push_back(p);
   } else {  // endurance
     PhasePlan p;
     const int agents = o.agents != -1 ? o.agents : 20;
-    const double rate = o.rate != -1 ? o.rate : 100;
+    const double rate = o.rate != -1 ? o.rate : 100 / scale;
     p.name = "endurance";
     p.load_class = "normal";
     p.spec = base_spec(o);
     p.spec.start_agents = agents;
     p.spec.start_rate = rate;
     p.spec.stages = {{d, agents, rate}};
-    p.spec.max_tasks = static_cast<std::int64_t>(std::ceil(rate * d * 1.05)) + 10;
+    // The warm-up starts with every agent busy at once, so that what grows to the concurrency and
+    // stays (the native engine keeps an event loop and a connection per concurrent caller) is full
+    // before the steady state; otherwise the first stall on a busy machine adds to it mid-run and
+    // reads as a trend. Ten tasks per agent, queued at once.
+    const std::int64_t warm = 10 * static_cast<std::int64_t>(agents);
+    p.spec.bursts = {{0.2, warm}};
+    p.spec.max_tasks = static_cast<std::int64_t>(std::ceil(rate * d * 1.05)) + 10 + warm;
     p.spec.drain_s = 30;
-    p.description = std::to_string(agents) + " agents at " + num(rate) + " tasks/s for " + secs(d);
+    p.description = std::to_string(agents) + " agents at " + num(rate) + " tasks/s for " + secs(d) + " (the warm-up opening with " +
+                    std::to_string(warm) + " tasks queued at once)";
     out.push_back(p);
   }
   return out;
@@ -276,7 +286,16 @@ std::string make_run_id(const std::string& suite) {
   return suite + "-" + buf + "-" + std::to_string(::getpid());
 }
 
-bool is_python_system(const std::string& name) { return !adapters::adapter_info(name).spec.empty() || name != "native"; }
+// One system under the load: the native engine in this process; a framework in its worker process,
+// driven through its concurrency path (framework_driver.hpp).
+struct Subject {
+  std::string system;
+  double scale = 1;  // the load levels' tasks and rates are divided by this
+  std::unique_ptr<OracleProcess> oracle;
+  std::unique_ptr<adapters::Adapter> adapter;
+  std::unique_ptr<FrameworkDriver> driver;
+  std::function<TaskResult(std::int64_t)> run_task;
+};
 
 }  // namespace
 
@@ -312,17 +331,14 @@ void validate(const StressOptions& o) {
   if (o.arrival != "constant" && o.arrival != "poisson") throw UsageError("--arrival is constant or poisson, got '" + o.arrival + "'");
   if (!(o.recovery_factor > 1)) throw UsageError("--recovery-factor must be above 1");
   if (o.systems.empty()) throw UsageError("--systems names no system");
-  int python = 0;
   for (const auto& s : o.systems) {
     try {
       adapters::adapter_info(s);
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
-    if (is_python_system(s)) ++python;
+    if (std::count(o.systems.begin(), o.systems.end(), s) > 1) throw UsageError("--systems names '" + s + "' twice");
   }
-  if (python > 1 && o.suite != "failure")
-    throw UsageError("the stress suites run Python frameworks inside this process, one framework per run: give one of them per invocation");
   if (o.suite == "scalability") {
     if (o.max_engines < 1 || o.max_engines > 64) throw UsageError("--engines must be 1-64, got " + std::to_string(o.max_engines));
     if (o.engine_agents < 1 || o.engine_agents * o.max_engines > o.max_agents)
@@ -387,37 +403,66 @@ int run_stress(const StressOptions& o) {
   store.begin_run(run_id, config);
   if (!o.quiet) std::cerr << "stress suite '" << o.suite << "' (run " << run_id << ") → " << out.string() << "\n";
 
-  const auto spec = datasets::load_scenario(datasets::resolve_scenario(o.scenario), datasets::LoadOptions{{}, o.seed});
+  const auto scenario_file = datasets::resolve_scenario(o.scenario);
+  const auto spec = datasets::load_scenario(scenario_file, datasets::LoadOptions{{}, o.seed});
   const auto task = datasets::task_of(spec);
-  json extra = json::object();
+  auto check = [&](const std::string& answer) -> TaskResult {
+    auto c = datasets::check_answer(spec, answer);
+    if (c.correct) return {true, {}};
+    std::string missing;
+    for (const auto& m : c.missing) missing += (missing.empty() ? "" : ", ") + m;
+    return {false, "wrong answer: missing " + missing};
+  };
+  // Every system is set up before the first phase (its own model server; a framework's worker), so
+  // that the phases can visit the systems in turn.
+  std::vector<std::unique_ptr<Subject>> subjects;
   for (const auto& system : o.systems) {
-    if (stop) break;
+    auto s = std::make_unique<Subject>();
+    s->system = system;
     const auto& info = adapters::adapter_info(system);
-    OracleProcess oracle(o.scenario, info.dialect, o.latency, "", o.seed);
-    auto adapter = info.make();
-    adapters::AdapterConfig ac;
-    ac.base_url = oracle.base_url();
-    ac.max_retries = o.max_retries;
-    ac.request_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.request_timeout_s * 1000));
-    adapter->prepare(ac);
-    auto run_task = [&](std::int64_t) -> TaskResult {
-      auto outcome = adapter->run(task);
-      auto check = datasets::check_answer(spec, outcome.answer);
-      if (check.correct) return {true, {}};
-      std::string missing;
-      for (const auto& m : check.missing) missing += (missing.empty() ? "" : ", ") + m;
-      return {false, "wrong answer: missing " + missing};
-    };
-    for (const auto& p : phases) {
-      if (stop) break;
+    s->oracle = std::make_unique<OracleProcess>(o.scenario, info.dialect, o.latency, "", o.seed);
+    s->scale = system == "native" ? 1 : kFrameworkScale;
+    if (system == "native") {
+      s->adapter = info.make();
+      adapters::AdapterConfig ac;
+      ac.base_url = s->oracle->base_url();
+      ac.max_retries = o.max_retries;
+      ac.request_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.request_timeout_s * 1000));
+      s->adapter->prepare(ac);
+      s->run_task = [&check, &task, a = s->adapter.get()](std::int64_t) { return check(a->run(task).answer); };
+    } else {
+      WorkerProcess::Options w;
+      w.system = system;
+      w.adapter_spec = info.spec;
+      w.executable = std::filesystem::read_symlink("/proc/self/exe");
+      w.log_file = out / ("worker-" + system + ".log");
+      w.base_url = s->oracle->base_url();
+      w.max_retries = o.max_retries;
+      const json job = {{"scenario", scenario_file.string()}, {"params", spec.params}, {"seed", o.seed}};
+      s->driver = std::make_unique<FrameworkDriver>(w, job, check, std::chrono::milliseconds(static_cast<std::int64_t>(o.request_timeout_s * 1000)));
+      s->run_task = [d = s->driver.get()](std::int64_t) { return d->run(); };
+    }
+    if (!o.quiet) std::cerr << "  " << system << (s->driver ? " (worker process, its async API)" : " (in this process)") << " ready\n";
+    subjects.push_back(std::move(s));
+  }
+  json extra = json::object();
+  const auto phase_count = plan_phases(o).size();
+  for (std::size_t index = 0; index < phase_count && !stop; ++index) {
+    // The systems in turn, the first moving on each phase, so that drift over the run hits all alike.
+    for (std::size_t k = 0; k < subjects.size() && !stop; ++k) {
+      auto& subject = *subjects[(index + k) % subjects.size()];
+      const auto& system = subject.system;
+      const auto p = plan_phases(o, subject.scale)[index];
       const std::string phase = system + " / " + p.name;
       auto pj = spec_json(p);
       pj["system"] = system;
+      pj["scale"] = subject.scale;
       store.begin_phase(run_id, phase, pj);
       if (!o.quiet) std::cerr << "  " << phase << ": " << p.description << "\n";
       LedgerEvents events(store, run_id, phase);
-      LoadGenerator generator(p.spec, run_task, events, stop);
-      ProcSample last_self = read_proc(), last_oracle = read_proc(oracle.pid());
+      LoadGenerator generator(p.spec, subject.run_task, events, stop);
+      const pid_t system_pid = subject.driver ? subject.driver->pid() : 0;
+      ProcSample last_self = read_proc(system_pid), last_oracle = read_proc(subject.oracle->pid());
       auto last_t = Clock::now();
       std::thread bus;
       json bus_result;
@@ -427,10 +472,11 @@ int run_stress(const StressOptions& o) {
           while (Clock::now() < start && !stop) std::this_thread::sleep_for(std::chrono::milliseconds(20));
           if (!stop) bus_result = bus_burst(p.bus_seconds, stop);
         });
+      const auto batches_before = subject.driver ? subject.driver->batches() : 0;
       auto result = generator.run([&](const Second& s) {
         const auto now = Clock::now();
         const double dt = std::max(1e-3, std::chrono::duration<double>(now - last_t).count());
-        auto self = read_proc(), srv = read_proc(oracle.pid());
+        auto self = read_proc(subject.driver ? subject.driver->pid() : 0), srv = read_proc(subject.oracle->pid());
         json sample = {{"t_s", s.t_s},           {"submitted", s.submitted}, {"completed", s.completed}, {"failed", s.failed},
                        {"queue_depth", s.queue_depth}, {"in_flight", s.in_flight}, {"agents", s.agents},   {"target_rate", s.target_rate},
                        {"p50_us", s.p50_us},     {"p90_us", s.p90_us},       {"p99_us", s.p99_us},       {"max_us", s.max_us},
@@ -446,6 +492,8 @@ int run_stress(const StressOptions& o) {
       json summary = {{"elapsed_s", result.elapsed_s},      {"submitted", result.submitted}, {"completed", result.completed},
                       {"failed", result.failed},            {"not_started", result.not_started}, {"interrupted", result.interrupted},
                       {"peak_agents", result.peak_agents},  {"peak_queue_depth", result.peak_queue_depth}};
+      if (subject.driver)
+        summary["batches"] = {{"sent", subject.driver->batches() - batches_before}, {"largest_so_far", subject.driver->largest_batch()}};
       if (!bus_result.is_null()) {
         summary["bus"] = bus_result;
         extra["bus"] = bus_result;
@@ -458,6 +506,7 @@ int run_stress(const StressOptions& o) {
     }
     if (const auto error = store.write_error(); !error.empty()) std::cerr << "legion-bench: " << error << "\n";
   }
+  subjects.clear();
   store.finish_run(run_id, stop.load(), extra);
   int status = kExitOk;
   publish_stress(out, status);

@@ -13,7 +13,7 @@ namespace legion::bench::stress {
 
 struct StressOptions {
   std::string suite;
-  std::vector<std::string> systems = {"native"};
+  std::vector<std::string> systems = {"native"};  // load: every system by default (bench/src/main.cpp)
   double duration_s = -1;     // unset: the suite's default; load: the longest level, the others in the seeds' 5:15:30:60
   bool smoke = false;         // seconds-long, task counts ÷ 100 (CI)
   std::string mode = "open";  // open | closed
@@ -35,6 +35,12 @@ struct StressOptions {
   int max_engines = 8;    // engine processes, 1..N
   int engine_agents = 8;  // agents (threads) per engine process
 };
+
+// The Python frameworks carry a few tens of tasks a second on this machine's two cores (CrewAI
+// about 6/s, LangChain and AutoGen 20-30/s, at 100 agents; docs/stress.md), the native engine
+// thousands: in load, spike and endurance a framework's tasks, rates and bursts are the native
+// engine's divided by this, at the same agent (concurrency) levels.
+inline constexpr double kFrameworkScale = 50;
 
 // The suites the CLI knows besides those in datasets/suites.yaml: name and description.
 const std::vector<std::pair<std::string, std::string>>& stress_suites();
