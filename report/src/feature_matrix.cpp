@@ -23,7 +23,10 @@ FeatureCell resolve(const FeatureClaim& claim, const std::string& system, const 
     auto tally = std::to_string(s.correct) + "/" + std::to_string(s.runs);
     if (s.runs > 0 && s.correct == s.runs)
       return {claim.status, with_citation("scenario " + claim.scenario + " passed " + tally + " in this run")};
-    return {"not supported", "scenario " + claim.scenario + " passed only " + tally + " in this run"};
+    // A probe that passed some of the time shows the construct exists but cannot be relied on.
+    if (s.correct > 0)
+      return {"partial", with_citation("scenario " + claim.scenario + " passed only " + tally + " in this run")};
+    return {"not supported", "scenario " + claim.scenario + " passed " + tally + " in this run"};
   }
   return {"not measured in this run", with_citation("scenario " + claim.scenario + " did not run for " + system)};
 }

@@ -139,5 +139,23 @@ TEST(Golden, FeatureMatrix) {
   check_golden("FEATURE_MATRIX.md", text);
 }
 
+// A probe scenario decides the cell: every run correct keeps the claim, some correct is partial,
+// none correct is not supported.
+TEST(FeatureCells, AProbeThatPassedSomeOfTheTimeIsPartial) {
+  auto run = fixed_run();
+  ASSERT_FALSE(run.summaries.empty());
+  auto& probe = run.summaries.front();
+  const FeatureClaim claim{"supported", probe.scenario, "the docs", {}};
+  probe.runs = 10;
+  probe.correct = 10;
+  EXPECT_EQ(resolve(claim, probe.system, run).status, "supported");
+  probe.correct = 7;
+  const auto partial = resolve(claim, probe.system, run);
+  EXPECT_EQ(partial.status, "partial");
+  EXPECT_NE(partial.evidence.find("passed only 7/10"), std::string::npos) << partial.evidence;
+  probe.correct = 0;
+  EXPECT_EQ(resolve(claim, probe.system, run).status, "not supported");
+}
+
 }  // namespace
 }  // namespace legion::report
