@@ -482,6 +482,13 @@ std::string markdown(const json& a, const std::string& pdf_note) {
         md << ".\n";
       }
     }
+    if (e.contains("broker_compaction")) {
+      const auto& k = e["broker_compaction"];
+      md << "\nBefore the failure phases the earlier phases' entries were trimmed from the broker ("
+         << k.value("task_entries_removed", std::int64_t{0}) << " tasks" << (k.value("task_stream_trimmed", false) ? "" : ": not trimmed, tasks were still pending")
+         << ", " << k.value("result_entries_removed", std::int64_t{0}) << " results) and its append-only file rewritten in "
+         << fixed(k.value("rewrite_s", 0.0), 2) << " s, so that the restart replays the broker's working state, not the whole run.\n";
+    }
     for (const char* key : {"broker_restart", "engine_kill"})
       if (e.contains(key) && !e[key].empty()) {
         const auto& d = e[key];
