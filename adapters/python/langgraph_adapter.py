@@ -104,6 +104,19 @@ def agent_node(name, agent, request, reply):
     return RunnableLambda(step, afunc=astep, name=name)
 
 
+def ask_node(name, agent, prompt, update):
+    """A node that sends `prompt(state)` as one human message and turns the answer's text into
+    the state update `update(text)`."""
+    return agent_node(name, agent, lambda state: {"messages": [HumanMessage(prompt(state))]},
+                      lambda result: update(last_text(result)))
+
+
+def proposer_node(scenario, agent_id, agent):
+    """A proposer of consensus or mixture: proposes for the task, the proposal kept under its id."""
+    return ask_node(f"propose_{agent_id}", agent, lambda state: legion_common.propose_prompt(scenario, state["task"]),
+                    lambda text: {"proposals": {agent_id: text}})
+
+
 INTERRUPTED = "__interrupt__"  # the key of an invoke result that stopped at interrupt()
 
 
@@ -350,25 +363,16 @@ class LangGraphAdapter(FrameworkAdapter):
             agents = {a.id: self.agent(scenario, a) for a in members}
             moderator = self.agent(scenario, scenario.agent(scenario.moderator))
 
-            def ask(name, agent, prompt, update):
-                return agent_node(name, agent, lambda state: {"messages": [HumanMessage(prompt(state))]},
-                                  lambda result: update(last_text(result)))
-
-            def proposer(agent_id):
-                return ask(f"propose_{agent_id}", agents[agent_id],
-                           lambda state: legion_common.propose_prompt(scenario, state["task"]),
-                           lambda text: {"proposals": {agent_id: text}})
-
             def voter(agent_id):
-                return ask(f"vote_{agent_id}", agents[agent_id],
-                           lambda state: legion_common.vote_prompt(scenario, state["task"], state["proposals"]),
-                           lambda text: {"votes": {agent_id: text}})
+                return ask_node(f"vote_{agent_id}", agents[agent_id],
+                                lambda state: legion_common.vote_prompt(scenario, state["task"], state["proposals"]),
+                                lambda text: {"votes": {agent_id: text}})
 
-            announce = ask("announce", moderator, lambda state: legion_common.decide_prompt(scenario, state["task"], state["votes"]),
-                           lambda text: {"decision": text})
+            announce = ask_node("announce", moderator, lambda state: legion_common.decide_prompt(scenario, state["task"], state["votes"]),
+                                lambda text: {"decision": text})
 
             for a in members:
-                graph.add_node(f"propose_{a.id}", proposer(a.id))
+                graph.add_node(f"propose_{a.id}", proposer_node(scenario, a.id, agents[a.id]))
                 graph.add_node(f"vote_{a.id}", voter(a.id))
                 graph.add_edge(START, f"propose_{a.id}")
             for a in members:  # every vote waits for every proposal
@@ -415,21 +419,12 @@ class LangGraphAdapter(FrameworkAdapter):
             agents = {a.id: self.agent(scenario, a) for a in proposers}
             aggregator = self.agent(scenario, scenario.agent(scenario.aggregator))
 
-            def ask(name, agent, prompt, update):
-                return agent_node(name, agent, lambda state: {"messages": [HumanMessage(prompt(state))]},
-                                  lambda result: update(last_text(result)))
-
-            def proposer(agent_id):
-                return ask(f"propose_{agent_id}", agents[agent_id],
-                           lambda state: legion_common.propose_prompt(scenario, state["task"]),
-                           lambda text: {"proposals": {agent_id: text}})
-
-            aggregate = ask("aggregate", aggregator,
-                            lambda state: legion_common.aggregate_prompt(scenario, state["task"], state["proposals"]),
-                            lambda text: {"decision": text})
+            aggregate = ask_node("aggregate", aggregator,
+                                 lambda state: legion_common.aggregate_prompt(scenario, state["task"], state["proposals"]),
+                                 lambda text: {"decision": text})
 
             for a in proposers:
-                graph.add_node(f"propose_{a.id}", proposer(a.id))
+                graph.add_node(f"propose_{a.id}", proposer_node(scenario, a.id, agents[a.id]))
                 graph.add_edge(START, f"propose_{a.id}")
             graph.add_node("aggregate", aggregate)
             if proposers:
