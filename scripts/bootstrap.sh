@@ -19,7 +19,7 @@ APT_PACKAGES=(
   nlohmann-json3-dev libyaml-cpp-dev libcpp-httplib-dev libcli11-dev libspdlog-dev libsqlite3-dev libpcre2-dev
   chromium chromium-driver poppler-utils fonts-dejavu-core iproute2 strace
   python3-yaml  # tools/probe_feature_apis.py reads datasets/features.yaml with the system Python
-  bubblewrap  # the sandbox of model-written code (datasets/src/sandbox.cpp)
+  bubblewrap libseccomp-dev  # the sandbox of model-written code and its system-call filter (datasets/src/sandbox.cpp)
   redis-server  # the broker of the scalability suite (docs/stress.md)
 )
 # The frameworks run inside legion-bench's embedded CPython, so their environments are made from

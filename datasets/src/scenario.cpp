@@ -460,6 +460,8 @@ std::string run_scenario_tool(const std::vector<ScenarioTool>& tools, const Tool
     if (!run.stopped.empty()) std::fprintf(stderr, "sandbox: tool '%s': program stopped: %s\n", t->name.c_str(), run.stopped.c_str());
     return run.as_tool_result();
   } catch (const std::exception& e) {
+    // The sandbox could not be set up: nothing ran, and the program never runs under less.
+    std::fprintf(stderr, "sandbox: tool '%s': program not run: %s\n", t->name.c_str(), e.what());
     return std::string("error: ") + e.what();
   }
 }

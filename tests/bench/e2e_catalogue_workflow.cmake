@@ -87,7 +87,7 @@ endif()
 file(READ "${SCENARIOS}/code-execution.yaml" text)
 set(escapes "")
 foreach(program "import socket\\nsocket.create_connection(('192.0.2.1', 80), timeout=3)"
-                "open('/etc/legion-escaped', 'w').write('x')"
+                "open('/usr/legion-escaped', 'w').write('x')"
                 "import os\\nwhile True:\\n    os.fork()")
   string(APPEND escapes "      - call: run_python\n        args: {code: \"${program}\"}\n        until: label\n")
 endforeach()
@@ -104,8 +104,8 @@ foreach(system native langchain crewai autogen)
     endif()
   endforeach()
 endforeach()
-if(EXISTS "/etc/legion-escaped")
-  message(FATAL_ERROR "a sandboxed program wrote /etc/legion-escaped")
+if(EXISTS "/usr/legion-escaped")
+  message(FATAL_ERROR "a sandboxed program wrote /usr/legion-escaped")
 endif()
 
 # 5. A task whose database cannot be made is a failure with the reason, and the run goes on.

@@ -18,7 +18,9 @@ namespace {
 class Sandbox : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!sandbox_available()) GTEST_SKIP() << "bwrap is not installed (scripts/bootstrap.sh installs Debian's bubblewrap)";
+    // A machine without what the sandbox needs fails here rather than skipping (scripts/bootstrap.sh
+    // installs bubblewrap and libseccomp; the cgroup comes with running as root).
+    ASSERT_EQ(sandbox_missing(), "");
   }
   // After any stop, an ordinary program still runs: the caller's run goes on.
   static void next_program_runs() {
@@ -66,8 +68,15 @@ TEST_F(Sandbox, NetworkIsRefused) {
 }
 
 TEST_F(Sandbox, WritesOutsideTheScratchFolderAreRefused) {
+  // The host's folders are not there at all; what is there (/usr, the root) is read-only.
   const auto outside = legion::testing::scratch_dir() / "escaped.txt";
   for (const auto& target : {outside.string(), std::string("/etc/legion-escaped"), std::string("/tmp/legion-escaped")}) {
+    const auto run = run_python_sandboxed("open('" + target + "', 'w').write('escaped')\nprint('wrote')");
+    EXPECT_EQ(run.output, "") << target;
+    EXPECT_NE(run.errors.find("FileNotFoundError"), std::string::npos) << target << ": " << run.errors;
+    EXPECT_FALSE(std::filesystem::exists(target)) << target;
+  }
+  for (const auto& target : {std::string("/usr/legion-escaped"), std::string("/legion-escaped")}) {
     const auto run = run_python_sandboxed("open('" + target + "', 'w').write('escaped')\nprint('wrote')");
     EXPECT_EQ(run.stopped, "write refused") << target << ": " << run.errors;
     EXPECT_FALSE(std::filesystem::exists(target)) << target;
@@ -116,6 +125,45 @@ TEST_F(Sandbox, TheScenarioToolRunsTheScriptedProgram) {
   EXPECT_EQ(core::to_json(task).dump().find(spec.nonces.at("label")), std::string::npos);
   EXPECT_EQ(call.args.dump().find(spec.nonces.at("label")), std::string::npos);
   EXPECT_EQ(task.run_tool("run_python", R"j({"program":"print(1)"})j"), "error: missing argument 'code' (the Python program to run)");
+}
+
+TEST_F(Sandbox, TheBudgetIsACgroupAndItsPeakIsRecorded) {
+  const auto run = run_python_sandboxed("block = bytearray(64 * 1024 * 1024)\nfor i in range(0, len(block), 4096): block[i] = 1\nprint('ok')");
+  EXPECT_EQ(run.output, "ok\n") << run.errors;
+  EXPECT_TRUE(run.budget == "cgroup v1" || run.budget == "cgroup v2") << run.budget;
+  EXPECT_GE(run.peak_memory_bytes, std::uint64_t{64} << 20);
+  EXPECT_LE(run.peak_memory_bytes, SandboxLimits{}.memory_bytes);
+}
+
+// Without a cgroup the budget stays whole by allowing one process: the address-space limit is then
+// the whole program's. Threads still run.
+TEST_F(Sandbox, TheFallbackWithoutACgroupAllowsOneProcessOnly) {
+  SandboxLimits limits;
+  limits.use_cgroup = false;
+  auto run = run_python_sandboxed("import os\ntry:\n    os.fork()\n    print('forked')\nexcept OSError as e:\n    print('refused', e.errno)\n", limits);
+  EXPECT_EQ(run.output, "refused 1\n") << run.errors;
+  EXPECT_EQ(run.budget, "one process (cgroup not wanted)");
+  run = run_python_sandboxed("import subprocess\nsubprocess.run(['true'])\n", limits);
+  EXPECT_NE(run.exit_status, 0);
+  EXPECT_EQ(run.stopped, "operation refused") << run.errors;
+  run = run_python_sandboxed("import threading\nt = threading.Thread(target=lambda: print('thread ran'))\nt.start(); t.join()\n", limits);
+  EXPECT_EQ(run.output, "thread ran\n") << run.errors;
+  run = run_python_sandboxed("block = bytearray(1024 ** 3)\nprint(len(block))", limits);
+  EXPECT_EQ(run.stopped, "memory limit (512 MiB)") << run.errors;
+  next_program_runs();
+}
+
+// A sandbox that cannot be set up is an error of the tool, never a run under weaker settings.
+TEST_F(Sandbox, ASandboxThatCannotBeSetUpRunsNothing) {
+  SandboxLimits limits;
+  limits.processes = 0;  // no task beyond bubblewrap's own: it cannot make the sandbox's pid 1
+  try {
+    run_python_sandboxed("print('ran')", limits);
+    ADD_FAILURE() << "the program ran";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("sandbox: bwrap: ", 0), 0u) << e.what();
+  }
+  next_program_runs();
 }
 
 }  // namespace
