@@ -21,6 +21,7 @@ APT_PACKAGES=(
   python3-yaml  # tools/probe_feature_apis.py reads datasets/features.yaml with the system Python
   bubblewrap libseccomp-dev  # the sandbox of model-written code and its system-call filter (datasets/src/sandbox.cpp)
   redis-server  # the broker of the scalability suite (docs/stress.md)
+  ccache  # the compiler cache, kept outside the checkout (~/.cache/ccache): a fresh clone rebuilds from it
 )
 # The frameworks run inside legion-bench's embedded CPython, so their environments are made from
 # the same interpreter: Debian's, which python3-dev provides the embedding library for.
@@ -68,8 +69,12 @@ done
 # The tests drive the HTML dashboard in Chromium with Selenium (and Debian's chromium-driver).
 [ "$mode" = test ] && make_venv browser-tests tests/requirements/browser.txt
 
+# Paths relative to the checkout and no working directory in the hash: clones in other folders
+# (CI's fresh clone among them) hit the same cache entries.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${LEGION_BUILD_TYPE:-RelWithDebInfo}" -DPython3_EXECUTABLE="$PYTHON"
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${LEGION_BUILD_TYPE:-RelWithDebInfo}" -DPython3_EXECUTABLE="$PYTHON" \
+    -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 elif [ "$(cat "$BUILD_DIR/embedded-python" 2>/dev/null)" != "$PYTHON" ]; then  # configured with another Python
   cmake -U 'Python3_*' -U '_Python3_*' -DPython3_EXECUTABLE="$PYTHON" "$BUILD_DIR"
 fi
