@@ -226,7 +226,12 @@ TEST(LlmClient, ConnectionsTheServerClosedAreReplaced) {
   Engine engine(options);
   const auto task = task_of(*spec);
   for (const auto& a : engine.run_many(task, 8)) ASSERT_FALSE(a.error);  // several connections in the pool
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // the server closes every idle one
+  // The server closes every idle connection after its keep-alive second: wait until it has.
+  ASSERT_GT(oracle.open_connections(), 0u);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (oracle.open_connections() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(oracle.open_connections(), 0u) << "the server did not close the idle connections";
   for (const auto& a : engine.run_many(task, 2)) {
     ASSERT_FALSE(a.error);
     EXPECT_TRUE(check_answer(*spec, a.result.answer).correct);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 
 #include "legion/stats/compare.hpp"
@@ -24,7 +25,16 @@ const json& reference() {
   return data;
 }
 
-std::vector<double> sample(const std::string& name) { return reference()["samples"][name].get<std::vector<double>>(); }
+// A section of the reference file, which must be there and hold something: a loop over an emptied
+// or renamed section would otherwise check nothing and pass.
+const json& section(const std::string& name) {
+  const auto found = reference().find(name);
+  if (found == reference().end()) throw std::runtime_error("stats_reference.json has no section '" + name + "'");
+  if (found->empty()) throw std::runtime_error("stats_reference.json's section '" + name + "' is empty");
+  return *found;
+}
+
+std::vector<double> sample(const std::string& name) { return section("samples").at(name).get<std::vector<double>>(); }
 
 // Relative tolerance for values computed by the same formula in double precision.
 void expect_close(double actual, double expected, const std::string& what, double tolerance = 1e-9) {
@@ -32,7 +42,7 @@ void expect_close(double actual, double expected, const std::string& what, doubl
 }
 
 TEST(StatsReference, DescriptiveStatisticsAndIntervals) {
-  for (const auto& [name, expected] : reference()["descriptive"].items()) {
+  for (const auto& [name, expected] : section("descriptive").items()) {
     auto xs = sample(name);
     expect_close(mean(xs), expected["mean"], name + " mean");
     expect_close(median(xs), expected["median"], name + " median");
@@ -42,10 +52,10 @@ TEST(StatsReference, DescriptiveStatisticsAndIntervals) {
     expect_close(quantile(xs, 0.1), expected["q10"], name + " q10");
     expect_close(quantile(xs, 0.9), expected["q90"], name + " q90");
     auto t = t_interval_mean(xs);
-    expect_close(t.lower, reference()["t_interval"][name][0], name + " t lower");
-    expect_close(t.upper, reference()["t_interval"][name][1], name + " t upper");
+    expect_close(t.lower, section("t_interval").at(name)[0], name + " t lower");
+    expect_close(t.upper, section("t_interval").at(name)[1], name + " t upper");
     auto m = median_order_statistic_interval(xs);
-    const auto& expected_m = reference()["median_interval"][name];
+    const auto& expected_m = section("median_interval").at(name);
     EXPECT_EQ(m.bounded, !expected_m.is_null()) << name;
     if (!expected_m.is_null()) {
       EXPECT_EQ(m.lower, expected_m[0].get<double>()) << name;
@@ -55,7 +65,7 @@ TEST(StatsReference, DescriptiveStatisticsAndIntervals) {
 }
 
 TEST(StatsReference, TwoSampleComparisons) {
-  for (const auto& c : reference()["comparisons"]) {
+  for (const auto& c : section("comparisons")) {
     auto label = c["a"].get<std::string>() + " vs " + c["b"].get<std::string>();
     auto a = sample(c["a"]), b = sample(c["b"]);
     if (c.contains("welch")) {
@@ -97,7 +107,7 @@ TEST(StatsReference, TwoSampleComparisons) {
 }
 
 TEST(StatsReference, PairedSignedRankAndHodgesLehmann) {
-  for (const auto& c : reference()["paired"]) {
+  for (const auto& c : section("paired")) {
     const auto d = c["d"].get<std::vector<double>>();
     const auto label = c["name"].get<std::string>();
     auto w = wilcoxon_signed_rank(d);
@@ -112,20 +122,20 @@ TEST(StatsReference, PairedSignedRankAndHodgesLehmann) {
     }
   }
   auto pmf = signed_rank_distribution(6);
-  auto expected = reference()["signed_rank_pmf_n6"].get<std::vector<double>>();
+  auto expected = section("signed_rank_pmf_n6").get<std::vector<double>>();
   ASSERT_EQ(pmf.size(), expected.size());
   for (std::size_t w = 0; w < pmf.size(); ++w) expect_close(pmf[w], expected[w], "P(W+ = " + std::to_string(w) + ")");
   EXPECT_THROW(wilcoxon_signed_rank(std::vector<double>{0.0, 0.0}), std::invalid_argument);
 }
 
 TEST(StatsReference, KendallAndTheilSen) {
-  for (const auto& c : reference()["kendall"]) {
+  for (const auto& c : section("kendall")) {
     auto x = c["x"].get<std::vector<double>>(), y = c["y"].get<std::vector<double>>();
     auto k = kendall_tau(x, y);
     expect_close(k.tau, c["tau"], c["name"].get<std::string>() + " tau");
     expect_close(k.p_value, c["p_value"], c["name"].get<std::string>() + " p", 1e-8);
   }
-  for (const auto& c : reference()["theil_sen"]) {
+  for (const auto& c : section("theil_sen")) {
     auto x = c["x"].get<std::vector<double>>(), y = c["y"].get<std::vector<double>>();
     auto t = theil_sen(x, y);
     expect_close(t.slope, c["slope"], c["name"].get<std::string>() + " slope");
@@ -136,7 +146,7 @@ TEST(StatsReference, KendallAndTheilSen) {
 }
 
 TEST(StatsReference, BcaFormulaOnFixedReplicates) {
-  for (const auto& c : reference()["bca"]) {
+  for (const auto& c : section("bca")) {
     auto xs = sample(c["sample"]);
     auto replicates = c["replicates"].get<std::vector<double>>();
     Statistic statistic = c["statistic"] == "mean" ? Statistic([](std::span<const double> v) { return mean(v); })
@@ -158,25 +168,25 @@ TEST(StatsReference, BcaFormulaOnFixedReplicates) {
 }
 
 TEST(StatsReference, FamiliesOfComparisons) {
-  auto p = reference()["holm"]["p"].get<std::vector<double>>();
+  auto p = section("holm").at("p").get<std::vector<double>>();
   auto h = holm(p), bh = benjamini_hochberg(p);
   for (std::size_t i = 0; i < p.size(); ++i) {
-    expect_close(h[i], reference()["holm"]["holm"][i], "holm " + std::to_string(i));
-    expect_close(bh[i], reference()["holm"]["bh"][i], "bh " + std::to_string(i));
+    expect_close(h[i], section("holm").at("holm")[i], "holm " + std::to_string(i));
+    expect_close(bh[i], section("holm").at("bh")[i], "bh " + std::to_string(i));
   }
 }
 
 TEST(StatsReference, Planning) {
-  for (const auto& c : reference()["power"]) {
+  for (const auto& c : section("power")) {
     EXPECT_EQ(repetitions_for_power(c["effect"], c["power"]), c["n"].get<std::size_t>()) << c.dump();
     expect_close(two_sample_power(c["effect"], c["n"]), c["power_at_n"], "power", 1e-7);
   }
-  for (const auto& c : reference()["half_width"])
+  for (const auto& c : section("half_width"))
     EXPECT_EQ(repetitions_for_half_width(sample(c["sample"]), c["relative_half_width"]), c["n"].get<std::size_t>()) << c.dump();
 }
 
 TEST(StatsReference, UniversalScalabilityLawMatchesCurveFit) {
-  const auto& c = reference()["usl"];
+  const auto& c = section("usl");
   auto n = c["concurrency"].get<std::vector<double>>(), x = c["throughput"].get<std::vector<double>>();
   auto fit = fit_usl(n, x);
   EXPECT_TRUE(fit.converged);
