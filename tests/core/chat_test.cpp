@@ -181,6 +181,9 @@ TEST(ChatWire, ResponseReaderAgreesWithTheTreeDecoder) {
   EXPECT_EQ(first.usage.completion_tokens, 3u);
   EXPECT_EQ(parse_chat_response(bodies[2]).message.content, "ab");
   EXPECT_EQ(parse_chat_response(bodies[3]).message.tool_calls[0].arguments, R"({"k":1})");
+  // Raw UTF-8, as a real model's server sends it (the scripted one escapes): read whole, not looped on.
+  EXPECT_EQ(parse_chat_response("{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"é ключ 鍵 🔑 ok\"}}]}").message.content,
+            "é ключ 鍵 🔑 ok");
 
   // Errors still name the field.
   auto error_of = [](const char* body) {
