@@ -3,17 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "legion/stats/descriptive.hpp"
 #include "legion/stats/trend.hpp"
 
 namespace legion::report {
-
-namespace {
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const auto n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-}  // namespace
 
 nlohmann::json trend_verdict(const std::string& series, const std::string& unit, const std::vector<double>& t, const std::vector<double>& y,
                              const TrendRule& rule) {
@@ -22,7 +15,7 @@ nlohmann::json trend_verdict(const std::string& series, const std::string& unit,
     out["verdict"] = "too few samples";
     return out;
   }
-  const double med = median(y);
+  const double med = stats::median(y);
   const double window = t.back() - t.front();
   const double threshold = std::max(rule.absolute, rule.relative * std::abs(med));
   // The slowest growth this run could call material and see: below it, a longer run is needed.
