@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,7 +59,11 @@ bool write_all(int fd, const std::string& data) {
 int worker_main(const std::string& system, const adapters::AdapterConfig& config) {
   ::signal(SIGINT, SIG_IGN);  // the runner decides when a run stops
   ::signal(SIGPIPE, SIG_IGN);
-  auto reply = [](const json& j) { return write_all(kResultFd, j.dump() + "\n"); };
+  // The runner is gone when a result cannot be written: leave at once, without the exit hooks an
+  // embedded framework may have left behind (they can hang).
+  auto reply = [](const json& j) {
+    if (!write_all(kResultFd, j.dump() + "\n")) std::_Exit(1);
+  };
 
   std::unique_ptr<adapters::Adapter> adapter;
   auto cold_start = Clock::now();
@@ -186,7 +191,7 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
     } catch (const std::exception& e) {
       result = {{"answers", json::array()}, {"error", std::string("worker: ") + e.what()}};
     }
-    if (!reply(result)) return 1;
+    reply(result);
   }
 }
 
@@ -236,9 +241,13 @@ void WorkerProcess::start(std::chrono::milliseconds timeout) {
   auto log = options_.log_file.string();
 
   const auto spawned = Clock::now();
+  const pid_t runner = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   if (pid_ == 0) {
+    // No worker outlives its runner, however the runner ends (SIGKILL included). The check after
+    // covers a runner that died before the request was made.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != runner) ::_exit(126);
     int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (log_fd >= 0) {
       ::dup2(log_fd, STDOUT_FILENO);

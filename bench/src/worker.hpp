@@ -50,7 +50,8 @@ class WorkerProcess {
   const nlohmann::json& hello() const { return hello_; }
   pid_t pid() const { return pid_; }
   // Sends a job and waits for its answer. On timeout or death the worker is killed and an error
-  // message is returned instead; the next call starts a fresh worker.
+  // message is returned instead; the next call starts a fresh worker. A worker dies with the thread
+  // that started it (PR_SET_PDEATHSIG): call run() from a thread that lives as long as the worker should.
   nlohmann::json run(const nlohmann::json& job, std::chrono::milliseconds timeout);
 
  private:

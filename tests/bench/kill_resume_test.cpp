@@ -1,5 +1,6 @@
 // A runner killed with SIGKILL at seeded points of a run: `report` publishes every record the store
-// holds, marked interrupted, and `--resume` completes the run under the same run id.
+// holds, marked interrupted, and `--resume` completes the run under the same run id. No worker
+// outlives its runner.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "legion/report/reporters.hpp"
@@ -117,6 +119,93 @@ TEST(KillAndResume, EveryStoredRecordIsPublishedAndTheRunCompletes) {
     EXPECT_EQ(wait_exit(start_bench({"--resume", dir.string()}, dir.string() + ".again.log")), 2);
     EXPECT_NE(read_file(dir.string() + ".again.log").find("is complete; nothing to resume"), std::string::npos);
   }
+}
+
+struct ProcessState {
+  char state = '?';
+  pid_t parent = 0;
+  unsigned long long cpu_ticks = 0;  // user and system time
+  unsigned long long started = 0;    // clock ticks after boot: tells a reused pid apart
+};
+
+std::optional<ProcessState> process_state(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  const std::string text{std::istreambuf_iterator<char>(in), {}};
+  const auto name_end = text.rfind(')');  // the name may hold spaces and parentheses
+  if (name_end == std::string::npos) return std::nullopt;
+  std::istringstream fields(text.substr(name_end + 2));
+  ProcessState s;
+  std::string skipped;
+  unsigned long long user = 0, system = 0;
+  fields >> s.state >> s.parent;
+  for (int field = 5; field <= 13; ++field) fields >> skipped;
+  fields >> user >> system;
+  for (int field = 16; field <= 21; ++field) fields >> skipped;
+  fields >> s.started;
+  s.cpu_ticks = user + system;
+  return s;
+}
+
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> children;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = std::stoi(name);
+    if (auto s = process_state(pid); s && s->parent == parent) children.push_back(pid);
+  }
+  return children;
+}
+
+// Order-refund on the native engine, each model call delayed by `delay_us` spun in the worker
+// (--inject-delay), which the worker does only inside a task.
+std::vector<std::string> slowed_refunds(const std::filesystem::path& dir, const std::string& delay_us) {
+  return {"--systems", "native", "--scenario", "order-refund", "-n", "3", "--warmup", "0",
+          "--inject-delay", "native=" + delay_us, "--out", dir.string()};
+}
+
+// The runner's worker once it is inside the task of repetition `rep`: the runner has made that
+// task's database (databases/NAME.sqlite, made before the job is sent) and the worker has since
+// spun for a fifth of a second of CPU time. -1 at the deadline.
+pid_t worker_inside_task(pid_t runner, const std::filesystem::path& dir, int rep) {
+  const auto database = dir / "databases" / ("order-refund-native-rep-" + std::to_string(rep) + ".sqlite");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  auto waiting = [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return std::chrono::steady_clock::now() < deadline;
+  };
+  while (!std::filesystem::exists(database))
+    if (!waiting()) return -1;
+  const auto children = children_of(runner);
+  if (children.size() != 1) return -1;  // the native worker, and nothing else
+  const pid_t worker = children.front();
+  const auto before = process_state(worker);
+  if (!before) return -1;
+  const auto fifth_of_a_second = static_cast<unsigned long long>(::sysconf(_SC_CLK_TCK)) / 5;
+  for (auto now = before; now && now->cpu_ticks < before->cpu_ticks + fifth_of_a_second; now = process_state(worker))
+    if (!waiting()) return -1;
+  return worker;
+}
+
+// The worker is busy when its runner is killed: in a model call it delays by a minute, as a
+// framework stuck in a long step would be. It must not outlive the runner, that minute or after.
+TEST(KillAndResume, NoWorkerOutlivesARunnerKilledOutright) {
+  const auto dir = legion::testing::scratch_dir() / "run";
+  const pid_t pid = start_bench(slowed_refunds(dir, "60000000"), dir.string() + ".log");
+  const pid_t worker = worker_inside_task(pid, dir, 0);
+  ASSERT_GT(worker, 0) << read_file(dir.string() + ".log");
+  const auto started = process_state(worker)->started;
+  ::kill(pid, SIGKILL);
+  ASSERT_EQ(wait_exit(pid), 128 + SIGKILL);
+
+  auto alive = [&] {
+    const auto s = process_state(worker);
+    return s && s->started == started && s->state != 'Z';  // a zombie has ended, waiting only to be reaped
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (alive() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(alive()) << "worker " << worker << " outlived its runner";
+  if (alive()) ::kill(worker, SIGKILL);
 }
 
 }  // namespace
