@@ -348,6 +348,20 @@ report::RunResults Runner::run() {
         r.system = system;
         r.repetition = warm ? round : measured[{si, index}];  // numbered per cell, so a resumed run goes on counting
         r.warmup = warm;
+        auto announce = [&](std::size_t number, const std::string& outcome) {
+          if (!show_progress_) return;
+          progress_ << "[" << std::setw(4) << number << "/" << planned << (adaptive ? "+" : "") << "] " << std::left
+                    << std::setw(24) << report::printable(r.scenario) << std::setw(10) << report::printable(r.system) << std::right
+                    << (warm ? "warm-up " : "rep ") << std::setw(3) << r.repetition << "  " << outcome << "\n"
+                    << std::flush;
+        };
+        // A task that failed while the run was being stopped may have failed because of the stop (a signal
+        // to the whole process group reaches the worker and what it runs): it is no result, and
+        // --resume runs it again.
+        if (interrupt_flag() && !r.correct && !r.unsupported) {
+          announce(done + 1, "interrupted: not recorded, --resume runs it again");
+          break;
+        }
         store.add(results.context.run_id, r);
         if (r.unsupported) unsupported.insert({si, index});
         if (warm) {
@@ -357,19 +371,14 @@ report::RunResults Runner::run() {
           if (!r.error) walls[{si, index}].push_back(static_cast<double>(r.wall_ns));
         }
         ++done;
-        if (show_progress_) {
-          progress_ << "[" << std::setw(4) << done << "/" << planned << (adaptive ? "+" : "") << "] " << std::left
-                    << std::setw(24) << report::printable(r.scenario) << std::setw(10) << report::printable(r.system) << std::right
-                    << (warm ? "warm-up " : "rep ") << std::setw(3) << r.repetition << "  " << std::setw(12)
-                    << format_ms(r.wall_ns) << "  " << std::setw(3) << r.llm_calls << " calls  "
-                    << (r.unsupported ? "UNSUPPORTED " + report::printable(r.error.value_or(""))
-                        : r.error     ? "ERROR " + report::printable(*r.error)
-                        : r.correct   ? "correct"
-                        : !database_wrong.empty() ? "WRONG: " + report::printable(database_wrong)
-                                      : "WRONG ANSWER")
-                    << "\n"
-                    << std::flush;
-        }
+        std::ostringstream measured_line;
+        measured_line << std::setw(12) << format_ms(r.wall_ns) << "  " << std::setw(3) << r.llm_calls << " calls  "
+                      << (r.unsupported ? "UNSUPPORTED " + report::printable(r.error.value_or(""))
+                          : r.error     ? "ERROR " + report::printable(*r.error)
+                          : r.correct   ? "correct"
+                          : !database_wrong.empty() ? "WRONG: " + report::printable(database_wrong)
+                                        : "WRONG ANSWER");
+        announce(done, measured_line.str());
         results.records.push_back(std::move(r));
       }
     }

@@ -57,7 +57,15 @@ bool write_all(int fd, const std::string& data) {
 }  // namespace
 
 int worker_main(const std::string& system, const adapters::AdapterConfig& config) {
-  ::signal(SIGINT, SIG_IGN);  // the runner decides when a run stops
+  // The runner decides when a run stops: Ctrl-C or SIGTERM sent to the whole process group leaves
+  // the task in flight running. SIGINT is ignored, and so are the programs the system starts, which
+  // inherit that; SIGTERM is caught by a handler that does nothing, which exec resets, so that those
+  // programs can still be stopped with it.
+  ::signal(SIGINT, SIG_IGN);
+  struct sigaction carry_on{};
+  carry_on.sa_handler = +[](int) {};
+  carry_on.sa_flags = SA_RESTART;
+  ::sigaction(SIGTERM, &carry_on, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
   // The runner is gone when a result cannot be written: leave at once, without the exit hooks an
   // embedded framework may have left behind (they can hang).
@@ -196,6 +204,26 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
 }
 
 // ---------------------------------------------------------------- runner side
+
+namespace {
+
+// Writes to the worker without SIGPIPE, which would end the runner when the worker has died: the
+// signal is blocked in this thread for the write, and one it raised is taken before unblocking.
+bool write_to_worker(int fd, const std::string& data) {
+  sigset_t pipe_signal, before;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_signal, &before);
+  const bool written = write_all(fd, data);
+  if (!written && errno == EPIPE) {
+    const timespec now{};
+    ::sigtimedwait(&pipe_signal, nullptr, &now);
+  }
+  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  return written;
+}
+
+}  // namespace
 
 WorkerProcess::WorkerProcess(Options options) : options_(std::move(options)) { start(std::chrono::seconds(120)); }
 
@@ -338,7 +366,7 @@ std::optional<std::string> WorkerProcess::read_line(std::chrono::milliseconds ti
 
 json WorkerProcess::run(const json& job, std::chrono::milliseconds timeout) {
   if (pid_ <= 0) start(std::chrono::seconds(120));
-  if (!write_all(to_worker_, job.dump() + "\n")) {
+  if (!write_to_worker(to_worker_, job.dump() + "\n")) {
     auto why = exit_description();
     kill_worker();
     return {{"answers", json::array()}, {"error", "worker " + why}};

@@ -21,7 +21,8 @@ namespace legion::bench {
 // answers each job line {"scenario", "params", "seed", "concurrency", "database" (optional)} with {"answers", "error",
 // "unsupported", "wall_ns", "task_latencies_ns" (per copy: from the batch's start to the copy's end),
 // "cpu_user_ns", "cpu_sys_ns", "rss_peak_bytes", "reported_llm_calls", "reported_prompt_tokens",
-// "reported_completion_tokens"} (the last two only when the system counts).
+// "reported_completion_tokens"} (the last two only when the system counts). SIGINT and SIGTERM do
+// not stop a worker: the runner decides when a run stops.
 int worker_main(const std::string& system, const adapters::AdapterConfig& config);
 
 class WorkerProcess {

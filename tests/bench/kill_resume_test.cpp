@@ -1,6 +1,6 @@
 // A runner killed with SIGKILL at seeded points of a run: `report` publishes every record the store
-// holds, marked interrupted, and `--resume` completes the run under the same run id. No worker
-// outlives its runner.
+// holds, marked interrupted, and `--resume` completes the run under the same run id. A SIGTERM to
+// the whole process group loses no task, and no worker outlives its runner.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -21,8 +21,9 @@ namespace legion::bench {
 namespace {
 
 // Starts legion-bench with `arguments`, its output in `log`, and a stand-in for Chromium that
-// writes a small PDF at once (the PDF is not what this test is about).
-pid_t start_bench(const std::vector<std::string>& arguments, const std::filesystem::path& log) {
+// writes a small PDF at once (the PDF is not what this test is about). With `own_group` it leads a
+// process group of its own, as a shell's job does, so that the group can be signalled.
+pid_t start_bench(const std::vector<std::string>& arguments, const std::filesystem::path& log, bool own_group = false) {
   static const auto chromium = [] {
     auto file = legion::testing::scratch_dir() / "fake-chromium";
     std::ofstream(file) << "#!/bin/sh\nfor a; do case \"$a\" in --print-to-pdf=*) printf '%%PDF-1.4' > \"${a#--print-to-pdf=}\";; "
@@ -36,7 +37,9 @@ pid_t start_bench(const std::vector<std::string>& arguments, const std::filesyst
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = ::fork();
+  if (pid > 0 && own_group) ::setpgid(pid, pid);  // both sides, so that the group exists when either returns
   if (pid == 0) {
+    if (own_group) ::setpgid(0, 0);
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fd, STDOUT_FILENO);
     ::dup2(fd, STDERR_FILENO);
@@ -185,6 +188,34 @@ pid_t worker_inside_task(pid_t runner, const std::filesystem::path& dir, int rep
   for (auto now = before; now && now->cpu_ticks < before->cpu_ticks + fifth_of_a_second; now = process_state(worker))
     if (!waiting()) return -1;
   return worker;
+}
+
+TEST(KillAndResume, ASigtermToTheWholeProcessGroupLosesNoTask) {
+  const auto dir = legion::testing::scratch_dir() / "run";
+  const pid_t pid = start_bench(slowed_refunds(dir, "300000"), dir.string() + ".log", true);
+  ASSERT_GT(worker_inside_task(pid, dir, 1), 0) << read_file(dir.string() + ".log");
+  ::kill(-pid, SIGTERM);  // as `kill -TERM -PGID`, or a service manager stopping the job, does
+  ASSERT_EQ(wait_exit(pid), 143) << read_file(dir.string() + ".log");
+
+  // The task in flight is finished or, if the stop made it fail, not stored: never a crash record.
+  Store store(dir / "results.sqlite");
+  ASSERT_EQ(store.runs().size(), 1u);
+  EXPECT_TRUE(store.runs().back().interrupted);
+  const auto stored = store.records(store.runs().back().run_id);
+  EXPECT_GE(stored.size(), 1u);
+  for (const auto& r : stored) EXPECT_TRUE(r.correct) << "rep " << r.repetition << ": " << r.error.value_or("wrong answer");
+
+  ASSERT_EQ(wait_exit(start_bench({"--resume", dir.string(), "-q"}, dir.string() + ".resume.log")), 0)
+      << read_file(dir.string() + ".resume.log");
+  auto resumed = report::read_results_json(dir / "results.json");
+  EXPECT_FALSE(resumed.context.interrupted);
+  ASSERT_EQ(resumed.records.size(), 3u);
+  std::set<int> reps;
+  for (const auto& r : resumed.records) {
+    EXPECT_TRUE(r.correct) << "rep " << r.repetition << ": " << r.error.value_or("wrong answer");
+    reps.insert(r.repetition);
+  }
+  EXPECT_EQ(reps, (std::set<int>{0, 1, 2}));
 }
 
 // The worker is busy when its runner is killed: in a model call it delays by a minute, as a

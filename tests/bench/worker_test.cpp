@@ -2,12 +2,19 @@
 
 #include <gtest/gtest.h>
 
-#include "test_support.hpp"
+#include <signal.h>
 
 #include <fstream>
 
+#include "legion/datasets/dialect.hpp"
+#include "legion/datasets/scenario.hpp"
+#include "legion/oracle/server.hpp"
+#include "test_support.hpp"
+
 namespace legion::bench {
 namespace {
+
+using nlohmann::json;
 
 // A stand-in worker executable: a shell script speaking the protocol on fds 3 and 4.
 std::filesystem::path fake_worker(const std::string& name, const std::string& body) {
@@ -69,6 +76,26 @@ sleep 30
   auto reply = w.run({{"n", 1}}, std::chrono::milliseconds(200));
   EXPECT_EQ(reply["error"], "timeout: no answer within 200 ms");
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+}
+
+// SIGTERM sent to the whole process group reaches the worker too: it carries on, and the runner
+// decides when the run stops.
+TEST(WorkerProcess, TheRealWorkerCarriesOnAfterSigterm) {
+  oracle::Oracle oracle(oracle::Oracle::Options{});
+  const auto scenario = datasets::resolve_scenario("single-tool");
+  const auto spec = std::make_shared<const datasets::ScenarioSpec>(datasets::load_scenario(scenario, {{}, 7}));
+  oracle.set_script(std::make_shared<oracle::ScriptPolicy>(spec, datasets::dialect_named("native")));
+  auto o = options(LEGION_BENCH_EXE);
+  o.system = "native";
+  o.log_file = legion::testing::scratch_dir() / "native.log";
+  o.base_url = oracle.base_url();
+  WorkerProcess w(o);
+  const auto pid = w.pid();
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  auto reply = w.run({{"scenario", scenario.string()}, {"params", json::object()}, {"seed", 7}, {"concurrency", 1}}, std::chrono::seconds(30));
+  EXPECT_TRUE(reply["error"].is_null()) << reply.dump();
+  EXPECT_TRUE(datasets::check_answer(*spec, reply["answers"][0].get<std::string>()).correct) << reply.dump();
+  EXPECT_EQ(w.pid(), pid) << "the worker died of SIGTERM";
 }
 
 }  // namespace
