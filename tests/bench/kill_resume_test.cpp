@@ -239,5 +239,32 @@ TEST(KillAndResume, NoWorkerOutlivesARunnerKilledOutright) {
   if (alive()) ::kill(worker, SIGKILL);
 }
 
+// An error text of 50 MB (here a Python exception's) reaches every file of the run clipped.
+TEST(RunFiles, AHugeErrorTextIsClippedEverywhereItIsWritten) {
+  const auto dir = legion::testing::scratch_dir() / "run";
+  const auto adapter = legion::testing::scratch_dir() / "huge_error_adapter.py";
+  std::ofstream(adapter) << "import legion\n\n"
+                            "class HugeError(legion.Adapter):\n"
+                            "    def prepare(self, config):\n        pass\n\n"
+                            "    def versions(self):\n        return {'huge-error-fixture': '1'}\n\n"
+                            "    def run(self, scenario):\n        raise ValueError('x' * 50_000_000 + ' the end')\n\n"
+                            "def create():\n    return HugeError()\n";
+  const auto log = dir.string() + ".log";
+  ASSERT_EQ(wait_exit(start_bench({"--systems", "huge", "--adapter", "huge=" + adapter.string(), "--scenario", "single-tool", "-n",
+                                   "1", "--warmup", "0", "--out", dir.string()},
+                                  log)),
+            1)
+      << read_file(log).substr(0, 4000);
+  const auto published = report::read_results_json(dir / "results.json");
+  ASSERT_EQ(published.records.size(), 1u);
+  const auto error = published.records[0].error.value_or("");
+  EXPECT_TRUE(error.starts_with("python: ValueError: xxxx")) << error.substr(0, 200);
+  EXPECT_NE(error.find(" bytes cut …]"), std::string::npos);
+  EXPECT_LE(error.size(), 4200u);
+  for (const auto& file : {dir / "results.json", dir / "results.sqlite", dir / "BENCHMARK_RESULTS.md", dir / "report.html",
+                           dir / "results.csv", std::filesystem::path(log)})
+    EXPECT_LT(std::filesystem::file_size(file), 1u << 20) << file;
+}
+
 }  // namespace
 }  // namespace legion::bench
