@@ -20,6 +20,7 @@
 #include "legion/report/escape.hpp"
 #include "legion/stats/planning.hpp"
 #include "checks.hpp"
+#include "error_text.hpp"
 #include "legion/version.hpp"
 #include "legion_revision.hpp"
 #include "machine.hpp"
@@ -142,25 +143,27 @@ report::RunContext Runner::make_context() const {
   return c;
 }
 
-// One task's record: the worker's own measurements, the oracle's log for the task, and the
-// runner's check of every answer against the scenario.
+// One task's record: the worker's own measurements (a result checked field by field, worker.hpp),
+// the oracle's log for the task, and the runner's check of every answer against the scenario.
 report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTotals& served, const datasets::ScenarioSpec& spec,
                                      int concurrency) const {
+  auto optional = [&](const char* field) -> std::optional<std::int64_t> {
+    return reply[field].is_null() ? std::nullopt : std::optional(reply[field].get<std::int64_t>());
+  };
   report::RunRecord r;
   r.scenario = spec.name;
   r.tasks = concurrency;
-  r.wall_ns = reply.value("wall_ns", std::int64_t{0});
-  r.cpu_user_ns = reply.value("cpu_user_ns", std::int64_t{0});
-  r.cpu_sys_ns = reply.value("cpu_sys_ns", std::int64_t{0});
-  r.rss_peak_bytes = reply.value("rss_peak_bytes", std::int64_t{0});
-  r.reported_llm_calls = reply.value("reported_llm_calls", std::uint64_t{0});
-  if (reply.contains("reported_prompt_tokens")) r.reported_prompt_tokens = reply["reported_prompt_tokens"].get<std::uint64_t>();
-  if (reply.contains("reported_completion_tokens"))
-    r.reported_completion_tokens = reply["reported_completion_tokens"].get<std::uint64_t>();
-  r.unsupported = reply.value("unsupported", false);
-  if (reply.contains("human_wait_ns")) r.human_wait_ns = reply["human_wait_ns"].get<std::int64_t>();
-  if (reply.contains("ingest_ns")) r.ingest_ns = reply["ingest_ns"].get<std::int64_t>();
-  if (reply.contains("retrieval_ns")) r.retrieval_ns = reply["retrieval_ns"].get<std::int64_t>();
+  r.wall_ns = reply.at("wall_ns").get<std::int64_t>();
+  r.cpu_user_ns = reply.at("cpu_user_ns").get<std::int64_t>();
+  r.cpu_sys_ns = reply.at("cpu_sys_ns").get<std::int64_t>();
+  r.rss_peak_bytes = reply.at("rss_peak_bytes").get<std::int64_t>();
+  r.reported_llm_calls = reply.at("reported_llm_calls").get<std::uint64_t>();
+  if (auto tokens = optional("reported_prompt_tokens")) r.reported_prompt_tokens = static_cast<std::uint64_t>(*tokens);
+  if (auto tokens = optional("reported_completion_tokens")) r.reported_completion_tokens = static_cast<std::uint64_t>(*tokens);
+  r.unsupported = reply.at("unsupported").get<bool>();
+  r.human_wait_ns = optional("human_wait_ns");
+  r.ingest_ns = optional("ingest_ns");
+  r.retrieval_ns = optional("retrieval_ns");
   if (served.embedding_requests > 0 || r.ingest_ns) {
     r.embedding_calls = served.embedding_requests;
     r.embedding_tokens = served.embedding_tokens;
@@ -170,9 +173,9 @@ report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTot
   r.completion_tokens = served.completion_tokens;
   r.request_bytes = served.request_bytes;
   r.oracle_ns = served.service_ns;
-  if (reply.contains("error") && reply["error"].is_string()) r.error = reply["error"].get<std::string>();
-  const auto answers = reply.value("answers", json::array());
-  r.task_latencies_ns = reply.value("task_latencies_ns", std::vector<std::int64_t>{});
+  if (reply.at("error").is_string()) r.error = clip_error_text(reply["error"].get<std::string>());
+  const auto& answers = reply.at("answers");
+  r.task_latencies_ns = reply.at("task_latencies_ns").get<std::vector<std::int64_t>>();
   r.correct = !r.error && answers.size() == static_cast<std::size_t>(concurrency);
   for (const auto& a : answers) r.correct = r.correct && datasets::check_answer(spec, a.get<std::string>()).correct;
   if (!answers.empty()) r.answer = answers[0].get<std::string>();
@@ -338,7 +341,7 @@ report::RunResults Runner::run() {
           if (!database.error().empty()) throw std::runtime_error(database.error());
           reply = workers[index]->run(job, plan_.timeout * cell.concurrency);
         } catch (const std::exception& e) {  // the worker could not be (re)started
-          reply = {{"answers", json::array()}, {"error", e.what()}};
+          reply = failed_result(e.what());
         }
         auto r = make_record(reply, oracle.totals_since(before), *spec, cell.concurrency);
         r.scenario = cell.name;
@@ -348,6 +351,20 @@ report::RunResults Runner::run() {
         r.system = system;
         r.repetition = warm ? round : measured[{si, index}];  // numbered per cell, so a resumed run goes on counting
         r.warmup = warm;
+        auto announce = [&](std::size_t number, const std::string& outcome) {
+          if (!show_progress_) return;
+          progress_ << "[" << std::setw(4) << number << "/" << planned << (adaptive ? "+" : "") << "] " << std::left
+                    << std::setw(24) << report::printable(r.scenario) << std::setw(10) << report::printable(r.system) << std::right
+                    << (warm ? "warm-up " : "rep ") << std::setw(3) << r.repetition << "  " << outcome << "\n"
+                    << std::flush;
+        };
+        // A task that failed while the run was being stopped may have failed because of the stop (a
+        // signal to the whole process group reaches the worker and what it runs): it is no result,
+        // and --resume runs it again.
+        if (interrupt_flag() && !r.correct && !r.unsupported) {
+          announce(done + 1, "interrupted: not recorded, --resume runs it again");
+          break;
+        }
         store.add(results.context.run_id, r);
         if (r.unsupported) unsupported.insert({si, index});
         if (warm) {
@@ -357,19 +374,14 @@ report::RunResults Runner::run() {
           if (!r.error) walls[{si, index}].push_back(static_cast<double>(r.wall_ns));
         }
         ++done;
-        if (show_progress_) {
-          progress_ << "[" << std::setw(4) << done << "/" << planned << (adaptive ? "+" : "") << "] " << std::left
-                    << std::setw(24) << report::printable(r.scenario) << std::setw(10) << report::printable(r.system) << std::right
-                    << (warm ? "warm-up " : "rep ") << std::setw(3) << r.repetition << "  " << std::setw(12)
-                    << format_ms(r.wall_ns) << "  " << std::setw(3) << r.llm_calls << " calls  "
-                    << (r.unsupported ? "UNSUPPORTED " + report::printable(r.error.value_or(""))
-                        : r.error     ? "ERROR " + report::printable(*r.error)
-                        : r.correct   ? "correct"
-                        : !database_wrong.empty() ? "WRONG: " + report::printable(database_wrong)
-                                      : "WRONG ANSWER")
-                    << "\n"
-                    << std::flush;
-        }
+        std::ostringstream measured_line;
+        measured_line << std::setw(12) << format_ms(r.wall_ns) << "  " << std::setw(3) << r.llm_calls << " calls  "
+                      << (r.unsupported ? "UNSUPPORTED " + report::printable(r.error.value_or(""))
+                          : r.error     ? "ERROR " + report::printable(*r.error)
+                          : r.correct   ? "correct"
+                          : !database_wrong.empty() ? "WRONG: " + report::printable(database_wrong)
+                                        : "WRONG ANSWER");
+        announce(done, measured_line.str());
         results.records.push_back(std::move(r));
       }
     }

@@ -4,19 +4,24 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <fstream>
 #include <future>
+#include <memory>
+#include <random>
 #include <thread>
 #include <vector>
 
+#include "error_text.hpp"
 #include "legion/datasets/scenario.hpp"
 
 namespace legion::bench {
@@ -55,10 +60,31 @@ bool write_all(int fd, const std::string& data) {
 
 }  // namespace
 
+json failed_result(const std::string& reason) {
+  json result = {{"answers", json::array()}, {"task_latencies_ns", json::array()}, {"error", clip_error_text(reason)},
+                 {"unsupported", false}, {"reported_llm_calls", 0}};
+  for (const char* field : {"wall_ns", "cpu_user_ns", "cpu_sys_ns", "rss_peak_bytes"}) result[field] = 0;
+  for (const char* field : {"reported_prompt_tokens", "reported_completion_tokens", "human_wait_ns", "ingest_ns", "retrieval_ns"})
+    result[field] = nullptr;
+  return result;
+}
+
 int worker_main(const std::string& system, const adapters::AdapterConfig& config) {
-  ::signal(SIGINT, SIG_IGN);  // the runner decides when a run stops
+  // The runner decides when a run stops: Ctrl-C or SIGTERM sent to the whole process group leaves
+  // the task in flight running. SIGINT is ignored, and so are the programs the system starts, which
+  // inherit that; SIGTERM is caught by a handler that does nothing, which exec resets, so that those
+  // programs can still be stopped with it.
+  ::signal(SIGINT, SIG_IGN);
+  struct sigaction carry_on{};
+  carry_on.sa_handler = +[](int) {};
+  carry_on.sa_flags = SA_RESTART;
+  ::sigaction(SIGTERM, &carry_on, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
-  auto reply = [](const json& j) { return write_all(kResultFd, j.dump() + "\n"); };
+  // The runner is gone when a result cannot be written: leave at once, without the exit hooks an
+  // embedded framework may have left behind (they can hang).
+  auto reply = [](const json& j) {
+    if (!write_all(kResultFd, j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n")) std::_Exit(1);
+  };
 
   std::unique_ptr<adapters::Adapter> adapter;
   auto cold_start = Clock::now();
@@ -66,11 +92,12 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
     adapter = adapters::adapter_info(system).make();
     adapter->prepare(config);
   } catch (const std::exception& e) {
-    reply({{"ready", false}, {"error", e.what()}});
+    reply({{"ready", false}, {"error", clip_error_text(e.what())}});
     return 1;
   }
   auto cold_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - cold_start).count();
   reply({{"ready", true},
+         {"protocol", kWorkerProtocol},
          {"cold_start_ns", cold_ns},
          {"cold_start_parts", adapter->cold_start_parts()},
          {"versions", adapter->versions()},
@@ -95,8 +122,10 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
     buffer.erase(0, eol + 1);
 
     json result;
+    json seq;  // echoed, whatever becomes of the job
     try {
       auto job = json::parse(line);
+      seq = job.at("seq");
       datasets::LoadOptions load;
       load.seed = job.at("seed").get<std::uint64_t>();
       load.params = job.value("params", std::map<std::string, std::int64_t>{});
@@ -168,31 +197,134 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
         if (first_error.empty() && !errors[i].empty()) first_error = errors[i];
       }
       result = {{"answers", answers},
-                {"error", first_error.empty() ? json(nullptr) : json(first_error)},
+                {"error", first_error.empty() ? json(nullptr) : json(clip_error_text(first_error))},
+                {"unsupported", !unsupported.empty()},
                 {"wall_ns", wall},
                 {"cpu_user_ns", to_ns(after.ru_utime) - to_ns(before.ru_utime)},
                 {"cpu_sys_ns", to_ns(after.ru_stime) - to_ns(before.ru_stime)},
                 {"rss_peak_bytes", peak_rss_bytes()},
                 {"reported_llm_calls", reported_calls},
-                {"task_latencies_ns", latencies}};
-      if (!unsupported.empty()) result["unsupported"] = true;
-      if (task.ask_human) result["human_wait_ns"] = human_wait_ns->load();
-      if (ingest_ns) result["ingest_ns"] = *ingest_ns;
-      if (retrieval_ns) result["retrieval_ns"] = *retrieval_ns;
-      if (reported_usage) {
-        result["reported_prompt_tokens"] = reported_usage->prompt_tokens;
-        result["reported_completion_tokens"] = reported_usage->completion_tokens;
-      }
+                {"task_latencies_ns", latencies},
+                {"human_wait_ns", task.ask_human ? json(human_wait_ns->load()) : json(nullptr)},
+                {"ingest_ns", ingest_ns ? json(*ingest_ns) : json(nullptr)},
+                {"retrieval_ns", retrieval_ns ? json(*retrieval_ns) : json(nullptr)},
+                {"reported_prompt_tokens", reported_usage ? json(reported_usage->prompt_tokens) : json(nullptr)},
+                {"reported_completion_tokens", reported_usage ? json(reported_usage->completion_tokens) : json(nullptr)}};
     } catch (const std::exception& e) {
-      result = {{"answers", json::array()}, {"error", std::string("worker: ") + e.what()}};
+      result = failed_result(std::string("worker: ") + e.what());
     }
-    if (!reply(result)) return 1;
+    result["seq"] = seq;
+    reply(result);
   }
 }
 
 // ---------------------------------------------------------------- runner side
 
-WorkerProcess::WorkerProcess(Options options) : options_(std::move(options)) { start(std::chrono::seconds(120)); }
+namespace {
+
+// Writes to the worker without SIGPIPE, which would end the runner when the worker has died: the
+// signal is blocked in this thread for the write, and one it raised is taken before unblocking.
+bool write_to_worker(int fd, const std::string& data) {
+  sigset_t pipe_signal, before;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_signal, &before);
+  const bool written = write_all(fd, data);
+  if (!written && errno == EPIPE) {
+    const timespec now{};
+    ::sigtimedwait(&pipe_signal, nullptr, &now);
+  }
+  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  return written;
+}
+
+// A result's fields and what each must hold (worker.hpp).
+enum class Kind { whole, whole_or_null, text_or_null, flag, texts, wholes };
+const std::map<std::string, Kind, std::less<>> kResultFields = {
+    {"seq", Kind::whole},
+    {"answers", Kind::texts},
+    {"task_latencies_ns", Kind::wholes},
+    {"error", Kind::text_or_null},
+    {"unsupported", Kind::flag},
+    {"wall_ns", Kind::whole},
+    {"cpu_user_ns", Kind::whole},
+    {"cpu_sys_ns", Kind::whole},
+    {"rss_peak_bytes", Kind::whole},
+    {"reported_llm_calls", Kind::whole},
+    {"reported_prompt_tokens", Kind::whole_or_null},
+    {"reported_completion_tokens", Kind::whole_or_null},
+    {"human_wait_ns", Kind::whole_or_null},
+    {"ingest_ns", Kind::whole_or_null},
+    {"retrieval_ns", Kind::whole_or_null},
+};
+
+// Whole numbers are stored as SQLite's signed 64-bit integers.
+bool is_whole(const json& v) {
+  return v.is_number_unsigned() && v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX);
+}
+
+bool holds(Kind kind, const json& v) {
+  auto all = [&](auto check) { return v.is_array() && std::all_of(v.begin(), v.end(), check); };
+  switch (kind) {
+    case Kind::whole: return is_whole(v);
+    case Kind::whole_or_null: return v.is_null() || is_whole(v);
+    case Kind::text_or_null: return v.is_null() || v.is_string();
+    case Kind::flag: return v.is_boolean();
+    case Kind::texts: return all([](const json& a) { return a.is_string(); });
+    case Kind::wholes: return all(is_whole);
+  }
+  return false;
+}
+
+const char* expected(Kind kind) {
+  switch (kind) {
+    case Kind::whole: return "a whole number from 0 to 2^63-1";
+    case Kind::whole_or_null: return "a whole number from 0 to 2^63-1, or null";
+    case Kind::text_or_null: return "a string or null";
+    case Kind::flag: return "true or false";
+    case Kind::texts: return "an array of strings";
+    case Kind::wholes: return "an array of whole numbers from 0 to 2^63-1";
+  }
+  return "";
+}
+
+// A value as a message may quote it: numbers and the like as written, anything longer by its type.
+std::string shown(const json& v) { return v.is_primitive() && !v.is_string() ? v.dump() : std::string(v.type_name()); }
+
+// How a result breaks the protocol, or "" when it keeps it. `copies`: the job's concurrency.
+std::string protocol_problem(const json& result, std::uint64_t seq, std::size_t copies) {
+  if (!result.is_object()) return "the result is " + shown(result) + ", not an object";
+  if (!result.contains("seq") || !is_whole(result["seq"]) || result["seq"].get<std::uint64_t>() != seq)
+    return "the result does not answer job " + std::to_string(seq) + " (its seq is " +
+           (result.contains("seq") ? shown(result["seq"]) : std::string("missing")) + ")";
+  for (const auto& [field, value] : result.items())
+    if (!kResultFields.contains(field)) return "unknown field '" + clip_error_text(field) + "'";
+  for (const auto& [field, kind] : kResultFields) {
+    if (!result.contains(field)) return "no '" + field + "'";
+    if (!holds(kind, result[field])) return "'" + field + "' must be " + expected(kind) + ", got " + shown(result[field]);
+  }
+  const auto answers = result["answers"].size(), latencies = result["task_latencies_ns"].size();
+  if (answers != 0 && answers != copies)
+    return std::to_string(answers) + " answers for " + std::to_string(copies) + " copies of the task";
+  if (latencies != answers) return std::to_string(latencies) + " task latencies for " + std::to_string(answers) + " answers";
+  for (const auto& latency : result["task_latencies_ns"])
+    if (latency.get<std::uint64_t>() > result["wall_ns"].get<std::uint64_t>())
+      return "a task latency of " + latency.dump() + " ns beyond the wall time of " + result["wall_ns"].dump() + " ns";
+  if (!result["error"].is_string() && answers == 0) return "no answers and no error";
+  if (!result["error"].is_string() && result["unsupported"].get<bool>()) return "unsupported without a reason";
+  return "";
+}
+
+std::uint64_t random_first_seq() {
+  std::random_device device;
+  return std::uniform_int_distribution<std::uint64_t>(1, std::uint64_t{1} << 62)(device);
+}
+
+}  // namespace
+
+WorkerProcess::WorkerProcess(Options options) : options_(std::move(options)), next_seq_(random_first_seq()) {
+  start(std::chrono::seconds(120));
+}
 
 WorkerProcess::~WorkerProcess() {
   if (pid_ > 0) {
@@ -236,9 +368,13 @@ void WorkerProcess::start(std::chrono::milliseconds timeout) {
   auto log = options_.log_file.string();
 
   const auto spawned = Clock::now();
+  const pid_t runner = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   if (pid_ == 0) {
+    // No worker outlives its runner, however the runner ends (SIGKILL included). The check after
+    // covers a runner that died before the request was made.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != runner) ::_exit(126);
     int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (log_fd >= 0) {
       ::dup2(log_fd, STDOUT_FILENO);
@@ -273,7 +409,13 @@ void WorkerProcess::start(std::chrono::milliseconds timeout) {
   if (hello_.is_discarded() || !hello_.value("ready", false)) {
     kill_worker();
     throw std::runtime_error("worker for '" + options_.system + "' failed to start: " +
-                             (hello_.is_object() ? hello_.value("error", std::string("?")) : *line));
+                             clip_error_text(hello_.is_object() ? hello_.value("error", std::string("?")) : *line));
+  }
+  if (const auto protocol = hello_.value("protocol", json(1)); protocol != kWorkerProtocol) {
+    kill_worker();
+    throw std::runtime_error("worker for '" + options_.system + "' (" + options_.executable.string() + ") speaks protocol " +
+                             clip_error_text(protocol.dump()) + ", this legion-bench speaks " + std::to_string(kWorkerProtocol) +
+                             ": use a build of the same protocol");
   }
 }
 
@@ -305,12 +447,15 @@ std::string WorkerProcess::exit_description() {
 std::optional<std::string> WorkerProcess::read_line(std::chrono::milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
   char chunk[65536];
+  too_long_ = false;
   while (true) {
     if (auto eol = buffer_.find('\n'); eol != std::string::npos) {
       auto line = buffer_.substr(0, eol);
       buffer_.erase(0, eol + 1);
+      if (line.size() > kMaxResultLineBytes) break;
       return line;
     }
+    if (buffer_.size() > kMaxResultLineBytes) break;
     auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return std::nullopt;
     pollfd p{from_worker_, POLLIN, 0};
@@ -325,24 +470,45 @@ std::optional<std::string> WorkerProcess::read_line(std::chrono::milliseconds ti
     }
     buffer_.append(chunk, static_cast<std::size_t>(n));
   }
+  too_long_ = true;
+  buffer_.clear();
+  return std::nullopt;
+}
+
+bool WorkerProcess::quiet_between_jobs() {
+  pollfd p{from_worker_, POLLIN, 0};
+  return buffer_.empty() && ::poll(&p, 1, 0) == 0;
 }
 
 json WorkerProcess::run(const json& job, std::chrono::milliseconds timeout) {
+  // Output between jobs was asked for by none (a stray line, or the worker's end): a fresh worker
+  // takes the next job, so that no job is answered with what belongs to another.
+  if (pid_ > 0 && !quiet_between_jobs()) kill_worker();
   if (pid_ <= 0) start(std::chrono::seconds(120));
-  if (!write_all(to_worker_, job.dump() + "\n")) {
+  const auto seq = next_seq_++;
+  auto numbered = job;
+  numbered["seq"] = seq;
+  if (!write_to_worker(to_worker_, numbered.dump() + "\n")) {
     auto why = exit_description();
     kill_worker();
-    return {{"answers", json::array()}, {"error", "worker " + why}};
+    return failed_result("worker " + why);
   }
   auto line = read_line(timeout);
   if (!line) {
-    auto why = !closed_ ? "timeout: no answer within " + std::to_string(timeout.count()) + " ms"
-                         : "worker crashed (" + exit_description() + ")";
+    auto why = too_long_ ? "protocol error: a result line longer than " + std::to_string(kMaxResultLineBytes) + " bytes"
+               : !closed_ ? "timeout: no answer within " + std::to_string(timeout.count()) + " ms"
+                          : "worker crashed (" + exit_description() + ")";
     kill_worker();
-    return {{"answers", json::array()}, {"error", why}};
+    return failed_result(why);
   }
   auto result = json::parse(*line, nullptr, false);
-  if (result.is_discarded()) return {{"answers", json::array()}, {"error", "worker sent an unreadable result"}};
+  const auto copies = static_cast<std::size_t>(std::max(1, job.value("concurrency", 1)));
+  const auto problem = result.is_discarded() ? "the result is not JSON" : protocol_problem(result, seq, copies);
+  if (!problem.empty()) {
+    kill_worker();  // whatever it sends next cannot be trusted to answer the next job
+    return failed_result("protocol error: " + problem);
+  }
+  if (result["error"].is_string()) result["error"] = clip_error_text(result["error"].get<std::string>());
   return result;
 }
 

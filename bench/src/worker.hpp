@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -17,11 +18,28 @@
 
 namespace legion::bench {
 
-// Child side: announces {"ready", "cold_start_ns", "cold_start_parts", "versions", "rss_bytes"} then
-// answers each job line {"scenario", "params", "seed", "concurrency", "database" (optional)} with {"answers", "error",
-// "unsupported", "wall_ns", "task_latencies_ns" (per copy: from the batch's start to the copy's end),
-// "cpu_user_ns", "cpu_sys_ns", "rss_peak_bytes", "reported_llm_calls", "reported_prompt_tokens",
-// "reported_completion_tokens"} (the last two only when the system counts).
+// Raised whenever the protocol below changes, so that a runner never drives a worker of a build
+// that speaks another (`legion-bench ab` against a build from before the change).
+inline constexpr int kWorkerProtocol = 2;
+// A result line longer than this (no legitimate one comes near) is a protocol error.
+inline constexpr std::size_t kMaxResultLineBytes = std::size_t{16} << 20;
+
+// A result with every field, for a task that produced none: no answers, `reason` as its error.
+nlohmann::json failed_result(const std::string& reason);
+
+// Child side: announces {"ready", "protocol", "cold_start_ns", "cold_start_parts", "versions", "packages",
+// "settings", "rss_bytes"} then answers each job line {"seq", "scenario", "params", "seed", "concurrency",
+// "database" (optional)} with a result holding every one of these fields and no other:
+//   "seq"                 the job's, echoed: the runner takes no result that does not answer the job it sent
+//   "answers"             one string per copy of the task (the job's concurrency), or none when it could not run
+//   "task_latencies_ns"   per copy, from the batch's start to the copy's end (at most wall_ns)
+//   "error"               text clipped by clip_error_text() (error_text.hpp), or null; text whenever
+//                         there are no answers
+//   "unsupported"         true when the system cannot express the scenario (error says why)
+//   whole numbers (0 to 2^63-1): "wall_ns", "cpu_user_ns", "cpu_sys_ns", "rss_peak_bytes", "reported_llm_calls"
+//   whole numbers, or null when the system does not measure them: "reported_prompt_tokens",
+//                         "reported_completion_tokens", "human_wait_ns", "ingest_ns", "retrieval_ns"
+// SIGINT and SIGTERM do not stop a worker: the runner decides when a run stops.
 int worker_main(const std::string& system, const adapters::AdapterConfig& config);
 
 class WorkerProcess {
@@ -49,8 +67,11 @@ class WorkerProcess {
   // does not come up in time.
   const nlohmann::json& hello() const { return hello_; }
   pid_t pid() const { return pid_; }
-  // Sends a job and waits for its answer. On timeout or death the worker is killed and an error
-  // message is returned instead; the next call starts a fresh worker.
+  // Sends a job (numbered with "seq") and waits for its result, which is checked field by field
+  // (see above). On timeout, death or a result that breaks the protocol the worker is killed and a
+  // failed_result() says why; the next call starts a fresh worker, as does output from the worker
+  // between jobs, which no job asked for. A worker dies with the thread that started it
+  // (PR_SET_PDEATHSIG): call run() from a thread that lives as long as the worker should.
   nlohmann::json run(const nlohmann::json& job, std::chrono::milliseconds timeout);
 
  private:
@@ -58,13 +79,16 @@ class WorkerProcess {
   void kill_worker();
   std::optional<std::string> read_line(std::chrono::milliseconds timeout);
   std::string exit_description();
+  bool quiet_between_jobs();
 
   Options options_;
   pid_t pid_ = -1;
   int to_worker_ = -1;
   int from_worker_ = -1;
   std::string buffer_;
-  bool closed_ = false;  // the worker closed its result pipe (it exited or crashed)
+  bool closed_ = false;    // the worker closed its result pipe (it exited or crashed)
+  bool too_long_ = false;  // the worker sent a line longer than kMaxResultLineBytes
+  std::uint64_t next_seq_;  // from a random start: a program that can write to the pipe cannot guess it
   nlohmann::json hello_;
 };
 

@@ -32,10 +32,12 @@ pid_t spawn(const std::vector<std::string>& args, const SpawnOptions& o) {
   std::vector<char*> argv;
   for (auto& a : copy) argv.push_back(a.data());
   argv.push_back(nullptr);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
   if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // A parent gone before the request is not seen by it: hence the check.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(126);
     if (cgroup_fd >= 0) {
       char text[24];
       const int n = std::snprintf(text, sizeof text, "%d", static_cast<int>(::getpid()));

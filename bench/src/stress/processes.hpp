@@ -19,6 +19,8 @@ struct SpawnOptions {
   std::filesystem::path netns = {};       // a network namespace (/run/netns/NAME) to enter; empty: this one's
 };
 
+// The child is killed (SIGKILL) when the thread that spawned it ends, and at once when that was
+// before it could ask to be: no child outlives the run, however the run ends.
 pid_t spawn(const std::vector<std::string>& args, const SpawnOptions& options = {});
 // SIGTERM (or `sig`), then SIGKILL after 2 s; reaps the child and sets pid to -1.
 void end(pid_t& pid, int sig = SIGTERM);

@@ -74,10 +74,12 @@ class OracleProcess {
     std::vector<std::string> args = {"/proc/self/exe", "oracle", "--scenario", scenario, "--dialect", dialect, "--latency", latency,
                                      "--seed", std::to_string(seed), "--port", "0"};
     if (!faults.empty()) args.insert(args.end(), {"--faults", faults});
+    const pid_t parent = ::getpid();
     pid_ = ::fork();
     if (pid_ < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
     if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);  // a run killed outright takes its model server with it
+      // A run killed outright takes its model server with it, even one killed before this request.
+      if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || ::getppid() != parent) ::_exit(126);
       ::dup2(out[1], 1);
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
