@@ -16,6 +16,7 @@
 
 #include "legion/adapters/adapter.hpp"
 #include "legion/datasets/dialect.hpp"
+#include "legion/datasets/task_job.hpp"
 #include "legion/oracle/tokenizer.hpp"
 #include "legion/report/escape.hpp"
 #include "legion/stats/planning.hpp"
@@ -331,7 +332,7 @@ report::RunResults Runner::run() {
         const auto& system = plan_.systems[index];
         oracle.set_script(std::make_shared<oracle::ScriptPolicy>(spec, dialects[index]));
         const auto before = oracle.mark();
-        json job = {{"scenario", cell.file.string()}, {"params", spec->params}, {"seed", seed}, {"concurrency", cell.concurrency}};
+        json job = {{"task", datasets::task_job(*spec)}, {"concurrency", cell.concurrency}};
         const RunDatabase database(*spec, plan_.out_dir / "databases",
                                    cell.name + "-" + system + "-" + (warm ? "warmup-" : "rep-") + std::to_string(round));
         if (!database.path().empty()) job["database"] = std::filesystem::absolute(database.path()).string();

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "error_text.hpp"
-#include "legion/datasets/scenario.hpp"
+#include "legion/datasets/task_job.hpp"
 
 namespace legion::bench {
 namespace {
@@ -126,13 +126,11 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
     try {
       auto job = json::parse(line);
       seq = job.at("seq");
-      datasets::LoadOptions load;
-      load.seed = job.at("seed").get<std::uint64_t>();
-      load.params = job.value("params", std::map<std::string, std::int64_t>{});
-      // The system gets the task only (core/task.hpp): the scenario's script and answer stay here.
+      // The task and what its tools need, nothing more (datasets/task_job.hpp): the scenario's
+      // script and answer check stay in the runner, and no scenario is parsed here.
       datasets::ToolWorkspace workspace;  // the runner's fresh database for this task, if the scenario has one
       workspace.database = job.value("database", std::string());
-      auto task = datasets::task_of(datasets::load_scenario(job.at("scenario").get<std::string>(), load), workspace);
+      auto task = datasets::task_from_job(job.at("task"), workspace);
       // Time spent waiting for the (scripted) human is the person's, not the system's: timed apart.
       auto human_wait_ns = std::make_shared<std::atomic<std::int64_t>>(0);
       if (task.ask_human)

@@ -28,8 +28,9 @@ inline constexpr std::size_t kMaxResultLineBytes = std::size_t{16} << 20;
 nlohmann::json failed_result(const std::string& reason);
 
 // Child side: announces {"ready", "protocol", "cold_start_ns", "cold_start_parts", "versions", "packages",
-// "settings", "rss_bytes"} then answers each job line {"seq", "scenario", "params", "seed", "concurrency",
-// "database" (optional)} with a result holding every one of these fields and no other:
+// "settings", "rss_bytes"} then answers each job line {"seq", "task" (datasets::task_job: the task and
+// what its tools need, never the scenario), "concurrency", "database" (optional)} with a result
+// holding every one of these fields and no other:
 //   "seq"                 the job's, echoed: the runner takes no result that does not answer the job it sent
 //   "answers"             one string per copy of the task (the job's concurrency), or none when it could not run
 //   "task_latencies_ns"   per copy, from the batch's start to the copy's end (at most wall_ns)

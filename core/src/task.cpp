@@ -76,4 +76,39 @@ nlohmann::json to_json(const TaskSpec& t) {
   return j;
 }
 
+nlohmann::json to_wire(const TaskSpec& t) {
+  auto j = to_json(t);
+  j["context_window"] = t.context_window;
+  j["knowledge"] = {{"documents", t.knowledge.documents}, {"top_k", t.knowledge.top_k}};
+  return j;
+}
+
+TaskSpec task_from_wire(const nlohmann::json& j) {
+  TaskSpec t;
+  t.name = j.at("name").get<std::string>();
+  const auto pattern = j.at("pattern").get<std::string>();
+  for (auto p : {Pattern::sequential, Pattern::hierarchical, Pattern::round_robin, Pattern::selector, Pattern::consensus,
+                 Pattern::human_review, Pattern::mixture})
+    if (to_string(p) == pattern) t.pattern = p;
+  if (to_string(t.pattern) != pattern) throw std::invalid_argument("task: unknown pattern '" + pattern + "'");
+  t.task = j.at("task").get<std::string>();
+  for (const auto& tool : j.at("tools"))
+    t.tools.push_back({tool.at("name").get<std::string>(), tool.at("description").get<std::string>(), tool.at("parameters"),
+                       tool.value("kind", std::string())});
+  for (const auto& a : j.at("agents"))
+    t.agents.push_back({a.at("id").get<std::string>(), a.at("role").get<std::string>(), a.at("goal").get<std::string>(),
+                        a.at("tools").get<std::vector<std::string>>()});
+  t.manager = j.at("manager").get<std::string>();
+  t.moderator = j.at("moderator").get<std::string>();
+  t.aggregator = j.at("aggregator").get<std::string>();
+  t.termination_text = j.at("termination_text").get<std::string>();
+  t.max_turns = j.at("max_turns").get<int>();
+  t.context_window = j.at("context_window").get<int>();
+  t.params = j.at("params").get<std::map<std::string, std::int64_t>>();
+  t.prompts = j.at("prompts").get<std::map<std::string, std::string>>();
+  t.knowledge.documents = j.at("knowledge").at("documents").get<std::vector<std::string>>();
+  t.knowledge.top_k = j.at("knowledge").at("top_k").get<int>();
+  return t;
+}
+
 }  // namespace legion::core

@@ -2,6 +2,7 @@
 
 #include "legion/datasets/prompts.hpp"
 #include "legion/datasets/sandbox.hpp"
+#include "legion/datasets/task_job.hpp"
 #include "yaml_file.hpp"
 
 #include <algorithm>
@@ -434,14 +435,8 @@ TaskSpec task_of(const ScenarioSpec& spec, const ToolWorkspace& workspace) {
                                                                                                   std::string_view arguments) {
     return run_scenario_tool(*tools, workspace, name, arguments);
   };
-  // The scripted person corrects an answer until it carries the correction, then approves it,
-  // taking think_ms to read each answer, as a person would.
   if (spec.pattern == Pattern::human_review)
-    t.ask_human = [feedback = spec.human_feedback, witness = spec.human_witness,
-                   think = std::chrono::milliseconds(spec.human_think_ms)](std::string_view answer) {
-      if (think.count() > 0) std::this_thread::sleep_for(think);
-      return answer.find(witness) == std::string_view::npos ? feedback : std::string();
-    };
+    t.ask_human = scripted_person(spec.human_feedback, spec.human_witness, std::chrono::milliseconds(spec.human_think_ms));
   return t;
 }
 

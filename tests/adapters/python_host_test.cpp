@@ -7,6 +7,7 @@
 
 #include "legion/adapters/adapter.hpp"
 #include "legion/adapters/python_adapter.hpp"
+#include "legion/datasets/task_job.hpp"
 #include "legion/oracle/server.hpp"
 #include "test_support.hpp"
 #include "worker.hpp"
@@ -31,7 +32,7 @@ struct Host {
     options.base_url = oracle.base_url();
   }
   json job(const std::string& scenario_name = "single-tool") const {
-    return {{"scenario", datasets::resolve_scenario(scenario_name).string()}, {"params", json::object()}, {"seed", 7}, {"concurrency", 1}};
+    return {{"task", datasets::task_job(datasets::load_scenario(datasets::resolve_scenario(scenario_name), {{}, 7}))}, {"concurrency", 1}};
   }
   std::string log() const {
     std::ifstream in(options.log_file);

@@ -10,6 +10,7 @@
 #include "error_text.hpp"
 #include "legion/datasets/dialect.hpp"
 #include "legion/datasets/scenario.hpp"
+#include "legion/datasets/task_job.hpp"
 #include "legion/oracle/server.hpp"
 #include "test_support.hpp"
 
@@ -259,7 +260,7 @@ TEST(WorkerProcess, TheRealWorkerCarriesOnAfterSigterm) {
   WorkerProcess w(o);
   const auto pid = w.pid();
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
-  auto reply = w.run({{"scenario", scenario.string()}, {"params", json::object()}, {"seed", 7}, {"concurrency", 1}}, std::chrono::seconds(30));
+  auto reply = w.run({{"task", datasets::task_job(*spec)}, {"concurrency", 1}}, std::chrono::seconds(30));
   EXPECT_TRUE(reply["error"].is_null()) << reply.dump();
   EXPECT_TRUE(datasets::check_answer(*spec, reply["answers"][0].get<std::string>()).correct) << reply.dump();
   EXPECT_EQ(w.pid(), pid) << "the worker died of SIGTERM";

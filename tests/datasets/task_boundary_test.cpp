@@ -4,9 +4,12 @@
 
 #include "legion/datasets/prompts.hpp"
 #include "legion/datasets/scenario.hpp"
+#include "legion/datasets/task_job.hpp"
 
 namespace legion::datasets {
 namespace {
+
+using nlohmann::json;
 
 class EveryShippedScenario : public ::testing::TestWithParam<std::filesystem::path> {};
 
@@ -44,6 +47,36 @@ TEST_P(EveryShippedScenario, GivesSystemsTheTaskAndNothingOfTheScriptOrTheAnswer
     for (const auto& tool : spec.tools)
       for (const auto& c : tool.cases) EXPECT_EQ(task.run_tool(tool.name, c.when.dump()), c.result);
     EXPECT_NE(task.run_tool("no-such-tool", "{}").find("unknown tool"), std::string::npos);
+
+    // What a worker process receives: the same task, and what its tools and scripted person need.
+    // A planted value may travel only inside what a tool answers, the knowledge base holds or the
+    // person asks; no script text,
+    // placeholder or witness of a step travels.
+    const auto job = task_job(spec);
+    const auto job_text = job.dump();
+    std::string allowed = spec.task + spec.human_feedback + spec.human_witness;
+    for (const auto& document : spec.knowledge.documents) allowed += document;
+    for (const auto& tool : spec.tools) {
+      for (const auto& c : tool.cases) allowed += c.result;
+      allowed += tool.fallback.value_or("");
+    }
+    for (const auto& [name, value] : spec.nonces)
+      if (allowed.find(value) == std::string::npos)
+        EXPECT_EQ(job_text.find(value), std::string::npos) << "planted value '" << name << "' reaches the worker";
+    for (const auto& agent : spec.agents)
+      for (const auto& step : agent.script)
+        if (!step.text.empty() && allowed.find(step.text) == std::string::npos)
+          EXPECT_EQ(job_text.find(step.text), std::string::npos) << "script line " << step.line << " reaches the worker";
+    EXPECT_EQ(job_text.find("{{"), std::string::npos) << "an oracle placeholder reaches the worker";
+    const auto received = task_from_job(json::parse(job_text), {});
+    EXPECT_EQ(core::to_wire(received), core::to_wire(task));
+    for (const auto& tool : spec.tools)
+      for (const auto& c : tool.cases) EXPECT_EQ(received.run_tool(tool.name, c.when.dump()), c.result);
+    EXPECT_EQ(static_cast<bool>(received.ask_human), static_cast<bool>(task.ask_human));
+    if (task.ask_human) {
+      EXPECT_EQ(received.ask_human("no correction"), task.ask_human("no correction"));
+      EXPECT_EQ(received.ask_human(spec.human_witness), "");
+    }
   }
 }
 

@@ -20,6 +20,7 @@
 #include "legion/adapters/adapter.hpp"
 #include "legion/core/engine.hpp"
 #include "legion/datasets/scenario.hpp"
+#include "legion/datasets/task_job.hpp"
 #include "legion/report/stress.hpp"
 #include "legion/stats/hdr_histogram.hpp"
 #include <sys/utsname.h>
@@ -440,7 +441,7 @@ int run_stress(const StressOptions& o) {
       w.log_file = out / ("worker-" + system + ".log");
       w.base_url = s->oracle->base_url();
       w.max_retries = o.max_retries;
-      const json job = {{"scenario", scenario_file.string()}, {"params", spec.params}, {"seed", o.seed}};
+      const json job = {{"task", datasets::task_job(spec)}};
       s->driver = std::make_unique<FrameworkDriver>(w, job, check, std::chrono::milliseconds(static_cast<std::int64_t>(o.request_timeout_s * 1000)));
       s->run_task = [d = s->driver.get()](std::int64_t) { return d->run(); };
     }

@@ -84,4 +84,10 @@ std::vector<std::string> votes_in(std::string_view text);
 // nothing of the script crosses the boundary.
 nlohmann::json to_json(const TaskSpec& task);
 
+// The whole task as data, the knowledge base's documents included, for the worker process that
+// runs it (bench/src/worker.cpp); task_from_wire reads it back whole but for run_tool and
+// ask_human, which the receiver binds. Throws nlohmann::json::exception on a malformed one.
+nlohmann::json to_wire(const TaskSpec& task);
+TaskSpec task_from_wire(const nlohmann::json& wire);
+
 }  // namespace legion::core
