@@ -490,7 +490,9 @@ namespace {
 ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& options) {
   Loader L(file, options);
   const auto& root = L.root();
-  if (!root.IsMap()) L.fail(root, "a scenario file must be a mapping");
+  // Until a file shows itself a scenario, errors quote nothing from it: `--scenario /etc/shadow`
+  // must not print the file's first line as an "unknown key".
+  if (!root.IsMap() || !root["name"]) L.fail(root, "not a scenario (a scenario file is a mapping with a 'name')");
   L.only_keys(root, {"name", "description", "pattern", "params", "task", "database", "knowledge", "tools", "agents", "manager", "moderator",
                      "aggregator", "speaker_order", "termination", "context_window", "human", "check"},
               "a scenario");

@@ -4,6 +4,7 @@
 #include "legion/datasets/systems.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "test_support.hpp"
 
@@ -251,6 +252,35 @@ TEST(Scenario, LoaderBoundsWhatAFileCanMakeItBuild) {
   }
   options.max_padding_bytes = 2000;
   EXPECT_EQ(load_scenario(file, options).run_tool("lookup", R"({"key":"a"})").size(), 2000u + 17u);
+}
+
+// A scenario file is a regular file of at most 1 MiB; anything else is refused by name before a
+// byte is read, and a file that is not a scenario is never quoted.
+TEST(Scenario, OnlyRegularFilesOfBoundedSizeAreRead) {
+  const auto dir = legion::testing::scratch_dir();
+  auto refusal = [](const std::filesystem::path& file) -> std::string {
+    try {
+      load_scenario(file);
+    } catch (const DatasetError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(refusal(dir), dir.string() + ": cannot read scenario file: it is a directory");
+  EXPECT_EQ(refusal("/dev/zero"), "/dev/zero: cannot read scenario file: not a regular file");
+  const auto fifo = dir / "fifo.yaml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(refusal(fifo), fifo.string() + ": cannot read scenario file: not a regular file");  // and does not wait for a writer
+  const auto big = write_temp("tiny.yaml", std::string(kMinimal) + "# " + std::string(1 << 20, 'x') + "\n");
+  EXPECT_EQ(refusal(big), big.string() + ": cannot read scenario file: larger than the limit of 1048576 bytes (1 MiB)");
+  EXPECT_EQ(refusal(dir / "missing.yaml"), (dir / "missing.yaml").string() + ": cannot open scenario file: No such file or directory");
+
+  // A password file parses as a mapping of its lines; the error says where, not what is there.
+  const auto secret = write_temp("tiny.yaml", "root:*:20228:0:99999:7:::\ndaemon:*:20228:0:99999:7:::\n");
+  EXPECT_EQ(refusal(secret), secret.string() + ":1:1: not a scenario (a scenario file is a mapping with a 'name')");
+  const auto broken = write_temp("tiny.yaml", "secret-token-1234: [unclosed\n");
+  EXPECT_EQ(refusal(broken).find("secret-token"), std::string::npos) << refusal(broken);
+  EXPECT_EQ(refusal(write_temp("tiny.yaml", "")), (dir / "tiny.yaml").string() + ": not a scenario (a scenario file is a mapping with a 'name')");
 }
 
 TEST(Scenario, UnknownScenarioNameIsAnError) {
