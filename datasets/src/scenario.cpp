@@ -671,6 +671,7 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
           } catch (const DatabaseError& e) {
             L.fail(s, "this call fails on the scenario's database: " + std::string(e.what()));
           }
+          L.count_text(result.size(), s);  // kept in replayed_ for the rest of the load
         } else if (tool->sandbox.empty()) {
           result = spec.run_tool(step.tool, step.args.dump());
           if (result.starts_with("error:"))
