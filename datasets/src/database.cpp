@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstring>
 #include <iterator>
 #include <set>
 
@@ -10,6 +11,34 @@ namespace legion::datasets {
 namespace {
 
 using nlohmann::json;
+
+// SQLite's message, with the reason when one of the limits below stopped the statement.
+std::string error_of(sqlite3* db) {
+  const std::string message = sqlite3_errmsg(db);
+  switch (sqlite3_errcode(db)) {
+    case SQLITE_AUTH:
+      return message + ": statements act on the scenario's own database only (ATTACH, DETACH, VACUUM and the pragmas "
+                       "that move or grow its files are refused)";
+    case SQLITE_INTERRUPT:
+      return message + ": a call may run at most " + std::to_string(Database::kMaxSteps) + " SQLite steps";
+    case SQLITE_FULL:
+      return message + " (a database may hold at most " + std::to_string(Database::kMaxPages) + " pages, 64 MiB)";
+    default:
+      return message;
+  }
+}
+
+// Statements come from scenario files and act on the file system only through their own database:
+// a statement that would open, create or write another file (ATTACH, which VACUUM and VACUUM INTO
+// use, or a pragma that moves SQLite's files elsewhere) is refused when it is prepared (VACUUM
+// when it runs).
+int authorize(void*, int action, const char* detail, const char*, const char*, const char*) {
+  if (action == SQLITE_ATTACH || action == SQLITE_DETACH) return SQLITE_DENY;
+  if (action == SQLITE_PRAGMA && detail)
+    for (const char* pragma : {"temp_store_directory", "data_store_directory", "max_page_count"})
+      if (sqlite3_stricmp(detail, pragma) == 0) return SQLITE_DENY;
+  return SQLITE_OK;
+}
 
 class Statement {
  public:
@@ -21,7 +50,7 @@ class Statement {
   Statement(sqlite3* db, const std::string& sql) : db_(db) {
     const char* tail = nullptr;
     if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, &tail) != SQLITE_OK)
-      throw DatabaseError(sqlite3_errmsg(db));
+      throw DatabaseError(error_of(db));
     if (!stmt_) throw DatabaseError("no SQL statement in \"" + sql + "\"");
     if (tail && std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos)
       throw DatabaseError("a tool runs one SQL statement; this text has more: \"" + sql + "\"");
@@ -56,13 +85,17 @@ class Statement {
   // Steps through every row; each row comes back as an object of column -> value.
   json rows() {
     json out = json::array();
+    std::size_t bytes = 0;
     while (true) {
       const int rc = sqlite3_step(stmt_);
       if (rc == SQLITE_DONE) return out;
-      if (rc != SQLITE_ROW) throw DatabaseError(sqlite3_errmsg(db_));
+      if (rc != SQLITE_ROW) throw DatabaseError(error_of(db_));
       json row = json::object();
       for (int c = 0; c < sqlite3_column_count(stmt_); ++c) {
         const char* name = sqlite3_column_name(stmt_, c);
+        bytes += std::strlen(name) + static_cast<std::size_t>(sqlite3_column_bytes(stmt_, c)) + 8;
+        if (bytes > Database::kMaxResultBytes)
+          throw DatabaseError("the result comes to more than " + std::to_string(Database::kMaxResultBytes) + " bytes");
         switch (sqlite3_column_type(stmt_, c)) {
           case SQLITE_NULL: row[name] = nullptr; break;
           case SQLITE_INTEGER: row[name] = sqlite3_column_int64(stmt_, c); break;
@@ -94,6 +127,16 @@ Database::Database(const std::string& path) {
     sqlite3_close(db_);
     throw DatabaseError("cannot open database " + path + ": " + message);
   }
+  // Statements come from scenario files, their arguments from models. The file system is reached
+  // only through this database: the authorizer refuses the rest at prepare time with a reason, and
+  // no database can be attached at all (VACUUM INTO attaches its target). What a call may build is
+  // bounded: steps, the size of one value, of the database and (rows()) of the result.
+  sqlite3_limit(db_, SQLITE_LIMIT_ATTACHED, 0);
+  sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, kMaxValueBytes);
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  for (const char* schema : {"main", "temp"}) execute(std::string("PRAGMA ") + schema + ".max_page_count = " + std::to_string(kMaxPages));
+  sqlite3_set_authorizer(db_, authorize, nullptr);
+  sqlite3_progress_handler(db_, kStepsPerCheck, [](void* self) { return static_cast<Database*>(self)->too_many_steps() ? 1 : 0; }, this);
   sqlite3_busy_timeout(db_, 10000);
   // The settings of a production SQLite service, for connections that come and go with each tool
   // call: commits need no fsync of their own (WAL mode, set when the database is made, with
@@ -108,16 +151,18 @@ Database::~Database() {
   sqlite3_close(db_);
 }
 
+bool Database::too_many_steps() {
+  steps_ += kStepsPerCheck;
+  return steps_ > kMaxSteps;
+}
+
 void Database::execute(const std::string& sql) {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    std::string message = error ? error : sqlite3_errmsg(db_);
-    sqlite3_free(error);
-    throw DatabaseError(message);
-  }
+  steps_ = 0;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) throw DatabaseError(error_of(db_));
 }
 
 void Database::insert(const DatabaseRow& row) {
+  steps_ = 0;
   std::string columns, slots;
   for (const auto& [column, value] : row.values.items()) {
     columns += (columns.empty() ? "" : ", ") + quoted(column);
@@ -135,6 +180,7 @@ void Database::insert(const DatabaseRow& row) {
 void Database::validate(const std::string& sql) { Statement(db_, sql); }
 
 json Database::query(const std::string& sql, const json& arguments) {
+  steps_ = 0;
   Statement statement(db_, sql);
   for (int i = 1; i <= statement.parameters(); ++i) {
     const auto name = statement.parameter(i);
@@ -148,6 +194,7 @@ json Database::query(const std::string& sql, const json& arguments) {
 }
 
 std::map<std::string, std::vector<std::string>> Database::contents() {
+  steps_ = 0;
   std::map<std::string, std::vector<std::string>> out;
   auto tables = Statement(db_, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").rows();
   for (const auto& table : tables) {

@@ -47,7 +47,7 @@ class Loader : public YamlFile {
         padding_limit_reason_(options.padding_limit_reason) {}
 
   // ${param} substitution from the current environment.
-  std::string substitute(const YAML::Node& node) const {
+  std::string substitute(const YAML::Node& node) {
     if (!node.IsScalar()) fail(node, "expected a text value");
     auto text = node.as<std::string>();
     std::string out;
@@ -65,11 +65,12 @@ class Loader : public YamlFile {
       pos = close + 1;
     }
     out.append(text, pos);
+    count_text(out.size(), node);
     return out;
   }
 
   // Integer expression after substitution: + - * and parentheses (used for repeat bounds and limits).
-  std::int64_t integer(const YAML::Node& node) const {
+  std::int64_t integer(const YAML::Node& node) {
     auto text = substitute(node);
     std::size_t pos = 0;
     auto bad = [&] { fail(node, "expected an integer expression, got \"" + text + "\""); };
@@ -116,6 +117,44 @@ class Loader : public YamlFile {
     return v;
   }
 
+  // What a file can make the loader build is bounded. Aliases share one parsed node, so a small
+  // file can name a value of values of values (an "alias bomb") or a value inside itself: every
+  // value the loader converts is counted each time it is reached, through a repeat or an alias,
+  // and so is every byte of text; nesting is bounded, which also ends an alias inside the value it
+  // names. Errors point at the outermost value being converted (a tool's `parameters`, say).
+  static constexpr std::uint64_t kMaxValues = 1'000'000;
+  static constexpr std::uint64_t kMaxTextBytes = std::uint64_t{64} << 20;
+  static constexpr int kMaxDepth = 64;
+
+  class Visit {
+   public:
+    Visit(Loader& L, const YAML::Node& node) : L_(L) {
+      if (L.depth_ == 0) L.outermost_ = node.Mark();
+      if (L.depth_ == kMaxDepth)
+        L.fail(L.outermost_, "this value nests more than " + std::to_string(kMaxDepth) +
+                                 " levels deep (is an alias used inside the value it names?)");
+      if (L.values_ == kMaxValues)
+        L.fail(L.outermost_, "the scenario expands to more than " + std::to_string(kMaxValues) +
+                                 " values in all (a value reused by a repeat or an alias counts each time)");
+      ++L.depth_;
+      ++L.values_;
+    }
+    ~Visit() { --L_.depth_; }
+    Visit(const Visit&) = delete;
+    Visit& operator=(const Visit&) = delete;
+
+   private:
+    Loader& L_;
+  };
+
+  void count_text(std::size_t bytes, const YAML::Node& where) {
+    if (bytes > kMaxTextBytes - text_bytes_)
+      fail(depth_ > 0 ? outermost_ : where.Mark(),
+           "the scenario's text comes to more than " + std::to_string(kMaxTextBytes) +
+               " bytes (64 MiB) in all (text reused by a repeat or an alias counts each time; {{pad.N}} filler has its own limit)");
+    text_bytes_ += bytes;
+  }
+
   // Visits the items of a list, expanding {repeat: {var, from, to}, item: ...} entries.
   void for_each(const YAML::Node& seq, const std::string& context, const std::function<void(const YAML::Node&)>& fn) {
     if (!seq.IsSequence()) fail(seq, context + " must be a list");
@@ -154,8 +193,12 @@ class Loader : public YamlFile {
         auto saved = env_.find(var) != env_.end() ? std::optional(env_[var]) : std::nullopt;
         for (auto k = from;; ++k) {  // stops at `to` without stepping past it (to may be INT64_MAX)
           env_[var] = std::to_string(k);
-          if (body.IsMap() && body["repeat"]) for_each(std::vector<YAML::Node>{body}, context, fn);  // nested repeat
-          else fn(body);
+          if (body.IsMap() && body["repeat"]) {  // nested repeat
+            const Visit nested(*this, body);
+            for_each(std::vector<YAML::Node>{body}, context, fn);
+          } else {
+            fn(body);
+          }
           if (k == to) break;
         }
         if (saved) env_[var] = *saved; else env_.erase(var);
@@ -167,6 +210,7 @@ class Loader : public YamlFile {
 
   // Text with ${params} substituted and planted values filled in. A list of parts is concatenated.
   std::string text(const YAML::Node& node) {
+    const Visit visit(*this, node);
     if (node.IsSequence()) {
       std::string out;
       for_each(node, "a text", [&](const YAML::Node& part) { out += text(part); });
@@ -243,9 +287,14 @@ class Loader : public YamlFile {
   }
 
   json to_json(const YAML::Node& node) {
+    const Visit visit(*this, node);
     if (node.IsMap()) {
       json j = json::object();
-      for (const auto& kv : node) j[kv.first.as<std::string>()] = to_json(kv.second);
+      for (const auto& kv : node) {
+        auto key = kv.first.as<std::string>();
+        count_text(key.size(), kv.first);
+        j[std::move(key)] = to_json(kv.second);
+      }
       return j;
     }
     if (node.IsSequence()) {
@@ -254,7 +303,7 @@ class Loader : public YamlFile {
       return j;
     }
     if (node.IsNull()) return nullptr;
-    auto value = text(node);
+    auto value = plant(substitute(node), node);  // text(node), counted once
     if (node.Tag() == "!") return value;  // quoted in the file: keep it a string
     if (value == "true") return true;
     if (value == "false") return false;
@@ -272,6 +321,10 @@ class Loader : public YamlFile {
   std::string padding_limit_reason_;
   std::uint64_t padding_ = 0;   // {{pad.N}} bytes planted so far
   std::uint64_t expanded_ = 0;  // repeat items expanded so far
+  std::uint64_t values_ = 0;    // values converted so far (Visit)
+  std::uint64_t text_bytes_ = 0;
+  int depth_ = 0;
+  YAML::Mark outermost_;
   std::string scenario_name_;
   std::map<std::string, std::string> env_;
   std::map<std::string, std::string> nonces_;
@@ -487,7 +540,9 @@ namespace {
 ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& options) {
   Loader L(file, options);
   const auto& root = L.root();
-  if (!root.IsMap()) L.fail(root, "a scenario file must be a mapping");
+  // Until a file shows itself a scenario, errors quote nothing from it: `--scenario /etc/shadow`
+  // must not print the file's first line as an "unknown key".
+  if (!root.IsMap() || !root["name"]) L.fail(root, "not a scenario (a scenario file is a mapping with a 'name')");
   L.only_keys(root, {"name", "description", "pattern", "params", "task", "database", "knowledge", "tools", "agents", "manager", "moderator",
                      "aggregator", "speaker_order", "termination", "context_window", "human", "check"},
               "a scenario");
@@ -613,6 +668,7 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
           } catch (const DatabaseError& e) {
             L.fail(s, "this call fails on the scenario's database: " + std::string(e.what()));
           }
+          L.count_text(result.size(), s);  // kept in replayed_ for the rest of the load
         } else if (tool->sandbox.empty()) {
           result = spec.run_tool(step.tool, step.args.dump());
           if (result.starts_with("error:"))

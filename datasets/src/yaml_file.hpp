@@ -3,12 +3,16 @@
 // DatasetError "file:line:column: what".
 #include <yaml-cpp/yaml.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <initializer_list>
 #include <string>
 
@@ -21,9 +25,7 @@ class YamlFile {
  public:
   // Reads `file`; `kind` names it in errors ("scenario file", "dialect file", ...).
   YamlFile(std::filesystem::path file, const std::string& kind) : file_(std::move(file)) {
-    std::ifstream in(file_, std::ios::binary);
-    if (!in) throw DatasetError(file_.string() + ": cannot open " + kind + ": " + std::strerror(errno));
-    const std::string content((std::istreambuf_iterator<char>(in)), {});
+    const std::string content = read_capped(kind);
     // Every text ends up in JSON, which holds UTF-8 only.
     if (auto bad = core::first_invalid_utf8(content); bad != std::string::npos) {
       auto line_start = content.rfind('\n', bad == 0 ? 0 : bad - 1);
@@ -41,6 +43,9 @@ class YamlFile {
       fail(e.mark, "invalid YAML: " + e.msg);
     }
   }
+
+  // These files are written by hand, with `repeat` for bulk: the largest shipped is 27 KB.
+  static constexpr std::size_t kMaxFileBytes = std::size_t{1} << 20;
 
   const YAML::Node& root() const { return root_; }
   const std::filesystem::path& file() const { return file_; }
@@ -76,6 +81,36 @@ class YamlFile {
   }
 
  private:
+  // The file's bytes, at most kMaxFileBytes of them, from a regular file only: a directory, a
+  // device such as /dev/zero or a pipe is refused before anything is read.
+  std::string read_capped(const std::string& kind) const {
+    const auto cannot = [&](const std::string& why) { return DatasetError(file_.string() + ": cannot read " + kind + ": " + why); };
+    const int fd = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) throw DatasetError(file_.string() + ": cannot open " + kind + ": " + std::strerror(errno));
+    const struct Closer {
+      int fd;
+      ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) throw cannot(std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) throw cannot("it is a directory");
+    if (!S_ISREG(st.st_mode)) throw cannot("not a regular file");
+    const auto too_large = [&] { return cannot("larger than the limit of " + std::to_string(kMaxFileBytes) + " bytes (1 MiB)"); };
+    if (static_cast<std::uint64_t>(st.st_size) > kMaxFileBytes) throw too_large();
+    std::string content(kMaxFileBytes + 1, '\0');  // one byte more shows a file that grew past the limit
+    std::size_t size = 0;
+    while (size < content.size()) {
+      const auto n = ::read(fd, content.data() + size, content.size() - size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw cannot(std::strerror(errno));
+      if (n == 0) break;
+      size += static_cast<std::size_t>(n);
+    }
+    if (size > kMaxFileBytes) throw too_large();
+    content.resize(size);
+    return content;
+  }
+
   std::filesystem::path file_;
   YAML::Node root_;
 };

@@ -4,6 +4,7 @@
 // another exception type, or a hang.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -89,6 +90,65 @@ TEST(Fuzz, TheScenarioLoaderLoadsOrSaysWhereTheFileIsBroken) {
   EXPECT_GT(loaded, 0);
   EXPECT_GT(refused, 0);
   EXPECT_LT(Clock::now() - started, std::chrono::seconds(60));
+}
+
+// Alias bombs: a few lines whose anchors name lists of aliases to the anchor before, `levels` deep
+// and `width` wide, sometimes with an alias inside its own value, planted where the loader
+// converts values (a tool's parameters, a call's arguments, a text's parts, rows).
+// Each loads or is refused with file:line:column, never a crash or a hang.
+TEST(Fuzz, AliasBombsLoadOrAreRefusedWhereTheyStart) {
+  const auto seed = read_file(resolve_scenario("order-refund"));
+  std::mt19937_64 random(20261206);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(random); };
+  const std::vector<std::pair<std::string, std::string>> sites = {  // where: text at which the bomb replaces `{}`
+      {"    parameters:\n      type: object\n", "    parameters:\n      type: object\n      bomb: {}\n"},
+      {"args: {reason: damaged}", "args: {reason: damaged, bomb: {}}"},
+      {"task: \"", "task: [{}, \""},
+      {"{reason: late, refund_percent: 20, policy_code: POL-LATE}", "{reason: late, refund_percent: 20, policy_code: {}}"},
+      {"  rows:\n    orders:\n",
+       "  rows:\n    orders:\n      - {id: X, customer: C, item: I, total_cents: 1, status: s, case_ref: c, bomb: {}}\n"},
+      {"description: Look up an order by its id.", "description: [{}, Look up an order by its id.]"}};
+  const auto file = legion::testing::scratch_dir() / "order-refund.yaml";
+  int loaded = 0, refused = 0;
+  for (int i = 0; i < 60; ++i) {
+    const int levels = pick(1, 12), width = pick(1, 12);
+    std::string bomb = "&b0 [\"" + std::string(static_cast<std::size_t>(pick(1, 4000)), 'x') + "\"]";
+    for (int l = 1; l < levels; ++l) {
+      bomb = "[" + bomb;  // the earlier anchors stay inside, so each is defined before it is named
+      for (int w = 0; w < width; ++w) bomb += ", *b" + std::to_string(l - 1);
+      bomb = "&b" + std::to_string(l) + " " + bomb + "]";
+    }
+    if (pick(0, 3) == 0) bomb = "&self [" + bomb + ", *self]";
+    auto [where, by] = sites[static_cast<std::size_t>(pick(0, static_cast<int>(sites.size()) - 1))];
+    by.replace(by.find("{}"), 2, bomb);
+    if (where == "task: \"") {  // close the list the task's text became
+      const auto end = seed.find('\n', seed.find(where));
+      std::string text = seed;
+      text.insert(end, "]");
+      text.replace(text.find(where), where.size(), by);
+      std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
+    } else {
+      std::string text = seed;
+      ASSERT_NE(text.find(where), std::string::npos) << where;
+      text.replace(text.find(where), where.size(), by);
+      std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
+    }
+    const auto one = Clock::now();
+    try {
+      load_scenario(file, {{{"orders", 10}}, 1});
+      ++loaded;
+    } catch (const DatasetError& e) {
+      const std::string message = e.what();
+      ASSERT_EQ(message.rfind(file.string() + ":", 0), 0u) << message;
+      ASSERT_TRUE(std::isdigit(static_cast<unsigned char>(message[file.string().size() + 1]))) << "no line: " << message;
+      ++refused;
+    } catch (const std::exception& e) {
+      FAIL() << "bomb " << i << " (" << levels << " levels of " << width << ") escaped as " << typeid(e).name() << ": " << e.what();
+    }
+    ASSERT_LT(Clock::now() - one, std::chrono::seconds(5)) << "bomb " << i << " (" << levels << " levels of " << width << ") took too long";
+  }
+  EXPECT_GT(loaded, 0);
+  EXPECT_GT(refused, 0);
 }
 
 TEST(Fuzz, TheResultsReaderReadsOrNamesFileRecordAndField) {

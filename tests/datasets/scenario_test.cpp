@@ -4,6 +4,7 @@
 #include "legion/datasets/systems.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "test_support.hpp"
 
@@ -61,6 +62,26 @@ TEST(Scenario, EveryShippedScenarioLoads) {
     auto spec = load_scenario(f);
     EXPECT_FALSE(spec.expected.empty()) << f;
     EXPECT_EQ(spec.name, f.stem().string()) << "scenario name and file name differ: " << f;
+  }
+}
+
+// The loader's limits leave room for every shipped scenario with every parameter at its largest.
+TEST(Scenario, EveryShippedScenarioLoadsAtItsLargestParameters) {
+  for (const auto& f : scenario_files(default_scenario_dir())) {
+    LoadOptions largest;
+    for (const auto& [name, value] : load_scenario(f).params) {
+      LoadOptions beyond;
+      beyond.params[name] = INT64_MAX;
+      try {
+        load_scenario(f, beyond);
+        ADD_FAILURE() << f << ": parameter '" << name << "' has no maximum";
+      } catch (const DatasetError& e) {  // "... is outside [LO, HI]"
+        const std::string message = e.what();
+        const auto comma = message.rfind(", ");
+        largest.params[name] = std::stoll(message.substr(comma + 2, message.size() - comma - 3));
+      }
+    }
+    EXPECT_NO_THROW(load_scenario(f, largest)) << f;
   }
 }
 
@@ -251,6 +272,98 @@ TEST(Scenario, LoaderBoundsWhatAFileCanMakeItBuild) {
   }
   options.max_padding_bytes = 2000;
   EXPECT_EQ(load_scenario(file, options).run_tool("lookup", R"({"key":"a"})").size(), 2000u + 17u);
+}
+
+// Aliases share one parsed node, so a few lines can name a value of ten values of ten values...:
+// every value the loader converts counts against its limits each time it is reached, and the
+// error names the outermost value being converted. An alias inside its own value is refused too.
+TEST(Scenario, AliasBombsAreRefusedWhereTheyStart) {
+  auto with = [](const std::string& what, const std::string& by) {
+    std::string text = kMinimal;
+    return text.replace(text.find(what), what.size(), by);
+  };
+  // {l0: &l0 [x, ...], l1: &l1 [*l0, ...], ...}, ten of each; as a list, [&l0 [x, ...], &l1 [*l0, ...], ...]
+  auto bomb = [](int levels, bool list = false) {
+    std::string out = list ? "[&l0 [x, x, x, x, x, x, x, x, x, x]" : "{l0: &l0 [x, x, x, x, x, x, x, x, x, x]";
+    for (int i = 1; i < levels; ++i) {
+      const auto prev = "*l" + std::to_string(i - 1);
+      out += ", " + (list ? "" : "l" + std::to_string(i) + ": ") + "&l" + std::to_string(i) + " [" + prev;
+      for (int k = 1; k < 10; ++k) out += ", " + prev;
+      out += "]";
+    }
+    return out + (list ? "]" : "}");
+  };
+  const auto nine = with("  - name: lookup\n", "  - name: lookup\n    parameters: " + bomb(9) + "\n");
+  EXPECT_LT(nine.size(), 2000u);
+  EXPECT_EQ(error_of(nine),
+            ":6:17: the scenario expands to more than 1000000 values in all (a value reused by a repeat or an alias counts "
+            "each time)");
+  EXPECT_EQ(error_of(with("args: {key: a}", "args: " + bomb(9))).substr(0, 60),
+            ":16:15: the scenario expands to more than 1000000 values in ");
+  EXPECT_EQ(error_of(with("\"Answer {{nonce.ans}} with {{seen.a}} for {{seen.t}}.\"",
+                          "[\"Answer {{nonce.ans}} with {{seen.a}} for {{seen.t}}.\", " + bomb(9, true) + "]"))
+                .substr(0, 60),
+            ":17:14: the scenario expands to more than 1000000 values in ");
+  EXPECT_EQ(error_of(with("args: {key: a}", "args: &self {key: a, again: *self}")),
+            ":16:15: this value nests more than 64 levels deep (is an alias used inside the value it names?)");
+  EXPECT_EQ(error_of(with("      - call: lookup", "      - &r {repeat: {var: i, from: 1, to: 1}, item: *r}\n      - call: lookup")),
+            ":15:9: this value nests more than 64 levels deep (is an alias used inside the value it names?)");
+  // Four levels (10,000 values) is a large tool schema, not a bomb: it loads.
+  EXPECT_EQ(load_scenario(write_temp("tiny.yaml", with("  - name: lookup\n", "  - name: lookup\n    parameters: " + bomb(4) + "\n")))
+                .tools.at(0)
+                .parameters.at("l3")
+                .size(),
+            10u);
+}
+
+// Text counts against 64 MiB each time a repeat or an alias reuses it: 999,999 documents of 4 KB
+// (within the repeat limit) are refused at the document, not left to run out of memory.
+TEST(Scenario, GeneratedTextIsBounded) {
+  const std::string page(4000, 'p');
+  const std::string text = std::string(kMinimal).replace(std::string(kMinimal).find("tools:\n"), 0,
+                                                           "knowledge:\n  top_k: 3\n  documents:\n"
+                                                           "    - repeat: {var: i, from: 1, to: 999999}\n"
+                                                           "      item: \"${i} " + page + "\"\n");
+  EXPECT_LT(text.size(), 4700u);
+  EXPECT_EQ(error_of(text),
+            ":8:13: the scenario's text comes to more than 67108864 bytes (64 MiB) in all (text reused by a repeat or an alias "
+            "counts each time; {{pad.N}} filler has its own limit)");
+  // Through aliases: one 4 KB text named a hundred thousand times.
+  const std::string aliased = std::string(kMinimal).replace(
+      std::string(kMinimal).find("task: \"Do {{nonce.t}}.\""), std::string("task: \"Do {{nonce.t}}.\"").size(),
+      "task: [\"Do {{nonce.t}}.\", &p0 [&page \"" + page + "\", *page, *page, *page, *page, *page, *page, *page, *page, *page], " +
+          "&p1 [*p0, *p0, *p0, *p0, *p0, *p0, *p0, *p0, *p0, *p0], &p2 [*p1, *p1, *p1, *p1, *p1, *p1, *p1, *p1, *p1, *p1], " +
+          "&p3 [*p2, *p2, *p2, *p2, *p2, *p2, *p2, *p2, *p2, *p2], [*p3, *p3, *p3, *p3, *p3, *p3, *p3, *p3, *p3, *p3]]");
+  EXPECT_EQ(error_of(aliased).substr(0, 59), ":3:7: the scenario's text comes to more than 67108864 bytes");
+}
+
+// A scenario file is a regular file of at most 1 MiB; anything else is refused by name before a
+// byte is read, and a file that is not a scenario is never quoted.
+TEST(Scenario, OnlyRegularFilesOfBoundedSizeAreRead) {
+  const auto dir = legion::testing::scratch_dir();
+  auto refusal = [](const std::filesystem::path& file) -> std::string {
+    try {
+      load_scenario(file);
+    } catch (const DatasetError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(refusal(dir), dir.string() + ": cannot read scenario file: it is a directory");
+  EXPECT_EQ(refusal("/dev/zero"), "/dev/zero: cannot read scenario file: not a regular file");
+  const auto fifo = dir / "fifo.yaml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(refusal(fifo), fifo.string() + ": cannot read scenario file: not a regular file");  // and does not wait for a writer
+  const auto big = write_temp("tiny.yaml", std::string(kMinimal) + "# " + std::string(1 << 20, 'x') + "\n");
+  EXPECT_EQ(refusal(big), big.string() + ": cannot read scenario file: larger than the limit of 1048576 bytes (1 MiB)");
+  EXPECT_EQ(refusal(dir / "missing.yaml"), (dir / "missing.yaml").string() + ": cannot open scenario file: No such file or directory");
+
+  // A password file parses as a mapping of its lines; the error says where, not what is there.
+  const auto secret = write_temp("tiny.yaml", "root:*:20228:0:99999:7:::\ndaemon:*:20228:0:99999:7:::\n");
+  EXPECT_EQ(refusal(secret), secret.string() + ":1:1: not a scenario (a scenario file is a mapping with a 'name')");
+  const auto broken = write_temp("tiny.yaml", "secret-token-1234: [unclosed\n");
+  EXPECT_EQ(refusal(broken).find("secret-token"), std::string::npos) << refusal(broken);
+  EXPECT_EQ(refusal(write_temp("tiny.yaml", "")), (dir / "tiny.yaml").string() + ": not a scenario (a scenario file is a mapping with a 'name')");
 }
 
 TEST(Scenario, UnknownScenarioNameIsAnError) {

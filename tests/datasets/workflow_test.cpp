@@ -235,6 +235,67 @@ TEST(Workflow, ToolKindsAreCheckedWhereTheyAreDeclared) {
             ":16:16: 'until' names a value that is not planted before it");
 }
 
+// Loading a scenario replays its statements on an in-memory database; none of them may reach the
+// file system: ATTACH and VACUUM INTO (in a tool, a script's call, the schema or an expected
+// change) are refused at their line, and the file they name is never made.
+TEST(Workflow, LoadingTouchesNoFile) {
+  const auto target = legion::testing::scratch_dir() / "outside.sqlite";
+  const auto path = target.string();
+  auto with_path_argument = [&](std::string text) {
+    const std::string args = "args: {k: a, v: new}";
+    return text.replace(text.find(args), args.size(), "args: {k: a, v: \"" + path + "\"}");
+  };
+  const std::string refused = "not authorized: statements act on the scenario's own database only (ATTACH, DETACH, VACUUM and "
+                              "the pragmas that move or grow its files are refused)";
+  const std::string table = "CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT);";
+  EXPECT_EQ(error_of(with_path_argument(flow(table, kRow, "ATTACH DATABASE :v AS x"))), ":12:10: tool 'set': " + refused);
+  // VACUUM is refused when it runs (it attaches its target then): here when the script's call is replayed.
+  EXPECT_EQ(error_of(with_path_argument(flow(table, kRow, "VACUUM INTO :v"))),
+            ":19:9: this call fails on the scenario's database: authorization denied" + refused.substr(14));
+  EXPECT_EQ(error_of(flow(table + " ATTACH DATABASE '" + path + "' AS x;")), ":5:11: the schema does not load: " + refused);
+  EXPECT_EQ(error_of(flow(table, kRow, "UPDATE t SET v = :v WHERE k = :k RETURNING k, '{{nonce.w}}' AS w",
+                          "VACUUM INTO '" + path + "'")),
+            ":25:7: this change does not apply: authorization denied" + refused.substr(14));
+  EXPECT_EQ(error_of(flow(table + " PRAGMA temp_store_directory = '" + target.parent_path().string() + "';")),
+            ":5:11: the schema does not load: " + refused);
+  EXPECT_FALSE(std::filesystem::exists(target));
+
+  // A run's tools are held to the same: a statement cannot be made to attach at run time either.
+  Database run(path);
+  EXPECT_THROW(run.query("ATTACH DATABASE :v AS x", {{"v", path + ".2"}}), DatabaseError);
+  EXPECT_THROW(run.query("VACUUM INTO :v", {{"v", path + ".3"}}), DatabaseError);
+  EXPECT_FALSE(std::filesystem::exists(path + ".2"));
+  EXPECT_FALSE(std::filesystem::exists(path + ".3"));
+}
+
+// What a statement can make SQLite do is bounded: a query without end, a gigabyte value, a result
+// or a database past their limits fail with the limit named, at the line that asked for them.
+TEST(Workflow, StatementsAreBounded) {
+  const std::string table = "CREATE TABLE t (k TEXT PRIMARY KEY, v TEXT);";
+  EXPECT_EQ(error_of(flow(table, kRow,
+                          "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) AS n, '{{nonce.w}}' AS w "
+                          "FROM c")),
+            ":19:9: this call fails on the scenario's database: interrupted: a call may run at most 20000000 SQLite steps");
+  EXPECT_EQ(error_of(flow(table, kRow, "SELECT randomblob(100000000) AS b, '{{nonce.w}}' AS w")),
+            ":19:9: this call fails on the scenario's database: string or blob too big");
+  EXPECT_EQ(error_of(flow(table, kRow,
+                          "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000) SELECT zeroblob(60000) AS b, "
+                          "'{{nonce.w}}' AS w FROM c")),
+            ":19:9: this call fails on the scenario's database: the result comes to more than 67108864 bytes");
+  EXPECT_EQ(error_of(flow(table + " CREATE TABLE big AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000) "
+                                  "SELECT randomblob(60000) AS b FROM c;")),
+            ":5:11: the schema does not load: database or disk is full (a database may hold at most 16384 pages, 64 MiB)");
+  EXPECT_EQ(error_of(flow(table + " PRAGMA max_page_count = 1000000;")).substr(0, 50),
+            ":5:11: the schema does not load: not authorized: s");
+  // Replayed results are kept while loading: they count against the scenario's 64 MiB of text.
+  std::string replays = flow(table, kRow, "SELECT hex(zeroblob(2500000)) AS b, :v AS w");
+  const std::string call = "      - call: set\n        args: {k: a, v: new}\n";
+  replays.replace(replays.find(call), call.size(),
+                  "      - repeat: {var: i, from: 1, to: 20}\n        item: {call: set, args: {k: a, v: \"{{nonce.w${i}}}\"}}\n");
+  const std::string too_much = ":20:15: the scenario's text comes to more than 67108864 bytes (64 MiB)";
+  EXPECT_EQ(error_of(replays).substr(0, too_much.size()), too_much);
+}
+
 TEST(Workflow, TheOrdersParameterIsValidated) {
   LoadOptions options;
   options.params["orders"] = 0;

@@ -4,6 +4,7 @@
 // with the call's arguments bound as named parameters (never pasted into SQL); afterwards the
 // checker compares the whole final state with the starting rows plus the scenario's expected
 // changes, so a wrong write anywhere fails the run, not only a wrong answer.
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -34,6 +35,13 @@ struct DatabaseError : std::runtime_error {
 
 class Database {
  public:
+  // What one call (execute, insert, query, contents) may make SQLite build or do; past a limit the
+  // call fails with a DatabaseError that names it.
+  static constexpr std::uint64_t kMaxSteps = 20'000'000;   // SQLite's virtual-machine steps (about half a second)
+  static constexpr int kMaxValueBytes = 64 << 20;           // one text, blob or row
+  static constexpr std::size_t kMaxResultBytes = 64 << 20;  // the rows a query returns
+  static constexpr int kMaxPages = 16384;                   // the database: 64 MiB at SQLite's 4 KiB pages
+
   // Opens an existing database file (":memory:" for a private one). Waits up to 10 s for another
   // connection's write lock, as concurrent tasks sharing one database do.
   explicit Database(const std::string& path);
@@ -54,7 +62,11 @@ class Database {
   std::map<std::string, std::vector<std::string>> contents();
 
  private:
+  static constexpr int kStepsPerCheck = 1000;
+  bool too_many_steps();  // the progress handler: counts this call's steps
+
   sqlite3* db_ = nullptr;
+  std::uint64_t steps_ = 0;
   std::map<std::string, sqlite3_stmt*> inserts_;  // prepared INSERTs by table and columns, reused row after row
 };
 
