@@ -90,3 +90,14 @@ expect_exit(0 "${LEGION_BENCH}" analyze "${OUT}/a.txt" --seed 184467440737095516
 if(NOT last_stdout MATCHES "\"resamples\": 10,")
   message(FATAL_ERROR "--resamples 010 is not 10:\n${last_stdout}")
 endif()
+
+# plan ends, whatever the change: a tiny one is "more than 10 million" in its cells.
+set(calibration "${OUT}/calibration.json")
+file(WRITE "${calibration}" [=[{"host": "test", "created_at": "2026-01-01T00:00:00Z", "run_ids": [],
+  "cells": [{"scenario": "single-tool", "system": "native", "runs": 6, "repetitions": 10, "sigma_pair": 0.02, "sigma_run": 0.03,
+             "within_run_floor": 1e-12, "between_runs_floor": 0.05}]}]=])
+expect_exit(0 "${LEGION_BENCH}" plan --change 0.0001 --calibration "${calibration}")
+expect_exit(0 "${LEGION_BENCH}" plan --change 1e-9 --calibration "${calibration}")
+if(NOT last_stdout MATCHES "more than 10 million repetitions +more than 10 million runs a side +cannot")
+  message(FATAL_ERROR "plan --change 1e-9 does not say the search ended:\n${last_stdout}")
+endif()
