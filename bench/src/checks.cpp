@@ -154,6 +154,18 @@ oracle::FaultPlan parse_faults(const std::string& spec) {
   return oracle::FaultPlan::parse(spec);
 }
 
+void check_distinct_folders(const std::vector<std::string>& folders) {
+  std::map<std::filesystem::path, std::string> seen;
+  for (const auto& folder : folders) {
+    std::error_code error;
+    auto canonical = std::filesystem::canonical(folder, error);  // through links, without a trailing '/'
+    if (error) canonical = std::filesystem::absolute(folder).lexically_normal();
+    if (auto [at, added] = seen.emplace(canonical, folder); !added)
+      throw UsageError("report: '" + at->second + "' and '" + folder + "' are the same folder (" + canonical.string() +
+                       "); give each run once");
+  }
+}
+
 std::vector<ThreadLimit> read_thread_limits() {
   std::vector<ThreadLimit> limits;
   const auto threads = threads_on_machine();

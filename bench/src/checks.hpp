@@ -37,6 +37,10 @@ std::string refuse_number(std::string_view text, const NumberRange& range);
 // day, each `at` request number from 1), then oracle::FaultPlan::parse for the rest.
 oracle::FaultPlan parse_faults(const std::string& spec);
 
+// The folders of `legion-bench report DIR DIR...` name different runs: the same folder twice
+// (by any path) is refused, naming both arguments.
+void check_distinct_folders(const std::vector<std::string>& folders);
+
 // One limit on how many more threads this process may start, and what sets it.
 struct ThreadLimit {
   std::string name;        // e.g. "kernel.pid_max (/proc/sys/kernel/pid_max)"

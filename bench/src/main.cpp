@@ -455,9 +455,11 @@ int main(int argc, char** argv) {
       const auto selected = report::select_reporters(report_formats);
       if (report_dirs.size() > 1 || !report_out.empty()) {
         if (report_out.empty()) throw std::invalid_argument("several run folders make one combined report: name its folder with --out");
+        bench::check_distinct_folders(report_dirs);  // a run given twice would count twice in every table and test
         if (int status = 0; bench::stress::publish_stress_combined(report_dirs, report_out, status)) return status;
         std::vector<report::RunResults> runs;
         std::vector<report::PublishedComparison> published;
+        std::map<std::string, std::string> folder_of_run;  // run id -> the folder given for it
         for (const auto& dir : report_dirs) {
           // A folder of published-figure verdicts (legion-bench zero-io, or --suite published), or a run's.
           auto verdicts = std::filesystem::path(dir) / "zero_io.json";
@@ -473,6 +475,10 @@ int main(int argc, char** argv) {
             continue;
           }
           runs.push_back(bench::results_to_publish(dir, std::cerr));
+          // A copy of a run's folder holds the same run.
+          const auto& run_id = runs.back().context.run_id;
+          if (auto [at, added] = folder_of_run.emplace(run_id, dir); !added && !run_id.empty())
+            throw bench::UsageError("report: '" + at->second + "' and '" + dir + "' hold the same run (" + run_id + "); give each run once");
         }
         auto artifacts = report::write_combined_artifacts(report_out, runs, published, report_formats);
         std::cout << "Combined report of " << runs.size() << " run(s) and " << published.size() << " comparison(s) with published figures. ";

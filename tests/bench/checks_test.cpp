@@ -63,6 +63,20 @@ TEST(Checks, FaultPlansWithANumberOutOfRangeAreRefusedNamingIt) {
   EXPECT_NE(error_of([] { parse_faults("rate=0.1,kinds=nosuch"); }).find("unknown fault kind 'nosuch'"), std::string::npos);
 }
 
+TEST(Checks, OneReportFolderGivenTwiceIsRefusedByAnyPathToIt) {
+  const auto dir = legion::testing::scratch_dir() / "run";
+  std::filesystem::create_directories(dir);
+  const auto link = legion::testing::scratch_dir() / "link";
+  std::filesystem::remove(link);
+  std::filesystem::create_directory_symlink(dir, link);
+  EXPECT_NO_THROW(check_distinct_folders({dir.string(), (legion::testing::scratch_dir() / "other").string()}));
+  for (const auto& again : {dir.string() + "/", link.string(), (dir / ".." / "run").string()})
+    EXPECT_EQ(error_of([&] { check_distinct_folders({dir.string(), again}); }),
+              "report: '" + dir.string() + "' and '" + again + "' are the same folder (" + std::filesystem::canonical(dir).string() +
+                  "); give each run once")
+        << again;
+}
+
 TEST(Checks, ThreadsBeyondTheTightestLimitAreRefusedNamingIt) {
   const std::vector<ThreadLimit> limits = {{"kernel.threads-max (/proc/sys/kernel/threads-max)", 190000, 400},
                                            {"kernel.pid_max (/proc/sys/kernel/pid_max)", 32768, 400}};
