@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -85,7 +88,83 @@ std::string join(const std::set<std::string>& names) {
   return out.empty() ? "none" : out;
 }
 
+std::string plain(double value) {
+  std::ostringstream out;
+  out.precision(15);
+  out << value;
+  return out.str();
+}
+
+// The whole of `text` as a decimal integer of type T, or nothing (overflow included).
+template <typename T>
+std::optional<T> parse_decimal(std::string_view text) {
+  T value{};
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
 }  // namespace
+
+std::string refuse_integer(std::string& text, std::int64_t low, std::int64_t high) {
+  const auto value = parse_decimal<std::int64_t>(text);
+  if (!value || *value < low || *value > high)
+    return "must be an integer from " + std::to_string(low) + " to " + std::to_string(high) + ", got " + text;
+  text = std::to_string(*value);
+  return {};
+}
+
+std::string refuse_seed(std::string& text) {
+  const auto value = parse_decimal<std::uint64_t>(text);
+  if (!value) return "must be an integer from 0 to " + std::to_string(std::numeric_limits<std::uint64_t>::max()) + ", got " + text;
+  text = std::to_string(*value);
+  return {};
+}
+
+std::string NumberRange::describe() const {
+  const auto lower = (above_low ? "> " : "≥ ") + plain(low);
+  return std::isinf(high) ? lower : lower + " and " + (below_high ? "< " : "≤ ") + plain(high);
+}
+
+std::string refuse_number(std::string_view text, const NumberRange& range) {
+  const auto value = parse_decimal<double>(text);  // from_chars: no hexadecimal, and 1e309 overflows
+  const bool inside = value && std::isfinite(*value) && (range.above_low ? *value > range.low : *value >= range.low) &&
+                      (range.below_high ? *value < range.high : *value <= range.high);
+  return inside ? std::string() : "must be a number " + range.describe() + ", got " + std::string(text);
+}
+
+oracle::FaultPlan parse_faults(const std::string& spec) {
+  constexpr std::int64_t kDayMs = 86'400'000;
+  std::istringstream fields(spec == "none" ? "" : spec);
+  for (std::string field; std::getline(fields, field, ',');) {
+    const auto eq = field.find('=');
+    if (eq == std::string::npos) continue;  // FaultPlan::parse says what is wrong with it
+    const auto key = field.substr(0, eq);
+    // `at` lists request numbers joined by '+'; every other key has one value.
+    std::istringstream values(field.substr(eq + 1));
+    for (std::string value; std::getline(values, value, key == "at" ? '+' : ',');) {
+      std::string why;
+      if (key == "rate") why = refuse_number(value, {0, 1});
+      else if (key == "seed") why = refuse_seed(value);
+      else if (key == "stall_ms" || key == "gap_ms") why = refuse_integer(value, 0, kDayMs);
+      else if (key == "at") why = refuse_integer(value, 1, std::numeric_limits<std::int64_t>::max());  // request numbers count from 1
+      if (!why.empty()) throw UsageError("--faults '" + spec + "': " + key + " " + why);
+    }
+  }
+  return oracle::FaultPlan::parse(spec);
+}
+
+void check_distinct_folders(const std::vector<std::string>& folders) {
+  std::map<std::filesystem::path, std::string> seen;
+  for (const auto& folder : folders) {
+    std::error_code error;
+    auto canonical = std::filesystem::canonical(folder, error);  // through links, without a trailing '/'
+    if (error) canonical = std::filesystem::absolute(folder).lexically_normal();
+    if (auto [at, added] = seen.emplace(canonical, folder); !added)
+      throw UsageError("report: '" + at->second + "' and '" + folder + "' are the same folder (" + canonical.string() +
+                       "); give each run once");
+  }
+}
 
 std::vector<ThreadLimit> read_thread_limits() {
   std::vector<ThreadLimit> limits;

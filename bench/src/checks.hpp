@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "legion/datasets/scenario.hpp"
+#include "legion/oracle/profile.hpp"
 #include "runner.hpp"
 
 namespace legion::bench {
@@ -16,6 +17,29 @@ namespace legion::bench {
 struct UsageError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
+
+// The limits of numeric options. Each returns why `text` is refused, or nothing: not a number of
+// the option's kind (NaN, infinity, a fraction or exponent where a count is meant, hexadecimal,
+// beyond 64 bits) or outside the range, which the message states. main wraps them as CLI11
+// validators, whose message starts with the flag. An accepted integer is written back in plain
+// decimal, since CLI11 would read 010 as octal.
+std::string refuse_integer(std::string& text, std::int64_t low, std::int64_t high);
+std::string refuse_seed(std::string& text);  // 0 to 2^64 - 1
+// A finite number within low..high; `above_low` / `below_high` leave that end out.
+struct NumberRange {
+  double low, high;
+  bool above_low = false, below_high = false;
+  std::string describe() const;  // e.g. "> 0 and ≤ 10"; "> 0" when `high` is infinity
+};
+std::string refuse_number(std::string_view text, const NumberRange& range);
+
+// --faults with each number in its range (rate 0-1, seed 0-2^64-1, stall_ms and gap_ms 0 to a
+// day, each `at` request number from 1), then oracle::FaultPlan::parse for the rest.
+oracle::FaultPlan parse_faults(const std::string& spec);
+
+// The folders of `legion-bench report DIR DIR...` name different runs: the same folder twice
+// (by any path) is refused, naming both arguments.
+void check_distinct_folders(const std::vector<std::string>& folders);
 
 // One limit on how many more threads this process may start, and what sets it.
 struct ThreadLimit {

@@ -10,7 +10,9 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <mutex>
+#include <optional>
 
 #include "legion/adapters/adapter.hpp"
 #include "legion/datasets/published.hpp"
@@ -20,6 +22,7 @@
 #include "legion/report/compare.hpp"
 #include "legion/report/escape.hpp"
 #include "legion/stats/descriptive.hpp"
+#include "checks.hpp"
 #include "exit_status.hpp"
 #include "recovery.hpp"
 #include "runner.hpp"
@@ -92,9 +95,23 @@ std::optional<report::Calibration> find_calibration(const std::string& path) {
   return report::load_calibration(where);
 }
 
-// CLI11's NonNegativeNumber prints the largest double in its message; this says it plainly.
-const CLI::Validator not_negative(
-    [](std::string& value) { return value.starts_with("-") ? "must not be negative, got " + value : std::string(); }, "≥ 0");
+// Validators of numeric options (bench/src/checks.hpp): CLI11 puts the flag before the message,
+// which states the accepted range. (CLI11's own Range lets NaN through and its PositiveNumber
+// prints the largest double.) The integer ones are attached with transform(), the way CLI11 keeps
+// the plain decimal they write back.
+CLI::Validator integer_in(std::int64_t low, std::int64_t high) {
+  return {[=](std::string& text) { return bench::refuse_integer(text, low, high); }, std::to_string(low) + "-" + std::to_string(high)};
+}
+const CLI::Validator any_seed([](std::string& text) { return bench::refuse_seed(text); }, "0-2^64-1");
+CLI::Validator number_in(const bench::NumberRange& range) {
+  return {[=](std::string& text) { return bench::refuse_number(text, range); }, range.describe()};
+}
+constexpr double kUnbounded = std::numeric_limits<double>::infinity();
+constexpr std::int64_t kMaxRepetitions = 1'000'000, kMaxAgents = 100'000, kMaxDelayUs = 60'000'000;
+// A significance level: from 1e-6 (plan divides it among a table's cells, and near 1e-16 the t
+// quantiles it needs stop being representable) to below 0.5 (from there the (1 - 2 alpha) interval
+// of an equivalence test is empty).
+const bench::NumberRange kAlpha{1e-6, 0.5, false, true};
 
 volatile std::sig_atomic_t stop_signal = 0;
 
@@ -174,7 +191,7 @@ int main(int argc, char** argv) {
   std::string systems, latency = "zero", faults, store;
   std::vector<std::string> scenarios, params, python_adapters;
   bool quick = false, quiet = false;
-  int repetitions = -1, warmup = -1;
+  std::optional<int> repetitions, warmup;  // not given: the defaults below
   double timeout_s = 120;
   app.add_option("--suite", plan.suite, "Suite to run (see `legion-bench list`)")->capture_default_str();
   app.add_option("--systems", systems, "Comma-separated systems (default: every system in datasets/systems.yaml)");
@@ -182,29 +199,33 @@ int main(int argc, char** argv) {
                  "Add a system written in Python: NAME=FILE.py[,venv=DIR][,dialect=NAME] (see docs/adapters.md); repeatable");
   app.add_option("--scenario", scenarios, "Only these scenarios of the suite (name or file); repeatable");
   app.add_option("--out", plan.out_dir, "Folder for results.json, BENCHMARK_RESULTS.md and logs");
-  app.add_option("-n,--repetitions", repetitions, "Measured repetitions per scenario and system (default 10; 3 with --quick)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--warmup", warmup, "Warm-up runs per scenario and system, recorded but not summarised (default 1)")
-      ->check(not_negative);
+  app.add_option_function<int>(
+         "-n,--repetitions", [&](int n) { repetitions = n; }, "Measured repetitions per scenario and system (default 10; 3 with --quick)")
+      ->transform(integer_in(1, kMaxRepetitions));
+  app.add_option_function<int>(
+         "--warmup", [&](int n) { warmup = n; }, "Warm-up runs per scenario and system, recorded but not summarised (default 1)")
+      ->transform(integer_in(0, kMaxRepetitions));
   app.add_flag("--quick", quick, "A small run, for tests and smoke checks");
   app.add_option("--target-ci", plan.target_relative_ci,
                  "Adaptive repetitions: repeat each cell until its 95% interval is within this share of the mean (e.g. 0.02)")
-      ->check(not_negative);
-  app.add_option("--max-repetitions", plan.max_repetitions, "Cap for adaptive repetitions")->capture_default_str()->check(CLI::PositiveNumber);
+      ->check(number_in({0, 1, true}));
+  app.add_option("--max-repetitions", plan.max_repetitions, "Cap for adaptive repetitions")
+      ->capture_default_str()
+      ->transform(integer_in(1, kMaxRepetitions));
   app.add_option("--latency", latency, "Latency profile: zero, realistic, or ttft=MS,tps=N")->capture_default_str();
   app.add_option("--faults", faults, "Fault injection, e.g. rate=0.05,kinds=http_429+http_500,seed=7");
-  app.add_option("--seed", plan.seed, "Seed of the planted values")->capture_default_str()->check(not_negative);
+  app.add_option("--seed", plan.seed, "Seed of the planted values")->capture_default_str()->transform(any_seed);
   app.add_option("--param", params, "Scenario parameter NAME=INTEGER, for scenarios that declare it; repeatable");
   std::string sweep;
   app.add_option("--sweep", sweep,
                  "Run each scenario that declares a parameter at several values: NAME=A..B[:STEP] or NAME=a,b,c; the "
                  "report fits each metric's growth per unit of it");
-  app.add_option("--concurrency", plan.concurrency, "Concurrent copies of each task per record")->check(CLI::Range(1, 10000));
+  app.add_option("--concurrency", plan.concurrency, "Concurrent copies of each task per record")->transform(integer_in(1, 10000));
   app.add_option("--timeout", timeout_s, "Seconds a task may take before its worker is killed")
       ->capture_default_str()
-      ->check(CLI::Range(0.001, 7 * 86400.0));
+      ->check(number_in({0.001, 7 * 86400.0}));
   app.add_flag("--stream", plan.stream, "Systems request streamed (SSE) responses");
-  app.add_option("--max-retries", plan.max_retries, "Client retries on 429/5xx (native engine)")->check(CLI::Range(0, 100));
+  app.add_option("--max-retries", plan.max_retries, "Client retries on 429/5xx (native engine)")->transform(integer_in(0, 100));
   app.add_option("--store", store, "SQLite results store (default OUT/results.sqlite)");
   std::string resume;
   app.add_option("--resume", resume, "Continue the interrupted run in this folder (its store), with the options it was started with");
@@ -223,24 +244,32 @@ int main(int argc, char** argv) {
   // The stress suites (--suite load|spike|endurance; docs/stress.md).
   bench::stress::StressOptions stress;
   const std::string stress_group = "Stress suites (--suite load|spike|endurance)";
-  app.add_option("--duration", stress.duration_s,
-                 "Seconds: load, the longest level (the others in the seeds' 5:15:30:60; 3600 = the seeds' minutes); spike, the whole "
-                 "spike (default 70); endurance, the run (default 60, at most 86400)")
+  app.add_option_function<double>(
+         "--duration", [&](double s) { stress.duration_s = s; },
+         "Seconds: load, the longest level (the others in the seeds' 5:15:30:60; 3600 = the seeds' minutes); spike, the whole "
+         "spike (default 70); endurance, the run (default 60, at most 86400)")
+      ->check(number_in({0, bench::stress::kMaxDurationS, true}))
       ->group(stress_group);
   app.add_flag("--smoke", stress.smoke, "A seconds-long run of the stress suite, task counts / 100 (CI)")->group(stress_group);
   app.add_option("--mode", stress.mode, "open (arrivals on a schedule, latency from the intended start) or closed")
       ->capture_default_str()->group(stress_group);
   app.add_option("--arrival", stress.arrival, "Open-loop arrivals: constant or poisson")->capture_default_str()->group(stress_group);
-  app.add_option("--rate", stress.rate, "Endurance: tasks per second (default 100)")->group(stress_group);
-  app.add_option("--agents", stress.agents, "Endurance: concurrent agents (default 20)")->group(stress_group);
+  app.add_option_function<double>("--rate", [&](double r) { stress.rate = r; }, "Endurance: tasks per second (default 100)")
+      ->check(number_in({0, bench::stress::kMaxRate, true}))
+      ->group(stress_group);
+  app.add_option_function<int>("--agents", [&](int n) { stress.agents = n; }, "Endurance: concurrent agents (default 20)")
+      ->transform(integer_in(1, kMaxAgents))
+      ->group(stress_group);
   app.add_option("--max-agents", stress.max_agents, "The configured limit: a suite needing more agents is refused")
-      ->capture_default_str()->group(stress_group);
+      ->capture_default_str()->transform(integer_in(1, kMaxAgents))->group(stress_group);
   app.add_option("--broker-port", stress.broker_port, "Scalability: redis-server's port on 127.0.0.1 (0: a free one; one in use is refused)")
-      ->capture_default_str()->group(stress_group);
-  app.add_option("--engines", stress.max_engines, "Scalability: engine processes from 1 to this")->capture_default_str()->group(stress_group);
-  app.add_option("--engine-agents", stress.engine_agents, "Scalability: agents per engine process")->capture_default_str()->group(stress_group);
+      ->capture_default_str()->transform(integer_in(0, 65535))->group(stress_group);
+  app.add_option("--engines", stress.max_engines, "Scalability: engine processes from 1 to this")
+      ->capture_default_str()->transform(integer_in(1, bench::stress::kMaxEngines))->group(stress_group);
+  app.add_option("--engine-agents", stress.engine_agents, "Scalability: agents per engine process")
+      ->capture_default_str()->transform(integer_in(1, kMaxAgents))->group(stress_group);
   app.add_option("--recovery-factor", stress.recovery_factor, "Spike: recovered when p99 is back within this factor of the baseline's")
-      ->capture_default_str()->group(stress_group);
+      ->capture_default_str()->check(number_in({1, 1000, true}))->group(stress_group);
 
   auto* list = app.add_subcommand("list", "List suites, scenarios and systems");
 
@@ -251,23 +280,23 @@ int main(int argc, char** argv) {
   std::uint64_t oracle_seed = 1;
   oracle_cmd->add_option("--scenario", oracle_scenario, "Scenario name or file")->required();
   oracle_cmd->add_option("--dialect", oracle_dialect, "How the client expresses delegation and speaker selection")->capture_default_str();
-  oracle_cmd->add_option("--port", oracle_port, "Port on 127.0.0.1 (0: a free one)")->capture_default_str();
+  oracle_cmd->add_option("--port", oracle_port, "Port on 127.0.0.1 (0: a free one)")->capture_default_str()->transform(integer_in(0, 65535));
   oracle_cmd->add_option("--latency", oracle_latency, "Latency profile")->capture_default_str();
   oracle_cmd->add_option("--faults", oracle_faults, "Fault injection plan");
-  oracle_cmd->add_option("--seed", oracle_seed, "Seed of the planted values")->capture_default_str();
+  oracle_cmd->add_option("--seed", oracle_seed, "Seed of the planted values")->capture_default_str()->transform(any_seed);
   oracle_cmd->add_option("--param", oracle_params, "Scenario parameter NAME=INTEGER; repeatable");
   oracle::Oracle::Options oracle_options;
   oracle_cmd->add_option("--max-connections", oracle_options.max_connections,
                          "Connections open at once; beyond them a connection gets HTTP 503")
       ->capture_default_str()
-      ->check(CLI::Range(1, 1000000));
+      ->transform(integer_in(1, 1000000));
   oracle_cmd->add_option("--io-threads", oracle_options.io_threads, "I/O threads, each with its own event loop (0: one per core, at most 2)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 64));
+      ->transform(integer_in(0, 64));
   int keep_alive_s = static_cast<int>(oracle_options.keep_alive_timeout.count());
   oracle_cmd->add_option("--keep-alive", keep_alive_s, "Seconds an idle keep-alive connection stays open")
       ->capture_default_str()
-      ->check(CLI::Range(1, 3600));
+      ->transform(integer_in(1, 3600));
 
   auto* analyze_cmd = app.add_subcommand("analyze", "Statistics on files of numbers: each later file against the first");
   std::vector<std::string> analyze_files;
@@ -277,13 +306,16 @@ int main(int argc, char** argv) {
   analyze_cmd->add_option("files", analyze_files, "Files with one number per line ('#' comments)");
   analyze_cmd->add_option("--trend", trend_file, "Theil-Sen slope and Mann-Kendall test of one file over time");
   analyze_cmd->add_flag("--json", analyze_json, "Print one JSON object");
-  analyze_cmd->add_option("--alpha", analysis.alpha, "Significance level after Holm correction")->capture_default_str();
-  analyze_cmd->add_option("--level", analysis.level, "Confidence level of the intervals")->capture_default_str();
-  analyze_cmd->add_option("--seed", analysis.seed, "Bootstrap seed")->capture_default_str();
-  analyze_cmd->add_option("--resamples", analysis.resamples, "Bootstrap resamples")->capture_default_str();
+  analyze_cmd->add_option("--alpha", analysis.alpha, "Significance level after Holm correction")->capture_default_str()->check(number_in(kAlpha));
+  analyze_cmd->add_option("--level", analysis.level, "Confidence level of the intervals")
+      ->capture_default_str()
+      ->check(number_in({0.5, 0.999999}));
+  analyze_cmd->add_option("--seed", analysis.seed, "Bootstrap seed")->capture_default_str()->transform(any_seed);
+  analyze_cmd->add_option("--resamples", analysis.resamples, "Bootstrap resamples")->capture_default_str()->transform(integer_in(1, 1000000));
   analyze_cmd->add_option("--correction", analysis.correction, "Adjustment across comparisons: holm or bh")->capture_default_str();
-  double margin = 0;
-  analyze_cmd->add_option("--margin", margin, "Equivalence margin (TOST), in the data's units");
+  analyze_cmd->add_option_function<double>(
+                 "--margin", [&](double m) { analysis.margin = m; }, "Equivalence margin (TOST), in the data's units")
+      ->check(number_in({0, kUnbounded, true}));
 
   auto* report_cmd = app.add_subcommand(
       "report",
@@ -308,7 +340,6 @@ int main(int argc, char** argv) {
   std::string compare_format = "table";
   std::vector<std::string> compare_positional, compare_old, compare_new;
   report::CompareOptions comparing;
-  double compare_margin = 0;
   bool fail_on_regression = false;
   compare_cmd->add_option("runs", compare_positional,
                           "OLD NEW, or one run holding NAME@A and NAME@B: run folders, results.json files or store entries FILE.sqlite:RUN_ID")
@@ -318,9 +349,12 @@ int main(int argc, char** argv) {
   auto add_verdict_options = [&](CLI::App* cmd) {
     cmd->add_option("--format", compare_format, "table, markdown or json")->capture_default_str();
     cmd->add_option("--metric", comparing.metric, "wall, overhead or cpu")->capture_default_str();
-    cmd->add_option("--alpha", comparing.alpha, "Significance level after Holm's correction")->capture_default_str();
-    cmd->add_option("--threshold", comparing.threshold, "Smallest relative change to call, e.g. 0.05")->capture_default_str();
-    cmd->add_option("--margin", compare_margin, "Relative equivalence margin, e.g. 0.05");
+    cmd->add_option("--alpha", comparing.alpha, "Significance level after Holm's correction")->capture_default_str()->check(number_in(kAlpha));
+    cmd->add_option("--threshold", comparing.threshold, "Smallest relative change to call, e.g. 0.05")
+        ->capture_default_str()
+        ->check(number_in({0, 10}));
+    cmd->add_option_function<double>("--margin", [&](double m) { comparing.margin = m; }, "Relative equivalence margin, e.g. 0.05")
+        ->check(number_in({0, 1, true, true}));
     cmd->add_flag("--fail-on-regression", fail_on_regression, "Exit with status 1 when a cell got slower");
   };
   add_verdict_options(compare_cmd);
@@ -337,14 +371,18 @@ int main(int argc, char** argv) {
   auto* calibrate_cmd = app.add_subcommand(
       "calibrate", "Run one configuration several times, each system beside a twin of itself, and measure this machine's drift");
   int calibration_runs = 6;
-  calibrate_cmd->add_option("--runs", calibration_runs, "Separate runs (at least 3)")->capture_default_str();
+  calibrate_cmd->add_option("--runs", calibration_runs, "Separate runs (at least 3)")->capture_default_str()->transform(integer_in(3, 1000));
   calibrate_cmd->fallthrough();
 
   auto* plan_cmd = app.add_subcommand("plan", "How many repetitions and runs a comparison needs to find a given change");
   double plan_change = 0.10, plan_power = 0.95, plan_alpha = 0.05;
-  plan_cmd->add_option("--change", plan_change, "The relative change to detect, e.g. 0.1 for 10%")->capture_default_str();
-  plan_cmd->add_option("--power", plan_power, "Probability of finding it")->capture_default_str();
-  plan_cmd->add_option("--alpha", plan_alpha, "Significance level for the whole table (Bonferroni across its cells)")->capture_default_str();
+  plan_cmd->add_option("--change", plan_change, "The relative change to detect, e.g. 0.1 for 10% (at most 10: 1000%)")
+      ->capture_default_str()
+      ->check(number_in({0, 10, true}));
+  plan_cmd->add_option("--power", plan_power, "Probability of finding it")->capture_default_str()->check(number_in({0, 1, true, true}));
+  plan_cmd->add_option("--alpha", plan_alpha, "Significance level for the whole table (Bonferroni across its cells)")
+      ->capture_default_str()
+      ->check(number_in(kAlpha));
   plan_cmd->add_option("--calibration", calibration_path, "The calibration to plan from (default results/calibration/)");
 
   auto* zero_io_cmd = app.add_subcommand(
@@ -352,22 +390,28 @@ int main(int argc, char** argv) {
   bench::ZeroIoOptions zero_io;
   std::string zero_io_systems = "native,langchain,crewai,autogen", zero_io_out;
   zero_io_cmd->add_option("--systems", zero_io_systems, "Comma-separated systems")->capture_default_str();
-  zero_io_cmd->add_option("--rounds", zero_io.rounds, "Processes per system, in rotated order")->capture_default_str();
-  zero_io_cmd->add_option("--batches", zero_io.batches, "Timed batches of each workload per process")->capture_default_str();
-  zero_io_cmd->add_option("--iterations", zero_io.iterations, "Invocations per batch, Python systems")->capture_default_str();
-  zero_io_cmd->add_option("--native-iterations", zero_io.native_iterations, "Invocations per batch, native engine")->capture_default_str();
+  zero_io_cmd->add_option("--rounds", zero_io.rounds, "Processes per system, in rotated order")->capture_default_str()->transform(integer_in(1, 1000));
+  zero_io_cmd->add_option("--batches", zero_io.batches, "Timed batches of each workload per process")
+      ->capture_default_str()
+      ->transform(integer_in(1, 1000));
+  zero_io_cmd->add_option("--iterations", zero_io.iterations, "Invocations per batch, Python systems")
+      ->capture_default_str()
+      ->transform(integer_in(1, 10'000'000));
+  zero_io_cmd->add_option("--native-iterations", zero_io.native_iterations, "Invocations per batch, native engine")
+      ->capture_default_str()
+      ->transform(integer_in(1, 1'000'000'000));
   zero_io_cmd->add_option("--out", zero_io_out, "Folder for ZERO_IO.md and zero_io.json");
 
   auto* engine_cmd = app.add_subcommand("stress-engine", "Internal: an engine process consuming tasks from the broker");
   engine_cmd->group("");
   bench::stress::EngineOptions engine_options;
   engine_cmd->add_option("--redis-host", engine_options.redis_host, "The broker's IPv4 address (default 127.0.0.1)");
-  engine_cmd->add_option("--redis-port", engine_options.redis_port)->required();
+  engine_cmd->add_option("--redis-port", engine_options.redis_port)->required()->transform(integer_in(1, 65535));
   engine_cmd->add_option("--base-url", engine_options.base_url)->required();
   engine_cmd->add_option("--consumer", engine_options.consumer)->required();
-  engine_cmd->add_option("--agents", engine_options.agents);
+  engine_cmd->add_option("--agents", engine_options.agents)->transform(integer_in(1, kMaxAgents));
   engine_cmd->add_option("--scenario", engine_options.scenario);
-  engine_cmd->add_option("--seed", engine_options.seed);
+  engine_cmd->add_option("--seed", engine_options.seed)->transform(any_seed);
 
   auto* worker_cmd = app.add_subcommand("worker", "Internal: a worker process for the runner");
   worker_cmd->group("");
@@ -376,10 +420,10 @@ int main(int argc, char** argv) {
   worker_cmd->add_option("--system", worker_system)->required();
   worker_cmd->add_option("--adapter", worker_adapter);
   worker_cmd->add_option("--base-url", worker_config.base_url)->required();
-  worker_cmd->add_option("--max-retries", worker_config.max_retries);
+  worker_cmd->add_option("--max-retries", worker_config.max_retries)->transform(integer_in(0, 100));
   worker_cmd->add_flag("--stream", worker_config.stream);
   std::int64_t worker_delay_us = 0;
-  worker_cmd->add_option("--inject-delay-us", worker_delay_us);
+  worker_cmd->add_option("--inject-delay-us", worker_delay_us)->transform(integer_in(0, kMaxDelayUs));
 
   spdlog::set_level(spdlog::level::warn);
   try {
@@ -411,9 +455,11 @@ int main(int argc, char** argv) {
       const auto selected = report::select_reporters(report_formats);
       if (report_dirs.size() > 1 || !report_out.empty()) {
         if (report_out.empty()) throw std::invalid_argument("several run folders make one combined report: name its folder with --out");
+        bench::check_distinct_folders(report_dirs);  // a run given twice would count twice in every table and test
         if (int status = 0; bench::stress::publish_stress_combined(report_dirs, report_out, status)) return status;
         std::vector<report::RunResults> runs;
         std::vector<report::PublishedComparison> published;
+        std::map<std::string, std::string> folder_of_run;  // run id -> the folder given for it
         for (const auto& dir : report_dirs) {
           // A folder of published-figure verdicts (legion-bench zero-io, or --suite published), or a run's.
           auto verdicts = std::filesystem::path(dir) / "zero_io.json";
@@ -429,6 +475,10 @@ int main(int argc, char** argv) {
             continue;
           }
           runs.push_back(bench::results_to_publish(dir, std::cerr));
+          // A copy of a run's folder holds the same run.
+          const auto& run_id = runs.back().context.run_id;
+          if (auto [at, added] = folder_of_run.emplace(run_id, dir); !added && !run_id.empty())
+            throw bench::UsageError("report: '" + at->second + "' and '" + dir + "' hold the same run (" + run_id + "); give each run once");
         }
         auto artifacts = report::write_combined_artifacts(report_out, runs, published, report_formats);
         std::cout << "Combined report of " << runs.size() << " run(s) and " << published.size() << " comparison(s) with published figures. ";
@@ -454,7 +504,6 @@ int main(int argc, char** argv) {
     };
     if (compare_format != "json" && compare_format != "markdown" && compare_format != "table")
       throw std::invalid_argument("unknown --format '" + compare_format + "' (expected table, markdown or json)");
-    if (compare_margin > 0) comparing.margin = compare_margin;
     if (*compare_cmd) {
       comparing.calibration = find_calibration(calibration_path);
       report::RunComparison result;
@@ -484,7 +533,6 @@ int main(int argc, char** argv) {
     if (*plan_cmd) {
       auto calibration = find_calibration(calibration_path);
       if (!calibration) throw std::invalid_argument("plan needs a calibration: run legion-bench calibrate first (or give --calibration)");
-      if (!(plan_change > 0)) throw std::invalid_argument("--change must be positive");
       const double effect = std::log1p(plan_change);
       const double alpha = plan_alpha / static_cast<double>(calibration->cells.size());
       std::cout << "To find a change of " << plan_change * 100 << "% with power " << plan_power << " at alpha " << plan_alpha
@@ -493,15 +541,22 @@ int main(int argc, char** argv) {
                 << std::left << std::setw(26) << "scenario" << std::setw(12) << "system" << std::setw(34)
                 << "interleaved (legion-bench ab)" << std::setw(36) << "separate runs (compare --old --new)"
                 << "one run a side\n";
+      // A count beyond the planner's search (10 million) is that cell's answer, not the end of the table.
+      auto counted = [](const auto& search, const std::string& unit, const std::string& detail = "") {
+        try {
+          return std::to_string(search()) + " " + unit + detail;
+        } catch (const std::invalid_argument&) {
+          return "more than 10 million " + unit;
+        }
+      };
       for (const auto& cell : calibration->cells) {
-        std::string paired = cell.within_run_floor >= plan_change ? "below the within-run floor"
-                             : cell.sigma_pair > 0 ? std::to_string(stats::pairs_for_power(effect / cell.sigma_pair, plan_power, alpha)) +
-                                                          " repetitions"
-                                                    : "2 repetitions";
-        std::string runs = cell.sigma_run > 0
-                               ? std::to_string(stats::repetitions_for_power(effect / cell.sigma_run, plan_power, alpha)) +
-                                     " runs a side of " + std::to_string(static_cast<int>(cell.repetitions)) + " reps"
-                               : "2 runs a side";
+        std::string paired = "2 repetitions", runs = "2 runs a side";
+        if (cell.within_run_floor >= plan_change) paired = "below the within-run floor";
+        else if (cell.sigma_pair > 0)
+          paired = counted([&] { return stats::pairs_for_power(effect / cell.sigma_pair, plan_power, alpha); }, "repetitions");
+        if (cell.sigma_run > 0)
+          runs = counted([&] { return stats::repetitions_for_power(effect / cell.sigma_run, plan_power, alpha); }, "runs a side",
+                         " of " + std::to_string(static_cast<int>(cell.repetitions)) + " reps");
         std::string single = cell.between_runs_floor >= plan_change ? "cannot: drift ±" +
                                                                           std::to_string(static_cast<int>(std::lround(cell.between_runs_floor * 100))) + "%"
                                                                     : "can, when the change is real";
@@ -525,7 +580,6 @@ int main(int argc, char** argv) {
         return 0;
       }
       if (analyze_files.empty()) throw std::invalid_argument("analyze needs at least one file (or --trend FILE)");
-      if (margin > 0) analysis.margin = margin;
       std::vector<report::NamedSample> samples;
       for (const auto& f : analyze_files) samples.push_back(report::read_sample_file(f));
       auto result = report::analyze(samples, analysis);
@@ -538,7 +592,7 @@ int main(int argc, char** argv) {
       auto spec = std::make_shared<const datasets::ScenarioSpec>(datasets::load_scenario(datasets::resolve_scenario(oracle_scenario), load));
       oracle_options.port = oracle_port;
       oracle_options.latency = oracle::LatencyProfile::parse(oracle_latency);
-      oracle_options.faults = oracle::FaultPlan::parse(oracle_faults);
+      oracle_options.faults = bench::parse_faults(oracle_faults);
       oracle_options.keep_alive_timeout = std::chrono::seconds(keep_alive_s);
       // The script (and the tokenizer it loads) is ready before the first connection is accepted.
       oracle_options.script = std::make_shared<oracle::ScriptPolicy>(spec, datasets::dialect_named(oracle_dialect));
@@ -613,27 +667,24 @@ int main(int argc, char** argv) {
     }
     for (const auto& [label, dir] : parse_assignments(builds, "--build")) plan.builds[label] = dir;
     for (const auto& [label, dir] : parse_assignments(venvs, "--venvs")) plan.venvs[label] = dir;
-    for (const auto& [system, us] : parse_assignments(delays, "--inject-delay")) {
-      try {
-        plan.injected_delay_us[system] = std::stoll(us);
-      } catch (const std::logic_error&) {
-        throw std::invalid_argument("--inject-delay expects SYSTEM=MICROSECONDS, got '" + system + "=" + us + "'");
-      }
+    for (auto [system, us] : parse_assignments(delays, "--inject-delay")) {
+      if (auto why = bench::refuse_integer(us, 0, kMaxDelayUs); !why.empty())
+        throw std::invalid_argument("--inject-delay " + system + ": microseconds " + why);
+      plan.injected_delay_us[system] = std::stoll(us);
     }
     bench::validate_systems(plan);
     const auto calibration = find_calibration(calibration_path);
     if (calibration) plan.noise_floor = calibration->describe();
     for (const auto& name : scenarios.empty() ? suite.scenarios : scenarios)
       plan.scenarios.push_back(datasets::resolve_scenario(name));
-    plan.repetitions = repetitions >= 0 ? repetitions : (quick ? 3 : 10);
-    plan.warmup = warmup >= 0 ? warmup : 1;
-    if (plan.repetitions < 1) throw std::invalid_argument("--repetitions must be at least 1");
+    plan.repetitions = repetitions.value_or(quick ? 3 : 10);
+    plan.warmup = warmup.value_or(1);
     plan.params = parse_params(params);
     if (!sweep.empty()) plan.sweep = bench::parse_sweep(sweep);
     const bool own_cells = !scenarios.empty() || !sweep.empty() || app.get_option("--concurrency")->count() > 0 || *ab_cmd || *calibrate_cmd;
     bench::add_suite_parts(plan, suite, quick, own_cells, std::cerr);
     plan.latency = oracle::LatencyProfile::parse(latency);
-    plan.faults = oracle::FaultPlan::parse(faults);
+    plan.faults = bench::parse_faults(faults);
     plan.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000));
     if (plan.out_dir.empty())
       plan.out_dir = std::filesystem::path("results") / (*ab_cmd ? "ab" : *calibrate_cmd ? "calibration" : plan.suite);
@@ -650,7 +701,6 @@ int main(int argc, char** argv) {
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
     if (*calibrate_cmd) {
-      if (calibration_runs < 3) throw std::invalid_argument("--runs must be at least 3");
       const auto top = plan.out_dir;
       if (plan.store.empty()) plan.store = top / "results.sqlite";  // every run and the calibration in one store
       std::vector<report::RunResults> runs;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <limits>
+#include <set>
 
 #include "test_support.hpp"
 
@@ -16,6 +18,63 @@ std::string error_of(const std::function<void()>& fn) {
     return e.what();
   }
   return "no error";
+}
+
+TEST(Checks, NumericOptionsRefuseWhatIsNotANumberOfTheirKindOrOutOfRange) {
+  auto integer = [](std::string text) { return refuse_integer(text, 1, 1000000); };
+  EXPECT_EQ(integer("0"), "must be an integer from 1 to 1000000, got 0");
+  for (const char* bad : {"-1", "1.5", "1e3", "0x10", "nan", "", "5 ", "99999999999999999999"})
+    EXPECT_EQ(integer(bad), std::string("must be an integer from 1 to 1000000, got ") + bad) << bad;
+  std::string octal_looking = "010";
+  EXPECT_EQ(refuse_integer(octal_looking, 1, 100), "");
+  EXPECT_EQ(octal_looking, "10");  // what CLI11 then reads is decimal
+
+  std::string seed = "18446744073709551615";
+  EXPECT_EQ(refuse_seed(seed), "");
+  for (std::string bad : {"18446744073709551616", "-1", "1e3"})
+    EXPECT_EQ(refuse_seed(bad), "must be an integer from 0 to 18446744073709551615, got " + bad);
+
+  const NumberRange timeout{0.001, 604800}, change{0, 10, true}, alpha{1e-6, 0.5, false, true};
+  EXPECT_EQ(refuse_number("120", timeout), "");
+  EXPECT_EQ(refuse_number("1e-3", timeout), "");
+  for (const char* bad : {"nan", "-nan", "inf", "-inf", "0", "1e309", "0x1p3", "1s"})
+    EXPECT_EQ(refuse_number(bad, timeout), std::string("must be a number ≥ 0.001 and ≤ 604800, got ") + bad) << bad;
+  EXPECT_EQ(refuse_number("0", change), "must be a number > 0 and ≤ 10, got 0");
+  EXPECT_EQ(refuse_number("1e-300", change), "");
+  EXPECT_EQ(refuse_number("0.5", alpha), "must be a number ≥ 1e-06 and < 0.5, got 0.5");
+  EXPECT_EQ(refuse_number("-1", {0, std::numeric_limits<double>::infinity(), true}), "must be a number > 0, got -1");
+}
+
+TEST(Checks, FaultPlansWithANumberOutOfRangeAreRefusedNamingIt) {
+  EXPECT_EQ(error_of([] { parse_faults("rate=nan"); }), "--faults 'rate=nan': rate must be a number ≥ 0 and ≤ 1, got nan");
+  EXPECT_EQ(error_of([] { parse_faults("rate=0.1,at=0"); }),
+            "--faults 'rate=0.1,at=0': at must be an integer from 1 to 9223372036854775807, got 0");
+  EXPECT_EQ(error_of([] { parse_faults("at=3+-5"); }), "--faults 'at=3+-5': at must be an integer from 1 to 9223372036854775807, got -5");
+  EXPECT_EQ(error_of([] { parse_faults("kinds=timeout,stall_ms=-5"); }),
+            "--faults 'kinds=timeout,stall_ms=-5': stall_ms must be an integer from 0 to 86400000, got -5");
+  EXPECT_EQ(error_of([] { parse_faults("gap_ms=nan"); }), "--faults 'gap_ms=nan': gap_ms must be an integer from 0 to 86400000, got nan");
+  EXPECT_EQ(error_of([] { parse_faults("seed=18446744073709551616"); }),
+            "--faults 'seed=18446744073709551616': seed must be an integer from 0 to 18446744073709551615, got 18446744073709551616");
+  const auto plan = parse_faults("rate=0.5,at=3+5,kinds=timeout,stall_ms=0,gap_ms=86400000,seed=18446744073709551615");
+  EXPECT_EQ(plan.probability, 0.5);
+  EXPECT_EQ(plan.at_requests, (std::set<std::uint64_t>{3, 5}));
+  EXPECT_EQ(plan.seed, 18446744073709551615u);
+  EXPECT_EQ(parse_faults("none").kinds.size(), 0u);
+  EXPECT_NE(error_of([] { parse_faults("rate=0.1,kinds=nosuch"); }).find("unknown fault kind 'nosuch'"), std::string::npos);
+}
+
+TEST(Checks, OneReportFolderGivenTwiceIsRefusedByAnyPathToIt) {
+  const auto dir = legion::testing::scratch_dir() / "run";
+  std::filesystem::create_directories(dir);
+  const auto link = legion::testing::scratch_dir() / "link";
+  std::filesystem::remove(link);
+  std::filesystem::create_directory_symlink(dir, link);
+  EXPECT_NO_THROW(check_distinct_folders({dir.string(), (legion::testing::scratch_dir() / "other").string()}));
+  for (const auto& again : {dir.string() + "/", link.string(), (dir / ".." / "run").string()})
+    EXPECT_EQ(error_of([&] { check_distinct_folders({dir.string(), again}); }),
+              "report: '" + dir.string() + "' and '" + again + "' are the same folder (" + std::filesystem::canonical(dir).string() +
+                  "); give each run once")
+        << again;
 }
 
 TEST(Checks, ThreadsBeyondTheTightestLimitAreRefusedNamingIt) {

@@ -115,14 +115,14 @@ execute_process(COMMAND sh -c "\"${LEGION_BENCH}\" oracle --scenario single-tool
 file(READ "${OUT}/busy.txt" busy)
 string(REGEX MATCH "127\\.0\\.0\\.1:([0-9]+)" _ "${busy}")
 set(busy_port "${CMAKE_MATCH_1}")
-foreach(case "--suite;endurance;--rate;0|--rate must be a positive number"
-             "--suite;endurance;--duration;-5|--duration must be a positive number"
-             "--suite;endurance;--duration;100000|at most 86400"
+foreach(case "--suite;endurance;--rate;0|--rate: must be a number > 0 and ≤ 1000000, got 0"
+             "--suite;endurance;--duration;-5|--duration: must be a number > 0 and ≤ 86400, got -5"
+             "--suite;endurance;--duration;100000|--duration: must be a number > 0 and ≤ 86400, got 100000"
              "--suite;endurance;--agents;300;--max-agents;100|more than the configured limit of 100"
              "--suite;load;--max-agents;150|200 agents, more than the configured limit of 150"
              "--suite;load;--rate;5|--rate and --agents set the endurance suite's load"
              "--suite;endurance;--mode;sideways|--mode is open or closed"
-             "--suite;scalability;--engines;100|--engines must be 1-64"
+             "--suite;scalability;--engines;100|--engines: must be an integer from 1 to 64, got 100"
              "--suite;coordination;--duration;5|--duration applies to the stress suites"
              "--suite;scalability;--broker-port;BUSY|is in use on 127.0.0.1")
   string(REPLACE "|" ";" parts "${case}")

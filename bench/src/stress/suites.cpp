@@ -151,7 +151,7 @@ LoadSpec base_spec(const StressOptions& o) {
 }
 
 double default_duration(const StressOptions& o) {
-  if (o.duration_s > 0) return o.duration_s;
+  if (o.duration_s) return *o.duration_s;
   if (o.suite == "load") return o.smoke ? 2 : 60;
   if (o.suite == "spike") return o.smoke ? 7 : 70;
   return o.smoke ? 12 : 60;  // endurance (the smoke long enough for a trend over 10 samples)
@@ -210,8 +210,8 @@ std::vector<PhasePlan> plan_phases(const StressOptions& o, double scale = 1) {
     out.push_back(p);
   } else {  // endurance
     PhasePlan p;
-    const int agents = o.agents != -1 ? o.agents : 20;
-    const double rate = o.rate != -1 ? o.rate : 100 / scale;
+    const int agents = o.agents.value_or(20);
+    const double rate = o.rate.value_or(100 / scale);
     p.name = "endurance";
     p.load_class = "normal";
     p.spec = base_spec(o);
@@ -321,18 +321,19 @@ bool is_stress_suite(const std::string& name) {
 
 void validate(const StressOptions& o) {
   if (!is_stress_suite(o.suite)) throw UsageError("unknown stress suite '" + o.suite + "'");
-  // -1: not given. Given, each must make sense.
-  if (o.duration_s != -1 && !(o.duration_s > 0 && std::isfinite(o.duration_s)))
-    throw UsageError("--duration must be a positive number of seconds, got " + num(o.duration_s));
-  if (o.duration_s > 24 * 3600) throw UsageError("--duration is at most 86400 s (24 h), got " + num(o.duration_s));
-  if (o.rate != -1 && !(o.rate > 0 && std::isfinite(o.rate))) throw UsageError("--rate must be a positive number of tasks per second, got " + num(o.rate));
-  if (o.agents != -1 && o.agents <= 0) throw UsageError("--agents must be at least 1, got " + std::to_string(o.agents));
+  // Not given: the suite's default. Given, each must make sense (the command line refuses the same
+  // values when it parses them).
+  if (o.duration_s && !(*o.duration_s > 0 && *o.duration_s <= kMaxDurationS))
+    throw UsageError("--duration must be a number of seconds > 0 and ≤ 86400 (24 h), got " + num(*o.duration_s));
+  if (o.rate && !(*o.rate > 0 && *o.rate <= kMaxRate))
+    throw UsageError("--rate must be a number of tasks per second > 0 and ≤ 1000000, got " + num(*o.rate));
+  if (o.agents && *o.agents <= 0) throw UsageError("--agents must be at least 1, got " + std::to_string(*o.agents));
   if (o.max_agents <= 0) throw UsageError("--max-agents must be at least 1");
-  if ((o.rate != -1 || o.agents != -1) && o.suite != "endurance") throw UsageError("--rate and --agents set the endurance suite's load; the " + o.suite + " suite's levels are fixed (see docs/stress.md)");
-  if (!(o.request_timeout_s > 0)) throw UsageError("--timeout must be positive");
+  if ((o.rate || o.agents) && o.suite != "endurance") throw UsageError("--rate and --agents set the endurance suite's load; the " + o.suite + " suite's levels are fixed (see docs/stress.md)");
+  if (!(o.request_timeout_s > 0 && std::isfinite(o.request_timeout_s))) throw UsageError("--timeout must be positive");
   if (o.mode != "open" && o.mode != "closed") throw UsageError("--mode is open or closed, got '" + o.mode + "'");
   if (o.arrival != "constant" && o.arrival != "poisson") throw UsageError("--arrival is constant or poisson, got '" + o.arrival + "'");
-  if (!(o.recovery_factor > 1)) throw UsageError("--recovery-factor must be above 1");
+  if (!(o.recovery_factor > 1 && std::isfinite(o.recovery_factor))) throw UsageError("--recovery-factor must be above 1");
   if (o.systems.empty()) throw UsageError("--systems names no system");
   for (const auto& s : o.systems) {
     try {
@@ -343,7 +344,7 @@ void validate(const StressOptions& o) {
     if (std::count(o.systems.begin(), o.systems.end(), s) > 1) throw UsageError("--systems names '" + s + "' twice");
   }
   if (o.suite == "scalability") {
-    if (o.max_engines < 1 || o.max_engines > 64) throw UsageError("--engines must be 1-64, got " + std::to_string(o.max_engines));
+    if (o.max_engines < 1 || o.max_engines > kMaxEngines) throw UsageError("--engines must be 1-64, got " + std::to_string(o.max_engines));
     if (o.engine_agents < 1 || o.engine_agents * o.max_engines > o.max_agents)
       throw UsageError(std::to_string(o.max_engines) + " engines × " + std::to_string(o.engine_agents) + " agents is more than the configured limit of " +
                        std::to_string(o.max_agents) + " agents (--max-agents)");

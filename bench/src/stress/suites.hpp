@@ -4,7 +4,9 @@
 // loopback (so /proc shows the system's memory apart from the server's), drives them with the load
 // generator, keeps the task ledger and a sample a second in the results store, and publishes
 // STRESS_TEST_RESULTS.md, stress.json, the CSV time series and report.html from the store.
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,12 +16,12 @@ namespace legion::bench::stress {
 struct StressOptions {
   std::string suite;
   std::vector<std::string> systems = {"native"};  // load: every system by default (bench/src/main.cpp)
-  double duration_s = -1;     // unset: the suite's default; load: the longest level, the others in the seeds' 5:15:30:60
+  std::optional<double> duration_s;  // unset: the suite's default; load: the longest level, the others in the seeds' 5:15:30:60
   bool smoke = false;         // seconds-long, task counts ÷ 100 (CI)
   std::string mode = "open";  // open | closed
   std::string arrival = "constant";  // constant | poisson
-  double rate = -1;           // endurance: tasks per second (unset: 100)
-  int agents = -1;            // endurance: agents (unset: 20)
+  std::optional<double> rate;  // endurance: tasks per second (unset: 100)
+  std::optional<int> agents;   // endurance: agents (unset: 20)
   int max_agents = 1000;      // the configured limit: more agents than this is refused
   double recovery_factor = 2;  // spike: recovered when p99 is back within this factor of the baseline's
   std::string scenario = "single-tool";
@@ -41,6 +43,11 @@ struct StressOptions {
 // thousands: in load, spike and endurance a framework's tasks, rates and bursts are the native
 // engine's divided by this, at the same agent (concurrency) levels.
 inline constexpr double kFrameworkScale = 50;
+
+// Limits of the options: a day of run; a million tasks a second (a thousand times what the native
+// engine carries here); 64 engine processes.
+inline constexpr double kMaxDurationS = 24 * 3600, kMaxRate = 1e6;
+inline constexpr int kMaxEngines = 64;
 
 // The suites the CLI knows besides those in datasets/suites.yaml: name and description.
 const std::vector<std::pair<std::string, std::string>>& stress_suites();
