@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "legion/core/engine.hpp"
+#include "legion/oracle/chat_handler.hpp"
 
 namespace legion::oracle {
 namespace {
@@ -567,6 +568,68 @@ TEST(Oracle, ServesALargeRequestThenIdlesThenServesMore) {
   }
   ::close(fd);
   EXPECT_EQ(oracle->totals().requests, 6u);
+}
+
+// Every path has a body limit: a body beyond it is refused with 413 and an OpenAI-style error naming
+// the limit, before a byte of it is read when its length is declared (so the client need not send it),
+// as it arrives when chunked; a body of exactly the limit is served.
+TEST(Oracle, RefusesBodiesBeyondEachPathsLimitWith413) {
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle({}, spec);
+  auto head = [](const std::string& request_line, std::size_t length) {
+    return request_line + "\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n";
+  };
+  auto expect_413 = [&](const std::string& request, const std::string& message) {
+    int fd = raw::connect_to(oracle->port());
+    ASSERT_TRUE(raw::send_all(fd, request));
+    const auto answer = raw::responses({fd}, 1).at(0).at(0);
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 413 Payload Too Large\r\n")) << answer;
+    EXPECT_NE(answer.find("Connection: close"), std::string::npos);
+    EXPECT_EQ(json::parse(raw::body_of(answer)),
+              json({{"error", {{"message", message}, {"type", "invalid_request_error"}, {"param", nullptr}, {"code", nullptr}}}}));
+    ::close(fd);
+  };
+  expect_413(head("POST /v1/chat/completions HTTP/1.1", kChatBodyLimit + 1),
+             "The request body is larger than the 67108864 bytes that POST /v1/chat/completions accepts");
+  expect_413(head("POST /v1/embeddings HTTP/1.1", kEmbeddingsBodyLimit + 1),
+             "The request body is larger than the 16777216 bytes that POST /v1/embeddings accepts");
+  expect_413(head("GET /v1/models HTTP/1.1", kOtherBodyLimit + 1),
+             "The request body is larger than the 65536 bytes that GET /v1/models accepts");
+  const std::string chunk(32768, ' ');
+  std::string chunked = "POST /v1/nothing HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 3; ++i) chunked += "8000\r\n" + chunk + "\r\n";
+  expect_413(chunked + "0\r\n\r\n", "The request body is larger than the 65536 bytes that POST /v1/nothing accepts");
+  expect_413("GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Large: " + std::string(kHeaderLimit, 'a') + "\r\n\r\n",
+             "The request line and headers are larger than the 8192 bytes the model server accepts");
+
+  // Exactly at the limit (a valid body padded with trailing white space): served.
+  auto at_limit = [](std::string body, std::size_t limit) { return body + std::string(limit - body.size(), ' '); };
+  const auto chat = at_limit(second_request_body(*spec), kChatBodyLimit);
+  const auto embeddings = at_limit(R"({"input":"refund policy"})", kEmbeddingsBodyLimit);
+  int fd = raw::connect_to(oracle->port());
+  ASSERT_TRUE(raw::send_all(fd, head("POST /v1/chat/completions HTTP/1.1", chat.size()) + chat));
+  auto answer = raw::responses({fd}, 1).at(0).at(0);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 OK")) << answer.substr(0, 300);
+  EXPECT_TRUE(check_answer(*spec, parse_chat_response(raw::body_of(answer)).message.content).correct);
+  ASSERT_TRUE(raw::send_all(fd, head("POST /v1/embeddings HTTP/1.1", embeddings.size()) + embeddings));
+  answer = raw::responses({fd}, 1).at(0).at(0);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 OK")) << answer.substr(0, 300);
+  ::close(fd);
+}
+
+// A chat request carries at most 2,048 messages (Azure OpenAI's limit): one more is refused with
+// 400 naming the limit; exactly 2,048 are answered.
+TEST_F(OracleTest, RefusesMoreMessagesThanTheLimit) {
+  auto request = first_request();
+  while (request.messages.size() < detail::kMaxChatMessages) request.messages.push_back({"user", "and again", {}, {}, {}});
+  auto res = post(request);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  request.messages.push_back({"user", "once more", {}, {}, {}});
+  res = post(request);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(json::parse(res->body)["error"]["message"], "'messages' has 2049 items; at most 2048 are accepted per request");
 }
 
 // The log keeps the most recent requests only; totals and service times still cover every request.

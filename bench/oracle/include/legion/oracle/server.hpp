@@ -19,6 +19,12 @@
 
 namespace legion::oracle {
 
+// The largest request body each endpoint reads; a larger one is refused with HTTP 413.
+constexpr std::size_t kChatBodyLimit = 64u << 20;        // POST /v1/chat/completions
+constexpr std::size_t kEmbeddingsBodyLimit = 16u << 20;  // POST /v1/embeddings
+constexpr std::size_t kOtherBodyLimit = 64u << 10;       // every other path (none reads a body)
+constexpr std::size_t kHeaderLimit = 8u << 10;           // request line and headers, every path
+
 class Oracle {
  public:
   struct Options {
