@@ -570,6 +570,72 @@ TEST(Oracle, ServesALargeRequestThenIdlesThenServesMore) {
   EXPECT_EQ(oracle->totals().requests, 6u);
 }
 
+// Slow clients cannot hold the connection slots: with every slot taken by a client that sends one
+// byte at a time, never finishing its request (half of them the header, half the body), the others
+// are refused; each slow connection is closed once its header or body deadline has passed, however
+// steadily it sends (the keep-alive time is far off), and a normal client is served afterwards.
+TEST(Oracle, ClosesSlowClientsAtTheRequestDeadline) {
+  Oracle::Options options;
+  options.max_connections = 20;
+  options.header_timeout = std::chrono::seconds(1);
+  options.body_timeout = std::chrono::seconds(1);
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle(options, spec);
+  using Clock = std::chrono::steady_clock;
+  struct Slow {
+    int fd = -1;
+    std::string pending;  // what it has yet to send, a byte at a time
+    Clock::time_point started;
+    std::optional<Clock::time_point> closed;
+  };
+  std::vector<Slow> slow(20);
+  for (std::size_t i = 0; i < slow.size(); ++i) {
+    slow[i].fd = raw::connect_to(oracle->port());
+    ASSERT_GE(slow[i].fd, 0);
+    const std::string head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n";
+    if (i % 2 == 0) {  // the header trickles in
+      slow[i].pending = head + "X-Slow: " + std::string(1000, 'a');
+    } else {  // the header comes whole, the body trickles in
+      ASSERT_TRUE(raw::send_all(slow[i].fd, head + "Content-Length: 1000\r\n\r\n"));
+      slow[i].pending = std::string(999, ' ');
+    }
+    slow[i].started = Clock::now();
+  }
+  while (oracle->open_connections() < slow.size()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  httplib::Client client("127.0.0.1", oracle->port());
+  auto refused = client.Get("/v1/models");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+
+  // One byte to each every 50 ms, until the server closes them all (or 60 s, far beyond the deadline).
+  const auto give_up = Clock::now() + std::chrono::seconds(60);
+  auto open = [&] { return std::count_if(slow.begin(), slow.end(), [](const Slow& s) { return !s.closed; }); };
+  while (open() > 0 && Clock::now() < give_up) {
+    for (auto& s : slow) {
+      if (s.closed) continue;
+      pollfd p{s.fd, POLLIN, 0};
+      char byte;
+      if (::poll(&p, 1, 0) == 1 && ::read(s.fd, &byte, 1) <= 0) {  // closed by the server
+        s.closed = Clock::now();
+        continue;
+      }
+      ASSERT_FALSE(s.pending.empty()) << "a slow request was sent whole";
+      if (::send(s.fd, s.pending.data(), 1, MSG_NOSIGNAL) == 1) s.pending.erase(0, 1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (const auto& s : slow) {
+    ASSERT_TRUE(s.closed) << "a slow connection was still open after 60 s";
+    EXPECT_GE(*s.closed - s.started, std::chrono::seconds(1)) << "closed before its deadline";
+    ::close(s.fd);
+  }
+  while (oracle->open_connections() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto served = client.Get("/v1/models");
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+  EXPECT_EQ(oracle->totals().requests, 0u);  // no slow request was ever answered
+}
+
 // Every path has a body limit: a body beyond it is refused with 413 and an OpenAI-style error naming
 // the limit, before a byte of it is read when its length is declared (so the client need not send it),
 // as it arrives when chunked; a body of exactly the limit is served.

@@ -181,10 +181,15 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     next_request();
   }
 
-  // Called by the loop's sweep: closes a connection that has waited too long for a request.
-  void close_if_idle(Clock::time_point now) {
+  // Called by the loop's sweep: closes a connection that has waited too long for a request, or
+  // whose request, once begun, has not arrived by its deadline (however steadily it trickles in).
+  void close_if_late(Clock::time_point now) {
     if (!waiting_) return;
-    if (now - last_activity_ > server_.options.keep_alive_timeout) {
+    const auto& o = server_.options;
+    const bool late = !request_started_            ? now - last_activity_ > o.keep_alive_timeout
+                      : !parser_->is_header_done() ? now - *request_started_ > o.header_timeout
+                                                   : now - header_done_at_ > o.body_timeout;
+    if (late) {
       beast::error_code ec;
       socket_.close(ec);  // the pending read ends with operation_aborted and releases the connection
     }
@@ -199,6 +204,8 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     body_limit_.reset();
     continue_sent_ = false;
     last_activity_ = Clock::now();
+    request_started_.reset();
+    if (buffer_.size() > 0) request_started_ = last_activity_;  // pipelined: already here
     parse();
   }
 
@@ -235,6 +242,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
       if (ec) return;  // closed by the client, the sweep or stop(): the connection ends here
       self->buffer_.commit(n);
       self->last_activity_ = Clock::now();
+      if (!self->request_started_) self->request_started_ = self->last_activity_;
       self->parse();
     });
   }
@@ -242,6 +250,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   // The header names the endpoint, and with it the largest body the request may carry: a declared
   // length beyond it is refused before any of the body is read, a chunked body once it exceeds it.
   bool limit_body() {
+    header_done_at_ = Clock::now();
     body_limit_ = body_limit_for(path_of(parser_->get()));
     if (const auto length = parser_->content_length(); length && *length > *body_limit_) {
       bad_request(http::error::body_limit);
@@ -419,6 +428,8 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   std::optional<RequestLogEntry> entry_;
   Clock::time_point started_;
   Clock::time_point last_activity_;
+  std::optional<Clock::time_point> request_started_;  // the current request's first byte, once it came
+  Clock::time_point header_done_at_;
   std::optional<std::size_t> body_limit_;             // once the header has named the endpoint
   std::size_t next_event_ = 0;
   std::size_t response_bytes_ = 0;
@@ -521,7 +532,7 @@ void Oracle::Impl::sweep(Loop& loop) {
   loop.sweep->async_wait([this, &loop](beast::error_code ec) {
     if (ec) return;
     const auto now = Clock::now();
-    for (auto* connection : loop.connections) connection->close_if_idle(now);
+    for (auto* connection : loop.connections) connection->close_if_late(now);
     sweep(loop);
   });
 }
