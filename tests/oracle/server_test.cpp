@@ -636,6 +636,26 @@ TEST(Oracle, ClosesSlowClientsAtTheRequestDeadline) {
   EXPECT_EQ(oracle->totals().requests, 0u);  // no slow request was ever answered
 }
 
+// A client that asks for a large answer and never reads it cannot hold its slot either: the
+// connection is closed once a write has waited longer than the write deadline.
+TEST(Oracle, ClosesAConnectionWhoseClientStopsReading) {
+  Oracle::Options options;
+  options.write_timeout = std::chrono::seconds(1);
+  Oracle oracle(options);
+  int fd = raw::connect_to(oracle.port());
+  ASSERT_GE(fd, 0);
+  // About 45 MB of answer (2,048 base64 vectors of 4,096 floats), far beyond the socket buffers.
+  const auto body = json{{"input", std::vector<std::string>(2048, "refund")}, {"dimensions", 4096}, {"encoding_format", "base64"}}.dump();
+  ASSERT_TRUE(raw::send_all(fd, "POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+                                    "\r\n\r\n" + body));
+  while (oracle.totals().embedding_requests < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (oracle.open_connections() > 0 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(oracle.open_connections(), 0u) << "the connection that does not read was still open after 60 s";
+  ::close(fd);
+}
+
 // Every path has a body limit: a body beyond it is refused with 413 and an OpenAI-style error naming
 // the limit, before a byte of it is read when its length is declared (so the client need not send it),
 // as it arrives when chunked; a body of exactly the limit is served.

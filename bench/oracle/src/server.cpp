@@ -181,14 +181,16 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     next_request();
   }
 
-  // Called by the loop's sweep: closes a connection that has waited too long for a request, or
-  // whose request, once begun, has not arrived by its deadline (however steadily it trickles in).
+  // Called by the loop's sweep: closes a connection that has waited too long for a request, whose
+  // request, once begun, has not arrived by its deadline (however steadily it trickles in), or whose
+  // client does not take its answer in time.
   void close_if_late(Clock::time_point now) {
-    if (!waiting_) return;
     const auto& o = server_.options;
-    const bool late = !request_started_            ? now - last_activity_ > o.keep_alive_timeout
-                      : !parser_->is_header_done() ? now - *request_started_ > o.header_timeout
-                                                   : now - header_done_at_ > o.body_timeout;
+    bool late = writing_since_ && now - *writing_since_ > o.write_timeout;
+    if (waiting_)
+      late = !request_started_            ? now - last_activity_ > o.keep_alive_timeout
+             : !parser_->is_header_done() ? now - *request_started_ > o.header_timeout
+                                          : now - header_done_at_ > o.body_timeout;
     if (late) {
       beast::error_code ec;
       socket_.close(ec);  // the pending read ends with operation_aborted and releases the connection
@@ -335,7 +337,9 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   // Writes what is pending, then carries on with `then` (unless the connection broke).
   template <typename Then>
   void flush(Then then) {
+    writing_since_ = Clock::now();
     asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this(), then](beast::error_code ec, std::size_t) {
+      self->writing_since_.reset();
       if (ec) return;
       self->out_.clear();
       then(*self);
@@ -430,6 +434,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   Clock::time_point last_activity_;
   std::optional<Clock::time_point> request_started_;  // the current request's first byte, once it came
   Clock::time_point header_done_at_;
+  std::optional<Clock::time_point> writing_since_;     // while a write is pending
   std::optional<std::size_t> body_limit_;             // once the header has named the endpoint
   std::size_t next_event_ = 0;
   std::size_t response_bytes_ = 0;

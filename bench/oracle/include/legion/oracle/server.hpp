@@ -47,6 +47,9 @@ class Oracle {
     // closed, so slow clients cannot hold the connection slots. Checked every half second.
     std::chrono::milliseconds header_timeout{10'000};
     std::chrono::milliseconds body_timeout{10'000};
+    // A client must take each write of its answer within this long (a whole answer, or one streamed
+    // event), or the connection is closed: a client that stops reading cannot hold a slot either.
+    std::chrono::milliseconds write_timeout{30'000};
     // Most recent requests kept in the log for log_since(); totals and service times cover all.
     std::size_t log_capacity = 65536;
     std::string model = "legion-oracle";
