@@ -2,6 +2,7 @@
 // format (float and base64), counted apart from the chat calls, bad requests refused by name.
 #include "legion/oracle/embeddings.hpp"
 #include "legion/oracle/server.hpp"
+#include "legion/oracle/token_counter.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -104,6 +105,55 @@ TEST_F(EmbeddingsServer, RefusesBadRequestsNamingTheField) {
   EXPECT_EQ(client_.Get("/v1/embeddings")->status, 405);
   EXPECT_EQ(oracle_.totals().requests, 0u);  // refusals are errors, not chat calls
   EXPECT_EQ(oracle_.totals().errors, 5u);
+}
+
+// OpenAI's limits on one request: 2,048 inputs, 8,192 tokens each, 300,000 in all. A request at
+// each limit is answered; one past it is refused with 400 naming the limit, whatever it sends: the
+// inputs beyond the limit are counted, never embedded.
+TEST_F(EmbeddingsServer, RefusesRequestsBeyondOpenAIsLimitsAndAnswersThoseAtThem) {
+  auto refusal = [&](const json& body) {
+    auto res = post(body);
+    EXPECT_TRUE(res);
+    if (!res) return std::string();
+    EXPECT_EQ(res->status, 400);
+    const auto error = json::parse(res->body)["error"];
+    EXPECT_EQ(error["type"], "invalid_request_error");
+    return error["message"].get<std::string>();
+  };
+  auto answered = [&](const json& body) {
+    auto res = post(body);
+    EXPECT_TRUE(res);
+    if (!res) return std::size_t{0};
+    EXPECT_EQ(res->status, 200) << res->body.substr(0, 200);
+    return json::parse(res->body)["data"].size();
+  };
+  EXPECT_EQ(answered({{"input", std::vector<std::string>(kMaxEmbeddingInputs, "refund")}}), kMaxEmbeddingInputs);
+  EXPECT_EQ(refusal({{"input", std::vector<std::string>(kMaxEmbeddingInputs + 1, "refund")}}),
+            "'input' has 2049 items; at most 2048 are accepted per request");
+  EXPECT_EQ(refusal({{"input", std::vector<std::string>(200'000, "refund")}}),
+            "'input' has 200000 items; at most 2048 are accepted per request");
+
+  // "a a a ..." is one token per word.
+  auto words = [](std::uint64_t n) {
+    std::string text = "a";
+    for (std::uint64_t i = 1; i < n; ++i) text += " a";
+    return text;
+  };
+  const auto counter = TokenCounter::shared();
+  const auto longest = words(kMaxEmbeddingInputTokens);
+  ASSERT_EQ(counter->text(longest), kMaxEmbeddingInputTokens);
+  ASSERT_EQ(counter->text(words(kMaxEmbeddingInputTokens + 1)), kMaxEmbeddingInputTokens + 1);
+  EXPECT_EQ(answered({{"input", longest}}), 1u);
+  EXPECT_EQ(refusal({{"input", {"refund", words(kMaxEmbeddingInputTokens + 1)}}}),
+            "'input' item 1 has 8193 tokens; at most 8192 are accepted per input");
+
+  std::vector<std::string> texts(kMaxEmbeddingRequestTokens / kMaxEmbeddingInputTokens, longest);  // 36 of them
+  texts.push_back(words(kMaxEmbeddingRequestTokens - texts.size() * kMaxEmbeddingInputTokens));
+  EXPECT_EQ(answered({{"input", texts}}), texts.size());
+  EXPECT_EQ(oracle_.totals().embedding_tokens,
+            kMaxEmbeddingInputs * counter->text("refund") + kMaxEmbeddingInputTokens + kMaxEmbeddingRequestTokens);
+  texts.back() += " a";
+  EXPECT_EQ(refusal({{"input", texts}}), "'input' has 300001 tokens in all; at most 300000 are accepted per request");
 }
 
 }  // namespace

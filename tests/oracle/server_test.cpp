@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "legion/core/engine.hpp"
+#include "legion/oracle/chat_handler.hpp"
 
 namespace legion::oracle {
 namespace {
@@ -567,6 +568,154 @@ TEST(Oracle, ServesALargeRequestThenIdlesThenServesMore) {
   }
   ::close(fd);
   EXPECT_EQ(oracle->totals().requests, 6u);
+}
+
+// Slow clients cannot hold the connection slots: with every slot taken by a client that sends one
+// byte at a time, never finishing its request (half of them the header, half the body), the others
+// are refused; each slow connection is closed once its header or body deadline has passed, however
+// steadily it sends (the keep-alive time is far off), and a normal client is served afterwards.
+TEST(Oracle, ClosesSlowClientsAtTheRequestDeadline) {
+  Oracle::Options options;
+  options.max_connections = 20;
+  options.header_timeout = std::chrono::seconds(1);
+  options.body_timeout = std::chrono::seconds(1);
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle(options, spec);
+  using Clock = std::chrono::steady_clock;
+  struct Slow {
+    int fd = -1;
+    std::string pending;  // what it has yet to send, a byte at a time
+    Clock::time_point started;
+    std::optional<Clock::time_point> closed;
+  };
+  std::vector<Slow> slow(20);
+  for (std::size_t i = 0; i < slow.size(); ++i) {
+    slow[i].fd = raw::connect_to(oracle->port());
+    ASSERT_GE(slow[i].fd, 0);
+    const std::string head = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n";
+    if (i % 2 == 0) {  // the header trickles in
+      slow[i].pending = head + "X-Slow: " + std::string(1000, 'a');
+    } else {  // the header comes whole, the body trickles in
+      ASSERT_TRUE(raw::send_all(slow[i].fd, head + "Content-Length: 1000\r\n\r\n"));
+      slow[i].pending = std::string(999, ' ');
+    }
+    slow[i].started = Clock::now();
+  }
+  while (oracle->open_connections() < slow.size()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  httplib::Client client("127.0.0.1", oracle->port());
+  auto refused = client.Get("/v1/models");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+
+  // One byte to each every 50 ms, until the server closes them all (or 60 s, far beyond the deadline).
+  const auto give_up = Clock::now() + std::chrono::seconds(60);
+  auto open = [&] { return std::count_if(slow.begin(), slow.end(), [](const Slow& s) { return !s.closed; }); };
+  while (open() > 0 && Clock::now() < give_up) {
+    for (auto& s : slow) {
+      if (s.closed) continue;
+      pollfd p{s.fd, POLLIN, 0};
+      char byte;
+      if (::poll(&p, 1, 0) == 1 && ::read(s.fd, &byte, 1) <= 0) {  // closed by the server
+        s.closed = Clock::now();
+        continue;
+      }
+      ASSERT_FALSE(s.pending.empty()) << "a slow request was sent whole";
+      if (::send(s.fd, s.pending.data(), 1, MSG_NOSIGNAL) == 1) s.pending.erase(0, 1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (const auto& s : slow) {
+    ASSERT_TRUE(s.closed) << "a slow connection was still open after 60 s";
+    EXPECT_GE(*s.closed - s.started, std::chrono::seconds(1)) << "closed before its deadline";
+    ::close(s.fd);
+  }
+  while (oracle->open_connections() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto served = client.Get("/v1/models");
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+  EXPECT_EQ(oracle->totals().requests, 0u);  // no slow request was ever answered
+}
+
+// A client that asks for a large answer and never reads it cannot hold its slot either: the
+// connection is closed once a write has waited longer than the write deadline.
+TEST(Oracle, ClosesAConnectionWhoseClientStopsReading) {
+  Oracle::Options options;
+  options.write_timeout = std::chrono::seconds(1);
+  Oracle oracle(options);
+  int fd = raw::connect_to(oracle.port());
+  ASSERT_GE(fd, 0);
+  // About 45 MB of answer (2,048 base64 vectors of 4,096 floats), far beyond the socket buffers.
+  const auto body = json{{"input", std::vector<std::string>(2048, "refund")}, {"dimensions", 4096}, {"encoding_format", "base64"}}.dump();
+  ASSERT_TRUE(raw::send_all(fd, "POST /v1/embeddings HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+                                    "\r\n\r\n" + body));
+  while (oracle.totals().embedding_requests < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (oracle.open_connections() > 0 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(oracle.open_connections(), 0u) << "the connection that does not read was still open after 60 s";
+  ::close(fd);
+}
+
+// Every path has a body limit: a body beyond it is refused with 413 and an OpenAI-style error naming
+// the limit, before a byte of it is read when its length is declared (so the client need not send it),
+// as it arrives when chunked; a body of exactly the limit is served.
+TEST(Oracle, RefusesBodiesBeyondEachPathsLimitWith413) {
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle({}, spec);
+  auto head = [](const std::string& request_line, std::size_t length) {
+    return request_line + "\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n";
+  };
+  auto expect_413 = [&](const std::string& request, const std::string& message) {
+    int fd = raw::connect_to(oracle->port());
+    ASSERT_TRUE(raw::send_all(fd, request));
+    const auto answer = raw::responses({fd}, 1).at(0).at(0);
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 413 Payload Too Large\r\n")) << answer;
+    EXPECT_NE(answer.find("Connection: close"), std::string::npos);
+    EXPECT_EQ(json::parse(raw::body_of(answer)),
+              json({{"error", {{"message", message}, {"type", "invalid_request_error"}, {"param", nullptr}, {"code", nullptr}}}}));
+    ::close(fd);
+  };
+  expect_413(head("POST /v1/chat/completions HTTP/1.1", kChatBodyLimit + 1),
+             "The request body is larger than the 67108864 bytes that POST /v1/chat/completions accepts");
+  expect_413(head("POST /v1/embeddings HTTP/1.1", kEmbeddingsBodyLimit + 1),
+             "The request body is larger than the 16777216 bytes that POST /v1/embeddings accepts");
+  expect_413(head("GET /v1/models HTTP/1.1", kOtherBodyLimit + 1),
+             "The request body is larger than the 65536 bytes that GET /v1/models accepts");
+  const std::string chunk(32768, ' ');
+  std::string chunked = "POST /v1/nothing HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 3; ++i) chunked += "8000\r\n" + chunk + "\r\n";
+  expect_413(chunked + "0\r\n\r\n", "The request body is larger than the 65536 bytes that POST /v1/nothing accepts");
+  expect_413("GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Large: " + std::string(kHeaderLimit, 'a') + "\r\n\r\n",
+             "The request line and headers are larger than the 8192 bytes the model server accepts");
+
+  // Exactly at the limit (a valid body padded with trailing white space): served.
+  auto at_limit = [](std::string body, std::size_t limit) { return body + std::string(limit - body.size(), ' '); };
+  const auto chat = at_limit(second_request_body(*spec), kChatBodyLimit);
+  const auto embeddings = at_limit(R"({"input":"refund policy"})", kEmbeddingsBodyLimit);
+  int fd = raw::connect_to(oracle->port());
+  ASSERT_TRUE(raw::send_all(fd, head("POST /v1/chat/completions HTTP/1.1", chat.size()) + chat));
+  auto answer = raw::responses({fd}, 1).at(0).at(0);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 OK")) << answer.substr(0, 300);
+  EXPECT_TRUE(check_answer(*spec, parse_chat_response(raw::body_of(answer)).message.content).correct);
+  ASSERT_TRUE(raw::send_all(fd, head("POST /v1/embeddings HTTP/1.1", embeddings.size()) + embeddings));
+  answer = raw::responses({fd}, 1).at(0).at(0);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 OK")) << answer.substr(0, 300);
+  ::close(fd);
+}
+
+// A chat request carries at most 2,048 messages (Azure OpenAI's limit): one more is refused with
+// 400 naming the limit; exactly 2,048 are answered.
+TEST_F(OracleTest, RefusesMoreMessagesThanTheLimit) {
+  auto request = first_request();
+  while (request.messages.size() < detail::kMaxChatMessages) request.messages.push_back({"user", "and again", {}, {}, {}});
+  auto res = post(request);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  request.messages.push_back({"user", "once more", {}, {}, {}});
+  res = post(request);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(json::parse(res->body)["error"]["message"], "'messages' has 2049 items; at most 2048 are accepted per request");
 }
 
 // The log keeps the most recent requests only; totals and service times still cover every request.

@@ -73,6 +73,9 @@ Reply answer_chat(std::string_view body, const ServingState& state, const Latenc
   ScriptPolicy::Decision decision;
   try {
     request = decode_chat_request(body);
+    if (request.messages.size() > kMaxChatMessages)
+      throw WireError("'messages' has " + std::to_string(request.messages.size()) + " items; at most " +
+                      std::to_string(kMaxChatMessages) + " are accepted per request");
     if (!state.policy) throw PolicyError("no scenario is loaded");
     decision = state.policy->decide(request, entry.seq);
   } catch (const std::exception& e) {

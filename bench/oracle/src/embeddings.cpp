@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -59,6 +60,102 @@ std::vector<float> embed_text(std::string_view text, std::size_t dimensions) {
 }
 
 namespace detail {
+namespace {
+
+// Reads an embeddings request without building a document: only the fields the answer needs are
+// kept, and inputs beyond the limit are counted but not stored, so that what a request costs is
+// bounded by the limits rather than by what it sends.
+class RequestReader final : public json::json_sax_t {
+ public:
+  bool is_object = false;
+  std::optional<json> input;  // a scalar (a string when valid), or an empty array when a list came
+  std::vector<std::string> texts;  // the list's first kMaxEmbeddingInputs strings
+  std::size_t items = 0;           // the list's items, all of them
+  bool not_text = false;           // an item that is not a string (token ids)
+  std::optional<json> dimensions, encoding_format, model;  // scalars; an empty object for a container
+
+  bool null() override { return scalar(json(nullptr)); }
+  bool boolean(bool v) override { return scalar(json(v)); }
+  bool number_integer(number_integer_t v) override { return scalar(json(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return scalar(json(v)); }
+  bool number_float(number_float_t v, const string_t&) override { return scalar(json(v)); }
+  bool binary(binary_t&) override { return scalar(json()); }
+  bool string(string_t& v) override {
+    if (depth_ == 2 && in_list_) {
+      ++items;
+      if (texts.size() < kMaxEmbeddingInputs) texts.push_back(std::move(v));
+      return true;
+    }
+    return scalar(json(std::move(v)));
+  }
+  bool start_object(std::size_t) override {
+    if (depth_ == 0) is_object = true;
+    container();
+    ++depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    if (depth_ == 1 && key_ == "input") {
+      begin_input();
+      input = json::array();
+      in_list_ = true;
+    } else {
+      container();
+    }
+    ++depth_;
+    return true;
+  }
+  bool end_object() override { return --depth_, true; }
+  bool end_array() override {
+    if (--depth_ == 1) in_list_ = false;
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (depth_ == 1) key_ = std::move(k);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    is_object = false;
+    return false;
+  }
+
+ private:
+  std::optional<json>* field() {
+    if (depth_ != 1) return nullptr;
+    if (key_ == "dimensions") return &dimensions;
+    if (key_ == "encoding_format") return &encoding_format;
+    if (key_ == "model") return &model;
+    return nullptr;
+  }
+  void begin_input() {  // a key given twice counts once, the last time, as in a document
+    texts.clear();
+    items = 0;
+    not_text = false;
+  }
+  bool scalar(json v) {
+    if (depth_ == 2 && in_list_) {
+      ++items;
+      not_text = true;
+    } else if (depth_ == 1 && key_ == "input") {
+      begin_input();
+      input = std::move(v);
+    } else if (auto* f = field()) {
+      *f = std::move(v);
+    }
+    return true;
+  }
+  void container() {  // an object or array opens: as a value, it is of the wrong kind
+    if (depth_ == 2 && in_list_) ++items, not_text = true;
+    else if (depth_ == 1 && key_ == "input") begin_input(), input = json::object();
+    else if (auto* f = field()) *f = json::object();
+  }
+
+  std::size_t depth_ = 0;
+  std::string key_;
+  bool in_list_ = false;
+};
+
+}  // namespace
 
 Reply answer_embeddings(std::string_view body, const std::string& model, RequestLogEntry& entry) {
   entry.request_bytes = body.size();
@@ -67,43 +164,53 @@ Reply answer_embeddings(std::string_view body, const std::string& model, Request
     entry.status = 400;
     return error_reply(400, message, "invalid_request_error");
   };
-  const auto request = json::parse(body, nullptr, false);
-  if (request.is_discarded() || !request.is_object()) return fail("The body is not a JSON object");
-  const auto input = request.find("input");
-  if (input == request.end()) return fail("'input' is required");
-  std::vector<std::string> texts;
-  if (input->is_string()) texts.push_back(input->get<std::string>());
-  else if (input->is_array() && !input->empty())
-    for (const auto& item : *input) {
-      if (!item.is_string())
-        return fail("'input' must be a string or a list of strings (this server embeds text, not token ids)");
-      texts.push_back(item.get<std::string>());
-    }
-  else return fail("'input' must be a string or a non-empty list of strings");
+  RequestReader request;
+  if (!json::sax_parse(body.begin(), body.end(), &request) || !request.is_object) return fail("The body is not a JSON object");
+  if (!request.input) return fail("'input' is required");
+  if (request.input->is_string()) request.texts = {request.input->get<std::string>()}, request.items = 1;
+  else if (request.not_text)
+    return fail("'input' must be a string or a list of strings (this server embeds text, not token ids)");
+  else if (!request.input->is_array() || request.items == 0)
+    return fail("'input' must be a string or a non-empty list of strings");
+  if (request.items > kMaxEmbeddingInputs)
+    return fail("'input' has " + std::to_string(request.items) + " items; at most " + std::to_string(kMaxEmbeddingInputs) +
+                " are accepted per request");
   std::size_t dimensions = kEmbeddingDimensions;
-  if (const auto d = request.find("dimensions"); d != request.end() && !d->is_null()) {
+  if (const auto& d = request.dimensions; d && !d->is_null()) {
     if (!d->is_number_integer() || d->get<std::int64_t>() < 1 || d->get<std::int64_t>() > 4096)
       return fail("'dimensions' must be an integer from 1 to 4096");
     dimensions = d->get<std::size_t>();
   }
-  const auto format = request.value("encoding_format", std::string("float"));
+  const auto& f = request.encoding_format;
+  const auto format = !f || f->is_null() ? std::string("float") : f->is_string() ? f->get<std::string>() : std::string();
   if (format != "float" && format != "base64") return fail("'encoding_format' must be \"float\" or \"base64\"");
 
   const auto counter = TokenCounter::shared();
-  json data = json::array();
   std::uint64_t tokens = 0;
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    const auto vector = embed_text(texts[i], dimensions);
-    tokens += counter->text(texts[i]);
-    data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", format == "base64" ? json(base64(vector)) : json(vector)}});
+  for (std::size_t i = 0; i < request.texts.size(); ++i) {
+    const auto n = counter->text(request.texts[i]);
+    if (n > kMaxEmbeddingInputTokens)
+      return fail("'input' item " + std::to_string(i) + " has " + std::to_string(n) + " tokens; at most " +
+                  std::to_string(kMaxEmbeddingInputTokens) + " are accepted per input");
+    tokens += n;
   }
+  if (tokens > kMaxEmbeddingRequestTokens)
+    return fail("'input' has " + std::to_string(tokens) + " tokens in all; at most " + std::to_string(kMaxEmbeddingRequestTokens) +
+                " are accepted per request");
   entry.prompt_tokens = tokens;
+
+  // Written piece by piece (the bytes a whole document would dump, keys in its order), so that only
+  // one vector at a time is held as a document.
   Reply r;
-  r.body = json{{"object", "list"},
-                {"data", std::move(data)},
-                {"model", request.value("model", model)},
-                {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}}
-               .dump();
+  r.body = R"({"data":[)";
+  for (std::size_t i = 0; i < request.texts.size(); ++i) {
+    const auto vector = embed_text(request.texts[i], dimensions);
+    if (i > 0) r.body += ',';
+    r.body += json{{"object", "embedding"}, {"index", i}, {"embedding", format == "base64" ? json(base64(vector)) : json(vector)}}.dump();
+  }
+  const auto& name = request.model && request.model->is_string() ? request.model->get_ref<const std::string&>() : model;
+  r.body += R"(],"model":)" + json(name).dump() + R"(,"object":"list","usage":{"prompt_tokens":)" + std::to_string(tokens) +
+            R"(,"total_tokens":)" + std::to_string(tokens) + "}}";
   return r;
 }
 

@@ -33,7 +33,6 @@ using detail::Reply;
 
 namespace {
 
-constexpr std::size_t kBodyLimit = 64u << 20;
 constexpr auto kSweepInterval = std::chrono::milliseconds(500);
 constexpr auto kRefusalLinger = std::chrono::seconds(2);
 constexpr std::size_t kMaxRefusalsAtOnce = 1024;
@@ -41,6 +40,18 @@ constexpr std::size_t kIdleBufferKept = 32u << 10;
 constexpr std::size_t kPipelineBatch = 64u << 10;  // answers to pipelined requests gathered into one write
 
 bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
+
+// The path a request names, without its query.
+std::string_view path_of(const http::request<http::string_body>& request) {
+  const std::string_view target(request.target().data(), request.target().size());
+  return target.substr(0, target.find('?'));
+}
+
+std::size_t body_limit_for(std::string_view path) {
+  if (path == "/v1/chat/completions" || path == "/chat/completions") return kChatBodyLimit;
+  if (path == "/v1/embeddings" || path == "/embeddings") return kEmbeddingsBodyLimit;
+  return kOtherBodyLimit;
+}
 
 std::string_view reason(int status) {
   switch (status) {
@@ -170,10 +181,17 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     next_request();
   }
 
-  // Called by the loop's sweep: closes a connection that has waited too long for a request.
-  void close_if_idle(Clock::time_point now) {
-    if (!waiting_) return;
-    if (now - last_activity_ > server_.options.keep_alive_timeout) {
+  // Called by the loop's sweep: closes a connection that has waited too long for a request, whose
+  // request, once begun, has not arrived by its deadline (however steadily it trickles in), or whose
+  // client does not take its answer in time.
+  void close_if_late(Clock::time_point now) {
+    const auto& o = server_.options;
+    bool late = writing_since_ && now - *writing_since_ > o.write_timeout;
+    if (waiting_)
+      late = !request_started_            ? now - last_activity_ > o.keep_alive_timeout
+             : !parser_->is_header_done() ? now - *request_started_ > o.header_timeout
+                                          : now - header_done_at_ > o.body_timeout;
+    if (late) {
       beast::error_code ec;
       socket_.close(ec);  // the pending read ends with operation_aborted and releases the connection
     }
@@ -182,10 +200,14 @@ class Connection final : public std::enable_shared_from_this<Connection> {
  private:
   void next_request() {
     parser_.emplace();
-    parser_->body_limit(kBodyLimit);
-    parser_->eager(true);
+    parser_->header_limit(kHeaderLimit);
+    parser_->body_limit(kChatBodyLimit);  // the largest; lowered to the endpoint's once the header names it
+    parser_->eager(false);                // stop after the header, so that its limit applies to the body
+    body_limit_.reset();
     continue_sent_ = false;
     last_activity_ = Clock::now();
+    request_started_.reset();
+    if (buffer_.size() > 0) request_started_ = last_activity_;  // pipelined: already here
     parse();
   }
 
@@ -195,6 +217,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
       const auto used = parser_->put(buffer_.data(), ec);
       buffer_.consume(used);
       if (ec && ec != http::error::need_more) return bad_request(ec);
+      if (parser_->is_header_done() && !body_limit_ && !limit_body()) return;
       if (parser_->is_done()) return serve();
       if (used == 0) break;
     }
@@ -221,16 +244,41 @@ class Connection final : public std::enable_shared_from_this<Connection> {
       if (ec) return;  // closed by the client, the sweep or stop(): the connection ends here
       self->buffer_.commit(n);
       self->last_activity_ = Clock::now();
+      if (!self->request_started_) self->request_started_ = self->last_activity_;
       self->parse();
     });
+  }
+
+  // The header names the endpoint, and with it the largest body the request may carry: a declared
+  // length beyond it is refused before any of the body is read, a chunked body once it exceeds it.
+  bool limit_body() {
+    header_done_at_ = Clock::now();
+    body_limit_ = body_limit_for(path_of(parser_->get()));
+    if (const auto length = parser_->content_length(); length && *length > *body_limit_) {
+      bad_request(http::error::body_limit);
+      return false;
+    }
+    parser_->body_limit(*body_limit_);
+    parser_->eager(true);
+    return true;
   }
 
   void bad_request(beast::error_code ec) {
     keep_alive_ = false;
     http10_ = false;
-    const bool too_large = ec == http::error::body_limit || ec == http::error::header_limit;
-    reply_ = too_large ? detail::error_reply(413, "The request is larger than the model server accepts", "invalid_request_error")
-                       : detail::error_reply(400, "Malformed HTTP request: " + ec.message(), "invalid_request_error");
+    if (ec == http::error::body_limit) {
+      const auto& request = parser_->get();
+      reply_ = detail::error_reply(413,
+                                   "The request body is larger than the " + std::to_string(body_limit_.value_or(kChatBodyLimit)) +
+                                       " bytes that " + std::string(request.method_string()) + " " + std::string(path_of(request)) + " accepts",
+                                   "invalid_request_error");
+    } else if (ec == http::error::header_limit) {
+      reply_ = detail::error_reply(413, "The request line and headers are larger than the " + std::to_string(kHeaderLimit) +
+                                            " bytes the model server accepts",
+                                   "invalid_request_error");
+    } else {
+      reply_ = detail::error_reply(400, "Malformed HTTP request: " + ec.message(), "invalid_request_error");
+    }
     entry_.reset();
     started_ = Clock::now();
     deliver();
@@ -242,8 +290,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     keep_alive_ = request.keep_alive();
     http10_ = request.version() == 10;
     entry_.reset();
-    auto target = std::string_view(request.target().data(), request.target().size());
-    target = target.substr(0, target.find('?'));
+    const auto target = path_of(request);
     const auto method = request.method();
     try {
       if (target == "/v1/chat/completions" || target == "/chat/completions") {
@@ -290,7 +337,9 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   // Writes what is pending, then carries on with `then` (unless the connection broke).
   template <typename Then>
   void flush(Then then) {
+    writing_since_ = Clock::now();
     asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this(), then](beast::error_code ec, std::size_t) {
+      self->writing_since_.reset();
       if (ec) return;
       self->out_.clear();
       then(*self);
@@ -341,12 +390,35 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   }
 
   void finish() {
-    if (!keep_alive_) {
-      beast::error_code ec;
-      socket_.shutdown(tcp::socket::shutdown_send, ec);
-      return;  // the connection ends when this handler returns
-    }
+    if (!keep_alive_) return linger();
     next_request();
+  }
+
+  // The answer was the connection's last: stop sending, then read and drop what the client still
+  // sends (a body refused unread) until it closes or a short linger ends. Closing with unread bytes
+  // would reset the connection and could destroy the answer before the client reads it.
+  void linger() {
+    beast::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    if (!timer_) timer_.emplace(socket_.get_executor());
+    timer_->expires_after(kRefusalLinger);
+    timer_->async_wait([self = shared_from_this()](beast::error_code error) {
+      if (error) return;
+      beast::error_code ignored;
+      self->socket_.close(ignored);
+    });
+    drain();
+  }
+
+  void drain() {
+    buffer_.consume(buffer_.size());
+    socket_.async_read_some(buffer_.prepare(8192), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) {  // the client closed (or the linger did): the connection ends here
+        self->timer_->cancel();
+        return;
+      }
+      self->drain();
+    });
   }
 
   Oracle::Impl& server_;
@@ -360,6 +432,10 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   std::optional<RequestLogEntry> entry_;
   Clock::time_point started_;
   Clock::time_point last_activity_;
+  std::optional<Clock::time_point> request_started_;  // the current request's first byte, once it came
+  Clock::time_point header_done_at_;
+  std::optional<Clock::time_point> writing_since_;     // while a write is pending
+  std::optional<std::size_t> body_limit_;             // once the header has named the endpoint
   std::size_t next_event_ = 0;
   std::size_t response_bytes_ = 0;
   bool waiting_ = false;  // for request bytes (not while a reply is being timed or written)
@@ -461,7 +537,7 @@ void Oracle::Impl::sweep(Loop& loop) {
   loop.sweep->async_wait([this, &loop](beast::error_code ec) {
     if (ec) return;
     const auto now = Clock::now();
-    for (auto* connection : loop.connections) connection->close_if_idle(now);
+    for (auto* connection : loop.connections) connection->close_if_late(now);
     sweep(loop);
   });
 }

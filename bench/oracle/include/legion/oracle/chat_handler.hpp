@@ -33,6 +33,10 @@ struct Reply {
 std::string error_body(std::string_view message, std::string_view type);
 Reply error_reply(int status, std::string_view message, std::string_view type);
 
+// Messages one chat request may carry, as Azure OpenAI documents ("Max number of
+// /chat/completions messages"); beyond them the request is refused with HTTP 400.
+constexpr std::size_t kMaxChatMessages = 2048;
+
 // POST /v1/chat/completions. Fills `entry` (all but response_bytes and service_ns).
 Reply answer_chat(std::string_view body, const ServingState& state, const LatencyProfile& latency, RequestLogEntry& entry);
 // GET /v1/models.

@@ -19,6 +19,12 @@
 
 namespace legion::oracle {
 
+// The largest request body each endpoint reads; a larger one is refused with HTTP 413.
+constexpr std::size_t kChatBodyLimit = 64u << 20;        // POST /v1/chat/completions
+constexpr std::size_t kEmbeddingsBodyLimit = 16u << 20;  // POST /v1/embeddings
+constexpr std::size_t kOtherBodyLimit = 64u << 10;       // every other path (none reads a body)
+constexpr std::size_t kHeaderLimit = 8u << 10;           // request line and headers, every path
+
 class Oracle {
  public:
   struct Options {
@@ -34,9 +40,16 @@ class Oracle {
     // at once with HTTP 503 and an OpenAI-style error, then closed. Lowered to what the process's
     // file-descriptor limit allows.
     std::size_t max_connections = 4096;
-    // An idle keep-alive connection (or one that stops sending half-way through a request) is
-    // closed after this long.
+    // An idle keep-alive connection is closed after this long.
     std::chrono::seconds keep_alive_timeout{30};
+    // A request must arrive in time, however it trickles in: its header within header_timeout of
+    // its first byte, its body within body_timeout of the header's end; otherwise the connection is
+    // closed, so slow clients cannot hold the connection slots. Checked every half second.
+    std::chrono::milliseconds header_timeout{10'000};
+    std::chrono::milliseconds body_timeout{10'000};
+    // A client must take each write of its answer within this long (a whole answer, or one streamed
+    // event), or the connection is closed: a client that stops reading cannot hold a slot either.
+    std::chrono::milliseconds write_timeout{30'000};
     // Most recent requests kept in the log for log_since(); totals and service times cover all.
     std::size_t log_capacity = 65536;
     std::string model = "legion-oracle";
