@@ -4,6 +4,7 @@
 
 #include "test_support.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -214,6 +215,67 @@ TEST(WriteFileAtomically, AFailedWriteSaysWhyAndLeavesNoTemporaryFile) {
   EXPECT_EQ(left, std::vector<std::string>{"report.html"});
   std::ifstream in(dir / "report.html");
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "the previous report");
+}
+
+// A stand-in for Chromium that writes `pdf` where it was asked to print and exits with `status`:
+// what Chromium does when the disk fills up under it is to exit 0 with a truncated file.
+std::filesystem::path fake_chromium(const std::filesystem::path& dir, const std::string& pdf, int status) {
+  static int made = 0;
+  const auto name = "chromium-" + std::to_string(++made);
+  std::ofstream(dir / (name + ".pdf"), std::ios::binary) << pdf;
+  std::ofstream(dir / name) << "#!/bin/sh\nfor a; do case \"$a\" in --print-to-pdf=*) cat '" << (dir / (name + ".pdf")).string()
+                            << "' > \"${a#--print-to-pdf=}\";; esac; done\nexit " << status << "\n";
+  std::filesystem::permissions(dir / name, std::filesystem::perms::owner_all);
+  return dir / name;
+}
+
+std::vector<std::string> files_in(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST(Pdf, OnlyAWholePdfIsWrittenAndNothingTemporaryStays) {
+  const auto scratch = legion::testing::scratch_dir();
+  const auto dir = scratch / "run";
+  struct Case {
+    std::string pdf;
+    int status;
+    std::string why;
+  };
+  const std::vector<Case> broken = {
+      {"%PDF-1.7\n1 0 obj << /Type /Catalog", 0, "Chromium failed to print the report (its PDF is incomplete: 34 bytes without the %%EOF trailer)"},
+      {"", 0, "Chromium failed to print the report (it wrote no PDF)"},
+      {"%PDF-1.7\n1 0 obj", 1, "Chromium failed to print the report (exit status 1)"}};
+  for (const auto& c : broken) {
+    // Both ways a PDF is printed: a run's reporter and the combined report.
+    for (bool combined : {false, true}) {
+      std::filesystem::remove_all(dir);
+      std::filesystem::create_directories(dir);
+      std::ofstream(dir / "report.pdf") << "the previous report";
+      ::setenv("LEGION_CHROMIUM", fake_chromium(scratch, c.pdf, c.status).c_str(), 1);
+      auto artifacts = combined ? write_combined_artifacts(dir, {sample()}, {}, "pdf") : write_artifacts(dir, sample(), select_reporters("pdf"));
+      ::unsetenv("LEGION_CHROMIUM");
+      EXPECT_TRUE(artifacts.written.empty()) << c.pdf;
+      ASSERT_EQ(artifacts.missing.size(), 1u) << c.pdf;
+      EXPECT_EQ(artifacts.missing[0], std::make_pair(std::string("report.pdf"), c.why));
+      EXPECT_EQ(files_in(dir), std::vector<std::string>{"report.pdf"}) << c.pdf;
+      std::ifstream in(dir / "report.pdf");
+      EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "the previous report") << c.pdf;
+    }
+  }
+  for (bool combined : {false, true}) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    ::setenv("LEGION_CHROMIUM", fake_chromium(scratch, "%PDF-1.7\n%%EOF\n", 0).c_str(), 1);
+    auto artifacts = combined ? write_combined_artifacts(dir, {sample()}, {}, "pdf") : write_artifacts(dir, sample(), select_reporters("pdf"));
+    ::unsetenv("LEGION_CHROMIUM");
+    EXPECT_EQ(artifacts.written, std::vector<std::string>{"report.pdf"});
+    EXPECT_EQ(files_in(dir), std::vector<std::string>{"report.pdf"});
+    std::ifstream in(dir / "report.pdf");
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "%PDF-1.7\n%%EOF\n");
+  }
 }
 
 TEST(WriteArtifacts, ReportsWhatWasNotWrittenAndPrintsOnlyWhatWas) {
