@@ -93,7 +93,7 @@ const std::vector<std::unique_ptr<Reporter>>& reporters() {
     std::vector<std::unique_ptr<Reporter>> r;
     r.push_back(std::make_unique<TextReporter>(
         "json", "json", "results.json", "context block, records, statistics options, summaries and suite ratios",
-        [](std::ostream& out, const RunResults& results) { out << results_json(results).dump(2) << "\n"; }));
+        [](std::ostream& out, const RunResults& results) { out << json_text(results_json(results), 2) << "\n"; }));
     r.push_back(std::make_unique<TextReporter>("markdown", "md", "BENCHMARK_RESULTS.md",
                                                "summary, method, tables per scenario, failures and threats to validity",
                                                write_markdown));

@@ -195,6 +195,50 @@ TEST(Csv, ACellThatASpreadsheetWouldEvaluateIsNeutralised) {
   EXPECT_NE(records.str().find(",\"'@SUM(1)\"\n"), std::string::npos) << records.str();
 }
 
+// Bytes that would act on a terminal showing the file (`cat results.csv`): C0 controls other than
+// tab and line feed, DEL, and the C1 controls as UTF-8.
+std::string first_control(const std::string& text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool c1 = c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xA0;
+    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F || c1)
+      return "byte " + std::to_string(c) + " at " + std::to_string(i) + ": " + text.substr(i < 40 ? 0 : i - 40, 80);
+  }
+  return {};
+}
+
+TEST(EveryFormat, OutsideTextCannotControlATerminalOrMakeALink) {
+  auto results = sample();
+  const std::string hostile = "evil\x1b]0;owned\x07 [click](http://evil.example) \xc2\x9b" "31m\x7f\xff|x";
+  for (auto& rec : results.records)
+    if (rec.scenario != "single-tool") rec.scenario = hostile, rec.error = "boom\x1b[2J\r\x1b]8;;http://evil.example\x07";
+  results.context.host = "host\x1b[31m";
+  results.summaries = summarize(results.records);
+  std::ostringstream records, summaries, md, combined, html, terminal;
+  write_records_csv(records, results);
+  write_summaries_csv(summaries, results);
+  write_markdown(md, results);
+  write_combined_markdown(combined, {&results});
+  write_html(html, results);
+  write_terminal_table(terminal, results);
+  for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
+           {"results.csv", records.str()}, {"summaries.csv", summaries.str()}, {"BENCHMARK_RESULTS.md", md.str()},
+           {"BENCHMARK_REPORT.md", combined.str()}, {"report.html", html.str()}, {"terminal", terminal.str()},
+           {"results.json", json_text(results_json(results), 2)}})
+    EXPECT_EQ(first_control(text), "") << name;
+  EXPECT_NE(records.str().find("evil\xEF\xBF\xBD]0;owned\xEF\xBF\xBD [click](http://evil.example) \xEF\xBF\xBD"), std::string::npos)
+      << records.str();
+  EXPECT_NE(terminal.str().find("evil\\x1B]0;owned\\x07 [click](http://evil.example) \\xC2\\x9B31m\\x7F\\xFF|x"), std::string::npos)
+      << terminal.str();
+  for (const auto& text : {md.str(), combined.str()}) {
+    EXPECT_NE(text.find("\\[click\\](http://evil.example)"), std::string::npos) << text;
+    EXPECT_EQ(text.find(" [click]"), std::string::npos) << text;
+  }
+  EXPECT_EQ(html.str().find("<a href=\"http://evil"), std::string::npos);
+  EXPECT_NE(json_text(results_json(results)).find("evil\\u001b]0;owned\\u0007 [click](http://evil.example) \\u009b31m\\u007f"),
+            std::string::npos);
+}
+
 TEST(WriteFileAtomically, AFailedWriteSaysWhyAndLeavesNoTemporaryFile) {
   auto dir = legion::testing::scratch_dir();
   std::filesystem::remove_all(dir);
