@@ -6,6 +6,7 @@
 #include <map>
 #include <sstream>
 
+#include "legion/report/escape.hpp"
 #include "legion/report/pairwise.hpp"
 #include "legion/stats/compare.hpp"
 #include "legion/stats/descriptive.hpp"
@@ -353,8 +354,8 @@ std::string design_sentence(const RunComparison& c) {
 }  // namespace
 
 void write_comparison_markdown(std::ostream& out, const RunComparison& c) {
-  out << "# legion-bench compare (" << c.design << "): `" << c.old_runs.front() << (c.old_runs.size() > 1 ? " …" : "")
-      << "` → `" << c.new_runs.front() << (c.new_runs.size() > 1 ? " …" : "") << "`\n\n"
+  out << "# legion-bench compare (" << c.design << "): " << markdown_code_span(c.old_runs.front()) << (c.old_runs.size() > 1 ? " …" : "")
+      << " → " << markdown_code_span(c.new_runs.front()) << (c.new_runs.size() > 1 ? " …" : "") << "\n\n"
       << "Metric: " << c.options.metric << " time (ms), medians; " << design_sentence(c) << "; intervals at "
       << static_cast<int>(std::lround(c.options.level * 100)) << "%; p Holm-adjusted across the table; a change is called when p < "
       << c.options.alpha << " and the interval lies beyond ±" << c.options.threshold * 100 << "%"
@@ -378,15 +379,15 @@ void write_comparison_markdown(std::ostream& out, const RunComparison& c) {
 
 void write_comparison_table(std::ostream& out, const RunComparison& c) {
   out << "design: " << c.design << " — " << design_sentence(c) << "\n";
-  if (!c.floor_source.empty()) out << "noise floor: " << c.floor_source << "\n";
-  for (const auto& noisy : c.noisy_runs) out << "NOISY RUN " << noisy << "\n";
+  if (!c.floor_source.empty()) out << "noise floor: " << printable(c.floor_source) << "\n";
+  for (const auto& noisy : c.noisy_runs) out << "NOISY RUN " << printable(noisy) << "\n";
   out << std::left << std::setw(26) << "scenario" << std::setw(22) << "system" << std::right << std::setw(12) << "old ms"
       << std::setw(12) << "new ms" << std::setw(10) << "change" << std::setw(22) << "interval" << std::setw(10) << "p adj"
       << std::setw(8) << "floor" << "  verdict\n";
   for (const auto& ch : c.changes) {
-    out << std::left << std::setw(26) << ch.scenario << std::setw(22) << ch.system << std::right;
+    out << std::left << std::setw(26) << printable(ch.scenario) << std::setw(22) << printable(ch.system) << std::right;
     if (!ch.ratio) {
-      out << std::setw(74) << "" << "  " << ch.verdict << " (" << ch.note << ")\n";
+      out << std::setw(74) << "" << "  " << ch.verdict << " (" << printable(ch.note) << ")\n";
       continue;
     }
     out << std::setw(12) << number(ch.old_median) << std::setw(12) << number(ch.new_median) << std::setw(10)

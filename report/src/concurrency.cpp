@@ -104,7 +104,7 @@ void write_concurrency_markdown(std::ostream& out, const std::vector<Concurrency
       return l.scenario == top.scenario && l.system == top.system && l.level == 1;
     });
     const auto latency_ratio = one != levels.end() && one->p50_ms > 0 ? top.p50_ms / one->p50_ms : 0;
-    std::string line = "- `" + markdown_escape(top.system) + "` on `" + markdown_escape(top.scenario) + "`: ";
+    std::string line = "- " + markdown_code_span(top.system) + " on " + markdown_code_span(top.scenario) + ": ";
     if (*top.speedup < kSerialisedSpeedup)
       line += "**serialises** — at concurrency " + std::to_string(top.level) + " it completes " + sig3(*top.speedup) +
               "× the tasks per second of concurrency 1 while a task's median latency grows " + sig3(latency_ratio) +

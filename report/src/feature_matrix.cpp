@@ -34,8 +34,8 @@ FeatureCell resolve(const FeatureClaim& claim, const std::string& system, const 
 void write_feature_matrix_markdown(std::ostream& out, const FeatureMatrix& m, const RunResults& run) {
   out << "# Feature matrix\n\nEach cell: status, then its evidence — a scenario of this run (counted as supported only "
          "if it passed every time) and/or a citation from datasets/features.yaml, for a framework with the APIs it "
-         "relies on (checked to exist in the installed package by tools/probe_feature_apis.py). Run `"
-      << md(run.context.run_id) << "`.\n";
+         "relies on (checked to exist in the installed package by tools/probe_feature_apis.py). Run "
+      << markdown_code_span(run.context.run_id) << ".\n";
   std::string category;
   for (const auto& row : m.rows) {
     if (row.category != category) {

@@ -536,8 +536,10 @@ void Page::markdown(const std::string& md, int level, const std::string& table_t
     std::vector<std::string> out_cells;
     std::string cell;
     for (std::size_t i = 1; i < l.size(); ++i) {
-      if (l[i] == '\\' && i + 1 < l.size() && l[i + 1] == '|') cell += '|', ++i;
-      else if (l[i] == '|') out_cells.push_back(cell), cell.clear();
+      if (l[i] == '\\' && i + 1 < l.size()) {  // an escaped | is part of the cell; other escapes stay for plain()
+        if (l[i + 1] != '|') cell += '\\';
+        cell += l[++i];
+      } else if (l[i] == '|') out_cells.push_back(cell), cell.clear();
       else cell += l[i];
     }
     return out_cells;

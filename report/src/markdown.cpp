@@ -15,28 +15,6 @@
 #include "legion/stats/descriptive.hpp"
 
 namespace legion::report {
-
-
-// Text that came from scenario files or model output must not become Markdown/HTML structure.
-std::string markdown_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '|': out += "\\|"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '`': out += "\\`"; break;
-      case '*': out += "\\*"; break;
-      case '_': out += "\\_"; break;
-      default:  // a line break or other control character would end a heading or a table row
-        out += static_cast<unsigned char>(c) < 0x20 || c == 0x7F ? ' ' : c;
-    }
-  }
-  return out;
-}
-
-
 namespace {
 
 using detail::fixed;
@@ -72,7 +50,7 @@ void write_summary(std::ostream& out, const RunResults& r) {
     out << " " << unsupported << " scenario/system pair(s) were not run because the system has no construct for "
         << "the scenario's pattern (listed under Unsupported).";
   if (r.suite.empty()) {
-    out << " Only " << (systems.empty() ? std::string("no system") : "`" + md(*systems.begin()) + "`")
+    out << " Only " << (systems.empty() ? std::string("no system") : markdown_code_span(*systems.begin()))
         << " ran, so there are no ratios between systems in this report.";
   }
   for (const auto& ratio : r.suite) {
@@ -83,9 +61,9 @@ void write_summary(std::ostream& out, const RunResults& r) {
       else if (s.ratio_to_baseline->point > 1) ++slower;
       else ++faster;
     }
-    out << " Across " << ratio.scenarios << " scenario(s), `" << md(ratio.system) << "` took "
-        << sig3(ratio.geometric_mean.point) << "× the wall time of `" << md(ratio.baseline)
-        << "` (geometric mean of median ratios, " << level << " bootstrap interval " << sig3(ratio.geometric_mean.lower) << "–"
+    out << " Across " << ratio.scenarios << " scenario(s), " << markdown_code_span(ratio.system) << " took "
+        << sig3(ratio.geometric_mean.point) << "× the wall time of " << markdown_code_span(ratio.baseline)
+        << " (geometric mean of median ratios, " << level << " bootstrap interval " << sig3(ratio.geometric_mean.lower) << "–"
         << sig3(ratio.geometric_mean.upper) << "); significantly slower on " << slower << ", faster on " << faster
         << ", no significant difference on " << same << " (Mann–Whitney U, " << correction_name(r.options) << "-adjusted, α = " << detail::plain(r.options.alpha) << ").";
   }
@@ -97,7 +75,7 @@ void write_summary(std::ostream& out, const RunResults& r) {
       for (const auto& s : r.summaries)
         if (s.scenario == scenario && s.wall_ms.n > 0 && (!fastest || s.wall_ms.median < fastest->wall_ms.median)) fastest = &s;
       if (!fastest) continue;
-      listing += std::string(listing.empty() ? "" : "; ") + md(scenario) + ": `" + md(fastest->system) + "` (" +
+      listing += std::string(listing.empty() ? "" : "; ") + md(scenario) + ": " + markdown_code_span(fastest->system) + " (" +
                  sig3(fastest->wall_ms.median) + " ms)";
     }
     if (!listing.empty()) out << " Fastest median wall time per scenario — " << listing << ".";
@@ -106,7 +84,7 @@ void write_summary(std::ostream& out, const RunResults& r) {
   std::string best_cell;
   for (const auto& s : r.summaries)
     if (s.overhead_ms.n > 0 && (best_cell.empty() || s.overhead_per_call_us < best))
-      best = s.overhead_per_call_us, best_cell = "`" + md(s.system) + "` on " + md(s.scenario);
+      best = s.overhead_per_call_us, best_cell = markdown_code_span(s.system) + " on " + md(s.scenario);
   if (!best_cell.empty())
     out << " The lowest median framework overhead per LLM call was " << sig3(best) << " µs (" << best_cell << ").";
   out << "\n";
@@ -187,7 +165,7 @@ void write_token_check(std::ostream& out, const RunResults& r) {
   for (const auto& system : r.systems()) {
     if (!by_system.contains(system)) continue;
     const auto& counts = by_system[system];
-    out << "- `" << md(system) << "`: ";
+    out << "- " << markdown_code_span(system) << ": ";
     if (counts.second == 0) {
       out << "its own count equals the server's in all " << counts.first << " completed run(s).\n";
       continue;
@@ -201,18 +179,19 @@ void write_token_check(std::ostream& out, const RunResults& r) {
     out << "\n";
   }
   for (const auto& system : silent)
-    if (!by_system.contains(system)) out << "- `" << md(system) << "`: reports no token count of its own.\n";
+    if (!by_system.contains(system)) out << "- " << markdown_code_span(system) << ": reports no token count of its own.\n";
 }
 
+// Headers and cells are the report's own text (numbers, with intervals in brackets), written as they are.
 void write_markdown_table(std::ostream& out, const detail::Table& t) {
   out << "\n### " << md(t.title) << "\n\n" << md(t.caption) << "\n\n| scenario | system |";
-  for (const auto& c : t.columns) out << " " << md(c.header) << " |";
+  for (const auto& c : t.columns) out << " " << c.header << " |";
   out << "\n|---|---|";
   for (const auto& c : t.columns) out << (c.numeric ? "---:|" : "---|");
   out << "\n";
   for (const auto& row : t.rows) {
     out << "| " << md(row.scenario) << " | " << md(row.system) << " |";
-    for (const auto& cell : row.cells) out << " " << md(cell.text) << " |";
+    for (const auto& cell : row.cells) out << " " << cell.text << " |";
     out << "\n";
   }
 }
@@ -259,20 +238,20 @@ void write_markdown(std::ostream& out, const RunResults& r) {
   const auto& c = r.context;
   const auto& o = r.options;
   const auto level = detail::level_percent(o.level);
-  out << "# legion-bench results: suite `" << md(c.suite) << "`\n\n";
+  out << "# legion-bench results: suite " << markdown_code_span(c.suite) << "\n\n";
   if (c.interrupted) out << "**This run was interrupted; the tables cover what was measured before it stopped.**\n\n";
   for (const auto& [system, us] : c.injected_delay_us)
-    out << "**Test run: a test-only delay of " << us << " µs per model call was injected into `" << md(system)
-        << "`; its figures do not measure that system.**\n\n";
+    out << "**Test run: a test-only delay of " << us << " µs per model call was injected into " << markdown_code_span(system)
+        << "; its figures do not measure that system.**\n\n";
   if (!c.machine.warnings.empty()) {
     out << "**Noisy machine:** ";
     for (std::size_t i = 0; i < c.machine.warnings.size(); ++i) out << (i ? "; " : "") << md(c.machine.warnings[i]);
     out << ". Compare systems within this run only, and treat differences of a few percent with care.\n\n";
   }
-  out << "Run `" << md(c.run_id) << "`, started " << md(c.started_at) << " on `" << md(c.host) << "` (" << md(c.cpu_model)
-      << ", " << c.cores << " cores), build type " << md(c.build_type) << ", revision `" << md(c.git_revision) << "`.\n\n";
+  out << "Run " << markdown_code_span(c.run_id) << ", started " << md(c.started_at) << " on " << markdown_code_span(c.host) << " (" << md(c.cpu_model)
+      << ", " << c.cores << " cores), build type " << md(c.build_type) << ", revision " << markdown_code_span(c.git_revision) << ".\n\n";
   write_summary(out, r);
-  out << "\n## Method\n\nLatency profile `" << md(c.latency_profile) << "`; ";
+  out << "\n## Method\n\nLatency profile " << markdown_code_span(c.latency_profile) << "; ";
   if (c.target_relative_ci > 0)
     out << "repetitions chosen adaptively per scenario and system: at least " << c.repetitions
         << ", then more until the 95% t interval of the mean wall time is within ±" << c.target_relative_ci * 100
@@ -293,7 +272,7 @@ void write_markdown(std::ostream& out, const RunResults& r) {
          "(o200k_base).\n\n";
   if (!c.variants.empty()) {
     out << "Systems from other builds or environments, or twins of a system:";
-    for (const auto& [system, origin] : c.variants) out << " `" << md(system) << "` — " << md(origin) << ";";
+    for (const auto& [system, origin] : c.variants) out << " " << markdown_code_span(system) << " — " << md(origin) << ";";
     out << " such versions run interleaved repetition by repetition, so drift hits them alike.\n\n";
   }
   write_machine_state(out, c);
@@ -383,11 +362,11 @@ namespace legion::report {
 void write_combined_markdown(std::ostream& out, const std::vector<const RunResults*>& runs,
                              const std::vector<PublishedComparison>& published) {
   out << "# LEGION benchmark report\n\nOne document over " << runs.size() << (runs.size() == 1 ? " run:" : " runs:");
-  for (const auto* run : runs) out << " suite `" << md(run->context.suite) << "` (run `" << md(run->context.run_id) << "`);";
+  for (const auto* run : runs) out << " suite " << markdown_code_span(run->context.suite) << " (run " << markdown_code_span(run->context.run_id) << ");";
   out << " each section below is that run's own report.\n\n## Executive summary\n";
   for (const auto* run : runs) {
-    out << "\n### Suite `" << md(run->context.suite) << "`, run `" << md(run->context.run_id) << "`, latency profile `"
-        << md(run->context.latency_profile) << "`\n\n";
+    out << "\n### Suite " << markdown_code_span(run->context.suite) << ", run " << markdown_code_span(run->context.run_id) << ", latency profile "
+        << markdown_code_span(run->context.latency_profile) << "\n\n";
     for (const auto& f : detail::key_findings(*run)) out << "- **" << md(f.topic) << ".** " << md(f.text) << "\n";
   }
   // (Each run's own report below lists the published figures that run measures.)
@@ -402,7 +381,7 @@ void write_combined_markdown(std::ostream& out, const std::vector<const RunResul
     std::ostringstream one;
     write_markdown(one, *run);
     std::istringstream lines(one.str());
-    out << "\n## Suite `" << md(run->context.suite) << "` — run `" << md(run->context.run_id) << "`\n";
+    out << "\n## Suite " << markdown_code_span(run->context.suite) << " — run " << markdown_code_span(run->context.run_id) << "\n";
     // The run's own report, one heading level down.
     for (std::string line; std::getline(lines, line);) {
       if (line.starts_with("# ")) continue;

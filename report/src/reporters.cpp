@@ -56,7 +56,18 @@ void write_html_page(std::ostream& out, const RunResults& results) {
   write_html(out, results, matrix);
 }
 
-// report.pdf: the HTML page printed by Chromium from a temporary copy, so it needs no other reporter.
+// Prints `page` to `pdf` through a temporary copy of the page, so that printing needs no other
+// reporter; throws with the reason when there is no complete PDF (render_pdf leaves nothing behind).
+void print_pdf(const std::string& page, const std::filesystem::path& pdf) {
+  const auto html = std::filesystem::temp_directory_path() / ("legion-report-" + std::to_string(::getpid()) + ".html");
+  write_file_atomically(html, page);
+  const auto why = render_pdf(html, pdf);
+  std::error_code ignored;
+  std::filesystem::remove(html, ignored);
+  if (!why.empty()) throw std::runtime_error(why.starts_with("no PDF: ") ? why.substr(8) : why);
+}
+
+// report.pdf: the HTML page printed by Chromium.
 class PdfReporter final : public Reporter {
  public:
   std::string name() const override { return "pdf"; }
@@ -64,13 +75,9 @@ class PdfReporter final : public Reporter {
   std::string file_name() const override { return "report.pdf"; }
   std::string description() const override { return "report.html printed by headless Chromium"; }
   void write(const std::filesystem::path& dir, const RunResults& results) const override {
-    const auto html = std::filesystem::temp_directory_path() / ("legion-report-" + std::to_string(::getpid()) + ".html");
     std::ostringstream page;
     write_html_page(page, results);
-    write_file_atomically(html, page.str());
-    const auto why = render_pdf(html, dir / file_name());
-    std::filesystem::remove(html);
-    if (!why.empty()) throw std::runtime_error(why.starts_with("no PDF: ") ? why.substr(8) : why);
+    print_pdf(page.str(), dir / file_name());
   }
 };
 
@@ -86,7 +93,7 @@ const std::vector<std::unique_ptr<Reporter>>& reporters() {
     std::vector<std::unique_ptr<Reporter>> r;
     r.push_back(std::make_unique<TextReporter>(
         "json", "json", "results.json", "context block, records, statistics options, summaries and suite ratios",
-        [](std::ostream& out, const RunResults& results) { out << results_json(results).dump(2) << "\n"; }));
+        [](std::ostream& out, const RunResults& results) { out << json_text(results_json(results), 2) << "\n"; }));
     r.push_back(std::make_unique<TextReporter>("markdown", "md", "BENCHMARK_RESULTS.md",
                                                "summary, method, tables per scenario, failures and threats to validity",
                                                write_markdown));
@@ -182,13 +189,7 @@ Artifacts write_combined_artifacts(const std::filesystem::path& dir, const std::
     });
   if (wanted.contains("html")) attempt("report.html", [&] { write_file_atomically(dir / "report.html", page.str()); });
   if (wanted.contains("pdf"))
-    attempt("report.pdf", [&] {
-      const auto html = std::filesystem::temp_directory_path() / ("legion-report-" + std::to_string(::getpid()) + ".html");
-      write_file_atomically(html, page.str());
-      const auto why = render_pdf(html, dir / "report.pdf");
-      std::filesystem::remove(html);
-      if (!why.empty()) throw std::runtime_error(why.starts_with("no PDF: ") ? why.substr(8) : why);
-    });
+    attempt("report.pdf", [&] { print_pdf(page.str(), dir / "report.pdf"); });
   return artifacts;
 }
 

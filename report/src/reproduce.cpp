@@ -316,8 +316,20 @@ PublishedComparison reproduce_published(const std::vector<PublishedFigure>& figu
   return Reproduction(figures, runs).run();
 }
 
+namespace {
+// An address as a Markdown autolink, which holds no escapes: one that could not be one (a space, a
+// control character, < > a backtick or a byte beyond ASCII in it) is written as escaped text instead.
+std::string markdown_autolink(const std::string& address) {
+  const bool plain = !address.empty() && std::none_of(address.begin(), address.end(), [](char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return b <= 0x20 || b >= 0x7F || c == '<' || c == '>' || c == '`';
+  });
+  return plain ? "<" + address + ">" : markdown_escape(address);
+}
+}  // namespace
+
 void write_published_comparison(std::ostream& out, const PublishedComparison& c, const std::vector<PublishedFigure>& figures) {
-  out << "# " << markdown_escape(c.title) << "\n\n" << markdown_escape(c.method) << "\n\nReproduce:\n\n```\n" << c.command << "\n```\n\n";
+  out << "# " << markdown_escape(c.title) << "\n\n" << markdown_escape(c.method) << "\n\nReproduce:\n\n" << markdown_code_block(c.command) << "\n";
   std::map<std::string, int> kinds;
   for (const auto& v : c.verdicts) ++kinds[kind_of(v.verdict)];
   out << "Verdicts:";
@@ -335,8 +347,8 @@ void write_published_comparison(std::ostream& out, const PublishedComparison& c,
     const auto key = f.source.title + "\n" + f.source.address;
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
     seen.push_back(key);
-    out << ++n << ". " << markdown_escape(f.source.authors) << ". *" << markdown_escape(f.source.title) << "*. <" << f.source.address
-        << "> (read " << f.source.accessed << "; " << markdown_escape(f.file.filename().string()) << ").\n";
+    out << ++n << ". " << markdown_escape(f.source.authors) << ". *" << markdown_escape(f.source.title) << "*. " << markdown_autolink(f.source.address)
+        << " (read " << markdown_escape(f.source.accessed) << "; " << markdown_escape(f.file.filename().string()) << ").\n";
   }
 }
 

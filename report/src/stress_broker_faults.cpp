@@ -61,8 +61,8 @@ std::string broker_faults_markdown(const json& extra) {
     if (m.contains("skipped")) md << "**Skipped**: " << cell(m["skipped"].get<std::string>()) << ".\n";
     else {
       const auto& c = m["cgroup"];
-      md << "One `legion-bench stress-engine` process (" << m["agents"] << " agents) on the Redis Streams path ran in the cgroup `" << cell(c["cgroup"])
-         << "` (v" << c["version"] << ") limited to " << m["limit_mib"] << " MiB, swap excluded; tasks arrived at " << fixed(m["rate"], 0)
+      md << "One `legion-bench stress-engine` process (" << m["agents"] << " agents) on the Redis Streams path ran in the cgroup " << markdown_code_span(c["cgroup"].get<std::string>())
+         << " (v" << c["version"] << ") limited to " << m["limit_mib"] << " MiB, swap excluded; tasks arrived at " << fixed(m["rate"], 0)
          << "/s for " << fixed(m["seconds"], 0) << " s, and " << fixed(m["burst_at_s"], 0) << " s in a burst of " << m["burst_tasks"]
          << " tasks each holding a " << m["document_mib"] << " MiB document for its duration (model calls "
          << cell(m["oracle_latency"]) << ").";
@@ -97,7 +97,7 @@ std::string broker_faults_markdown(const json& extra) {
          << "on that namespace's loopback, reached the broker over a veth pair (";
       bool first = true;
       for (const auto& l : p["links"]) {
-        md << (first ? "" : "; ") << "`" << cell(l["netns"]) << "`: " << cell(l["engine_side"]) << " → " << cell(l["broker_side"]);
+        md << (first ? "" : "; ") << markdown_code_span(l["netns"].get<std::string>()) << ": " << cell(l["engine_side"]) << " → " << cell(l["broker_side"]);
         first = false;
       }
       md << ", link-local /30s). Tasks arrived at " << fixed(p["rate"], 0) << "/s for " << fixed(p["seconds"], 0) << " s; the links were taken down at "

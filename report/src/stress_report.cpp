@@ -288,12 +288,12 @@ json analyze_stress(const json& raw) {
 }
 
 void write_stress_summary(std::ostream& out, const json& a) {
-  out << "Stress suite '" << a["config"]["suite"].get<std::string>() << "', run " << a["run_id"].get<std::string>()
+  out << "Stress suite '" << printable(a["config"]["suite"].get<std::string>()) << "', run " << printable(a["run_id"].get<std::string>())
       << (a["finished"].get<bool>() ? "" : " (did not finish: published from its store)") << (a["interrupted"].get<bool>() ? " (interrupted)" : "")
       << "\n";
   for (const auto& p : a["phases"]) {
     const auto& x = p["analysis"];
-    out << "  " << std::left << std::setw(36) << p["name"].get<std::string>() << x["completed"].get<std::int64_t>() << "/"
+    out << "  " << std::left << std::setw(36) << printable(p["name"].get<std::string>()) << x["completed"].get<std::int64_t>() << "/"
         << x["submitted"].get<std::int64_t>() << " ok, " << x["failed"].get<std::int64_t>() << " failed, " << x["lost"].get<std::int64_t>()
         << " lost, " << fixed(x["throughput"].get<double>(), 1) << " tasks/s";
     if (x["latency"]["count"].get<std::int64_t>() > 0)
@@ -303,7 +303,7 @@ void write_stress_summary(std::ostream& out, const json& a) {
   out << "\nSuccess criteria (the seeds):\n";
   for (const auto& c : a["criteria"])
     out << "  " << std::left << std::setw(15) << ("[" + c["status"].get<std::string>() + "]") << c["criterion"].get<std::string>() << ": "
-        << c["measured"].get<std::string>() << "\n";
+        << printable(c["measured"].get<std::string>()) << "\n";
 }
 
 namespace {
@@ -344,18 +344,18 @@ std::string svg_chart(const std::string& title, const std::string& unit, const s
 std::string markdown(const json& a, const std::string& pdf_note) {
   std::ostringstream md;
   const auto& cfg = a["config"];
-  md << "# Stress test results: " << cfg["suite"].get<std::string>() << "\n\n";
-  md << "Run `" << a["run_id"].get<std::string>() << "`, started " << a["started_at"].get<std::string>() << " on "
-     << cfg["machine"].value("cpu", std::string("?")) << " (" << cfg["machine"].value("cores", 0) << " cores, "
-     << cfg["machine"].value("kernel", std::string("?")) << ")";
+  md << "# Stress test results: " << md_cell(cfg["suite"]) << "\n\n";
+  md << "Run " << markdown_code_span(a["run_id"].get<std::string>()) << ", started " << md_cell(a["started_at"]) << " on "
+     << md_cell(cfg["machine"].value("cpu", std::string("?"))) << " (" << cfg["machine"].value("cores", 0) << " cores, "
+     << md_cell(cfg["machine"].value("kernel", std::string("?"))) << ")";
   if (cfg["machine"].contains("loadavg_at_start"))
-    md << "; /proc/loadavg at the start: `" << cfg["machine"]["loadavg_at_start"].get<std::string>() << "` (other work on the machine shares its cores)";
+    md << "; /proc/loadavg at the start: " << markdown_code_span(cfg["machine"]["loadavg_at_start"].get<std::string>()) << " (other work on the machine shares its cores)";
   if (!a["finished"].get<bool>()) md << ". **The run did not finish** (killed or crashed): this report comes from its store";
   if (a["interrupted"].get<bool>()) md << ". **Interrupted** (Ctrl-C or SIGTERM): what it measured until then";
-  md << ".\n\nCommand:\n\n```\n" << cfg["command"].get<std::string>() << "\n```\n\n";
-  md << "Load: " << cfg["mode"].get<std::string>() << " loop, " << cfg["arrival"].get<std::string>()
-     << " arrivals; scenario `" << cfg["scenario"].get<std::string>() << "`, model-server latency profile `" << cfg["latency"].get<std::string>()
-     << "`, client retries " << cfg["max_retries"] << ", request timeout " << cfg["request_timeout_s"] << " s. "
+  md << ".\n\nCommand:\n\n" << markdown_code_block(cfg["command"].get<std::string>()) << "\n";
+  md << "Load: " << md_cell(cfg["mode"]) << " loop, " << md_cell(cfg["arrival"]) << " arrivals; scenario "
+     << markdown_code_span(cfg["scenario"].get<std::string>()) << ", model-server latency profile "
+     << markdown_code_span(cfg["latency"].get<std::string>()) << ", client retries " << cfg["max_retries"] << ", request timeout " << cfg["request_timeout_s"] << " s. "
      << "Latency is measured from each task's **intended** start in the open loop (the schedule's moment, not the moment an agent "
         "picked it up), so queueing in a stalled system is counted (no coordinated omission); service time is from the start of "
         "execution. Percentiles come from HDR histograms (3 significant digits).\n\n";
@@ -381,7 +381,7 @@ std::string markdown(const json& a, const std::string& pdf_note) {
   }
   md << "\n";
   for (const auto& p : a["phases"]) {
-    md << "- **" << p["name"].get<std::string>() << "**: " << p["spec"]["description"].get<std::string>() << "; "
+    md << "- **" << md_cell(p["name"]) << "**: " << md_cell(p["spec"]["description"]) << "; "
        << fixed(p["analysis"]["elapsed_s"], 1) << " s including the drain.";
     if (p["summary"].is_object() && p["summary"].value("duplicates", 0) > 0)
       md << " " << p["summary"]["duplicates"] << " task(s) ran twice (the result written, the acknowledgement lost with the "
@@ -397,7 +397,7 @@ std::string markdown(const json& a, const std::string& pdf_note) {
     const auto& x = p["analysis"];
     if (x.contains("recovery")) {
       const auto& r = x["recovery"];
-      md << "\n## Spike recovery (" << p["name"].get<std::string>() << ")\n\n";
+      md << "\n## Spike recovery (" << md_cell(p["name"]) << ")\n\n";
       if (r.contains("baseline_p99_us")) {
         md << "Baseline p99 (median of the per-second p99 over the baseline's seconds): " << ms(r["baseline_p99_us"]) << " ms. ";
         if (r.contains("p99_left_baseline_at_s"))
@@ -418,7 +418,7 @@ std::string markdown(const json& a, const std::string& pdf_note) {
       }
     }
     if (x.contains("trends")) {
-      md << "\n## Trends over time (" << p["name"].get<std::string>() << ")\n\n"
+      md << "\n## Trends over time (" << md_cell(p["name"]) << ")\n\n"
          << "Theil–Sen slope with its 95% interval and the Mann–Kendall test over the steady state: the first third of the samples "
             "(at least 2 s) is warm-up and left out. "
             "A series *grows* when all three hold: the trend is significant (Mann–Kendall p < 0.05 and the slope's interval above 0); "
@@ -633,7 +633,7 @@ std::vector<std::filesystem::path> write_stress_reports(const std::filesystem::p
     written.push_back(dir / name);
   };
   json doc = a;
-  put("stress.json", doc.dump(2) + "\n");
+  put("stress.json", json_text(doc, 2) + "\n");
   std::ostringstream phases;
   phases << "phase,system,load_class,agents,submitted,completed,failed,lost,error_rate,elapsed_s,throughput,p50_us,p90_us,p95_us,p99_us,p999_us,"
             "max_us,peak_queue_depth,peak_rss_mb\n";
@@ -642,7 +642,7 @@ std::vector<std::filesystem::path> write_stress_reports(const std::filesystem::p
     const auto& l = x["latency"];
     auto g = [&](const char* k) { return l.contains(k) ? csv_number(l[k]) : std::string(); };
     phases << csv_cell(p["name"].get<std::string>()) << "," << csv_cell(p["spec"].value("system", std::string())) << ","
-           << p["spec"]["load_class"].get<std::string>() << "," << x["peak_agents"] << "," << x["submitted"] << "," << x["completed"] << ","
+           << csv_cell(p["spec"]["load_class"].get<std::string>()) << "," << x["peak_agents"] << "," << x["submitted"] << "," << x["completed"] << ","
            << x["failed"] << "," << x["lost"] << "," << csv_number(x["error_rate"]) << "," << csv_number(x["elapsed_s"]) << ","
            << csv_number(x["throughput"]) << "," << g("p50_us") << "," << g("p90_us") << "," << g("p95_us") << "," << g("p99_us") << ","
            << g("p999_us") << "," << g("max_us") << "," << x["peak_queue_depth"] << "," << csv_number(x["peak_rss_mb"]) << "\n";
@@ -887,7 +887,7 @@ std::vector<std::filesystem::path> write_stress_combined(const std::filesystem::
   std::vector<std::filesystem::path> written;
   write_file_atomically(dir / "STRESS_TEST_RESULTS.md", md.str());
   written.push_back(dir / "STRESS_TEST_RESULTS.md");
-  write_file_atomically(dir / "stress.json", all.dump(2) + "\n");
+  write_file_atomically(dir / "stress.json", json_text(all, 2) + "\n");
   write_file_atomically(dir / "PERFORMANCE_TUNING.md", tuning(runs));
   written.push_back(dir / "PERFORMANCE_TUNING.md");
   written.push_back(dir / "stress.json");

@@ -100,7 +100,7 @@ void write_sweep_markdown(std::ostream& out, const std::vector<SweepTrend>& tren
     const auto heading = t.scenario + " / " + t.param;
     if (heading != current) {
       current = heading;
-      out << "\n### `" << markdown_escape(t.scenario) << "`, per unit of `" << markdown_escape(t.param) << "`\n\n"
+      out << "\n### " << markdown_code_span(t.scenario) << ", per unit of " << markdown_code_span(t.param) << "\n\n"
           << "| system | metric | slope [" << detail::level_percent(t.level) << " CI] | medians (" << markdown_escape(t.param) << ": value) | records |\n"
           << "|---|---|---:|---|---:|\n";
     }

@@ -14,9 +14,10 @@ function(expect_refused pattern)
 endfunction()
 
 set(run "${LEGION_BENCH}" --systems native --scenario single-tool -n 1 --warmup 0 -q)
-# A stand-in for Chromium that prints a small PDF at once, where the PDF is not what is tested.
+# A stand-in for Chromium that prints a small, whole PDF (ending in %%EOF) at once, where the PDF is
+# not what is tested.
 file(WRITE "${OUT}/fake-chromium"
-     "#!/bin/sh\nfor a; do case \"$a\" in --print-to-pdf=*) printf '%%PDF-1.4' > \"\${a#--print-to-pdf=}\";; esac; done\n")
+     "#!/bin/sh\nfor a; do case \"$a\" in --print-to-pdf=*) printf '%%PDF-1.4\\n%%%%EOF\\n' > \"\${a#--print-to-pdf=}\";; esac; done\n")
 file(CHMOD "${OUT}/fake-chromium" PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
 
 # 1. Nonsense options are refused before anything runs, naming the flag; --help is not an error.

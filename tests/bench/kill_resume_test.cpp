@@ -21,12 +21,13 @@ namespace legion::bench {
 namespace {
 
 // Starts legion-bench with `arguments`, its output in `log`, and a stand-in for Chromium that
-// writes a small PDF at once (the PDF is not what this test is about). With `own_group` it leads a
-// process group of its own, as a shell's job does, so that the group can be signalled.
+// writes a small, whole PDF (it ends with %%EOF) at once (the PDF is not what this test is about).
+// With `own_group` it leads a process group of its own, as a shell's job does, so that the group
+// can be signalled.
 pid_t start_bench(const std::vector<std::string>& arguments, const std::filesystem::path& log, bool own_group = false) {
   static const auto chromium = [] {
     auto file = legion::testing::scratch_dir() / "fake-chromium";
-    std::ofstream(file) << "#!/bin/sh\nfor a; do case \"$a\" in --print-to-pdf=*) printf '%%PDF-1.4' > \"${a#--print-to-pdf=}\";; "
+    std::ofstream(file) << "#!/bin/sh\nfor a; do case \"$a\" in --print-to-pdf=*) printf '%%PDF-1.4\\n%%%%EOF\\n' > \"${a#--print-to-pdf=}\";; "
                            "esac; done\n";
     std::filesystem::permissions(file, std::filesystem::perms::owner_all);
     return file;

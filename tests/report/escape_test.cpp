@@ -27,10 +27,50 @@ TEST(CsvCell, NeutralisesFormulasAndQuotes) {
   EXPECT_EQ(csv_cell("-2+3"), "\"'-2+3\"");
   EXPECT_EQ(csv_cell("@cmd"), "\"'@cmd\"");
   EXPECT_EQ(csv_cell("\t=1"), "\"'\t=1\"");
-  EXPECT_EQ(csv_cell("\r=1"), "\"'\r=1\"");
   EXPECT_EQ(csv_cell("=HYPERLINK(\"http://x\",\"y\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
   EXPECT_EQ(csv_cell("a,b"), "\"a,b\"");
   EXPECT_EQ(csv_cell(""), "");
+}
+
+const std::string kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+TEST(CsvCell, ControlCharactersCannotReachATerminalThatShowsTheFile) {
+  EXPECT_EQ(csv_cell("a\x1b]0;owned\x07" "b"), "a" + kReplacement + "]0;owned" + kReplacement + "b");
+  EXPECT_EQ(csv_cell("cursor\rback\x7f"), "cursor" + kReplacement + "back" + kReplacement);
+  EXPECT_EQ(csv_cell("\xc2\x9b" "31m \xff"), kReplacement + "31m " + kReplacement);  // C1 CSI, not UTF-8
+  EXPECT_EQ(csv_cell("line\nbreak\ttab"), "\"line\nbreak\ttab\"");                 // what a CSV cell can hold
+  EXPECT_EQ(csv_cell("ünïcödé ✓"), "ünïcödé ✓");
+}
+
+TEST(MarkdownEscape, OutsideTextMakesNoLinkCellOrMarkup) {
+  EXPECT_EQ(markdown_escape("[click](http://evil.example)"), "\\[click\\](http://evil.example)");
+  EXPECT_EQ(markdown_escape("![x](y) [ref]: http://z"), "!\\[x\\](y) \\[ref\\]: http://z");
+  EXPECT_EQ(markdown_escape("a|b\\|c"), "a\\|b\\\\\\|c");  // an escaped | stays escaped
+  EXPECT_EQ(markdown_escape("<http://x> & *em* _u_ `code` ~~s~~"),
+            "&lt;http://x&gt; &amp; \\*em\\* \\_u\\_ \\`code\\` \\~\\~s\\~\\~");
+  EXPECT_EQ(markdown_escape("a\nb\r\tc\x1b\x7f\xc2\x9b\xff"), "a b  c" + kReplacement + kReplacement + kReplacement + kReplacement);
+  EXPECT_EQ(markdown_escape("single-tool (ünï)"), "single-tool (ünï)");
+}
+
+TEST(MarkdownCodeSpan, HoldsItsTextVerbatim) {
+  EXPECT_EQ(markdown_code_span("native"), "`native`");
+  EXPECT_EQ(markdown_code_span("a_b\\c*[x](y)"), "`a_b\\c*[x](y)`");
+  EXPECT_EQ(markdown_code_span("a`b``c"), "```a`b``c```");
+  EXPECT_EQ(markdown_code_span("`x"), "`` `x ``");
+  EXPECT_EQ(markdown_code_span("a\nb\x1b"), "`a b" + kReplacement + "`");
+}
+
+TEST(HtmlEscape, MarkupAndControlCharactersBecomeText) {
+  EXPECT_EQ(html_escape("<b a='1' b=\"2\">&"), "&lt;b a=&#39;1&#39; b=&quot;2&quot;&gt;&amp;");
+  EXPECT_EQ(html_escape("a\x1b]0;t\x07\t\n\r\xc2\x85\xff"),
+            "a" + kReplacement + "]0;t" + kReplacement + "\t\n" + kReplacement + kReplacement + kReplacement);
+}
+
+TEST(JsonText, EveryControlCharacterIsEscapedAndNothingThrows) {
+  EXPECT_EQ(json_text(nlohmann::json("a\x1b\x07\x7f\xc2\x9b\xc2\xa0ü")), "\"a\\u001b\\u0007\\u007f\\u009b\xc2\xa0ü\"");
+  EXPECT_EQ(json_text(nlohmann::json("\xff")), "\"" + kReplacement + "\"");
+  const nlohmann::json doc = {{"name", "single-tool"}, {"n", 3}};
+  EXPECT_EQ(json_text(doc, 2), doc.dump(2));
 }
 
 // What bash makes of a word: bash runs `printf %s WORD` and the test reads back what it printed.
@@ -63,8 +103,11 @@ TEST(ShellQuote, EveryWordComesBackUnchangedAndInert) {
   EXPECT_EQ(shell_quote("a b"), "'a b'");
   EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
   EXPECT_EQ(shell_quote("x\ny"), "$'x\\ny'");
+  EXPECT_EQ(shell_quote("a\xc2\x9b" "31m"), "$'a\\xC2\\x9B31m'");  // a C1 control shows as its bytes
+  EXPECT_EQ(shell_quote("ünï ✓"), "'ünï ✓'");
   for (std::string word : {"", "a b", "it's", "$(touch /tmp/legion-pwned)", "`id`", "a|b", "a>b", "x\ny\r\tz", "\\'\"$'",
-                           "```\n# injected\n<script>", "\x01\x7f", "~root", "*"})
+                           "```\n# injected\n<script>", "\x01\x7f", "~root", "*",
+                           "a\xc2\x9b" "31m", "\xff\xfe'x", "ünï ✓"})
     EXPECT_EQ(through_bash(word), word) << shell_quote(word);
 }
 

@@ -4,6 +4,7 @@
 
 #include "test_support.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -194,6 +195,50 @@ TEST(Csv, ACellThatASpreadsheetWouldEvaluateIsNeutralised) {
   EXPECT_NE(records.str().find(",\"'@SUM(1)\"\n"), std::string::npos) << records.str();
 }
 
+// Bytes that would act on a terminal showing the file (`cat results.csv`): C0 controls other than
+// tab and line feed, DEL, and the C1 controls as UTF-8.
+std::string first_control(const std::string& text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const bool c1 = c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xA0;
+    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F || c1)
+      return "byte " + std::to_string(c) + " at " + std::to_string(i) + ": " + text.substr(i < 40 ? 0 : i - 40, 80);
+  }
+  return {};
+}
+
+TEST(EveryFormat, OutsideTextCannotControlATerminalOrMakeALink) {
+  auto results = sample();
+  const std::string hostile = "evil\x1b]0;owned\x07 [click](http://evil.example) \xc2\x9b" "31m\x7f\xff|x";
+  for (auto& rec : results.records)
+    if (rec.scenario != "single-tool") rec.scenario = hostile, rec.error = "boom\x1b[2J\r\x1b]8;;http://evil.example\x07";
+  results.context.host = "host\x1b[31m";
+  results.summaries = summarize(results.records);
+  std::ostringstream records, summaries, md, combined, html, terminal;
+  write_records_csv(records, results);
+  write_summaries_csv(summaries, results);
+  write_markdown(md, results);
+  write_combined_markdown(combined, {&results});
+  write_html(html, results);
+  write_terminal_table(terminal, results);
+  for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
+           {"results.csv", records.str()}, {"summaries.csv", summaries.str()}, {"BENCHMARK_RESULTS.md", md.str()},
+           {"BENCHMARK_REPORT.md", combined.str()}, {"report.html", html.str()}, {"terminal", terminal.str()},
+           {"results.json", json_text(results_json(results), 2)}})
+    EXPECT_EQ(first_control(text), "") << name;
+  EXPECT_NE(records.str().find("evil\xEF\xBF\xBD]0;owned\xEF\xBF\xBD [click](http://evil.example) \xEF\xBF\xBD"), std::string::npos)
+      << records.str();
+  EXPECT_NE(terminal.str().find("evil\\x1B]0;owned\\x07 [click](http://evil.example) \\xC2\\x9B31m\\x7F\\xFF|x"), std::string::npos)
+      << terminal.str();
+  for (const auto& text : {md.str(), combined.str()}) {
+    EXPECT_NE(text.find("\\[click\\](http://evil.example)"), std::string::npos) << text;
+    EXPECT_EQ(text.find(" [click]"), std::string::npos) << text;
+  }
+  EXPECT_EQ(html.str().find("<a href=\"http://evil"), std::string::npos);
+  EXPECT_NE(json_text(results_json(results)).find("evil\\u001b]0;owned\\u0007 [click](http://evil.example) \\u009b31m\\u007f"),
+            std::string::npos);
+}
+
 TEST(WriteFileAtomically, AFailedWriteSaysWhyAndLeavesNoTemporaryFile) {
   auto dir = legion::testing::scratch_dir();
   std::filesystem::remove_all(dir);
@@ -214,6 +259,67 @@ TEST(WriteFileAtomically, AFailedWriteSaysWhyAndLeavesNoTemporaryFile) {
   EXPECT_EQ(left, std::vector<std::string>{"report.html"});
   std::ifstream in(dir / "report.html");
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "the previous report");
+}
+
+// A stand-in for Chromium that writes `pdf` where it was asked to print and exits with `status`:
+// what Chromium does when the disk fills up under it is to exit 0 with a truncated file.
+std::filesystem::path fake_chromium(const std::filesystem::path& dir, const std::string& pdf, int status) {
+  static int made = 0;
+  const auto name = "chromium-" + std::to_string(++made);
+  std::ofstream(dir / (name + ".pdf"), std::ios::binary) << pdf;
+  std::ofstream(dir / name) << "#!/bin/sh\nfor a; do case \"$a\" in --print-to-pdf=*) cat '" << (dir / (name + ".pdf")).string()
+                            << "' > \"${a#--print-to-pdf=}\";; esac; done\nexit " << status << "\n";
+  std::filesystem::permissions(dir / name, std::filesystem::perms::owner_all);
+  return dir / name;
+}
+
+std::vector<std::string> files_in(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST(Pdf, OnlyAWholePdfIsWrittenAndNothingTemporaryStays) {
+  const auto scratch = legion::testing::scratch_dir();
+  const auto dir = scratch / "run";
+  struct Case {
+    std::string pdf;
+    int status;
+    std::string why;
+  };
+  const std::vector<Case> broken = {
+      {"%PDF-1.7\n1 0 obj << /Type /Catalog", 0, "Chromium failed to print the report (its PDF is incomplete: 34 bytes without the %%EOF trailer)"},
+      {"", 0, "Chromium failed to print the report (it wrote no PDF)"},
+      {"%PDF-1.7\n1 0 obj", 1, "Chromium failed to print the report (exit status 1)"}};
+  for (const auto& c : broken) {
+    // Both ways a PDF is printed: a run's reporter and the combined report.
+    for (bool combined : {false, true}) {
+      std::filesystem::remove_all(dir);
+      std::filesystem::create_directories(dir);
+      std::ofstream(dir / "report.pdf") << "the previous report";
+      ::setenv("LEGION_CHROMIUM", fake_chromium(scratch, c.pdf, c.status).c_str(), 1);
+      auto artifacts = combined ? write_combined_artifacts(dir, {sample()}, {}, "pdf") : write_artifacts(dir, sample(), select_reporters("pdf"));
+      ::unsetenv("LEGION_CHROMIUM");
+      EXPECT_TRUE(artifacts.written.empty()) << c.pdf;
+      ASSERT_EQ(artifacts.missing.size(), 1u) << c.pdf;
+      EXPECT_EQ(artifacts.missing[0], std::make_pair(std::string("report.pdf"), c.why));
+      EXPECT_EQ(files_in(dir), std::vector<std::string>{"report.pdf"}) << c.pdf;
+      std::ifstream in(dir / "report.pdf");
+      EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "the previous report") << c.pdf;
+    }
+  }
+  for (bool combined : {false, true}) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    ::setenv("LEGION_CHROMIUM", fake_chromium(scratch, "%PDF-1.7\n%%EOF\n", 0).c_str(), 1);
+    auto artifacts = combined ? write_combined_artifacts(dir, {sample()}, {}, "pdf") : write_artifacts(dir, sample(), select_reporters("pdf"));
+    ::unsetenv("LEGION_CHROMIUM");
+    EXPECT_EQ(artifacts.written, std::vector<std::string>{"report.pdf"});
+    EXPECT_EQ(files_in(dir), std::vector<std::string>{"report.pdf"});
+    std::ifstream in(dir / "report.pdf");
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "%PDF-1.7\n%%EOF\n");
+  }
 }
 
 TEST(WriteArtifacts, ReportsWhatWasNotWrittenAndPrintsOnlyWhatWas) {

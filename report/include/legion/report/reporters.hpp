@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "legion/report/escape.hpp"
 #include "legion/report/published.hpp"
 #include "legion/report/results.hpp"
 #include "legion/report/summary.hpp"
@@ -36,9 +37,8 @@ const std::vector<std::unique_ptr<Reporter>>& reporters();
 // names for an unknown one.
 std::vector<const Reporter*> select_reporters(const std::string& formats);
 
-// The formats, as the reporters use them; also usable on their own (tests, other tools).
-// Escapes text from outside (scenario files, model output, the environment) for Markdown tables.
-std::string markdown_escape(std::string_view text);
+// The formats, as the reporters use them; also usable on their own (tests, other tools). Text from
+// outside goes through escape.hpp's function for the format.
 void write_markdown(std::ostream& out, const RunResults& results);  // BENCHMARK_RESULTS.md
 // BENCHMARK_REPORT.md: several runs (suites) in one document, an executive summary first.
 void write_combined_markdown(std::ostream& out, const std::vector<const RunResults*>& runs,
