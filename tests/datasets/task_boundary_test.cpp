@@ -60,13 +60,18 @@ TEST_P(EveryShippedScenario, GivesSystemsTheTaskAndNothingOfTheScriptOrTheAnswer
       for (const auto& c : tool.cases) allowed += c.result;
       allowed += tool.fallback.value_or("");
     }
-    for (const auto& [name, value] : spec.nonces)
-      if (allowed.find(value) == std::string::npos)
+    for (const auto& [name, value] : spec.nonces) {
+      if (allowed.find(value) == std::string::npos) {
         EXPECT_EQ(job_text.find(value), std::string::npos) << "planted value '" << name << "' reaches the worker";
-    for (const auto& agent : spec.agents)
-      for (const auto& step : agent.script)
-        if (!step.text.empty() && allowed.find(step.text) == std::string::npos)
+      }
+    }
+    for (const auto& agent : spec.agents) {
+      for (const auto& step : agent.script) {
+        if (!step.text.empty() && allowed.find(step.text) == std::string::npos) {
           EXPECT_EQ(job_text.find(step.text), std::string::npos) << "script line " << step.line << " reaches the worker";
+        }
+      }
+    }
     EXPECT_EQ(job_text.find("{{"), std::string::npos) << "an oracle placeholder reaches the worker";
     const auto received = task_from_job(json::parse(job_text), {});
     EXPECT_EQ(core::to_wire(received), core::to_wire(task));
