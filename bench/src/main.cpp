@@ -297,6 +297,15 @@ int main(int argc, char** argv) {
   oracle_cmd->add_option("--keep-alive", keep_alive_s, "Seconds an idle keep-alive connection stays open")
       ->capture_default_str()
       ->transform(integer_in(1, 3600));
+  // Slow clients cannot hold a slot: a request must arrive within these deadlines.
+  int header_timeout_s = static_cast<int>(oracle_options.header_timeout.count() / 1000);
+  int body_timeout_s = static_cast<int>(oracle_options.body_timeout.count() / 1000);
+  oracle_cmd->add_option("--header-timeout", header_timeout_s, "Seconds from a request's first byte to the end of its header")
+      ->capture_default_str()
+      ->transform(integer_in(1, 3600));
+  oracle_cmd->add_option("--body-timeout", body_timeout_s, "Seconds from a request's header to the end of its body")
+      ->capture_default_str()
+      ->transform(integer_in(1, 3600));
 
   auto* analyze_cmd = app.add_subcommand("analyze", "Statistics on files of numbers: each later file against the first");
   std::vector<std::string> analyze_files;
@@ -594,6 +603,8 @@ int main(int argc, char** argv) {
       oracle_options.latency = oracle::LatencyProfile::parse(oracle_latency);
       oracle_options.faults = bench::parse_faults(oracle_faults);
       oracle_options.keep_alive_timeout = std::chrono::seconds(keep_alive_s);
+      oracle_options.header_timeout = std::chrono::seconds(header_timeout_s);
+      oracle_options.body_timeout = std::chrono::seconds(body_timeout_s);
       // The script (and the tokenizer it loads) is ready before the first connection is accepted.
       oracle_options.script = std::make_shared<oracle::ScriptPolicy>(spec, datasets::dialect_named(oracle_dialect));
       oracle::Oracle oracle(oracle_options);

@@ -21,7 +21,7 @@
 #include "legion/report/escape.hpp"
 #include "legion/stats/planning.hpp"
 #include "checks.hpp"
-#include "error_text.hpp"
+#include "legion/core/error_text.hpp"
 #include "legion/version.hpp"
 #include "legion_revision.hpp"
 #include "machine.hpp"
@@ -174,7 +174,7 @@ report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTot
   r.completion_tokens = served.completion_tokens;
   r.request_bytes = served.request_bytes;
   r.oracle_ns = served.service_ns;
-  if (reply.at("error").is_string()) r.error = clip_error_text(reply["error"].get<std::string>());
+  if (reply.at("error").is_string()) r.error = core::clip_error_text(reply["error"].get<std::string>());
   const auto& answers = reply.at("answers");
   r.task_latencies_ns = reply.at("task_latencies_ns").get<std::vector<std::int64_t>>();
   r.correct = !r.error && answers.size() == static_cast<std::size_t>(concurrency);

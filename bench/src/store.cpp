@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <variant>
 
-#include "error_text.hpp"
+#include "legion/core/error_text.hpp"
 
 namespace legion::bench {
 namespace {
@@ -154,7 +154,7 @@ std::optional<nlohmann::json> Store::latest_calibration() const {
 
 void Store::add(const std::string& run_id, const report::RunRecord& record) {
   auto r = record;
-  if (r.error) r.error = clip_error_text(*r.error);
+  if (r.error) r.error = core::clip_error_text(*r.error);
   const auto fields = stored_fields();
   std::string columns = "run_id", values = "?1";
   for (std::size_t i = 0; i < fields.size(); ++i) {
@@ -194,7 +194,7 @@ std::vector<report::RunRecord> Store::records(const std::string& run_id) const {
       else value = s.integer(at);
       fields[i]->set(r, value);
     }
-    if (r.error) r.error = clip_error_text(*r.error);  // a store written before errors were clipped
+    if (r.error) r.error = core::clip_error_text(*r.error);  // a store written before errors were clipped
     out.push_back(std::move(r));
   }
   return out;

@@ -22,7 +22,7 @@ class Store {
 
   // Every error names the store's file and SQLite's reason (e.g. "database or disk is full").
   void save_run(const report::RunContext& context);  // insert or update
-  // A record's error text is kept to the size clip_error_text() allows (error_text.hpp), here and
+  // A record's error text is kept to the size clip_error_text() allows (legion/core/error_text.hpp), here and
   // when it is read back.
   void add(const std::string& run_id, const report::RunRecord& record);
   std::vector<report::RunRecord> records(const std::string& run_id) const;

@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "error_text.hpp"
+#include "legion/core/error_text.hpp"
 #include "legion/datasets/task_job.hpp"
 
 namespace legion::bench {
@@ -61,7 +61,7 @@ bool write_all(int fd, const std::string& data) {
 }  // namespace
 
 json failed_result(const std::string& reason) {
-  json result = {{"answers", json::array()}, {"task_latencies_ns", json::array()}, {"error", clip_error_text(reason)},
+  json result = {{"answers", json::array()}, {"task_latencies_ns", json::array()}, {"error", core::clip_error_text(reason)},
                  {"unsupported", false}, {"reported_llm_calls", 0}};
   for (const char* field : {"wall_ns", "cpu_user_ns", "cpu_sys_ns", "rss_peak_bytes"}) result[field] = 0;
   for (const char* field : {"reported_prompt_tokens", "reported_completion_tokens", "human_wait_ns", "ingest_ns", "retrieval_ns"})
@@ -92,7 +92,7 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
     adapter = adapters::adapter_info(system).make();
     adapter->prepare(config);
   } catch (const std::exception& e) {
-    reply({{"ready", false}, {"error", clip_error_text(e.what())}});
+    reply({{"ready", false}, {"error", core::clip_error_text(e.what())}});
     return 1;
   }
   auto cold_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - cold_start).count();
@@ -195,7 +195,7 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
         if (first_error.empty() && !errors[i].empty()) first_error = errors[i];
       }
       result = {{"answers", answers},
-                {"error", first_error.empty() ? json(nullptr) : json(clip_error_text(first_error))},
+                {"error", first_error.empty() ? json(nullptr) : json(core::clip_error_text(first_error))},
                 {"unsupported", !unsupported.empty()},
                 {"wall_ns", wall},
                 {"cpu_user_ns", to_ns(after.ru_utime) - to_ns(before.ru_utime)},
@@ -296,7 +296,7 @@ std::string protocol_problem(const json& result, std::uint64_t seq, std::size_t 
     return "the result does not answer job " + std::to_string(seq) + " (its seq is " +
            (result.contains("seq") ? shown(result["seq"]) : std::string("missing")) + ")";
   for (const auto& [field, value] : result.items())
-    if (!kResultFields.contains(field)) return "unknown field '" + clip_error_text(field) + "'";
+    if (!kResultFields.contains(field)) return "unknown field '" + core::clip_error_text(field) + "'";
   for (const auto& [field, kind] : kResultFields) {
     if (!result.contains(field)) return "no '" + field + "'";
     if (!holds(kind, result[field])) return "'" + field + "' must be " + expected(kind) + ", got " + shown(result[field]);
@@ -407,12 +407,12 @@ void WorkerProcess::start(std::chrono::milliseconds timeout) {
   if (hello_.is_discarded() || !hello_.value("ready", false)) {
     kill_worker();
     throw std::runtime_error("worker for '" + options_.system + "' failed to start: " +
-                             clip_error_text(hello_.is_object() ? hello_.value("error", std::string("?")) : *line));
+                             core::clip_error_text(hello_.is_object() ? hello_.value("error", std::string("?")) : *line));
   }
   if (const auto protocol = hello_.value("protocol", json(1)); protocol != kWorkerProtocol) {
     kill_worker();
     throw std::runtime_error("worker for '" + options_.system + "' (" + options_.executable.string() + ") speaks protocol " +
-                             clip_error_text(protocol.dump()) + ", this legion-bench speaks " + std::to_string(kWorkerProtocol) +
+                             core::clip_error_text(protocol.dump()) + ", this legion-bench speaks " + std::to_string(kWorkerProtocol) +
                              ": use a build of the same protocol");
   }
 }
@@ -506,7 +506,7 @@ json WorkerProcess::run(const json& job, std::chrono::milliseconds timeout) {
     kill_worker();  // whatever it sends next cannot be trusted to answer the next job
     return failed_result("protocol error: " + problem);
   }
-  if (result["error"].is_string()) result["error"] = clip_error_text(result["error"].get<std::string>());
+  if (result["error"].is_string()) result["error"] = core::clip_error_text(result["error"].get<std::string>());
   return result;
 }
 

@@ -34,7 +34,7 @@ nlohmann::json failed_result(const std::string& reason);
 //   "seq"                 the job's, echoed: the runner takes no result that does not answer the job it sent
 //   "answers"             one string per copy of the task (the job's concurrency), or none when it could not run
 //   "task_latencies_ns"   per copy, from the batch's start to the copy's end (at most wall_ns)
-//   "error"               text clipped by clip_error_text() (error_text.hpp), or null; text whenever
+//   "error"               text clipped by clip_error_text() (legion/core/error_text.hpp), or null; text whenever
 //                         there are no answers
 //   "unsupported"         true when the system cannot express the scenario (error says why)
 //   whole numbers (0 to 2^63-1): "wall_ns", "cpu_user_ns", "cpu_sys_ns", "rss_peak_bytes", "reported_llm_calls"

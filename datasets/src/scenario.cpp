@@ -24,6 +24,8 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kFiller = "lorem ipsum dolor sit amet consectetur adipiscing elit ";
+// A tool's parameters schema as JSON; the largest shipped one is under 1 KiB.
+constexpr std::size_t kMaxToolSchemaBytes = 64 * 1024;
 
 std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 1469598103934665603ull) {
   for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
@@ -600,6 +602,10 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
       if (spec.tool(tool.name)) L.fail(t, "tool '" + tool.name + "' is declared twice");
       tool.description = t["description"] ? L.text(t["description"]) : "";
       tool.parameters = t["parameters"] ? L.to_json(t["parameters"]) : json{{"type", "object"}, {"properties", json::object()}};
+      // The schema travels in every request that offers the tool: a small file must not make it huge.
+      if (const auto size = tool.parameters.dump().size(); size > kMaxToolSchemaBytes)
+        L.fail(t["parameters"], "tool '" + tool.name + "': its parameters schema is " + std::to_string(size) + " bytes as JSON, more than the " +
+                                    std::to_string(kMaxToolSchemaBytes) + " a tool may have (it is sent with every request that offers the tool)");
       if ((t["results"] ? 1 : 0) + (t["sql"] ? 1 : 0) + (t["sandbox"] ? 1 : 0) != 1)
         L.fail(t, "tool '" + tool.name + "' needs exactly one of 'results', 'sql' or 'sandbox'");
       if (t["sql"] || t["sandbox"]) {

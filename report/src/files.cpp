@@ -1,5 +1,6 @@
 // Writing a report file so that no reader ever sees half of it.
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,9 +19,26 @@ namespace {
   throw std::runtime_error("cannot write " + file.string() + ": " + what + ": " + std::strerror(error));
 }
 
+// Temporary copies of `file` left by writers that were killed outright (NAME.tmpPID whose process
+// is gone) are removed: nothing half-written outlives the run that wrote it.
+void remove_stale_temporaries(const std::filesystem::path& file) {
+  const auto prefix = file.filename().string() + ".tmp";
+  std::error_code ignored;
+  const auto folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ignored)) {
+    const auto name = entry.path().filename().string();
+    if (!name.starts_with(prefix) || name.size() == prefix.size() || name.size() > prefix.size() + 9) continue;
+    const auto digits = name.substr(prefix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    const auto pid = static_cast<pid_t>(std::stol(digits));
+    if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove(entry.path(), ignored);
+  }
+}
+
 }  // namespace
 
 std::filesystem::path temporary_file_for(const std::filesystem::path& file) {
+  remove_stale_temporaries(file);
   auto tmp = file;
   tmp += ".tmp" + std::to_string(::getpid());
   return tmp;

@@ -6,7 +6,8 @@
 namespace legion::report {
 
 // Where `file` is written before it is complete: beside it (so the rename stays on one file
-// system), named by the process so that two writers never share one.
+// system), named by the process so that two writers never share one. Temporaries of `file` left by
+// processes that are gone (killed outright mid-write) are removed first.
 std::filesystem::path temporary_file_for(const std::filesystem::path& file);
 
 // Makes the complete `tmp` the file `file`: flushes it to disk, renames it over `file` and flushes

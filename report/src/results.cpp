@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "legion/core/error_text.hpp"
+
 namespace legion::report {
 
 using nlohmann::json;
@@ -227,6 +229,7 @@ RunRecord record_from_json(const json& j) {
   RunRecord r;
   for (const auto& f : record_fields()) f.read_json(r, j, f.name);
   if (r.system.empty() || r.scenario.empty()) throw std::invalid_argument("a record needs 'system' and 'scenario'");
+  if (r.error) r.error = core::clip_error_text(*r.error);  // a results.json from before errors were clipped
   return r;
 }
 

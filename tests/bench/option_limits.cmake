@@ -48,6 +48,8 @@ foreach(case
   "oracle;--scenario;single-tool;--faults;rate=nan|--faults 'rate=nan': rate must be a number ≥ 0 and ≤ 1, got nan"
   "oracle;--scenario;single-tool;--io-threads;65|--io-threads: must be an integer from 0 to 64, got 65"
   "oracle;--scenario;single-tool;--keep-alive;0|--keep-alive: must be an integer from 1 to 3600, got 0"
+  "oracle;--scenario;single-tool;--header-timeout;0|--header-timeout: must be an integer from 1 to 3600, got 0"
+  "oracle;--scenario;single-tool;--body-timeout;nan|--body-timeout: must be an integer from 1 to 3600, got nan"
   # Statistics.
   "analyze;${OUT}/a.txt;--alpha;nan|--alpha: must be a number ≥ 1e-06 and < 0.5, got nan"
   "analyze;${OUT}/a.txt;--level;1|--level: must be a number ≥ 0.5 and ≤ 0.999999, got 1"

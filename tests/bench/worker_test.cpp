@@ -7,7 +7,7 @@
 #include <fstream>
 #include <thread>
 
-#include "error_text.hpp"
+#include "legion/core/error_text.hpp"
 #include "legion/datasets/dialect.hpp"
 #include "legion/datasets/scenario.hpp"
 #include "legion/datasets/task_job.hpp"
@@ -215,19 +215,19 @@ TEST(WorkerProtocol, AForgedOrOutOfSequenceLineIsNeverARecord) {
 }
 
 TEST(WorkerProtocol, ErrorTextsAreClippedToTheirStatedSize) {
-  const auto clipped = clip_error_text(std::string(5000, 'h') + std::string(2000, 't'));
+  const auto clipped = core::clip_error_text(std::string(5000, 'h') + std::string(2000, 't'));
   const std::string marker = "\n[… 2904 bytes cut …]\n";  // 7,000 bytes less the 4,096 kept
-  EXPECT_EQ(clipped.size(), kErrorTextHead + marker.size() + kErrorTextTail);
-  EXPECT_EQ(clipped.find_first_not_of('h'), kErrorTextHead);
-  EXPECT_EQ(clipped.substr(kErrorTextHead, marker.size()), marker);
-  EXPECT_EQ(clipped.find_first_not_of('t', kErrorTextHead + marker.size()), std::string::npos);
-  EXPECT_EQ(clip_error_text("short"), "short");
+  EXPECT_EQ(clipped.size(), core::kErrorTextHead + marker.size() + core::kErrorTextTail);
+  EXPECT_EQ(clipped.find_first_not_of('h'), core::kErrorTextHead);
+  EXPECT_EQ(clipped.substr(core::kErrorTextHead, marker.size()), marker);
+  EXPECT_EQ(clipped.find_first_not_of('t', core::kErrorTextHead + marker.size()), std::string::npos);
+  EXPECT_EQ(core::clip_error_text("short"), "short");
   // Whole UTF-8 characters only: "é" is two bytes, and after the "x" byte 3,072 is the second of one.
   std::string accents = "x";
   while (accents.size() < 10000) accents += "é";
-  const auto cut = clip_error_text(accents);
+  const auto cut = core::clip_error_text(accents);
   EXPECT_NO_THROW(json(cut).dump()) << "not valid UTF-8";  // dump() throws on a split character
-  EXPECT_LT(cut.size(), kErrorTextHead + kErrorTextTail + 40);
+  EXPECT_LT(cut.size(), core::kErrorTextHead + core::kErrorTextTail + 40);
 
   // From a worker: a 1 MB error text arrives clipped; a line beyond the protocol's limit is refused.
   const auto exe = scripted_worker();
@@ -237,7 +237,7 @@ TEST(WorkerProtocol, ErrorTextsAreClippedToTheirStatedSize) {
   WorkerProcess w(options(exe));
   auto reply = w.run({{"n", 1}}, std::chrono::seconds(10));
   const auto error = reply["error"].get<std::string>();
-  EXPECT_LT(error.size(), kErrorTextHead + kErrorTextTail + 40);
+  EXPECT_LT(error.size(), core::kErrorTextHead + core::kErrorTextTail + 40);
   EXPECT_TRUE(error.ends_with("ValueError: the end")) << error.substr(error.size() - std::min<std::size_t>(error.size(), 100));
   EXPECT_NE(error.find("bytes cut"), std::string::npos);
   huge["error"] = std::string(kMaxResultLineBytes, 'x');

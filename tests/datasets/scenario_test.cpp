@@ -314,6 +314,11 @@ TEST(Scenario, AliasBombsAreRefusedWhereTheyStart) {
                 .parameters.at("l3")
                 .size(),
             10u);
+  // Five levels stay within the value limit but would send a schema of 469 KB
+  // with every request: a tool's schema is limited to 64 KiB as JSON.
+  const auto five = error_of(with("  - name: lookup\n", "  - name: lookup\n    parameters: " + bomb(5) + "\n"));
+  EXPECT_EQ(five.substr(0, 54), ":6:17: tool 'lookup': its parameters schema is 469156 ") << five;
+  EXPECT_NE(five.find("more than the 65536 a tool may have"), std::string::npos) << five;
 }
 
 // Text counts against 64 MiB each time a repeat or an alias reuses it: 999,999 documents of 4 KB

@@ -1,5 +1,7 @@
 #include "legion/report/reporters.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
@@ -259,6 +261,25 @@ TEST(WriteFileAtomically, AFailedWriteSaysWhyAndLeavesNoTemporaryFile) {
   EXPECT_EQ(left, std::vector<std::string>{"report.html"});
   std::ifstream in(dir / "report.html");
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "the previous report");
+}
+
+// A writer killed outright leaves its temporary behind; the next write of that file removes it,
+// and leaves alone the temporaries of processes still running and files that only look alike.
+TEST(WriteFileAtomically, TemporariesOfWritersThatAreGoneAreRemoved) {
+  auto dir = legion::testing::scratch_dir();
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const pid_t gone = ::fork();
+  if (gone == 0) ::_exit(0);
+  ::waitpid(gone, nullptr, 0);  // reaped: its pid names no process now
+  const auto stale = "report.html.tmp" + std::to_string(gone);
+  const auto live = "report.html.tmp" + std::to_string(::getppid());
+  for (const auto& name : {stale, live, std::string("report.html.tmpnotes"), std::string("other.html.tmp") + std::to_string(gone)})
+    std::ofstream(dir / name) << "half";
+  write_file_atomically(dir / "report.html", "whole");
+  std::set<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) left.insert(entry.path().filename().string());
+  EXPECT_EQ(left, (std::set<std::string>{"report.html", live, "report.html.tmpnotes", "other.html.tmp" + std::to_string(gone)}));
 }
 
 // A stand-in for Chromium that writes `pdf` where it was asked to print and exits with `status`:

@@ -1,5 +1,6 @@
 // The record field table: one list of fields drives results.json, the SQLite store and results.csv,
 // so a record must come back from each of them as it went in, and every column must be a field.
+#include "legion/core/error_text.hpp"
 #include "legion/report/results.hpp"
 
 #include <gtest/gtest.h>
@@ -82,6 +83,16 @@ TEST(RecordFields, MissingKeysTakeTheDefaultsAndWrongTypesNameTheField) {
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "field 'reported_prompt_tokens': expected a count (not negative), got -1");
   }
+}
+
+// A results.json written before error texts were clipped is clipped when read, so that
+// `legion-bench report` republishes no runaway message.
+TEST(RecordFields, AnErrorTextFromAnOlderResultsFileIsClippedWhenRead) {
+  const auto r = record_from_json({{"system", "native"}, {"scenario", "x"}, {"error", std::string(50'000, 'e') + "Boom"}});
+  ASSERT_TRUE(r.error);
+  EXPECT_LT(r.error->size(), core::kErrorTextHead + core::kErrorTextTail + 40);
+  EXPECT_TRUE(r.error->ends_with("Boom"));
+  EXPECT_NE(r.error->find(" bytes cut "), std::string::npos);
 }
 
 TEST(RecordFields, CsvHasOneColumnPerCsvFieldInTableOrder) {

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace legion::bench {
+namespace legion::core {
 
 // The first 3 KiB and the last 1 KiB of a longer text are kept (a traceback ends with its
 // exception), with a marker between them saying how many bytes were cut.
@@ -22,4 +22,4 @@ inline std::string clip_error_text(std::string_view text) {
          std::string(text.substr(tail));
 }
 
-}  // namespace legion::bench
+}  // namespace legion::core
