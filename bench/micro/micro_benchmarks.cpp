@@ -20,6 +20,7 @@
 #include "legion/oracle/chat_handler.hpp"
 #include "legion/oracle/server.hpp"
 #include "legion/oracle/token_counter.hpp"
+#include "legion/datasets/sandbox.hpp"
 #include "legion/datasets/scenario.hpp"
 #include "legion/oracle/tokenizer.hpp"
 #include "legion/report/analysis.hpp"
@@ -91,6 +92,20 @@ void BM_ParseChatResponse(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(parse_chat_response(body));
 }
 BENCHMARK(BM_ParseChatResponse);
+
+// Starting the sandbox and Python printing one line: what each code-execution tool call costs
+// before the program's own work (bubblewrap's namespaces and mounts, the seccomp filter, the
+// program's cgroup, made and removed each time).
+void BM_SandboxedPrint(benchmark::State& state) {
+  for (auto _ : state) {
+    const auto run = legion::datasets::run_python_sandboxed("print(1)");
+    if (run.output != "1\n") {
+      state.SkipWithError(("the sandbox failed: " + run.errors).c_str());
+      break;
+    }
+  }
+}
+BENCHMARK(BM_SandboxedPrint)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_TokenizerCount(benchmark::State& state) {
   auto tokenizer = Tokenizer::o200k_base();
