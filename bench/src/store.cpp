@@ -71,52 +71,31 @@ std::string records_schema() {
 
 }  // namespace
 
-Store::Store(const std::filesystem::path& file) : file_(file) {
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
-  if (sqlite3_open(file.c_str(), &db_) != SQLITE_OK) {
-    std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    throw std::runtime_error("cannot open results store " + file.string() + ": " + message);
+// A throw here closes the connection (db_'s destructor), and closing rolls back what the
+// transaction began.
+Store::Store(const std::filesystem::path& file) : db_(file) {
+  // Another process may be creating or upgrading the same store at this moment (a report while a
+  // run starts): one at a time, or both would add the same columns.
+  db_.exec("BEGIN IMMEDIATE");
+  db_.exec(kSchema);
+  db_.exec(records_schema());
+  // A store from an older release lacks the columns of fields added since; they get the value
+  // their records implied, through the column's default (one task each, supported, no count
+  // reported).
+  std::set<std::string> columns;
+  {
+    Statement info(db_.handle(), "PRAGMA table_info(records)");
+    while (sqlite3_step(info.stmt) == SQLITE_ROW) columns.insert(info.text(1));
   }
-  sqlite3_busy_timeout(db_, 5000);
-  try {
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=NORMAL");
-    // Another process may be creating or upgrading the same store at this moment (a report while a
-    // run starts): one at a time, or both would add the same columns.
-    exec("BEGIN IMMEDIATE");
-    exec(kSchema);
-    exec(records_schema().c_str());
-    // A store from an older release lacks the columns of fields added since; they get the value
-    // their records implied, through the column's default (one task each, supported, no count
-    // reported).
-    std::set<std::string> columns;
-    {
-      Statement info(db_, "PRAGMA table_info(records)");
-      while (sqlite3_step(info.stmt) == SQLITE_ROW) columns.insert(info.text(1));
-    }
-    for (const auto* f : stored_fields())
-      if (!columns.contains(f->name)) exec(("ALTER TABLE records ADD COLUMN " + std::string(f->name) + " " + f->sql).c_str());
-    exec("COMMIT");
-  } catch (...) {
-    sqlite3_close(db_);  // closing rolls back what the transaction began
-    throw;
-  }
+  for (const auto* f : stored_fields())
+    if (!columns.contains(f->name)) db_.exec("ALTER TABLE records ADD COLUMN " + std::string(f->name) + " " + f->sql);
+  db_.exec("COMMIT");
 }
 
-Store::~Store() { sqlite3_close(db_); }
-
-void Store::exec(const char* sql) const {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-    std::string message = error ? error : "unknown error";
-    sqlite3_free(error);
-    throw std::runtime_error("results store " + file_.string() + ": " + message);
-  }
-}
+Store::~Store() = default;
 
 void Store::save_run(const report::RunContext& c) {
-  Statement s(db_, "INSERT INTO runs(run_id, started_at, context) VALUES (?1, ?2, ?3) "
+  Statement s(db_.handle(), "INSERT INTO runs(run_id, started_at, context) VALUES (?1, ?2, ?3) "
                    "ON CONFLICT(run_id) DO UPDATE SET context = excluded.context");
   s.bind(1, c.run_id);
   s.bind(2, c.started_at);
@@ -125,7 +104,7 @@ void Store::save_run(const report::RunContext& c) {
 }
 
 void Store::save_invocation(const std::string& run_id, const nlohmann::json& invocation) {
-  Statement s(db_, "INSERT INTO invocations(run_id, invocation) VALUES (?1, ?2) "
+  Statement s(db_.handle(), "INSERT INTO invocations(run_id, invocation) VALUES (?1, ?2) "
                    "ON CONFLICT(run_id) DO UPDATE SET invocation = excluded.invocation");
   s.bind(1, run_id);
   s.bind(2, invocation.dump());
@@ -133,21 +112,21 @@ void Store::save_invocation(const std::string& run_id, const nlohmann::json& inv
 }
 
 std::optional<nlohmann::json> Store::invocation(const std::string& run_id) const {
-  Statement s(db_, "SELECT invocation FROM invocations WHERE run_id = ?1");
+  Statement s(db_.handle(), "SELECT invocation FROM invocations WHERE run_id = ?1");
   s.bind(1, run_id);
   if (sqlite3_step(s.stmt) != SQLITE_ROW) return std::nullopt;
   return nlohmann::json::parse(s.text(0), nullptr, false);
 }
 
 void Store::save_calibration(const nlohmann::json& calibration) {
-  Statement s(db_, "INSERT INTO calibrations(created_at, calibration) VALUES (?1, ?2)");
+  Statement s(db_.handle(), "INSERT INTO calibrations(created_at, calibration) VALUES (?1, ?2)");
   s.bind(1, calibration.value("created_at", ""));
   s.bind(2, calibration.dump());
-  if (sqlite3_step(s.stmt) != SQLITE_DONE) throw std::runtime_error("results store " + file_.string() + ": " + sqlite3_errmsg(db_));
+  if (sqlite3_step(s.stmt) != SQLITE_DONE) throw db_.error();
 }
 
 std::optional<nlohmann::json> Store::latest_calibration() const {
-  Statement s(db_, "SELECT calibration FROM calibrations ORDER BY id DESC LIMIT 1");
+  Statement s(db_.handle(), "SELECT calibration FROM calibrations ORDER BY id DESC LIMIT 1");
   if (sqlite3_step(s.stmt) != SQLITE_ROW) return std::nullopt;
   return nlohmann::json::parse(s.text(0));
 }
@@ -161,7 +140,7 @@ void Store::add(const std::string& run_id, const report::RunRecord& record) {
     columns += std::string(", ") + fields[i]->name;
     values += ",?" + std::to_string(i + 2);
   }
-  Statement s(db_, ("INSERT INTO records(" + columns + ") VALUES (" + values + ")").c_str());
+  Statement s(db_.handle(), ("INSERT INTO records(" + columns + ") VALUES (" + values + ")").c_str());
   s.bind(1, run_id);
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const int at = static_cast<int>(i) + 2;
@@ -179,7 +158,7 @@ std::vector<report::RunRecord> Store::records(const std::string& run_id) const {
   const auto fields = stored_fields();
   std::string columns;
   for (const auto* f : fields) columns += std::string(columns.empty() ? "" : ", ") + f->name;
-  Statement s(db_, ("SELECT " + columns + " FROM records WHERE run_id = ?1 ORDER BY id").c_str());
+  Statement s(db_.handle(), ("SELECT " + columns + " FROM records WHERE run_id = ?1 ORDER BY id").c_str());
   s.bind(1, run_id);
   std::vector<report::RunRecord> out;
   while (sqlite3_step(s.stmt) == SQLITE_ROW) {
@@ -201,13 +180,13 @@ std::vector<report::RunRecord> Store::records(const std::string& run_id) const {
 }
 
 std::vector<report::RunContext> Store::runs() const {
-  Statement s(db_, "SELECT context FROM runs ORDER BY started_at, rowid");
+  Statement s(db_.handle(), "SELECT context FROM runs ORDER BY started_at, rowid");
   std::vector<report::RunContext> out;
   while (sqlite3_step(s.stmt) == SQLITE_ROW) {
     try {
       out.push_back(report::context_from_json(nlohmann::json::parse(s.text(0))));
     } catch (const std::exception& e) {
-      throw std::runtime_error("results store " + file_.string() + ": run " + std::to_string(out.size()) + ": " + e.what());
+      throw db_.error("run " + std::to_string(out.size()) + ": " + e.what());
     }
   }
   return out;

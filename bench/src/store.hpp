@@ -8,8 +8,7 @@
 #include <vector>
 
 #include "legion/report/results.hpp"
-
-struct sqlite3;
+#include "sqlite_db.hpp"
 
 namespace legion::bench {
 
@@ -30,15 +29,13 @@ class Store {
   // How the run was started (working folder and arguments), for --resume.
   void save_invocation(const std::string& run_id, const nlohmann::json& invocation);
   std::optional<nlohmann::json> invocation(const std::string& run_id) const;
-  const std::filesystem::path& file() const { return file_; }
+  const std::filesystem::path& file() const { return db_.file(); }
   // `legion-bench calibrate` keeps its result next to the runs it came from.
   void save_calibration(const nlohmann::json& calibration);
   std::optional<nlohmann::json> latest_calibration() const;
 
  private:
-  void exec(const char* sql) const;
-  sqlite3* db_ = nullptr;
-  std::filesystem::path file_;
+  SqliteDb db_;
 };
 
 }  // namespace legion::bench

@@ -88,22 +88,8 @@ std::string utc_now() {
 
 }  // namespace
 
-StressStore::StressStore(const std::filesystem::path& file) : file_(file) {
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
-  if (sqlite3_open(file.c_str(), &db_) != SQLITE_OK) {
-    std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    throw std::runtime_error("cannot open results store " + file.string() + ": " + message);
-  }
-  sqlite3_busy_timeout(db_, 5000);
-  try {
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=NORMAL");
-    exec(kSchema);
-  } catch (...) {
-    sqlite3_close(db_);
-    throw;
-  }
+StressStore::StressStore(const std::filesystem::path& file) : db_(file) {
+  db_.exec(kSchema);
   writer_ = std::thread([this] { writer_loop(); });
 }
 
@@ -114,16 +100,6 @@ StressStore::~StressStore() {
   }
   cv_.notify_all();
   writer_.join();
-  sqlite3_close(db_);
-}
-
-void StressStore::exec(const char* sql) const {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-    std::string message = error ? error : "unknown error";
-    sqlite3_free(error);
-    throw std::runtime_error("results store " + file_.string() + ": " + message);
-  }
 }
 
 void StressStore::enqueue(std::function<void()> write) {
@@ -149,16 +125,16 @@ void StressStore::writer_loop() {
     std::string error;
     bool transient = false;
     try {
-      exec("BEGIN");
+      db_.exec("BEGIN");
       for (auto& write : batch) write();
-      exec("COMMIT");
+      db_.exec("COMMIT");
     } catch (const std::exception& e) {
       error = e.what();  // exec's errors name the store already; a statement's do not
-      if (error.rfind("results store ", 0) != 0) error = "results store " + file_.string() + ": " + error;
-      const int code = sqlite3_errcode(db_) & 0xff;
+      if (error.rfind("results store ", 0) != 0) error = db_.error(error).what();
+      const int code = sqlite3_errcode(db_.handle()) & 0xff;
       transient = code == SQLITE_FULL || code == SQLITE_IOERR;
       char* ignored = nullptr;
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, &ignored);
+      sqlite3_exec(db_.handle(), "ROLLBACK", nullptr, nullptr, &ignored);
       sqlite3_free(ignored);
     }
     l.lock();
@@ -189,7 +165,7 @@ void StressStore::flush() {
 }
 
 std::string StressStore::integrity_check() const {
-  Stmt s(db_, "PRAGMA integrity_check");
+  Stmt s(db_.handle(), "PRAGMA integrity_check");
   std::string result;
   while (s.row()) result += (result.empty() ? "" : "; ") + s.text(0);
   return result;
@@ -202,14 +178,14 @@ std::string StressStore::write_error() const {
 
 void StressStore::begin_run(const std::string& run_id, const nlohmann::json& config) {
   enqueue([this, run_id, c = config.dump(), at = utc_now()] {
-    Stmt(db_, "INSERT OR REPLACE INTO stress_runs(run_id, started_at, config) VALUES (?1, ?2, ?3)").bind(1, run_id).bind(2, at).bind(3, c).run();
+    Stmt(db_.handle(), "INSERT OR REPLACE INTO stress_runs(run_id, started_at, config) VALUES (?1, ?2, ?3)").bind(1, run_id).bind(2, at).bind(3, c).run();
   });
   flush();
 }
 
 void StressStore::finish_run(const std::string& run_id, bool interrupted, const nlohmann::json& extra) {
   enqueue([this, run_id, interrupted, e = extra.dump()] {
-    Stmt(db_, "UPDATE stress_runs SET finished = 1, interrupted = ?2, extra = ?3 WHERE run_id = ?1")
+    Stmt(db_.handle(), "UPDATE stress_runs SET finished = 1, interrupted = ?2, extra = ?3 WHERE run_id = ?1")
         .bind(1, run_id)
         .bind(2, std::int64_t{interrupted})
         .bind(3, e)
@@ -220,7 +196,7 @@ void StressStore::finish_run(const std::string& run_id, bool interrupted, const 
 
 void StressStore::begin_phase(const std::string& run_id, const std::string& phase, const nlohmann::json& spec) {
   enqueue([this, run_id, phase, s = spec.dump()] {
-    Stmt(db_, "INSERT OR REPLACE INTO stress_phases(run_id, phase, seq, spec) VALUES (?1, ?2, "
+    Stmt(db_.handle(), "INSERT OR REPLACE INTO stress_phases(run_id, phase, seq, spec) VALUES (?1, ?2, "
               "(SELECT COUNT(*) FROM stress_phases WHERE run_id = ?1), ?3)")
         .bind(1, run_id)
         .bind(2, phase)
@@ -232,14 +208,14 @@ void StressStore::begin_phase(const std::string& run_id, const std::string& phas
 
 void StressStore::end_phase(const std::string& run_id, const std::string& phase, const nlohmann::json& summary) {
   enqueue([this, run_id, phase, s = summary.dump()] {
-    Stmt(db_, "UPDATE stress_phases SET summary = ?3 WHERE run_id = ?1 AND phase = ?2").bind(1, run_id).bind(2, phase).bind(3, s).run();
+    Stmt(db_.handle(), "UPDATE stress_phases SET summary = ?3 WHERE run_id = ?1 AND phase = ?2").bind(1, run_id).bind(2, phase).bind(3, s).run();
   });
   flush();
 }
 
 void StressStore::sample(const std::string& run_id, const std::string& phase, double t_s, const nlohmann::json& sample) {
   enqueue([this, run_id, phase, t_s, s = sample.dump()] {
-    Stmt(db_, "INSERT INTO stress_samples(run_id, phase, t_s, sample) VALUES (?1, ?2, ?3, ?4)")
+    Stmt(db_.handle(), "INSERT INTO stress_samples(run_id, phase, t_s, sample) VALUES (?1, ?2, ?3, ?4)")
         .bind(1, run_id)
         .bind(2, phase)
         .bind(3, t_s)
@@ -250,7 +226,7 @@ void StressStore::sample(const std::string& run_id, const std::string& phase, do
 
 void StressStore::submitted(const std::string& run_id, const std::string& phase, std::int64_t id, std::int64_t intended_ns) {
   enqueue([this, run_id, phase, id, intended_ns] {
-    Stmt(db_, "INSERT INTO stress_tasks(run_id, phase, task_id, intended_ns, state) VALUES (?1, ?2, ?3, ?4, 'submitted')")
+    Stmt(db_.handle(), "INSERT INTO stress_tasks(run_id, phase, task_id, intended_ns, state) VALUES (?1, ?2, ?3, ?4, 'submitted')")
         .bind(1, run_id)
         .bind(2, phase)
         .bind(3, id)
@@ -263,14 +239,14 @@ void StressStore::finished(const std::string& run_id, const std::string& phase, 
                            std::int64_t finished_ns, bool ok, const std::string& reason) {
   enqueue([this, run_id, phase, id, started_ns, finished_ns, ok, reason] {
     // Only a submitted task can end, and only once: anything else is a ledger error the report shows.
-    Stmt s(db_, "UPDATE stress_tasks SET started_ns = ?4, finished_ns = ?5, state = ?6, reason = ?7 "
+    Stmt s(db_.handle(), "UPDATE stress_tasks SET started_ns = ?4, finished_ns = ?5, state = ?6, reason = ?7 "
                 "WHERE run_id = ?1 AND phase = ?2 AND task_id = ?3 AND state = 'submitted'");
     s.bind(1, run_id).bind(2, phase).bind(3, id).bind(4, started_ns).bind(5, finished_ns).bind(6, std::string(ok ? "completed" : "failed"));
     if (ok) sqlite3_bind_null(s.s, 7);
     else s.bind(7, reason.empty() ? std::string("no reason given") : reason);
     s.run();
-    if (sqlite3_changes(db_) != 1) {
-      Stmt(db_, "INSERT INTO stress_samples(run_id, phase, t_s, sample) VALUES (?1, ?2, -1, ?3)")
+    if (sqlite3_changes(db_.handle()) != 1) {
+      Stmt(db_.handle(), "INSERT INTO stress_samples(run_id, phase, t_s, sample) VALUES (?1, ?2, -1, ?3)")
           .bind(1, run_id)
           .bind(2, phase)
           .bind(3, nlohmann::json{{"ledger_error", "task " + std::to_string(id) + " ended without an open submission"}}.dump())
@@ -281,7 +257,7 @@ void StressStore::finished(const std::string& run_id, const std::string& phase, 
 
 std::vector<std::string> StressStore::run_ids() const {
   std::vector<std::string> out;
-  Stmt s(db_, "SELECT run_id FROM stress_runs ORDER BY started_at, rowid");
+  Stmt s(db_.handle(), "SELECT run_id FROM stress_runs ORDER BY started_at, rowid");
   while (s.row()) out.push_back(s.text(0));
   return out;
 }
@@ -290,9 +266,9 @@ nlohmann::json StressStore::load(const std::string& run_id) const {
   using nlohmann::json;
   json run;
   {
-    Stmt s(db_, "SELECT started_at, config, finished, interrupted, extra FROM stress_runs WHERE run_id = ?1");
+    Stmt s(db_.handle(), "SELECT started_at, config, finished, interrupted, extra FROM stress_runs WHERE run_id = ?1");
     s.bind(1, run_id);
-    if (!s.row()) throw std::invalid_argument("no stress run '" + run_id + "' in " + file_.string());
+    if (!s.row()) throw std::invalid_argument("no stress run '" + run_id + "' in " + db_.file().string());
     run = {{"run_id", run_id},
            {"started_at", s.text(0)},
            {"config", json::parse(s.text(1))},
@@ -301,12 +277,12 @@ nlohmann::json StressStore::load(const std::string& run_id) const {
            {"extra", s.null(4) ? json::object() : json::parse(s.text(4))}};
   }
   run["phases"] = json::array();
-  Stmt phases(db_, "SELECT phase, spec, summary FROM stress_phases WHERE run_id = ?1 ORDER BY seq");
+  Stmt phases(db_.handle(), "SELECT phase, spec, summary FROM stress_phases WHERE run_id = ?1 ORDER BY seq");
   phases.bind(1, run_id);
   while (phases.row()) {
     json p = {{"name", phases.text(0)}, {"spec", json::parse(phases.text(1))}, {"summary", phases.null(2) ? json() : json::parse(phases.text(2))}};
     json samples = json::array(), ledger_errors = json::array();
-    Stmt ss(db_, "SELECT t_s, sample FROM stress_samples WHERE run_id = ?1 AND phase = ?2 ORDER BY rowid");
+    Stmt ss(db_.handle(), "SELECT t_s, sample FROM stress_samples WHERE run_id = ?1 AND phase = ?2 ORDER BY rowid");
     ss.bind(1, run_id).bind(2, p["name"].get<std::string>());
     while (ss.row()) {
       auto sample = json::parse(ss.text(1));
@@ -317,7 +293,7 @@ nlohmann::json StressStore::load(const std::string& run_id) const {
     json latency = json::array(), service = json::array();
     std::map<std::string, std::int64_t> reasons;
     std::int64_t submitted = 0, completed = 0, failed = 0, open = 0;
-    Stmt ts(db_, "SELECT intended_ns, started_ns, finished_ns, state, reason FROM stress_tasks WHERE run_id = ?1 AND phase = ?2");
+    Stmt ts(db_.handle(), "SELECT intended_ns, started_ns, finished_ns, state, reason FROM stress_tasks WHERE run_id = ?1 AND phase = ?2");
     ts.bind(1, run_id).bind(2, p["name"].get<std::string>());
     while (ts.row()) {
       ++submitted;

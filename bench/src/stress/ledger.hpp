@@ -18,9 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "sqlite_db.hpp"
 #include "stress/generator.hpp"
-
-struct sqlite3;
 
 namespace legion::bench::stress {
 
@@ -53,14 +52,12 @@ class StressStore {
   //  "summary" (or null), "samples": [...], "ledger": {"submitted", "completed", "failed", "open", "reasons": {reason: n}},
   //  "latency_us": [...finished − intended of every ended task], "service_us": [...]}]}
   nlohmann::json load(const std::string& run_id) const;
-  const std::filesystem::path& file() const { return file_; }
+  const std::filesystem::path& file() const { return db_.file(); }
 
  private:
   void enqueue(std::function<void()> write);
   void writer_loop();
-  void exec(const char* sql) const;
-  sqlite3* db_ = nullptr;
-  std::filesystem::path file_;
+  SqliteDb db_;
   mutable std::mutex mutex_;
   std::condition_variable cv_, done_cv_;
   std::deque<std::function<void()>> queue_;
