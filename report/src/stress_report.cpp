@@ -8,6 +8,7 @@
 
 #include "legion/report/escape.hpp"
 #include "legion/report/reporters.hpp"
+#include "legion/stats/descriptive.hpp"
 #include "legion/stats/hdr_histogram.hpp"
 #include "legion/stats/trend.hpp"
 #include "stress_broker_faults.hpp"
@@ -35,13 +36,6 @@ json percentiles(const json& values) {
   return {{"count", h.total_count()},          {"p50_us", h.value_at_percentile(50)}, {"p90_us", h.value_at_percentile(90)},
           {"p95_us", h.value_at_percentile(95)}, {"p99_us", h.value_at_percentile(99)}, {"p999_us", h.value_at_percentile(99.9)},
           {"max_us", h.max()},                   {"mean_us", h.mean()}};
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 json analyze_phase(json phase, const json& config) {
@@ -97,7 +91,7 @@ json analyze_phase(json phase, const json& config) {
     if (base.size() >= 3) base.erase(base.begin());
     json r = {{"factor", factor}, {"burst_at_s", burst_at}, {"baseline_seconds", base.size()}};
     if (!base.empty()) {
-      const double baseline = median(base);
+      const double baseline = stats::median(base);
       r["baseline_p99_us"] = baseline;
       for (const auto& s : samples)
         if (s["t_s"].get<double>() > baseline_end + 0.5 && s["p99_us"].get<double>() > factor * baseline) {
@@ -753,7 +747,7 @@ std::string tuning(const std::vector<json>& runs) {
           std::vector<double> held;
           for (const auto& sm : p["samples"])
             if (sm["t_s"].get<double>() > hold_from + 1 && sm["t_s"].get<double>() <= hold_to && sm["p99_us"].get<double>() > 0) held.push_back(sm["p99_us"]);
-          const double held_p99 = median(held);
+          const double held_p99 = held.empty() ? 0 : stats::median(held);
           const bool ramp = !held.empty() && held_p99 <= rc["factor"].get<double>() * rc["baseline_p99_us"].get<double>();
           item(r, "p99 first left " + fixed(rc["factor"], 1) + "× its baseline (" + ms(rc["baseline_p99_us"]) + " ms) at t = " + fixed(t, 0) +
                       " s, with " + std::to_string(agents) + " agents at " + fixed(rate, 0) + " tasks/s asked for. " +

@@ -17,6 +17,7 @@
 
 #include "exit_status.hpp"
 #include "legion/report/stress.hpp"
+#include "legion/stats/descriptive.hpp"
 #include "runner.hpp"
 #include "store.hpp"
 #include "stress/broker_faults.hpp"
@@ -28,13 +29,6 @@ namespace legion::bench::stress {
 namespace {
 
 using nlohmann::json;
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 // A child process of this one running `legion-bench worker`, if there is one.
 pid_t find_worker() {
@@ -308,7 +302,8 @@ int run_failure(const StressOptions& o) {
         calls.push_back(static_cast<double>(r.llm_calls));
         tokens.push_back(static_cast<double>(r.prompt_tokens + r.completion_tokens));
       }
-      if (kind == "none") baseline[system] = {median(walls), median(calls), median(tokens)};
+      // A system with no measured task keeps a zero baseline, and reports a zero median wall time.
+      if (kind == "none") baseline[system] = walls.empty() ? Baseline{} : Baseline{stats::median(walls), stats::median(calls), stats::median(tokens)};
       const auto& b = baseline[system];
       for (std::size_t i = 0; i < walls.size(); ++i)
         if (calls[i] > b.calls) ++retried, recover.push_back((walls[i] - b.wall_ns) / 1e9);
@@ -320,11 +315,11 @@ int run_failure(const StressOptions& o) {
                 {"tasks_with_extra_calls", retried},
                 {"extra_calls_per_task", tasks ? extra_calls / tasks : 0.0},
                 {"extra_tokens_per_task", tasks ? extra_tokens / tasks : 0.0},
-                {"median_wall_s", median(walls) / 1e9},
+                {"median_wall_s", walls.empty() ? 0.0 : stats::median(walls) / 1e9},
                 {"errors", errors},
                 {"settings", results.context.system_settings.contains(system) ? json(results.context.system_settings.at(system)) : json::object()}};
       if (!recover.empty()) {
-        s["recovery_median_s"] = median(recover);
+        s["recovery_median_s"] = stats::median(recover);
         s["recovery_max_s"] = *std::max_element(recover.begin(), recover.end());
       }
       per_system[system] = s;

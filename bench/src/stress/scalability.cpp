@@ -30,6 +30,7 @@
 #include "legion/core/engine.hpp"
 #include "legion/datasets/scenario.hpp"
 #include "legion/stats/compare.hpp"
+#include "legion/stats/descriptive.hpp"
 #include "legion/stats/hdr_histogram.hpp"
 #include "legion/stats/trend.hpp"
 #include "runner.hpp"
@@ -443,15 +444,11 @@ json run_phase(Ctx& c, const std::string& name, int engines, std::int64_t tasks,
 // Per N: the rounds' throughputs, their median, range and coefficient of variation, and the
 // linear-scalability factor X(N) ÷ (N · X(1)) of the medians with the rounds' range of it.
 json horizontal_levels(const std::map<int, std::vector<double>>& by_n) {
-  auto median = [](std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-  };
   json levels = json::array();
   const auto one = by_n.find(1);
-  const double x1 = one != by_n.end() ? median(one->second) : 0;
+  const double x1 = one != by_n.end() && !one->second.empty() ? stats::median(one->second) : 0;
   for (const auto& [n, xs] : by_n) {
-    const double m = median(xs);
+    const double m = stats::median(xs);  // every N has its rounds (the bounds below read them too)
     double mean = 0, var = 0;
     for (double x : xs) mean += x / static_cast<double>(xs.size());
     for (double x : xs) var += (x - mean) * (x - mean) / std::max<double>(1, static_cast<double>(xs.size()) - 1);
