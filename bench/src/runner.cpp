@@ -28,21 +28,13 @@
 #include "recovery.hpp"
 #include "run_database.hpp"
 #include "store.hpp"
+#include "utc_time.hpp"
 #include "worker.hpp"
 
 namespace legion::bench {
 namespace {
 
 using nlohmann::json;
-
-std::string utc_now(const char* format) {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, format, &tm);
-  return buf;
-}
 
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
@@ -110,8 +102,9 @@ Runner::Runner(Plan plan, std::ostream& progress, bool show_progress)
 
 report::RunContext Runner::make_context() const {
   report::RunContext c;
-  c.started_at = utc_now("%Y-%m-%dT%H:%M:%SZ");
-  c.run_id = utc_now("%Y%m%dT%H%M%SZ") + "-" + std::to_string(::getpid());
+  const auto now = std::time(nullptr);  // one reading, so that the run id and the start agree
+  c.started_at = utc_timestamp(kIsoUtc, now);
+  c.run_id = utc_timestamp(kCompactUtc, now) + "-" + std::to_string(::getpid());
   c.host = hostname();
   c.cpu_model = cpu_model();
   c.cores = static_cast<int>(std::thread::hardware_concurrency());

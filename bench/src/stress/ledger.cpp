@@ -3,9 +3,10 @@
 #include <sqlite3.h>
 
 #include <chrono>
-#include <ctime>
 #include <map>
 #include <stdexcept>
+
+#include "utc_time.hpp"
 
 namespace legion::bench::stress {
 namespace {
@@ -76,15 +77,6 @@ struct Stmt {
   bool null(int i) const { return sqlite3_column_type(s, i) == SQLITE_NULL; }
   sqlite3_stmt* s = nullptr;
 };
-
-std::string utc_now() {
-  const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 }  // namespace
 
@@ -177,7 +169,7 @@ std::string StressStore::write_error() const {
 }
 
 void StressStore::begin_run(const std::string& run_id, const nlohmann::json& config) {
-  enqueue([this, run_id, c = config.dump(), at = utc_now()] {
+  enqueue([this, run_id, c = config.dump(), at = utc_timestamp(kIsoUtc)] {
     Stmt(db_.handle(), "INSERT OR REPLACE INTO stress_runs(run_id, started_at, config) VALUES (?1, ?2, ?3)").bind(1, run_id).bind(2, at).bind(3, c).run();
   });
   flush();

@@ -34,6 +34,7 @@
 #include "stress/generator.hpp"
 #include "stress/ledger.hpp"
 #include "stress/sampler.hpp"
+#include "utc_time.hpp"
 
 namespace legion::bench::stress {
 namespace {
@@ -281,12 +282,7 @@ json bus_burst(double seconds, const std::atomic<bool>& stop) {
 }
 
 std::string make_run_id(const std::string& suite) {
-  const auto t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return suite + "-" + buf + "-" + std::to_string(::getpid());
+  return suite + "-" + utc_timestamp(kCompactUtc) + "-" + std::to_string(::getpid());
 }
 
 // One system under the load: the native engine in this process; a framework in its worker process,
