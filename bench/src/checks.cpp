@@ -3,6 +3,7 @@
 #include "legion/adapters/adapter.hpp"
 #include "legion/report/concurrency.hpp"
 #include "legion/report/sweep.hpp"
+#include "machine.hpp"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -34,7 +35,7 @@ std::optional<std::uint64_t> read_number(const std::filesystem::path& file) {
 
 // Threads on the machine now: the fourth field of /proc/loadavg is running/total.
 std::uint64_t threads_on_machine() {
-  std::ifstream in("/proc/loadavg");
+  std::istringstream in(load_average());
   std::string a, b, c, entities;
   in >> a >> b >> c >> entities;
   auto slash = entities.find('/');
@@ -178,14 +179,6 @@ std::vector<ThreadLimit> read_thread_limits() {
   if (auto max = read_number("/proc/sys/kernel/pid_max")) limits.push_back({"kernel.pid_max (/proc/sys/kernel/pid_max)", *max, threads});
   if (auto cgroup = cgroup_pids_limit()) limits.push_back(*cgroup);
   return limits;
-}
-
-std::optional<std::uint64_t> available_memory_bytes() {
-  std::ifstream in("/proc/meminfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.starts_with("MemAvailable:")) return std::strtoull(line.c_str() + 13, nullptr, 10) * 1024;
-  return std::nullopt;
 }
 
 std::size_t model_server_connections(int concurrency, bool tasks_on_threads) {

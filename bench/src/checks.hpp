@@ -51,8 +51,6 @@ struct ThreadLimit {
 // RLIMIT_NPROC (not for root), kernel.threads-max, kernel.pid_max and the cgroup's pids.max, where
 // they can be read.
 std::vector<ThreadLimit> read_thread_limits();
-// MemAvailable from /proc/meminfo, when it can be read.
-std::optional<std::uint64_t> available_memory_bytes();
 
 // The model server's connection limit for a run (one thread each while open): enough for a thread
 // per concurrent task in every worker (`tasks_on_threads`), or for the native engine's pools.

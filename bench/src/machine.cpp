@@ -1,5 +1,6 @@
 #include "machine.hpp"
 
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -61,6 +62,35 @@ std::string percent(double share) {
 
 }  // namespace
 
+std::optional<std::string> cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("model name")) return line.substr(line.find(':') + 2);
+  return std::nullopt;
+}
+
+int cpu_cores() { return static_cast<int>(std::thread::hardware_concurrency()); }
+
+std::string load_average() {
+  std::string line;
+  std::getline(std::ifstream("/proc/loadavg") >> std::ws, line);
+  return line;
+}
+
+std::optional<std::uint64_t> available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("MemAvailable:")) return std::strtoull(line.c_str() + 13, nullptr, 10) * 1024;
+  return std::nullopt;
+}
+
+nlohmann::json machine_description() {
+  utsname u{};
+  ::uname(&u);
+  return {{"cores", cpu_cores()}, {"cpu", cpu_model().value_or("")}, {"loadavg_at_start", load_average()},
+          {"kernel", std::string(u.sysname) + " " + u.release}, {"hostname", u.nodename}};
+}
+
 CpuTimes read_cpu_times() {
   // cpu  user nice system idle iowait irq softirq steal guest guest_nice
   std::ifstream in("/proc/stat");
@@ -77,7 +107,7 @@ std::uint64_t process_cpu_ticks(pid_t pid) {
 }
 
 MachineMonitor::MachineMonitor(int sample_ms) {
-  std::ifstream("/proc/loadavg") >> state_.load_1m_start;
+  std::istringstream(load_average()) >> state_.load_1m_start;
   std::ifstream governor("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
   std::getline(governor, state_.governor);
   const auto before = all_processes();

@@ -5,12 +5,23 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "legion/report/results.hpp"
 
 namespace legion::bench {
+
+// The machine's facts, read from /proc in this one place by every run and check that records them.
+std::optional<std::string> cpu_model();                 // the first "model name" of /proc/cpuinfo
+int cpu_cores();                                        // the hardware threads, 0 where unknown
+std::string load_average();                             // /proc/loadavg as it reads: "0.52 0.58 0.59 2/1233 4567"
+std::optional<std::uint64_t> available_memory_bytes();  // MemAvailable from /proc/meminfo
+// The machine as a stress run records it in its config: {"cores", "cpu", "loadavg_at_start",
+// "kernel", "hostname"}, what the stress report's header names.
+nlohmann::json machine_description();
 
 struct CpuTimes {  // /proc/stat's first line, in clock ticks
   std::uint64_t busy = 0, idle = 0, iowait = 0, steal = 0;

@@ -36,14 +36,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.starts_with("model name")) return line.substr(line.find(':') + 2);
-  return "unknown";
-}
-
 std::string hostname() {
   char buf[256] = {};
   ::gethostname(buf, sizeof buf - 1);
@@ -106,8 +98,8 @@ report::RunContext Runner::make_context() const {
   c.started_at = utc_timestamp(kIsoUtc, now);
   c.run_id = utc_timestamp(kCompactUtc, now) + "-" + std::to_string(::getpid());
   c.host = hostname();
-  c.cpu_model = cpu_model();
-  c.cores = static_cast<int>(std::thread::hardware_concurrency());
+  c.cpu_model = cpu_model().value_or("unknown");
+  c.cores = cpu_cores();
   c.build_type = LEGION_BUILD_TYPE;
   c.git_revision = LEGION_GIT_REVISION;
   c.versions["legion-bench"] = LEGION_VERSION;
@@ -204,7 +196,7 @@ report::RunResults Runner::run() {
   std::vector<int> worker_cpus;
   std::string pinning;
   if (plan_.pin_cpus) {
-    const int cores = static_cast<int>(std::thread::hardware_concurrency());
+    const int cores = cpu_cores();
     if (cores < 2) throw std::invalid_argument("--pin-cpus needs at least 2 CPUs");
     cpu_set_t mine;
     CPU_ZERO(&mine);

@@ -18,6 +18,7 @@
 #include "exit_status.hpp"
 #include "legion/report/stress.hpp"
 #include "legion/stats/descriptive.hpp"
+#include "machine.hpp"
 #include "runner.hpp"
 #include "store.hpp"
 #include "stress/broker_faults.hpp"
@@ -273,7 +274,7 @@ int run_failure(const StressOptions& o) {
     StressStore store(out / "results.sqlite");
     store.begin_run(run_id, {{"suite", "failure"}, {"systems", systems}, {"smoke", o.smoke}, {"mode", "closed"}, {"arrival", "—"},
                              {"scenario", o.scenario}, {"latency", o.latency}, {"max_retries", 2}, {"request_timeout_s", 120},
-                             {"command", o.command}, {"machine", json::object()}, {"recovery_factor", o.recovery_factor}});
+                             {"command", o.command}, {"machine", machine_description()}, {"recovery_factor", o.recovery_factor}});
   }
   auto& stop = interrupt_flag();
   json extra = {{"model_faults", json::object()}};

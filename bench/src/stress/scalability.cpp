@@ -33,6 +33,7 @@
 #include "legion/stats/descriptive.hpp"
 #include "legion/stats/hdr_histogram.hpp"
 #include "legion/stats/trend.hpp"
+#include "machine.hpp"
 #include "runner.hpp"
 #include "stress/generator.hpp"
 #include "stress/processes.hpp"
@@ -468,13 +469,6 @@ json horizontal_levels(const std::map<int, std::vector<double>>& by_n) {
   return levels;
 }
 
-// /proc/loadavg, recorded with the run: other work on the machine shows in every figure.
-std::string load_average() {
-  std::string line;
-  std::getline(std::ifstream("/proc/loadavg") >> std::ws, line);
-  return line;
-}
-
 // The CPUs this process may run on (the machine's, or its container's cpuset).
 std::vector<int> allowed_cpus() {
   cpu_set_t set;
@@ -528,7 +522,7 @@ int run_scalability(const StressOptions& o) {
   ModelServer oracle(o.scenario, o.seed, out);
   store.begin_run(run_id, {{"suite", "scalability"}, {"systems", {"native"}}, {"smoke", o.smoke}, {"mode", "broker backlog"}, {"arrival", "all at once"},
                            {"scenario", o.scenario}, {"latency", "zero"}, {"max_retries", 0}, {"request_timeout_s", 30}, {"command", o.command},
-                           {"machine", {{"cores", std::thread::hardware_concurrency()}, {"loadavg_at_start", load_average()}}}, {"broker", "redis-server 127.0.0.1:" + std::to_string(port)},
+                           {"machine", machine_description()}, {"broker", "redis-server 127.0.0.1:" + std::to_string(port)},
                            {"engine_agents", o.engine_agents}, {"recovery_factor", o.recovery_factor}});
   if (!o.quiet) std::cerr << "stress suite 'scalability' (run " << run_id << "): redis-server on 127.0.0.1:" << port << "\n";
   {

@@ -23,9 +23,9 @@
 #include "legion/datasets/task_job.hpp"
 #include "legion/report/stress.hpp"
 #include "legion/stats/hdr_histogram.hpp"
-#include <sys/utsname.h>
 #include <cstring>
 #include <fstream>
+#include "machine.hpp"
 #include "runner.hpp"
 #include "stress/failure.hpp"
 #include "stress/framework_driver.hpp"
@@ -48,22 +48,6 @@ std::string num(double v) {
   return o.str();
 }
 std::string secs(double s) { return s >= 120 ? num(s / 60) + " min" : num(s) + " s"; }
-
-json machine_info() {
-  utsname u{};
-  ::uname(&u);
-  std::string cpu;
-  std::ifstream info("/proc/cpuinfo");
-  for (std::string line; std::getline(info, line);)
-    if (line.starts_with("model name")) {
-      cpu = line.substr(line.find(':') + 2);
-      break;
-    }
-  std::string loadavg;
-  std::getline(std::ifstream("/proc/loadavg") >> std::ws, loadavg);
-  return {{"cores", std::thread::hardware_concurrency()}, {"cpu", cpu}, {"loadavg_at_start", loadavg}, {"kernel", std::string(u.sysname) + " " + u.release},
-          {"hostname", u.nodename}};
-}
 
 // ---------------------------------------------------------------- the model server, as a child process
 
@@ -399,7 +383,7 @@ int run_stress(const StressOptions& o) {
                  {"max_agents", o.max_agents},
                  {"seed", o.seed},
                  {"command", o.command},
-                 {"machine", machine_info()}};
+                 {"machine", machine_description()}};
   store.begin_run(run_id, config);
   if (!o.quiet) std::cerr << "stress suite '" << o.suite << "' (run " << run_id << ") → " << out.string() << "\n";
 
