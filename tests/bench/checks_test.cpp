@@ -6,6 +6,7 @@
 #include <limits>
 #include <set>
 
+#include "machine.hpp"
 #include "test_support.hpp"
 
 namespace legion::bench {

@@ -93,6 +93,13 @@ endforeach()
 if(NOT md MATCHES "Recovery \\(SIGKILL to the next correct answer, from a fresh worker\\): [0-9.]+ s" OR NOT md MATCHES "0 lost")
   message(FATAL_ERROR "failure smoke: the SIGKILL run has no recovery or lost a task:\n${md}")
 endif()
+# Every suite records the machine it ran on, and its report's header names it.
+foreach(suite scalability failure)
+  file(READ "${OUT}/${suite}/STRESS_TEST_RESULTS.md" report)
+  if(NOT report MATCHES "started [^\n]+ \\([1-9][0-9]* cores, Linux [^)]+\\)")
+    message(FATAL_ERROR "${suite} smoke: the report does not name the machine:\n${report}")
+  endif()
+endforeach()
 # The broker faults: run (as root) without loss, or skipped with the reason; never silently absent.
 foreach(section "Memory exhaustion of an engine process" "Network partition between engines and the broker")
   string(FIND "${md}" "## ${section}" at)
