@@ -51,9 +51,31 @@ if(NOT rc EQUAL 0 OR NOT EXISTS "${OUT}/load/STRESS_TEST_RESULTS.md")
   message(FATAL_ERROR "report from the store failed (${rc}):\n${out}\n${err}")
 endif()
 
-# A run killed with SIGKILL mid-way leaves a store that `report` publishes: open tasks are closed
-# as failed with a reason, none lost.
-execute_process(COMMAND sh -c "\"${LEGION_BENCH}\" --suite endurance --duration 30 --systems native --out \"${OUT}/killed\" -q & pid=$!; sleep 3; kill -9 $pid; wait $pid; exit 0")
+# Runs `legion-bench <args>` in the background, waits until its stderr shows `line` (at most 60 s:
+# the run must be under way, not starting), then sends it `signal`; `result` gets its exit status.
+function(signal_when_under_way name line signal result)
+  set(log "${OUT}/${name}.log")
+  string(JOIN " " args ${ARGN})
+  execute_process(COMMAND sh -c "\"${LEGION_BENCH}\" ${args} --out \"${OUT}/${name}\" > /dev/null 2> \"${log}\" & pid=$!
+      i=0
+      until grep -q '${line}' \"${log}\"; do
+        i=$((i + 1))
+        if [ $i -gt 600 ] || ! kill -0 $pid 2> /dev/null; then echo 'not under way'; break; fi
+        sleep 0.1
+      done
+      kill -${signal} $pid; wait $pid; echo rc=$?"
+    OUTPUT_VARIABLE out TIMEOUT 120)
+  if(out MATCHES "not under way")
+    file(READ "${log}" err)
+    message(FATAL_ERROR "${name}: '${line}' never came, so the run was not under way:\n${err}")
+  endif()
+  string(REGEX MATCH "rc=([0-9]+)" _ "${out}")
+  set(${result} "${CMAKE_MATCH_1}" PARENT_SCOPE)
+endfunction()
+
+# A run killed with SIGKILL mid-way (its tenth second measured) leaves a store that `report`
+# publishes: open tasks are closed as failed with a reason, none lost.
+signal_when_under_way(killed "t=10s agents" KILL killed_rc --suite endurance --duration 30 --systems native)
 execute_process(COMMAND "${LEGION_BENCH}" report "${OUT}/killed" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 file(READ "${OUT}/killed/STRESS_TEST_RESULTS.md" md)
 if(NOT md MATCHES "The run did not finish" OR NOT md MATCHES "\\| zero data loss \\| [^|]+ \\| \\*\\*pass\\*\\*")
@@ -61,11 +83,10 @@ if(NOT md MATCHES "The run did not finish" OR NOT md MATCHES "\\| zero data loss
 endif()
 
 # Ctrl-C: the run stops issuing, lets running tasks finish, publishes what it measured and exits 130.
-execute_process(COMMAND sh -c "\"${LEGION_BENCH}\" --suite endurance --duration 30 --systems native --out \"${OUT}/interrupted\" -q > /dev/null 2>&1 & pid=$!; sleep 4; kill -INT $pid; wait $pid; echo rc=$?"
-                OUTPUT_VARIABLE out TIMEOUT 60)
+signal_when_under_way(interrupted "t=10s agents" INT interrupted_rc --suite endurance --duration 30 --systems native)
 file(READ "${OUT}/interrupted/STRESS_TEST_RESULTS.md" md)
-if(NOT out MATCHES "rc=130" OR NOT md MATCHES "\\*\\*Interrupted\\*\\*" OR NOT md MATCHES "\\| zero data loss \\| [^|]+ \\| \\*\\*pass\\*\\*")
-  message(FATAL_ERROR "Ctrl-C did not stop and publish cleanly (${out}):\n${md}")
+if(NOT interrupted_rc EQUAL 130 OR NOT md MATCHES "\\*\\*Interrupted\\*\\*" OR NOT md MATCHES "\\| zero data loss \\| [^|]+ \\| \\*\\*pass\\*\\*")
+  message(FATAL_ERROR "Ctrl-C did not stop and publish cleanly (status ${interrupted_rc}):\n${md}")
 endif()
 
 # Scalability on Redis Streams: 1-4 engine processes, the broker killed and restarted, an engine
@@ -118,7 +139,8 @@ endforeach()
 
 # Impossible settings: refused with status 2 and a clear message, nothing started. A port in use:
 # the model server's, held open by a background `legion-bench oracle`.
-execute_process(COMMAND sh -c "\"${LEGION_BENCH}\" oracle --scenario single-tool --port 0 > \"${OUT}/busy.txt\" 2>/dev/null < /dev/null & echo $! > \"${OUT}/busy.pid\"; sleep 2")
+execute_process(COMMAND sh -c "\"${LEGION_BENCH}\" oracle --scenario single-tool --port 0 > \"${OUT}/busy.txt\" 2>/dev/null < /dev/null & echo $! > \"${OUT}/busy.pid\"
+    i=0; until grep -q '127\\.0\\.0\\.1:[0-9]' \"${OUT}/busy.txt\" || [ $i -gt 600 ]; do i=$((i + 1)); sleep 0.1; done")
 file(READ "${OUT}/busy.txt" busy)
 string(REGEX MATCH "127\\.0\\.0\\.1:([0-9]+)" _ "${busy}")
 set(busy_port "${CMAKE_MATCH_1}")

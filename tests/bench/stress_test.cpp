@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
+#include <limits>
 #include <cstring>
 #include <sstream>
 #include <map>
@@ -30,18 +32,28 @@ namespace legion::bench::stress {
 namespace {
 
 struct MemoryEvents final : TaskEvents {
+  struct Times {
+    std::int64_t intended_ns, started_ns, finished_ns;
+  };
   std::mutex m;
   std::set<std::int64_t> submitted_ids;
   std::map<std::int64_t, int> ended;  // id -> how many times
   std::map<std::int64_t, std::string> reasons;
+  std::map<std::int64_t, Times> times;
   void submitted(std::int64_t id, std::int64_t) override {
     std::lock_guard l(m);
     submitted_ids.insert(id);
   }
-  void finished(std::int64_t id, std::int64_t, std::int64_t, std::int64_t, bool ok, const std::string& reason) override {
+  void finished(std::int64_t id, std::int64_t intended_ns, std::int64_t started_ns, std::int64_t finished_ns, bool ok,
+                const std::string& reason) override {
     std::lock_guard l(m);
     ++ended[id];
+    times[id] = {intended_ns, started_ns, finished_ns};
     if (!ok) reasons[id] = reason;
+  }
+  std::int64_t finished_count() {
+    std::lock_guard l(m);
+    return static_cast<std::int64_t>(ended.size());
   }
   // Every submitted id ended exactly once, and nothing else ended.
   bool balanced() {
@@ -76,67 +88,169 @@ TEST(StressGenerator, TargetsRampLinearlyBetweenStages) {
   EXPECT_DOUBLE_EQ(s.schedule_seconds(), 20);
 }
 
-// A system that stalls for 400 ms once: the open loop keeps issuing on schedule and counts the
-// queueing behind the stall in the latency of every task that waited (no coordinated omission);
-// the service time stays small.
+std::vector<Arrival> arrivals(const LoadSpec& spec) {
+  std::vector<Arrival> all;
+  Schedule schedule(spec);
+  while (auto a = schedule.next()) all.push_back(*a);
+  return all;
+}
+
+// The open loop's schedule depends on the spec alone, so it is asserted exactly: a constant rate r
+// for s seconds is r·s arrivals, one every 1/r seconds from 0.
+TEST(StressSchedule, ConstantRateIssuesOnAFixedGrid) {
+  for (const auto& [seconds, rate] : std::vector<std::pair<double, double>>{{1, 100}, {1, 10}, {0.5, 20}, {3, 7}}) {
+    const auto all = arrivals(constant(seconds, 1, rate, 1'000'000));
+    ASSERT_EQ(all.size(), static_cast<std::size_t>(std::lround(seconds * rate))) << rate << "/s for " << seconds << " s";
+    for (std::size_t k = 0; k < all.size(); ++k) {
+      EXPECT_NEAR(all[k].at_s, static_cast<double>(k) / rate, 1e-9) << "arrival " << k << " at " << rate << "/s";
+      EXPECT_EQ(all[k].count, 1);
+    }
+  }
+}
+
+TEST(StressSchedule, StopsAtTheCountBound) {
+  const auto all = arrivals(constant(30, 4, 1000, 50));
+  ASSERT_EQ(all.size(), 50u);
+  EXPECT_NEAR(all.back().at_s, 0.049, 1e-9);
+}
+
+// A burst is one arrival of its whole count at its time, cut to what the count bound leaves; the
+// rate goes on around it.
+TEST(StressSchedule, BurstsComeWholeAtTheirTimeWithinTheCountBound) {
+  auto spec = constant(1, 1, 4, 100);
+  spec.bursts = {{0.6, 10}, {0.3, 20}};
+  auto all = arrivals(spec);
+  ASSERT_EQ(all.size(), 6u);
+  const std::vector<std::pair<double, std::int64_t>> expected{{0, 1}, {0.25, 1}, {0.3, 20}, {0.5, 1}, {0.6, 10}, {0.75, 1}};
+  for (std::size_t k = 0; k < all.size(); ++k) {
+    EXPECT_NEAR(all[k].at_s, expected[k].first, 1e-9) << "arrival " << k;
+    EXPECT_EQ(all[k].count, expected[k].second) << "arrival " << k;
+  }
+  spec.max_tasks = 15;
+  all = arrivals(spec);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all.back().count, 13);  // 2 single arrivals, then what is left of the first burst
+}
+
+// On a ramp each arrival follows the last by 1/rate at the last; Poisson arrivals are the same for
+// the same seed.
+TEST(StressSchedule, FollowsARampAndPoissonArrivalsRepeatWithTheirSeed) {
+  LoadSpec ramp;
+  ramp.start_rate = 10;
+  ramp.stages = {{1, 1, 10}, {1, 1, 100}};
+  ramp.max_tasks = 1'000'000;
+  const auto ramped = arrivals(ramp);
+  ASSERT_GT(ramped.size(), 50u);
+  EXPECT_LT(ramped.back().at_s, 2.0);
+  for (std::size_t k = 1; k < ramped.size(); ++k)
+    EXPECT_NEAR(ramped[k].at_s - ramped[k - 1].at_s, 1.0 / target_at(ramp, ramped[k - 1].at_s).rate, 1e-9);
+
+  auto poisson = constant(10, 1, 100, 1'000'000);
+  poisson.arrival = LoadSpec::Arrival::poisson;
+  const auto first = arrivals(poisson), again = arrivals(poisson);
+  ASSERT_EQ(first.size(), again.size());
+  for (std::size_t k = 0; k < first.size(); ++k) EXPECT_EQ(first[k].at_s, again[k].at_s);
+  EXPECT_NEAR(static_cast<double>(first.size()), 1000, 150);  // 1,000 expected, sd 32
+  poisson.seed = 2;
+  EXPECT_NE(arrivals(poisson)[1].at_s, first[1].at_s);
+}
+
+// What the run measured, rebuilt from the ledger's times: `from` picks the start of a latency.
+stats::HdrHistogram histogram_of(MemoryEvents& events, std::int64_t MemoryEvents::Times::*from) {
+  stats::HdrHistogram h(1, 3'600'000'000, 3);
+  std::lock_guard l(events.m);
+  for (const auto& [id, t] : events.times) h.record(std::max<std::int64_t>(1, (t.finished_ns - t.*from) / 1000));
+  return h;
+}
+
+void expect_same(const stats::HdrHistogram& measured, const stats::HdrHistogram& expected, const char* what) {
+  EXPECT_EQ(measured.total_count(), expected.total_count()) << what;
+  for (double p : {10.0, 50.0, 90.0, 99.0, 100.0})
+    EXPECT_EQ(measured.value_at_percentile(p), expected.value_at_percentile(p)) << what << " p" << p;
+}
+
+// A system that stalls for 400 ms once: the open loop keeps issuing on schedule (every task meant
+// to start where the schedule says) and counts the queueing behind the stall in the latency of
+// every task that waited (no coordinated omission); the service time is measured from the actual start.
 TEST(StressGenerator, OpenLoopMeasuresFromTheIntendedStart) {
   std::atomic<bool> stop{false};
   MemoryEvents events;
   std::atomic<int> calls{0};
-  LoadGenerator g(constant(1.0, 1, 100, 100), [&](std::int64_t) {
+  const auto spec = constant(1.0, 1, 100, 100);
+  LoadGenerator g(spec, [&](std::int64_t) {
     if (calls++ == 10) std::this_thread::sleep_for(std::chrono::milliseconds(400));
     return TaskResult{true, {}};
   }, events, stop);
   auto r = g.run();
   EXPECT_EQ(r.submitted, 100);
   EXPECT_EQ(r.completed, 100);
-  EXPECT_TRUE(events.balanced());
-  // About 40 tasks were due during the stall: far more than 1% of them waited ≥ 200 ms.
-  EXPECT_GE(r.latency.value_at_percentile(90), 100'000);
-  EXPECT_GE(r.latency.value_at_percentile(99), 200'000);
-  EXPECT_LT(r.service.value_at_percentile(90), 50'000);
+  ASSERT_TRUE(events.balanced());
+  const auto schedule = arrivals(spec);
+  for (std::int64_t k = 0; k < 100; ++k) {
+    EXPECT_NEAR(static_cast<double>(events.times[k].intended_ns), schedule[k].at_s * 1e9, 1) << "task " << k;
+    EXPECT_GE(events.times[k].started_ns, events.times[k].intended_ns) << "task " << k << " started before it was due";
+  }
+  // One agent: the tasks due during the stall (11 to 49, due at 110-490 ms) waited for it to end.
+  const auto stall_end = events.times[10].finished_ns;
+  EXPECT_GE(stall_end - events.times[10].started_ns, 400'000'000);
+  for (std::int64_t k = 11; k < 50; ++k) EXPECT_GE(events.times[k].started_ns, stall_end) << "task " << k;
+  expect_same(r.latency, histogram_of(events, &MemoryEvents::Times::intended_ns), "latency");
+  expect_same(r.service, histogram_of(events, &MemoryEvents::Times::started_ns), "service");
+  // So tasks 10-30, 21% of all, waited ≥ 200 ms from their intended start.
+  EXPECT_GE(r.latency.value_at_percentile(80), 200'000);
 }
 
-// The closed loop hides the same stall in one sample: that is why the suites default to the open loop.
+// The closed loop hides the same stall in one sample, measured from the actual start: that is why
+// the suites default to the open loop.
 TEST(StressGenerator, ClosedLoopRunsBackToBack) {
   std::atomic<bool> stop{false};
   MemoryEvents events;
   std::atomic<int> calls{0};
-  auto spec = constant(1.0, 2, 0, 60);
+  auto spec = constant(30.0, 2, 0, 60);
   spec.mode = LoadSpec::Mode::closed;
   LoadGenerator g(spec, [&](std::int64_t) {
     if (calls++ == 10) std::this_thread::sleep_for(std::chrono::milliseconds(400));
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return TaskResult{true, {}};
   }, events, stop);
   auto r = g.run();
   EXPECT_EQ(r.submitted, 60);  // the count bound, long before the time bound
   EXPECT_EQ(r.completed, 60);
-  EXPECT_LT(r.latency.value_at_percentile(90), 50'000);
-  EXPECT_TRUE(events.balanced());
+  EXPECT_LT(r.elapsed_s, spec.schedule_seconds());
+  ASSERT_TRUE(events.balanced());
+  expect_same(r.latency, histogram_of(events, &MemoryEvents::Times::intended_ns), "latency");
+  std::int64_t stalled = 0;
+  for (const auto& [id, t] : events.times) {
+    EXPECT_LE(t.intended_ns, t.started_ns) << "task " << id;
+    stalled += t.finished_ns - t.intended_ns >= 400'000'000;
+  }
+  EXPECT_EQ(stalled, 1);
 }
 
+// The count bound stops the run once the last task ends, long before the schedule's end; the time
+// bound issues exactly the schedule and waits for its end.
 TEST(StressGenerator, BoundedByCountAndByTime) {
   std::atomic<bool> stop{false};
   {
     MemoryEvents events;
-    const auto t0 = Clock::now();
-    LoadGenerator g(constant(30.0, 4, 1000, 50), [](std::int64_t) { return TaskResult{true, {}}; }, events, stop);
+    const auto spec = constant(30.0, 4, 1000, 50);
+    LoadGenerator g(spec, [](std::int64_t) { return TaskResult{true, {}}; }, events, stop);
     auto r = g.run();
     EXPECT_EQ(r.submitted, 50);
-    EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 5.0);  // stops when the count is reached
+    EXPECT_EQ(r.completed, 50);
+    EXPECT_LT(r.elapsed_s, spec.schedule_seconds());
   }
   {
     MemoryEvents events;
     LoadGenerator g(constant(0.5, 4, 20, 1'000'000), [](std::int64_t) { return TaskResult{true, {}}; }, events, stop);
     auto r = g.run();
-    EXPECT_GE(r.submitted, 9);
-    EXPECT_LE(r.submitted, 11);
-    EXPECT_LT(r.elapsed_s, 3.0);
+    EXPECT_EQ(r.submitted, 10);
+    EXPECT_EQ(r.completed, 10);
+    EXPECT_GE(r.elapsed_s, 0.5);
   }
 }
 
-// Tasks that cannot start before the drain deadline fail with that reason: none is lost.
+// Tasks that cannot start before the drain deadline fail with that reason without running: none is
+// lost, and none that started is failed.
 TEST(StressGenerator, DrainDeadlineFailsWhatCouldNotStart) {
   std::atomic<bool> stop{false};
   MemoryEvents events;
@@ -149,29 +263,45 @@ TEST(StressGenerator, DrainDeadlineFailsWhatCouldNotStart) {
   }, events, stop);
   auto r = g.run();
   EXPECT_EQ(r.submitted, 40);
-  EXPECT_EQ(r.completed + r.failed, 40);
-  EXPECT_GT(r.not_started, 20);
-  EXPECT_TRUE(events.balanced());
-  for (const auto& [id, reason] : events.reasons) EXPECT_EQ(reason, "not started before the drain deadline");
+  ASSERT_TRUE(events.balanced());
+  EXPECT_GT(r.not_started, 0);  // 40 tasks of 50 ms on one agent need 2 s, four times the time given
+  EXPECT_EQ(r.failed, r.not_started);
+  EXPECT_EQ(r.completed + r.not_started, 40);
+  std::int64_t last_start = 0, first_refusal = std::numeric_limits<std::int64_t>::max();
+  for (const auto& [id, t] : events.times) {
+    if (events.reasons.contains(id)) {
+      EXPECT_EQ(events.reasons[id], "not started before the drain deadline");
+      EXPECT_EQ(t.started_ns, t.finished_ns) << "task " << id << " ran, yet failed as not started";
+      EXPECT_GE(t.started_ns, 500'000'000) << "task " << id << " failed before the schedule and the drain time ended";
+      first_refusal = std::min(first_refusal, t.started_ns);
+    } else {
+      EXPECT_GE(t.finished_ns - t.started_ns, 50'000'000) << "task " << id << " did not run";
+      last_start = std::max(last_start, t.started_ns);
+    }
+  }
+  EXPECT_LE(last_start, first_refusal);  // the queue was failed only when no agent could take from it any more
 }
 
+// An interrupt ends the run long before its schedule, and every task issued is accounted for.
 TEST(StressGenerator, InterruptStopsAtOnceAndAccountsForEveryTask) {
   std::atomic<bool> stop{false};
   MemoryEvents events;
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    stop = true;
-  });
-  const auto t0 = Clock::now();
-  LoadGenerator g(constant(60, 2, 200, 1'000'000), [](std::int64_t) {
+  const auto spec = constant(60, 2, 200, 1'000'000);
+  LoadGenerator g(spec, [](std::int64_t) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     return TaskResult{true, {}};
   }, events, stop);
+  std::thread stopper([&] {  // once the run is under way
+    const auto give_up = Clock::now() + std::chrono::seconds(30);
+    while (events.finished_count() < 5 && Clock::now() < give_up) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    stop = true;
+  });
   auto r = g.run();
   stopper.join();
   EXPECT_TRUE(r.interrupted);
-  EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 3.0);
+  EXPECT_LT(r.elapsed_s, spec.schedule_seconds() / 2);  // the loops look at the flag every 50 ms
   EXPECT_EQ(r.completed + r.failed, r.submitted);
+  EXPECT_GE(r.completed, 5);
   EXPECT_TRUE(events.balanced());
 }
 

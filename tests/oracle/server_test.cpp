@@ -553,8 +553,11 @@ TEST(Oracle, ClosesIdleKeepAliveConnections) {
 // A connection that carried a large request keeps working after idling through the server's
 // housekeeping (which once gave back its buffer while a read was pending into it).
 TEST(Oracle, ServesALargeRequestThenIdlesThenServesMore) {
+  Oracle::Options options;
+  options.io_threads = 1;                                   // one housekeeping for every connection
+  options.header_timeout = std::chrono::milliseconds(100);  // a request begun and left is closed at the next round
   std::shared_ptr<const ScenarioSpec> spec;
-  auto oracle = scripted_oracle({}, spec);
+  auto oracle = scripted_oracle(options, spec);
   auto request = parse_chat_request(second_request_body(*spec));
   for (int i = 0; i < 20000; ++i) request.messages[1].content += " word" + std::to_string(i % 97);  // ~130 kB
   const auto large = raw::post(encode_chat_request(request)), small = raw::post(second_request_body(*spec));
@@ -562,7 +565,17 @@ TEST(Oracle, ServesALargeRequestThenIdlesThenServesMore) {
   for (int round = 0; round < 3; ++round) {
     ASSERT_TRUE(raw::send_all(fd, large));
     EXPECT_TRUE(raw::responses({fd}, 1).at(0).at(0).starts_with("HTTP/1.1 200 OK"));
-    std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // more than one housekeeping round
+    // A canary begins a request and stops: once the housekeeping has closed it, a round has passed
+    // over the idle connection too, which must still be open.
+    int canary = raw::connect_to(oracle->port());
+    ASSERT_TRUE(raw::send_all(canary, "GET"));
+    pollfd p{canary, POLLIN, 0};
+    ASSERT_EQ(::poll(&p, 1, 30000), 1) << "no housekeeping round closed the canary";
+    char byte;
+    EXPECT_EQ(::read(canary, &byte, 1), 0);
+    ::close(canary);
+    for (int i = 0; i < 3000 && oracle->open_connections() > 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_EQ(oracle->open_connections(), 1u) << "the idle connection was closed";
     ASSERT_TRUE(raw::send_all(fd, small));
     EXPECT_TRUE(raw::responses({fd}, 1).at(0).at(0).starts_with("HTTP/1.1 200 OK"));
   }

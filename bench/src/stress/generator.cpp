@@ -5,7 +5,6 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <random>
 #include <thread>
 
 namespace legion::bench::stress {
@@ -34,6 +33,39 @@ Target target_at(const LoadSpec& spec, double t) {
     from = {s.agents, s.rate};
   }
   return from;
+}
+
+// Times closer than a nanosecond (the clock's resolution) are one time: summing 1/rate drifts by
+// less, and a rate of 10/s for 1 s is then 10 arrivals, not an 11th at 0.9999999999999999 s.
+constexpr double kSameTime_s = 1e-9;
+
+Schedule::Schedule(const LoadSpec& spec)
+    : spec_(spec), end_s_(spec.schedule_seconds() - kSameTime_s), rng_(spec.seed) {
+  std::stable_sort(spec_.bursts.begin(), spec_.bursts.end(), [](const Burst& a, const Burst& b) { return a.at_s < b.at_s; });
+}
+
+Arrival Schedule::take(double at_s, std::int64_t count) {
+  count = std::min(count, spec_.max_tasks - issued_);
+  issued_ += count;
+  return {at_s, count};
+}
+
+std::optional<Arrival> Schedule::next() {
+  while (t_ < end_s_ && issued_ < spec_.max_tasks) {
+    if (next_burst_ < spec_.bursts.size() && spec_.bursts[next_burst_].at_s <= t_) {
+      const auto& burst = spec_.bursts[next_burst_++];
+      return take(burst.at_s, burst.count);
+    }
+    const double rate = target_at(spec_, t_).rate;
+    if (rate <= 0) {
+      t_ += 0.01;  // no arrivals here: look again 10 ms on, where a ramp may have begun
+      continue;
+    }
+    const double at = t_;
+    t_ += spec_.arrival == LoadSpec::Arrival::poisson ? std::exponential_distribution<double>(rate)(rng_) : 1.0 / rate;
+    return take(at, 1);
+  }
+  return std::nullopt;
 }
 
 namespace {
@@ -125,48 +157,27 @@ LoadResult LoadGenerator::run(const OnSecond& on_second) {
   std::thread dispatcher;
   if (open) {
     dispatcher = std::thread([&] {
-      std::mt19937_64 rng(spec_.seed);
-      std::size_t next_burst = 0;
-      auto bursts = spec_.bursts;
-      std::sort(bursts.begin(), bursts.end(), [](const Burst& a, const Burst& b) { return a.at_s < b.at_s; });
-      double t = 0;
       // Sleeps until `at` unless the run is stopped; false when stopped.
       auto wait_until = [&](Clock::time_point at) {
         std::unique_lock l(m);
         while (!stop_ && !shutdown && Clock::now() < at) work_cv.wait_until(l, std::min(at, Clock::now() + std::chrono::milliseconds(50)));
         return !stop_ && !shutdown;
       };
-      auto push = [&](Clock::time_point intended, std::int64_t count) {
-        std::lock_guard l(m);
-        for (std::int64_t k = 0; k < count && issued < spec_.max_tasks; ++k) {
-          Job job{issued++, intended};
-          events_.submitted(job.id, ns_between(t0, intended));
-          queue.push_back(job);
-        }
-        peak_queue = std::max<std::int64_t>(peak_queue, static_cast<std::int64_t>(queue.size()));
-      };
-      while (t < schedule_s) {
+      Schedule schedule(spec_);
+      while (const auto arrival = schedule.next()) {
+        const auto intended = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(arrival->at_s));
+        if (!wait_until(intended)) break;
         {
           std::lock_guard l(m);
-          if (issued >= spec_.max_tasks) break;
+          for (std::int64_t k = 0; k < arrival->count; ++k) {
+            Job job{issued++, intended};
+            events_.submitted(job.id, ns_between(t0, intended));
+            queue.push_back(job);
+          }
+          peak_queue = std::max<std::int64_t>(peak_queue, static_cast<std::int64_t>(queue.size()));
         }
-        while (next_burst < bursts.size() && bursts[next_burst].at_s <= t) {
-          const auto at = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(bursts[next_burst].at_s));
-          if (!wait_until(at)) break;
-          push(at, bursts[next_burst].count);
-          work_cv.notify_all();
-          ++next_burst;
-        }
-        const double rate = target_at(spec_, t).rate;
-        if (rate <= 0) {
-          t += 0.01;
-          continue;
-        }
-        const auto intended = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(t));
-        if (!wait_until(intended)) break;
-        push(intended, 1);
-        work_cv.notify_one();
-        t += spec_.arrival == LoadSpec::Arrival::poisson ? std::exponential_distribution<double>(rate)(rng) : 1.0 / rate;
+        if (arrival->count == 1) work_cv.notify_one();
+        else work_cv.notify_all();
       }
       std::lock_guard l(m);
       issuing = false;

@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -107,5 +109,31 @@ struct Target {
   double rate = 0;
 };
 Target target_at(const LoadSpec& spec, double t);
+
+// `count` tasks intended to start `at_s` seconds after the start.
+struct Arrival {
+  double at_s = 0;
+  std::int64_t count = 0;
+};
+
+// The open loop's schedule as a function of the spec alone: the dispatcher waits for each arrival's
+// time and queues it, so what is issued and when it was meant to start never depend on the machine.
+// Computed one arrival at a time (a day at a high rate is too many to hold); it ends at the end of
+// the stages or once max_tasks are issued.
+class Schedule {
+ public:
+  explicit Schedule(const LoadSpec& spec);
+  std::optional<Arrival> next();
+
+ private:
+  Arrival take(double at_s, std::int64_t count);
+
+  LoadSpec spec_;  // its bursts by time
+  double end_s_;
+  std::size_t next_burst_ = 0;
+  double t_ = 0;  // the next single arrival
+  std::int64_t issued_ = 0;
+  std::mt19937_64 rng_;
+};
 
 }  // namespace legion::bench::stress
