@@ -20,9 +20,9 @@ struct UsageError : std::invalid_argument {
 
 // The limits of numeric options. Each returns why `text` is refused, or nothing: not a number of
 // the option's kind (NaN, infinity, a fraction or exponent where a count is meant, hexadecimal,
-// beyond 64 bits) or outside the range, which the message states. main wraps them as CLI11
-// validators, whose message starts with the flag. An accepted integer is written back in plain
-// decimal, since CLI11 would read 010 as octal.
+// beyond 64 bits) or outside the range, which the message states. commands/options.hpp wraps
+// them as CLI11 validators, whose message starts with the flag. An accepted integer is written
+// back in plain decimal, since CLI11 would read 010 as octal.
 std::string refuse_integer(std::string& text, std::int64_t low, std::int64_t high);
 std::string refuse_seed(std::string& text);  // 0 to 2^64 - 1
 // A finite number within low..high; `above_low` / `below_high` leave that end out.

@@ -1,0 +1,267 @@
+#include "run.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <csignal>
+#include <iostream>
+#include <sstream>
+
+#include "exit_status.hpp"
+#include "legion/adapters/adapter.hpp"
+#include "legion/datasets/suites.hpp"
+#include "legion/report/escape.hpp"
+#include "options.hpp"
+#include "published_suite.hpp"
+#include "recovery.hpp"
+#include "suite_parts.hpp"
+#include "sweep.hpp"
+
+namespace legion::bench::commands {
+namespace {
+
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, sep))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+// NAME=VALUE items of a repeatable option, e.g. --build old=DIR.
+std::map<std::string, std::string> parse_assignments(const std::vector<std::string>& items, const std::string& flag) {
+  std::map<std::string, std::string> out;
+  for (const auto& item : items) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+      throw std::invalid_argument(flag + " expects NAME=VALUE, got '" + item + "'");
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+volatile std::sig_atomic_t stop_signal = 0;
+
+void on_interrupt(int signal) {
+  interrupt_flag() = true;
+  stop_signal = signal;
+  ::signal(signal, SIG_DFL);  // a second Ctrl-C (or SIGTERM) stops at once
+}
+
+void stop_cleanly_on_signals() {
+  struct sigaction sa{};
+  sa.sa_handler = on_interrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+void add_run_options(CLI::App& app) {
+  auto& o = run_options();
+  auto& plan = o.plan;
+  app.add_option("--suite", plan.suite, "Suite to run (see `legion-bench list`)")->capture_default_str();
+  app.add_option("--systems", o.systems, "Comma-separated systems (default: every system in datasets/systems.yaml)");
+  app.add_option("--adapter", o.python_adapters,
+                 "Add a system written in Python: NAME=FILE.py[,venv=DIR][,dialect=NAME] (see docs/adapters.md); repeatable");
+  app.add_option("--scenario", o.scenarios, "Only these scenarios of the suite (name or file); repeatable");
+  app.add_option("--out", plan.out_dir, "Folder for results.json, BENCHMARK_RESULTS.md and logs");
+  app.add_option_function<int>(
+         "-n,--repetitions", [&o](int n) { o.repetitions = n; }, "Measured repetitions per scenario and system (default 10; 3 with --quick)")
+      ->transform(integer_in(1, kMaxRepetitions));
+  app.add_option_function<int>(
+         "--warmup", [&o](int n) { o.warmup = n; }, "Warm-up runs per scenario and system, recorded but not summarised (default 1)")
+      ->transform(integer_in(0, kMaxRepetitions));
+  app.add_flag("--quick", o.quick, "A small run, for tests and smoke checks");
+  app.add_option("--target-ci", plan.target_relative_ci,
+                 "Adaptive repetitions: repeat each cell until its 95% interval is within this share of the mean (e.g. 0.02)")
+      ->check(number_in({0, 1, true}));
+  app.add_option("--max-repetitions", plan.max_repetitions, "Cap for adaptive repetitions")
+      ->capture_default_str()
+      ->transform(integer_in(1, kMaxRepetitions));
+  app.add_option("--latency", o.latency, "Latency profile: zero, realistic, or ttft=MS,tps=N")->capture_default_str();
+  app.add_option("--faults", o.faults, "Fault injection, e.g. rate=0.05,kinds=http_429+http_500,seed=7");
+  app.add_option("--seed", plan.seed, "Seed of the planted values")->capture_default_str()->transform(any_seed);
+  app.add_option("--param", o.params, "Scenario parameter NAME=INTEGER, for scenarios that declare it; repeatable");
+  app.add_option("--sweep", o.sweep,
+                 "Run each scenario that declares a parameter at several values: NAME=A..B[:STEP] or NAME=a,b,c; the "
+                 "report fits each metric's growth per unit of it");
+  app.add_option("--concurrency", plan.concurrency, "Concurrent copies of each task per record")->transform(integer_in(1, 10000));
+  app.add_option("--timeout", o.timeout_s, "Seconds a task may take before its worker is killed")
+      ->capture_default_str()
+      ->check(number_in({0.001, 7 * 86400.0}));
+  app.add_flag("--stream", plan.stream, "Systems request streamed (SSE) responses");
+  app.add_option("--max-retries", plan.max_retries, "Client retries on 429/5xx (native engine)")->transform(integer_in(0, 100));
+  app.add_option("--store", o.store, "SQLite results store (default OUT/results.sqlite)");
+  app.add_option("--resume", o.resume, "Continue the interrupted run in this folder (its store), with the options it was started with");
+  app.add_flag("-q,--quiet", o.quiet, "No progress lines");
+  app.add_option("--build", o.builds, "LABEL=DIR: systems written NAME@LABEL run from that build folder (or installed prefix); repeatable");
+  app.add_option("--venvs", o.venvs, "LABEL=DIR: systems written NAME@LABEL use the framework environments in DIR; repeatable");
+  app.add_option("--inject-delay", o.delays,
+                 "SYSTEM=MICROSECONDS: test-only slowdown per model call of a native system, flagged in every report; repeatable");
+  app.add_flag("--pin-cpus", plan.pin_cpus, "Pin the runner and model server to CPU 0 and the workers to the other CPUs");
+  app.add_option("--calibration", o.calibration_path,
+                 "Noise floors from legion-bench calibrate: its folder, calibration.json or store (default "
+                 "results/calibration/ when present; 'none' for no floor)");
+
+  // The stress suites (--suite load|spike|endurance; docs/stress.md).
+  auto& stress = o.stress;
+  const std::string stress_group = "Stress suites (--suite load|spike|endurance)";
+  app.add_option_function<double>(
+         "--duration", [&stress](double s) { stress.duration_s = s; },
+         "Seconds: load, the longest level (the others in the seeds' 5:15:30:60; 3600 = the seeds' minutes); spike, the whole "
+         "spike (default 70); endurance, the run (default 60, at most 86400)")
+      ->check(number_in({0, stress::kMaxDurationS, true}))
+      ->group(stress_group);
+  app.add_flag("--smoke", stress.smoke, "A seconds-long run of the stress suite, task counts / 100 (CI)")->group(stress_group);
+  app.add_option("--mode", stress.mode, "open (arrivals on a schedule, latency from the intended start) or closed")
+      ->capture_default_str()->group(stress_group);
+  app.add_option("--arrival", stress.arrival, "Open-loop arrivals: constant or poisson")->capture_default_str()->group(stress_group);
+  app.add_option_function<double>("--rate", [&stress](double r) { stress.rate = r; }, "Endurance: tasks per second (default 100)")
+      ->check(number_in({0, stress::kMaxRate, true}))
+      ->group(stress_group);
+  app.add_option_function<int>("--agents", [&stress](int n) { stress.agents = n; }, "Endurance: concurrent agents (default 20)")
+      ->transform(integer_in(1, kMaxAgents))
+      ->group(stress_group);
+  app.add_option("--max-agents", stress.max_agents, "The configured limit: a suite needing more agents is refused")
+      ->capture_default_str()->transform(integer_in(1, kMaxAgents))->group(stress_group);
+  app.add_option("--broker-port", stress.broker_port, "Scalability: redis-server's port on 127.0.0.1 (0: a free one; one in use is refused)")
+      ->capture_default_str()->transform(integer_in(0, 65535))->group(stress_group);
+  app.add_option("--engines", stress.max_engines, "Scalability: engine processes from 1 to this")
+      ->capture_default_str()->transform(integer_in(1, stress::kMaxEngines))->group(stress_group);
+  app.add_option("--engine-agents", stress.engine_agents, "Scalability: agents per engine process")
+      ->capture_default_str()->transform(integer_in(1, kMaxAgents))->group(stress_group);
+  app.add_option("--recovery-factor", stress.recovery_factor, "Spike: recovered when p99 is back within this factor of the baseline's")
+      ->capture_default_str()->check(number_in({1, 1000, true}))->group(stress_group);
+}
+
+int run_stress_suite(const Invocation& invocation) {
+  auto& o = run_options();
+  auto& stress = o.stress;
+  for (const auto& spec : o.python_adapters) adapters::add_python_adapter(spec);
+  stress.suite = o.plan.suite;
+  if (invocation.app.get_option("--systems")->count() > 0) stress.systems = split(o.systems, ',');
+  else if (o.plan.suite == "failure" || o.plan.suite == "load") {  // resilience and load are compared across every system
+    stress.systems.clear();
+    for (const auto& a : adapters::adapter_registry()) stress.systems.push_back(a.name);
+  }
+  stress.out_dir = o.plan.out_dir;
+  stress.latency = o.latency;
+  stress.max_retries = o.plan.max_retries;
+  stress.request_timeout_s = invocation.app.get_option("--timeout")->count() > 0 ? o.timeout_s : 30;
+  stress.seed = o.plan.seed;
+  stress.quiet = o.quiet;
+  if (!o.scenarios.empty()) stress.scenario = o.scenarios.front();
+  stress.command = "legion-bench";
+  for (const auto& argument : invocation.arguments) stress.command += " " + report::shell_quote(argument);
+  stress::validate(stress);  // refused before anything starts
+  stop_cleanly_on_signals();
+  const int status = stress::run_stress(stress);
+  return status >= kExitInterrupted ? interrupted_status() : status;
+}
+
+}  // namespace
+
+RunOptions& run_options() {
+  static RunOptions options;
+  return options;
+}
+
+void resume_if_asked(CLI::App& app) {
+  const auto& o = run_options();
+  if (o.resume.empty()) return;
+  const auto invocation = invocation_to_resume(o.store.empty() ? std::filesystem::path(o.resume) / "results.sqlite"
+                                                               : std::filesystem::absolute(o.store));
+  auto arguments = invocation["arguments"].get<std::vector<std::string>>();
+  std::filesystem::current_path(invocation["cwd"].get<std::string>());
+  std::reverse(arguments.begin(), arguments.end());  // CLI11 takes them last first
+  app.clear();
+  app.parse(arguments);
+  run_options().plan.resume = true;
+}
+
+int interrupted_status() { return kExitInterrupted + (stop_signal ? stop_signal : SIGINT); }
+
+int run_suite(const Invocation& invocation, const Twins* twins, const Measure& measure) {
+  auto& o = run_options();
+  auto& plan = o.plan;
+  if (stress::is_stress_suite(plan.suite)) return run_stress_suite(invocation);
+  for (const char* flag : {"--duration", "--smoke", "--mode", "--arrival", "--rate", "--agents", "--max-agents", "--recovery-factor",
+                           "--broker-port", "--engines", "--engine-agents"})
+    if (invocation.app.get_option(flag)->count() > 0)
+      throw std::invalid_argument(std::string(flag) + " applies to the stress suites (--suite load, spike, endurance, scalability, failure), not to '" +
+                                  plan.suite + "'");
+  auto suite = datasets::find_suite(datasets::load_suites(), plan.suite);
+  for (const auto& spec : o.python_adapters) adapters::add_python_adapter(spec);
+  const bool systems_given = invocation.app.get_option("--systems")->count() > 0;
+  plan.systems = split(o.systems, ',');
+  if (!systems_given)  // every registered system, in the registry's order
+    for (const auto& a : adapters::adapter_registry()) plan.systems.push_back(a.name);
+  if (twins) {
+    if (!systems_given) plan.systems = {"native"};
+    std::vector<std::string> doubled;
+    for (const auto& s : plan.systems) {
+      if (s.find('@') != std::string::npos) throw std::invalid_argument("--systems for ab and calibrate take plain names, got '" + s + "'");
+      const auto names = twins->names(s);
+      doubled.insert(doubled.end(), names.begin(), names.end());
+    }
+    plan.systems = doubled;
+    o.builds.insert(o.builds.end(), twins->builds.begin(), twins->builds.end());
+  }
+  for (const auto& [label, dir] : parse_assignments(o.builds, "--build")) plan.builds[label] = dir;
+  for (const auto& [label, dir] : parse_assignments(o.venvs, "--venvs")) plan.venvs[label] = dir;
+  for (auto [system, us] : parse_assignments(o.delays, "--inject-delay")) {
+    if (auto why = refuse_integer(us, 0, kMaxDelayUs); !why.empty())
+      throw std::invalid_argument("--inject-delay " + system + ": microseconds " + why);
+    plan.injected_delay_us[system] = std::stoll(us);
+  }
+  validate_systems(plan);
+  const auto calibration = find_calibration(o.calibration_path);
+  if (calibration) plan.noise_floor = calibration->describe();
+  for (const auto& name : o.scenarios.empty() ? suite.scenarios : o.scenarios)
+    plan.scenarios.push_back(datasets::resolve_scenario(name));
+  plan.repetitions = o.repetitions.value_or(o.quick ? 3 : 10);
+  plan.warmup = o.warmup.value_or(1);
+  plan.params = parse_params(o.params);
+  if (!o.sweep.empty()) plan.sweep = parse_sweep(o.sweep);
+  // A run of chosen cells, or of twins, leaves out the suite's own sweep and concurrency parts.
+  const bool own_cells = !o.scenarios.empty() || !o.sweep.empty() || invocation.app.get_option("--concurrency")->count() > 0 || twins;
+  add_suite_parts(plan, suite, o.quick, own_cells, std::cerr);
+  plan.latency = oracle::LatencyProfile::parse(o.latency);
+  plan.faults = parse_faults(o.faults);
+  plan.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout_s * 1000));
+  if (plan.out_dir.empty()) plan.out_dir = std::filesystem::path("results") / (twins ? twins->folder : plan.suite);
+  if (!o.store.empty()) plan.store = o.store;
+  plan.command = "legion-bench";
+  plan.invocation = {{"cwd", std::filesystem::current_path().string()}, {"arguments", nlohmann::json::array()}};
+  for (const auto& argument : invocation.arguments) {
+    plan.command += " " + report::shell_quote(argument);
+    plan.invocation["arguments"].push_back(argument);
+  }
+  stop_cleanly_on_signals();
+  return measure(plan, calibration);
+}
+
+Measured measure_and_publish(Plan& plan) {
+  // The runner measures; the statistics summarise; the reporters publish.
+  auto results = Runner(plan, std::cerr, !run_options().quiet).run();
+  report::summarize_run(results);
+  auto artifacts = report::write_artifacts(plan.out_dir, results);
+  std::cout << "\n";
+  report::write_terminal_table(std::cout, results);
+  std::cout << "\n";
+  report::print_artifacts(std::cout, std::cerr, artifacts, plan.out_dir);
+  return {std::move(results), std::move(artifacts)};
+}
+
+Command run_command() {
+  return {"", "", add_run_options, [](const Invocation& invocation) {
+            return run_suite(invocation, nullptr, [](Plan& plan, const std::optional<report::Calibration>&) {
+              if (plan.suite == "published") return run_published_suite({plan, run_options().quick, !run_options().quiet, "all"}, std::cerr);
+              const auto [results, artifacts] = measure_and_publish(plan);
+              if (results.context.interrupted) return interrupted_status();
+              return run_exit_status(results, artifacts);
+            });
+          }};
+}
+
+}  // namespace legion::bench::commands
