@@ -1,8 +1,6 @@
 // The reporter registry: every output format of a run, registered here and nowhere else.
 #include "legion/report/reporters.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <functional>
@@ -54,17 +52,6 @@ void write_html_page(std::ostream& out, const RunResults& results) {
   } catch (const std::exception&) {
   }
   write_html(out, results, matrix);
-}
-
-// Prints `page` to `pdf` through a temporary copy of the page, so that printing needs no other
-// reporter; throws with the reason when there is no complete PDF (render_pdf leaves nothing behind).
-void print_pdf(const std::string& page, const std::filesystem::path& pdf) {
-  const auto html = std::filesystem::temp_directory_path() / ("legion-report-" + std::to_string(::getpid()) + ".html");
-  write_file_atomically(html, page);
-  const auto why = render_pdf(html, pdf);
-  std::error_code ignored;
-  std::filesystem::remove(html, ignored);
-  if (!why.empty()) throw std::runtime_error(why.starts_with("no PDF: ") ? why.substr(8) : why);
 }
 
 // report.pdf: the HTML page printed by Chromium.

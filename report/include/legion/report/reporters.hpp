@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "legion/report/document.hpp"
 #include "legion/report/escape.hpp"
 #include "legion/report/published.hpp"
 #include "legion/report/results.hpp"
@@ -58,12 +59,6 @@ void write_html(std::ostream& out, const std::vector<const RunResults*>& runs, c
 // Returns an empty string on success, else why there is no PDF.
 std::string render_pdf(const std::filesystem::path& html, const std::filesystem::path& pdf);
 
-// What write_artifacts wrote, and why the rest is missing.
-struct Artifacts {
-  std::vector<std::string> written;                          // file names, in the order written
-  std::vector<std::pair<std::string, std::string>> missing;  // file name, reason
-  bool complete() const { return missing.empty(); }
-};
 // Runs each reporter (by default every registered one) into `dir`; a reporter that fails is listed
 // with its reason and the others still write.
 Artifacts write_artifacts(const std::filesystem::path& dir, const RunResults& results);
@@ -78,8 +73,5 @@ Artifacts write_combined_artifacts(const std::filesystem::path& dir, const std::
                                    const std::vector<PublishedComparison>& published, const std::string& formats);
 // Throws with the file, and the record index and field, of anything that cannot be read.
 RunResults read_results_json(const std::filesystem::path& file);
-// Replaces the file's content in one step: readers see the old or the new file, never a torn one.
-// On failure the temporary file is removed and the message names the file and the system's reason.
-void write_file_atomically(const std::filesystem::path& file, const std::string& content);
 
 }  // namespace legion::report
