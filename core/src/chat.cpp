@@ -119,36 +119,7 @@ ChatRequest parse_chat_request(std::string_view body) {
 namespace {
 
 void put_string(std::string& out, std::string_view text) {
-  out.push_back('"');
-  std::size_t clean = 0;  // start of the run of bytes that need no escape
-  bool ascii = true;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      ascii = ascii && c < 0x80;
-      continue;
-    }
-    out.append(text.data() + clean, i - clean);
-    clean = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: {
-        static constexpr char hex[] = "0123456789abcdef";
-        out += "\\u00";
-        out.push_back(hex[c >> 4]);
-        out.push_back(hex[c & 15]);
-      }
-    }
-  }
-  out.append(text.data() + clean, text.size() - clean);
-  out.push_back('"');
-  if (!ascii && first_invalid_utf8(text) != std::string_view::npos) throw WireError("request: text is not valid UTF-8");
+  if (!append_json_string(out, text)) throw WireError("request: text is not valid UTF-8");
 }
 
 void put_message(std::string& out, const Message& m) {

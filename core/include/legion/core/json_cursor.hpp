@@ -4,7 +4,8 @@
 // value and returns false where the text is not what was asked for; the caller then hands the body
 // to a tree parser (nlohmann::json), which gives the same result or the error naming the field.
 // Strings are checked as UTF-8 and their escapes resolved (surrogate pairs included); nesting is
-// limited, so a hostile body cannot exhaust the stack.
+// limited, so a hostile body cannot exhaust the stack. append_json_string is the writing side,
+// shared by the client's request encoder and the server's response encoder.
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -198,5 +199,39 @@ class JsonCursor {
   bool ok_ = true;
   std::string scratch_;  // skipped strings
 };
+
+// Appends `text` as a JSON string, byte for byte as nlohmann::json::dump() writes it (the same
+// escapes, UTF-8 kept); false when the text is not valid UTF-8 (dump() throws there).
+inline bool append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t clean = 0;  // start of the run of bytes that need no escape
+  bool ascii = true;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ascii = ascii && c < 0x80;
+      continue;
+    }
+    out.append(text.data() + clean, i - clean);
+    clean = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
+    }
+  }
+  out.append(text.data() + clean, text.size() - clean);
+  out.push_back('"');
+  return ascii || first_invalid_utf8(text) == std::string_view::npos;
+}
 
 }  // namespace legion::core
