@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "legion/adapters/adapter.hpp"
 #include "legion/datasets/published.hpp"
 #include "legion/report/escape.hpp"
+#include "legion/report/reporters.hpp"
 #include "legion/report/reproduce.hpp"
 #include "checks.hpp"
 #include "exit_status.hpp"
@@ -48,7 +48,7 @@ report::RunResults measure(const PublishedSuiteOptions& o, const std::string& na
   progress << "\n== published suite: " << name << " (" << plan.command << ")\n";
   auto results = Runner(plan, progress, o.show_progress).run();
   report::summarize_run(results);
-  report::write_artifacts(plan.out_dir, results, report::select_reporters("json,md"));
+  report::write_artifacts(plan.out_dir, results, "json,md");
   return results;
 }
 
@@ -102,15 +102,13 @@ int run_published_suite(PublishedSuiteOptions o, std::ostream& progress) {
   report::ReproductionRuns inputs{&runs[0], &runs[1], &runs[2], zero_io_comparison ? &*zero_io_comparison : nullptr};
   auto comparison = report::reproduce_published(figures, inputs);
   comparison.command = o.plan.command + "\n\n# its parts, each repeatable alone:\n" + comparison.command;
-  std::ostringstream md;
-  report::write_published_comparison(md, comparison, figures);
-  report::write_startup_table(md, {&runs[0], &runs[1], &runs[2]});
-  report::write_file_atomically(o.plan.out_dir / "PUBLISHED_COMPARISON.md", md.str());
-  report::write_file_atomically(o.plan.out_dir / "published_comparison.json", report::to_json(comparison).dump(2) + "\n");
-  const auto artifacts = report::write_combined_artifacts(o.plan.out_dir / "report", runs, {comparison}, o.formats);
-  std::cout << md.str() << "\n";
-  report::print_artifacts(std::cout, std::cerr, artifacts, o.plan.out_dir / "report");
-  std::cout << "Wrote PUBLISHED_COMPARISON.md and published_comparison.json to " << report::printable(o.plan.out_dir.string()) << "\n";
+  const report::PublishedReport published{comparison, figures, report::startup_table({&runs[0], &runs[1], &runs[2]})};
+  std::cout << report::render(report::published_comparison_document(), "markdown", published) << "\n";
+  auto artifacts = report::write_document(o.plan.out_dir, report::published_comparison_document(), published);
+  report::print_artifacts(std::cout, std::cerr, artifacts, o.plan.out_dir);
+  const auto combined = report::write_combined_artifacts(o.plan.out_dir / "report", runs, {comparison}, o.formats);
+  report::print_artifacts(std::cout, std::cerr, combined, o.plan.out_dir / "report");
+  artifacts.add(combined);
   bool ok = zero_io_status == kExitOk && artifacts.complete();
   for (const auto& r : runs) ok = ok && run_exit_status(r, report::Artifacts{}) == kExitOk;
   return ok ? kExitOk : kExitFailed;

@@ -24,6 +24,7 @@
 #include "legion/report/escape.hpp"
 #include "legion/report/published.hpp"
 #include "legion/report/reporters.hpp"
+#include "legion/report/zero_io.hpp"
 #include "legion/stats/intervals.hpp"
 
 extern char** environ;
@@ -116,6 +117,94 @@ constexpr Reference kReferences[] = {
     {"neograph-autogen-peak-rss", "autogen", "rss"},
 };
 
+// Medians with their intervals, ratios to native, and the published figures beside them.
+report::ZeroIoReport analyse(const ZeroIoOptions& o, const std::map<std::string, Measured>& measured) {
+  report::ZeroIoReport r{o.rounds, o.batches, o.iterations, o.native_iterations, {}, {}};
+  std::map<std::string, std::map<std::string, stats::Estimate>> estimate;
+  for (const auto& [system, m] : measured)
+    for (const auto* workload : kWorkloads)
+      if (auto it = m.per_invocation_us.find(workload); it != m.per_invocation_us.end() && !it->second.empty())
+        estimate[system][workload] = median_interval(it->second);
+  auto ratio = [&](const std::string& system, const std::string& workload) -> std::optional<double> {
+    if (!estimate[system].contains(workload) || !estimate["native"].contains(workload) || estimate["native"][workload].point <= 0)
+      return std::nullopt;
+    return estimate[system][workload].point / estimate["native"][workload].point;
+  };
+  auto rss_max = [&](const std::string& system) -> std::optional<double> {
+    const auto& rss = measured.at(system).rss_peak_mb;
+    if (rss.empty()) return std::nullopt;
+    return *std::max_element(rss.begin(), rss.end());
+  };
+  for (const auto& system : o.systems) {
+    const auto& m = measured.at(system);
+    report::ZeroIoSystem s{system, m.correct, m.failures, m.versions, m.settings, m.per_invocation_us, m.rss_peak_mb,
+                           estimate[system], {}, rss_max(system)};
+    if (system != "native")
+      for (const auto* workload : kWorkloads)
+        if (const auto value = ratio(system, workload)) s.ratio_to_native[workload] = *value;
+    r.systems.push_back(std::move(s));
+  }
+
+  auto& comparison = r.comparison;
+  comparison.title = "Zero-I/O engine overhead (NeoGraph engine benchmark)";
+  comparison.method = "The seq and par graphs of the NeoGraph benchmark with no model and no I/O, built once and invoked in a hot "
+                      "loop in each system, " + std::to_string(o.rounds) + " rounds of one process per system in rotated order; "
+                      "medians of batch means. Ratios between frameworks and peak RSS are compared within each figure's "
+                      "tolerance; absolute times are another machine's.";
+  {
+    std::string systems;
+    for (const auto& s : o.systems) systems += (systems.empty() ? "" : ",") + s;
+    comparison.command = "legion-bench zero-io --systems " + systems + " --rounds " + std::to_string(o.rounds) + " --batches " +
+                         std::to_string(o.batches) + " --iterations " + std::to_string(o.iterations) + " --native-iterations " +
+                         std::to_string(o.native_iterations) + (o.out.empty() ? "" : " --out " + o.out.string());
+  }
+  std::map<std::string, datasets::PublishedFigure> published;
+  for (auto& f : datasets::load_published()) published[f.id] = f;
+  for (const auto& ref : kReferences) {
+    if (!published.contains(ref.id) || !measured.contains(ref.system)) continue;
+    const auto& f = published[ref.id];
+    const std::string quantity = ref.quantity;
+    std::optional<double> value;
+    if (quantity == "seq" || quantity == "par") {
+      if (estimate[ref.system].contains(quantity)) value = estimate[ref.system][quantity].point;
+    } else if (quantity == "rss") {
+      value = rss_max(ref.system);
+    } else {
+      value = ratio(ref.system, quantity.substr(0, 3));
+    }
+    std::string verdict;
+    const bool ratio_figure = quantity.ends_with("ratio");
+    if (!value) verdict = "not measured";
+    else if (ratio_figure)  // framework ÷ NeoGraph; here the denominator is this project's engine
+      verdict = "not comparable: the published ratio's denominator is NeoGraph, which legion-bench does not run; shown "
+                "is this system ÷ native (the framework-to-framework ratios below cancel the CPU instead)";
+    else if (std::string(ref.system) == "native")
+      verdict = *value <= f.value ? "target met (at or below the published figure)"
+                                  : "target missed: " + sig3(*value / f.value) + "× the published figure";
+    else if (f.comparable == datasets::Comparable::memory)
+      verdict = report::tolerance_verdict(*value / f.value, f.tolerance, "figure");
+    else
+      verdict = "not comparable across machines (" + datasets::to_string(f.comparable) + "); " + sig3(*value / f.value) + "× the published figure";
+    comparison.verdicts.push_back({f.id, f.source.title + ", " + f.source.where, sig3(f.value) + " " + f.unit,
+                                   value ? sig3(*value) + (ratio_figure ? "×" : quantity == "rss" ? " MB" : " µs") : "—", verdict});
+  }
+  // Framework ÷ framework from two published times of one table: the CPU's speed cancels, and both
+  // frameworks run here.
+  for (const auto* workload : kWorkloads) {
+    const auto a = "neograph-autogen-" + std::string(workload) + "-us", b = "neograph-langgraph-" + std::string(workload) + "-us";
+    if (!published.contains(a) || !published.contains(b) || !estimate["autogen"].contains(workload) ||
+        !estimate["langchain"].contains(workload) || estimate["langchain"][workload].point <= 0)
+      continue;
+    const double then = published[a].value / published[b].value;
+    const double now = estimate["autogen"][workload].point / estimate["langchain"][workload].point;
+    const double tolerance = std::max(published[a].tolerance, published[b].tolerance);
+    comparison.verdicts.push_back({a + " ÷ " + b, published[a].source.title + ", " + published[a].source.where,
+                                   sig3(then) + "× (AutoGen ÷ LangGraph)", sig3(now) + "×",
+                                   report::tolerance_verdict(now / then, tolerance, "ratio")});
+  }
+  return r;
+}
+
 }  // namespace
 
 int zero_io_command(const ZeroIoOptions& o) {
@@ -155,140 +244,13 @@ int zero_io_command(const ZeroIoOptions& o) {
     }
   }
 
-  // Medians with their intervals, ratios to native, and the published figures beside them.
-  json result = {{"rounds", o.rounds}, {"batches", o.batches}, {"iterations", o.iterations},
-                 {"native_iterations", o.native_iterations}, {"systems", json::object()}};
-  std::map<std::string, std::map<std::string, stats::Estimate>> estimate;
-  for (const auto& [system, m] : measured) {
-    json s = {{"correct", m.correct}, {"failures", m.failures}, {"versions", m.versions}, {"settings", m.settings},
-              {"per_invocation_us", m.per_invocation_us}, {"rss_peak_mb", m.rss_peak_mb}};
-    for (const auto* workload : kWorkloads)
-      if (auto it = m.per_invocation_us.find(workload); it != m.per_invocation_us.end() && !it->second.empty()) {
-        estimate[system][workload] = median_interval(it->second);
-        const auto& e = estimate[system][workload];
-        s[std::string(workload) + "_median_us"] = {{"point", e.point}, {"lower", e.lower}, {"upper", e.upper}};
-      }
-    if (!m.rss_peak_mb.empty()) s["rss_peak_mb_max"] = *std::max_element(m.rss_peak_mb.begin(), m.rss_peak_mb.end());
-    result["systems"][system] = s;
-  }
-
-  std::ostringstream md;
-  md << "# Zero-I/O engine overhead\n\nEach system's graph engine with no model and no I/O: `seq` is a 3-node chain "
-        "that increments a counter, `par` a fan-out to 5 workers that each append their index, joined by a summariser "
-        "(the NeoGraph engine benchmark's workloads). Each graph is built once and invoked in a hot loop; every "
-        "invocation's result is checked. "
-     << o.rounds << " rounds, one process per system per round in rotated order; " << o.batches
-     << " timed batches of each workload per process (" << o.iterations << " invocations per batch for Python systems, "
-     << o.native_iterations
-     << " for native), after a warm-up. Time per invocation: median of the batch means with its 95% BCa bootstrap "
-        "interval; peak RSS: the largest of the processes' high-water marks.\n\n"
-        "| system | seq (µs) [95% CI] | par (µs) [95% CI] | seq ÷ native | par ÷ native | peak RSS (MB) | results |\n"
-        "|---|---:|---:|---:|---:|---:|---|\n";
-  auto cell = [&](const std::string& system, const char* workload) {
-    if (!estimate[system].contains(workload)) return std::string("—");
-    const auto& e = estimate[system][workload];
-    return sig3(e.point) + " [" + sig3(e.lower) + ", " + sig3(e.upper) + "]";
-  };
-  auto ratio = [&](const std::string& system, const char* workload) -> std::optional<double> {
-    if (!estimate[system].contains(workload) || !estimate["native"].contains(workload) || estimate["native"][workload].point <= 0)
-      return std::nullopt;
-    return estimate[system][workload].point / estimate["native"][workload].point;
-  };
-  for (const auto& system : o.systems) {
-    const auto& m = measured[system];
-    md << "| " << report::markdown_escape(system) << " | " << cell(system, "seq") << " | " << cell(system, "par") << " | ";
-    for (const auto* workload : kWorkloads) {
-      const auto r = system == "native" ? std::optional<double>() : ratio(system, workload);
-      md << (r ? sig3(*r) + "×" : "—") << " | ";
-    }
-    md << (m.rss_peak_mb.empty() ? "—" : sig3(*std::max_element(m.rss_peak_mb.begin(), m.rss_peak_mb.end()))) << " | "
-       << (m.correct ? "all correct" : "**wrong or failed**") << " |\n";
-  }
-
-  // Verdicts against the published figures.
-  md << "\n## Against the published figures\n\nRatios between frameworks cancel the CPU's speed and peak RSS depends "
-        "little on it: both are compared with the published figure within its tolerance. Absolute times come from "
-        "another machine and are shown beside ours; the native engine's figures are targets (at or below).\n\n"
-        "| published figure | published | measured here | verdict |\n|---|---:|---:|---|\n";
-  report::PublishedComparison comparison;
-  comparison.title = "Zero-I/O engine overhead (NeoGraph engine benchmark)";
-  comparison.method = "The seq and par graphs of the NeoGraph benchmark with no model and no I/O, built once and invoked in a hot "
-                      "loop in each system, " + std::to_string(o.rounds) + " rounds of one process per system in rotated order; "
-                      "medians of batch means. Ratios between frameworks and peak RSS are compared within each figure's "
-                      "tolerance; absolute times are another machine's.";
-  {
-    std::string systems;
-    for (const auto& s : o.systems) systems += (systems.empty() ? "" : ",") + s;
-    comparison.command = "legion-bench zero-io --systems " + systems + " --rounds " + std::to_string(o.rounds) + " --batches " +
-                         std::to_string(o.batches) + " --iterations " + std::to_string(o.iterations) + " --native-iterations " +
-                         std::to_string(o.native_iterations) + (o.out.empty() ? "" : " --out " + o.out.string());
-  }
-  std::map<std::string, datasets::PublishedFigure> published;
-  for (auto& f : datasets::load_published()) published[f.id] = f;
-  for (const auto& ref : kReferences) {
-    if (!published.contains(ref.id) || !measured.contains(ref.system)) continue;
-    const auto& f = published[ref.id];
-    const std::string quantity = ref.quantity;
-    std::optional<double> value;
-    if (quantity == "seq" || quantity == "par") {
-      if (estimate[ref.system].contains(quantity)) value = estimate[ref.system][quantity].point;
-    } else if (quantity == "rss") {
-      const auto& rss = measured[ref.system].rss_peak_mb;
-      if (!rss.empty()) value = *std::max_element(rss.begin(), rss.end());
-    } else {
-      value = ratio(ref.system, quantity.substr(0, 3).c_str());
-    }
-    std::string verdict;
-    const bool ratio_figure = quantity.ends_with("ratio");
-    if (!value) verdict = "not measured";
-    else if (ratio_figure)  // framework ÷ NeoGraph; here the denominator is this project's engine
-      verdict = "not comparable: the published ratio's denominator is NeoGraph, which legion-bench does not run; shown "
-                "is this system ÷ native (the framework-to-framework ratios below cancel the CPU instead)";
-    else if (std::string(ref.system) == "native")
-      verdict = *value <= f.value ? "target met (at or below the published figure)"
-                                  : "target missed: " + sig3(*value / f.value) + "× the published figure";
-    else if (f.comparable == datasets::Comparable::memory)
-      verdict = report::tolerance_verdict(*value / f.value, f.tolerance, "figure");
-    else
-      verdict = "not comparable across machines (" + datasets::to_string(f.comparable) + "); " + sig3(*value / f.value) + "× the published figure";
-    md << "| " << report::markdown_escape(f.id) << " | " << sig3(f.value) << " " << report::markdown_escape(f.unit) << " | "
-       << (value ? sig3(*value) + (ratio_figure ? "×" : quantity == "rss" ? " MB" : " µs") : "—") << " | "
-       << report::markdown_escape(verdict) << " |\n";
-    comparison.verdicts.push_back({f.id, f.source.title + ", " + f.source.where, sig3(f.value) + " " + f.unit,
-                                   value ? sig3(*value) + (ratio_figure ? "×" : quantity == "rss" ? " MB" : " µs") : "—", verdict});
-  }
-  // Framework ÷ framework from two published times of one table: the CPU's speed cancels, and both
-  // frameworks run here.
-  for (const auto* workload : kWorkloads) {
-    const auto a = "neograph-autogen-" + std::string(workload) + "-us", b = "neograph-langgraph-" + std::string(workload) + "-us";
-    if (!published.contains(a) || !published.contains(b) || !estimate["autogen"].contains(workload) ||
-        !estimate["langchain"].contains(workload) || estimate["langchain"][workload].point <= 0)
-      continue;
-    const double then = published[a].value / published[b].value;
-    const double now = estimate["autogen"][workload].point / estimate["langchain"][workload].point;
-    const double tolerance = std::max(published[a].tolerance, published[b].tolerance);
-    const auto verdict = report::tolerance_verdict(now / then, tolerance, "ratio");
-    const auto id = a + " ÷ " + b;
-    md << "| " << report::markdown_escape(id) << " | " << sig3(then) << "× | " << sig3(now) << "× | " << report::markdown_escape(verdict) << " |\n";
-    comparison.verdicts.push_back({id, published[a].source.title + ", " + published[a].source.where, sig3(then) + "× (AutoGen ÷ LangGraph)",
-                                   sig3(now) + "×", verdict});
-  }
-  result["comparison"] = report::to_json(comparison);
-  for (const auto& system : o.systems)
-    for (const auto& failure : measured[system].failures) md << "\n- " << report::markdown_escape(system) << ": " << report::markdown_escape(failure);
-  md << "\n\nVersions and settings:";
-  for (const auto& system : o.systems) {
-    md << " " << report::markdown_escape(system) << " —";
-    for (const auto& [k, v] : measured[system].versions) md << " " << report::markdown_escape(k) << " " << report::markdown_escape(v) << ";";
-    for (const auto& [k, v] : measured[system].settings) md << " " << report::markdown_escape(k) << " = " << report::markdown_escape(v) << ";";
-  }
-  md << "\n";
-
-  std::cout << md.str();
+  const auto report = analyse(o, measured);
+  std::cout << report::render(report::zero_io_document(), "markdown", report);
   if (!o.out.empty()) {
-    report::write_file_atomically(o.out / "ZERO_IO.md", md.str());
-    report::write_file_atomically(o.out / "zero_io.json", result.dump(2) + "\n");
-    std::cout << "\nWrote ZERO_IO.md and zero_io.json to " << report::printable(o.out.string()) << "\n";
+    const auto written = report::write_document(o.out, report::zero_io_document(), report);
+    std::cout << "\n";
+    report::print_artifacts(std::cout, std::cerr, written, o.out);
+    if (!written.complete()) return kExitFailed;
   } else {
     std::filesystem::remove_all(work);
   }

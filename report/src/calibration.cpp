@@ -245,4 +245,15 @@ void write_calibration_markdown(std::ostream& out, const Calibration& c) {
   if (!c.command.empty()) out << "\nReproduce: " << markdown_escape(c.command) << "\n";
 }
 
+const Document<Calibration>& calibration_document() {
+  static const Document<Calibration> document{
+      "calibration",
+      "this machine's run-to-run drift and noise floors (legion-bench calibrate)",
+      {{"json", "json", "calibration.json", "the noise floors per cell, as compare and plan read them",
+        [](std::ostream& out, const Calibration& c) { out << to_json(c).dump(2) << "\n"; }},
+       {"markdown", "md", "CALIBRATION.md", "the drift per cell and the floors it sets", write_calibration_markdown}},
+      {}};
+  return document;
+}
+
 }  // namespace legion::report

@@ -396,4 +396,15 @@ void write_comparison_table(std::ostream& out, const RunComparison& c) {
   }
 }
 
+const Document<RunComparison>& comparison_document() {
+  static const Document<RunComparison> document{
+      "comparison",
+      "old against new, cell by cell, with intervals and verdicts (legion-bench ab)",
+      {{"json", "json", "comparison.json", "every change with its interval, p values, floor and verdict",
+        [](std::ostream& out, const RunComparison& c) { out << to_json(c).dump(2) << "\n"; }},
+       {"markdown", "md", "COMPARISON.md", "the design, then one row per scenario and system", write_comparison_markdown}},
+      {}};
+  return document;
+}
+
 }  // namespace legion::report

@@ -8,7 +8,12 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "legion/report/calibration.hpp"
+#include "legion/report/compare.hpp"
+#include "legion/report/feature_matrix.hpp"
 #include "legion/report/reporters.hpp"
+#include "legion/report/reproduce.hpp"
+#include "legion/report/zero_io.hpp"
 
 namespace legion::report {
 namespace {
@@ -59,8 +64,15 @@ void print_pdf(const std::string& page, const std::filesystem::path& pdf) {
 }
 
 std::vector<DocumentInfo> documents() {
-  // Filled as each document moves onto Document<Model>; the run's reporters are listed by reporters().
-  return {};
+  return {
+      describe(run_document()),
+      describe(combined_document()),
+      describe(feature_matrix_document()),
+      describe(calibration_document()),
+      describe(comparison_document()),
+      describe(zero_io_document()),
+      describe(published_comparison_document()),
+  };
 }
 
 }  // namespace legion::report

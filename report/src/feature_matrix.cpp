@@ -31,11 +31,23 @@ FeatureCell resolve(const FeatureClaim& claim, const std::string& system, const 
   return {"not measured in this run", with_citation("scenario " + claim.scenario + " did not run for " + system)};
 }
 
-void write_feature_matrix_markdown(std::ostream& out, const FeatureMatrix& m, const RunResults& run) {
+FeatureMatrixReport resolve_feature_matrix(const FeatureMatrix& m, const RunResults& run) {
+  FeatureMatrixReport report{run.context.run_id, m.systems, {}};
+  for (const auto& row : m.rows) {
+    auto& resolved = report.rows.emplace_back(FeatureMatrixReport::Row{row.category, row.capability, {}});
+    for (const auto& s : m.systems) {
+      auto it = row.claims.find(s);
+      resolved.cells.push_back(it == row.claims.end() ? FeatureCell{"not assessed", "no evidence recorded"} : resolve(it->second, s, run));
+    }
+  }
+  return report;
+}
+
+void write_feature_matrix_markdown(std::ostream& out, const FeatureMatrixReport& m) {
   out << "# Feature matrix\n\nEach cell: status, then its evidence — a scenario of this run (counted as supported only "
          "if it passed every time) and/or a citation from datasets/features.yaml, for a framework with the APIs it "
          "relies on (checked to exist in the installed package by tools/probe_feature_apis.py). Run "
-      << markdown_code_span(run.context.run_id) << ".\n";
+      << markdown_code_span(m.run_id) << ".\n";
   std::string category;
   for (const auto& row : m.rows) {
     if (row.category != category) {
@@ -47,13 +59,23 @@ void write_feature_matrix_markdown(std::ostream& out, const FeatureMatrix& m, co
       out << "\n";
     }
     out << "| " << md(row.capability) << " |";
-    for (const auto& s : m.systems) {
-      auto it = row.claims.find(s);
-      auto cell = it == row.claims.end() ? FeatureCell{"not assessed", "no evidence recorded"} : resolve(it->second, s, run);
-      out << " **" << md(cell.status) << "** — " << md(cell.evidence) << " |";
-    }
+    for (const auto& cell : row.cells) out << " **" << md(cell.status) << "** — " << md(cell.evidence) << " |";
     out << "\n";
   }
+}
+
+void write_feature_matrix_markdown(std::ostream& out, const FeatureMatrix& matrix, const RunResults& run) {
+  write_feature_matrix_markdown(out, resolve_feature_matrix(matrix, run));
+}
+
+const Document<FeatureMatrixReport>& feature_matrix_document() {
+  static const Document<FeatureMatrixReport> document{
+      "feature-matrix",
+      "capabilities by system, backed by a run or by citations (datasets/features.yaml)",
+      {{"markdown", "md", "FEATURE_MATRIX.md", "capabilities by system, backed by this run or by citations",
+        [](std::ostream& out, const FeatureMatrixReport& m) { write_feature_matrix_markdown(out, m); }}},
+      {}};
+  return document;
 }
 
 }  // namespace legion::report

@@ -289,11 +289,8 @@ std::string kind_of(const std::string& verdict) {
 // Start-up has no published figure with a stated setup, so it is measured and shown without a
 // verdict: every run of the suite starts each system's worker afresh (a new interpreter that
 // imports its framework), one sample per run.
-void write_startup_table(std::ostream& md, const std::vector<const RunResults*>& runs) {
-  md << "\n## Start-up of each system (no published figure)\n\nFrom forking a worker to its system being ready for "
-        "the first task (a fresh interpreter importing its framework), one sample per run of the suite ("
-     << runs.size() << " runs): median and range, and the import's share where the system reports it.\n\n"
-        "| system | cold start, ms: median [min, max] | import, ms: median | samples |\n|---|---:|---:|---:|\n";
+StartupTable startup_table(const std::vector<const RunResults*>& runs) {
+  StartupTable table{runs.size(), {}};
   std::vector<std::string> systems;
   for (const auto* r : runs)
     for (const auto& [system, ns] : r->context.cold_start_ns)
@@ -306,10 +303,21 @@ void write_startup_table(std::ostream& md, const std::vector<const RunResults*>&
         if (auto i = parts->second.find("import"); i != parts->second.end()) import.push_back(static_cast<double>(i->second) / 1e6);
     }
     if (cold.empty()) continue;
-    md << "| " << markdown_escape(system) << " | " << sig3(stats::median(cold)) << " ["
-       << sig3(*std::min_element(cold.begin(), cold.end())) << ", " << sig3(*std::max_element(cold.begin(), cold.end()))
-       << "] | " << (import.empty() ? std::string("—") : sig3(stats::median(import))) << " | " << cold.size() << " |\n";
+    table.rows.push_back({system, stats::median(cold), *std::min_element(cold.begin(), cold.end()),
+                          *std::max_element(cold.begin(), cold.end()),
+                          import.empty() ? std::nullopt : std::optional<double>(stats::median(import)), cold.size()});
   }
+  return table;
+}
+
+void write_startup_table(std::ostream& md, const StartupTable& table) {
+  md << "\n## Start-up of each system (no published figure)\n\nFrom forking a worker to its system being ready for "
+        "the first task (a fresh interpreter importing its framework), one sample per run of the suite ("
+     << table.runs << " runs): median and range, and the import's share where the system reports it.\n\n"
+        "| system | cold start, ms: median [min, max] | import, ms: median | samples |\n|---|---:|---:|---:|\n";
+  for (const auto& row : table.rows)
+    md << "| " << markdown_escape(row.system) << " | " << sig3(row.median_ms) << " [" << sig3(row.min_ms) << ", " << sig3(row.max_ms)
+       << "] | " << (row.import_median_ms ? sig3(*row.import_median_ms) : std::string("—")) << " | " << row.samples << " |\n";
 }
 
 PublishedComparison reproduce_published(const std::vector<PublishedFigure>& figures, const ReproductionRuns& runs) {
@@ -350,6 +358,21 @@ void write_published_comparison(std::ostream& out, const PublishedComparison& c,
     out << ++n << ". " << markdown_escape(f.source.authors) << ". *" << markdown_escape(f.source.title) << "*. " << markdown_autolink(f.source.address)
         << " (read " << markdown_escape(f.source.accessed) << "; " << markdown_escape(f.file.filename().string()) << ").\n";
   }
+}
+
+const Document<PublishedReport>& published_comparison_document() {
+  static const Document<PublishedReport> document{
+      "published-comparison",
+      "every published figure beside this machine's measurement, with a verdict (legion-bench --suite published)",
+      {{"markdown", "md", "PUBLISHED_COMPARISON.md", "the verdicts, their count by kind, the references and each system's start-up",
+        [](std::ostream& out, const PublishedReport& r) {
+          write_published_comparison(out, r.comparison, r.figures);
+          if (r.startup.runs > 0) write_startup_table(out, r.startup);
+        }},
+       {"json", "json", "published_comparison.json", "the verdicts, as a combined report reads them",
+        [](std::ostream& out, const PublishedReport& r) { out << to_json(r.comparison).dump(2) << "\n"; }}},
+      {}};
+  return document;
 }
 
 }  // namespace legion::report

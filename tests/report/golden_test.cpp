@@ -1,5 +1,6 @@
-// Golden files for the Markdown, CSV and JSON reports (tests/data/golden/). The input run is
-// synthetic and fixed — timestamps, durations and seeds — so the outputs are byte-for-byte stable.
+// Golden files for every document's renderings (tests/data/golden/: a file under its own name, or
+// under DOCUMENT/ when an earlier document in documents() writes a file of that name). The inputs
+// are synthetic and fixed — timestamps, durations and seeds — so the outputs are byte-for-byte stable.
 // After an intended change of format: LEGION_UPDATE_GOLDEN=1 build/tests/legion_tests --gtest_filter='Golden*'
 #include <gtest/gtest.h>
 
@@ -8,8 +9,14 @@
 #include <fstream>
 #include <sstream>
 
+#include <filesystem>
+
+#include "legion/report/calibration.hpp"
+#include "legion/report/compare.hpp"
 #include "legion/report/feature_matrix.hpp"
 #include "legion/report/reporters.hpp"
+#include "legion/report/reproduce.hpp"
+#include "legion/report/zero_io.hpp"
 
 namespace legion::report {
 namespace {
@@ -85,6 +92,7 @@ RunResults fixed_run() {
 void check_golden(const std::string& name, const std::string& actual) {
   const auto file = std::string(LEGION_TEST_DATA) + "/golden/" + name;
   if (std::getenv("LEGION_UPDATE_GOLDEN")) {
+    std::filesystem::create_directories(std::filesystem::path(file).parent_path());
     std::ofstream(file, std::ios::binary) << actual;
     return;
   }
@@ -137,6 +145,124 @@ TEST(Golden, FeatureMatrix) {
   EXPECT_NE(text.find("**supported** — scenario single-tool passed 5/5 in this run"), std::string::npos) << text;
   EXPECT_NE(text.find("**not measured in this run** — scenario single-tool did not run for langchain"), std::string::npos);
   check_golden("FEATURE_MATRIX.md", text);
+}
+
+// Every other document, rendered through its registered renderings from a fixed model.
+template <typename Model>
+void check_document(const Document<Model>& document, const Model& model, const std::string& folder = "") {
+  for (const auto& r : document.renderings) check_golden(folder + r.file_name, render(document, r.name, model));
+}
+
+TEST(Golden, CombinedHtml) {
+  auto slow = fixed_run();
+  slow.context.run_id = "20260101T010000Z-2";
+  slow.context.latency_profile = "realistic";
+  const PublishedComparison published{"Zero-I/O engine overhead", "Hot loops, medians of batch means.", "legion-bench zero-io",
+                                      {{"neograph-langgraph-seq-ratio", "README.md:69", "128 × NeoGraph", "131×",
+                                        "reproduced: 1.02× the published figure"}}};
+  const CombinedReport combined{{fixed_run(), slow}, {published}};
+  check_golden("combined/report.html", render(combined_document(), "html", combined));
+}
+
+TEST(Golden, FeatureMatrixDocument) {
+  const FeatureMatrixReport matrix{
+      "20260101T000000Z-1",
+      {"native", "frameworkx"},
+      {{"Tools", "call a tool", {{"supported", "scenario single-tool passed 5/5 in this run"}, {"partial", "passed only 3/5"}}},
+       {"Tools", "tool | with a pipe", {{"not assessed", "no evidence recorded"}, {"not supported", "no construct"}}},
+       {"Memory", "checkpoints", {{"not measured in this run", "scenario checkpoint did not run for native"},
+                                  {"supported", "documentation: https://example.org/docs"}}}}};
+  check_document(feature_matrix_document(), matrix, "feature-matrix/");
+}
+
+TEST(Golden, Calibration) {
+  Calibration c;
+  c.host = "golden-host";
+  c.cpu_model = "Example CPU";
+  c.created_at = "2026-01-01T00:00:00Z";
+  c.command = "legion-bench calibrate --runs 3 --systems native";
+  c.run_ids = {"20260101T000000Z-1", "20260101T000100Z-2", "20260101T000200Z-3"};
+  CellNoise n;
+  n.scenario = "single-tool";
+  n.system = "native";
+  n.runs = 3;
+  n.repetitions = 10;
+  n.sigma_run = 0.0412;
+  n.sigma_repetition = 0.0237;
+  n.sigma_pair = 0.0158;
+  n.twin_rms = 0.0121;
+  n.max_drift = 0.093;
+  n.between_runs_floor = 0.121;
+  n.within_run_floor = 0.024;
+  n.pairs_compared = 3;
+  n.pairs_called = 1;
+  c.cells.push_back(n);
+  n.scenario = "sequential-pipeline";
+  n.sigma_run = 0.11;
+  n.max_drift = 0.25;
+  n.between_runs_floor = 0.355;
+  n.pairs_called = 2;
+  c.cells.push_back(n);
+  check_document(calibration_document(), c);
+}
+
+TEST(Golden, Comparison) {
+  RunComparison c;
+  c.options.margin = 0.05;
+  c.design = "interleaved";
+  c.floor_source = "calibrated on golden-host (Example CPU) at 2026-01-01T00:00:00Z from 3 runs";
+  c.old_runs = c.new_runs = {"20260101T000000Z-1"};
+  c.noisy_runs = {"20260101T000000Z-1: load average 3.1 on 2 cores"};
+  Change slower;
+  slower.scenario = "single-tool";
+  slower.system = "native@old → native@new";
+  slower.old_n = slower.new_n = 10;
+  slower.old_median = 1.25;
+  slower.new_median = 1.5;
+  slower.ratio = stats::Estimate{1.2, 1.12, 1.31};
+  slower.p_value = 0.002;
+  slower.p_adjusted = 0.004;
+  slower.floor = 0.024;
+  slower.verdict = "slower";
+  Change same = slower;
+  same.scenario = "sequential-pipeline";
+  same.new_median = 1.26;
+  same.ratio = stats::Estimate{1.01, 0.98, 1.03};
+  same.p_value = same.p_adjusted = 0.61;
+  same.equivalent = true;
+  same.verdict = "equivalent";
+  Change missing;
+  missing.scenario = "<b>odd|name</b>";
+  missing.system = "other@old → other@new";
+  missing.verdict = "not comparable";
+  missing.note = "no successful pairs";
+  c.changes = {slower, same, missing};
+  check_document(comparison_document(), c);
+}
+
+TEST(Golden, ZeroIo) {
+  ZeroIoReport r{2, 3, 200, 100000, {}, {}};
+  ZeroIoSystem native{"native", true, {}, {{"legion-engine", "0.1.0"}}, {}, {{"seq", {1.5, 1.6, 1.4}}, {"par", {4.1, 4.4, 4.0}}},
+                      {9.5, 9.75}, {{"seq", {1.5, 1.4, 1.6}}, {"par", {4.1, 4.0, 4.4}}}, {}, 9.75};
+  ZeroIoSystem langchain{"langchain", false, {"round 2: exit status 1 (log: zero-io-langchain.log)"},
+                         {{"langgraph", "0.6.7"}}, {{"checkpointer", "none"}}, {{"seq", {250.0, 262.5, 244.0}}},
+                         {151.25}, {{"seq", {250.0, 244.0, 262.5}}}, {{"seq", 166.7}}, 151.25};
+  r.systems = {native, langchain};
+  r.comparison = {"Zero-I/O engine overhead (NeoGraph engine benchmark)", "Hot loops, medians of batch means.",
+                  "legion-bench zero-io --systems native,langchain --rounds 2",
+                  {{"neograph-native-seq-us", "NeoGraph, README.md:60", "2.1 µs", "1.50 µs", "target met (at or below the published figure)"},
+                   {"neograph-langgraph-par-us", "NeoGraph, README.md:61", "530 µs", "—", "not measured"},
+                   {"neograph-autogen-seq-us ÷ neograph-langgraph-seq-us", "NeoGraph, README.md:62", "1.40× (AutoGen ÷ LangGraph)",
+                    "1.35×", "reproduced: 0.96× the published ratio, within ±25.0%"}}};
+  check_document(zero_io_document(), r);
+}
+
+TEST(Golden, PublishedComparisonJson) {
+  PublishedReport r;
+  r.comparison = {"Published figures re-measured", "Three interleaved runs and the zero-I/O mode.", "legion-bench --suite published",
+                  {{"agentrace-langchain-calls", "AgentRace, Table 2", "4 calls", "4 calls per task [4, 4]", "reproduced: 1.00× the published figure",
+                    "model calls per task"}}};
+  check_golden("published_comparison.json", render(published_comparison_document(), "json", r));
 }
 
 // A probe scenario decides the cell: every run correct keeps the claim, some correct is partial,

@@ -314,13 +314,13 @@ TEST(Pdf, OnlyAWholePdfIsWrittenAndNothingTemporaryStays) {
       {"", 0, "Chromium failed to print the report (it wrote no PDF)"},
       {"%PDF-1.7\n1 0 obj", 1, "Chromium failed to print the report (exit status 1)"}};
   for (const auto& c : broken) {
-    // Both ways a PDF is printed: a run's reporter and the combined report.
+    // Both documents with a PDF: a run's and the combined report.
     for (bool combined : {false, true}) {
       std::filesystem::remove_all(dir);
       std::filesystem::create_directories(dir);
       std::ofstream(dir / "report.pdf") << "the previous report";
       ::setenv("LEGION_CHROMIUM", fake_chromium(scratch, c.pdf, c.status).c_str(), 1);
-      auto artifacts = combined ? write_combined_artifacts(dir, {sample()}, {}, "pdf") : write_artifacts(dir, sample(), select_reporters("pdf"));
+      auto artifacts = combined ? write_combined_artifacts(dir, {sample()}, {}, "pdf") : write_artifacts(dir, sample(), "pdf");
       ::unsetenv("LEGION_CHROMIUM");
       EXPECT_TRUE(artifacts.written.empty()) << c.pdf;
       ASSERT_EQ(artifacts.missing.size(), 1u) << c.pdf;
@@ -334,7 +334,7 @@ TEST(Pdf, OnlyAWholePdfIsWrittenAndNothingTemporaryStays) {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     ::setenv("LEGION_CHROMIUM", fake_chromium(scratch, "%PDF-1.7\n%%EOF\n", 0).c_str(), 1);
-    auto artifacts = combined ? write_combined_artifacts(dir, {sample()}, {}, "pdf") : write_artifacts(dir, sample(), select_reporters("pdf"));
+    auto artifacts = combined ? write_combined_artifacts(dir, {sample()}, {}, "pdf") : write_artifacts(dir, sample(), "pdf");
     ::unsetenv("LEGION_CHROMIUM");
     EXPECT_EQ(artifacts.written, std::vector<std::string>{"report.pdf"});
     EXPECT_EQ(files_in(dir), std::vector<std::string>{"report.pdf"});
@@ -471,37 +471,44 @@ TEST(ResultsJson, TheStatisticsOptionsTravelWithTheResults) {
 namespace legion::report {
 namespace {
 
-std::vector<std::string> files_of(const std::vector<const Reporter*>& selected) {
+std::vector<std::string> files_of(const std::string& formats) {
   std::vector<std::string> out;
-  for (const auto* r : selected) out.push_back(r->file_name());
+  for (const auto& f : select_files(describe(run_document()), formats)) out.push_back(f.file_name);
   return out;
 }
 
-TEST(ReporterRegistry, NamesAreUniqueAndFormatsSelectInRegistryOrder) {
+TEST(RunDocument, NamesAreUniqueAndFormatsSelectInRegistryOrder) {
   std::set<std::string> names, files;
-  for (const auto& r : reporters()) {
-    EXPECT_TRUE(names.insert(r->name()).second) << r->name();
-    EXPECT_TRUE(files.insert(r->file_name()).second) << r->file_name();
-    EXPECT_FALSE(r->description().empty()) << r->name();
+  for (const auto& f : describe(run_document()).files) {
+    EXPECT_TRUE(names.insert(f.name).second) << f.name;
+    EXPECT_TRUE(files.insert(f.file_name).second) << f.file_name;
+    EXPECT_FALSE(f.description.empty()) << f.name;
   }
-  EXPECT_EQ(files_of(select_reporters("")), files_of(select_reporters("all")));
-  EXPECT_EQ(files_of(select_reporters("all")).size(), 7u);
-  EXPECT_EQ(files_of(select_reporters("csv,MD")),
-            (std::vector<std::string>{"BENCHMARK_RESULTS.md", "results.csv", "summaries.csv", "FEATURE_MATRIX.md"}));
-  EXPECT_EQ(files_of(select_reporters("summaries-csv")), std::vector<std::string>{"summaries.csv"});
-  EXPECT_THROW(select_reporters("json,xml"), std::invalid_argument);
+  EXPECT_EQ(files_of(""), files_of("all"));
+  EXPECT_EQ(files_of("all"), (std::vector<std::string>{"results.json", "BENCHMARK_RESULTS.md", "results.csv", "summaries.csv",
+                                                       "FEATURE_MATRIX.md", "report.html", "report.pdf"}));
+  EXPECT_EQ(files_of("csv,MD"), (std::vector<std::string>{"BENCHMARK_RESULTS.md", "results.csv", "summaries.csv", "FEATURE_MATRIX.md"}));
+  EXPECT_EQ(files_of("summaries-csv"), std::vector<std::string>{"summaries.csv"});
+  try {
+    files_of("json,xml");
+    FAIL() << "an unknown format was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(),
+                 "unknown report format 'xml' (known: all; json, md, csv, html, pdf, or a reporter: json, markdown, csv, "
+                 "summaries-csv, feature-matrix, html, pdf)");
+  }
 }
 
-TEST(WriteArtifacts, WritesOnlyTheSelectedReportersAndNamesOneThatFails) {
+TEST(WriteArtifacts, WritesOnlyTheSelectedFilesAndNamesOneThatFails) {
   auto dir = legion::testing::scratch_dir();
   std::filesystem::remove_all(dir);
-  auto artifacts = write_artifacts(dir, sample(), select_reporters("csv"));
+  auto artifacts = write_artifacts(dir, sample(), "csv");
   EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.csv", "summaries.csv"}));
   EXPECT_FALSE(std::filesystem::exists(dir / "results.json"));
 
   std::filesystem::remove(dir / "summaries.csv");
   std::filesystem::create_directories(dir / "summaries.csv" / "x");  // a folder where the file goes: the rename fails
-  artifacts = write_artifacts(dir, sample(), select_reporters("csv,json"));
+  artifacts = write_artifacts(dir, sample(), "csv,json");
   EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.json", "results.csv"}));
   ASSERT_EQ(artifacts.missing.size(), 1u);
   EXPECT_EQ(artifacts.missing[0].first, "summaries.csv");

@@ -1,10 +1,9 @@
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include "command.hpp"
 #include "exit_status.hpp"
-#include "legion/report/reporters.hpp"
+#include "legion/report/compare.hpp"
 #include "run.hpp"
 #include "verdict.hpp"
 
@@ -37,13 +36,12 @@ Command ab_command() {
               auto& comparing = o->verdict.comparing;
               comparing.calibration = calibration;
               auto result = report::compare_interleaved(results, comparing);
-              report::write_file_atomically(plan.out_dir / "comparison.json", report::to_json(result).dump(2) + "\n");
-              std::ostringstream md;
-              report::write_comparison_markdown(md, result);
-              report::write_file_atomically(plan.out_dir / "COMPARISON.md", md.str());
+              const auto written = report::write_document(plan.out_dir, report::comparison_document(), result);
               std::cout << "\n";
               print_comparison(o->verdict, result);
+              report::print_artifacts(std::cout, std::cerr, written, plan.out_dir);
               if (o->verdict.fail_on_regression && result.regression()) return 1;
+              if (!written.complete()) return kExitFailed;
               return run_exit_status(results, artifacts);
             });
           }};

@@ -1,9 +1,9 @@
 #include <iostream>
 #include <memory>
-#include <sstream>
 
 #include "command.hpp"
-#include "legion/report/reporters.hpp"
+#include "exit_status.hpp"
+#include "legion/report/calibration.hpp"
 #include "options.hpp"
 #include "run.hpp"
 #include "store.hpp"
@@ -29,7 +29,7 @@ Command calibrate_command() {
                 auto results = Runner(plan, std::cerr, !run_options().quiet).run();
                 report::summarize_run(results);
                 // Each run keeps its results.json and Markdown (for compare and for reading); the calibration is the result.
-                report::write_artifacts(plan.out_dir, results, report::select_reporters("json,md"));
+                report::write_artifacts(plan.out_dir, results, "json,md");
                 if (!results.context.interrupted) complete.push_back(std::move(results));
               }
               if (interrupt_flag()) {
@@ -40,13 +40,12 @@ Command calibrate_command() {
               auto result = report::calibrate(complete);
               result.command = plan.command;
               Store(plan.store).save_calibration(report::to_json(result));
-              report::write_file_atomically(top / "calibration.json", report::to_json(result).dump(2) + "\n");
-              std::ostringstream md;
-              report::write_calibration_markdown(md, result);
-              report::write_file_atomically(top / "CALIBRATION.md", md.str());
-              std::cout << md.str() << "\nWrote calibration.json and CALIBRATION.md to " << top.string()
-                        << "; compare and plan read it from there by default when run from this folder\n";
-              return 0;
+              const auto written = report::write_document(top, report::calibration_document(), result);
+              std::cout << report::render(report::calibration_document(), "markdown", result) << "\n";
+              report::print_artifacts(std::cout, std::cerr, written, top);
+              if (!written.complete()) return kExitFailed;
+              std::cout << "compare and plan read the calibration from there by default when run from this folder\n";
+              return kExitOk;
             });
           }};
 }

@@ -6,7 +6,7 @@
 #include "legion/datasets/published.hpp"
 #include "legion/datasets/scenario.hpp"
 #include "legion/datasets/suites.hpp"
-#include "legion/report/reporters.hpp"
+#include "legion/report/document.hpp"
 #include "stress/suites.hpp"
 
 namespace legion::bench::commands {
@@ -48,17 +48,20 @@ int list_everything() {
   std::cout << "\nSystems:\n";
   for (const auto& a : adapters::adapter_registry())
     std::cout << "  " << std::left << std::setw(12) << a.name << a.description << " (dialect " << a.dialect << ")\n";
-  std::cout << "\nReports (legion-bench report DIR --format NAME|FORMAT,...):\n";
-  for (const auto& r : report::reporters())
-    std::cout << "  " << std::left << std::setw(16) << r->name() << std::setw(6) << r->format() << std::setw(22) << r->file_name()
-              << r->description() << "\n";
+  std::cout << "\nDocuments (legion-bench report DIR --format NAME|FORMAT,... selects among the run's):\n";
+  for (const auto& document : report::documents()) {
+    std::cout << "  " << document.name << " — " << document.description << "\n";
+    for (const auto& f : document.files)
+      std::cout << "    " << std::left << std::setw(16) << f.name << std::setw(6) << f.format << std::setw(26) << f.file_name
+                << f.description << "\n";
+  }
   return 0;
 }
 
 }  // namespace
 
 Command list_command() {
-  return {"list", "List suites, scenarios and systems", [](CLI::App&) {}, [](const Invocation&) { return list_everything(); }};
+  return {"list", "List suites, scenarios, systems and documents", [](CLI::App&) {}, [](const Invocation&) { return list_everything(); }};
 }
 
 }  // namespace legion::bench::commands

@@ -27,8 +27,8 @@ void add_report_options(CLI::App& cmd, ReportOptions& o) {
       ->required();
   cmd.add_option("--out", o.out, "Folder for the combined report of several runs (BENCHMARK_REPORT.md, report.html, report.pdf)");
   cmd.add_option("--format", o.formats,
-                 "Which reports: a comma-separated list of formats (md, csv, json, html, pdf) or reporter names "
-                 "(see `legion-bench list`)")
+                 "Which reports: a comma-separated list of formats (md, csv, json, html, pdf) or names of the run "
+                 "document's renderings (see `legion-bench list`)")
       ->capture_default_str();
 }
 
@@ -67,7 +67,7 @@ int combined_report(const ReportOptions& o) {
 }
 
 int write_reports(const ReportOptions& o) {
-  const auto selected = report::select_reporters(o.formats);
+  report::select_files(report::describe(report::run_document()), o.formats);  // an unknown format is refused before anything
   if (o.dirs.size() > 1 || !o.out.empty()) return combined_report(o);
   const auto& dir = o.dirs.front();
   if (!std::filesystem::exists(std::filesystem::path(dir) / "results.json")) {
@@ -75,7 +75,7 @@ int write_reports(const ReportOptions& o) {
     if (stress::publish_stress(dir, status)) return status;
   }
   auto results = results_to_publish(dir, std::cerr);
-  auto artifacts = report::write_artifacts(dir, results, selected);
+  auto artifacts = report::write_artifacts(dir, results, o.formats);
   report::write_terminal_table(std::cout, results);
   std::cout << "\n" << results.records.size() << " records" << (results.context.interrupted ? " (interrupted run)" : "") << ". ";
   report::print_artifacts(std::cout, std::cerr, artifacts, dir);

@@ -61,6 +61,8 @@ Calibration load_calibration(const std::filesystem::path& path);
 // results/calibration/calibration.json when it exists (where `legion-bench calibrate` writes by default).
 std::optional<std::filesystem::path> default_calibration();
 void write_calibration_markdown(std::ostream& out, const Calibration& calibration);
+// calibration.json and CALIBRATION.md (legion-bench calibrate writes them beside its runs).
+const Document<Calibration>& calibration_document();
 
 // The values of one metric for one cell of a run, in ms: measured, successful records only.
 std::vector<double> metric_values(const RunResults& run, const std::string& scenario, const std::string& system,

@@ -66,6 +66,8 @@ RunComparison compare_interleaved(const RunResults& run, const CompareOptions& o
 nlohmann::json to_json(const RunComparison& comparison);
 void write_comparison_markdown(std::ostream& out, const RunComparison& comparison);
 void write_comparison_table(std::ostream& out, const RunComparison& comparison);
+// comparison.json and COMPARISON.md (legion-bench ab writes them into its run's folder).
+const Document<RunComparison>& comparison_document();
 
 // A run directory (with results.json) or a results.json file.
 RunResults load_run(const std::filesystem::path& path);

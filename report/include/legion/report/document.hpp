@@ -9,6 +9,7 @@
 #include <functional>
 #include <ostream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -71,6 +72,19 @@ void print_pdf(const std::string& page, const std::filesystem::path& pdf);
 // Replaces the file's content in one step: readers see the old or the new file, never a torn one.
 // On failure the temporary file is removed and the message names the file and the system's reason.
 void write_file_atomically(const std::filesystem::path& file, const std::string& content);
+
+// The text of the rendering named `name` of `document` for `model` (what its file would hold);
+// throws std::invalid_argument for a name the document does not have.
+template <typename Model>
+std::string render(const Document<Model>& document, const std::string& name, const Model& model) {
+  for (const auto& r : document.renderings)
+    if (r.name == name) {
+      std::ostringstream text;
+      r.render(text, model);
+      return text.str();
+    }
+  throw std::invalid_argument("document '" + document.name + "' has no rendering '" + name + "'");
+}
 
 // Writes the selected files of `document` for `model` into `dir`, each atomically; one that fails
 // is listed with its reason and the others still write.

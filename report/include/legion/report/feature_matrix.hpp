@@ -24,6 +24,22 @@ struct FeatureCell {
 };
 FeatureCell resolve(const FeatureClaim& claim, const std::string& system, const RunResults& run);
 
+// The matrix resolved against one run: what FEATURE_MATRIX.md shows.
+struct FeatureMatrixReport {
+  struct Row {
+    std::string category, capability;
+    std::vector<FeatureCell> cells;  // one per system, in the systems' order
+  };
+  std::string run_id;
+  std::vector<std::string> systems;
+  std::vector<Row> rows;
+};
+FeatureMatrixReport resolve_feature_matrix(const FeatureMatrix& matrix, const RunResults& run);
+
+void write_feature_matrix_markdown(std::ostream& out, const FeatureMatrixReport& report);
 void write_feature_matrix_markdown(std::ostream& out, const FeatureMatrix& matrix, const RunResults& run);
+
+// FEATURE_MATRIX.md. A run writes it as part of its own document (run_document()).
+const Document<FeatureMatrixReport>& feature_matrix_document();
 
 }  // namespace legion::report

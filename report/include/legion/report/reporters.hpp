@@ -1,9 +1,8 @@
 #pragma once
-// Reporters: the output formats of a run. Each receives the run context, the records and what the
-// statistics made of them (summarize_run), and only formats. Every reporter implements one small
-// interface and is registered once, in reporters() (report/src/reporters.cpp).
+// The run document: the output formats of a run. Each rendering receives the run context, the
+// records and what the statistics made of them (summarize_run), and only formats. Every format is
+// registered once, in run_document() (report/src/reporters.cpp).
 #include <filesystem>
-#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -16,29 +15,20 @@
 
 namespace legion::report {
 
-class Reporter {
- public:
-  virtual ~Reporter() = default;
-  // Unique, lower case: what `legion-bench report --format` selects, as does format().
-  virtual std::string name() const = 0;
-  // The kind of output, shared by reporters of one kind (md, csv, json, html, pdf).
-  virtual std::string format() const = 0;
-  // The file it writes into the run folder.
-  virtual std::string file_name() const = 0;
-  virtual std::string description() const = 0;
-  // Called once per publication, after summarize_run: writes file_name() into `dir`, atomically,
-  // or throws with the reason it could not.
-  virtual void write(const std::filesystem::path& dir, const RunResults& results) const = 0;
+// Every output format of a run, in the order a run writes them; `legion-bench report --format`
+// selects among them by name or format. Mutable so that a format can be added from outside the
+// library (a plugin, a test): push a Rendering onto its renderings.
+Document<RunResults>& run_document();
+
+// Several runs (suites) and comparisons with published figures in one report.
+struct CombinedReport {
+  std::vector<RunResults> runs;
+  std::vector<PublishedComparison> published;
 };
+// BENCHMARK_REPORT.md, report.html and report.pdf.
+const Document<CombinedReport>& combined_document();
 
-// Every reporter, in the order a run writes them.
-const std::vector<std::unique_ptr<Reporter>>& reporters();
-// The reporters named by a comma-separated list of formats or reporter names (case-insensitive;
-// "all" or empty: every one), in registry order. Throws std::invalid_argument listing the known
-// names for an unknown one.
-std::vector<const Reporter*> select_reporters(const std::string& formats);
-
-// The formats, as the reporters use them; also usable on their own (tests, other tools). Text from
+// The formats, as the run document renders them; also usable on their own (tests, other tools). Text from
 // outside goes through escape.hpp's function for the format.
 void write_markdown(std::ostream& out, const RunResults& results);  // BENCHMARK_RESULTS.md
 // BENCHMARK_REPORT.md: several runs (suites) in one document, an executive summary first.
@@ -59,16 +49,13 @@ void write_html(std::ostream& out, const std::vector<const RunResults*>& runs, c
 // Returns an empty string on success, else why there is no PDF.
 std::string render_pdf(const std::filesystem::path& html, const std::filesystem::path& pdf);
 
-// Runs each reporter (by default every registered one) into `dir`; a reporter that fails is listed
-// with its reason and the others still write.
-Artifacts write_artifacts(const std::filesystem::path& dir, const RunResults& results);
-Artifacts write_artifacts(const std::filesystem::path& dir, const RunResults& results,
-                          const std::vector<const Reporter*>& selected);
+// Writes the run document's files selected by `formats` (select_files; empty: every one) into `dir`.
+Artifacts write_artifacts(const std::filesystem::path& dir, const RunResults& results, const std::string& formats = "");
 // "Wrote A, B and C to DIR" on `out` (only what was written), one line per missing file on `errors`.
 void print_artifacts(std::ostream& out, std::ostream& errors, const Artifacts& artifacts, const std::filesystem::path& dir);
-// One report over several runs (`legion-bench report DIR1 DIR2 ...`) and comparisons with published
-// figures: BENCHMARK_REPORT.md, report.html and report.pdf in `dir`, as selected by `formats` (md,
-// html, pdf; "all" or empty: all).
+// The combined document over `runs` and `published` into `dir`: its files of the formats that
+// `formats` selects among the run document's (so `--format csv` writes none of them). Throws
+// std::invalid_argument without a run.
 Artifacts write_combined_artifacts(const std::filesystem::path& dir, const std::vector<RunResults>& runs,
                                    const std::vector<PublishedComparison>& published, const std::string& formats);
 // Throws with the file, and the record index and field, of anything that cannot be read.

@@ -3,10 +3,12 @@
 // machine's runs measured of it — the same quantity on both sides (a ratio between frameworks, a
 // slope, a count), the measurement with its interval, and a verdict within the figure's tolerance
 // or the reason it is not comparable. No figure is left out.
+#include <optional>
 #include <ostream>
 #include <vector>
 
 #include "legion/datasets/published.hpp"
+#include "legion/report/document.hpp"
 #include "legion/report/published.hpp"
 
 namespace legion::report {
@@ -30,8 +32,29 @@ PublishedComparison reproduce_published(const std::vector<datasets::PublishedFig
 void write_published_comparison(std::ostream& out, const PublishedComparison& comparison,
                                 const std::vector<datasets::PublishedFigure>& figures);
 
-// "Start-up of each system": each run's cold start per system (a fresh worker process importing its
+// Start-up of each system: each run's cold start per system (a fresh worker process importing its
 // framework) as one sample, shown without a verdict (no source states a comparable figure).
-void write_startup_table(std::ostream& out, const std::vector<const RunResults*>& runs);
+struct StartupRow {
+  std::string system;
+  double median_ms = 0, min_ms = 0, max_ms = 0;
+  std::optional<double> import_median_ms;  // where the system reports its import's share
+  std::size_t samples = 0;
+};
+struct StartupTable {
+  std::size_t runs = 0;  // of the suite; 0: no table
+  std::vector<StartupRow> rows;
+};
+StartupTable startup_table(const std::vector<const RunResults*>& runs);
+void write_startup_table(std::ostream& out, const StartupTable& table);
+
+// What the published suite publishes: the verdicts, the figures (their sources are the references)
+// and the start-up of each system.
+struct PublishedReport {
+  PublishedComparison comparison;
+  std::vector<datasets::PublishedFigure> figures;
+  StartupTable startup;
+};
+// PUBLISHED_COMPARISON.md and published_comparison.json (the comparison a combined report reads).
+const Document<PublishedReport>& published_comparison_document();
 
 }  // namespace legion::report
