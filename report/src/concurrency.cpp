@@ -4,12 +4,14 @@
 #include <map>
 
 #include "format.hpp"
+#include "sections.hpp"
 #include "legion/report/reporters.hpp"
 #include "legion/report/summary.hpp"
 #include "legion/report/sweep.hpp"
 #include "legion/stats/descriptive.hpp"
 
 namespace legion::report {
+
 
 std::string concurrency_label(const std::string& scenario, int level) { return sweep_label(scenario, kConcurrencyParam, level); }
 
@@ -75,27 +77,33 @@ std::vector<ConcurrencyLevel> concurrency_levels(const RunResults& run) {
   return out;
 }
 
-void write_concurrency_markdown(std::ostream& out, const std::vector<ConcurrencyLevel>& levels) {
-  if (levels.empty()) return;
-  using detail::sig3;
-  out << "\n## Concurrency\n\nN copies of a task in flight at once in one worker process per system, through each system's own "
-         "concurrent API. Each copy's latency runs from the batch's start (every copy is submitted then) to that copy's end, so "
-         "the percentiles are per task. Throughput is N tasks over the median batch wall time; RSS per task in flight is the "
-         "worker's median peak RSS during a batch over N; speed-up is tasks/s over that at concurrency 1.\n\n"
-         "| scenario | system | concurrency | batches | failed | tasks/s | per-task p50 (ms) | p90 (ms) | p99 (ms) | RSS per task in "
-         "flight (MB) | speed-up |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+namespace detail {
+
+Section concurrency_section(const std::vector<ConcurrencyLevel>& levels) {
+  Section s{"concurrency", "Concurrency",
+            {paragraph({own("N copies of a task in flight at once in one worker process per system, through each system's own concurrent "
+                            "API. Each copy's latency runs from the batch's start (every copy is submitted then) to that copy's end, so the "
+                            "percentiles are per task. Throughput is N tasks over the median batch wall time; RSS per task in flight is the "
+                            "worker's median peak RSS during a batch over N; speed-up is tasks/s over that at concurrency 1.")})}};
+  std::vector<std::vector<Text>> rows;
   for (const auto& l : levels) {
-    out << "| " << markdown_escape(l.scenario) << " | " << markdown_escape(l.system) << " | " << l.level << " | " << l.batches << " | "
-        << l.failed << " | ";
+    std::vector<Text> row{{outside(l.scenario)}, {outside(l.system)}, {own(std::to_string(l.level))}, {own(std::to_string(l.batches))},
+                          {own(std::to_string(l.failed))}};
     if (l.batches == 0) {
-      out << "n/a | n/a | n/a | n/a | n/a | n/a |\n";
-      continue;
+      for (int i = 0; i < 6; ++i) row.push_back({own("n/a")});
+    } else {
+      for (const double v : {l.tasks_per_s, l.p50_ms, l.p90_ms, l.p99_ms, l.rss_per_task_mb}) row.push_back({own(sig3(v))});
+      row.push_back({own(l.speedup ? sig3(*l.speedup) + "×" : "—")});
     }
-    out << sig3(l.tasks_per_s) << " | " << sig3(l.p50_ms) << " | " << sig3(l.p90_ms) << " | " << sig3(l.p99_ms) << " | "
-        << sig3(l.rss_per_task_mb) << " | " << (l.speedup ? sig3(*l.speedup) + "×" : "—") << " |\n";
+    rows.push_back(std::move(row));
   }
+  std::vector<Text> header;
+  for (const auto* h : {"scenario", "system", "concurrency", "batches", "failed", "tasks/s", "per-task p50 (ms)", "p90 (ms)", "p99 (ms)",
+                        "RSS per task in flight (MB)", "speed-up"})
+    header.push_back({own(h)});
+  s.blocks.push_back(table(header, {false, false, true, true, true, true, true, true, true, true, true}, rows));
   // Plainly, per (scenario, system): does throughput grow with the copies in flight?
-  std::vector<std::string> verdicts;
+  std::vector<Block> verdicts;
   for (std::size_t i = 0; i < levels.size(); ++i) {
     const auto& top = levels[i];
     const bool last = i + 1 == levels.size() || levels[i + 1].scenario != top.scenario || levels[i + 1].system != top.system;
@@ -104,23 +112,32 @@ void write_concurrency_markdown(std::ostream& out, const std::vector<Concurrency
       return l.scenario == top.scenario && l.system == top.system && l.level == 1;
     });
     const auto latency_ratio = one != levels.end() && one->p50_ms > 0 ? top.p50_ms / one->p50_ms : 0;
-    std::string line = "- " + markdown_code_span(top.system) + " on " + markdown_code_span(top.scenario) + ": ";
+    Text line{code(top.system), own(" on "), code(top.scenario), own(": ")};
     if (*top.speedup < kSerialisedSpeedup)
-      line += "**serialises** — at concurrency " + std::to_string(top.level) + " it completes " + sig3(*top.speedup) +
-              "× the tasks per second of concurrency 1 while a task's median latency grows " + sig3(latency_ratio) +
-              "×: the copies wait for each other rather than overlap.";
+      detail::add(line, {strong(own("serialises")),
+                         own(" — at concurrency " + std::to_string(top.level) + " it completes " + sig3(*top.speedup) +
+                             "× the tasks per second of concurrency 1 while a task's median latency grows " + sig3(latency_ratio) +
+                             "×: the copies wait for each other rather than overlap.")});
     else
-      line += "overlaps its copies — at concurrency " + std::to_string(top.level) + " it completes " + sig3(*top.speedup) +
-              "× the tasks per second of concurrency 1 (a task's median latency " + sig3(latency_ratio) + "×).";
-    verdicts.push_back(line);
+      line.push_back(own("overlaps its copies — at concurrency " + std::to_string(top.level) + " it completes " + sig3(*top.speedup) +
+                         "× the tasks per second of concurrency 1 (a task's median latency " + sig3(latency_ratio) + "×)."));
+    verdicts.push_back(item(line, verdicts.empty()));
   }
   if (!verdicts.empty()) {
-    out << "\nWhere a system serialises (under " << sig3(kSerialisedSpeedup)
-        << "× the throughput of one task at a time at its highest level). With the `zero` latency profile a task is CPU work "
-           "only, so on a machine of C cores no system can exceed about C× (the model server shares them); a latency profile "
-           "shows how far waiting on the model overlaps.\n\n";
-    for (const auto& v : verdicts) out << v << "\n";
+    s.blocks.push_back(paragraph({own("Where a system serialises (under " + sig3(kSerialisedSpeedup) +
+                                      "× the throughput of one task at a time at its highest level). With the "),
+                                  code("zero"),
+                                  own(" latency profile a task is CPU work only, so on a machine of C cores no system can exceed about "
+                                      "C× (the model server shares them); a latency profile shows how far waiting on the model overlaps.")}));
+    s.blocks.insert(s.blocks.end(), verdicts.begin(), verdicts.end());
   }
+  return s;
+}
+
+}  // namespace detail
+
+void write_concurrency_markdown(std::ostream& out, const std::vector<ConcurrencyLevel>& levels) {
+  if (!levels.empty()) detail::write_markdown(out, detail::concurrency_section(levels));
 }
 
 nlohmann::json to_json(const std::vector<ConcurrencyLevel>& levels) {

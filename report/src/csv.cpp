@@ -5,6 +5,7 @@
 
 #include "legion/report/escape.hpp"
 #include "legion/report/reporters.hpp"
+#include "legion/report/statistics.hpp"
 
 namespace legion::report {
 
@@ -31,18 +32,28 @@ void write_records_csv(std::ostream& out, const RunResults& r) {
 }
 
 void write_summaries_csv(std::ostream& out, const RunResults& r) {
-  out << "scenario,system,runs,correct,errors,wall_median_ms,wall_min_ms,wall_max_ms,overhead_median_ms,overhead_min_ms,"
-         "overhead_max_ms,overhead_per_llm_call_us,llm_calls,prompt_tokens,completion_tokens,rss_peak_mb\n";
-  out << std::setprecision(10);
+  // The columns of every declared cell statistic that has any (statistics.hpp).
+  std::vector<std::pair<const CellStatistic*, std::string>> columns;  // statistic, part
+  out << "scenario,system";
+  for (const auto& statistic : cell_statistics())
+    for (const auto& part : statistic.csv) {
+      columns.emplace_back(&statistic, part);
+      out << ',' << statistic.csv_column(part);
+    }
+  out << "\n" << std::setprecision(10);
   for (const auto& s : r.summaries) {
-    out << csv_cell(s.scenario) << ',' << csv_cell(s.system) << ',' << s.runs << ',' << s.correct << ',' << s.errors << ',';
-    if (s.wall_ms.n > 0) out << s.wall_ms.median << ',' << s.wall_ms.min << ',' << s.wall_ms.max;
-    else out << ",,";
-    out << ',';
-    if (s.overhead_ms.n > 0)
-      out << s.overhead_ms.median << ',' << s.overhead_ms.min << ',' << s.overhead_ms.max << ',' << s.overhead_per_call_us;
-    else out << ",,,";
-    out << ',' << s.llm_calls << ',' << s.prompt_tokens << ',' << s.completion_tokens << ',' << s.rss_peak_mb << '\n';
+    out << csv_cell(s.scenario) << ',' << csv_cell(s.system);
+    for (const auto& [statistic, part] : columns) {
+      out << ',';
+      const auto value = statistic_part(statistic->value(s), part);
+      if (!value) continue;  // absent: an empty cell
+      std::visit([&](const auto& v) {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, std::string>) out << csv_cell(v);
+        else if constexpr (std::is_same_v<V, std::size_t> || std::is_same_v<V, double>) out << v;
+      }, *value);
+    }
+    out << '\n';
   }
 }
 }  // namespace legion::report

@@ -9,11 +9,9 @@
 
 namespace legion::report::detail {
 
-struct Finding {
-  std::string topic;  // "Speed", "Tokens", "Memory", "Gaps", "Certainty"
-  std::string text;
-};
+using Finding = legion::report::Finding;
 
+// Computed once per run by summarize_run (RunResults::findings); formats read them there.
 std::vector<Finding> key_findings(const RunResults& results);
 
 }  // namespace legion::report::detail

@@ -11,8 +11,9 @@
 #include <map>
 #include <sstream>
 
-#include "findings.hpp"
+#include "blocks.hpp"
 #include "format.hpp"
+#include "sections.hpp"
 #include "legion/report/escape.hpp"
 #include "legion/report/reporters.hpp"
 #include "legion/datasets/published.hpp"
@@ -186,6 +187,7 @@ class Page {
     for (const auto* run : runs)
       for (const auto& system : run->systems())
         if (std::find(systems_.begin(), systems_.end(), system) == systems_.end()) systems_.push_back(system);
+    for (const auto* run : runs) sections_.push_back(detail::run_sections(*run));
   }
 
   void write(const std::string& feature_matrix_markdown);
@@ -287,10 +289,10 @@ class Page {
 
   // A parameter sweep's slopes (the Markdown table) and a chart per (scenario, metric) of the
   // medians against the parameter, a line per system.
-  void sweep_figures(std::size_t run, std::map<std::string, std::string>& md) {
-    if (!md.contains("Parameter sweeps")) return;
-    markdown("### Parameter sweeps\n" + md["Parameter sweeps"], 3);
-    const auto trends = sweep_trends(*runs_[run]);
+  void sweep_figures(std::size_t run) {
+    if (!shared(run, "sweeps")) return;
+    blocks(run, "sweeps");
+    const auto& trends = runs_[run]->sweeps;
     std::vector<std::pair<std::string, std::string>> charts;  // (scenario, metric) in order
     for (const auto& t : trends)
       if (std::find(charts.begin(), charts.end(), std::make_pair(t.scenario, t.metric)) == charts.end()) charts.emplace_back(t.scenario, t.metric);
@@ -498,7 +500,17 @@ class Page {
     out_ << "</tbody></table>\n";
   }
 
-  // Markdown text from the Markdown report, as HTML: headings one level below `level`, tables
+  // A section the Markdown report shares (sections.hpp), if the run has it.
+  const detail::Section* shared(std::size_t run, const std::string& id) const {
+    for (const auto& s : sections_[run])
+      if (s.id == id) return &s;
+    return nullptr;
+  }
+  // Its blocks under a heading (its own title unless given; none for an empty one), tables numbered.
+  void blocks(std::size_t run, const std::string& id, const std::optional<std::string>& title = std::nullopt) {
+    if (const auto* s = shared(run, id)) detail::HtmlBlocks(out_, tables_).write(s->blocks, title.value_or(s->title), 4);
+  }
+  // The feature matrix, given as Markdown, as HTML: headings one level below `level`, tables
   // numbered and captioned with the heading above them.
   void markdown(const std::string& md, int level, const std::string& table_tags = {});
 
@@ -511,22 +523,9 @@ class Page {
   const std::vector<const RunResults*>& runs_;
   const std::vector<PublishedComparison>& published_;
   std::vector<std::string> systems_;
+  std::vector<std::vector<detail::Section>> sections_;  // per run
   int figures_ = 0, tables_ = 0;
 };
-
-// The Markdown report's sections of one run: heading -> text (including the heading line).
-std::map<std::string, std::string> markdown_sections(const RunResults& r) {
-  std::ostringstream md;
-  write_markdown(md, r);
-  std::map<std::string, std::string> sections;
-  std::istringstream lines(md.str());
-  std::string line, current;
-  while (std::getline(lines, line)) {
-    if (line.starts_with("## ")) current = line.substr(3);
-    if (!current.empty() && !line.starts_with("## ")) sections[current] += line + "\n";
-  }
-  return sections;
-}
 
 void Page::markdown(const std::string& md, int level, const std::string& table_tags) {
   std::istringstream lines(md);
@@ -605,7 +604,7 @@ void Page::records_appendix(std::size_t run) {
       out_ << "<tr" << tags(run, rec.scenario, rec.system) << "><td class=\"text\">" << esc(rec.scenario) << "</td><td class=\"text\">"
            << swatch(rec.system) << esc(rec.system) << "</td><td>" << rec.repetition << "</td><td>"
            << detail::sig3(static_cast<double>(rec.wall_ns) / 1e6) << "</td><td>"
-           << (rec.tasks == 1 ? detail::sig3(static_cast<double>(rec.wall_ns - rec.oracle_ns) / 1e6) : "n/a") << "</td><td>" << rec.llm_calls
+           << (rec.tasks == 1 ? detail::sig3(static_cast<double>(rec.overhead_ns()) / 1e6) : "n/a") << "</td><td>" << rec.llm_calls
            << "</td><td>" << rec.prompt_tokens << "</td><td>" << detail::fixed(static_cast<double>(rec.rss_peak_bytes) / (1024.0 * 1024.0), 1)
            << "</td><td class=\"text\">"
            << esc(rec.unsupported ? "unsupported" : rec.error ? "error: " + *rec.error : rec.correct ? "correct" : "wrong answer") << "</td></tr>\n";
@@ -618,8 +617,6 @@ void Page::records_appendix(std::size_t run) {
 void Page::write(const std::string& feature_matrix_markdown) {
   const bool combined = runs_.size() > 1;
   const auto& first = runs_.front()->context;
-  std::vector<std::map<std::string, std::string>> md;
-  for (const auto* run : runs_) md.push_back(markdown_sections(*run));
   const std::string title = combined ? "LEGION benchmark report" : "LEGION benchmark report: suite " + first.suite;
 
   out_ << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -656,7 +653,7 @@ void Page::write(const std::string& feature_matrix_markdown) {
   for (std::size_t i = 0; i < runs_.size(); ++i) {
     if (combined) out_ << "<h3>" << esc(suite_name(i)) << "</h3>\n";
     out_ << "<ul>\n";
-    for (const auto& f : detail::key_findings(*runs_[i])) out_ << "<li><strong>" << esc(f.topic) << ".</strong> " << esc(f.text) << "</li>\n";
+    for (const auto& f : runs_[i]->findings) out_ << "<li><strong>" << esc(f.topic) << ".</strong> " << esc(f.text) << "</li>\n";
     out_ << "</ul>\n";
   }
   for (const auto& c : published_) {
@@ -699,9 +696,7 @@ void Page::write(const std::string& feature_matrix_markdown) {
   section("2", "Method", "method");
   for (std::size_t i = 0; i < runs_.size(); ++i) {
     if (combined) out_ << "<h3>2." << i + 1 << " " << esc(suite_name(i)) << "</h3>\n";
-    auto method = md[i]["Method"];
-    method = method.substr(0, method.find("Reproduce:"));
-    markdown(method, 3);
+    blocks(i, "method", "");
   }
   out_ << "<p>Methods cited: BCa bootstrap intervals [1], the Mann–Whitney U test [2], " << esc(correction_name(runs_.front()->options))
        << " correction [" << (runs_.front()->options.correction == "holm" ? 3 : 6) << "], Hodges–Lehmann estimates [4], Cliff's δ [5]; "
@@ -711,16 +706,15 @@ void Page::write(const std::string& feature_matrix_markdown) {
   for (std::size_t i = 0; i < runs_.size(); ++i) {
     const auto& r = *runs_[i];
     out_ << "<section" << tags(i, "", "") << "><h3>3." << i + 1 << " " << esc(suite_name(i)) << "</h3>\n";
-    markdown(md[i]["Summary"], 4);
+    blocks(i, "summary", "");
     interval_figure(i);
     forest_figure(i);
     decomposition_figure(i);
     token_figure(i);
-    sweep_figures(i, md[i]);
+    sweep_figures(i);
     for (const auto& t : detail::result_tables(r)) data_table(i, t);
-    if (!r.suite.empty()) out_ << "<div id=\"suite-" << suite_id(i) << "\">", markdown("### Suite-wide ratios\n" + md[i]["Suite-wide"], 3), out_ << "</div>\n";
-    for (const auto* part : {"Concurrency", "Token counts: the systems' own against the model server's", "Unsupported", "Failures"})
-      if (md[i].contains(part)) markdown(std::string("### ") + part + "\n" + md[i][part], 3);
+    if (!r.suite.empty()) out_ << "<div id=\"suite-" << suite_id(i) << "\">", blocks(i, "suite-wide", "Suite-wide ratios"), out_ << "</div>\n";
+    for (const auto* part : {"concurrency", "token-counts", "unsupported", "failures"}) blocks(i, part);
     out_ << "</section>\n";
   }
   out_ << "</section>\n";
@@ -750,7 +744,7 @@ void Page::write(const std::string& feature_matrix_markdown) {
   section("5", "Threats to validity", "threats");
   for (std::size_t i = 0; i < runs_.size(); ++i) {
     if (combined) out_ << "<h3>5." << i + 1 << " " << esc(suite_name(i)) << "</h3>\n";
-    markdown(md[i]["Threats to validity"], 3);
+    blocks(i, "threats", "");
   }
   out_ << "</section>\n";
 
@@ -758,9 +752,7 @@ void Page::write(const std::string& feature_matrix_markdown) {
   for (std::size_t i = 0; i < runs_.size(); ++i) {
     const auto& c = runs_[i]->context;
     out_ << "<h3>6." << i + 1 << " " << esc(suite_name(i)) << "</h3>\n<p>Command:</p><pre>" << esc(c.command) << "</pre>\n";
-    markdown("### Versions\n" + md[i]["Versions"], 3);
-    markdown("### Settings that differ from the frameworks' defaults\n" + md[i]["Settings that differ from the frameworks' defaults"], 3);
-    if (md[i].contains("Cold start")) markdown("### Cold start\n" + md[i]["Cold start"], 3);
+    for (const auto* part : {"versions", "settings", "cold-start"}) blocks(i, part);
   }
   out_ << "</section>\n";
 

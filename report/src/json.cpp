@@ -5,66 +5,38 @@
 #include <cstring>
 #include <fstream>
 
-#include "legion/report/concurrency.hpp"
 #include "legion/report/reporters.hpp"
-#include "legion/report/sweep.hpp"
+#include "legion/report/statistics.hpp"
 
 namespace legion::report {
-
-namespace {
-nlohmann::json estimate_json(const std::optional<stats::Estimate>& e) {
-  if (!e) return nullptr;
-  auto bound = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-  return {{"estimate", e->point}, {"low", bound(e->lower)}, {"high", bound(e->upper)}, {"level", e->level}};
-}
-}  // namespace
 
 nlohmann::json results_json(const RunResults& r) {
   using nlohmann::json;
   json j = {{"run", to_json(r.context)},        {"records", json::array()}, {"statistics", to_json(r.options)},
             {"summaries", json::array()}, {"suite", json::array()}};
   for (const auto& rec : r.records) j["records"].push_back(to_json(rec));
-  // Derived from the records by the statistics module (read back, they are recomputed, not trusted).
+  // Derived from the records by the analysis (read back, they are recomputed, not trusted); each
+  // summary holds every declared cell statistic (statistics.hpp).
   for (const auto& s : r.summaries) {
-    auto stat = [](const stats::Summary& x) {
-      return x.n == 0 ? json(nullptr) : json{{"n", x.n}, {"median", x.median}, {"mean", x.mean}, {"min", x.min}, {"max", x.max}, {"stddev", x.stddev}};
-    };
-    j["summaries"].push_back({{"scenario", s.scenario},
-                              {"system", s.system},
-                              {"runs", s.runs},
-                              {"correct", s.correct},
-                              {"errors", s.errors},
-                              {"wall_ms", stat(s.wall_ms)},
-                              {"wall_median_ci_ms", estimate_json(s.wall_median_ci)},
-                              {"overhead_ms", stat(s.overhead_ms)},
-                              {"overhead_per_llm_call_us", s.overhead_ms.n ? json(s.overhead_per_call_us) : json(nullptr)},
-                              {"ratio_to_baseline", estimate_json(s.ratio_to_baseline)},
-                              {"p_value_adjusted", s.p_adjusted ? json(*s.p_adjusted) : json(nullptr)},
-                              {"cliffs_delta", s.cliffs_delta ? json(*s.cliffs_delta) : json(nullptr)},
-                              {"llm_calls", s.llm_calls},
-                              {"prompt_tokens", s.prompt_tokens},
-                              {"completion_tokens", s.completion_tokens},
-                              {"reported_prompt_tokens", s.reported_prompt_tokens ? json(*s.reported_prompt_tokens) : json(nullptr)},
-                              {"reported_completion_tokens",
-                               s.reported_completion_tokens ? json(*s.reported_completion_tokens) : json(nullptr)},
-                              {"token_mismatches", s.token_mismatches},
-                              {"rss_peak_mb", s.rss_peak_mb},
-                              {"unsupported", s.unsupported ? json(*s.unsupported) : json(nullptr)}});
+    json summary = {{"scenario", s.scenario}, {"system", s.system}};
+    for (const auto& statistic : cell_statistics())
+      if (statistic.json) summary[statistic.key()] = to_json(statistic.value(s));
+    j["summaries"].push_back(std::move(summary));
   }
   for (const auto& s : r.suite)
     j["suite"].push_back({{"system", s.system},
                           {"baseline", s.baseline},
                           {"scenarios", s.scenarios},
-                          {"geometric_mean_ratio", estimate_json(std::optional<stats::Estimate>(s.geometric_mean))}});
+                          {"geometric_mean_ratio", to_json(StatisticValue(s.geometric_mean))}});
   // The parameter sweeps' slopes and the concurrency levels, as the Markdown shows them.
   j["sweeps"] = json::array();
-  for (const auto& t : sweep_trends(r)) {
+  for (const auto& t : r.sweeps) {
     json x = {{"scenario", t.scenario}, {"param", t.param}, {"system", t.system}, {"metric", t.metric}, {"unit", t.unit},
               {"records", t.records}, {"medians", t.medians}, {"slope", nullptr}};
     if (t.fit) x["slope"] = {{"estimate", t.fit->slope}, {"low", t.fit->low}, {"high", t.fit->high}, {"level", t.level}};
     j["sweeps"].push_back(std::move(x));
   }
-  j["concurrency"] = to_json(concurrency_levels(r));
+  j["concurrency"] = to_json(r.concurrency);
   return j;
 }
 

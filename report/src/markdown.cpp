@@ -5,8 +5,9 @@
 #include <set>
 #include <sstream>
 
+#include "blocks.hpp"
 #include "format.hpp"
-#include "findings.hpp"
+#include "sections.hpp"
 #include "tables.hpp"
 #include "legion/report/escape.hpp"
 #include "legion/report/reporters.hpp"
@@ -17,42 +18,64 @@
 namespace legion::report {
 namespace {
 
+using detail::Block;
+using detail::code;
 using detail::fixed;
-using detail::overhead;
+using detail::item;
+using detail::outside;
+using detail::own;
+using detail::paragraph;
+using detail::Section;
 using detail::sig3;
-
-std::string md(std::string_view text) { return markdown_escape(text); }
-
-}  // namespace
-
-namespace {
+using detail::strong;
+using detail::Text;
 
 std::string interval(const std::optional<stats::Estimate>& e) {
   if (!e) return "—";
   return sig3(e->point) + " [" + sig3(e->lower) + ", " + sig3(e->upper) + "]";
 }
 
+// The title and what a reader must know before any number.
+Section front(const RunResults& r) {
+  const auto& c = r.context;
+  Section s{"front", "", {}};
+  s.blocks.push_back(detail::heading(1, {own("legion-bench results: suite "), code(c.suite)}));
+  if (c.interrupted) s.blocks.push_back(paragraph({strong(own("This run was interrupted; the tables cover what was measured before it stopped."))}));
+  for (const auto& [system, us] : c.injected_delay_us)
+    s.blocks.push_back(paragraph({strong(own("Test run: a test-only delay of " + std::to_string(us) + " µs per model call was injected into ")),
+                                  strong(code(system)), strong(own("; its figures do not measure that system."))}));
+  if (!c.machine.warnings.empty()) {
+    Text noisy{strong(own("Noisy machine:")), own(" ")};
+    for (std::size_t i = 0; i < c.machine.warnings.size(); ++i) noisy.push_back(own(i ? "; " : "")), noisy.push_back(outside(c.machine.warnings[i]));
+    noisy.push_back(own(". Compare systems within this run only, and treat differences of a few percent with care."));
+    s.blocks.push_back(paragraph(noisy));
+  }
+  s.blocks.push_back(paragraph({own("Run "), code(c.run_id), own(", started "), outside(c.started_at), own(" on "), code(c.host), own(" ("),
+                                outside(c.cpu_model), own(", " + std::to_string(c.cores) + " cores), build type "), outside(c.build_type),
+                                own(", revision "), code(c.git_revision), own(".")}));
+  return s;
+}
+
 // The opening paragraph, written from the numbers.
-void write_summary(std::ostream& out, const RunResults& r) {
+Section summary(const RunResults& r) {
   const auto level = detail::level_percent(r.options.level);
   std::size_t runs = 0, correct = 0, errors = 0;
   for (const auto& s : r.summaries) runs += s.runs, correct += s.correct, errors += s.errors;
-  out << "## Summary\n\n";
   std::set<std::string> scenarios, systems;
   for (const auto& s : r.summaries) scenarios.insert(s.scenario), systems.insert(s.system);
-  out << systems.size() << " system(s) ran " << scenarios.size() << " scenario(s); " << correct << " of " << runs
-      << " measured runs answered correctly";
-  if (errors > 0) out << ", " << errors << " failed with an error";
-  out << ".";
+  std::string words = std::to_string(systems.size()) + " system(s) ran " + std::to_string(scenarios.size()) + " scenario(s); " +
+                      std::to_string(correct) + " of " + std::to_string(runs) + " measured runs answered correctly";
+  if (errors > 0) words += ", " + std::to_string(errors) + " failed with an error";
+  words += ".";
   std::size_t unsupported = 0;
   for (const auto& s : r.summaries) unsupported += s.unsupported ? 1 : 0;
   if (unsupported > 0)
-    out << " " << unsupported << " scenario/system pair(s) were not run because the system has no construct for "
-        << "the scenario's pattern (listed under Unsupported).";
-  if (r.suite.empty()) {
-    out << " Only " << (systems.empty() ? std::string("no system") : markdown_code_span(*systems.begin()))
-        << " ran, so there are no ratios between systems in this report.";
-  }
+    words += " " + std::to_string(unsupported) + " scenario/system pair(s) were not run because the system has no construct for "
+             "the scenario's pattern (listed under Unsupported).";
+  Text text{own(words)};
+  if (r.suite.empty())
+    detail::add(text, {own(" Only "), systems.empty() ? own("no system") : code(*systems.begin()),
+                       own(" ran, so there are no ratios between systems in this report.")});
   for (const auto& ratio : r.suite) {
     std::size_t slower = 0, faster = 0, same = 0;
     for (const auto& s : r.summaries) {
@@ -61,39 +84,144 @@ void write_summary(std::ostream& out, const RunResults& r) {
       else if (s.ratio_to_baseline->point > 1) ++slower;
       else ++faster;
     }
-    out << " Across " << ratio.scenarios << " scenario(s), " << markdown_code_span(ratio.system) << " took "
-        << sig3(ratio.geometric_mean.point) << "× the wall time of " << markdown_code_span(ratio.baseline)
-        << " (geometric mean of median ratios, " << level << " bootstrap interval " << sig3(ratio.geometric_mean.lower) << "–"
-        << sig3(ratio.geometric_mean.upper) << "); significantly slower on " << slower << ", faster on " << faster
-        << ", no significant difference on " << same << " (Mann–Whitney U, " << correction_name(r.options) << "-adjusted, α = " << detail::plain(r.options.alpha) << ").";
+    detail::add(text, {own(" Across " + std::to_string(ratio.scenarios) + " scenario(s), "), code(ratio.system),
+                       own(" took " + sig3(ratio.geometric_mean.point) + "× the wall time of "), code(ratio.baseline),
+                       own(" (geometric mean of median ratios, " + level + " bootstrap interval " + sig3(ratio.geometric_mean.lower) + "–" +
+                           sig3(ratio.geometric_mean.upper) + "); significantly slower on " + std::to_string(slower) + ", faster on " +
+                           std::to_string(faster) + ", no significant difference on " + std::to_string(same) + " (Mann–Whitney U, " +
+                           correction_name(r.options) + "-adjusted, α = " + detail::plain(r.options.alpha) + ").")});
   }
   // Fastest system per scenario (by median wall time), when more than one system ran.
   if (systems.size() > 1) {
-    std::string listing;
+    Text listing;
     for (const auto& scenario : scenarios) {
       const CellSummary* fastest = nullptr;
       for (const auto& s : r.summaries)
         if (s.scenario == scenario && s.wall_ms.n > 0 && (!fastest || s.wall_ms.median < fastest->wall_ms.median)) fastest = &s;
       if (!fastest) continue;
-      listing += std::string(listing.empty() ? "" : "; ") + md(scenario) + ": " + markdown_code_span(fastest->system) + " (" +
-                 sig3(fastest->wall_ms.median) + " ms)";
+      detail::add(listing, {own(listing.empty() ? "" : "; "), outside(scenario), own(": "), code(fastest->system),
+                            own(" (" + sig3(fastest->wall_ms.median) + " ms)")});
     }
-    if (!listing.empty()) out << " Fastest median wall time per scenario — " << listing << ".";
+    if (!listing.empty()) {
+      text.push_back(own(" Fastest median wall time per scenario — "));
+      detail::add(text, listing);
+      text.push_back(own("."));
+    }
   }
-  double best = 0;
-  std::string best_cell;
+  const CellSummary* best = nullptr;
   for (const auto& s : r.summaries)
-    if (s.overhead_ms.n > 0 && (best_cell.empty() || s.overhead_per_call_us < best))
-      best = s.overhead_per_call_us, best_cell = markdown_code_span(s.system) + " on " + md(s.scenario);
-  if (!best_cell.empty())
-    out << " The lowest median framework overhead per LLM call was " << sig3(best) << " µs (" << best_cell << ").";
-  out << "\n";
+    if (s.overhead_ms.n > 0 && (!best || s.overhead_per_call_us < best->overhead_per_call_us)) best = &s;
+  if (best)
+    detail::add(text, {own(" The lowest median framework overhead per LLM call was " + sig3(best->overhead_per_call_us) + " µs ("),
+                       code(best->system), own(" on "), outside(best->scenario), own(").")});
+  return {"summary", "Summary", {paragraph(text)}};
+}
+
+Text machine_state(const RunContext& c) {
+  const auto& m = c.machine;
+  auto pct = [](double share) {
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(1) << share * 100 << "%";
+    return s.str();
+  };
+  std::ostringstream load;
+  load << std::fixed << std::setprecision(2) << m.load_1m_start;
+  Text t{own("Machine state: load average " + load.str() + " at the start; during the run other processes used " +
+             pct(m.foreign_cpu_share) + " of the CPU, steal " + pct(m.steal_share) + ", I/O wait " + pct(m.iowait_share) + "; governor "),
+         m.governor.empty() ? own("not readable") : outside(m.governor), own("; "),
+         m.pinning.empty() ? own("no CPU pinning") : outside(m.pinning), own(".")};
+  if (!m.busy_processes.empty()) {
+    t.push_back(own(" Busy at the start:"));
+    for (const auto& p : m.busy_processes) detail::add(t, {own(" "), outside(p), own(";")});
+  }
+  return t;
+}
+
+Section method(const RunResults& r) {
+  const auto& c = r.context;
+  const auto& o = r.options;
+  const auto level = detail::level_percent(o.level);
+  std::ostringstream w;
+  w << "; ";
+  if (c.target_relative_ci > 0)
+    w << "repetitions chosen adaptively per scenario and system: at least " << c.repetitions
+      << ", then more until the 95% t interval of the mean wall time is within ±" << c.target_relative_ci * 100
+      << "% of the mean, at most " << c.max_repetitions;
+  else
+    w << c.repetitions << " measured repetitions per scenario and system";
+  w << " after " << c.warmup
+    << " warm-up run(s) (recorded in results.json, not summarised); systems interleaved within each repetition, "
+       "each in its own worker process; "
+    << c.concurrency << " concurrent task(s) per record; planted values seeded from " << c.seed
+    << ". Centre: median with a BCa bootstrap " << level << " interval (" << detail::thousands(o.resamples) << " resamples, seed " << o.seed
+    << "). Against the baseline: Hodges–Lehmann ratio of wall times on log scale with its interval, Mann–Whitney U "
+       "p values "
+    << correction_name(o) << "-adjusted across the run, Cliff's delta. Wall time is measured by the worker around one task; "
+       "framework overhead is wall time minus the model server's service time for the same task's requests; peak "
+       "RSS is the worker's high-water mark during the task; LLM calls and tokens are counted by the model server "
+       "(o200k_base).";
+  Section s{"method", "Method", {paragraph({own("Latency profile "), code(c.latency_profile), own(w.str())})}};
+  if (!c.variants.empty()) {
+    Text v{own("Systems from other builds or environments, or twins of a system:")};
+    for (const auto& [system, origin] : c.variants) detail::add(v, {own(" "), code(system), own(" — "), outside(origin), own(";")});
+    v.push_back(own(" such versions run interleaved repetition by repetition, so drift hits them alike."));
+    s.blocks.push_back(paragraph(v));
+  }
+  s.blocks.push_back(paragraph(machine_state(c)));
+  return s;
+}
+
+Section reproduce(const RunContext& c) { return {"reproduce", "", {paragraph({own("Reproduce:")}), detail::code_block(c.command)}}; }
+
+Section versions(const RunResults& r) {
+  const auto& c = r.context;
+  std::vector<std::vector<Text>> rows;
+  for (const auto& [k, v] : c.versions) rows.push_back({{outside(k)}, {outside(v)}});
+  Section s{"versions", "Versions", {detail::table({{own("component")}, {own("version")}}, {false, false}, rows)}};
+  if (!c.system_versions.empty()) {
+    // Per system: each framework runs in its own environment, so one package can differ between them.
+    s.blocks.push_back(paragraph({own("Each system's components, as its own worker reported them from its own environment (results.json: "),
+                                  code("system_versions"), own("):")}));
+    rows.clear();
+    for (const auto& system : r.systems())
+      if (auto it = c.system_versions.find(system); it != c.system_versions.end())
+        for (const auto& [k, v] : it->second) rows.push_back({{outside(system)}, {outside(k)}, {outside(v)}});
+    s.blocks.push_back(detail::table({{own("system")}, {own("component")}, {own("version")}}, {false, false, false}, rows));
+  }
+  Text environments;
+  for (const auto& system : r.systems())
+    if (auto it = c.system_packages.find(system); it != c.system_packages.end() && !it->second.empty())
+      detail::add(environments, {own(environments.empty() ? "" : ", "), outside(system), own(" " + std::to_string(it->second.size()))});
+  if (!environments.empty()) {
+    Text t{own("Every installed package of each environment, with its version, is in results.json ("), code("system_packages"), own("; ")};
+    detail::add(t, environments);
+    t.push_back(own(" packages)."));
+    s.blocks.push_back(paragraph(t));
+  }
+  return s;
+}
+
+// What each system was told that its framework would not do by default, and why (fairness rules).
+Section settings(const RunResults& r) {
+  const auto& c = r.context;
+  Section s{"settings", "Settings that differ from the frameworks' defaults", {}};
+  std::vector<std::vector<Text>> rows;
+  for (const auto& system : r.systems())
+    if (auto it = c.system_settings.find(system); it != c.system_settings.end())
+      for (const auto& [k, v] : it->second) rows.push_back({{outside(system)}, {outside(k)}, {outside(v)}});
+  if (rows.empty()) {
+    s.blocks.push_back(paragraph({own("None: every system ran with its framework's defaults apart from the model server's address.")}));
+    return s;
+  }
+  s.blocks.push_back(paragraph({own("As each system's adapter reported them; everything else is the framework's default.")}));
+  s.blocks.push_back(detail::table({{own("system")}, {own("setting")}, {own("value, default and why")}}, {false, false, false}, rows));
+  return s;
 }
 
 // Cold start as the runner saw it (fork to ready), the parts the system itself timed, its memory
 // once ready, and its first task (which builds whatever the system builds per scenario) next to
 // the median of the same scenario's measured tasks.
-void write_cold_start(std::ostream& out, const RunResults& r) {
+Section cold_start(const RunResults& r) {
   const auto& c = r.context;
   std::set<std::string> part_names;
   for (const auto& [system, parts] : c.cold_start_parts)
@@ -104,15 +232,12 @@ void write_cold_start(std::ostream& out, const RunResults& r) {
     if (part_names.erase(p)) parts.push_back(p);
   parts.insert(parts.end(), part_names.begin(), part_names.end());
 
-  out << "\n## Cold start\n\nTime from forking a worker process to its system being ready for the first task, "
-         "measured once per run by the runner; the parts are what the system's preparation spent (Python: starting "
-         "the interpreter in the framework's virtual environment, importing the framework, constructing the model "
-         "client). The first task follows separately: it also builds the agents for its scenario, which later "
-         "tasks reuse.\n\n| system | cold start (ms) |";
-  for (const auto& p : parts) out << " " << md(p) << " (ms) |";
-  out << " RSS when ready (MB) | first task | first task (ms) | same scenario, median of measured (ms) |\n|---|---:|";
-  for (std::size_t i = 0; i < parts.size(); ++i) out << "---:|";
-  out << "---:|---|---:|---:|\n";
+  std::vector<Text> header{{own("system")}, {own("cold start (ms)")}};
+  std::vector<bool> numeric{false, true};
+  for (const auto& p : parts) header.push_back({outside(p), own(" (ms)")}), numeric.push_back(true);
+  for (const auto* h : {"RSS when ready (MB)", "first task", "first task (ms)", "same scenario, median of measured (ms)"}) header.push_back({own(h)});
+  numeric.insert(numeric.end(), {true, false, true, true});
+  std::vector<std::vector<Text>> rows;
   auto systems = r.systems();
   for (const auto& [system, ns] : c.cold_start_ns)  // a system whose worker never ran a task
     if (std::find(systems.begin(), systems.end(), system) == systems.end()) systems.push_back(system);
@@ -120,16 +245,16 @@ void write_cold_start(std::ostream& out, const RunResults& r) {
     const auto started = c.cold_start_ns.find(system);
     if (started == c.cold_start_ns.end()) continue;
     const auto ns = started->second;
-    out << "| " << md(system) << " | " << (ns < 0 ? std::string("failed to start") : sig3(static_cast<double>(ns) / 1e6)) << " |";
-    const auto own = c.cold_start_parts.find(system);
+    std::vector<Text> row{{outside(system)}, {own(ns < 0 ? std::string("failed to start") : sig3(static_cast<double>(ns) / 1e6))}};
+    const auto mine = c.cold_start_parts.find(system);
     for (const auto& p : parts) {
       std::optional<std::int64_t> value;
-      if (own != c.cold_start_parts.end())
-        if (auto it = own->second.find(p); it != own->second.end()) value = it->second;
-      out << " " << (value ? sig3(static_cast<double>(*value) / 1e6) : "—") << " |";
+      if (mine != c.cold_start_parts.end())
+        if (auto it = mine->second.find(p); it != mine->second.end()) value = it->second;
+      row.push_back({own(value ? sig3(static_cast<double>(*value) / 1e6) : "—")});
     }
     auto rss = c.ready_rss_bytes.find(system);
-    out << " " << (rss == c.ready_rss_bytes.end() ? "—" : fixed(static_cast<double>(rss->second) / (1024.0 * 1024.0), 1)) << " |";
+    row.push_back({own(rss == c.ready_rss_bytes.end() ? "—" : fixed(static_cast<double>(rss->second) / (1024.0 * 1024.0), 1))});
     const RunRecord* first = nullptr;
     for (const auto& rec : r.records)
       if (rec.system == system && !rec.unsupported && !rec.error) {
@@ -139,16 +264,58 @@ void write_cold_start(std::ostream& out, const RunResults& r) {
     const CellSummary* warm = nullptr;
     for (const auto& s : r.summaries)
       if (first && s.system == system && s.scenario == first->scenario) warm = &s;
-    if (first)
-      out << " " << md(first->scenario) << " | " << sig3(static_cast<double>(first->wall_ns) / 1e6) << " | "
-          << (warm && warm->wall_ms.n > 0 ? sig3(warm->wall_ms.median) : "—") << " |\n";
-    else
-      out << " — | — | — |\n";
+    if (first) {
+      row.push_back({outside(first->scenario)});
+      row.push_back({own(sig3(static_cast<double>(first->wall_ns) / 1e6))});
+      row.push_back({own(warm && warm->wall_ms.n > 0 ? sig3(warm->wall_ms.median) : "—")});
+    } else {
+      for (int i = 0; i < 3; ++i) row.push_back({own("—")});
+    }
+    rows.push_back(std::move(row));
   }
+  return {"cold-start", "Cold start",
+          {paragraph({own("Time from forking a worker process to its system being ready for the first task, measured once per run by the "
+                          "runner; the parts are what the system's preparation spent (Python: starting the interpreter in the framework's "
+                          "virtual environment, importing the framework, constructing the model client). The first task follows "
+                          "separately: it also builds the agents for its scenario, which later tasks reuse.")}),
+           detail::table(header, numeric, rows)}};
+}
+
+// The result tables, as every format builds them (tables.hpp).
+Section results(const RunResults& r) {
+  Section s{"results", "Results",
+            {paragraph({own("One table per theme; within each, scenarios in the order they ran and systems in one fixed order (the "
+                            "baseline first, then as listed on the command line).")})}};
+  for (const auto& t : detail::result_tables(r)) {
+    s.blocks.push_back(detail::heading(3, {outside(t.title)}));
+    s.blocks.push_back(paragraph({outside(t.caption)}));
+    std::vector<Text> header{{own("scenario")}, {own("system")}};
+    std::vector<bool> numeric{false, false};
+    for (const auto& c : t.columns) header.push_back({own(c.header)}), numeric.push_back(c.numeric);
+    std::vector<std::vector<Text>> rows;
+    for (const auto& row : t.rows) {
+      std::vector<Text> cells{{outside(row.scenario)}, {outside(row.system)}};
+      for (const auto& cell : row.cells) cells.push_back({own(cell.text)});
+      rows.push_back(std::move(cells));
+    }
+    s.blocks.push_back(detail::table(header, numeric, rows));
+  }
+  return s;
+}
+
+Section suite_wide(const RunResults& r) {
+  std::vector<std::vector<Text>> rows;
+  for (const auto& s : r.suite)
+    rows.push_back({{outside(s.system)}, {outside(s.baseline)}, {own(std::to_string(s.scenarios))},
+                    {own(interval(std::optional<stats::Estimate>(s.geometric_mean)))}});
+  return {"suite-wide", "Suite-wide",
+          {detail::table({{own("system")}, {own("baseline")}, {own("scenarios")},
+                          {own("geometric mean of wall-time ratios [" + detail::level_percent(r.options.level) + " CI]")}},
+                         {false, false, true, false}, rows)}};
 }
 
 // The oracle counts every token; systems that keep their own count are checked against it.
-void write_token_check(std::ostream& out, const RunResults& r) {
+Section token_check(const RunResults& r) {
   std::map<std::string, std::pair<std::size_t, std::size_t>> by_system;  // runs compared, mismatches
   std::set<std::string> silent;
   for (const auto& s : r.summaries) {
@@ -160,204 +327,119 @@ void write_token_check(std::ostream& out, const RunResults& r) {
     by_system[s.system].first += s.runs - s.errors;
     by_system[s.system].second += s.token_mismatches;
   }
-  if (by_system.empty() && silent.empty()) return;
-  out << "\n## Token counts: the systems' own against the model server's\n\n";
+  Section out{"token-counts", "Token counts: the systems' own against the model server's", {}};
   for (const auto& system : r.systems()) {
     if (!by_system.contains(system)) continue;
     const auto& counts = by_system[system];
-    out << "- " << markdown_code_span(system) << ": ";
+    Text t{code(system), own(": ")};
     if (counts.second == 0) {
-      out << "its own count equals the server's in all " << counts.first << " completed run(s).\n";
-      continue;
+      t.push_back(own("its own count equals the server's in all " + std::to_string(counts.first) + " completed run(s)."));
+    } else {
+      t.push_back(strong(own("differs from the server's in " + std::to_string(counts.second) + " of " + std::to_string(counts.first) +
+                             " completed run(s)")));
+      t.push_back(own(":"));
+      for (const auto& s : r.summaries)
+        if (s.system == system && s.token_mismatches > 0)
+          detail::add(t, {own(" "), outside(s.scenario),
+                          own(" reports " + sig3(*s.reported_prompt_tokens) + " prompt / " + sig3(s.reported_completion_tokens.value_or(0)) +
+                              " completion tokens against the server's " + sig3(s.prompt_tokens) + " / " + sig3(s.completion_tokens) +
+                              " (medians);")});
     }
-    out << "**differs from the server's in " << counts.second << " of " << counts.first << " completed run(s)**:";
-    for (const auto& s : r.summaries)
-      if (s.system == system && s.token_mismatches > 0)
-        out << " " << md(s.scenario) << " reports " << sig3(*s.reported_prompt_tokens) << " prompt / "
-            << sig3(s.reported_completion_tokens.value_or(0)) << " completion tokens against the server's "
-            << sig3(s.prompt_tokens) << " / " << sig3(s.completion_tokens) << " (medians);";
-    out << "\n";
+    out.blocks.push_back(item(t, out.blocks.empty()));
   }
   for (const auto& system : silent)
-    if (!by_system.contains(system)) out << "- " << markdown_code_span(system) << ": reports no token count of its own.\n";
+    if (!by_system.contains(system)) out.blocks.push_back(item({code(system), own(": reports no token count of its own.")}, out.blocks.empty()));
+  return out;
 }
 
-// Headers and cells are the report's own text (numbers, with intervals in brackets), written as they are.
-void write_markdown_table(std::ostream& out, const detail::Table& t) {
-  out << "\n### " << md(t.title) << "\n\n" << md(t.caption) << "\n\n| scenario | system |";
-  for (const auto& c : t.columns) out << " " << c.header << " |";
-  out << "\n|---|---|";
-  for (const auto& c : t.columns) out << (c.numeric ? "---:|" : "---|");
-  out << "\n";
-  for (const auto& row : t.rows) {
-    out << "| " << md(row.scenario) << " | " << md(row.system) << " |";
-    for (const auto& cell : row.cells) out << " " << cell.text << " |";
-    out << "\n";
-  }
+Section unsupported(const RunResults& r) {
+  Section out{"unsupported", "Unsupported",
+              {paragraph({own("Scenarios a system has no construct for. The adapter says so; nothing is measured or counted for these pairs.")})}};
+  for (const auto& s : r.summaries)
+    if (s.unsupported)
+      out.blocks.push_back(item({outside(s.scenario), own(" / "), outside(s.system), own(": "), outside(*s.unsupported)}, out.blocks.size() == 1));
+  return out;
 }
 
-// What each system was told that its framework would not do by default, and why (fairness rules).
-void write_settings(std::ostream& out, const RunResults& r) {
-  const auto& c = r.context;
-  out << "\n## Settings that differ from the frameworks' defaults\n\n";
-  bool any = false;
-  for (const auto& system : r.systems())
-    if (auto it = c.system_settings.find(system); it != c.system_settings.end() && !it->second.empty()) any = true;
-  if (!any) {
-    out << "None: every system ran with its framework's defaults apart from the model server's address.\n";
-    return;
-  }
-  out << "As each system's adapter reported them; everything else is the framework's default.\n\n"
-         "| system | setting | value, default and why |\n|---|---|---|\n";
-  for (const auto& system : r.systems())
-    if (auto it = c.system_settings.find(system); it != c.system_settings.end())
-      for (const auto& [k, v] : it->second) out << "| " << md(system) << " | " << md(k) << " | " << md(v) << " |\n";
+Section failures(const RunResults& r) {
+  Section out{"failures", "Failures", {}};
+  std::vector<Block> items;
+  for (const auto& s : r.summaries)
+    for (const auto& e : s.error_messages)
+      items.push_back(item({outside(s.scenario), own(" / "), outside(s.system), own(": "), outside(e)}, items.empty()));
+  if (!items.empty()) out.blocks.push_back(paragraph({own("Failures are results: they stay in the counts above.")}));
+  for (const auto& s : r.summaries)
+    if (s.correct < s.runs - s.errors)
+      items.push_back(item({outside(s.scenario), own(" / "), outside(s.system),
+                            own(": " + std::to_string(s.runs - s.errors - s.correct) +
+                                " run(s) finished with an answer that lacks planted values (see "),
+                            code("answer"), own(" in results.json)")},
+                           items.empty()));
+  out.blocks.insert(out.blocks.end(), items.begin(), items.end());
+  return out;
 }
 
-void write_machine_state(std::ostream& out, const RunContext& c) {
-  const auto& m = c.machine;
-  auto pct = [](double share) {
-    std::ostringstream s;
-    s << std::fixed << std::setprecision(1) << share * 100 << "%";
-    return s.str();
-  };
-  out << "Machine state: load average " << std::fixed << std::setprecision(2) << m.load_1m_start << std::defaultfloat
-      << " at the start; during the run other processes used " << pct(m.foreign_cpu_share) << " of the CPU, steal "
-      << pct(m.steal_share) << ", I/O wait " << pct(m.iowait_share) << "; governor "
-      << (m.governor.empty() ? std::string("not readable") : md(m.governor)) << "; "
-      << (m.pinning.empty() ? std::string("no CPU pinning") : md(m.pinning)) << ".";
-  if (!m.busy_processes.empty()) {
-    out << " Busy at the start:";
-    for (const auto& p : m.busy_processes) out << " " << md(p) << ";";
-  }
-  out << "\n\n";
+Section published(const PublishedComparison& measured) {
+  std::vector<std::vector<Text>> rows;
+  for (const auto& v : measured.verdicts) rows.push_back({{outside(v.id)}, {outside(v.published)}, {outside(v.measured)}, {outside(v.verdict)}});
+  return {"published", "Published figures this run measures",
+          {paragraph({outside(measured.method)}),
+           detail::table({{own("published figure")}, {own("published")}, {own("measured here")}, {own("verdict")}}, {false, true, true, false},
+                         rows)}};
+}
+
+Section threats(const RunContext& c) {
+  Section s{"threats", "Threats to validity", {}};
+  Text drift{own("One shared machine: figures from different runs or machines are not comparable; compare systems within one run (they "
+                 "are interleaved so that drift hits all alike). ")};
+  if (c.noise_floor.empty()) detail::add(drift, {own("Run-to-run drift on this machine is not calibrated ("), code("legion-bench calibrate"), own(").")});
+  else detail::add(drift, {own("Run-to-run drift on this machine: "), outside(c.noise_floor), own(".")});
+  s.blocks.push_back(item(drift, true));
+  s.blocks.push_back(item({own("Overhead includes the loopback HTTP exchange with the model server (the same for every system); the server's "
+                               "own service time is subtracted, its HTTP parsing is not.")},
+                          false));
+  if (c.latency_profile == "zero")
+    s.blocks.push_back(item({own("Latency profile "), code("zero"),
+                             own(": the figures are framework overhead only; with a real model the model's time dominates (use "),
+                             code("--latency realistic"), own(").")},
+                            false));
+  if (c.repetitions < 10 && c.target_relative_ci <= 0)
+    s.blocks.push_back(item({own("Few repetitions (" + std::to_string(c.repetitions) + "): intervals are wide and tests have little power.")}, false));
+  s.blocks.push_back(item({own("Prompt-token counts with tools follow a documented approximation (OpenAI's chat formula plus the tool "
+                               "definitions as JSON), identical for every system.")},
+                          false));
+  return s;
 }
 
 }  // namespace
-void write_markdown(std::ostream& out, const RunResults& r) {
-  const auto& c = r.context;
-  const auto& o = r.options;
-  const auto level = detail::level_percent(o.level);
-  out << "# legion-bench results: suite " << markdown_code_span(c.suite) << "\n\n";
-  if (c.interrupted) out << "**This run was interrupted; the tables cover what was measured before it stopped.**\n\n";
-  for (const auto& [system, us] : c.injected_delay_us)
-    out << "**Test run: a test-only delay of " << us << " µs per model call was injected into " << markdown_code_span(system)
-        << "; its figures do not measure that system.**\n\n";
-  if (!c.machine.warnings.empty()) {
-    out << "**Noisy machine:** ";
-    for (std::size_t i = 0; i < c.machine.warnings.size(); ++i) out << (i ? "; " : "") << md(c.machine.warnings[i]);
-    out << ". Compare systems within this run only, and treat differences of a few percent with care.\n\n";
-  }
-  out << "Run " << markdown_code_span(c.run_id) << ", started " << md(c.started_at) << " on " << markdown_code_span(c.host) << " (" << md(c.cpu_model)
-      << ", " << c.cores << " cores), build type " << md(c.build_type) << ", revision " << markdown_code_span(c.git_revision) << ".\n\n";
-  write_summary(out, r);
-  out << "\n## Method\n\nLatency profile " << markdown_code_span(c.latency_profile) << "; ";
-  if (c.target_relative_ci > 0)
-    out << "repetitions chosen adaptively per scenario and system: at least " << c.repetitions
-        << ", then more until the 95% t interval of the mean wall time is within ±" << c.target_relative_ci * 100
-        << "% of the mean, at most " << c.max_repetitions;
-  else
-    out << c.repetitions << " measured repetitions per scenario and system";
-  out << " after " << c.warmup
-      << " warm-up run(s) (recorded in results.json, not summarised); systems interleaved within each repetition, "
-         "each in its own worker process; "
-      << c.concurrency << " concurrent task(s) per record; planted values seeded from " << c.seed
-      << ". Centre: median with a BCa bootstrap " << level << " interval (" << detail::thousands(o.resamples)
-      << " resamples, seed " << o.seed
-      << "). Against the baseline: Hodges–Lehmann ratio of wall times on log scale with its interval, Mann–Whitney U "
-         "p values "
-      << correction_name(o) << "-adjusted across the run, Cliff's delta. Wall time is measured by the worker around one task; "
-         "framework overhead is wall time minus the model server's service time for the same task's requests; peak "
-         "RSS is the worker's high-water mark during the task; LLM calls and tokens are counted by the model server "
-         "(o200k_base).\n\n";
-  if (!c.variants.empty()) {
-    out << "Systems from other builds or environments, or twins of a system:";
-    for (const auto& [system, origin] : c.variants) out << " " << markdown_code_span(system) << " — " << md(origin) << ";";
-    out << " such versions run interleaved repetition by repetition, so drift hits them alike.\n\n";
-  }
-  write_machine_state(out, c);
-  out << "Reproduce:\n\n" << markdown_code_block(c.command) << "\n";
-  out << "## Versions\n\n| component | version |\n|---|---|\n";
-  for (const auto& [k, v] : c.versions) out << "| " << md(k) << " | " << md(v) << " |\n";
-  if (!c.system_versions.empty()) {
-    // Per system: each framework runs in its own environment, so one package can differ between them.
-    out << "\nEach system's components, as its own worker reported them from its own environment (results.json: "
-           "`system_versions`):\n\n| system | component | version |\n|---|---|---|\n";
-    for (const auto& system : r.systems())
-      if (auto it = c.system_versions.find(system); it != c.system_versions.end())
-        for (const auto& [k, v] : it->second) out << "| " << md(system) << " | " << md(k) << " | " << md(v) << " |\n";
-  }
-  std::string environments;
-  for (const auto& system : r.systems())
-    if (auto it = c.system_packages.find(system); it != c.system_packages.end() && !it->second.empty())
-      environments += std::string(environments.empty() ? "" : ", ") + md(system) + " " + std::to_string(it->second.size());
-  if (!environments.empty())
-    out << "\nEvery installed package of each environment, with its version, is in results.json (`system_packages`; "
-        << environments << " packages).\n";
-  write_settings(out, r);
-  if (!c.cold_start_ns.empty()) write_cold_start(out, r);
-  out << "\n## Results\n\nOne table per theme; within each, scenarios in the order they ran and systems in one "
-         "fixed order (the baseline first, then as listed on the command line).\n";
-  for (const auto& table : detail::result_tables(r)) write_markdown_table(out, table);
-  if (!r.suite.empty()) {
-    out << "\n## Suite-wide\n\n| system | baseline | scenarios | geometric mean of wall-time ratios [" << level
-        << " CI] |\n|---|---|---:|---|\n";
-    for (const auto& s : r.suite)
-      out << "| " << md(s.system) << " | " << md(s.baseline) << " | " << s.scenarios << " | "
-          << interval(std::optional<stats::Estimate>(s.geometric_mean)) << " |\n";
-  }
-  write_concurrency_markdown(out, concurrency_levels(r));
-  write_token_check(out, r);
-  bool any_unsupported = false;
-  for (const auto& s : r.summaries)
-    if (s.unsupported) {
-      if (!any_unsupported)
-        out << "\n## Unsupported\n\nScenarios a system has no construct for. The adapter says so; nothing is "
-               "measured or counted for these pairs.\n\n";
-      any_unsupported = true;
-      out << "- " << md(s.scenario) << " / " << md(s.system) << ": " << md(*s.unsupported) << "\n";
-    }
-  bool any_error = false;
-  for (const auto& s : r.summaries)
-    for (const auto& e : s.error_messages) {
-      if (!any_error) out << "\n## Failures\n\nFailures are results: they stay in the counts above.\n\n";
-      any_error = true;
-      out << "- " << md(s.scenario) << " / " << md(s.system) << ": " << md(e) << "\n";
-    }
-  for (const auto& s : r.summaries)
-    if (s.correct < s.runs - s.errors) {
-      if (!any_error) out << "\n## Failures\n\n";
-      any_error = true;
-      out << "- " << md(s.scenario) << " / " << md(s.system) << ": " << (s.runs - s.errors - s.correct)
-          << " run(s) finished with an answer that lacks planted values (see `answer` in results.json)\n";
-    }
-  write_sweep_markdown(out, sweep_trends(r));
-  if (const auto measured = compare_runs_with_published({&r}); !measured.verdicts.empty()) {
-    out << "\n## Published figures this run measures\n\n" << md(measured.method)
-        << "\n\n| published figure | published | measured here | verdict |\n|---|---:|---:|---|\n";
-    for (const auto& v : measured.verdicts)
-      out << "| " << md(v.id) << " | " << md(v.published) << " | " << md(v.measured) << " | " << md(v.verdict) << " |\n";
-  }
-  out << "\n## Threats to validity\n\n"
-         "- One shared machine: figures from different runs or machines are not comparable; compare systems within one "
-         "run (they are interleaved so that drift hits all alike). "
-      << (c.noise_floor.empty() ? std::string("Run-to-run drift on this machine is not calibrated (`legion-bench calibrate`).")
-                                : "Run-to-run drift on this machine: " + md(c.noise_floor) + ".")
-      << "\n"
-         "- Overhead includes the loopback HTTP exchange with the model server (the same for every system); the "
-         "server's own service time is subtracted, its HTTP parsing is not.\n";
-  if (c.latency_profile == "zero")
-    out << "- Latency profile `zero`: the figures are framework overhead only; with a real model the model's time "
-           "dominates (use `--latency realistic`).\n";
-  if (c.repetitions < 10 && c.target_relative_ci <= 0)
-    out << "- Few repetitions (" << c.repetitions << "): intervals are wide and tests have little power.\n";
-  out << "- Prompt-token counts with tools follow a documented approximation (OpenAI's chat formula plus the tool "
-         "definitions as JSON), identical for every system.\n";
+
+namespace detail {
+
+std::vector<Section> run_sections(const RunResults& r) {
+  std::vector<Section> out{front(r), summary(r), method(r), reproduce(r.context), versions(r), settings(r)};
+  if (!r.context.cold_start_ns.empty()) out.push_back(cold_start(r));
+  out.push_back(results(r));
+  if (!r.suite.empty()) out.push_back(suite_wide(r));
+  if (!r.concurrency.empty()) out.push_back(concurrency_section(r.concurrency));
+  if (auto t = token_check(r); !t.blocks.empty()) out.push_back(std::move(t));
+  if (auto u = unsupported(r); u.blocks.size() > 1) out.push_back(std::move(u));
+  if (auto f = failures(r); !f.blocks.empty()) out.push_back(std::move(f));
+  if (!r.sweeps.empty()) out.push_back(sweep_section(r.sweeps));
+  if (!r.published.verdicts.empty()) out.push_back(published(r.published));
+  out.push_back(threats(r.context));
+  return out;
 }
+
+}  // namespace detail
+
+void write_markdown(std::ostream& out, const RunResults& r) { detail::write_markdown(out, detail::run_sections(r)); }
 
 }  // namespace legion::report
 
 namespace legion::report {
+namespace {
+std::string md(std::string_view text) { return markdown_escape(text); }
+}  // namespace
 
 void write_combined_markdown(std::ostream& out, const std::vector<const RunResults*>& runs,
                              const std::vector<PublishedComparison>& published) {
@@ -367,7 +449,7 @@ void write_combined_markdown(std::ostream& out, const std::vector<const RunResul
   for (const auto* run : runs) {
     out << "\n### Suite " << markdown_code_span(run->context.suite) << ", run " << markdown_code_span(run->context.run_id) << ", latency profile "
         << markdown_code_span(run->context.latency_profile) << "\n\n";
-    for (const auto& f : detail::key_findings(*run)) out << "- **" << md(f.topic) << ".** " << md(f.text) << "\n";
+    for (const auto& f : run->findings) out << "- **" << md(f.topic) << ".** " << md(f.text) << "\n";
   }
   // (Each run's own report below lists the published figures that run measures.)
   if (!published.empty()) out << "\n## Published numbers\n";
@@ -378,16 +460,8 @@ void write_combined_markdown(std::ostream& out, const std::vector<const RunResul
       out << "| " << md(v.id) << " | " << md(v.published) << " | " << md(v.measured) << " | " << md(v.verdict) << " |\n";
   }
   for (const auto* run : runs) {
-    std::ostringstream one;
-    write_markdown(one, *run);
-    std::istringstream lines(one.str());
     out << "\n## Suite " << markdown_code_span(run->context.suite) << " — run " << markdown_code_span(run->context.run_id) << "\n";
-    // The run's own report, one heading level down.
-    for (std::string line; std::getline(lines, line);) {
-      if (line.starts_with("# ")) continue;
-      if (line.starts_with("##")) line = "#" + line;
-      out << line << "\n";
-    }
+    detail::write_markdown(out, detail::run_sections(*run), 1);  // the run's own report, one heading level down
   }
 }
 

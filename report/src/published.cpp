@@ -70,14 +70,20 @@ const CellSummary* find(const RunResults& r, const std::string& scenario, const 
   return nullptr;
 }
 
-}  // namespace
 
-PublishedComparison compare_runs_with_published(const std::vector<const RunResults*>& runs) {
+PublishedComparison measured_comparison() {
   PublishedComparison out;
   out.title = "Published figures these runs measure";
   out.method = "A published ratio between two frameworks set beside the same ratio of medians in a run here that has "
                "both systems on the figure's scenario (and, for latency, a latency profile other than zero); the "
                "verdict uses the figure's own tolerance.";
+  return out;
+}
+
+}  // namespace
+
+PublishedComparison published_measured_by(const RunResults& run) {
+  auto out = measured_comparison();
   std::vector<datasets::PublishedFigure> figures;
   try {
     figures = datasets::load_published();
@@ -87,21 +93,33 @@ PublishedComparison compare_runs_with_published(const std::vector<const RunResul
   for (const auto& m : kRunMeasures) {
     const auto figure = std::find_if(figures.begin(), figures.end(), [&](const auto& f) { return f.id == m.id; });
     if (figure == figures.end()) continue;
+    if (m.needs_latency && run.context.latency_profile == "zero") continue;
+    const auto *a = find(run, m.scenario, m.system), *b = find(run, m.scenario, m.versus);
+    if (!a || !b || m.median(*b) <= 0) continue;
+    const double ratio = m.median(*a) / m.median(*b), factor = ratio / figure->value;
+    out.verdicts.push_back(
+        {figure->id, figure->source.title + ", " + figure->source.where, detail::sig3(figure->value) + " " + figure->unit,
+         detail::sig3(ratio) + "× (" + m.system + " " + detail::sig3(m.median(*a)) + " ÷ " + m.versus + " " +
+             detail::sig3(m.median(*b)) + " " + m.what + ", run " + run.context.run_id + ")",
+         tolerance_verdict(factor, figure->tolerance, "ratio")});
+    out.command = run.context.command;
+  }
+  return out;
+}
+
+PublishedComparison compare_runs_with_published(const std::vector<const RunResults*>& runs) {
+  auto out = measured_comparison();
+  // In the order of the figures, each from the first run that measures it.
+  for (const auto& m : kRunMeasures)
     for (const auto* run : runs) {
-      if (m.needs_latency && run->context.latency_profile == "zero") continue;
-      const auto *a = find(*run, m.scenario, m.system), *b = find(*run, m.scenario, m.versus);
-      if (!a || !b || m.median(*b) <= 0) continue;
-      const double ratio = m.median(*a) / m.median(*b), factor = ratio / figure->value;
-      out.verdicts.push_back(
-          {figure->id, figure->source.title + ", " + figure->source.where, detail::sig3(figure->value) + " " + figure->unit,
-           detail::sig3(ratio) + "× (" + m.system + " " + detail::sig3(m.median(*a)) + " ÷ " + m.versus + " " +
-               detail::sig3(m.median(*b)) + " " + m.what + ", run " + run->context.run_id + ")",
-           tolerance_verdict(factor, figure->tolerance, "ratio")});
+      const auto& verdicts = run->published.verdicts;
+      const auto v = std::find_if(verdicts.begin(), verdicts.end(), [&](const auto& x) { return x.id == m.id; });
+      if (v == verdicts.end()) continue;
+      out.verdicts.push_back(*v);
       if (out.command.find(run->context.command) == std::string::npos)
         out.command += (out.command.empty() ? "" : "\n") + run->context.command;
-      break;  // the first run that measures it
+      break;
     }
-  }
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "findings.hpp"
 #include "legion/stats/compare.hpp"
 
 #include <nlohmann/json.hpp>
@@ -67,13 +68,15 @@ std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const 
     s.scenario = key.first;
     s.system = key.second;
     std::vector<double> wall, overhead, per_call, calls, prompt, completion, rss, oracle, reported_prompt, reported_completion;
-    std::vector<double> ingest, retrieval, embedding_calls, embedding_tokens;
+    std::vector<double> ingest, retrieval, embedding_calls, embedding_tokens, rest_of_wall;
+    std::vector<const RunRecord*> measured;
     for (const auto* r : rs) {
       if (r->unsupported) {
         s.unsupported = r->error.value_or("not supported");
         continue;
       }
       ++s.runs;
+      measured.push_back(r);
       if (r->correct) ++s.correct;
       if (r->error) {
         ++s.errors;
@@ -91,6 +94,8 @@ std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const 
       rss.push_back(static_cast<double>(r->rss_peak_bytes) / (1024.0 * 1024.0));
       if (r->ingest_ns) ingest.push_back(static_cast<double>(*r->ingest_ns) / 1e6);
       if (r->retrieval_ns) retrieval.push_back(static_cast<double>(*r->retrieval_ns) / 1e6);
+      if (r->ingest_ns || r->retrieval_ns)
+        rest_of_wall.push_back(static_cast<double>(r->wall_ns - r->ingest_ns.value_or(0) - r->retrieval_ns.value_or(0)) / 1e6);
       if (r->embedding_calls) embedding_calls.push_back(static_cast<double>(*r->embedding_calls));
       if (r->embedding_tokens) embedding_tokens.push_back(static_cast<double>(*r->embedding_tokens));
       if (r->reported_prompt_tokens) reported_prompt.push_back(static_cast<double>(*r->reported_prompt_tokens));
@@ -104,6 +109,9 @@ std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const 
     s.retrieval_ms = median_of(retrieval);
     s.embedding_calls = median_of(embedding_calls);
     s.embedding_tokens = median_of(embedding_tokens);
+    s.rest_of_wall_ms = median_of(rest_of_wall);
+    for (const auto& statistic : cell_statistics())
+      if (statistic.compute) s.computed[statistic.name] = statistic.compute(measured);
     if (!reported_prompt.empty()) s.reported_prompt_tokens = stats::median(reported_prompt);
     if (!reported_completion.empty()) s.reported_completion_tokens = stats::median(reported_completion);
     if (!wall.empty()) {
@@ -178,6 +186,10 @@ void summarize_run(RunResults& r) {
   r.options.seed = r.context.seed;
   r.summaries = summarize(r.records, r.options, r.context.systems);
   r.suite = suite_ratios(r.records, r.summaries, r.options);
+  r.sweeps = sweep_trends(r);
+  r.concurrency = concurrency_levels(r);
+  r.published = published_measured_by(r);
+  r.findings = detail::key_findings(r);  // last: it reads the rest
 }
 
 nlohmann::json to_json(const SummaryOptions& o) {

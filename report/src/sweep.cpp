@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "format.hpp"
+#include "sections.hpp"
 #include "legion/report/escape.hpp"
 #include "legion/report/reporters.hpp"
 #include "legion/report/summary.hpp"
@@ -90,28 +91,40 @@ const SweepTrend* find_trend(const std::vector<SweepTrend>& trends, const std::s
   return nullptr;
 }
 
-void write_sweep_markdown(std::ostream& out, const std::vector<SweepTrend>& trends) {
-  if (trends.empty()) return;
-  out << "\n## Parameter sweeps\n\nHow each metric grows with the swept parameter: the Theil–Sen slope over every completed "
-         "record (per task) with its " << detail::level_percent(trends.front().level) << " interval (Sen's), and the median at "
-         "each value. A slope whose interval holds 0 means no growth was found.\n";
+namespace detail {
+
+Section sweep_section(const std::vector<SweepTrend>& trends) {
+  const auto level = trends.empty() ? std::string() : level_percent(trends.front().level);
+  Section s{"sweeps", "Parameter sweeps",
+            {paragraph({own("How each metric grows with the swept parameter: the Theil–Sen slope over every completed record (per task) "
+                            "with its " + level + " interval (Sen's), and the median at each value. A slope whose interval holds 0 means "
+                            "no growth was found.")})}};
   std::string current;
   for (const auto& t : trends) {
     const auto heading = t.scenario + " / " + t.param;
     if (heading != current) {
       current = heading;
-      out << "\n### " << markdown_code_span(t.scenario) << ", per unit of " << markdown_code_span(t.param) << "\n\n"
-          << "| system | metric | slope [" << detail::level_percent(t.level) << " CI] | medians (" << markdown_escape(t.param) << ": value) | records |\n"
-          << "|---|---|---:|---|---:|\n";
+      s.blocks.push_back(detail::heading(3, {code(t.scenario), own(", per unit of "), code(t.param)}));
+      s.blocks.push_back(table({{own("system")}, {own("metric")}, {own("slope [" + level_percent(t.level) + " CI]")},
+                                {own("medians ("), outside(t.param), own(": value)")}, {own("records")}},
+                               {false, false, true, false, true}));
     }
-    out << "| " << markdown_escape(t.system) << " | " << t.metric << " | ";
-    if (t.fit) out << detail::sig3(t.fit->slope) << " " << t.unit << " [" << detail::sig3(t.fit->low) << ", " << detail::sig3(t.fit->high) << "]";
-    else out << "—";
-    out << " | ";
+    std::string medians;
     for (std::size_t i = 0; i < t.medians.size(); ++i)
-      out << (i ? ", " : "") << parameter_text(t.medians[i].first) << ": " << detail::sig3(t.medians[i].second);
-    out << " | " << t.records << " |\n";
+      medians += (i ? ", " : "") + parameter_text(t.medians[i].first) + ": " + sig3(t.medians[i].second);
+    s.blocks.back().rows.push_back({{outside(t.system)},
+                                    {own(t.metric)},
+                                    {own(t.fit ? sig3(t.fit->slope) + " " + t.unit + " [" + sig3(t.fit->low) + ", " + sig3(t.fit->high) + "]" : "—")},
+                                    {own(medians)},
+                                    {own(std::to_string(t.records))}});
   }
+  return s;
+}
+
+}  // namespace detail
+
+void write_sweep_markdown(std::ostream& out, const std::vector<SweepTrend>& trends) {
+  if (!trends.empty()) detail::write_markdown(out, detail::sweep_section(trends));
 }
 
 std::string sweep_chart_svg(const std::vector<const SweepTrend*>& lines, const std::function<std::string(const std::string&)>& colour) {

@@ -1,21 +1,19 @@
 #pragma once
-// The run's result tables, built once from the summaries and rendered by every format (Markdown,
-// HTML, PDF through HTML): the same columns, rows and order everywhere. Wide data is split by theme
-// (wall time, against the baseline, overhead and memory, calls and tokens) so that each table fits
-// a printed page. Internal to the report library.
+// The run's result tables, built once from the summaries and the cell statistics' declarations
+// (statistics.hpp) and rendered by every format (Markdown, HTML, PDF through HTML): the same
+// columns, rows and order everywhere. Wide data is split by theme (wall time, against the
+// baseline, overhead and memory, calls and tokens) so that each table fits a printed page.
+// Internal to the report library.
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "legion/report/statistics.hpp"
 #include "legion/report/summary.hpp"
 
 namespace legion::report::detail {
 
-struct TableCell {
-  std::string text;             // as printed
-  std::optional<double> value;  // for sorting; absent for text and missing values
-  std::string detail;           // the exact value with its interval and n, for hover and screen readers
-};
+using TableCell = legion::report::TableCell;
 
 struct TableColumn {
   std::string header;

@@ -32,7 +32,7 @@ struct ConcurrencyLevel {
 };
 
 // Every (scenario, system, level) of a run in the run's scenario and system order; empty when the
-// run ran nothing concurrently.
+// run ran nothing concurrently. Part of the analysis: summarize_run keeps it in RunResults::concurrency.
 std::vector<ConcurrencyLevel> concurrency_levels(const RunResults& run);
 // A system serialises its copies (runs them one after another, in effect) when its tasks/s at its
 // highest level is under this many times its tasks/s at level 1.

@@ -34,9 +34,13 @@ std::string tolerance_verdict(double factor, double tolerance, const std::string
 nlohmann::json to_json(const PublishedComparison& comparison);
 
 struct RunResults;
-// The published figures (datasets/published/) that these runs measure by themselves — a ratio
-// between two systems on one scenario, under the latency profile the figure needs — each with its
-// verdict within the figure's tolerance. Empty when no run measures any.
+// The published figures (datasets/published/) that a run measures by itself — a ratio between two
+// systems on one scenario, under the latency profile the figure needs — each with its verdict
+// within the figure's tolerance. Empty when the run measures none. Part of the analysis
+// (summarize_run keeps it in RunResults::published).
+PublishedComparison published_measured_by(const RunResults& run);
+// The same over several runs, from each run's RunResults::published: each figure from the first
+// run that measures it.
 PublishedComparison compare_runs_with_published(const std::vector<const RunResults*>& runs);
 // Throws naming the missing or wrong-typed key.
 PublishedComparison published_comparison_from_json(const nlohmann::json& j);

@@ -1,13 +1,17 @@
 #pragma once
 // Summary: what the statistics say about one (scenario, system) cell, computed from its records
 // before any reporter runs. Reporters only format these.
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <optional>
-
+#include "legion/report/concurrency.hpp"
 #include "legion/report/pairwise.hpp"
+#include "legion/report/published.hpp"
 #include "legion/report/results.hpp"
+#include "legion/report/statistics.hpp"
+#include "legion/report/sweep.hpp"
 #include "legion/stats/descriptive.hpp"
 #include "legion/stats/intervals.hpp"
 
@@ -33,14 +37,17 @@ struct CellSummary {
   // (absent when the system reports none), and how many runs disagreed with the oracle.
   std::optional<double> reported_prompt_tokens, reported_completion_tokens;
   std::size_t token_mismatches = 0;
-  // Tasks with a knowledge base: medians over the completed runs that recorded them.
-  std::optional<double> ingest_ms, retrieval_ms, embedding_calls, embedding_tokens;
+  // Tasks with a knowledge base: medians over the completed runs that recorded them, and the median
+  // of wall time less both (per record: a difference of medians could come out negative).
+  std::optional<double> ingest_ms, retrieval_ms, embedding_calls, embedding_tokens, rest_of_wall_ms;
   std::vector<std::string> error_messages;  // distinct, in order of first appearance
   std::optional<stats::Estimate> wall_median_ci;  // BCa bootstrap interval of the median wall time
   // Against the baseline system on the same scenario (absent for the baseline itself):
   std::optional<stats::Estimate> ratio_to_baseline;  // Hodges–Lehmann ratio of wall times on log scale
   std::optional<double> p_adjusted;                  // Mann–Whitney U, corrected across the run (options.correction)
   std::optional<double> cliffs_delta;                // P(this > baseline) − P(this < baseline)
+  // The registered statistics computed from the cell's records (statistics.hpp), by name.
+  std::map<std::string, StatisticValue> computed;
 };
 
 struct SummaryOptions : StatisticsOptions {
@@ -66,20 +73,33 @@ struct SuiteRatio {
 std::vector<SuiteRatio> suite_ratios(const std::vector<RunRecord>& records, const std::vector<CellSummary>& cells,
                                      const SummaryOptions& options = {});
 
-// A run as the reporters receive it: its records, and what the statistics made of them with the
-// options they state.
+// A finding a decision maker reads first, written from the run's numbers. Plain text (each format
+// escapes it).
+struct Finding {
+  std::string topic;  // "Speed", "Tokens", "Memory", "Gaps", "Certainty"
+  std::string text;
+};
+
+// A run as the reporters receive it: its records, and everything the analysis (summarize_run) made
+// of them with the options they state. Reporters read these members and compute nothing.
 struct RunResults {
   RunContext context;
   std::vector<RunRecord> records;
   SummaryOptions options;
   std::vector<CellSummary> summaries;
   std::vector<SuiteRatio> suite;
+  std::vector<SweepTrend> sweeps;             // every swept (scenario, system, metric)
+  std::vector<ConcurrencyLevel> concurrency;  // every (scenario, system, level) run concurrently
+  PublishedComparison published;              // the published figures this run measures by itself
+  std::vector<Finding> findings;              // Speed, Tokens, Memory, Gaps, Certainty
   // system_order() of this run: the one place and colour of each system in every report.
   std::vector<std::string> systems() const;
 };
 
-// Fills summaries and suite ratios from the records with results.options, the bootstrap seeded
-// with the run's seed (so that a report regenerated from results.json comes out the same).
+// The analysis, once per run: fills every derived member of `results` (summaries with their
+// statistics, suite ratios, sweep trends, concurrency levels, the published figures the run
+// measures, findings) from the records with results.options, the bootstrap seeded with the run's
+// seed (so that a report regenerated from results.json comes out the same).
 void summarize_run(RunResults& results);
 nlohmann::json to_json(const SummaryOptions& options);
 // Absent keys keep the defaults (results.json files older than the key); wrong types name the key.

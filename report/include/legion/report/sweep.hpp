@@ -42,7 +42,8 @@ struct SweepTrend {
   std::optional<stats::TheilSen> fit;  // absent with fewer than two distinct values
 };
 
-// Every (swept scenario, system, metric) of a run, in the run's scenario and system order.
+// Every (swept scenario, system, metric) of a run, in the run's scenario and system order. Part of
+// the analysis: summarize_run keeps it in RunResults::sweeps.
 std::vector<SweepTrend> sweep_trends(const RunResults& run);
 // One trend found among them, if measured.
 const SweepTrend* find_trend(const std::vector<SweepTrend>& trends, const std::string& scenario, const std::string& system,
