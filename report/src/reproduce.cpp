@@ -239,8 +239,7 @@ class Reproduction {
   void slope_row(const std::string& id, const PublishedFigure& f, double published, const std::string& per, const RunResults* run,
                  const std::string& scenario,
                  const std::string& system, const std::string& metric, const std::string& quantity, const std::string& reason) {
-    const auto trends = run ? sweep_trends(*run) : std::vector<SweepTrend>{};
-    const auto* trend = find_trend(trends, scenario, system, metric);
+    const auto* trend = run ? find_trend(run->sweeps, scenario, system, metric) : nullptr;
     if (!trend || !trend->fit)
       return add_derived(id, f, sig3(published) + " " + per, quantity, "—",
                          "not measured: needs the " + scenario + " sweep with " + system + " (two values or more)");
