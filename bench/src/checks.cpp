@@ -1,8 +1,7 @@
 #include "checks.hpp"
 
 #include "legion/adapters/adapter.hpp"
-#include "legion/report/concurrency.hpp"
-#include "legion/report/sweep.hpp"
+#include "legion/report/results.hpp"
 #include "machine.hpp"
 
 #include <sys/resource.h>
@@ -232,38 +231,10 @@ datasets::LoadOptions padding_budget(int concurrency, std::optional<std::uint64_
   return options;
 }
 
-datasets::ScenarioSpec load_for_plan(const Plan& plan, const std::filesystem::path& file, std::uint64_t seed,
-                                     const std::map<std::string, std::int64_t>& overrides) {
-  auto options = padding_budget(plan.concurrency, available_memory_bytes());
-  options.seed = seed;
-  const auto declared = datasets::load_scenario(file, options).params;
-  for (const auto& [name, value] : plan.params)
-    if (declared.contains(name)) options.params[name] = value;
-  for (const auto& [name, value] : overrides) options.params[name] = value;
-  return datasets::load_scenario(file, options);
-}
-
-std::vector<PlannedScenario> planned_scenarios(const Plan& plan) {
-  std::vector<PlannedScenario> out;
-  for (const auto& file : plan.scenarios) {
-    const auto spec = load_for_plan(plan, file, plan.seed);
-    if (!plan.sweep || !spec.params.contains(plan.sweep->param)) {
-      out.push_back({file, {}, spec.name, plan.concurrency});
-      continue;
-    }
-    for (const auto value : plan.sweep->values)
-      out.push_back({file, {{plan.sweep->param, value}}, report::sweep_label(spec.name, plan.sweep->param, value), plan.concurrency});
-  }
-  for (const auto& part : plan.sweep_parts) {
-    const auto name = load_for_plan(plan, part.scenario, plan.seed).name;
-    for (const auto value : part.sweep.values)
-      out.push_back({part.scenario, {{part.sweep.param, value}}, report::sweep_label(name, part.sweep.param, value), plan.concurrency});
-  }
-  for (const auto& part : plan.concurrency_parts) {
-    const auto name = load_for_plan(plan, part.scenario, plan.seed).name;
-    for (const auto level : part.levels) out.push_back({part.scenario, {}, report::concurrency_label(name, level), level});
-  }
-  return out;
+datasets::ScenarioSpec PlannedScenario::with_seed(std::uint64_t seed) const {
+  auto seeded = options;
+  seeded.seed = seed;
+  return source->load(seeded);
 }
 
 int most_concurrency(const Plan& plan) {
@@ -273,20 +244,67 @@ int most_concurrency(const Plan& plan) {
   return most;
 }
 
-void check_plan(const Plan& plan) {
+namespace {
+
+// The plan's scenarios as it runs them: each file read and parsed once, each (file, parameters)
+// loaded once with the plan's seed and the filler budget read once for the run.
+class PlanLoader {
+ public:
+  explicit PlanLoader(const Plan& plan) : plan_(plan), budget_(padding_budget(plan.concurrency, available_memory_bytes())) {
+    budget_.seed = plan.seed;
+  }
+
+  // The file's cell with the plan's parameters that it declares, then `overrides`.
+  PlannedScenario cell(const std::filesystem::path& file, const std::map<std::string, std::int64_t>& overrides = {},
+                       const std::string& swept = {}, int concurrency = 0) {
+    auto& source = sources_[file];
+    if (!source) source = std::make_shared<const datasets::ScenarioSource>(file);
+    PlannedScenario c{source, budget_, nullptr, swept, concurrency > 0 ? concurrency : plan_.concurrency, {}};
+    for (const auto& name : source->declared_params())
+      if (const auto value = plan_.params.find(name); value != plan_.params.end()) c.options.params[name] = value->second;
+    for (const auto& [name, value] : overrides) c.options.params[name] = value;
+    auto& spec = specs_[{file, c.options.params}];
+    if (!spec) spec = std::make_shared<const datasets::ScenarioSpec>(source->load(c.options));
+    c.spec = spec;
+    c.name = report::cell_label(spec->name, spec->params, swept, c.concurrency);
+    return c;
+  }
+
+ private:
+  const Plan& plan_;
+  datasets::LoadOptions budget_;
+  std::map<std::filesystem::path, std::shared_ptr<const datasets::ScenarioSource>> sources_;
+  std::map<std::pair<std::filesystem::path, std::map<std::string, std::int64_t>>, std::shared_ptr<const datasets::ScenarioSpec>> specs_;
+};
+
+// The copies in flight are no scenario parameter: sweeping them is refused, pointing at what sets them.
+std::string concurrency_is_no_parameter(const std::string& param) {
+  return "sweep " + param + ": the copies of a task in flight are not a scenario parameter; run levels with "
+         "--concurrency N (one level per run) or a suite's concurrency part (datasets/suites.yaml: {scenario, levels})";
+}
+
+}  // namespace
+
+std::vector<PlannedScenario> check_plan(const Plan& plan) {
   if (plan.systems.empty()) throw UsageError("--systems: no system given");
   std::set<std::string> systems;
   for (const auto& s : plan.systems)
     if (!systems.insert(s).second) throw UsageError("--systems: '" + s + "' is given twice");
   if (plan.scenarios.empty()) throw UsageError("--scenario: no scenario selected");
+  if (plan.sweep && plan.sweep->param == report::kSweptConcurrency) throw UsageError("--" + concurrency_is_no_parameter(plan.sweep->param));
+  for (const auto& part : plan.sweep_parts)
+    if (part.sweep.param == report::kSweptConcurrency) throw UsageError(part.where + ": " + concurrency_is_no_parameter(part.sweep.param));
 
   // Loading checks each file (with the run's parameters and the memory budget for filler) and
   // gives the names, which must differ: records are grouped by name.
+  PlanLoader loader(plan);
+  std::vector<PlannedScenario> plain;
   std::map<std::string, std::filesystem::path> names;
   std::set<std::string> declared;
   std::size_t most_agents = 1;
   for (const auto& file : plan.scenarios) {
-    const auto spec = load_for_plan(plan, file, plan.seed);
+    plain.push_back(loader.cell(file));
+    const auto& spec = *plain.back().spec;
     if (auto [at, added] = names.emplace(spec.name, file); !added)
       throw UsageError("--scenario: '" + spec.name + "' is given twice (" + at->second.string() + " and " + file.string() + ")");
     for (const auto& param : spec.params) declared.insert(param.first);
@@ -295,42 +313,50 @@ void check_plan(const Plan& plan) {
   for (const auto& [name, value] : plan.params)
     if (!declared.contains(name))
       throw UsageError("--param " + name + ": no selected scenario declares it (they declare: " + join(declared) + ")");
+
+  // The cells, each swept value loaded as it is planned, so that a value outside a scenario's
+  // bounds stops the run before anything is measured.
+  std::vector<PlannedScenario> cells;
   if (plan.sweep) {
     const auto& sweep = *plan.sweep;
     if (!declared.contains(sweep.param))
       throw UsageError("--sweep " + sweep.param + ": no selected scenario declares it (they declare: " + join(declared) + ")");
     if (plan.params.contains(sweep.param))
       throw UsageError("--sweep " + sweep.param + ": the parameter is also given with --param");
-    // Every swept value is loaded once here, so a value outside a scenario's bounds stops the run
-    // before anything is measured.
-    for (const auto& file : plan.scenarios) {
-      if (!load_for_plan(plan, file, plan.seed).params.contains(sweep.param)) continue;
-      for (const auto value : sweep.values) try {
-          load_for_plan(plan, file, plan.seed, {{sweep.param, value}});
-        } catch (const datasets::DatasetError& e) {
-          throw UsageError("--sweep " + sweep.param + "=" + std::to_string(value) + ": " + e.what());
-        }
+  }
+  for (std::size_t i = 0; i < plan.scenarios.size(); ++i) {
+    if (!plan.sweep || !plain[i].spec->params.contains(plan.sweep->param)) {
+      cells.push_back(plain[i]);
+      continue;
     }
+    for (const auto value : plan.sweep->values) try {
+        cells.push_back(loader.cell(plan.scenarios[i], {{plan.sweep->param, value}}, plan.sweep->param));
+      } catch (const datasets::DatasetError& e) {
+        throw UsageError("--sweep " + plan.sweep->param + "=" + std::to_string(value) + ": " + e.what());
+      }
   }
   // A suite's parts: each is named by its place in suites.yaml, since no flag gave it.
   for (const auto& part : plan.sweep_parts) {
     const auto& sweep = part.sweep;
-    const auto spec = load_for_plan(plan, part.scenario, plan.seed);
-    if (!spec.params.contains(sweep.param))
-      throw UsageError(part.where + ": sweep " + sweep.param + ": scenario '" + spec.name + "' does not declare it");
+    const auto base = loader.cell(part.scenario);
+    if (!base.spec->params.contains(sweep.param))
+      throw UsageError(part.where + ": sweep " + sweep.param + ": scenario '" + base.spec->name + "' does not declare it");
     if (plan.params.contains(sweep.param))
       throw UsageError(part.where + ": sweep " + sweep.param + ": the parameter is also given with --param");
     for (const auto value : sweep.values) try {
-        load_for_plan(plan, part.scenario, plan.seed, {{sweep.param, value}});
+        cells.push_back(loader.cell(part.scenario, {{sweep.param, value}}, sweep.param));
       } catch (const datasets::DatasetError& e) {
         throw UsageError(part.where + ": sweep " + sweep.param + "=" + std::to_string(value) + ": " + e.what());
       }
   }
-  const auto cells = planned_scenarios(plan);
+  for (const auto& part : plan.concurrency_parts)
+    for (const auto level : part.levels) cells.push_back(loader.cell(part.scenario, {}, report::kSweptConcurrency, level));
+
   std::set<std::string> cell_names;
   for (const auto& cell : cells)
     if (!cell_names.insert(cell.name).second) throw UsageError("the cell '" + cell.name + "' is planned twice (two of the suite's parts give it)");
   check_threads(most_concurrency(plan), most_agents, read_thread_limits(), tasks_on_threads(plan));
+  return cells;
 }
 
 }  // namespace legion::bench

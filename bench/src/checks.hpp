@@ -3,6 +3,7 @@
 // merge into one cell, and runs that the machine cannot hold (threads, memory). Each failure is a
 // UsageError whose message names the flag or limit; main maps it to exit status 2.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -70,34 +71,35 @@ void check_threads(int concurrency, std::size_t most_agents, const std::vector<T
 // bytes, as load options for the scenario loader (with the reason for its message).
 datasets::LoadOptions padding_budget(int concurrency, std::optional<std::uint64_t> memory);
 
-// A scenario as the plan runs it: the plan's parameters that it declares (then `overrides`),
-// planted values from `seed`, and the memory budget for filler.
-datasets::ScenarioSpec load_for_plan(const Plan& plan, const std::filesystem::path& file, std::uint64_t seed,
-                                     const std::map<std::string, std::int64_t>& overrides = {});
-
-// One scenario cell of a run: a file and, in a sweep, the swept value, with the name its records
-// carry (report::sweep_label, e.g. `tool-overhead[extra_tools=10]`, or
-// `order-refund[concurrency=8]` for a concurrency part's level), and the copies of its task in
-// flight at once.
+// One scenario cell of a run: a scenario with its parameters (the plan's that it declares, then
+// in a sweep the swept value), loaded and validated once by check_plan, with the name its records
+// carry (report::cell_label, e.g. `tool-overhead[extra_tools=10]`, or `order-refund[concurrency=8]`
+// for a concurrency part's level) and the copies of its task in flight at once.
 struct PlannedScenario {
-  std::filesystem::path file;
-  std::map<std::string, std::int64_t> overrides;
-  std::string name;
+  std::shared_ptr<const datasets::ScenarioSource> source;  // the file, parsed once for the whole run
+  datasets::LoadOptions options;                           // its parameters and filler budget; the plan's seed
+  std::shared_ptr<const datasets::ScenarioSpec> spec;      // loaded with `options`
+  std::string swept;                                       // the swept parameter, report::kSweptConcurrency or empty
   int concurrency = 1;
+  std::string name;  // report::cell_label of the above
+
+  // The same cell with the planted values of `seed` (each round plants fresh ones), made from the
+  // parsed file: nothing is read again.
+  datasets::ScenarioSpec with_seed(std::uint64_t seed) const;
 };
-// The plan's scenarios in order, each expanded into one cell per swept value when it declares the
-// swept parameter; then the suite's sweep parts (a cell per value) and concurrency parts (a cell
-// per level).
-std::vector<PlannedScenario> planned_scenarios(const Plan& plan);
 // The most copies of a task any cell of the plan runs at once.
 int most_concurrency(const Plan& plan);
 
 // Everything about the plan that can be refused before a run starts: --systems empty or with a
 // name twice, --scenario naming one scenario twice, a --param no selected scenario declares, a
-// --sweep whose parameter no selected scenario declares or that a value puts out of a scenario's
+// --sweep of `concurrency` (not a parameter: --concurrency and a suite's concurrency levels set
+// it) or whose parameter no selected scenario declares or that a value puts out of a scenario's
 // bounds, a suite part whose parameter its scenario does not declare or whose value is out of
 // bounds (named by its place in suites.yaml), and a concurrency or payload the machine cannot
-// hold. Loads every scenario.
-void check_plan(const Plan& plan);
+// hold. Reads each scenario file once and loads each (scenario, parameters) once. Returns the
+// plan's cells in order: its scenarios, each expanded into one cell per swept value when it
+// declares the swept parameter; then the suite's sweep parts (a cell per value) and concurrency
+// parts (a cell per level).
+std::vector<PlannedScenario> check_plan(const Plan& plan);
 
 }  // namespace legion::bench

@@ -92,7 +92,7 @@ Runner::Runner(Plan plan, std::ostream& progress, bool show_progress)
   if (plan_.store.empty()) plan_.store = plan_.out_dir / "results.sqlite";
 }
 
-report::RunContext Runner::make_context() const {
+report::RunContext Runner::make_context(const std::vector<PlannedScenario>& cells) const {
   report::RunContext c;
   const auto now = std::time(nullptr);  // one reading, so that the run id and the start agree
   c.started_at = utc_timestamp(kIsoUtc, now);
@@ -109,7 +109,7 @@ report::RunContext Runner::make_context() const {
   c.latency_profile = plan_.latency.name;
   c.suite = plan_.suite;
   c.systems = plan_.systems;
-  for (const auto& s : planned_scenarios(plan_)) c.scenarios.push_back(s.name);
+  for (const auto& cell : cells) c.scenarios.push_back(cell.name);
   c.repetitions = plan_.repetitions;
   c.warmup = plan_.warmup;
   c.target_relative_ci = plan_.target_relative_ci;
@@ -132,12 +132,15 @@ report::RunContext Runner::make_context() const {
 // One task's record: the worker's own measurements (a result checked field by field, worker.hpp),
 // the oracle's log for the task, and the runner's check of every answer against the scenario.
 report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTotals& served, const datasets::ScenarioSpec& spec,
-                                     int concurrency) const {
+                                     const PlannedScenario& cell) const {
+  const int concurrency = cell.concurrency;
   auto optional = [&](const char* field) -> std::optional<std::int64_t> {
     return reply[field].is_null() ? std::nullopt : std::optional(reply[field].get<std::int64_t>());
   };
   report::RunRecord r;
   r.scenario = spec.name;
+  r.params = spec.params;
+  r.swept = cell.swept;
   r.tasks = concurrency;
   r.wall_ns = reply.at("wall_ns").get<std::int64_t>();
   r.cpu_user_ns = reply.at("cpu_user_ns").get<std::int64_t>();
@@ -168,16 +171,17 @@ report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTot
   return r;
 }
 
-report::RunResults Runner::start_or_resume(Store& store) const {
+report::RunResults Runner::start_or_resume(Store& store, const std::vector<PlannedScenario>& cells) const {
   report::RunResults results;
   if (!plan_.resume) {
-    results.context = make_context();
+    results.context = make_context(cells);
     store.save_run(results.context);
     store.save_invocation(results.context.run_id, plan_.invocation);
     return results;
   }
   results.context = run_to_resume(store);
-  results.records = store.records(results.context.run_id);
+  results.records = store.records(results.context.run_id);  // a run of schema 1 upgraded: it goes on in this one's
+  results.context.schema_version = report::kResultsSchemaVersion;
   return results;
 }
 
@@ -187,8 +191,7 @@ report::RunResults Runner::run() {
   std::vector<datasets::Dialect> dialects;
   for (const auto& system : plan_.systems)
     dialects.push_back(datasets::dialect_named(adapters::adapter_info(parse_system_name(system).base).dialect));
-  check_plan(plan_);
-  const auto cells = planned_scenarios(plan_);
+  const auto cells = check_plan(plan_);
   std::filesystem::create_directories(plan_.out_dir);
 
   // Pinning: the runner and the model server's threads (created below, they inherit it) on CPU 0,
@@ -209,7 +212,7 @@ report::RunResults Runner::run() {
   MachineMonitor monitor;
 
   Store store(plan_.store);
-  auto results = start_or_resume(store);
+  auto results = start_or_resume(store, cells);
   // Until it ends, the stored run reads as interrupted: a run killed outright is published as such.
   auto save_in_progress = [&] {
     auto context = results.context;
@@ -226,9 +229,8 @@ report::RunResults Runner::run() {
   results.context.versions["oracle"] = "legion-oracle " + std::string(LEGION_VERSION) + " on " + oracle.base_url();
 
   // A system's context trimming is listed only when some cell asks for it.
-  const bool trims_context = std::any_of(cells.begin(), cells.end(), [&](const PlannedScenario& c) {
-    return load_for_plan(plan_, c.file, plan_.seed, c.overrides).context_window > 0;
-  });
+  const bool trims_context =
+      std::any_of(cells.begin(), cells.end(), [](const PlannedScenario& c) { return c.spec->context_window > 0; });
   std::vector<std::unique_ptr<WorkerProcess>> workers;
   std::map<std::string, std::string> start_errors;
   for (const auto& system : plan_.systems) {
@@ -281,7 +283,7 @@ report::RunResults Runner::run() {
   std::set<std::pair<std::size_t, std::size_t>> unsupported;  // cells the system cannot express: recorded once
   // A resumed run counts what its store already holds, so those repetitions are not run again.
   for (const auto& r : results.records) {
-    auto si = std::find_if(cells.begin(), cells.end(), [&](const auto& c) { return c.name == r.scenario; });
+    auto si = std::find_if(cells.begin(), cells.end(), [&](const auto& c) { return c.name == r.cell(); });
     auto index = std::find(plan_.systems.begin(), plan_.systems.end(), r.system);
     if (si == cells.end() || index == plan_.systems.end()) continue;
     const auto key = std::make_pair(static_cast<std::size_t>(si - cells.begin()),
@@ -313,14 +315,13 @@ report::RunResults Runner::run() {
         const auto index = (k + static_cast<std::size_t>(round) + si) % plan_.systems.size();
         if (unsupported.contains({si, index}) || (warm ? warmed[{si, index}] > round : !wants_more(si, index))) continue;
         any = true;
-        if (!spec) spec = std::make_shared<const datasets::ScenarioSpec>(load_for_plan(plan_, cell.file, seed, cell.overrides));
+        if (!spec) spec = std::make_shared<const datasets::ScenarioSpec>(cell.with_seed(seed));
         const auto& system = plan_.systems[index];
         oracle.set_script(std::make_shared<oracle::ScriptPolicy>(spec, dialects[index]));
         const auto before = oracle.mark();
-        json job = {{"task", datasets::task_job(*spec)}, {"concurrency", cell.concurrency}};
         const RunDatabase database(*spec, plan_.out_dir / "databases",
                                    cell.name + "-" + system + "-" + (warm ? "warmup-" : "rep-") + std::to_string(round));
-        if (!database.path().empty()) job["database"] = std::filesystem::absolute(database.path()).string();
+        const auto job = worker_job(*spec, cell.concurrency, database.path());
         json reply;
         try {
           if (!workers[index]) throw std::runtime_error(start_errors[system]);
@@ -329,8 +330,7 @@ report::RunResults Runner::run() {
         } catch (const std::exception& e) {  // the worker could not be (re)started
           reply = failed_result(e.what());
         }
-        auto r = make_record(reply, oracle.totals_since(before), *spec, cell.concurrency);
-        r.scenario = cell.name;
+        auto r = make_record(reply, oracle.totals_since(before), *spec, cell);
         // The workflow is judged by the database's final state as well as by the answer.
         const auto database_wrong = database.check();
         if (!database_wrong.empty()) r.correct = false;
@@ -340,7 +340,7 @@ report::RunResults Runner::run() {
         auto announce = [&](std::size_t number, const std::string& outcome) {
           if (!show_progress_) return;
           progress_ << "[" << std::setw(4) << number << "/" << planned << (adaptive ? "+" : "") << "] " << std::left
-                    << std::setw(24) << report::printable(r.scenario) << std::setw(10) << report::printable(r.system) << std::right
+                    << std::setw(24) << report::printable(cell.name) << std::setw(10) << report::printable(r.system) << std::right
                     << (warm ? "warm-up " : "rep ") << std::setw(3) << r.repetition << "  " << outcome << "\n"
                     << std::flush;
         };

@@ -80,6 +80,7 @@ void validate_systems(const Plan& plan);
 std::atomic<bool>& interrupt_flag();
 
 class Store;
+struct PlannedScenario;
 
 class Runner {
  public:
@@ -89,11 +90,11 @@ class Runner {
   report::RunResults run();
 
  private:
-  report::RunContext make_context() const;
+  report::RunContext make_context(const std::vector<PlannedScenario>& cells) const;
   // The run to continue (--resume) with its records, or a new one; either is in the store after.
-  report::RunResults start_or_resume(Store& store) const;
+  report::RunResults start_or_resume(Store& store, const std::vector<PlannedScenario>& cells) const;
   report::RunRecord make_record(const nlohmann::json& reply, const oracle::OracleTotals& served,
-                              const datasets::ScenarioSpec& spec, int concurrency) const;
+                              const datasets::ScenarioSpec& spec, const PlannedScenario& cell) const;
   Plan plan_;
   std::ostream& progress_;
   bool show_progress_;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 #include <stdexcept>
+#include <string_view>
 #include <variant>
 
 #include "legion/core/error_text.hpp"
@@ -81,7 +82,8 @@ Store::Store(const std::filesystem::path& file) : db_(file) {
   db_.exec(records_schema());
   // A store from an older release lacks the columns of fields added since; they get the value
   // their records implied, through the column's default (one task each, supported, no count
-  // reported).
+  // reported). Its records of schema 1 get NULL `params`, and records() gives them their cell's
+  // identity (report::upgrade_schema_1_record).
   std::set<std::string> columns;
   {
     Statement info(db_.handle(), "PRAGMA table_info(records)");
@@ -163,7 +165,9 @@ std::vector<report::RunRecord> Store::records(const std::string& run_id) const {
   std::vector<report::RunRecord> out;
   while (sqlite3_step(s.stmt) == SQLITE_ROW) {
     report::RunRecord r;
+    bool schema_one = false;  // a row stored before records had `params` holds NULL there
     for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (std::string_view(fields[i]->name) == "params" && s.is_null(static_cast<int>(i))) schema_one = true;
       const int at = static_cast<int>(i);
       report::FieldValue value;
       if (s.is_null(at)) value = std::monostate{};
@@ -174,6 +178,7 @@ std::vector<report::RunRecord> Store::records(const std::string& run_id) const {
       fields[i]->set(r, value);
     }
     if (r.error) r.error = core::clip_error_text(*r.error);  // a store written before errors were clipped
+    if (schema_one) report::upgrade_schema_1_record(r);
     out.push_back(std::move(r));
   }
   return out;

@@ -60,6 +60,12 @@ bool write_all(int fd, const std::string& data) {
 
 }  // namespace
 
+json worker_job(const datasets::ScenarioSpec& spec, int concurrency, const std::filesystem::path& database) {
+  json job = {{"task", datasets::task_job(spec)}, {"concurrency", concurrency}};
+  if (!database.empty()) job["database"] = std::filesystem::absolute(database).string();
+  return job;
+}
+
 json failed_result(const std::string& reason) {
   json result = {{"answers", json::array()}, {"task_latencies_ns", json::array()}, {"error", core::clip_error_text(reason)},
                  {"unsupported", false}, {"reported_llm_calls", 0}};

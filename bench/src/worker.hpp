@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "legion/adapters/adapter.hpp"
+#include "legion/datasets/scenario.hpp"
 
 namespace legion::bench {
 
@@ -23,6 +24,11 @@ namespace legion::bench {
 inline constexpr int kWorkerProtocol = 2;
 // A result line longer than this (no legitimate one comes near) is a protocol error.
 inline constexpr std::size_t kMaxResultLineBytes = std::size_t{16} << 20;
+
+// The job a worker runs for one round of a cell: the task and what running its tools needs
+// (datasets::task_job), the copies to run at once and the fresh copy of the scenario's database
+// (`database`, empty when it has none). Never the scenario file, its script or its answer check.
+nlohmann::json worker_job(const datasets::ScenarioSpec& spec, int concurrency, const std::filesystem::path& database);
 
 // A result with every field, for a task that produced none: no answers, `reason` as its error.
 nlohmann::json failed_result(const std::string& reason);

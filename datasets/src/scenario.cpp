@@ -6,6 +6,7 @@
 #include "yaml_file.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <thread>
 #include <cerrno>
@@ -42,8 +43,8 @@ std::string nonce_value(const std::string& scenario, const std::string& name, st
 // Everything the loader needs to report errors and substitute values while walking the tree.
 class Loader : public YamlFile {
  public:
-  Loader(std::filesystem::path file, const LoadOptions& options)
-      : YamlFile(std::move(file), "scenario file"),
+  Loader(std::filesystem::path file, YAML::Node root, const LoadOptions& options)
+      : YamlFile(std::move(file), std::move(root)),
         seed_(options.seed),
         padding_limit_(options.max_padding_bytes),
         padding_limit_reason_(options.padding_limit_reason) {}
@@ -539,8 +540,8 @@ CheckResult check_answer(const ScenarioSpec& spec, std::string_view answer) {
 
 namespace {
 
-ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& options) {
-  Loader L(file, options);
+ScenarioSpec load_file(const std::filesystem::path& file, const YAML::Node& root_node, const LoadOptions& options) {
+  Loader L(file, root_node, options);
   const auto& root = L.root();
   // Until a file shows itself a scenario, errors quote nothing from it: `--scenario /etc/shadow`
   // must not print the file's first line as an "unknown key".
@@ -815,17 +816,47 @@ ScenarioSpec load_file(const std::filesystem::path& file, const LoadOptions& opt
 
 }  // namespace
 
-ScenarioSpec load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
+namespace {
+std::atomic<std::uint64_t> parses{0};
+
+// Reads and parses the file (YamlFile checks its size, kind and encoding).
+struct ParsedFile : YamlFile {
+  explicit ParsedFile(const std::filesystem::path& file) : YamlFile(file, "scenario file") {}
+};
+}  // namespace
+
+ScenarioSource::ScenarioSource(std::filesystem::path file) : file_(std::move(file)) {
+  parsed_ = std::make_shared<const YAML::Node>(ParsedFile(file_).root());
+  ++parses;
+}
+
+std::vector<std::string> ScenarioSource::declared_params() const {
+  const auto& root = *static_cast<const YAML::Node*>(parsed_.get());
+  std::vector<std::string> out;
+  if (!root.IsMap()) return out;
+  const auto params = root["params"];
+  if (!params || !params.IsMap()) return out;
+  for (const auto& kv : params)
+    if (kv.first.IsScalar()) out.push_back(kv.first.as<std::string>());
+  return out;
+}
+
+ScenarioSpec ScenarioSource::load(const LoadOptions& options) const {
   // yaml-cpp throws when a node has another shape than the loader reads it as (a list used as a
-  // key, say): the file is broken like any other, at that node.
+  // key, say): the file is broken like any other, at that node. The loader only reads the tree,
+  // so one parsed file serves every instance.
   try {
-    return load_file(file, options);
+    return load_file(file_, *static_cast<const YAML::Node*>(parsed_.get()), options);
   } catch (const YAML::Exception& e) {
-    std::string where = file.string();
+    std::string where = file_.string();
     if (!e.mark.is_null()) where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
     throw DatasetError(where + ": " + e.msg);
   }
 }
+
+std::uint64_t scenario_parses() { return parses.load(); }
+
+ScenarioSpec load_scenario(const std::filesystem::path& file, const LoadOptions& options) { return ScenarioSource(file).load(options); }
 
 std::vector<std::filesystem::path> scenario_files(const std::filesystem::path& folder) {
   std::vector<std::filesystem::path> files;

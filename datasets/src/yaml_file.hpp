@@ -44,6 +44,9 @@ class YamlFile {
     }
   }
 
+  // A file read and parsed before (ScenarioSource), for its errors' file name.
+  YamlFile(std::filesystem::path file, YAML::Node root) : file_(std::move(file)), root_(std::move(root)) {}
+
   // These files are written by hand, with `repeat` for bulk: the largest shipped is 27 KB.
   static constexpr std::size_t kMaxFileBytes = std::size_t{1} << 20;
 

@@ -42,20 +42,20 @@ std::string share(double x) {
 
 }  // namespace
 
-std::vector<double> metric_values(const RunResults& run, const std::string& scenario, const std::string& system,
+std::vector<double> metric_values(const RunResults& run, const std::string& cell, const std::string& system,
                                   const std::string& metric) {
   std::vector<double> out;
   for (const auto& r : run.records)
-    if (counts(r, metric) && r.scenario == scenario && r.system == system) out.push_back(value_of(r, metric));
+    if (counts(r, metric) && r.system == system && r.cell() == cell) out.push_back(value_of(r, metric));
   return out;
 }
 
-std::vector<std::pair<double, double>> paired_values(const RunResults& run, const std::string& scenario,
+std::vector<std::pair<double, double>> paired_values(const RunResults& run, const std::string& cell,
                                                      const std::string& old_system, const std::string& new_system,
                                                      const std::string& metric) {
   std::map<int, double> old_values, new_values;
   for (const auto& r : run.records) {
-    if (!counts(r, metric) || r.scenario != scenario) continue;
+    if (!counts(r, metric) || r.cell() != cell) continue;
     if (r.system == old_system) old_values[r.repetition] = value_of(r, metric);
     else if (r.system == new_system) new_values[r.repetition] = value_of(r, metric);
   }

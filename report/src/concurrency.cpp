@@ -7,21 +7,18 @@
 #include "sections.hpp"
 #include "legion/report/reporters.hpp"
 #include "legion/report/summary.hpp"
-#include "legion/report/sweep.hpp"
 #include "legion/stats/descriptive.hpp"
 
 namespace legion::report {
 
-
-std::string concurrency_label(const std::string& scenario, int level) { return sweep_label(scenario, kConcurrencyParam, level); }
 
 namespace {
 
 // The (scenario, level) a record belongs to under concurrency, if any: a concurrency part's cell,
 // or any cell of a run made with --concurrency N > 1.
 std::optional<std::pair<std::string, int>> concurrency_cell(const RunResults& run, const RunRecord& r) {
-  if (const auto p = parse_sweep_label(r.scenario); p && p->param == kConcurrencyParam) return std::make_pair(p->scenario, static_cast<int>(p->value));
-  if (run.context.concurrency > 1) return std::make_pair(r.scenario, r.tasks);
+  if (r.swept == kSweptConcurrency) return std::make_pair(r.scenario, r.tasks);
+  if (run.context.concurrency > 1) return std::make_pair(r.cell(), r.tasks);
   return std::nullopt;
 }
 

@@ -1,11 +1,12 @@
 // results.csv (one row per record, its columns from the field table) and summaries.csv (one row
-// per scenario and system).
+// per cell and system, named by the cell's identity fields).
 #include <iomanip>
 #include <variant>
 
 #include "legion/report/escape.hpp"
 #include "legion/report/reporters.hpp"
 #include "legion/report/statistics.hpp"
+#include "legion/report/summary.hpp"
 
 namespace legion::report {
 
@@ -34,7 +35,9 @@ void write_records_csv(std::ostream& out, const RunResults& r) {
 void write_summaries_csv(std::ostream& out, const RunResults& r) {
   // The columns of every declared cell statistic that has any (statistics.hpp).
   std::vector<std::pair<const CellStatistic*, std::string>> columns;  // statistic, part
-  out << "scenario,system";
+  std::string identity;
+  for (const auto& field : cell_identity_fields()) identity += std::string(identity.empty() ? "" : ",") + field.name;
+  out << identity;
   for (const auto& statistic : cell_statistics())
     for (const auto& part : statistic.csv) {
       columns.emplace_back(&statistic, part);
@@ -42,7 +45,12 @@ void write_summaries_csv(std::ostream& out, const RunResults& r) {
     }
   out << "\n" << std::setprecision(10);
   for (const auto& s : r.summaries) {
-    out << csv_cell(s.scenario) << ',' << csv_cell(s.system);
+    bool first = true;
+    for (const auto& field : cell_identity_fields()) {
+      const auto value = field.of(s);  // text as it is; a number or the parameters' object as JSON
+      out << (first ? "" : ",") << csv_cell(value.is_string() ? value.get<std::string>() : value.dump());
+      first = false;
+    }
     for (const auto& [statistic, part] : columns) {
       out << ',';
       const auto value = statistic_part(statistic->value(s), part);

@@ -361,7 +361,7 @@ class Page {
              mark_open(tip);
              const auto col = colour(c.system);
              for (const auto& rec : r.records)
-               if (!rec.warmup && !rec.error && rec.scenario == c.scenario && rec.system == c.system)
+               if (!rec.warmup && !rec.error && rec.system == c.system && rec.cell() == c.scenario)
                  out_ << "<circle r=\"1.6\" fill=\"" << col << "\" opacity=\"0.45\" cx=\"" << num(axis.x(static_cast<double>(rec.wall_ns) / 1e6), 6)
                       << "\" cy=\"" << y + 5 << "\"/>";
              if (c.wall_median_ci)
@@ -600,8 +600,8 @@ void Page::records_appendix(std::size_t run) {
     const auto& c = r.summaries[k];
     out_ << "<tbody id=\"" << cell_anchor(run, c.scenario, c.system) << "\">\n";
     for (const auto& rec : r.records) {
-      if (rec.scenario != c.scenario || rec.system != c.system || (rec.warmup && !rec.unsupported)) continue;
-      out_ << "<tr" << tags(run, rec.scenario, rec.system) << "><td class=\"text\">" << esc(rec.scenario) << "</td><td class=\"text\">"
+      if (rec.system != c.system || (rec.warmup && !rec.unsupported) || rec.cell() != c.scenario) continue;
+      out_ << "<tr" << tags(run, c.scenario, rec.system) << "><td class=\"text\">" << esc(c.scenario) << "</td><td class=\"text\">"
            << swatch(rec.system) << esc(rec.system) << "</td><td>" << rec.repetition << "</td><td>"
            << detail::sig3(static_cast<double>(rec.wall_ns) / 1e6) << "</td><td>"
            << (rec.tasks == 1 ? detail::sig3(static_cast<double>(rec.overhead_ns()) / 1e6) : "n/a") << "</td><td>" << rec.llm_calls

@@ -18,7 +18,8 @@ nlohmann::json results_json(const RunResults& r) {
   // Derived from the records by the analysis (read back, they are recomputed, not trusted); each
   // summary holds every declared cell statistic (statistics.hpp).
   for (const auto& s : r.summaries) {
-    json summary = {{"scenario", s.scenario}, {"system", s.system}};
+    json summary = json::object();
+    for (const auto& field : cell_identity_fields()) summary[field.name] = field.of(s);
     for (const auto& statistic : cell_statistics())
       if (statistic.json) summary[statistic.key()] = to_json(statistic.value(s));
     j["summaries"].push_back(std::move(summary));

@@ -27,11 +27,22 @@ double wall_ms(const RunRecord& r) { return static_cast<double>(r.wall_ns) / 1e6
 double bytes_per_call(const RunRecord& r) { return r.llm_calls ? static_cast<double>(r.request_bytes) / static_cast<double>(r.llm_calls) : 0; }
 
 // The completed, measured records of one cell, as values.
-std::vector<double> values(const RunResults* run, const std::string& scenario, const std::string& system, double (*of)(const RunRecord&)) {
+std::vector<double> values(const RunResults* run, const std::string& cell, const std::string& system, double (*of)(const RunRecord&)) {
   std::vector<double> out;
   if (!run) return out;
   for (const auto& r : run->records)
-    if (!r.warmup && !r.error && !r.unsupported && r.scenario == scenario && r.system == system) out.push_back(of(r));
+    if (!r.warmup && !r.error && !r.unsupported && r.system == system && r.cell() == cell) out.push_back(of(r));
+  return out;
+}
+// The same for the cell of a sweep over `param` at `value`.
+std::vector<double> values_at(const RunResults* run, const std::string& scenario, const std::string& param, std::int64_t value,
+                              const std::string& system, double (*of)(const RunRecord&)) {
+  std::vector<double> out;
+  if (!run) return out;
+  for (const auto& r : run->records)
+    if (!r.warmup && !r.error && !r.unsupported && r.system == system && r.scenario == scenario && r.swept == param &&
+        r.params.contains(param) && r.params.at(param) == value)
+      out.push_back(of(r));
   return out;
 }
 
@@ -202,7 +213,7 @@ class Reproduction {
   void tool_tokens(const PublishedFigure& f) {
     const auto system = system_of(f.id);
     const auto tools = f.id.ends_with("-20-tools") ? 20 : 0;
-    const auto at = values(runs_.tool_sweep, sweep_label("tool-overhead", "extra_tools", tools), system,
+    const auto at = values_at(runs_.tool_sweep, "tool-overhead", "extra_tools", tools, system,
                            [](const RunRecord& r) { return static_cast<double>(r.prompt_tokens); });
     add(f, f.unit, at.empty() ? "—" : sig3(stats::median(at)) + " prompt tokens per task (tool-overhead, " + std::to_string(tools) + " extra tools)",
         "not comparable as a total: it sums every call of a model-driven LeetCode task; compared through its growth per tool (below)");
@@ -221,7 +232,7 @@ class Reproduction {
     const auto system = system_of(f.id);
     const bool fifteen = f.id.ends_with("-15-workers");
     const auto workers = fifteen ? 15 : 3;
-    const auto at = values(runs_.mixture_sweep, sweep_label("mixture-of-agents", "proposers", workers), system,
+    const auto at = values_at(runs_.mixture_sweep, "mixture-of-agents", "proposers", workers, system,
                            [](const RunRecord& r) { return static_cast<double>(r.prompt_tokens + r.completion_tokens); });
     add(f, f.unit, at.empty() ? "—" : sig3(stats::median(at)) + " tokens per task (mixture-of-agents, " + std::to_string(workers) + " proposers)",
         "not comparable as a total: a real model's answers to AlpacaEval set its size; compared through its growth per worker (below)");
@@ -257,8 +268,8 @@ class Reproduction {
     std::string cell;
     if (run)
       for (const auto& r : run->records)
-        if (auto p = parse_sweep_label(r.scenario); p && p->scenario == "mixture-of-agents") {
-          cell = r.scenario;
+        if (r.scenario == "mixture-of-agents" && !r.swept.empty()) {
+          cell = r.cell();
           break;
         }
     const auto mine = values(run, cell, system, bytes_per_call), direct = values(run, cell, "direct", bytes_per_call);

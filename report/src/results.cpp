@@ -1,5 +1,6 @@
 #include "legion/report/results.hpp"
 
+#include <charconv>
 #include <stdexcept>
 
 #include "legion/core/error_text.hpp"
@@ -156,10 +157,42 @@ std::vector<std::int64_t> split_latencies(const std::string& text, const char* n
   return out;
 }
 
+// A cell's parameters as one text value, a JSON object: {"extra_tools":10}.
+std::string params_text(const std::map<std::string, std::int64_t>& params) { return json(params).dump(); }
+std::map<std::string, std::int64_t> params_from_text(const std::string& text, const char* name) {
+  const auto j = json::parse(text, nullptr, false);
+  std::map<std::string, std::int64_t> out;
+  if (j.is_object()) {
+    for (const auto& [key, value] : j.items()) {
+      if (!value.is_number_integer()) break;
+      out[key] = value.get<std::int64_t>();
+    }
+    if (out.size() == j.size()) return out;
+  }
+  throw std::invalid_argument("field '" + std::string(name) + "': '" + text + "' is not a JSON object of integer parameters");
+}
+
 const std::vector<RecordField>& table() {
   static const std::vector<RecordField> fields = {
       LEGION_FIELD(system, "TEXT NOT NULL", true, "the system that ran the task (NAME or NAME@LABEL)"),
       LEGION_FIELD(scenario, "TEXT NOT NULL", true, "the scenario's name"),
+      // NULL in a store's rows of schema 1, which is how the store knows to upgrade them.
+      RecordField{"params", FieldType::text, true, "TEXT", true,
+                  "the scenario's parameters as run, a JSON object of integers ({} for a scenario without any)",
+                  [](const RunRecord& r) { return FieldValue(params_text(r.params)); },
+                  [](RunRecord& r, const FieldValue& v) {
+                    r.params = std::holds_alternative<std::string>(v) ? params_from_text(std::get<std::string>(v), "params")
+                                                                      : std::map<std::string, std::int64_t>{};
+                  },
+                  [](RunRecord& r, const json& j, const char* name) {
+                    r.params = params_from_text(field(j, name, std::string("{}")), name);
+                  }},
+      LEGION_FIELD(swept, "TEXT NOT NULL DEFAULT ''", true,
+                   "the parameter whose value sets this cell apart (a sweep), 'concurrency' (a concurrency level: tasks), or empty"),
+      RecordField{"cell", FieldType::text, false, nullptr, true,
+                  "the cell's label, made from scenario, params, swept and tasks: scenario, or scenario[PARAM=VALUE] for a swept cell",
+                  [](const RunRecord& r) { return FieldValue(r.cell()); }, nullptr,
+                  [](RunRecord&, const json&, const char*) {}},  // derived: recomputed, not read
       LEGION_FIELD(repetition, "INTEGER NOT NULL", true, "0-based, numbered per cell; warm-up runs are flagged, not numbered apart"),
       LEGION_FIELD(warmup, "INTEGER NOT NULL", true, "a warm-up run: recorded, not summarised"),
       LEGION_FIELD(tasks, "INTEGER NOT NULL DEFAULT 1", true, "copies of the task run concurrently in this record"),
@@ -219,6 +252,30 @@ json to_json(const FieldValue& v) {
 
 std::span<const RecordField> record_fields() { return table(); }
 
+std::string cell_label(const std::string& scenario, const std::map<std::string, std::int64_t>& params, const std::string& swept,
+                       int tasks) {
+  if (swept.empty()) return scenario;
+  if (swept == kSweptConcurrency) return scenario + "[" + swept + "=" + std::to_string(tasks) + "]";
+  const auto value = params.find(swept);
+  return scenario + "[" + swept + "=" + (value == params.end() ? std::string("?") : std::to_string(value->second)) + "]";
+}
+
+void upgrade_schema_1_record(RunRecord& r) {
+  r.params.clear();
+  r.swept.clear();
+  const std::string_view label = r.scenario;
+  const auto open = label.find('['), equals = label.find('=', open);
+  if (open == std::string_view::npos || open == 0 || equals == std::string_view::npos || !label.ends_with(']')) return;
+  const auto param = label.substr(open + 1, equals - open - 1);
+  const auto digits = label.substr(equals + 1, label.size() - equals - 2);
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (param.empty() || digits.empty() || error != std::errc() || end != digits.data() + digits.size()) return;
+  r.swept = std::string(param);
+  if (r.swept != kSweptConcurrency) r.params[r.swept] = value;
+  r.scenario = std::string(label.substr(0, open));
+}
+
 json to_json(const RunRecord& r) {
   json j = json::object();
   for (const auto& f : record_fields()) j[f.name] = to_json(f.get(r));
@@ -229,6 +286,7 @@ RunRecord record_from_json(const json& j) {
   RunRecord r;
   for (const auto& f : record_fields()) f.read_json(r, j, f.name);
   if (r.system.empty() || r.scenario.empty()) throw std::invalid_argument("a record needs 'system' and 'scenario'");
+  if (!j.contains("params") || j["params"].is_null()) upgrade_schema_1_record(r);
   if (r.error) r.error = core::clip_error_text(*r.error);  // a results.json from before errors were clipped
   return r;
 }

@@ -11,10 +11,10 @@
 namespace legion::report {
 
 namespace {
-std::vector<double> walls_ms(const std::vector<RunRecord>& records, const std::string& scenario, const std::string& system) {
+std::vector<double> walls_ms(const std::vector<RunRecord>& records, const std::string& cell, const std::string& system) {
   std::vector<double> out;
   for (const auto& r : records)
-    if (!r.warmup && !r.error && r.scenario == scenario && r.system == system) out.push_back(static_cast<double>(r.wall_ns) / 1e6);
+    if (!r.warmup && !r.error && r.system == system && r.cell() == cell) out.push_back(static_cast<double>(r.wall_ns) / 1e6);
   return out;
 }
 
@@ -24,6 +24,18 @@ std::string baseline_of(const std::vector<CellSummary>& cells, const std::string
   return cells.empty() ? preferred : cells.front().system;
 }
 }  // namespace
+
+std::span<const CellIdentityField> cell_identity_fields() {
+  static const CellIdentityField fields[] = {
+      {"cell", [](const CellSummary& s) { return nlohmann::json(s.scenario); }},
+      {"scenario", [](const CellSummary& s) { return nlohmann::json(s.scenario_name); }},
+      {"params", [](const CellSummary& s) { return nlohmann::json(s.params); }},
+      {"swept", [](const CellSummary& s) { return nlohmann::json(s.swept); }},
+      {"concurrency", [](const CellSummary& s) { return nlohmann::json(s.concurrency); }},
+      {"system", [](const CellSummary& s) { return nlohmann::json(s.system); }},
+  };
+  return fields;
+}
 
 std::vector<std::string> system_order(const std::vector<RunRecord>& records, const std::string& baseline,
                                       const std::vector<std::string>& listed) {
@@ -46,14 +58,14 @@ std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const 
   std::map<std::pair<std::string, std::string>, std::vector<const RunRecord*>> cells;
   for (const auto& r : records) {
     if (r.warmup && !r.unsupported) continue;  // an unsupported cell may have no measured record at all
-    auto key = std::make_pair(r.scenario, r.system);
+    auto key = std::make_pair(r.cell(), r.system);
     if (!cells.contains(key)) order.push_back(key);
     cells[key].push_back(&r);
   }
   // Scenarios in the order they were first run (warm-ups included), so that a cell known only from a
   // warm-up record (an unsupported one) sits with its scenario.
   std::map<std::string, std::size_t> scenario_rank;
-  for (const auto& r : records) scenario_rank.emplace(r.scenario, scenario_rank.size());
+  for (const auto& r : records) scenario_rank.emplace(r.cell(), scenario_rank.size());
   // Within a scenario, systems in one fixed order (the baseline, then as listed), never the run's rotation.
   const auto ranked = system_order(records, options.baseline, systems);
   auto system_rank = [&](const std::string& system) { return std::find(ranked.begin(), ranked.end(), system) - ranked.begin(); };
@@ -67,6 +79,10 @@ std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const 
     CellSummary s;
     s.scenario = key.first;
     s.system = key.second;
+    s.scenario_name = rs.front()->scenario;
+    s.params = rs.front()->params;
+    s.swept = rs.front()->swept;
+    s.concurrency = rs.front()->tasks;
     std::vector<double> wall, overhead, per_call, calls, prompt, completion, rss, oracle, reported_prompt, reported_completion;
     std::vector<double> ingest, retrieval, embedding_calls, embedding_tokens, rest_of_wall;
     std::vector<const RunRecord*> measured;

@@ -1,9 +1,6 @@
 #include "legion/report/sweep.hpp"
 
-#include "legion/report/concurrency.hpp"
-
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -38,27 +35,13 @@ constexpr Metric kMetrics[] = {
 
 std::string parameter_text(double value) { return std::to_string(std::llround(value)); }
 
-std::string sweep_label(const std::string& scenario, const std::string& param, std::int64_t value) {
-  return scenario + "[" + param + "=" + std::to_string(value) + "]";
-}
-
-std::optional<SweepPoint> parse_sweep_label(std::string_view name) {
-  const auto open = name.find('['), eq = name.find('=', open);
-  if (open == std::string_view::npos || open == 0 || eq == std::string_view::npos || !name.ends_with(']')) return std::nullopt;
-  SweepPoint p{std::string(name.substr(0, open)), std::string(name.substr(open + 1, eq - open - 1)), 0};
-  const auto digits = name.substr(eq + 1, name.size() - eq - 2);
-  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), p.value);
-  if (p.param.empty() || digits.empty() || error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-  return p;
-}
-
 std::vector<SweepTrend> sweep_trends(const RunResults& run) {
   // (scenario, param) in order of first appearance, then systems in the run's order.
   std::vector<std::pair<std::string, std::string>> swept;
   for (const auto& r : run.records)
-    if (auto p = parse_sweep_label(r.scenario); p && p->param != kConcurrencyParam)  // concurrency levels: report/concurrency.hpp
-      if (std::find(swept.begin(), swept.end(), std::make_pair(p->scenario, p->param)) == swept.end())
-        swept.emplace_back(p->scenario, p->param);
+    if (!r.swept.empty() && r.swept != kSweptConcurrency)  // concurrency levels: report/concurrency.hpp
+      if (std::find(swept.begin(), swept.end(), std::make_pair(r.scenario, r.swept)) == swept.end())
+        swept.emplace_back(r.scenario, r.swept);
   std::vector<SweepTrend> out;
   for (const auto& [scenario, param] : swept)
     for (const auto& system : run.systems())
@@ -69,11 +52,11 @@ std::vector<SweepTrend> sweep_trends(const RunResults& run) {
         for (const auto& r : run.records) {
           if (r.system != system || r.warmup || r.error || r.unsupported) continue;
           if (std::string_view(m.name) == "overhead" && r.tasks != 1) continue;
-          const auto p = parse_sweep_label(r.scenario);
-          if (!p || p->scenario != scenario || p->param != param) continue;
-          x.push_back(static_cast<double>(p->value));
+          const auto value = r.params.find(param);
+          if (r.scenario != scenario || r.swept != param || value == r.params.end()) continue;
+          x.push_back(static_cast<double>(value->second));
           y.push_back(m.of(r));
-          at[p->value].push_back(y.back());
+          at[value->second].push_back(y.back());
         }
         if (x.empty()) continue;
         t.records = x.size();

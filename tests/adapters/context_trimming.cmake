@@ -12,7 +12,7 @@ read_records("${OUT}/on/results.json")
 foreach(i RANGE ${last})
   string(JSON record GET "${json}" records ${i})
   string(JSON system GET "${record}" system)
-  string(JSON scenario GET "${record}" scenario)
+  string(JSON scenario GET "${record}" cell)  # a swept cell: context-management[context_window=4]
   string(JSON correct GET "${record}" correct)
   string(JSON unsupported GET "${record}" unsupported)
   string(JSON answer GET "${record}" answer)

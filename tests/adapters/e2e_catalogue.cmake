@@ -19,7 +19,7 @@ set(seen "")
 foreach(i RANGE ${last})
   string(JSON record GET "${json}" records ${i})
   string(JSON system GET "${record}" system)
-  string(JSON scenario GET "${record}" scenario)
+  string(JSON scenario GET "${record}" cell)  # a suite part's cell: tool-overhead[extra_tools=0]
   string(JSON correct GET "${record}" correct)
   string(JSON answer GET "${record}" answer)
   if(NOT correct)

@@ -138,5 +138,58 @@ TEST(Store, OpensAStoreFromTheFirstRelease) {
   EXPECT_EQ(store.records("old").size(), 2u);
 }
 
+// A store written by schema 1 kept a swept value or a concurrency level in the scenario's name: its
+// records read back with their cell's identity as fields, the label unchanged, and a run resumed
+// in it goes on beside them.
+TEST(Store, GivesTheRecordsOfASchemaOneRunTheirCellsIdentity) {
+  auto file = legion::testing::scratch_dir() / "results.sqlite";
+  std::filesystem::remove_all(file.parent_path());
+  std::filesystem::create_directories(file.parent_path());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  const char* schema_one = R"sql(
+    CREATE TABLE runs (run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, context TEXT NOT NULL);
+    CREATE TABLE records (
+      id INTEGER PRIMARY KEY, run_id TEXT NOT NULL REFERENCES runs(run_id),
+      system TEXT NOT NULL, scenario TEXT NOT NULL, repetition INTEGER NOT NULL, warmup INTEGER NOT NULL,
+      tasks INTEGER NOT NULL DEFAULT 1, wall_ns INTEGER, correct INTEGER NOT NULL);
+    INSERT INTO runs VALUES ('old', '2026-11-01T00:00:00Z', '{"run_id": "old", "schema_version": 1}');
+    INSERT INTO records(run_id, system, scenario, repetition, warmup, tasks, wall_ns, correct) VALUES
+      ('old', 'native', 'tool-overhead[extra_tools=10]', 0, 0, 1, 5000, 1),
+      ('old', 'native', 'order-refund[concurrency=8]', 0, 0, 8, 9000, 1),
+      ('old', 'native', 'single-tool', 0, 0, 1, 4000, 1);
+  )sql";
+  ASSERT_EQ(sqlite3_exec(db, schema_one, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  Store store(file);
+  const auto records = store.records("old");
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].scenario, "tool-overhead");
+  EXPECT_EQ(records[0].swept, "extra_tools");
+  EXPECT_EQ(records[0].params, (std::map<std::string, std::int64_t>{{"extra_tools", 10}}));
+  EXPECT_EQ(records[0].cell(), "tool-overhead[extra_tools=10]");
+  EXPECT_EQ(records[1].scenario, "order-refund");
+  EXPECT_EQ(records[1].swept, report::kSweptConcurrency);
+  EXPECT_EQ(records[1].cell(), "order-refund[concurrency=8]");
+  EXPECT_EQ(records[2].scenario, "single-tool");
+  EXPECT_EQ(records[2].swept, "");
+  EXPECT_EQ(records[2].cell(), "single-tool");
+  // A record of this schema goes in beside them and reads back as written, never parsed.
+  auto next = records[0];
+  next.repetition = 1;
+  store.add("old", next);
+  report::RunRecord bracketed;
+  bracketed.system = "native";
+  bracketed.scenario = "named[like=1]";
+  store.add("old", bracketed);
+  const auto again = store.records("old");
+  ASSERT_EQ(again.size(), 5u);
+  EXPECT_EQ(again[3].cell(), "tool-overhead[extra_tools=10]");
+  EXPECT_EQ(again[3].params, next.params);
+  EXPECT_EQ(again[4].scenario, "named[like=1]");
+  EXPECT_EQ(again[4].swept, "");
+}
+
 }  // namespace
 }  // namespace legion::bench

@@ -6,7 +6,7 @@
 
 #include "checks.hpp"
 #include "legion/datasets/scenario.hpp"
-#include "legion/report/sweep.hpp"
+#include "legion/report/results.hpp"
 
 namespace legion::bench {
 namespace {
@@ -74,19 +74,36 @@ TEST(Sweep, RefusesAParameterNoScenarioDeclaresOrAValueOutOfBounds) {
   EXPECT_EQ(plan_error(plan_with({"tool-overhead", "single-tool"}, "extra_tools=0,10")), "no error");
 }
 
+TEST(Sweep, RefusesConcurrencyWhichIsNoParameter) {
+  const auto message = plan_error(plan_with({"single-tool"}, "concurrency=1,8"));
+  EXPECT_TRUE(message.starts_with("--sweep concurrency: the copies of a task in flight are not a scenario parameter")) << message;
+  EXPECT_NE(message.find("--concurrency N"), std::string::npos) << message;
+  Plan plan;
+  plan.systems = {"native"};
+  plan.scenarios = {datasets::resolve_scenario("single-tool")};
+  plan.sweep_parts.push_back({datasets::resolve_scenario("single-tool"), parse_sweep("concurrency=1,8"), "suites.yaml:9:7"});
+  EXPECT_TRUE(plan_error(plan).starts_with("suites.yaml:9:7: sweep concurrency: the copies of a task in flight")) << plan_error(plan);
+}
+
 TEST(Sweep, ExpandsEachDeclaringScenarioIntoOneCellPerValue) {
-  const auto cells = planned_scenarios(plan_with({"single-tool", "tool-overhead"}, "extra_tools=0,20"));
+  const auto cells = check_plan(plan_with({"single-tool", "tool-overhead"}, "extra_tools=0,20"));
   ASSERT_EQ(cells.size(), 3u);
   EXPECT_EQ(cells[0].name, "single-tool");
-  EXPECT_TRUE(cells[0].overrides.empty());
+  EXPECT_EQ(cells[0].swept, "");
   EXPECT_EQ(cells[1].name, "tool-overhead[extra_tools=0]");
   EXPECT_EQ(cells[2].name, "tool-overhead[extra_tools=20]");
-  EXPECT_EQ(cells[2].overrides.at("extra_tools"), 20);
+  EXPECT_EQ(cells[2].swept, "extra_tools");
+  EXPECT_EQ(cells[2].spec->params.at("extra_tools"), 20);
   // The swept value reaches the scenario: 20 extra tools besides the one the task needs, 0 gives none.
-  const auto spec = load_for_plan(plan_with({"tool-overhead"}, "extra_tools=0,20"), cells[2].file, 1, cells[2].overrides);
-  EXPECT_EQ(spec.tools.size(), 21u);
-  EXPECT_EQ(spec.agents.front().tools.size(), 21u);
-  EXPECT_EQ(load_for_plan(Plan{}, cells[1].file, 1, cells[1].overrides).tools.size(), 1u);
+  EXPECT_EQ(cells[2].spec->tools.size(), 21u);
+  EXPECT_EQ(cells[2].spec->agents.front().tools.size(), 21u);
+  EXPECT_EQ(cells[1].spec->tools.size(), 1u);
+  // A round's instance keeps the cell's parameters and plants the round's values.
+  const auto round = cells[2].with_seed(99);
+  EXPECT_EQ(round.tools.size(), 21u);
+  EXPECT_EQ(round.seed, 99u);
+  EXPECT_NE(round.nonces, cells[2].spec->nonces);
+  EXPECT_EQ(round.nonces, cells[2].with_seed(99).nonces);
 }
 
 TEST(SuiteParts, AddACellPerSweptValueAndPerConcurrencyLevel) {
@@ -95,16 +112,16 @@ TEST(SuiteParts, AddACellPerSweptValueAndPerConcurrencyLevel) {
   plan.scenarios = {datasets::resolve_scenario("single-tool")};
   plan.sweep_parts.push_back({datasets::resolve_scenario("tool-overhead"), parse_sweep("extra_tools=0,20"), "suites.yaml:9:7"});
   plan.concurrency_parts.push_back({datasets::resolve_scenario("single-tool"), {1, 8}, "suites.yaml:11:7"});
-  const auto cells = planned_scenarios(plan);
+  const auto cells = check_plan(plan);
   ASSERT_EQ(cells.size(), 5u);
   EXPECT_EQ(cells[1].name, "tool-overhead[extra_tools=0]");
-  EXPECT_EQ(cells[2].overrides.at("extra_tools"), 20);
+  EXPECT_EQ(cells[2].spec->params.at("extra_tools"), 20);
   EXPECT_EQ(cells[3].name, "single-tool[concurrency=1]");
   EXPECT_EQ(cells[4].name, "single-tool[concurrency=8]");
+  EXPECT_EQ(cells[4].swept, report::kSweptConcurrency);
   EXPECT_EQ(cells[4].concurrency, 8);
   EXPECT_EQ(cells[2].concurrency, 1);
   EXPECT_EQ(most_concurrency(plan), 8);
-  EXPECT_EQ(plan_error(plan), "no error");
   // A part is refused before anything runs, named by its place in suites.yaml.
   plan.sweep_parts.push_back({datasets::resolve_scenario("single-tool"), parse_sweep("extra_tools=0,20"), "suites.yaml:10:7"});
   EXPECT_EQ(plan_error(plan), "suites.yaml:10:7: sweep extra_tools: scenario 'single-tool' does not declare it");
@@ -113,6 +130,27 @@ TEST(SuiteParts, AddACellPerSweptValueAndPerConcurrencyLevel) {
   EXPECT_TRUE(out_of_bounds.starts_with("suites.yaml:10:7: sweep extra_tools=500: ")) << out_of_bounds;
   plan.sweep_parts.back() = {datasets::resolve_scenario("tool-overhead"), parse_sweep("extra_tools=0,20"), "suites.yaml:10:7"};
   EXPECT_EQ(plan_error(plan), "the cell 'tool-overhead[extra_tools=0]' is planned twice (two of the suite's parts give it)");
+}
+
+TEST(SuiteParts, ARunParsesEachScenarioFileOnce) {
+  // Two files, one of them in the plain list, a sweep part and a concurrency part at once: every
+  // cell of it shares one parsed file, and each (scenario, parameters) is loaded once.
+  Plan plan;
+  plan.systems = {"native"};
+  plan.scenarios = {datasets::resolve_scenario("single-tool"), datasets::resolve_scenario("tool-overhead")};
+  plan.sweep = parse_sweep("extra_tools=0,20");
+  plan.concurrency_parts.push_back({datasets::resolve_scenario("single-tool"), {1, 4, 8}, "suites.yaml:11:7"});
+  const auto before = datasets::scenario_parses();
+  const auto cells = check_plan(plan);
+  EXPECT_EQ(datasets::scenario_parses() - before, 2u);
+  ASSERT_EQ(cells.size(), 6u);
+  EXPECT_EQ(cells[0].spec, cells[3].spec) << "single-tool and its concurrency levels are one (scenario, parameters)";
+  EXPECT_EQ(cells[0].source, cells[5].source);
+  EXPECT_EQ(cells[1].source, cells[2].source);
+  EXPECT_NE(cells[1].spec, cells[2].spec);
+  // Rounds re-plant values from the parsed file: no file is read again.
+  for (const auto& cell : cells) cell.with_seed(1234);
+  EXPECT_EQ(datasets::scenario_parses() - before, 2u);
 }
 
 }  // namespace

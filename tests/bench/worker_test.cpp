@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "legion/core/error_text.hpp"
@@ -264,6 +265,63 @@ TEST(WorkerProcess, TheRealWorkerCarriesOnAfterSigterm) {
   EXPECT_TRUE(reply["error"].is_null()) << reply.dump();
   EXPECT_TRUE(datasets::check_answer(*spec, reply["answers"][0].get<std::string>()).correct) << reply.dump();
   EXPECT_EQ(w.pid(), pid) << "the worker died of SIGTERM";
+}
+
+// The task boundary by process: the line a worker process reads for each shipped scenario holds the
+// task and what its tools need, never the scenario file's path, its script or its answer check.
+TEST(WorkerProcess, AWorkersInputHoldsNoScriptNoExpectedAnswerAndNoScenarioFile) {
+  auto exe = fake_worker("records", R"(echo '{"ready":true,"protocol":2}' >&4
+read line <&3
+echo "$line" >> "$0.jobs"
+kill -9 $$
+)");
+  for (const auto& file : datasets::scenario_files(datasets::default_scenario_dir())) {
+    const auto spec = datasets::load_scenario(file, {{}, 7});
+    SCOPED_TRACE(spec.name);
+    std::filesystem::remove(exe.string() + ".jobs");
+    WorkerProcess w(options(exe));
+    const auto database = spec.database ? legion::testing::scratch_dir() / "run.sqlite" : std::filesystem::path();
+    w.run(worker_job(spec, 2, database), std::chrono::seconds(5));
+    std::ifstream jobs(exe.string() + ".jobs");
+    std::string line;
+    ASSERT_TRUE(std::getline(jobs, line));
+    const auto job = json::parse(line);
+    std::set<std::string> keys;
+    for (const auto& [key, value] : job.items()) keys.insert(key);
+    std::set<std::string> expected_keys{"seq", "task", "concurrency"};
+    if (spec.database) expected_keys.insert("database");
+    EXPECT_EQ(keys, expected_keys);
+    EXPECT_EQ(job["concurrency"], 2);
+    EXPECT_EQ(line.find(file.filename().string()), std::string::npos) << "the scenario file reaches the worker";
+    EXPECT_EQ(line.find("{{"), std::string::npos) << "an oracle placeholder reaches the worker";
+    // What the task itself, a tool's answer, the knowledge base or the scripted person says may hold
+    // a planted value; nothing else the scenario holds may travel.
+    std::string allowed = spec.task + spec.human_feedback + spec.human_witness;
+    for (const auto& document : spec.knowledge.documents) allowed += document;
+    for (const auto& tool : spec.tools) {
+      for (const auto& c : tool.cases) allowed += c.result;
+      allowed += tool.fallback.value_or("");
+    }
+    const auto as_sent = [](const std::string& text) {  // as it reads inside a JSON string
+      const auto quoted = json(text).dump();
+      return quoted.substr(1, quoted.size() - 2);
+    };
+    for (const auto& expected : spec.expected) {
+      if (allowed.find(expected) == std::string::npos) {
+        EXPECT_EQ(line.find(as_sent(expected)), std::string::npos) << "expected '" << expected << "'";
+      }
+    }
+    for (const auto& agent : spec.agents) {
+      for (const auto& step : agent.script) {
+        if (!step.text.empty() && allowed.find(step.text) == std::string::npos) {
+          EXPECT_EQ(line.find(as_sent(step.text)), std::string::npos) << "script line " << step.line;
+        }
+        if (!step.witness.empty() && allowed.find(step.witness) == std::string::npos) {
+          EXPECT_EQ(line.find(step.witness), std::string::npos) << "witness of script line " << step.line;
+        }
+      }
+    }
+  }
 }
 
 TEST(WorkerProcess, AnOlderProtocolIsRefusedByName) {

@@ -9,7 +9,6 @@
 
 #include "legion/report/reporters.hpp"
 #include "legion/report/summary.hpp"
-#include "legion/report/sweep.hpp"
 
 namespace legion::report {
 namespace {
@@ -17,7 +16,8 @@ namespace {
 RunRecord batch(const std::string& system, int level, std::vector<std::int64_t> latencies_ms) {
   RunRecord r;
   r.system = system;
-  r.scenario = concurrency_label("order-refund", level);
+  r.scenario = "order-refund";
+  r.swept = kSweptConcurrency;
   r.tasks = level;
   r.correct = true;
   r.rss_peak_bytes = 40'000'000;

@@ -9,6 +9,8 @@ inline RunRecord every_field_set() {
   RunRecord r;
   r.system = "native@b";
   r.scenario = "pipe,line";
+  r.params = {{"extra_tools", 10}, {"payload_bytes", 100}};
+  r.swept = "extra_tools";
   r.repetition = 3;
   r.warmup = true;
   r.tasks = 1;

@@ -157,14 +157,14 @@ TEST(Csv, OneRowPerRecordWithQuotingAndOnePerSummary) {
   auto text = records.str();
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1 + static_cast<long>(results.records.size()));
   EXPECT_EQ(text.substr(0, text.find('\n')),
-            "system,scenario,repetition,warmup,tasks,wall_ns,cpu_user_ns,cpu_sys_ns,rss_peak_bytes,llm_calls,prompt_tokens,"
+            "system,scenario,params,swept,cell,repetition,warmup,tasks,wall_ns,cpu_user_ns,cpu_sys_ns,rss_peak_bytes,llm_calls,prompt_tokens,"
             "completion_tokens,request_bytes,oracle_ns,overhead_ns,reported_llm_calls,reported_prompt_tokens,reported_completion_tokens,"
             "human_wait_ns,ingest_ns,retrieval_ns,embedding_calls,embedding_tokens,correct,unsupported,error");
-  EXPECT_NE(text.find("native,single-tool,0,false,1,1000000,0,0,0,2,100,0,0,100000,900000,0,,,,,,,,true,false,\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("native,single-tool,1,false,1,3000000,0,0,0,2,100,0,0,300000,2700000,0,97,0,,,,,,true,false,\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("native,single-tool,{},,single-tool,0,false,1,1000000,0,0,0,2,100,0,0,100000,900000,0,,,,,,,,true,false,\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("native,single-tool,{},,single-tool,1,false,1,3000000,0,0,0,2,100,0,0,300000,2700000,0,97,0,,,,,,true,false,\n"), std::string::npos) << text;
   EXPECT_NE(text.find(",false,false,\"said \"\"no\"\", twice\"\n"), std::string::npos) << text;  // RFC 4180 quoting
   auto s = summaries.str();
-  EXPECT_NE(s.find("single-tool,native,3,2,0,2,1,3,1.8,0.9,2.7,900,2,100,0,0\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("single-tool,single-tool,{},,1,native,3,2,0,2,1,3,1.8,0.9,2.7,900,2,100,0,0\n"), std::string::npos) << s;
 }
 
 TEST(Markdown, ALineBreakInANameCannotEndTheHeading) {
@@ -193,7 +193,7 @@ TEST(Csv, ACellThatASpreadsheetWouldEvaluateIsNeutralised) {
   results.records[0].error = "@SUM(1)";
   std::ostringstream records;
   write_records_csv(records, results);
-  EXPECT_NE(records.str().find("native,\"'=1+2\",0,"), std::string::npos) << records.str();
+  EXPECT_NE(records.str().find("native,\"'=1+2\",{},,\"'=1+2\",0,"), std::string::npos) << records.str();
   EXPECT_NE(records.str().find(",\"'@SUM(1)\"\n"), std::string::npos) << records.str();
 }
 
@@ -400,7 +400,7 @@ TEST(ResultsJson, AnUnreadableFieldIsNamedWithItsRecord) {
 TEST(ResultsJson, ANewerSchemaIsRefused) {
   auto j = results_json(sample());
   j["run"]["schema_version"] = 999;
-  EXPECT_EQ(results_error(j.dump()), "run: schema_version 999 is newer than this legion-bench reads (1); use a newer legion-bench");
+  EXPECT_EQ(results_error(j.dump()), "run: schema_version 999 is newer than this legion-bench reads (2); use a newer legion-bench");
 }
 
 }  // namespace
@@ -558,8 +558,8 @@ TEST(SystemOrder, TheBaselineFirstThenAsListedWhateverTheRotation) {
   std::ostringstream csv;
   write_summaries_csv(csv, r);
   const auto text = csv.str();
-  EXPECT_LT(text.find("single-tool,native"), text.find("single-tool,zeta"));
-  EXPECT_LT(text.find("single-tool,zeta"), text.find("single-tool,alpha"));
+  EXPECT_LT(text.find(",1,native,"), text.find(",1,zeta,"));
+  EXPECT_LT(text.find(",1,zeta,"), text.find(",1,alpha,"));
 }
 
 TEST(Html, OneColourPerSystemInEveryChartAndTheSameInEachRun) {

@@ -29,6 +29,12 @@ RunRecord record(const std::string& system, const std::string& scenario, int rep
   r.correct = true;
   return r;
 }
+// The record as a cell of a sweep over `param`, at `value`.
+RunRecord at(RunRecord r, const std::string& param, std::int64_t value) {
+  r.params[param] = value;
+  r.swept = param;
+  return r;
+}
 
 RunResults run_of(const std::string& command, const std::string& latency, std::vector<RunRecord> records) {
   RunResults r;
@@ -61,19 +67,18 @@ struct Fixture {
     std::vector<RunRecord> t;
     for (int rep = 0; rep < 3; ++rep)
       for (std::int64_t n : {0, 10, 20, 50}) {
-        const auto label = sweep_label("tool-overhead", "extra_tools", n);
-        t.push_back(record("langchain", label, rep, 10, static_cast<std::uint64_t>(300 + 279 * n)));  // AgentRace: 279 per tool
-        t.push_back(record("autogen", label, rep, 10, static_cast<std::uint64_t>(300 + 10 * n)));     // against 90.8
+        t.push_back(at(record("langchain", "tool-overhead", rep, 10, static_cast<std::uint64_t>(300 + 279 * n)), "extra_tools", n));  // AgentRace: 279 per tool
+        t.push_back(at(record("autogen", "tool-overhead", rep, 10, static_cast<std::uint64_t>(300 + 10 * n)), "extra_tools", n));     // against 90.8
       }
     tools = run_of("legion-bench --suite published (tools)", "zero", t);
     std::vector<RunRecord> m;
     for (int rep = 0; rep < 3; ++rep)
       for (std::int64_t k : {3, 9, 15}) {
-        const auto label = sweep_label("mixture-of-agents", "proposers", k);
         const auto calls_k = static_cast<std::uint64_t>(k + 1);
-        m.push_back(record("langchain", label, rep, 10, static_cast<std::uint64_t>(400 + 1115 * k), 100, calls_k, 2000 * calls_k));
-        m.push_back(record("direct", label, rep, 10, static_cast<std::uint64_t>(300 + 100 * k), 100, calls_k, 1500 * calls_k));
-        m.push_back(record("autogen", label, rep, 10, static_cast<std::uint64_t>(300 + 100 * k), 100, calls_k, 1600 * calls_k));
+        const std::string moa = "mixture-of-agents";
+        m.push_back(at(record("langchain", moa, rep, 10, static_cast<std::uint64_t>(400 + 1115 * k), 100, calls_k, 2000 * calls_k), "proposers", k));
+        m.push_back(at(record("direct", moa, rep, 10, static_cast<std::uint64_t>(300 + 100 * k), 100, calls_k, 1500 * calls_k), "proposers", k));
+        m.push_back(at(record("autogen", moa, rep, 10, static_cast<std::uint64_t>(300 + 100 * k), 100, calls_k, 1600 * calls_k), "proposers", k));
       }
     mixture = run_of("legion-bench --suite published (mixture)", "zero", m);
     zero_io.command = "legion-bench zero-io";
@@ -155,14 +160,7 @@ TEST(Reproduce, ComparisonMarkdownMatchesItsGolden) {
   EXPECT_NE(out.str().find("\n## References\n"), std::string::npos);
 }
 
-TEST(SweepTrends, FitsEachMetricPerSystemAndReadsLabels) {
-  EXPECT_EQ(sweep_label("tool-overhead", "extra_tools", 10), "tool-overhead[extra_tools=10]");
-  const auto p = parse_sweep_label("tool-overhead[extra_tools=10]");
-  ASSERT_TRUE(p);
-  EXPECT_EQ(p->scenario, "tool-overhead");
-  EXPECT_EQ(p->param, "extra_tools");
-  EXPECT_EQ(p->value, 10);
-  for (const char* plain : {"single-tool", "x[y]", "x[=3]", "x[y=]", "x[y=3", "x[y=3a]", "[y=3]"}) EXPECT_FALSE(parse_sweep_label(plain)) << plain;
+TEST(SweepTrends, FitsEachMetricPerSystemFromTheRecordsCellIdentity) {
   const Fixture f;
   const auto trends = sweep_trends(f.tools);
   const auto* t = find_trend(trends, "tool-overhead", "langchain", "prompt tokens");

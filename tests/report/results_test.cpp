@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -29,7 +33,7 @@ TEST(RecordFields, NamesAreUniqueAndEveryStoredFieldCanBeSet) {
       EXPECT_NE(f.set, nullptr) << f.name << " is stored but cannot be read back";
     }
   }
-  EXPECT_EQ(names.size(), 28u);
+  EXPECT_EQ(names.size(), 31u);
 }
 
 TEST(RecordFields, TaskLatenciesReadBackOrNameTheField) {
@@ -105,8 +109,134 @@ TEST(RecordFields, CsvHasOneColumnPerCsvFieldInTableOrder) {
     if (f.csv) expected_header += std::string(expected_header.empty() ? "" : ",") + f.name;
   EXPECT_EQ(out.str(),
             expected_header + "\n" +
-                "native@b,\"pipe,line\",3,true,1,9000000000,11,12,13,14,15,16,21,17,8999999961,18,19,20,22,23,24,25,26,true,true,"
+                "native@b,\"pipe,line\",\"{\"\"extra_tools\"\":10,\"\"payload_bytes\"\":100}\",extra_tools,\"pipe,line[extra_tools=10]\",3,true,1,9000000000,11,12,13,14,15,16,21,17,8999999961,18,19,20,22,23,24,25,26,true,true,"
                 "\"'=a \"\"quoted\"\" error\"\n");
+}
+
+// A cell's identity is data: the label every report shows is made from it by cell_label alone.
+TEST(CellIdentity, TheLabelIsMadeFromTheIdentityByOneFunction) {
+  EXPECT_EQ(cell_label("single-tool", {{"payload_bytes", 100}}, "", 1), "single-tool");
+  EXPECT_EQ(cell_label("tool-overhead", {{"extra_tools", 10}, {"payload_bytes", 5}}, "extra_tools", 1), "tool-overhead[extra_tools=10]");
+  EXPECT_EQ(cell_label("order-refund", {}, kSweptConcurrency, 8), "order-refund[concurrency=8]");
+  RunRecord r;
+  r.system = "native";
+  r.scenario = "tool-overhead";
+  r.params = {{"extra_tools", 50}};
+  r.swept = "extra_tools";
+  r.tasks = 4;
+  EXPECT_EQ(r.cell(), "tool-overhead[extra_tools=50]");
+  // A name is never read back: a schema-2 record whose scenario name looks like a label is that name.
+  r.scenario = "x[y=3]";
+  r.swept.clear();
+  EXPECT_EQ(r.cell(), "x[y=3]");
+  const auto j = to_json(r);
+  EXPECT_EQ(j["cell"], "x[y=3]");
+  EXPECT_EQ(j["params"], "{\"extra_tools\":50}");
+  const auto back = record_from_json(j);
+  EXPECT_EQ(back.scenario, "x[y=3]");
+  EXPECT_EQ(back.params, r.params);
+  EXPECT_EQ(back.swept, "");
+}
+
+TEST(CellIdentity, ASchemaOneLabelIsReadByTheUpgradeAlone) {
+  auto upgraded = [](const std::string& label, int tasks = 1) {
+    RunRecord r;
+    r.scenario = label;
+    r.tasks = tasks;
+    upgrade_schema_1_record(r);
+    return r;
+  };
+  const auto swept = upgraded("tool-overhead[extra_tools=10]");
+  EXPECT_EQ(swept.scenario, "tool-overhead");
+  EXPECT_EQ(swept.swept, "extra_tools");
+  EXPECT_EQ(swept.params, (std::map<std::string, std::int64_t>{{"extra_tools", 10}}));
+  EXPECT_EQ(swept.cell(), "tool-overhead[extra_tools=10]");
+  const auto level = upgraded("order-refund[concurrency=8]", 8);
+  EXPECT_EQ(level.scenario, "order-refund");
+  EXPECT_EQ(level.swept, kSweptConcurrency);
+  EXPECT_TRUE(level.params.empty());
+  EXPECT_EQ(level.cell(), "order-refund[concurrency=8]");
+  for (const char* plain : {"single-tool", "x[y]", "x[=3]", "x[y=]", "x[y=3", "x[y=3a]", "[y=3]"}) {
+    const auto r = upgraded(plain);
+    EXPECT_EQ(r.scenario, plain);
+    EXPECT_EQ(r.swept, "") << plain;
+    EXPECT_EQ(r.cell(), plain);
+  }
+  // record_from_json upgrades a record written without params (schema 1), and only such a one.
+  EXPECT_EQ(record_from_json({{"system", "native"}, {"scenario", "tool-overhead[extra_tools=10]"}}).scenario, "tool-overhead");
+  EXPECT_EQ(record_from_json({{"system", "native"}, {"scenario", "tool-overhead[extra_tools=10]"}, {"params", "{}"}}).scenario,
+            "tool-overhead[extra_tools=10]");
+  EXPECT_THROW(record_from_json({{"system", "native"}, {"scenario", "x"}, {"params", "[1]"}}), std::invalid_argument);
+}
+
+TEST(CellIdentity, SummariesGroupByCellAndCarryItsIdentity) {
+  RunResults run;
+  run.context.systems = {"native"};
+  for (const std::int64_t tools : {0, 20})
+    for (int rep = 0; rep < 2; ++rep) {
+      RunRecord r;
+      r.system = "native";
+      r.scenario = "tool-overhead";
+      r.params = {{"extra_tools", tools}};
+      r.swept = "extra_tools";
+      r.repetition = rep;
+      r.wall_ns = 1'000'000 * (1 + tools) + rep;
+      r.prompt_tokens = static_cast<std::uint64_t>(100 + 10 * tools);
+      r.correct = true;
+      run.records.push_back(r);
+    }
+  summarize_run(run);
+  ASSERT_EQ(run.summaries.size(), 2u);
+  EXPECT_EQ(run.summaries[1].scenario, "tool-overhead[extra_tools=20]");
+  EXPECT_EQ(run.summaries[1].scenario_name, "tool-overhead");
+  EXPECT_EQ(run.summaries[1].swept, "extra_tools");
+  EXPECT_EQ(run.summaries[1].params.at("extra_tools"), 20);
+  EXPECT_EQ(run.summaries[1].concurrency, 1);
+  EXPECT_EQ(run.summaries[1].runs, 2u);
+  ASSERT_FALSE(run.sweeps.empty());
+  EXPECT_EQ(run.sweeps.front().scenario, "tool-overhead");
+  EXPECT_EQ(run.sweeps.front().param, "extra_tools");
+  // results.json and summaries.csv name each cell by its identity fields.
+  const auto summary = results_json(run)["summaries"][1];
+  EXPECT_EQ(summary["cell"], "tool-overhead[extra_tools=20]");
+  EXPECT_EQ(summary["scenario"], "tool-overhead");
+  EXPECT_EQ(summary["params"], (nlohmann::json{{"extra_tools", 20}}));
+  EXPECT_EQ(summary["swept"], "extra_tools");
+  EXPECT_EQ(summary["concurrency"], 1);
+  std::ostringstream csv;
+  write_summaries_csv(csv, run);
+  EXPECT_TRUE(csv.str().starts_with("cell,scenario,params,swept,concurrency,system,")) << csv.str();
+  EXPECT_NE(csv.str().find("\ntool-overhead[extra_tools=20],tool-overhead,\"{\"\"extra_tools\"\":20}\",extra_tools,1,native,"),
+            std::string::npos)
+      << csv.str();
+}
+
+// `legion-bench report` reads a results.json written by schema 1: its labels become identities.
+TEST(CellIdentity, AResultsFileOfSchemaOneIsReadWithItsCellsIdentity) {
+  nlohmann::json file = {{"run", {{"schema_version", 1}, {"run_id", "old"}, {"systems", {"native"}}}}, {"records", nlohmann::json::array()}};
+  for (const auto* label : {"tool-overhead[extra_tools=0]", "tool-overhead[extra_tools=20]", "single-tool"})
+    for (int rep = 0; rep < 2; ++rep)
+      file["records"].push_back({{"system", "native"}, {"scenario", label}, {"repetition", rep}, {"warmup", false}, {"tasks", 1},
+                                 {"wall_ns", 1000000 + rep}, {"prompt_tokens", 100}, {"correct", true}});
+  for (int rep = 0; rep < 2; ++rep)
+    file["records"].push_back({{"system", "native"}, {"scenario", "order-refund[concurrency=8]"}, {"repetition", rep}, {"warmup", false},
+                               {"tasks", 8}, {"wall_ns", 8000000 + rep}, {"correct", true}});
+  const auto path = std::filesystem::temp_directory_path() / ("schema-one-" + std::to_string(::getpid()) + ".json");
+  { std::ofstream(path) << file.dump(); }
+  const auto run = read_results_json(path);
+  std::filesystem::remove(path);
+  ASSERT_EQ(run.summaries.size(), 4u);
+  EXPECT_EQ(run.summaries[0].scenario, "tool-overhead[extra_tools=0]");
+  EXPECT_EQ(run.summaries[0].scenario_name, "tool-overhead");
+  EXPECT_EQ(run.summaries[2].scenario, "single-tool");
+  EXPECT_EQ(run.summaries[3].scenario, "order-refund[concurrency=8]");
+  EXPECT_EQ(run.summaries[3].swept, kSweptConcurrency);
+  EXPECT_EQ(run.summaries[3].concurrency, 8);
+  EXPECT_FALSE(run.sweeps.empty());
+  EXPECT_EQ(run.sweeps.front().scenario, "tool-overhead");
+  ASSERT_EQ(run.concurrency.size(), 1u);
+  EXPECT_EQ(run.concurrency[0].scenario, "order-refund");
+  EXPECT_EQ(run.concurrency[0].level, 8);
 }
 
 }  // namespace

@@ -99,14 +99,14 @@ TEST(CellStatistics, ANameIsDeclaredOnceAndEveryStatisticSaysHowItIsHad) {
 // summaries.csv's header and results.json's summary keys are the declarations, nothing listed by hand.
 TEST(CellStatistics, TheCsvHeaderAndTheJsonKeysAreTheDeclarations) {
   const auto run = two_systems();
-  std::string expected = "scenario,system";
+  std::string expected = "cell,scenario,params,swept,concurrency,system";  // the cell's identity fields
   for (const auto& s : cell_statistics())
     for (const auto& part : s.csv) expected += "," + s.csv_column(part);
   std::ostringstream csv;
   write_summaries_csv(csv, run);
   EXPECT_EQ(csv.str().substr(0, csv.str().find('\n')), expected);
   const auto summary = results_json(run)["summaries"][0];
-  std::size_t keys = 2;  // scenario, system
+  std::size_t keys = cell_identity_fields().size();
   for (const auto& s : cell_statistics())
     if (s.json) {
       EXPECT_TRUE(summary.contains(s.key())) << s.key();

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
@@ -126,6 +127,29 @@ struct LoadOptions {
   std::string padding_limit_reason = "the loader's limit of 1 GiB";
 };
 
+// A scenario file read and parsed once; each instance of it — its parameters and planted values
+// (LoadOptions) — is made and validated from the parsed file, so a run reads each file once
+// however many cells and rounds it makes of it. Throws DatasetError (file:line:column) for a file
+// that cannot be read or is not YAML.
+class ScenarioSource {
+ public:
+  explicit ScenarioSource(std::filesystem::path file);
+  const std::filesystem::path& file() const { return file_; }
+  // The parameters the file declares (`params`), by name; empty when it declares none or its
+  // `params` is malformed (load() says what is wrong).
+  std::vector<std::string> declared_params() const;
+  // The scenario with these parameters and seed, validated. Throws DatasetError.
+  ScenarioSpec load(const LoadOptions& options = {}) const;
+
+ private:
+  std::filesystem::path file_;
+  std::shared_ptr<const void> parsed_;  // the YAML tree, kept opaque so this header needs no yaml-cpp
+};
+// How many scenario files this process has read and parsed (a ScenarioSource each), for tests that
+// a run parses each file once.
+std::uint64_t scenario_parses();
+
+// ScenarioSource(file).load(options).
 ScenarioSpec load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
 // Every *.yaml in a folder, sorted by name.
 std::vector<std::filesystem::path> scenario_files(const std::filesystem::path& folder);

@@ -64,11 +64,12 @@ void write_calibration_markdown(std::ostream& out, const Calibration& calibratio
 // calibration.json and CALIBRATION.md (legion-bench calibrate writes them beside its runs).
 const Document<Calibration>& calibration_document();
 
-// The values of one metric for one cell of a run, in ms: measured, successful records only.
-std::vector<double> metric_values(const RunResults& run, const std::string& scenario, const std::string& system,
+// The values of one metric for one cell (its label, RunRecord::cell()) of a run, in ms: measured,
+// successful records only.
+std::vector<double> metric_values(const RunResults& run, const std::string& cell, const std::string& system,
                                   const std::string& metric);
 // Pairs of (old, new) values from the same repetition of two systems interleaved in one run.
-std::vector<std::pair<double, double>> paired_values(const RunResults& run, const std::string& scenario,
+std::vector<std::pair<double, double>> paired_values(const RunResults& run, const std::string& cell,
                                                      const std::string& old_system, const std::string& new_system,
                                                      const std::string& metric);
 

@@ -2,7 +2,8 @@
 // Throughput and per-task latency under concurrency. A record of N concurrent copies carries each
 // copy's latency (from the batch's start, when all were submitted, to its end); here they are
 // gathered per (scenario, system, level) — from a run with --concurrency N (every cell at N) or
-// from a suite's concurrency part (cells `NAME[concurrency=N]`) — with the throughput and the
+// from a suite's concurrency part (records whose `swept` is kSweptConcurrency, the level their
+// `tasks`) — with the throughput and the
 // resident memory per task in flight, and whether a system overlaps its copies or serialises them.
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -14,13 +15,8 @@ namespace legion::report {
 
 struct RunResults;
 
-// `NAME[concurrency=N]`: the name a concurrency part's records carry (a sweep label whose
-// parameter is the reserved name `concurrency`, which sweep_trends leaves out).
-inline constexpr const char* kConcurrencyParam = "concurrency";
-std::string concurrency_label(const std::string& scenario, int level);
-
 struct ConcurrencyLevel {
-  std::string scenario, system;  // the scenario without its [concurrency=N]
+  std::string scenario, system;  // the scenario's name (its cell's, under a run-wide --concurrency)
   int level = 1;                 // copies in flight per batch
   std::size_t batches = 0;       // measured batches without an error
   std::size_t failed = 0;        // measured batches with an error or a wrong answer

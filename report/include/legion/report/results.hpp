@@ -15,7 +15,18 @@
 
 namespace legion::report {
 
-inline constexpr int kResultsSchemaVersion = 1;
+// 2: a record's cell identity is data (`params`, `swept`); in schema 1 a swept value or a
+// concurrency level was written into `scenario` (`tool-overhead[extra_tools=10]`).
+inline constexpr int kResultsSchemaVersion = 2;
+
+// The value of `swept` for a concurrency part's cells: its level is the record's `tasks`.
+inline constexpr const char* kSweptConcurrency = "concurrency";
+
+// A cell's label as every report shows it, made from its identity and nowhere else: the scenario's
+// name, and for a swept cell the swept parameter with its value (`tool-overhead[extra_tools=10]`)
+// or the concurrency level (`order-refund[concurrency=8]`, the level being `tasks`).
+std::string cell_label(const std::string& scenario, const std::map<std::string, std::int64_t>& params, const std::string& swept,
+                       int tasks);
 
 // The machine's state around a run, read from /proc: what else was using the CPU and how busy the
 // machine was, so that a report can say when its numbers were taken on a noisy machine.
@@ -74,7 +85,9 @@ struct RunContext {
 // One task's measurements. What each field means is documented once, in record_fields().
 struct RunRecord {
   std::string system;
-  std::string scenario;
+  std::string scenario;  // the scenario's name
+  std::map<std::string, std::int64_t> params;  // the scenario's parameters as run (every declared one)
+  std::string swept;     // the parameter this cell sweeps, kSweptConcurrency, or empty
   int repetition = 0;
   bool warmup = false;
   int tasks = 1;
@@ -103,6 +116,8 @@ struct RunRecord {
   // Wall time not spent in the model server or waiting for the human; defined for one task at a
   // time only (concurrent requests' service times overlap, so their sum is not time taken out of
   // the wall).
+  // The cell the record belongs to (cell_label): what summaries group by.
+  std::string cell() const { return cell_label(scenario, params, swept, tasks); }
   std::int64_t overhead_ns() const { return tasks == 1 ? wall_ns - oracle_ns - human_wait_ns.value_or(0) : 0; }
 };
 
@@ -170,6 +185,11 @@ T field(const nlohmann::json& j, const char* key, T fallback) {
 nlohmann::json to_json(const RunContext& context);
 RunContext context_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const RunRecord& record);
+// A record written without `params` (schema 1) is upgraded (upgrade_schema_1_record).
 RunRecord record_from_json(const nlohmann::json& j);
+// A record of schema 1 given its cell's identity: `scenario` held the cell's label, which is the
+// scenario's name followed, for a swept cell, by `[PARAM=VALUE]` — the one place a label is read.
+// Its `params` hold the swept value only (schema 1 kept no other); a concurrency level is `tasks`.
+void upgrade_schema_1_record(RunRecord& record);
 
 }  // namespace legion::report

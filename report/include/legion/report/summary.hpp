@@ -3,6 +3,7 @@
 // before any reporter runs. Reporters only format these.
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,14 @@
 namespace legion::report {
 
 struct CellSummary {
-  std::string scenario;
+  std::string scenario;  // the cell's label (cell_label), as every table shows it
   std::string system;
+  // The cell's identity, as its records carry it: the scenario's name and parameters, the swept
+  // parameter (or kSweptConcurrency, or empty) and the copies of the task in flight at once.
+  std::string scenario_name;
+  std::map<std::string, std::int64_t> params;
+  std::string swept;
+  int concurrency = 1;
   std::size_t runs = 0;      // measured records (warm-ups excluded), failed ones included
   std::optional<std::string> unsupported;  // the system cannot express the scenario: why (no runs then)
   std::size_t correct = 0;
@@ -50,6 +57,15 @@ struct CellSummary {
   std::map<std::string, StatisticValue> computed;
 };
 
+// The fields that name a cell, each declared once: summaries.csv's first columns (before the
+// statistics) and the first keys of each summary in results.json, in this order — cell (the
+// label), scenario, params, swept, concurrency, system.
+struct CellIdentityField {
+  const char* name;
+  nlohmann::json (*of)(const CellSummary&);
+};
+std::span<const CellIdentityField> cell_identity_fields();
+
 struct SummaryOptions : StatisticsOptions {
   std::string baseline = "native";  // falls back to the first system when absent
 };
@@ -59,8 +75,8 @@ struct SummaryOptions : StatisticsOptions {
 std::vector<std::string> system_order(const std::vector<RunRecord>& records, const std::string& baseline,
                                       const std::vector<std::string>& listed);
 
-// One summary per (scenario, system): scenarios in order of first appearance, systems in
-// system_order(records, options.baseline, systems).
+// One summary per (cell, system), a cell being what RunRecord::cell() names: cells in order of
+// first appearance, systems in system_order(records, options.baseline, systems).
 std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const SummaryOptions& options = {},
                                    const std::vector<std::string>& systems = {});
 

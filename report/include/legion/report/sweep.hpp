@@ -1,6 +1,6 @@
 #pragma once
-// Parameter sweeps in the reports: a swept scenario's records carry the value in their scenario
-// name (`tool-overhead[extra_tools=10]`); here each metric's growth with the parameter is fitted
+// Parameter sweeps in the reports: a swept cell's records name the swept parameter (`swept`) and
+// carry its value among their `params`; here each metric's growth with the parameter is fitted
 // per system (Theil–Sen slope with its interval over every completed record) and drawn.
 #include <cstdint>
 #include <functional>
@@ -16,16 +16,8 @@ namespace legion::report {
 
 struct RunResults;
 
-// `NAME[PARAM=VALUE]`: the name a swept scenario's records carry.
-std::string sweep_label(const std::string& scenario, const std::string& param, std::int64_t value);
-struct SweepPoint {
-  std::string scenario, param;
-  std::int64_t value = 0;
-};
 // A parameter's value as the reports print it (an integer).
 std::string parameter_text(double value);
-// The parts of a sweep label; nothing for a plain scenario name.
-std::optional<SweepPoint> parse_sweep_label(std::string_view name);
 
 // A metric a sweep is fitted on, read from one record.
 struct SweepMetric {
