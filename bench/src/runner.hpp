@@ -92,7 +92,7 @@ class Runner {
   report::RunContext make_context() const;
   // The run to continue (--resume) with its records, or a new one; either is in the store after.
   report::RunResults start_or_resume(Store& store) const;
-  report::RunRecord make_record(const nlohmann::json& reply, const oracle::OracleTotals& served,
+  report::RunRecord make_record(const nlohmann::json& reply, const oracle::OracleTotals& served, std::int64_t model_busy_ns,
                               const datasets::ScenarioSpec& spec, int concurrency) const;
   Plan plan_;
   std::ostream& progress_;
