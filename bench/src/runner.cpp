@@ -130,9 +130,10 @@ report::RunContext Runner::make_context(const std::vector<PlannedScenario>& cell
 }
 
 // One task's record: the worker's own measurements (a result checked field by field, worker.hpp),
-// the oracle's log for the task, and the runner's check of every answer against the scenario.
-report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTotals& served, const datasets::ScenarioSpec& spec,
-                                     const PlannedScenario& cell) const {
+// the oracle's log for the task (its totals and the union of its service intervals), and the
+// runner's check of every answer against the scenario.
+report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTotals& served, std::int64_t model_busy_ns,
+                                     const datasets::ScenarioSpec& spec, const PlannedScenario& cell) const {
   const int concurrency = cell.concurrency;
   auto optional = [&](const char* field) -> std::optional<std::int64_t> {
     return reply[field].is_null() ? std::nullopt : std::optional(reply[field].get<std::int64_t>());
@@ -162,6 +163,7 @@ report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTot
   r.completion_tokens = served.completion_tokens;
   r.request_bytes = served.request_bytes;
   r.oracle_ns = served.service_ns;
+  r.model_busy_ns = model_busy_ns;
   if (reply.at("error").is_string()) r.error = core::clip_error_text(reply["error"].get<std::string>());
   const auto& answers = reply.at("answers");
   r.task_latencies_ns = reply.at("task_latencies_ns").get<std::vector<std::int64_t>>();
@@ -330,7 +332,7 @@ report::RunResults Runner::run() {
         } catch (const std::exception& e) {  // the worker could not be (re)started
           reply = failed_result(e.what());
         }
-        auto r = make_record(reply, oracle.totals_since(before), *spec, cell);
+        auto r = make_record(reply, oracle.totals_since(before), oracle.busy_since(before), *spec, cell);
         // The workflow is judged by the database's final state as well as by the answer.
         const auto database_wrong = database.check();
         if (!database_wrong.empty()) r.correct = false;

@@ -93,7 +93,7 @@ class Runner {
   report::RunContext make_context(const std::vector<PlannedScenario>& cells) const;
   // The run to continue (--resume) with its records, or a new one; either is in the store after.
   report::RunResults start_or_resume(Store& store, const std::vector<PlannedScenario>& cells) const;
-  report::RunRecord make_record(const nlohmann::json& reply, const oracle::OracleTotals& served,
+  report::RunRecord make_record(const nlohmann::json& reply, const oracle::OracleTotals& served, std::int64_t model_busy_ns,
                               const datasets::ScenarioSpec& spec, const PlannedScenario& cell) const;
   Plan plan_;
   std::ostream& progress_;

@@ -24,7 +24,7 @@ double value_of(const RunRecord& r, const std::string& metric) {
 }
 
 bool counts(const RunRecord& r, const std::string& metric) {
-  return !r.warmup && !r.error && !r.unsupported && (metric != "overhead" || r.tasks == 1);
+  return !r.warmup && !r.error && !r.unsupported && (metric != "overhead" || r.overhead_known());
 }
 
 std::vector<double> logs_of(const std::vector<double>& xs) {

@@ -440,14 +440,14 @@ class Page {
            },
            [&](const ChartRow& row, double y) {
              const auto& c = cell(run, row);
-             const double wall = std::max(c.wall_ms.median, 1e-9), model = std::clamp(c.oracle_ms / wall, 0.0, 1.0);
-             mark_open(c.scenario + " · " + c.system + ": " + detail::sig3(c.oracle_ms) + " ms in the model server, " +
-                       detail::sig3(std::max(0.0, wall - c.oracle_ms)) + " ms in the system (medians, n = " + std::to_string(c.wall_ms.n) + ")");
+             const double wall = std::max(c.wall_ms.median, 1e-9), model = std::clamp(c.model_busy_ms / wall, 0.0, 1.0);
+             mark_open(c.scenario + " · " + c.system + ": " + detail::sig3(c.model_busy_ms) + " ms in the model server, " +
+                       detail::sig3(std::max(0.0, wall - c.model_busy_ms)) + " ms in the system (medians, n = " + std::to_string(c.wall_ms.n) + ")");
              out_ << "<rect class=\"server\" x=\"" << x0 << "\" y=\"" << y - 6 << "\" height=\"12\" width=\"" << num(model * (x1 - x0), 6) << "\"/>";
              out_ << "<rect fill=\"" << colour(c.system) << "\" x=\"" << num(x0 + model * (x1 - x0), 6) << "\" y=\"" << y - 6
                   << "\" height=\"12\" width=\"" << num((1 - model) * (x1 - x0), 6) << "\"/>";
-             out_ << "<text class=\"label\" x=\"" << x1 + 6 << "\" y=\"" << y + 4 << "\">" << num(c.oracle_ms) << " + "
-                  << num(std::max(0.0, wall - c.oracle_ms)) << " ms</text></g>";
+             out_ << "<text class=\"label\" x=\"" << x1 + 6 << "\" y=\"" << y + 4 << "\">" << num(c.model_busy_ms) << " + "
+                  << num(std::max(0.0, wall - c.model_busy_ms)) << " ms</text></g>";
            });
   }
 
@@ -604,7 +604,7 @@ void Page::records_appendix(std::size_t run) {
       out_ << "<tr" << tags(run, c.scenario, rec.system) << "><td class=\"text\">" << esc(c.scenario) << "</td><td class=\"text\">"
            << swatch(rec.system) << esc(rec.system) << "</td><td>" << rec.repetition << "</td><td>"
            << detail::sig3(static_cast<double>(rec.wall_ns) / 1e6) << "</td><td>"
-           << (rec.tasks == 1 ? detail::sig3(static_cast<double>(rec.overhead_ns()) / 1e6) : "n/a") << "</td><td>" << rec.llm_calls
+           << (rec.overhead_known() ? detail::sig3(static_cast<double>(rec.overhead_ns()) / 1e6) : "n/a") << "</td><td>" << rec.llm_calls
            << "</td><td>" << rec.prompt_tokens << "</td><td>" << detail::fixed(static_cast<double>(rec.rss_peak_bytes) / (1024.0 * 1024.0), 1)
            << "</td><td class=\"text\">"
            << esc(rec.unsupported ? "unsupported" : rec.error ? "error: " + *rec.error : rec.correct ? "correct" : "wrong answer") << "</td></tr>\n";

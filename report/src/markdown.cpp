@@ -157,9 +157,14 @@ Section method(const RunResults& r) {
     << "). Against the baseline: Hodges–Lehmann ratio of wall times on log scale with its interval, Mann–Whitney U "
        "p values "
     << correction_name(o) << "-adjusted across the run, Cliff's delta. Wall time is measured by the worker around one task; "
-       "framework overhead is wall time minus the model server's service time for the same task's requests; peak "
-       "RSS is the worker's high-water mark during the task; LLM calls and tokens are counted by the model server "
-       "(o200k_base).";
+       "framework overhead is wall time minus the time the model server was working on the same task's requests (the "
+       "union of their service intervals, so calls in flight at once count once) and minus any wait for the scripted "
+       "human; peak RSS is the worker's high-water mark during the task; LLM calls and tokens are counted by the model "
+       "server (o200k_base).";
+  // Records written before the model's busy time was kept fall back on the sum of service times.
+  if (std::any_of(r.records.begin(), r.records.end(), [](const RunRecord& x) { return !x.warmup && !x.unsupported && !x.model_busy_ns; }))
+    w << " Some records predate the model's busy time; their overhead subtracts the sum of the service times instead, "
+         "which understates it where calls overlapped, and is not given for concurrent tasks.";
   Section s{"method", "Method", {paragraph({own("Latency profile "), code(c.latency_profile), own(w.str())})}};
   if (!c.variants.empty()) {
     Text v{own("Systems from other builds or environments, or twins of a system:")};

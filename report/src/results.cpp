@@ -205,10 +205,14 @@ const std::vector<RecordField>& table() {
       LEGION_FIELD(completion_tokens, "INTEGER", true, "completion tokens, counted by the model server"),
       LEGION_FIELD(request_bytes, "INTEGER NOT NULL DEFAULT 0", true,
                    "bytes of the request bodies the model server received for this record (0 in stores from before it was kept)"),
-      LEGION_FIELD(oracle_ns, "INTEGER", true, "sum of the model server's service times"),
+      LEGION_FIELD(oracle_ns, "INTEGER", true, "sum of the model server's service times (calls in flight at once each count in full)"),
+      LEGION_FIELD(model_busy_ns, "INTEGER", true,
+                   "time the model server was working on this record's requests: the union of their service intervals, so calls "
+                   "in flight at once count once (null in records from before it was kept)"),
       RecordField{"overhead_ns", FieldType::integer, true, nullptr, true,
-                  "wall_ns − oracle_ns − human_wait_ns: time spent outside the model server and the human (null when tasks > 1)",
-                  [](const RunRecord& r) { return r.tasks == 1 ? FieldValue(r.overhead_ns()) : FieldValue(); }, nullptr,
+                  "wall_ns − model_busy_ns − human_wait_ns: time in which neither the model nor the human was working on the "
+                  "task (records without model_busy_ns: oracle_ns in its place, and null when tasks > 1)",
+                  [](const RunRecord& r) { return r.overhead_known() ? FieldValue(r.overhead_ns()) : FieldValue(); }, nullptr,
                   [](RunRecord&, const json&, const char*) {}},  // derived: recomputed, not read
       LEGION_FIELD(reported_llm_calls, "INTEGER", true, "LLM calls as the system itself reported them (a cross-check)"),
       LEGION_FIELD(reported_prompt_tokens, "INTEGER", true, "the system's own prompt-token count, when it keeps one"),

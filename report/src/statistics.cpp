@@ -31,9 +31,10 @@ StatisticValue optional_value(const std::optional<double>& v) { return v ? Stati
 StatisticValue summary_value(const stats::Summary& s) { return s.n == 0 ? StatisticValue() : StatisticValue(s); }
 std::string n_of(const CellSummary& s) { return "n = " + std::to_string(s.wall_ms.n); }
 
-// Overhead is undefined for records that ran several tasks at once.
+// Overhead is undefined only for concurrent tasks recorded without the model's busy time.
+constexpr const char* kNoOverhead = "undefined for concurrent tasks recorded without the model's busy time";
 TableCell overhead_cell(const CellSummary& s, double v, const std::string& what) {
-  return s.overhead_ms.n == 0 ? TableCell{"n/a", std::nullopt, "undefined for concurrent tasks"}
+  return s.overhead_ms.n == 0 ? TableCell{"n/a", std::nullopt, kNoOverhead}
                               : number(v, what + " " + sig3(v) + " ms, n = " + std::to_string(s.overhead_ms.n));
 }
 
@@ -77,7 +78,7 @@ std::vector<CellStatistic> built_in() {
         {"wall", "max", true, false, [](C s, V, O) { return number(s.wall_ms.max, "slowest task " + sig3(s.wall_ms.max) + " ms"); }}}},
       {"wall_median_ci", "ms", "BCa bootstrap interval of the median wall time",
        [](C s) { return s.wall_median_ci ? StatisticValue(*s.wall_median_ci) : StatisticValue(); }},
-      {"overhead", "ms", "wall time minus the model server's service time, over records of one task",
+      {"overhead", "ms", "wall time minus the union of the model server's service intervals for the task's requests and the human's wait",
        [](C s) { return summary_value(s.overhead_ms); }, {}, true, {"median", "min", "max"},
        {{"overhead", "overhead median", true, false, [](C s, V, O) { return overhead_cell(s, s.overhead_ms.median, "median overhead"); }},
         {"overhead", "min", true, false, [](C s, V, O) { return overhead_cell(s, s.overhead_ms.min, "least overhead"); }},
@@ -85,7 +86,7 @@ std::vector<CellStatistic> built_in() {
       {"overhead_per_llm_call", "us", "median over records of overhead over LLM calls",
        [](C s) { return s.overhead_ms.n ? StatisticValue(s.overhead_per_call_us) : StatisticValue(); }, {}, true, {""},
        {{"overhead", "per LLM call (µs)", true, false, [](C s, V, O) {
-           return s.overhead_ms.n == 0 ? TableCell{"n/a", std::nullopt, "undefined for concurrent tasks"}
+           return s.overhead_ms.n == 0 ? TableCell{"n/a", std::nullopt, kNoOverhead}
                                        : number(s.overhead_per_call_us, "median overhead per LLM call " + sig3(s.overhead_per_call_us) + " µs");
          }}}},
       {"ratio_to_baseline", "", "Hodges–Lehmann ratio of wall times to the baseline's on log scale, with its interval",

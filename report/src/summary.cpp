@@ -83,7 +83,7 @@ std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const 
     s.params = rs.front()->params;
     s.swept = rs.front()->swept;
     s.concurrency = rs.front()->tasks;
-    std::vector<double> wall, overhead, per_call, calls, prompt, completion, rss, oracle, reported_prompt, reported_completion;
+    std::vector<double> wall, overhead, per_call, calls, prompt, completion, rss, model_busy, reported_prompt, reported_completion;
     std::vector<double> ingest, retrieval, embedding_calls, embedding_tokens, rest_of_wall;
     std::vector<const RunRecord*> measured;
     for (const auto* r : rs) {
@@ -101,9 +101,9 @@ std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const 
         continue;
       }
       wall.push_back(static_cast<double>(r->wall_ns) / 1e6);
-      oracle.push_back(static_cast<double>(r->oracle_ns) / 1e6);
-      if (r->tasks == 1) overhead.push_back(static_cast<double>(r->overhead_ns()) / 1e6);
-      if (r->tasks == 1 && r->llm_calls > 0) per_call.push_back(static_cast<double>(r->overhead_ns()) / 1e3 / static_cast<double>(r->llm_calls));
+      model_busy.push_back(static_cast<double>(r->model_busy_ns.value_or(r->oracle_ns)) / 1e6);
+      if (r->overhead_known()) overhead.push_back(static_cast<double>(r->overhead_ns()) / 1e6);
+      if (r->overhead_known() && r->llm_calls > 0) per_call.push_back(static_cast<double>(r->overhead_ns()) / 1e3 / static_cast<double>(r->llm_calls));
       calls.push_back(static_cast<double>(r->llm_calls));
       prompt.push_back(static_cast<double>(r->prompt_tokens));
       completion.push_back(static_cast<double>(r->completion_tokens));
@@ -134,7 +134,7 @@ std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const 
       s.wall_ms = stats::summarize(wall);
       s.wall_q1_ms = stats::quantile(wall, 0.25);
       s.wall_q3_ms = stats::quantile(wall, 0.75);
-      s.oracle_ms = stats::median(oracle);
+      s.model_busy_ms = stats::median(model_busy);
       if (!overhead.empty()) s.overhead_ms = stats::summarize(overhead);
       s.llm_calls = stats::median(calls);
       s.prompt_tokens = stats::median(prompt);

@@ -27,7 +27,7 @@ constexpr Metric kMetrics[] = {
     {"total tokens", "tokens", [](const RunRecord& r) { return static_cast<double>(r.prompt_tokens + r.completion_tokens) / r.tasks; }},
     {"model calls", "calls", [](const RunRecord& r) { return static_cast<double>(r.llm_calls) / r.tasks; }},
     {"wall time", "ms", [](const RunRecord& r) { return static_cast<double>(r.wall_ns) / 1e6 / r.tasks; }},
-    {"overhead", "ms", [](const RunRecord& r) { return static_cast<double>(r.overhead_ns()) / 1e6; }},
+    {"overhead", "ms", [](const RunRecord& r) { return static_cast<double>(r.overhead_ns()) / 1e6 / r.tasks; }},
     {"request bytes", "bytes", [](const RunRecord& r) { return static_cast<double>(r.request_bytes) / r.tasks; }},
 };
 
@@ -51,7 +51,7 @@ std::vector<SweepTrend> sweep_trends(const RunResults& run) {
         std::map<std::int64_t, std::vector<double>> at;
         for (const auto& r : run.records) {
           if (r.system != system || r.warmup || r.error || r.unsupported) continue;
-          if (std::string_view(m.name) == "overhead" && r.tasks != 1) continue;
+          if (std::string_view(m.name) == "overhead" && !r.overhead_known()) continue;
           const auto value = r.params.find(param);
           if (r.scenario != scenario || r.swept != param || value == r.params.end()) continue;
           x.push_back(static_cast<double>(value->second));

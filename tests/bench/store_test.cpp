@@ -132,6 +132,7 @@ TEST(Store, OpensAStoreFromTheFirstRelease) {
   EXPECT_FALSE(records[0].reported_prompt_tokens);
   EXPECT_FALSE(records[0].reported_completion_tokens);
   EXPECT_EQ(records[0].request_bytes, 0u);
+  EXPECT_FALSE(records[0].model_busy_ns);  // not kept then: overhead falls back on the sum of service times
   EXPECT_EQ(records[0].overhead_ns(), 4000);
   EXPECT_TRUE(records[0].correct);
   store.add("old", records[0]);  // and new records go in beside the old

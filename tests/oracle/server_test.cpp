@@ -790,6 +790,77 @@ TEST(Oracle, TotalsSinceAMarkCountWhatArrivedAfterIt) {
   ::close(held);
 }
 
+// A record's model time is the union of its requests' service intervals: three requests served at
+// once count once, a request from before the mark not at all, and each interval lies within the
+// client's own view of the request (sent to answered).
+TEST(Oracle, BusySinceAMarkGivesEachRequestsSpan) {
+  Oracle::Options options;
+  options.latency = LatencyProfile::parse("ttft=100,tps=1000");
+  std::shared_ptr<const ScenarioSpec> spec;
+  auto oracle = scripted_oracle(options, spec);
+  const auto chat = raw::post(second_request_body(*spec));
+  const auto now_ns = [] { return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
+  int before = raw::connect_to(oracle->port());
+  ASSERT_TRUE(raw::send_all(before, chat));
+  ASSERT_EQ(raw::responses({before}, 1).at(0).size(), 1u);  // request 1, before the mark
+
+  const auto mark = oracle->mark();
+  std::vector<int> sockets;
+  for (int i = 0; i < 3; ++i) sockets.push_back(raw::connect_to(oracle->port()));
+  const auto sent = now_ns();
+  for (int fd : sockets) ASSERT_TRUE(raw::send_all(fd, chat));  // requests 2 to 4, at once
+  for (const auto& answers : raw::responses(sockets, 1)) ASSERT_EQ(answers.size(), 1u);
+  const auto answered = now_ns();
+
+  const auto log = oracle->log_since(mark);
+  ASSERT_EQ(log.size(), 3u);
+  std::vector<TimeSpan> spans;
+  std::int64_t service_sum = 0;
+  for (const auto& e : log) {
+    EXPECT_GE(e.started_ns, sent);
+    EXPECT_LE(e.started_ns + e.service_ns, answered);
+    EXPECT_GE(e.service_ns, 100'000'000);  // the time to first token, at least
+    spans.push_back({e.started_ns, e.started_ns + e.service_ns});
+    service_sum += e.service_ns;
+  }
+  const auto busy = oracle->busy_since(mark);
+  EXPECT_EQ(busy, union_length_ns(spans));
+  EXPECT_GE(busy, 100'000'000);
+  EXPECT_LE(busy, answered - sent);
+  EXPECT_LT(busy, service_sum);  // overlapping requests: the sum counts the shared time three times
+  EXPECT_EQ(oracle->busy_since(12345), 0);  // never marked
+  for (int fd : sockets) ::close(fd);
+  ::close(before);
+}
+
+// The log's own arithmetic, on requests with made-up intervals: each mark's union holds the
+// requests numbered after it, through later marks, whenever they were recorded.
+TEST(RequestLog, BusySinceAMarkIsTheUnionOfTheIntervalsAfterIt) {
+  RequestLog log(4);
+  std::atomic<std::uint64_t> seq = 0;
+  auto request = [&](std::int64_t start, std::int64_t length) {
+    RequestLogEntry e;
+    e.seq = ++seq;
+    e.action = "call";
+    e.started_ns = start;
+    e.service_ns = length;
+    return e;
+  };
+  log.record(request(0, 1000));  // before any mark
+  const auto first = log.mark(seq);
+  const auto a = request(2000, 100), b = request(2050, 100);  // overlap by 50
+  const auto second = log.mark(seq);
+  const auto c = request(3000, 10);
+  log.record(c);  // finishing order does not matter
+  log.record(b);
+  log.record(a);
+  EXPECT_EQ(log.busy_since(first), 150 + 10);
+  EXPECT_EQ(log.busy_since(second), 10);
+  EXPECT_EQ(log.totals_since(first).service_ns, 210);  // the sum, for contrast
+  for (int i = 0; i < 200; ++i) log.record(request(5000 + i * 10, 20));  // many, overlapping: merged as they come
+  EXPECT_EQ(log.busy_since(second), 10 + 199 * 10 + 20);
+}
+
 TEST(ServiceTimeHistogram, QuantilesWithinTheirBucket) {
   ServiceTimeHistogram h;
   EXPECT_EQ(h.quantile(0.5), 0);

@@ -23,6 +23,7 @@ inline RunRecord every_field_set() {
   r.completion_tokens = 16;
   r.request_bytes = 21;
   r.oracle_ns = 17;
+  r.model_busy_ns = 29;
   r.reported_llm_calls = 18;
   r.reported_prompt_tokens = 19;
   r.reported_completion_tokens = 20;

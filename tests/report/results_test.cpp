@@ -13,11 +13,13 @@
 #include <sstream>
 
 #include "legion/report/reporters.hpp"
+#include "legion/report/summary.hpp"
 #include "report/record_fixtures.hpp"
 
 namespace legion::report {
 namespace {
 
+using nlohmann::json;
 using testing::every_field_set;
 
 void expect_same(const RunRecord& a, const RunRecord& b) {
@@ -33,7 +35,7 @@ TEST(RecordFields, NamesAreUniqueAndEveryStoredFieldCanBeSet) {
       EXPECT_NE(f.set, nullptr) << f.name << " is stored but cannot be read back";
     }
   }
-  EXPECT_EQ(names.size(), 31u);
+  EXPECT_EQ(names.size(), 32u);
 }
 
 TEST(RecordFields, TaskLatenciesReadBackOrNameTheField) {
@@ -56,16 +58,18 @@ TEST(RecordFields, JsonRoundTripsEveryField) {
   const auto j = to_json(r);
   for (const auto& f : record_fields()) EXPECT_TRUE(j.contains(f.name)) << f.name;
   EXPECT_EQ(j.size(), record_fields().size());
-  EXPECT_EQ(j["overhead_ns"], r.wall_ns - r.oracle_ns - *r.human_wait_ns);  // the human's time is not the system's
+  EXPECT_EQ(j["model_busy_ns"], 29);
+  EXPECT_EQ(j["overhead_ns"], r.wall_ns - *r.model_busy_ns - *r.human_wait_ns);  // the human's time is not the system's
   expect_same(record_from_json(j), r);
 
-  RunRecord absent;  // null optionals stay null; overhead is null for several tasks at once
+  RunRecord absent;  // null optionals stay null; without the model's busy time, overhead is null for several tasks at once
   absent.system = "s";
   absent.scenario = "c";
   absent.tasks = 4;
   const auto k = to_json(absent);
   EXPECT_TRUE(k["error"].is_null());
   EXPECT_TRUE(k["reported_prompt_tokens"].is_null());
+  EXPECT_TRUE(k["model_busy_ns"].is_null());
   EXPECT_TRUE(k["overhead_ns"].is_null());
   expect_same(record_from_json(k), absent);
 }
@@ -109,7 +113,7 @@ TEST(RecordFields, CsvHasOneColumnPerCsvFieldInTableOrder) {
     if (f.csv) expected_header += std::string(expected_header.empty() ? "" : ",") + f.name;
   EXPECT_EQ(out.str(),
             expected_header + "\n" +
-                "native@b,\"pipe,line\",\"{\"\"extra_tools\"\":10,\"\"payload_bytes\"\":100}\",extra_tools,\"pipe,line[extra_tools=10]\",3,true,1,9000000000,11,12,13,14,15,16,21,17,8999999961,18,19,20,22,23,24,25,26,true,true,"
+                "native@b,\"pipe,line\",\"{\"\"extra_tools\"\":10,\"\"payload_bytes\"\":100}\",extra_tools,\"pipe,line[extra_tools=10]\",3,true,1,9000000000,11,12,13,14,15,16,21,17,29,8999999949,18,19,20,22,23,24,25,26,true,true,"
                 "\"'=a \"\"quoted\"\" error\"\n");
 }
 
@@ -237,6 +241,59 @@ TEST(CellIdentity, AResultsFileOfSchemaOneIsReadWithItsCellsIdentity) {
   ASSERT_EQ(run.concurrency.size(), 1u);
   EXPECT_EQ(run.concurrency[0].scenario, "order-refund");
   EXPECT_EQ(run.concurrency[0].level, 8);
+}
+
+// A results.json from before the model's busy time was kept: the field reads as absent and the
+// overhead falls back on the sum of service times, for one task at a time only.
+TEST(RecordFields, ARecordWithoutTheModelsBusyTimeFallsBackOnTheSumOfServiceTimes) {
+  const json old = {{"system", "native"}, {"scenario", "consensus-vote"}, {"wall_ns", 100}, {"oracle_ns", 30}, {"human_wait_ns", 5}};
+  auto r = record_from_json(old);
+  EXPECT_FALSE(r.model_busy_ns);
+  EXPECT_TRUE(r.overhead_known());
+  EXPECT_EQ(r.overhead_ns(), 65);
+  EXPECT_EQ(to_json(r)["overhead_ns"], 65);
+  auto batch = old;
+  batch["tasks"] = 3;
+  EXPECT_FALSE(record_from_json(batch).overhead_known());
+  EXPECT_TRUE(to_json(record_from_json(batch))["overhead_ns"].is_null());
+}
+
+// Five calls of one task in flight at once (a consensus round), 30 ms each within the same 40 ms:
+// 150 ms of service time in a 100 ms task. Subtracting the sum makes the overhead negative; the
+// union gives the 60 ms the task spent with no call in flight.
+TEST(RunRecords, ConcurrentModelCallsOfOneTaskCountOnceInItsOverhead) {
+  RunRecord r;
+  r.system = "native";
+  r.scenario = "consensus-vote";
+  r.wall_ns = 100'000'000;
+  r.oracle_ns = 150'000'000;
+  EXPECT_EQ(r.overhead_ns(), -50'000'000);  // the sum, as records without the union had it
+  r.model_busy_ns = 40'000'000;
+  ASSERT_TRUE(r.overhead_known());
+  EXPECT_EQ(r.overhead_ns(), 60'000'000);
+  r.human_wait_ns = 10'000'000;  // and the human's time is not the system's either
+  EXPECT_EQ(r.overhead_ns(), 50'000'000);
+  EXPECT_EQ(to_json(r)["overhead_ns"], 50'000'000);
+}
+
+// A batch of concurrent tasks has an overhead once the model's time is a union: the batch's wall
+// time in which no call of any of its tasks was in flight.
+TEST(RunRecords, AConcurrentBatchHasAnOverheadFromTheUnion) {
+  RunRecord r;
+  r.system = "native";
+  r.scenario = "order-refund[concurrency=8]";
+  r.tasks = 8;
+  r.wall_ns = 50'000'000;
+  r.oracle_ns = 300'000'000;  // eight tasks' calls, overlapping
+  EXPECT_FALSE(r.overhead_known());
+  r.model_busy_ns = 45'000'000;
+  ASSERT_TRUE(r.overhead_known());
+  EXPECT_EQ(r.overhead_ns(), 5'000'000);
+  const auto summaries = summarize({r});
+  ASSERT_EQ(summaries.size(), 1u);
+  EXPECT_EQ(summaries[0].overhead_ms.n, 1u);
+  EXPECT_DOUBLE_EQ(summaries[0].overhead_ms.median, 5.0);
+  EXPECT_DOUBLE_EQ(summaries[0].model_busy_ms, 45.0);
 }
 
 }  // namespace

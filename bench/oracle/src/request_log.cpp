@@ -93,6 +93,15 @@ void RequestLog::record(RequestLogEntry entry) {
   ++recorded_;
 }
 
+void RequestLog::Interval::add(const RequestLogEntry& e) {
+  totals.add(e);
+  busy.push_back({e.started_ns, e.started_ns + e.service_ns});
+  if (busy.size() >= 2 * merged_size + 64) {
+    busy = core::merged(busy);
+    merged_size = busy.size();
+  }
+}
+
 std::vector<RequestLogEntry> RequestLog::since(std::uint64_t seq) const {
   std::vector<RequestLogEntry> out;
   {
@@ -118,7 +127,7 @@ OracleTotals RequestLog::totals_since(std::uint64_t mark) const {
   OracleTotals sum;
   if (!intervals_.contains(mark)) return sum;
   for (auto it = intervals_.find(mark); it != intervals_.end(); ++it) {
-    const auto& t = it->second;
+    const auto& t = it->second.totals;
     sum.requests += t.requests;
     sum.prompt_tokens += t.prompt_tokens;
     sum.completion_tokens += t.completion_tokens;
@@ -130,6 +139,15 @@ OracleTotals RequestLog::totals_since(std::uint64_t mark) const {
     sum.embedding_tokens += t.embedding_tokens;
   }
   return sum;
+}
+
+std::int64_t RequestLog::busy_since(std::uint64_t mark) const {
+  std::lock_guard lock(mutex_);
+  std::vector<core::TimeSpan> busy;
+  if (!intervals_.contains(mark)) return 0;
+  for (auto it = intervals_.find(mark); it != intervals_.end(); ++it)
+    busy.insert(busy.end(), it->second.busy.begin(), it->second.busy.end());
+  return core::union_length_ns(busy);
 }
 
 OracleTotals RequestLog::totals() const {

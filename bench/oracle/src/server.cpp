@@ -380,6 +380,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     }
     if (last && entry_) {
       entry_->response_bytes = response_bytes_;
+      entry_->started_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(started_.time_since_epoch()).count();
       entry_->service_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started_).count();
       server_.log.record(std::move(*entry_));
       entry_.reset();
@@ -622,6 +623,7 @@ std::size_t Oracle::log_size() const { return impl_->log.size(); }
 OracleTotals Oracle::totals() const { return impl_->log.totals(); }
 std::uint64_t Oracle::mark() { return impl_->log.mark(impl_->seq); }
 OracleTotals Oracle::totals_since(std::uint64_t mark) const { return impl_->log.totals_since(mark); }
+std::int64_t Oracle::busy_since(std::uint64_t mark) const { return impl_->log.busy_since(mark); }
 std::int64_t Oracle::service_quantile_ns(double q) const { return impl_->log.service_quantile_ns(q); }
 
 void Oracle::set_script(std::shared_ptr<const ScriptPolicy> policy) {

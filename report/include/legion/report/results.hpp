@@ -100,6 +100,7 @@ struct RunRecord {
   std::uint64_t completion_tokens = 0;
   std::uint64_t request_bytes = 0;
   std::int64_t oracle_ns = 0;
+  std::optional<std::int64_t> model_busy_ns;  // absent in records from before it was kept
   std::uint64_t reported_llm_calls = 0;
   std::optional<std::uint64_t> reported_prompt_tokens;
   std::optional<std::uint64_t> reported_completion_tokens;
@@ -113,12 +114,17 @@ struct RunRecord {
   std::optional<std::string> error;
   std::string answer;
 
-  // Wall time not spent in the model server or waiting for the human; defined for one task at a
-  // time only (concurrent requests' service times overlap, so their sum is not time taken out of
-  // the wall).
   // The cell the record belongs to (cell_label): what summaries group by.
   std::string cell() const { return cell_label(scenario, params, swept, tasks); }
-  std::int64_t overhead_ns() const { return tasks == 1 ? wall_ns - oracle_ns - human_wait_ns.value_or(0) : 0; }
+  // The one definition of overhead: wall time in which the model was not working on the record's
+  // requests and the human was not answering. The model's time is the union of its requests'
+  // service intervals (model_busy_ns), so calls in flight at once count once; a record from before
+  // that was kept falls back on the sum of service times (oracle_ns), which is the union only when
+  // the calls did not overlap.
+  std::int64_t overhead_ns() const { return wall_ns - model_busy_ns.value_or(oracle_ns) - human_wait_ns.value_or(0); }
+  // Whether overhead_ns() means anything: always with the union; with the sum only for one task at
+  // a time, since a concurrent batch's summed service times can exceed its wall time many times.
+  bool overhead_known() const { return model_busy_ns.has_value() || tasks == 1; }
 };
 
 // A field's value as every destination sees it: absent (JSON null, SQL NULL, an empty CSV cell),

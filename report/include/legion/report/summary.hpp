@@ -34,7 +34,7 @@ struct CellSummary {
   stats::Summary wall_ms;    // over records that completed without error
   stats::Summary overhead_ms;
   double wall_q1_ms = 0, wall_q3_ms = 0;  // quartiles of wall time (box plots)
-  double oracle_ms = 0;                    // median time in the model server per task
+  double model_busy_ms = 0;                // median time the model server was working on a record's requests
   double overhead_per_call_us = 0;  // median over records of overhead / LLM calls
   double llm_calls = 0;             // medians
   double prompt_tokens = 0;

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "legion/core/busy_time.hpp"
+
 namespace legion::oracle {
 
 struct RequestLogEntry {
@@ -23,6 +25,7 @@ struct RequestLogEntry {
   std::uint32_t tools_offered = 0;
   std::uint64_t request_bytes = 0;
   std::uint64_t response_bytes = 0;
+  std::int64_t started_ns = 0;  // when the request was parsed, on the steady clock (ns since its epoch)
   std::int64_t service_ns = 0;  // request parsed to last byte handed to the connection
   int status = 200;
   std::string fault;  // empty unless a fault was injected
@@ -70,6 +73,9 @@ class RequestLog {
   // finishes late is not counted. The last kMarksKept marks are kept; an older one counts nothing.
   std::uint64_t mark(const std::atomic<std::uint64_t>& seq);
   OracleTotals totals_since(std::uint64_t mark) const;
+  // The time the server was working on those same requests: the union of their service intervals
+  // (started_ns to started_ns + service_ns), so that requests served at once count once.
+  std::int64_t busy_since(std::uint64_t mark) const;
   // The retained entries numbered after `seq`, in request order (the oldest may have been dropped:
   // at most `capacity` are kept).
   std::vector<RequestLogEntry> since(std::uint64_t seq) const;
@@ -85,7 +91,16 @@ class RequestLog {
   std::uint64_t recorded_ = 0;
   OracleTotals totals_;
   ServiceTimeHistogram service_;
-  std::map<std::uint64_t, OracleTotals> intervals_;  // mark -> requests numbered after it, up to the next mark
+  // The requests numbered after a mark, up to the next mark: their totals and service intervals.
+  // The intervals are merged whenever their number has doubled, so an interval holds about as
+  // many as there were stretches of idle server between its requests.
+  struct Interval {
+    OracleTotals totals;
+    std::vector<core::TimeSpan> busy;
+    std::size_t merged_size = 0;
+    void add(const RequestLogEntry& e);
+  };
+  std::map<std::uint64_t, Interval> intervals_;  // mark -> its interval
 };
 
 }  // namespace legion::oracle

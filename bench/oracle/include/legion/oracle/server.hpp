@@ -80,6 +80,9 @@ class Oracle {
   // requests that arrived after the mark, when they finish, and none that arrived before it.
   std::uint64_t mark();
   OracleTotals totals_since(std::uint64_t mark) const;
+  // How long the server was working on those requests: the union of their service intervals, so
+  // that requests served at once count once (a record's model_busy_ns).
+  std::int64_t busy_since(std::uint64_t mark) const;
   // Quantile of the service time of every request finished since the start, in ns (±1.6%).
   std::int64_t service_quantile_ns(double q) const;
   void stop();
