@@ -13,6 +13,7 @@
 #include "legion/report/feature_matrix.hpp"
 #include "legion/report/reporters.hpp"
 #include "legion/report/reproduce.hpp"
+#include "legion/report/stress.hpp"
 #include "legion/report/zero_io.hpp"
 
 namespace legion::report {
@@ -72,6 +73,9 @@ std::vector<DocumentInfo> documents() {
       describe(comparison_document()),
       describe(zero_io_document()),
       describe(published_comparison_document()),
+      describe(stress_document()),
+      describe(stress_combined_document()),
+      describe(performance_tuning_document()),
   };
 }
 

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include "legion/report/escape.hpp"
@@ -38,7 +40,7 @@ json percentiles(const json& values) {
           {"max_us", h.max()},                   {"mean_us", h.mean()}};
 }
 
-json analyze_phase(json phase, const json& config) {
+json analyze_phase(json phase, const json& config, const StressAnalysis& wanted) {
   auto& ledger = phase["ledger"];
   const auto& summary = phase["summary"];
   const bool ended = !summary.is_null();
@@ -80,7 +82,7 @@ json analyze_phase(json phase, const json& config) {
 
   // Spike: the baseline's p99, when p99 left it, and how long after the burst it came back.
   const auto& spec = phase["spec"];
-  if (!spec["bursts"].empty() && !spec["stages"].empty() && config.value("suite", std::string()) == "spike") {
+  if (wanted.spike_recovery && !spec["bursts"].empty() && !spec["stages"].empty()) {
     const double factor = config.value("recovery_factor", 2.0);
     const double baseline_end = spec["stages"][0]["seconds"];
     const double burst_at = spec["bursts"][0]["at_s"];
@@ -116,9 +118,9 @@ json analyze_phase(json phase, const json& config) {
     a["recovery"] = r;
   }
 
-  // Endurance: trends over the steady state.
-  // Endurance only: a trend over a phase of seconds extrapolated to a day would call warm-up a leak.
-  if (samples.size() >= 8 && spec.value("schedule_s", 0.0) > 0 && config.value("suite", std::string()) == "endurance") {
+  // Trends over the steady state, for the suites that ask (endurance): a trend over a phase of
+  // seconds extrapolated to a day would call warm-up a leak.
+  if (wanted.trends && samples.size() >= 8 && spec.value("schedule_s", 0.0) > 0) {
     // Steady state: the first third of the run is warm-up (caches, pools and connections filling).
     const std::size_t skip = std::max<std::size_t>(2, samples.size() / 3);
     std::vector<double> t, rss, fds, threads, p99, p99_t, err;
@@ -161,12 +163,12 @@ json criterion(const std::string& name, const std::string& target, std::optional
 
 }  // namespace
 
-json analyze_stress(const json& raw) {
+StressRun analyze_stress(const json& raw, const StressAnalysis& wanted) {
   json out = raw;
   out["phases"] = json::array();
   std::int64_t lost = 0;
   for (const auto& p : raw["phases"]) {
-    auto a = analyze_phase(p, raw["config"]);
+    auto a = analyze_phase(p, raw["config"], wanted);
     lost += a["analysis"]["lost"].get<std::int64_t>();
     out["phases"].push_back(std::move(a));
   }
@@ -274,18 +276,38 @@ json analyze_stress(const json& raw) {
     }
     criteria.push_back(criterion(named(label, system), std::string("< ") + pct(limit), pass, worst < 0 ? "no such phase in this run" : "worst " + pct(worst), from));
   }
-  bool all = true;
-  for (const auto& c : criteria) all = all && c["status"] != "fail";
-  out["criteria"] = criteria;
-  out["all_criteria_pass"] = all;
-  return out;
+  StressRun run;
+  run.run_id = raw["run_id"];
+  run.started_at = raw["started_at"];
+  run.finished = raw["finished"];
+  run.interrupted = raw["interrupted"];
+  run.config = raw["config"];
+  run.extra = raw["extra"];
+  run.phases = std::move(out["phases"]);
+  run.lost_tasks = lost;
+  run.analysis = wanted;
+  run.all_criteria_pass = true;
+  for (const auto& c : criteria) {
+    run.criteria.push_back({c["criterion"], c["target"], c["status"], c["measured"], c["from"]});
+    run.all_criteria_pass = run.all_criteria_pass && c["status"] != "fail";
+  }
+  return run;
 }
 
-void write_stress_summary(std::ostream& out, const json& a) {
-  out << "Stress suite '" << printable(a["config"]["suite"].get<std::string>()) << "', run " << printable(a["run_id"].get<std::string>())
-      << (a["finished"].get<bool>() ? "" : " (did not finish: published from its store)") << (a["interrupted"].get<bool>() ? " (interrupted)" : "")
+json to_json(const StressRun& run) {
+  json criteria = json::array();
+  for (const auto& c : run.criteria)
+    criteria.push_back({{"criterion", c.criterion}, {"target", c.target}, {"status", c.status}, {"measured", c.measured}, {"from", c.from}});
+  return {{"run_id", run.run_id},       {"started_at", run.started_at}, {"finished", run.finished},   {"interrupted", run.interrupted},
+          {"config", run.config},       {"extra", run.extra},           {"phases", run.phases},       {"criteria", criteria},
+          {"lost_tasks", run.lost_tasks}, {"all_criteria_pass", run.all_criteria_pass}};
+}
+
+void write_stress_summary(std::ostream& out, const StressRun& a) {
+  out << "Stress suite '" << printable(a.config["suite"].get<std::string>()) << "', run " << printable(a.run_id)
+      << (a.finished ? "" : " (did not finish: published from its store)") << (a.interrupted ? " (interrupted)" : "")
       << "\n";
-  for (const auto& p : a["phases"]) {
+  for (const auto& p : a.phases) {
     const auto& x = p["analysis"];
     out << "  " << std::left << std::setw(36) << printable(p["name"].get<std::string>()) << x["completed"].get<std::int64_t>() << "/"
         << x["submitted"].get<std::int64_t>() << " ok, " << x["failed"].get<std::int64_t>() << " failed, " << x["lost"].get<std::int64_t>()
@@ -295,9 +317,8 @@ void write_stress_summary(std::ostream& out, const json& a) {
     out << "\n";
   }
   out << "\nSuccess criteria (the seeds):\n";
-  for (const auto& c : a["criteria"])
-    out << "  " << std::left << std::setw(15) << ("[" + c["status"].get<std::string>() + "]") << c["criterion"].get<std::string>() << ": "
-        << printable(c["measured"].get<std::string>()) << "\n";
+  for (const auto& c : a.criteria)
+    out << "  " << std::left << std::setw(15) << ("[" + c.status + "]") << c.criterion << ": " << printable(c.measured) << "\n";
 }
 
 namespace {
@@ -335,17 +356,24 @@ std::string svg_chart(const std::string& title, const std::string& unit, const s
   return o.str();
 }
 
-std::string markdown(const json& a, const std::string& pdf_note) {
+// The criteria table of STRESS_TEST_RESULTS.md.
+void criteria_rows(std::ostream& md, const std::vector<StressCriterion>& criteria) {
+  for (const auto& c : criteria)
+    md << "| " << c.criterion << " | " << md_cell(c.target) << " | **" << c.status << "** | " << md_cell(c.measured) << " | "
+       << md_cell(c.from) << " |\n";
+}
+
+std::string markdown(const StressRun& a, const std::string& pdf_note) {
   std::ostringstream md;
-  const auto& cfg = a["config"];
+  const auto& cfg = a.config;
   md << "# Stress test results: " << md_cell(cfg["suite"]) << "\n\n";
-  md << "Run " << markdown_code_span(a["run_id"].get<std::string>()) << ", started " << md_cell(a["started_at"]) << " on "
+  md << "Run " << markdown_code_span(a.run_id) << ", started " << md_cell(a.started_at) << " on "
      << md_cell(cfg["machine"].value("cpu", std::string("?"))) << " (" << cfg["machine"].value("cores", 0) << " cores, "
      << md_cell(cfg["machine"].value("kernel", std::string("?"))) << ")";
   if (cfg["machine"].contains("loadavg_at_start"))
     md << "; /proc/loadavg at the start: " << markdown_code_span(cfg["machine"]["loadavg_at_start"].get<std::string>()) << " (other work on the machine shares its cores)";
-  if (!a["finished"].get<bool>()) md << ". **The run did not finish** (killed or crashed): this report comes from its store";
-  if (a["interrupted"].get<bool>()) md << ". **Interrupted** (Ctrl-C or SIGTERM): what it measured until then";
+  if (!a.finished) md << ". **The run did not finish** (killed or crashed): this report comes from its store";
+  if (a.interrupted) md << ". **Interrupted** (Ctrl-C or SIGTERM): what it measured until then";
   md << ".\n\nCommand:\n\n" << markdown_code_block(cfg["command"].get<std::string>()) << "\n";
   md << "Load: " << md_cell(cfg["mode"]) << " loop, " << md_cell(cfg["arrival"]) << " arrivals; scenario "
      << markdown_code_span(cfg["scenario"].get<std::string>()) << ", model-server latency profile "
@@ -355,15 +383,13 @@ std::string markdown(const json& a, const std::string& pdf_note) {
         "execution. Percentiles come from HDR histograms (3 significant digits).\n\n";
 
   md << "## Success criteria (the seeds)\n\n| criterion | target | result | measured | from |\n|---|---|---|---|---|\n";
-  for (const auto& c : a["criteria"])
-    md << "| " << c["criterion"].get<std::string>() << " | " << md_cell(c["target"]) << " | **" << c["status"].get<std::string>() << "** | "
-       << md_cell(c["measured"]) << " | " << md_cell(c["from"]) << " |\n";
-  md << "\nLost tasks (ledger): **" << a["lost_tasks"] << "**. Every task id is written to the store's ledger when it is submitted "
+  criteria_rows(md, a.criteria);
+  md << "\nLost tasks (ledger): **" << a.lost_tasks << "**. Every task id is written to the store's ledger when it is submitted "
         "and again when it ends, completed or failed with a reason; a task still open when its phase ended is lost.\n\n";
 
   md << "## Phases\n\n| phase | agents | submitted | completed | failed | lost | error rate | tasks/s | p50 ms | p90 ms | p95 ms | p99 ms | "
         "p99.9 ms | max ms | service p99 ms | peak queue | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-  for (const auto& p : a["phases"]) {
+  for (const auto& p : a.phases) {
     const auto& x = p["analysis"];
     const auto& l = x["latency"];
     auto lat = [&](const char* k) { return l["count"].get<std::int64_t>() > 0 ? ms(l[k]) : std::string("–"); };
@@ -374,7 +400,7 @@ std::string markdown(const json& a, const std::string& pdf_note) {
        << " | " << fixed(x["peak_rss_mb"], 1) << " |\n";
   }
   md << "\n";
-  for (const auto& p : a["phases"]) {
+  for (const auto& p : a.phases) {
     md << "- **" << md_cell(p["name"]) << "**: " << md_cell(p["spec"]["description"]) << "; "
        << fixed(p["analysis"]["elapsed_s"], 1) << " s including the drain.";
     if (p["summary"].is_object() && p["summary"].value("duplicates", 0) > 0)
@@ -387,7 +413,7 @@ std::string markdown(const json& a, const std::string& pdf_note) {
     }
     md << "\n";
   }
-  for (const auto& p : a["phases"]) {
+  for (const auto& p : a.phases) {
     const auto& x = p["analysis"];
     if (x.contains("recovery")) {
       const auto& r = x["recovery"];
@@ -436,8 +462,8 @@ std::string markdown(const json& a, const std::string& pdf_note) {
          << (x["degrades"].get<bool>() ? "**degrades** over time" : "no degradation") << ".\n";
     }
   }
-  if (a["extra"].contains("horizontal")) {
-    const auto& e = a["extra"];
+  if (a.extra.contains("horizontal")) {
+    const auto& e = a.extra;
     md << "\n## Scalability: engine processes on Redis Streams\n\n"
           "Each level starts N `legion-bench stress-engine` processes (" << cfg.value("engine_agents", 0) << " agents each) in one consumer group "
           "on " << cfg.value("broker", std::string("redis")) << " and queues its tasks on the stream at once; an engine reads with "
@@ -501,8 +527,8 @@ std::string markdown(const json& a, const std::string& pdf_note) {
     md << "\nAcross machines: point every engine at one Redis (`legion-bench stress-engine --redis-port`, with the broker's address "
           "instead of loopback — see docs/stress.md); the stream, group and reclaiming are the same.\n";
   }
-  if (a["extra"].contains("model_faults")) {
-    const auto& mf = a["extra"]["model_faults"];
+  if (a.extra.contains("model_faults")) {
+    const auto& mf = a.extra["model_faults"];
     md << "\n## Resilience to model-server faults\n\n"
           "Each system ran the scenario in its own worker process (the runner), against the model server with 30% of requests "
           "faulted by one kind at a time, and with the client's retries at 2 (`max_retries=2`, the OpenAI SDK's default, which "
@@ -528,8 +554,8 @@ std::string markdown(const json& a, const std::string& pdf_note) {
       }
     }
   }
-  if (a["extra"].contains("worker_kill")) {
-    const auto& w = a["extra"]["worker_kill"];
+  if (a.extra.contains("worker_kill")) {
+    const auto& w = a.extra["worker_kill"];
     md << "\n## A worker killed with SIGKILL mid-task\n\n";
     if (!w.value("killed", false)) md << "No worker was found to kill.\n";
     else {
@@ -543,8 +569,8 @@ std::string markdown(const json& a, const std::string& pdf_note) {
       md << "\n";
     }
   }
-  if (a["extra"].contains("disk_full")) {
-    const auto& d = a["extra"]["disk_full"];
+  if (a.extra.contains("disk_full")) {
+    const auto& d = a.extra["disk_full"];
     md << "\n## Disk full for the results store\n\n";
     if (d.contains("skipped")) md << "**Skipped**: " << md_cell(d["skipped"].get<std::string>()) << ".\n";
     else {
@@ -570,7 +596,7 @@ std::string markdown(const json& a, const std::string& pdf_note) {
       if (d.contains("filler_error")) md << "\n**The phase broke off**: " << md_cell(d["filler_error"].get<std::string>()) << ".\n";
     }
   }
-  md << broker_faults_markdown(a["extra"]);
+  md << broker_faults_markdown(a.extra);
   md << "\n## Files\n\n`stress.json` (everything above), `stress_phases.csv`, `stress_seconds.csv` (one row a second: agents, rate, "
         "throughput, errors, queue depth, latency percentiles, and /proc's RSS, CPU, threads and file descriptors of the system's "
         "process and the model server's), `stress.html` (charts over time), `stress.pdf`"
@@ -578,21 +604,20 @@ std::string markdown(const json& a, const std::string& pdf_note) {
   return md.str();
 }
 
-std::string html(const json& a, const std::string& md) {
+std::string html(const StressRun& a) {
   std::ostringstream o;
   o << "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Stress test results: "
-    << html_escape(a["config"]["suite"]) << "</title><style>body{font-family:sans-serif;max-width:980px;margin:2em auto;padding:0 1em}"
+    << html_escape(a.config["suite"]) << "</title><style>body{font-family:sans-serif;max-width:980px;margin:2em auto;padding:0 1em}"
        "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px}svg.chart{width:100%;height:auto}"
        ".grid{stroke:#ddd}.axis{font-size:10px;fill:#555}.title{font-size:12px;font-weight:bold}.pass{color:#070}.fail{color:#b00}"
-       "pre{white-space:pre-wrap}</style></head><body>\n<h1>Stress test results: " << html_escape(a["config"]["suite"]) << "</h1>\n";
-  o << "<p>Run <code>" << html_escape(a["run_id"]) << "</code>. Command: <code>" << html_escape(a["config"]["command"]) << "</code></p>\n";
+       "pre{white-space:pre-wrap}</style></head><body>\n<h1>Stress test results: " << html_escape(a.config["suite"]) << "</h1>\n";
+  o << "<p>Run <code>" << html_escape(a.run_id) << "</code>. Command: <code>" << html_escape(a.config["command"]) << "</code></p>\n";
   o << "<h2>Success criteria</h2><table><tr><th>criterion</th><th>target</th><th>result</th><th>measured</th><th>from</th></tr>";
-  for (const auto& c : a["criteria"])
-    o << "<tr><td>" << html_escape(c["criterion"]) << "</td><td>" << html_escape(c["target"]) << "</td><td class=\""
-      << html_escape(c["status"]) << "\"><b>" << html_escape(c["status"]) << "</b></td><td>" << html_escape(c["measured"]) << "</td><td>"
-      << html_escape(c["from"]) << "</td></tr>";
+  for (const auto& c : a.criteria)
+    o << "<tr><td>" << html_escape(c.criterion) << "</td><td>" << html_escape(c.target) << "</td><td class=\"" << html_escape(c.status)
+      << "\"><b>" << html_escape(c.status) << "</b></td><td>" << html_escape(c.measured) << "</td><td>" << html_escape(c.from) << "</td></tr>";
   o << "</table>\n";
-  for (const auto& p : a["phases"]) {
+  for (const auto& p : a.phases) {
     o << "<h2>" << html_escape(p["name"]) << "</h2><p>" << html_escape(p["spec"]["description"]) << "</p>\n";
     std::vector<std::pair<double, double>> done, failed, p50, p99, p999, rss, srv, queue, agents;
     for (const auto& s : p["samples"]) {
@@ -612,26 +637,18 @@ std::string html(const json& a, const std::string& md) {
       << svg_chart("Resident memory", "MB", {{"system under test", rss}, {"model server", srv}})
       << svg_chart("Queue depth and agents", "tasks / agents", {{"queued", queue}, {"agents", agents}});
   }
-  o << "<h2>The report in full</h2><pre>" << html_escape(md) << "</pre></body></html>\n";
+  // The Markdown as it reads before the PDF is printed: no note about it.
+  o << "<h2>The report in full</h2><pre>" << html_escape(markdown(a, "")) << "</pre></body></html>\n";
   return o.str();
 }
 
 std::string csv_number(const json& v) { return v.is_number_float() ? fixed(v.get<double>(), 4) : v.dump(); }
 
-}  // namespace
 
-std::vector<std::filesystem::path> write_stress_reports(const std::filesystem::path& dir, const json& a) {
-  std::vector<std::filesystem::path> written;
-  auto put = [&](const std::string& name, const std::string& text) {
-    write_file_atomically(dir / name, text);
-    written.push_back(dir / name);
-  };
-  json doc = a;
-  put("stress.json", json_text(doc, 2) + "\n");
-  std::ostringstream phases;
+void write_phases_csv(std::ostream& phases, const StressRun& a) {
   phases << "phase,system,load_class,agents,submitted,completed,failed,lost,error_rate,elapsed_s,throughput,p50_us,p90_us,p95_us,p99_us,p999_us,"
             "max_us,peak_queue_depth,peak_rss_mb\n";
-  for (const auto& p : a["phases"]) {
+  for (const auto& p : a.phases) {
     const auto& x = p["analysis"];
     const auto& l = x["latency"];
     auto g = [&](const char* k) { return l.contains(k) ? csv_number(l[k]) : std::string(); };
@@ -641,25 +658,50 @@ std::vector<std::filesystem::path> write_stress_reports(const std::filesystem::p
            << csv_number(x["throughput"]) << "," << g("p50_us") << "," << g("p90_us") << "," << g("p95_us") << "," << g("p99_us") << ","
            << g("p999_us") << "," << g("max_us") << "," << x["peak_queue_depth"] << "," << csv_number(x["peak_rss_mb"]) << "\n";
   }
-  put("stress_phases.csv", phases.str());
-  std::ostringstream secs;
+}
+
+void write_seconds_csv(std::ostream& secs, const StressRun& a) {
   secs << "phase,t_s,agents,target_rate,submitted,completed,failed,queue_depth,in_flight,p50_us,p90_us,p99_us,max_us,rss_mb,cpu,threads,fds,"
           "server_rss_mb,server_cpu\n";
-  for (const auto& p : a["phases"])
+  for (const auto& p : a.phases)
     for (const auto& s : p["samples"])
       secs << csv_cell(p["name"].get<std::string>()) << "," << csv_number(s["t_s"]) << "," << s["agents"] << "," << csv_number(s["target_rate"])
            << "," << s["submitted"] << "," << s["completed"] << "," << s["failed"] << "," << s["queue_depth"] << "," << s["in_flight"] << ","
            << s["p50_us"] << "," << s["p90_us"] << "," << s["p99_us"] << "," << s["max_us"] << "," << csv_number(s["system"]["rss_mb"]) << ","
            << csv_number(s["system"]["cpu"]) << "," << s["system"]["threads"] << "," << s["system"]["fds"] << ","
            << csv_number(s["server"]["rss_mb"]) << "," << csv_number(s["server"]["cpu"]) << "\n";
-  put("stress_seconds.csv", secs.str());
-  // The HTML first (the PDF prints it), then the Markdown, which says whether the PDF was made.
-  auto text = markdown(a, "");
-  put("stress.html", html(a, text));
-  std::string note;
-  if (const auto why = render_pdf(dir / "stress.html", dir / "stress.pdf"); why.empty()) written.push_back(dir / "stress.pdf");
-  else note = " (not written: " + why + ")";
-  put("STRESS_TEST_RESULTS.md", markdown(a, note));
+}
+
+}  // namespace
+
+const Document<StressRun>& stress_document() {
+  static const Document<StressRun> document{
+      "stress",
+      "a stress run (legion-bench --suite load|spike|endurance|scalability|failure): criteria, phases, recovery, trends",
+      {{"markdown", "md", "STRESS_TEST_RESULTS.md", "the seeds' criteria, the phases' latency and ledger, recovery, trends and the suite's own results",
+        [](std::ostream& out, const StressRun& run) { out << markdown(run, run.pdf_note); }},
+       {"json", "json", "stress.json", "everything in the report, as analysed",
+        [](std::ostream& out, const StressRun& run) { out << json_text(to_json(run), 2) << "\n"; }},
+       {"phases", "csv", "stress_phases.csv", "one row per phase", write_phases_csv},
+       {"seconds", "csv", "stress_seconds.csv", "one row a second: load, latency and /proc of the system and the model server", write_seconds_csv},
+       {"html", "html", "stress.html", "charts over time (SVG) and the report in full",
+        [](std::ostream& out, const StressRun& run) { out << html(run); }}},
+      "stress.pdf"};
+  return document;
+}
+
+std::vector<std::filesystem::path> write_stress_reports(const std::filesystem::path& dir, StressRun run) {
+  // Every file but the Markdown first (the PDF prints the HTML), then the Markdown, which says
+  // whether the PDF was made.
+  const auto& document = stress_document();
+  auto artifacts = write_document(dir, document, run, "json,csv,html,pdf");
+  for (const auto& [file, why] : artifacts.missing)
+    if (file == document.pdf_file) run.pdf_note = " (not written: " + why + ")";
+  artifacts.add(write_document(dir, document, run, "md"));
+  for (const auto& [file, why] : artifacts.missing)
+    if (file != document.pdf_file) throw std::runtime_error(why);
+  std::vector<std::filesystem::path> written;
+  for (const auto& f : artifacts.written) written.push_back(dir / f);
   return written;
 }
 
@@ -682,23 +724,22 @@ std::string demote(const std::string& md) {
 namespace {
 
 // PERFORMANCE_TUNING.md: recommendations, each derived from a measured figure of a named run.
-std::string tuning(const std::vector<json>& runs) {
-  std::ostringstream md;
+void write_tuning(std::ostream& md, const StressRuns& all) {
+  const auto& runs = all.runs;
   md << "# Performance tuning\n\nRecommendations derived from the stress runs in STRESS_TEST_RESULTS.md; each names the run and the "
         "figure it comes from. They hold for the machine those runs were made on "
-     << (runs.empty() ? std::string() : "(" + runs.front()["config"]["machine"].value("cpu", std::string("?")) + ", " +
-                                           std::to_string(runs.front()["config"]["machine"].value("cores", 0)) + " cores)")
+     << (runs.empty() ? std::string() : "(" + runs.front().config["machine"].value("cpu", std::string("?")) + ", " +
+                                           std::to_string(runs.front().config["machine"].value("cores", 0)) + " cores)")
      << "; rerun the suites on yours.\n\n";
   int n = 0;
-  auto item = [&](const json& run, const std::string& text) {
-    md << ++n << ". " << text << " *(run `" << run["run_id"].get<std::string>() << "`, suite " << run["config"]["suite"].get<std::string>() << ")*\n";
+  auto item = [&](const StressRun& run, const std::string& text) {
+    md << ++n << ". " << text << " *(run `" << run.run_id << "`, suite " << run.config["suite"].get<std::string>() << ")*\n";
   };
   for (const auto& r : runs) {
-    const std::string suite = r["config"]["suite"];
-    const auto& phases = r["phases"];
-    // Load: each system's levels on their own (a run may have several systems taking turns).
+    const auto& phases = r.phases;
+    // Concurrency levels (load): each system's levels on their own (a run may have several systems taking turns).
     std::vector<std::pair<std::string, std::vector<json>>> by_system;
-    for (const auto& p : suite == "load" ? phases : json::array()) {
+    for (const auto& p : r.analysis.load_levels ? phases : json::array()) {
       const auto system = p["spec"].value("system", std::string());
       auto it = std::find_if(by_system.begin(), by_system.end(), [&](const auto& e) { return e.first == system; });
       if (it == by_system.end()) by_system.emplace_back(system, std::vector<json>{p});
@@ -726,8 +767,7 @@ std::string tuning(const std::vector<json>& runs) {
                   "; the levels asked for at most " + fixed(levels.back()["spec"]["start_rate"].get<double>(), 0) +
                   " tasks/s, so they measure latency under load, not the ceiling (see the scalability and spike runs for that).");
     }
-    if (suite == "spike")
-      for (const auto& p : phases) {
+    for (const auto& p : phases) {
         const auto& a = p["analysis"];
         if (!a.contains("recovery")) continue;
         const auto& rc = a["recovery"];
@@ -764,8 +804,7 @@ std::string tuning(const std::vector<json>& runs) {
                       fixed(rc["factor"], 1) + "× the baseline in " + fixed(rc["recovery_s"], 1) +
                       " s: size timeouts upstream of the engine above that, or the burst turns into errors.");
       }
-    if (suite == "endurance")
-      for (const auto& p : phases) {
+    for (const auto& p : phases) {
         const auto& a = p["analysis"];
         if (!a.contains("trends")) continue;
         const auto& rss = a["trends"][0];
@@ -776,8 +815,8 @@ std::string tuning(const std::vector<json>& runs) {
                     (a["leak"].get<bool>() ? ": restart the process before the projected growth matters, and find the leak."
                                            : ": no periodic restart is needed on this evidence; run the suite for hours (--duration) before relying on days."));
       }
-    if (suite == "scalability") {
-      const auto& e = r["extra"];
+    {  // scalability
+      const auto& e = r.extra;
       if (e.contains("usl") && !e["usl"].contains("error")) {
         const auto& u = e["usl"];
         item(r, u["peak_n"].is_number()
@@ -809,9 +848,9 @@ std::string tuning(const std::vector<json>& runs) {
                                  : std::string("That is above the engines' best rate, so the broker is not the limit here.")));
       }
     }
-    if (suite == "failure" && r["extra"].contains("model_faults")) {
+    if (r.extra.contains("model_faults")) {  // failure
       std::map<std::string, std::vector<std::string>> weak;
-      for (auto it = r["extra"]["model_faults"].begin(); it != r["extra"]["model_faults"].end(); ++it)
+      for (auto it = r.extra["model_faults"].begin(); it != r.extra["model_faults"].end(); ++it)
         for (auto st = it.value()["systems"].begin(); st != it.value()["systems"].end(); ++st)
           if (st.value()["correct_share"].get<double>() < 1.0)
             weak[st.key()].push_back(it.key() + " " + std::to_string(st.value()["correct"].get<int>()) + "/" + std::to_string(st.value()["tasks"].get<int>()));
@@ -828,78 +867,111 @@ std::string tuning(const std::vector<json>& runs) {
     }
   }
   if (n == 0) md << "No run gave figures to derive a recommendation from.\n";
-  return md.str();
 }
 
 }  // namespace
 
-std::vector<std::filesystem::path> write_stress_combined(const std::filesystem::path& dir, const std::vector<json>& runs) {
-  std::filesystem::create_directories(dir);
+StressRuns combine_stress(std::vector<StressRun> runs) {
   // One criteria table over every run, matched by name (a run with several systems has the load
   // criteria once per system): a criterion fails when it failed in any run, passes when it passed in
   // one and failed in none.
-  json combined = json::array();
+  StressRuns out;
   std::vector<std::string> names;
   for (const auto& r : runs)
-    for (const auto& c : r["criteria"])
-      if (std::find(names.begin(), names.end(), c["criterion"].get<std::string>()) == names.end()) names.push_back(c["criterion"]);
+    for (const auto& c : r.criteria)
+      if (std::find(names.begin(), names.end(), c.criterion) == names.end()) names.push_back(c.criterion);
   for (const auto& name : names) {
-    json c;
+    std::optional<StressCriterion> c;
     std::string status = "not measured", measured, from;
     for (const auto& r : runs)
-      for (const auto& x : r["criteria"]) {
-        if (x["criterion"] != name) continue;
-        if (c.is_null()) c = x;
-        const std::string st = x["status"];
-        if (st == "not measured") continue;
-        if (st == "fail" || status == "not measured") status = status == "fail" ? "fail" : st;
-        measured += (measured.empty() ? "" : "; ") + r["config"]["suite"].get<std::string>() + ": " + x["measured"].get<std::string>() + " (" + st + ")";
-        from += (from.empty() ? "" : "; ") + r["config"]["suite"].get<std::string>() + ": " + x["from"].get<std::string>();
+      for (const auto& x : r.criteria) {
+        if (x.criterion != name) continue;
+        if (!c) c = x;
+        if (x.status == "not measured") continue;
+        if (x.status == "fail" || status == "not measured") status = status == "fail" ? "fail" : x.status;
+        const std::string suite = r.config["suite"];
+        measured += (measured.empty() ? "" : "; ") + suite + ": " + x.measured + " (" + x.status + ")";
+        from += (from.empty() ? "" : "; ") + suite + ": " + x.from;
       }
     // A criterion no run measured is left out when it is measured per system ("NAME (native)").
     if (status == "not measured" && std::any_of(names.begin(), names.end(), [&](const std::string& n) { return n.starts_with(name + " ("); }))
       continue;
-    c["status"] = status;
-    c["measured"] = measured.empty() ? "no run measured it" : measured;
-    c["from"] = from;
-    combined.push_back(c);
+    c->status = status;
+    c->measured = measured.empty() ? "no run measured it" : measured;
+    c->from = from;
+    out.criteria.push_back(*c);
   }
-  std::ostringstream md;
+  out.runs = std::move(runs);
+  return out;
+}
+
+namespace {
+
+void write_stress_combined_markdown(std::ostream& md, const StressRuns& all) {
   md << "# Stress test results\n\nThe stress suites of legion-bench (docs/stress.md), one section per run below, each with the command "
         "that made it. Latency is measured from each task's intended start (open loop, no coordinated omission) and kept in HDR "
         "histograms; every task id is in the store's ledger from submission to its end. Each section starts with the command "
         "that made it; this file is written from the runs' stores by `legion-bench report RUN_DIR... --out DIR`, with "
         "PERFORMANCE_TUNING.md beside it.\n\n"
         "## The seeds' success criteria, over every run\n\n| criterion | target | result | measured | from |\n|---|---|---|---|---|\n";
-  for (const auto& c : combined)
-    md << "| " << c["criterion"].get<std::string>() << " | " << md_cell(c["target"]) << " | **" << c["status"].get<std::string>() << "** | "
-       << md_cell(c["measured"]) << " | " << md_cell(c["from"]) << " |\n";
-  json all = {{"criteria", combined}, {"runs", runs}};
-  std::string body;
-  for (const auto& r : runs) body += "\n" + demote(markdown(r, ""));
-  md << body;
-  std::vector<std::filesystem::path> written;
-  write_file_atomically(dir / "STRESS_TEST_RESULTS.md", md.str());
-  written.push_back(dir / "STRESS_TEST_RESULTS.md");
-  write_file_atomically(dir / "stress.json", json_text(all, 2) + "\n");
-  write_file_atomically(dir / "PERFORMANCE_TUNING.md", tuning(runs));
-  written.push_back(dir / "PERFORMANCE_TUNING.md");
-  written.push_back(dir / "stress.json");
-  std::ostringstream page;
+  criteria_rows(md, all.criteria);
+  for (const auto& r : all.runs) md << "\n" << demote(markdown(r, ""));
+}
+
+void write_stress_combined_json(std::ostream& out, const StressRuns& all) {
+  json criteria = json::array(), runs = json::array();
+  for (const auto& c : all.criteria)
+    criteria.push_back({{"criterion", c.criterion}, {"target", c.target}, {"status", c.status}, {"measured", c.measured}, {"from", c.from}});
+  for (const auto& r : all.runs) runs.push_back(to_json(r));
+  out << json_text(json{{"criteria", criteria}, {"runs", runs}}, 2) << "\n";
+}
+
+// Each run's page, its body only, under the first one's style.
+void write_stress_combined_html(std::ostream& page, const StressRuns& all) {
   page << "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Stress test results</title></head><body>";
-  for (const auto& r : runs) {
-    auto one = html(r, markdown(r, ""));
+  for (const auto& r : all.runs) {
+    auto one = html(r);
     const auto b = one.find("<body>"), e = one.rfind("</body>");
     if (b != std::string::npos && e != std::string::npos) page << one.substr(b + 6, e - b - 6);
-    if (&r == &runs.front()) {
+    if (&r == &all.runs.front()) {
       const auto st = one.find("<style>"), se = one.find("</style>");
       if (st != std::string::npos) page << one.substr(st, se - st + 8);
     }
   }
   page << "</body></html>\n";
-  write_file_atomically(dir / "stress.html", page.str());
-  written.push_back(dir / "stress.html");
-  if (render_pdf(dir / "stress.html", dir / "stress.pdf").empty()) written.push_back(dir / "stress.pdf");
+}
+
+}  // namespace
+
+const Document<StressRuns>& stress_combined_document() {
+  static const Document<StressRuns> document{
+      "stress-combined",
+      "several stress runs (legion-bench report RUN_DIR... --out DIR): the seeds' criteria across them, then each run's report",
+      {{"markdown", "md", "STRESS_TEST_RESULTS.md", "the criteria over every run, then each run's report", write_stress_combined_markdown},
+       {"json", "json", "stress.json", "the criteria over every run and each run as analysed", write_stress_combined_json},
+       {"html", "html", "stress.html", "each run's charts and report", write_stress_combined_html}},
+      "stress.pdf"};
+  return document;
+}
+
+const Document<StressRuns>& performance_tuning_document() {
+  static const Document<StressRuns> document{
+      "performance-tuning",
+      "recommendations from stress runs, each naming the run and the figure it comes from",
+      {{"markdown", "md", "PERFORMANCE_TUNING.md", "one numbered recommendation per measured figure", write_tuning}},
+      {}};
+  return document;
+}
+
+std::vector<std::filesystem::path> write_stress_combined(const std::filesystem::path& dir, const StressRuns& runs) {
+  // In the order they always came: the results, the recommendations, then the JSON, the page and its PDF.
+  Artifacts artifacts = write_document(dir, stress_combined_document(), runs, "md");
+  artifacts.add(write_document(dir, performance_tuning_document(), runs));
+  artifacts.add(write_document(dir, stress_combined_document(), runs, "json,html,pdf"));
+  for (const auto& [file, why] : artifacts.missing)
+    if (file != stress_combined_document().pdf_file) throw std::runtime_error(why);
+  std::vector<std::filesystem::path> written;
+  for (const auto& f : artifacts.written) written.push_back(dir / f);
   return written;
 }
 

@@ -405,27 +405,27 @@ nlohmann::json raw_run(bool phase_ended, std::int64_t open) {
 }
 
 TEST(StressAnalysis, OpenTaskInAnEndedPhaseIsLostAndFailsTheCriterion) {
-  auto a = report::analyze_stress(raw_run(true, 2));
-  EXPECT_EQ(a["lost_tasks"], 2);
-  EXPECT_EQ(a["criteria"][1]["status"], "fail");
-  EXPECT_FALSE(a["all_criteria_pass"]);
+  const auto a = report::analyze_stress(raw_run(true, 2));
+  EXPECT_EQ(a.lost_tasks, 2);
+  EXPECT_EQ(a.criteria[1].status, "fail");
+  EXPECT_FALSE(a.all_criteria_pass);
 }
 
 TEST(StressAnalysis, CrashedRunClosesOpenTasksAsFailedWithAReason) {
-  auto a = report::analyze_stress(raw_run(false, 2));
-  EXPECT_EQ(a["lost_tasks"], 0);
-  const auto& x = a["phases"][0]["analysis"];
+  const auto a = report::analyze_stress(raw_run(false, 2));
+  EXPECT_EQ(a.lost_tasks, 0);
+  const auto& x = a.phases[0]["analysis"];
   EXPECT_EQ(x["failed"], 2);
-  EXPECT_EQ(a["phases"][0]["ledger"]["reasons"].size(), 1u);
+  EXPECT_EQ(a.phases[0]["ledger"]["reasons"].size(), 1u);
 }
 
 TEST(StressAnalysis, CleanRunPassesWhatItMeasuredAndSaysWhatItDidNot) {
-  auto a = report::analyze_stress(raw_run(true, 0));
-  EXPECT_EQ(a["lost_tasks"], 0);
-  EXPECT_EQ(a["criteria"][0]["status"], "pass");  // 100 agents, no failure
-  EXPECT_EQ(a["criteria"][2]["status"], "not measured");  // no spike in a load run
-  EXPECT_EQ(a["phases"][0]["analysis"]["latency"]["p50_us"], 1500);
-  EXPECT_TRUE(a["all_criteria_pass"]);
+  const auto a = report::analyze_stress(raw_run(true, 0));
+  EXPECT_EQ(a.lost_tasks, 0);
+  EXPECT_EQ(a.criteria[0].status, "pass");  // 100 agents, no failure
+  EXPECT_EQ(a.criteria[2].status, "not measured");  // no spike in a load run
+  EXPECT_EQ(a.phases[0]["analysis"]["latency"]["p50_us"], 1500);
+  EXPECT_TRUE(a.all_criteria_pass);
 }
 
 TEST(StressSampler, ReadsThisProcess) {

@@ -7,7 +7,7 @@
 #include "legion/datasets/scenario.hpp"
 #include "legion/datasets/suites.hpp"
 #include "legion/report/document.hpp"
-#include "stress/suites.hpp"
+#include "stress/suite.hpp"
 
 namespace legion::bench::commands {
 namespace {
@@ -29,8 +29,8 @@ int list_everything() {
       std::cout << "\n";
     }
   }
-  for (const auto& [name, description] : stress::stress_suites())
-    std::cout << "  " << name << " — stress suite: " << description << "\n";
+  for (const auto& suite : stress::stress_suites())
+    std::cout << "  " << suite.name << " — stress suite: " << suite.description << "\n";
   std::cout << "\nScenarios (" << datasets::default_scenario_dir().string() << "):\n";
   for (const auto& file : datasets::scenario_files(datasets::default_scenario_dir())) {
     auto spec = datasets::load_scenario(file);

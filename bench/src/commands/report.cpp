@@ -9,7 +9,7 @@
 #include "legion/report/published.hpp"
 #include "legion/report/reporters.hpp"
 #include "recovery.hpp"
-#include "stress/suites.hpp"
+#include "stress/suite.hpp"
 
 namespace legion::bench::commands {
 namespace {

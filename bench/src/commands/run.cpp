@@ -14,6 +14,7 @@
 #include "options.hpp"
 #include "published_suite.hpp"
 #include "recovery.hpp"
+#include "stress/suite.hpp"
 #include "suite_parts.hpp"
 #include "sweep.hpp"
 
@@ -134,13 +135,13 @@ void add_run_options(CLI::App& app) {
       ->capture_default_str()->check(number_in({1, 1000, true}))->group(stress_group);
 }
 
-int run_stress_suite(const Invocation& invocation) {
+int run_stress_suite(const Invocation& invocation, const stress::StressSuite& suite) {
   auto& o = run_options();
   auto& stress = o.stress;
   for (const auto& spec : o.python_adapters) adapters::add_python_adapter(spec);
-  stress.suite = o.plan.suite;
+  stress.suite = suite.name;
   if (invocation.app.get_option("--systems")->count() > 0) stress.systems = split(o.systems, ',');
-  else if (o.plan.suite == "failure" || o.plan.suite == "load") {  // resilience and load are compared across every system
+  else if (suite.every_system_by_default) {
     stress.systems.clear();
     for (const auto& a : adapters::adapter_registry()) stress.systems.push_back(a.name);
   }
@@ -184,12 +185,14 @@ int interrupted_status() { return kExitInterrupted + (stop_signal ? stop_signal 
 int run_suite(const Invocation& invocation, const Twins* twins, const Measure& measure) {
   auto& o = run_options();
   auto& plan = o.plan;
-  if (stress::is_stress_suite(plan.suite)) return run_stress_suite(invocation);
+  if (const auto* stress_suite = stress::find_stress_suite(plan.suite)) return run_stress_suite(invocation, *stress_suite);
   for (const char* flag : {"--duration", "--smoke", "--mode", "--arrival", "--rate", "--agents", "--max-agents", "--recovery-factor",
                            "--broker-port", "--engines", "--engine-agents"})
-    if (invocation.app.get_option(flag)->count() > 0)
-      throw std::invalid_argument(std::string(flag) + " applies to the stress suites (--suite load, spike, endurance, scalability, failure), not to '" +
-                                  plan.suite + "'");
+    if (invocation.app.get_option(flag)->count() > 0) {
+      std::string names;
+      for (const auto& s : stress::stress_suites()) names += (names.empty() ? "" : ", ") + s.name;
+      throw std::invalid_argument(std::string(flag) + " applies to the stress suites (--suite " + names + "), not to '" + plan.suite + "'");
+    }
   auto suite = datasets::find_suite(datasets::load_suites(), plan.suite);
   for (const auto& spec : o.python_adapters) adapters::add_python_adapter(spec);
   const bool systems_given = invocation.app.get_option("--systems")->count() > 0;

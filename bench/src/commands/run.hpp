@@ -9,7 +9,7 @@
 #include "command.hpp"
 #include "legion/report/calibration.hpp"
 #include "runner.hpp"
-#include "stress/suites.hpp"
+#include "stress/options.hpp"
 
 namespace legion::bench::commands {
 

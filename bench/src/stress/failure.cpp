@@ -25,11 +25,15 @@
 #include "stress/failure.hpp"
 #include "stress/generator.hpp"
 #include "stress/ledger.hpp"
+#include "stress/suite.hpp"
 
 namespace legion::bench::stress {
 namespace {
 
 using nlohmann::json;
+
+// The model server's faults, one at a time, after a fault-free baseline.
+const char* const kFaultKinds[] = {"none", "http_429", "http_500", "timeout", "malformed_json", "truncated_stream"};
 
 // A child process of this one running `legion-bench worker`, if there is one.
 pid_t find_worker() {
@@ -264,9 +268,10 @@ json run_disk_full(StressStore& store, const std::string& run_id, const json& co
   return result;
 }
 
-int run_failure(const StressOptions& o) {
-  const auto out = o.out_dir.empty() ? std::filesystem::path("results") / "failure" : o.out_dir;
-  std::filesystem::create_directories(out);
+namespace {
+
+std::string run_failure(const StressOptions& o) {
+  const auto& out = o.out_dir;
   const auto run_id = "failure-" + std::to_string(::time(nullptr)) + "-" + std::to_string(::getpid());
   json systems = json::array();
   for (const auto& s : o.systems) systems.push_back(s);
@@ -278,9 +283,8 @@ int run_failure(const StressOptions& o) {
   }
   auto& stop = interrupt_flag();
   json extra = {{"model_faults", json::object()}};
-  const std::vector<std::string> kinds = {"none", "http_429", "http_500", "timeout", "malformed_json", "truncated_stream"};
   std::map<std::string, Baseline> baseline;
-  for (const auto& kind : kinds) {
+  for (const std::string kind : kFaultKinds) {
     if (stop) break;
     auto plan = base_plan(o, out, "model-faults-" + kind);
     if (kind != "none")
@@ -392,9 +396,29 @@ int run_failure(const StressOptions& o) {
     if (!stop) extra["disk_full"] = run_disk_full(store, run_id, store.load(run_id)["config"], o.smoke ? 200 : 1000, stop, o.quiet);
     store.finish_run(run_id, stop.load(), extra);
   }
-  int status = kExitOk;
-  publish_stress(out, status);
-  return stop ? kExitInterrupted + SIGINT : status;
+  return run_id;
+}
+
+}  // namespace
+
+StressSuite failure_suite() {
+  StressSuite suite;
+  suite.name = "failure";
+  suite.description = "model-server faults (429, 500, timeout, malformed JSON, cut stream) on every system with retries; a worker killed with SIGKILL";
+  suite.every_system_by_default = true;  // resilience is compared across every system
+  // The runner checks its own plans.
+  suite.plan = [](const StressOptions& o) {
+    std::vector<PlannedPhase> phases;
+    for (const std::string kind : kFaultKinds)
+      phases.push_back({"model-faults-" + kind, kind == "none" ? "no faults: the baseline" : "30% of requests faulted with " + kind, 1});
+    phases.push_back({"worker-kill", "a native worker killed with SIGKILL mid-task", 1});
+    phases.push_back({"memory-exhaustion", "an engine under a cgroup memory limit", 1});
+    phases.push_back({"partition", "engines partitioned from the broker", 1});
+    phases.push_back({"disk-full", std::to_string(o.smoke ? 200 : 1000) + " tasks with the store's copy on a tmpfs filled mid-phase", 1});
+    return phases;
+  };
+  suite.run = run_failure;
+  return suite;
 }
 
 }  // namespace legion::bench::stress

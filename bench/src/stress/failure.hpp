@@ -1,16 +1,14 @@
 #pragma once
-// legion-bench --suite failure (docs/stress.md): model-server faults on every system, and a worker
-// killed with SIGKILL mid-task.
+// legion-bench --suite failure (docs/stress.md; the suite is failure_suite() in failure.cpp): model-server
+// faults on every system, and a worker killed with SIGKILL mid-task.
 #include <atomic>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "stress/suites.hpp"
+#include "stress/options.hpp"
 
 namespace legion::bench::stress {
-
-int run_failure(const StressOptions& options);
 
 class StressStore;
 

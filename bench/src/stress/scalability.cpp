@@ -40,6 +40,7 @@
 #include "stress/ledger.hpp"
 #include "stress/resp.hpp"
 #include "stress/sampler.hpp"
+#include "stress/suite.hpp"
 
 namespace legion::bench::stress {
 namespace {
@@ -508,11 +509,8 @@ json vertical(Ctx& c, std::int64_t tasks, int rounds) {
   return out;
 }
 
-}  // namespace
-
-int run_scalability(const StressOptions& o) {
-  const auto out = o.out_dir.empty() ? std::filesystem::path("results") / "scalability" : o.out_dir;
-  std::filesystem::create_directories(out);
+std::string run_scalability(const StressOptions& o) {
+  const auto& out = o.out_dir;
   const int port = o.broker_port > 0 ? o.broker_port : free_port();
   StressStore store(out / "results.sqlite");
   const auto run_id = "scalability-" + std::to_string(::time(nullptr)) + "-" + std::to_string(::getpid());
@@ -614,9 +612,38 @@ int run_scalability(const StressOptions& o) {
     extra["bus_alone"] = {{"published_per_s", static_cast<double>(published) / bus_s}, {"deliveries_per_s", static_cast<double>(delivered) / bus_s}, {"subscribers", 10}};
   }
   store.finish_run(run_id, interrupt_flag().load(), extra);
-  int status = kExitOk;
-  publish_stress(out, status);
-  return interrupt_flag() ? kExitInterrupted + SIGINT : status;
+  return run_id;
+}
+
+void validate_scalability(const StressOptions& o) {
+  if (o.max_engines < 1 || o.max_engines > kMaxEngines) throw UsageError("--engines must be 1-64, got " + std::to_string(o.max_engines));
+  if (o.engine_agents < 1 || o.engine_agents * o.max_engines > o.max_agents)
+    throw UsageError(std::to_string(o.max_engines) + " engines × " + std::to_string(o.engine_agents) + " agents is more than the configured limit of " +
+                     std::to_string(o.max_agents) + " agents (--max-agents)");
+  if (o.broker_port < 0 || o.broker_port > 65535) throw UsageError("--broker-port must be 0-65535, got " + std::to_string(o.broker_port));
+  if (o.broker_port > 0 && !port_free(o.broker_port))
+    throw UsageError("--broker-port " + std::to_string(o.broker_port) + " is in use on 127.0.0.1: pick another, or 0 for a free one");
+  if (!std::filesystem::exists("/usr/bin/redis-server"))
+    throw UsageError("the scalability suite needs redis-server (Debian's redis-server package; scripts/bootstrap.sh installs it)");
+  if (o.systems != std::vector<std::string>{"native"}) throw UsageError("the scalability suite runs the native engine only");
+}
+
+}  // namespace
+
+StressSuite scalability_suite() {
+  StressSuite suite;
+  suite.name = "scalability";
+  suite.description = "1-8 native engine processes on Redis Streams (redis-server on loopback): USL fit, 1 vs 2 cores, broker restart, engine kill";
+  suite.validate = validate_scalability;
+  suite.plan = [](const StressOptions& o) {
+    std::vector<PlannedPhase> phases;
+    for (int n = 1; n <= o.max_engines; ++n)
+      phases.push_back({std::to_string(n) + " engine" + (n > 1 ? "s" : ""), std::to_string(o.smoke ? 200 : 2000) + " tasks queued on the stream at once",
+                        n * o.engine_agents});
+    return phases;
+  };
+  suite.run = run_scalability;
+  return suite;
 }
 
 }  // namespace legion::bench::stress

@@ -1,5 +1,6 @@
 #pragma once
-// legion-bench --suite scalability (docs/stress.md): N native engine processes taking tasks from a
+// legion-bench --suite scalability (docs/stress.md; the suite is scalability_suite() in
+// scalability.cpp): N native engine processes taking tasks from a
 // real broker — Redis Streams, redis-server started and stopped by legion-bench on loopback — with
 // a consumer group, acknowledgement and reclaiming of a dead consumer's pending tasks. Throughput
 // against N is fitted with the Universal Scalability Law; the broker and the bus are measured on
@@ -7,11 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "stress/suites.hpp"
+#include "stress/options.hpp"
 
 namespace legion::bench::stress {
-
-int run_scalability(const StressOptions& options);
 
 // `legion-bench stress-engine`: one engine process consuming from the broker until SIGTERM.
 struct EngineOptions {

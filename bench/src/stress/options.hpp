@@ -1,21 +1,17 @@
 #pragma once
-// legion-bench --suite load|spike|endurance: the stress suites (docs/stress.md). Each runs the
-// chosen systems against the scripted model server, started as a child process of its own on
-// loopback (so /proc shows the system's memory apart from the server's), drives them with the load
-// generator, keeps the task ledger and a sample a second in the results store, and publishes
-// STRESS_TEST_RESULTS.md, stress.json, the CSV time series and report.html from the store.
+// The options of the stress suites (legion-bench --suite load|spike|endurance|scalability|failure,
+// docs/stress.md); each suite is a registered unit (stress/suite.hpp).
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace legion::bench::stress {
 
 struct StressOptions {
-  std::string suite;
-  std::vector<std::string> systems = {"native"};  // load: every system by default (bench/src/main.cpp)
+  std::string suite;  // the registered suite's name (stress/suite.hpp)
+  std::vector<std::string> systems = {"native"};  // load: every system by default (StressSuite::every_system_by_default)
   std::optional<double> duration_s;  // unset: the suite's default; load: the longest level, the others in the seeds' 5:15:30:60
   bool smoke = false;         // seconds-long, task counts ÷ 100 (CI)
   std::string mode = "open";  // open | closed
@@ -48,23 +44,5 @@ inline constexpr double kFrameworkScale = 50;
 // engine carries here); 64 engine processes.
 inline constexpr double kMaxDurationS = 24 * 3600, kMaxRate = 1e6;
 inline constexpr int kMaxEngines = 64;
-
-// The suites the CLI knows besides those in datasets/suites.yaml: name and description.
-const std::vector<std::pair<std::string, std::string>>& stress_suites();
-bool is_stress_suite(const std::string& name);
-
-// Refuses impossible settings before anything starts (UsageError, exit status 2).
-void validate(const StressOptions& options);
-
-// Runs the suite and publishes its reports; the exit status (0, 1 when a criterion or task failed, 130/143 interrupted).
-int run_stress(const StressOptions& options);
-
-// `legion-bench report DIR` for a stress run: publishes the store's latest stress run. False when
-// the folder holds no stress run.
-bool publish_stress(const std::filesystem::path& dir, int& status);
-
-// `legion-bench report DIR DIR... --out OUT` over stress runs: one STRESS_TEST_RESULTS.md with the
-// criteria across them. False (nothing written) unless every folder holds a stress run.
-bool publish_stress_combined(const std::vector<std::string>& dirs, const std::filesystem::path& out, int& status);
 
 }  // namespace legion::bench::stress

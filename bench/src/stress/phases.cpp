@@ -1,4 +1,5 @@
-#include "stress/suites.hpp"
+// The phases the load, spike and endurance suites run (phases.hpp).
+#include "stress/phases.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -21,16 +22,12 @@
 #include "legion/core/engine.hpp"
 #include "legion/datasets/scenario.hpp"
 #include "legion/datasets/task_job.hpp"
-#include "legion/report/stress.hpp"
 #include "legion/stats/hdr_histogram.hpp"
 #include <cstring>
 #include <fstream>
 #include "machine.hpp"
 #include "runner.hpp"
-#include "stress/failure.hpp"
 #include "stress/framework_driver.hpp"
-#include "stress/resp.hpp"
-#include "stress/scalability.hpp"
 #include "stress/generator.hpp"
 #include "stress/ledger.hpp"
 #include "stress/sampler.hpp"
@@ -40,14 +37,6 @@ namespace legion::bench::stress {
 namespace {
 
 using nlohmann::json;
-
-std::string num(double v) {
-  std::ostringstream o;
-  o.precision(v >= 100 ? 0 : v >= 10 ? 1 : 2);
-  o << std::fixed << v;
-  return o.str();
-}
-std::string secs(double s) { return s >= 120 ? num(s / 60) + " min" : num(s) + " s"; }
 
 // ---------------------------------------------------------------- the model server, as a child process
 
@@ -118,106 +107,6 @@ class OracleProcess {
 
 // ---------------------------------------------------------------- the plans
 
-struct PhasePlan {
-  std::string name;
-  std::string load_class;  // normal | extreme: which error-rate criterion applies
-  LoadSpec spec;
-  std::string description;
-  bool bus_burst = false;  // spike: 1,000 messages a second on the engine's bus during the hold
-  double bus_at_s = 0, bus_seconds = 0;
-};
-
-LoadSpec base_spec(const StressOptions& o) {
-  LoadSpec s;
-  s.mode = o.mode == "closed" ? LoadSpec::Mode::closed : LoadSpec::Mode::open;
-  s.arrival = o.arrival == "poisson" ? LoadSpec::Arrival::poisson : LoadSpec::Arrival::constant;
-  s.seed = o.seed;
-  return s;
-}
-
-double default_duration(const StressOptions& o) {
-  if (o.duration_s) return *o.duration_s;
-  if (o.suite == "load") return o.smoke ? 2 : 60;
-  if (o.suite == "spike") return o.smoke ? 7 : 70;
-  return o.smoke ? 12 : 60;  // endurance (the smoke long enough for a trend over 10 samples)
-}
-
-std::vector<PhasePlan> plan_phases(const StressOptions& o, double scale = 1) {
-  std::vector<PhasePlan> out;
-  const double d = default_duration(o);
-  if (o.suite == "load") {
-    // The seeds' levels; their 5/15/30/60 minutes in proportion, the longest lasting --duration.
-    const struct {
-      int agents;
-      std::int64_t tasks;
-      double share;
-    } levels[] = {{10, 1000, 5.0 / 60}, {50, 5000, 15.0 / 60}, {100, 10000, 30.0 / 60}, {200, 20000, 1.0}};
-    for (const auto& l : levels) {
-      PhasePlan p;
-      const auto scaled = static_cast<std::int64_t>(std::llround(static_cast<double>(l.tasks) / scale));
-      const std::int64_t tasks = std::max<std::int64_t>(o.smoke ? scaled / 100 : scaled, 1);
-      const double seconds = d * l.share;
-      p.name = std::to_string(l.agents) + " agents, " + std::to_string(tasks) + " tasks";
-      p.load_class = l.agents >= 200 ? "extreme" : "normal";
-      p.spec = base_spec(o);
-      p.spec.start_agents = l.agents;
-      p.spec.start_rate = static_cast<double>(tasks) / seconds;
-      p.spec.stages = {{seconds, l.agents, p.spec.start_rate}};
-      p.spec.max_tasks = tasks;
-      p.spec.drain_s = std::max(5.0, seconds);
-      p.description = std::to_string(tasks) + " tasks over " + secs(seconds) + " (" +
-                      num(p.spec.start_rate) + "/s) by " + std::to_string(l.agents) + " agents";
-      out.push_back(p);
-    }
-  } else if (o.suite == "spike") {
-    // Baseline 10 agents at 50/s; 10 → 100 agents and 50 → 500/s in 10 s; 100 agents at 500/s with
-    // 1,000 bus messages a second; 10,000 tasks queued at once; back to 50/s to watch the recovery.
-    const double f = d / 70.0;
-    const auto burst = std::max<std::int64_t>(1, std::llround((o.smoke ? 1000 : 10000) / scale));
-    const double base = 50 / scale, peak = 500 / scale;
-    PhasePlan p;
-    p.name = "spike";
-    p.load_class = "extreme";
-    p.spec = base_spec(o);
-    p.spec.start_agents = 10;
-    p.spec.start_rate = base;
-    p.spec.stages = {{10 * f, 10, base}, {10 * f, 100, peak}, {10 * f, 100, peak}, {0.001, 100, base}, {40 * f, 100, base}};
-    p.spec.bursts = {{30 * f, burst}};
-    p.spec.max_tasks = static_cast<std::int64_t>(base * 10 * f + (base + peak) / 2 * 10 * f + peak * 10 * f + base * 40 * f) + burst + 100;
-    p.spec.drain_s = 30;
-    p.bus_burst = true;
-    p.bus_at_s = 20 * f;
-    p.bus_seconds = 10 * f;
-    p.description = "baseline 10 agents at " + num(base) + "/s for " + secs(10 * f) + "; to 100 agents and " + num(peak) + "/s in " +
-                    secs(10 * f) + "; held " + secs(10 * f) +
-                    " with 1,000 bus messages/s; " + std::to_string(burst) + " tasks queued at once; " + num(base) + "/s for " +
-                    secs(40 * f) + " of recovery";
-    out.push_back(p);
-  } else {  // endurance
-    PhasePlan p;
-    const int agents = o.agents.value_or(20);
-    const double rate = o.rate.value_or(100 / scale);
-    p.name = "endurance";
-    p.load_class = "normal";
-    p.spec = base_spec(o);
-    p.spec.start_agents = agents;
-    p.spec.start_rate = rate;
-    p.spec.stages = {{d, agents, rate}};
-    // The warm-up starts with every agent busy at once, so that what grows to the concurrency and
-    // stays (the native engine keeps an event loop and a connection per concurrent caller) is full
-    // before the steady state; otherwise the first stall on a busy machine adds to it mid-run and
-    // reads as a trend. Ten tasks per agent, queued at once.
-    const std::int64_t warm = 10 * static_cast<std::int64_t>(agents);
-    p.spec.bursts = {{0.2, warm}};
-    p.spec.max_tasks = static_cast<std::int64_t>(std::ceil(rate * d * 1.05)) + 10 + warm;
-    p.spec.drain_s = 30;
-    p.description = std::to_string(agents) + " agents at " + num(rate) + " tasks/s for " + secs(d) + " (the warm-up opening with " +
-                    std::to_string(warm) + " tasks queued at once)";
-    out.push_back(p);
-  }
-  return out;
-}
-
 json spec_json(const PhasePlan& p) {
   json stages = json::array(), bursts = json::array();
   for (const auto& s : p.spec.stages) stages.push_back({{"seconds", s.seconds}, {"agents", s.agents}, {"rate", s.rate}});
@@ -282,96 +171,18 @@ struct Subject {
 
 }  // namespace
 
-const std::vector<std::pair<std::string, std::string>>& stress_suites() {
-  static const std::vector<std::pair<std::string, std::string>> suites = {
-      {"load", "the seeds' load levels: 10/50/100/200 agents with 1,000/5,000/10,000/20,000 tasks, open loop (docs/stress.md)"},
-      {"spike", "10 → 100 agents in 10 s, 1,000 bus messages/s, 10,000 tasks queued at once; recovery time and queue depth"},
-      {"scalability", "1-8 native engine processes on Redis Streams (redis-server on loopback): USL fit, 1 vs 2 cores, broker restart, engine kill"},
-      {"failure", "model-server faults (429, 500, timeout, malformed JSON, cut stream) on every system with retries; a worker killed with SIGKILL"},
-      {"endurance", "constant load for --duration (up to 24 h) with RSS, CPU, threads, fds, latency and errors each second; leak verdicts"},
-  };
-  return suites;
-}
-
-bool is_stress_suite(const std::string& name) {
-  for (const auto& [n, d] : stress_suites())
-    if (n == name) return true;
-  return false;
-}
-
-void validate(const StressOptions& o) {
-  if (!is_stress_suite(o.suite)) throw UsageError("unknown stress suite '" + o.suite + "'");
-  // Not given: the suite's default. Given, each must make sense (the command line refuses the same
-  // values when it parses them).
-  if (o.duration_s && !(*o.duration_s > 0 && *o.duration_s <= kMaxDurationS))
-    throw UsageError("--duration must be a number of seconds > 0 and ≤ 86400 (24 h), got " + num(*o.duration_s));
-  if (o.rate && !(*o.rate > 0 && *o.rate <= kMaxRate))
-    throw UsageError("--rate must be a number of tasks per second > 0 and ≤ 1000000, got " + num(*o.rate));
-  if (o.agents && *o.agents <= 0) throw UsageError("--agents must be at least 1, got " + std::to_string(*o.agents));
-  if (o.max_agents <= 0) throw UsageError("--max-agents must be at least 1");
-  if ((o.rate || o.agents) && o.suite != "endurance") throw UsageError("--rate and --agents set the endurance suite's load; the " + o.suite + " suite's levels are fixed (see docs/stress.md)");
-  if (!(o.request_timeout_s > 0 && std::isfinite(o.request_timeout_s))) throw UsageError("--timeout must be positive");
-  if (o.mode != "open" && o.mode != "closed") throw UsageError("--mode is open or closed, got '" + o.mode + "'");
-  if (o.arrival != "constant" && o.arrival != "poisson") throw UsageError("--arrival is constant or poisson, got '" + o.arrival + "'");
-  if (!(o.recovery_factor > 1 && std::isfinite(o.recovery_factor))) throw UsageError("--recovery-factor must be above 1");
-  if (o.systems.empty()) throw UsageError("--systems names no system");
-  for (const auto& s : o.systems) {
-    try {
-      adapters::adapter_info(s);
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(e.what());
-    }
-    if (std::count(o.systems.begin(), o.systems.end(), s) > 1) throw UsageError("--systems names '" + s + "' twice");
-  }
-  if (o.suite == "scalability") {
-    if (o.max_engines < 1 || o.max_engines > kMaxEngines) throw UsageError("--engines must be 1-64, got " + std::to_string(o.max_engines));
-    if (o.engine_agents < 1 || o.engine_agents * o.max_engines > o.max_agents)
-      throw UsageError(std::to_string(o.max_engines) + " engines × " + std::to_string(o.engine_agents) + " agents is more than the configured limit of " +
-                       std::to_string(o.max_agents) + " agents (--max-agents)");
-    if (o.broker_port < 0 || o.broker_port > 65535) throw UsageError("--broker-port must be 0-65535, got " + std::to_string(o.broker_port));
-    if (o.broker_port > 0 && !port_free(o.broker_port))
-      throw UsageError("--broker-port " + std::to_string(o.broker_port) + " is in use on 127.0.0.1: pick another, or 0 for a free one");
-    if (!std::filesystem::exists("/usr/bin/redis-server"))
-      throw UsageError("the scalability suite needs redis-server (Debian's redis-server package; scripts/bootstrap.sh installs it)");
-    if (o.systems != std::vector<std::string>{"native"}) throw UsageError("the scalability suite runs the native engine only");
-    return;
-  }
-  if (o.suite == "failure") return;  // the runner checks its own plans
-  auto make_plan = o;
-  for (const auto& p : plan_phases(make_plan)) {
-    const int most = p.spec.most_agents();
-    if (most > o.max_agents)
-      throw UsageError(p.name + " needs " + std::to_string(most) + " agents, more than the configured limit of " +
-                       std::to_string(o.max_agents) + " (--max-agents)");
-    for (const auto& s : p.spec.stages)
-      if (p.spec.mode == LoadSpec::Mode::open && s.rate <= 0 && p.spec.bursts.empty())
-        throw UsageError(p.name + ": an open-loop rate must be positive");
-  }
-  // The agents are threads: the machine must allow them.
-  int most = 0;
-  for (const auto& p : plan_phases(make_plan)) most = std::max(most, p.spec.most_agents());
-  for (const auto& limit : read_thread_limits())
-    if (limit.available() < static_cast<std::uint64_t>(most) + 64)
-      throw UsageError(std::to_string(most) + " agents need " + std::to_string(most + 64) + " threads; " + limit.name + " leaves " +
-                       std::to_string(limit.available()));
-}
-
-int run_stress(const StressOptions& o) {
-  validate(o);
-  if (o.suite == "failure") return run_failure(o);
-  if (o.suite == "scalability") return run_scalability(o);
-  const auto out = o.out_dir.empty() ? std::filesystem::path("results") / o.suite : o.out_dir;
+std::string run_phases(const StressOptions& o, double duration_s, const PhasePlanner& plan_phases) {
+  const auto& out = o.out_dir;
   std::filesystem::create_directories(out);
   StressStore store(out / "results.sqlite");
   const auto run_id = make_run_id(o.suite);
-  const auto phases = plan_phases(o);
   const auto& stop = interrupt_flag();
 
   json systems = json::array();
   for (const auto& s : o.systems) systems.push_back(s);
   json config = {{"suite", o.suite},
                  {"systems", systems},
-                 {"duration_s", default_duration(o)},
+                 {"duration_s", duration_s},
                  {"smoke", o.smoke},
                  {"mode", o.mode},
                  {"arrival", o.arrival},
@@ -430,7 +241,7 @@ int run_stress(const StressOptions& o) {
     subjects.push_back(std::move(s));
   }
   json extra = json::object();
-  const auto phase_count = plan_phases(o).size();
+  const auto phase_count = plan_phases(o, 1).size();
   for (std::size_t index = 0; index < phase_count && !stop; ++index) {
     // The systems in turn, the first moving on each phase, so that drift over the run hits all alike.
     for (std::size_t k = 0; k < subjects.size() && !stop; ++k) {
@@ -492,57 +303,55 @@ int run_stress(const StressOptions& o) {
   }
   subjects.clear();
   store.finish_run(run_id, stop.load(), extra);
-  int status = kExitOk;
-  publish_stress(out, status);
-  if (stop) return kExitInterrupted + SIGINT;
-  return status;
+  return run_id;
 }
 
-namespace {
-
-// The folder's latest stress run, analysed; null when it holds none.
-json latest_stress_run(const std::filesystem::path& dir) {
-  const auto file = dir / "results.sqlite";
-  if (!std::filesystem::exists(file) || std::filesystem::exists(dir / "results.json")) return {};
-  StressStore store(file);
-  const auto ids = store.run_ids();
-  if (ids.empty()) return {};
-  return report::analyze_stress(store.load(ids.back()));
+std::string num(double v) {
+  std::ostringstream o;
+  o.precision(v >= 100 ? 0 : v >= 10 ? 1 : 2);
+  o << std::fixed << v;
+  return o.str();
 }
 
-}  // namespace
+std::string secs(double s) { return s >= 120 ? num(s / 60) + " min" : num(s) + " s"; }
 
-bool publish_stress_combined(const std::vector<std::string>& dirs, const std::filesystem::path& out, int& status) {
-  std::vector<json> runs;
-  for (const auto& d : dirs) {
-    auto run = latest_stress_run(d);
-    if (run.is_null()) return false;
-    runs.push_back(std::move(run));
-  }
-  const auto written = report::write_stress_combined(out, runs);
-  bool pass = true;
-  for (const auto& r : runs) {
-    report::write_stress_summary(std::cout, r);
-    std::cout << "\n";
-    pass = pass && r.value("all_criteria_pass", false) && r.value("lost_tasks", 1) == 0;
-  }
-  std::cout << "Wrote";
-  for (const auto& f : written) std::cout << " " << f.filename().string();
-  std::cout << " to " << out.string() << "\n";
-  status = pass ? kExitOk : kExitFailed;
-  return true;
+LoadSpec base_spec(const StressOptions& o) {
+  LoadSpec s;
+  s.mode = o.mode == "closed" ? LoadSpec::Mode::closed : LoadSpec::Mode::open;
+  s.arrival = o.arrival == "poisson" ? LoadSpec::Arrival::poisson : LoadSpec::Arrival::constant;
+  s.seed = o.seed;
+  return s;
 }
 
-bool publish_stress(const std::filesystem::path& dir, int& status) {
-  auto analyzed = latest_stress_run(dir);
-  if (analyzed.is_null()) return false;
-  auto written = report::write_stress_reports(dir, analyzed);
-  report::write_stress_summary(std::cout, analyzed);
-  std::cout << "\nWrote";
-  for (const auto& f : written) std::cout << " " << f.filename().string();
-  std::cout << " to " << dir.string() << "\n";
-  status = analyzed.value("all_criteria_pass", false) && analyzed.value("lost_tasks", 1) == 0 ? kExitOk : kExitFailed;
-  return true;
+std::vector<PlannedPhase> planned(const std::vector<PhasePlan>& phases) {
+  std::vector<PlannedPhase> out;
+  for (const auto& p : phases) out.push_back({p.name, p.description, p.spec.most_agents()});
+  return out;
+}
+
+void validate_phases(const std::vector<PhasePlan>& phases, int max_agents) {
+  refuse_beyond_max_agents(planned(phases), max_agents);
+  for (const auto& p : phases)
+    for (const auto& s : p.spec.stages)
+      if (p.spec.mode == LoadSpec::Mode::open && s.rate <= 0 && p.spec.bursts.empty())
+        throw UsageError(p.name + ": an open-loop rate must be positive");
+  // The agents are threads: the machine must allow them.
+  int most = 0;
+  for (const auto& p : phases) most = std::max(most, p.spec.most_agents());
+  for (const auto& limit : read_thread_limits())
+    if (limit.available() < static_cast<std::uint64_t>(most) + 64)
+      throw UsageError(std::to_string(most) + " agents need " + std::to_string(most + 64) + " threads; " + limit.name + " leaves " +
+                       std::to_string(limit.available()));
+}
+
+StressSuite phase_suite(std::string name, std::string description, PhasePlanner plan, std::function<double(const StressOptions&)> duration_s) {
+  StressSuite suite;
+  suite.name = std::move(name);
+  suite.description = std::move(description);
+  suite.validate = [plan](const StressOptions& o) { validate_phases(plan(o, 1), o.max_agents); };
+  suite.plan = [plan](const StressOptions& o) { return planned(plan(o, 1)); };
+  suite.run = [plan, duration_s](const StressOptions& o) { return run_phases(o, duration_s(o), plan); };
+  return suite;
 }
 
 }  // namespace legion::bench::stress
