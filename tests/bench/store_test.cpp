@@ -101,14 +101,21 @@ TEST(Store, EveryStoredFieldRoundTrips) {
   }
 }
 
-// A store written by the first release lacks the columns added since: opening it adds them, with
-// the values its records implied, and its records read back.
-TEST(Store, OpensAStoreFromTheFirstRelease) {
+// A store file made by an older release: its schema and rows, written directly with SQLite.
+std::filesystem::path store_written_by(const char* sql) {
   auto file = legion::testing::scratch_dir() / "results.sqlite";
   std::filesystem::remove_all(file.parent_path());
   std::filesystem::create_directories(file.parent_path());
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  return file;
+}
+
+// A store written by the first release lacks the columns added since: opening it adds them, with
+// the values its records implied, and its records read back.
+TEST(Store, OpensAStoreFromTheFirstRelease) {
   const char* old_schema = R"sql(
     CREATE TABLE runs (run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, context TEXT NOT NULL);
     CREATE TABLE records (
@@ -121,8 +128,7 @@ TEST(Store, OpensAStoreFromTheFirstRelease) {
     INSERT INTO records(run_id, system, scenario, repetition, warmup, wall_ns, oracle_ns, llm_calls, correct, answer)
       VALUES ('old', 'native', 'single-tool', 2, 0, 5000, 1000, 2, 1, 'yes');
   )sql";
-  ASSERT_EQ(sqlite3_exec(db, old_schema, nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  const auto file = store_written_by(old_schema);
 
   Store store(file);
   auto records = store.records("old");
@@ -143,11 +149,6 @@ TEST(Store, OpensAStoreFromTheFirstRelease) {
 // records read back with their cell's identity as fields, the label unchanged, and a run resumed
 // in it goes on beside them.
 TEST(Store, GivesTheRecordsOfASchemaOneRunTheirCellsIdentity) {
-  auto file = legion::testing::scratch_dir() / "results.sqlite";
-  std::filesystem::remove_all(file.parent_path());
-  std::filesystem::create_directories(file.parent_path());
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
   const char* schema_one = R"sql(
     CREATE TABLE runs (run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, context TEXT NOT NULL);
     CREATE TABLE records (
@@ -160,8 +161,7 @@ TEST(Store, GivesTheRecordsOfASchemaOneRunTheirCellsIdentity) {
       ('old', 'native', 'order-refund[concurrency=8]', 0, 0, 8, 9000, 1),
       ('old', 'native', 'single-tool', 0, 0, 1, 4000, 1);
   )sql";
-  ASSERT_EQ(sqlite3_exec(db, schema_one, nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  const auto file = store_written_by(schema_one);
 
   Store store(file);
   const auto records = store.records("old");
