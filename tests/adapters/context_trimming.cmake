@@ -6,7 +6,7 @@ file(REMOVE_RECURSE "${OUT}")
 include("${CMAKE_CURRENT_LIST_DIR}/../bench/cli_helpers.cmake")
 
 # Off and on (4 messages) in one run, interleaved; LangChain's trimming loses the first turn: exit 1.
-run_bench(1 --scenario context-management --sweep context_window=0,4 --param turns=6 --param message_bytes=200
+run_bench(1 --systems ${SEED_SYSTEMS} --scenario context-management --sweep context_window=0,4 --param turns=6 --param message_bytes=200
           -n 1 --warmup 0 --out "${OUT}/on")
 read_records("${OUT}/on/results.json")
 foreach(i RANGE ${last})

@@ -12,7 +12,7 @@ include("${CMAKE_CURRENT_LIST_DIR}/../bench/cli_helpers.cmake")
 #    visibility probe's answer says what the last agent saw, as documented for each system. The
 #    suite's parts run too, shrunk by --quick: the tool-overhead sweep at its first and last values
 #    and order-refund at its two lowest concurrency levels.
-run_bench(0 --suite catalogue --quick -n 1 --warmup 0 --param turns=3 --param message_bytes=300 --param attempts=3 --param documents=8
+run_bench(0 --systems ${SEED_SYSTEMS} --suite catalogue --quick -n 1 --warmup 0 --param turns=3 --param message_bytes=300 --param attempts=3 --param documents=8
           --out "${OUT}/all")
 read_records("${OUT}/all/results.json")
 set(seen "")
@@ -139,7 +139,7 @@ foreach(pair iterative-refinement/certificate multi-turn-conversation/trip conte
   file(WRITE "${OUT}/${s}-altered.yaml" "${text}")
   list(APPEND altered --scenario "${OUT}/${s}-altered.yaml")
 endforeach()
-run_bench(1 ${altered} -n 1 --warmup 0 --param turns=2 --param message_bytes=0 --param attempts=2 --out "${OUT}/altered")
+run_bench(1 --systems ${SEED_SYSTEMS} ${altered} -n 1 --warmup 0 --param turns=2 --param message_bytes=0 --param attempts=2 --out "${OUT}/altered")
 read_records("${OUT}/altered/results.json")
 if(NOT n EQUAL 20)
   message(FATAL_ERROR "expected 20 records for the altered scenarios, got ${n}")
@@ -162,7 +162,7 @@ endif()
 
 # 4. Concurrent copies through each framework's async API: every copy of every task correct, and
 #    each system's own count of calls equal to the model server's.
-run_bench(0 --scenario consensus-vote --scenario multi-turn-conversation --scenario iterative-refinement
+run_bench(0 --systems ${SEED_SYSTEMS} --scenario consensus-vote --scenario multi-turn-conversation --scenario iterative-refinement
           --scenario human-in-the-loop --concurrency 4 -n 1 --warmup 0 --param turns=2 --param attempts=2 --out "${OUT}/concurrent")
 read_records("${OUT}/concurrent/results.json")
 foreach(i RANGE ${last})

@@ -8,7 +8,7 @@ include("${CMAKE_CURRENT_LIST_DIR}/../bench/cli_helpers.cmake")
 
 # 1. The quick coordination suite on all four systems (the default): every scenario correct on every
 #    system, except where a framework has no construct for the pattern (recorded as unsupported).
-run_bench(0 --suite coordination --quick --out "${OUT}/all")
+run_bench(0 --systems ${SEED_SYSTEMS} --suite coordination --quick --out "${OUT}/all")
 read_records("${OUT}/all/results.json")
 set(seen "")
 foreach(i RANGE ${last})
@@ -73,7 +73,7 @@ foreach(s single-tool sequential-pipeline)
   string(REPLACE "name: ${s}" "name: ${s}-altered" text "${text}")
   file(WRITE "${OUT}/${s}-altered.yaml" "${text}")
 endforeach()
-run_bench(1 --scenario "${OUT}/single-tool-altered.yaml" --scenario "${OUT}/sequential-pipeline-altered.yaml"
+run_bench(1 --systems ${SEED_SYSTEMS} --scenario "${OUT}/single-tool-altered.yaml" --scenario "${OUT}/sequential-pipeline-altered.yaml"
           -n 1 --warmup 0 --out "${OUT}/altered")
 read_records("${OUT}/altered/results.json")
 if(NOT n EQUAL 8)

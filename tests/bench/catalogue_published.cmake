@@ -8,7 +8,7 @@ include("${CMAKE_CURRENT_LIST_DIR}/cli_helpers.cmake")
 
 if(PART STREQUAL "catalogue")
   # 1. Both scenarios correct on every system.
-  run_bench(0 --suite catalogue --scenario tool-overhead --scenario mixture-of-agents -n 1 --warmup 0 --out "${OUT}/all")
+  run_bench(0 --systems ${SEED_SYSTEMS} --suite catalogue --scenario tool-overhead --scenario mixture-of-agents -n 1 --warmup 0 --out "${OUT}/all")
   read_records("${OUT}/all/results.json")
   set(seen "")
   foreach(i RANGE ${last})
@@ -43,7 +43,7 @@ if(PART STREQUAL "catalogue")
                  "aggregator: aggregator\ntools:\n  - name: archive\n    description: Archived notes.\n    results:\n      - when: {key: never}\n        result: \"Archived {{nonce.version}}.\"" text "${text}")
   string(REPLACE "name: mixture-of-agents" "name: mixture-of-agents-altered" text "${text}")
   file(WRITE "${OUT}/mixture-of-agents-altered.yaml" "${text}")
-  run_bench(1 --scenario "${OUT}/tool-overhead-altered.yaml" --scenario "${OUT}/mixture-of-agents-altered.yaml"
+  run_bench(1 --systems ${SEED_SYSTEMS} --scenario "${OUT}/tool-overhead-altered.yaml" --scenario "${OUT}/mixture-of-agents-altered.yaml"
             -n 1 --warmup 0 --out "${OUT}/altered")
   read_records("${OUT}/altered/results.json")
   if(NOT n EQUAL 8)
@@ -92,7 +92,7 @@ if(PART STREQUAL "catalogue")
     message(FATAL_ERROR "a refused sweep ran something")
   endif()
 elseif(PART STREQUAL "published")
-  run_bench(0 --suite published --quick -n 2 --warmup 0 --out "${OUT}/published")
+  run_bench(0 --systems ${SEED_SYSTEMS} --suite published --quick -n 2 --warmup 0 --out "${OUT}/published")
   file(READ "${OUT}/published/PUBLISHED_COMPARISON.md" md)
   # Every figure of every source has a row with a verdict.
   file(GLOB sources "${SOURCE}/datasets/published/*.yaml")

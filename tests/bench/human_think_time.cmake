@@ -5,7 +5,7 @@ file(REMOVE_RECURSE "${OUT}")
 include("${CMAKE_CURRENT_LIST_DIR}/cli_helpers.cmake")
 
 set(think_ms 500)
-run_bench(0 --scenario human-in-the-loop --sweep think_ms=0,${think_ms} -n 2 --warmup 1 --out "${OUT}")
+run_bench(0 --systems ${SEED_SYSTEMS} --scenario human-in-the-loop --sweep think_ms=0,${think_ms} -n 2 --warmup 1 --out "${OUT}")
 read_records("${OUT}/results.json")
 # Two reviews per task (a correction, then the approval), each read for think_ms.
 math(EXPR least_wait_ns "2 * ${think_ms} * 1000000")
