@@ -17,6 +17,7 @@
 #include "legion/core/chat.hpp"
 #include "legion/core/engine.hpp"
 #include "legion/core/graph.hpp"
+#include "legion/core/process_status.hpp"
 #include "legion/oracle/chat_handler.hpp"
 #include "legion/oracle/server.hpp"
 #include "legion/oracle/token_counter.hpp"
@@ -245,17 +246,10 @@ BENCHMARK(BM_LlmClientComplete)->UseRealTime();
 // a summariser (bench/micro/zero_io.hpp). Counters: this process's peak RSS (VmHWM) and current RSS
 // after the loop; legion-zero-io gives the RSS of a process that holds the engine alone.
 
-std::int64_t status_kb(const char* field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with(field)) return std::stoll(line.substr(std::string_view(field).size()));
-  return 0;
-}
-
 void report_rss(benchmark::State& state) {
-  state.counters["peak_rss_mb"] = static_cast<double>(status_kb("VmHWM:")) / 1024.0;
-  state.counters["rss_mb"] = static_cast<double>(status_kb("VmRSS:")) / 1024.0;
+  const auto status = legion::core::read_process_status();
+  state.counters["peak_rss_mb"] = static_cast<double>(status.peak_rss_kb) / 1024.0;
+  state.counters["rss_mb"] = static_cast<double>(status.rss_kb) / 1024.0;
 }
 
 void BM_EngineSeq(benchmark::State& state) {

@@ -17,18 +17,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "legion/core/process_status.hpp"
 #include "legion/version.hpp"
 #include "zero_io.hpp"
 
 namespace {
-
-long status_kb(const std::string& field) {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with(field)) return std::stol(line.substr(field.size()));
-  return 0;
-}
 
 // Nanoseconds per invocation over `iterations` invocations.
 template <class State, class Graph>
@@ -74,7 +67,7 @@ int main(int argc, char** argv) {
     us["par"].push_back(nanoseconds_per_run(loop, par, par_state, iterations) / 1000.0);
   }
   const bool correct = seq_state.counter == 3 * seq_runs && par_state.summary == z::kParSummary;
-  const long rss_kb = status_kb("VmHWM:");
+  const long rss_kb = static_cast<long>(legion::core::read_process_status().peak_rss_kb);
   if (json) {
     std::cout << nlohmann::json{{"per_invocation_us", us}, {"iterations", iterations}, {"correct", correct},
                                 {"rss_peak_bytes", rss_kb * 1024}, {"versions", {{"legion-engine", LEGION_VERSION}}},

@@ -1,6 +1,7 @@
 #include "checks.hpp"
 
 #include "legion/adapters/adapter.hpp"
+#include "legion/core/process_status.hpp"
 #include "legion/report/results.hpp"
 #include "machine.hpp"
 
@@ -48,13 +49,8 @@ std::uint64_t threads_of_user(uid_t uid) {
   for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
     const auto name = entry.path().filename().string();
     if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
-    std::ifstream status(entry.path() / "status");
-    std::string line;
-    bool ours = false;
-    while (std::getline(status, line)) {
-      if (line.starts_with("Uid:")) ours = std::strtoull(line.c_str() + 4, nullptr, 10) == uid;
-      if (line.starts_with("Threads:") && ours) total += std::strtoull(line.c_str() + 8, nullptr, 10);
-    }
+    const auto status = core::read_process_status(static_cast<pid_t>(std::stol(name)));
+    if (status.ok && status.real_uid == uid) total += static_cast<std::uint64_t>(status.threads);
   }
   return total;
 }

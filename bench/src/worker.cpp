@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "legion/core/error_text.hpp"
+#include "legion/core/process_status.hpp"
 #include "legion/datasets/task_job.hpp"
 
 namespace legion::bench {
@@ -35,17 +36,8 @@ constexpr int kResultFd = 4;
 
 std::int64_t to_ns(const timeval& tv) { return static_cast<std::int64_t>(tv.tv_sec) * 1000000000 + tv.tv_usec * 1000; }
 
-// Peak RSS since the last reset: VmHWM, which writing "5" to clear_refs resets to the current RSS.
-void reset_peak_rss() {
-  std::ofstream("/proc/self/clear_refs") << "5";
-}
-std::int64_t peak_rss_bytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.starts_with("VmHWM:")) return std::stoll(line.substr(6)) * 1024;
-  return 0;
-}
+// Peak RSS since the last core::reset_peak_rss().
+std::int64_t peak_rss_bytes() { return core::read_process_status().peak_rss_kb * 1024; }
 
 bool write_all(int fd, const std::string& data) {
   std::size_t done = 0;
@@ -153,7 +145,7 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
       std::vector<std::int64_t> latencies(outcomes.size(), 0);  // per copy; 0: the system did not measure it
       std::string unsupported;
       rusage before{}, after{};
-      reset_peak_rss();
+      core::reset_peak_rss();
       ::getrusage(RUSAGE_SELF, &before);
       auto start = Clock::now();
       if (concurrency == 1) {

@@ -1,5 +1,7 @@
 #include "stress/sampler.hpp"
 
+#include "legion/core/process_status.hpp"
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -12,13 +14,10 @@ namespace legion::bench::stress {
 ProcSample read_proc(pid_t pid) {
   const std::string dir = pid == 0 ? "/proc/self" : "/proc/" + std::to_string(pid);
   ProcSample s;
-  std::ifstream status(dir + "/status");
-  if (!status) return s;
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.starts_with("VmRSS:")) s.rss_mb = std::stod(line.substr(6)) / 1024.0;
-    else if (line.starts_with("Threads:")) s.threads = std::stoi(line.substr(8));
-  }
+  const auto status = core::read_process_status(pid);
+  if (!status.ok) return s;
+  s.rss_mb = static_cast<double>(status.rss_kb) / 1024.0;
+  s.threads = status.threads;
   std::ifstream stat(dir + "/stat");
   std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
   // Fields after the command name (which may hold spaces) start after the last ')'.
