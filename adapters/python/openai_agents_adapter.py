@@ -85,6 +85,8 @@ class OpenAIAgentsAdapter(FrameworkAdapter):
         # only when the client's base URL is OpenAI's.
         self.model_settings = ModelSettings(include_usage=True) if config.stream else ModelSettings()
         self.tally = Tally()
+        # An agent tool's nested run streams (like the outer runs) only when given a stream callback.
+        self.nested_stream = (lambda event: None) if config.stream else None
 
     def versions(self):
         return legion_common.distribution_versions("openai-agents", "openai")
@@ -173,7 +175,7 @@ class OpenAIAgentsAdapter(FrameworkAdapter):
         def build(scenario):
             workers = [self.agent(scenario, a).as_tool(
                 tool_name=a.id, tool_description=f"Hand a sub-task to {a.role} and get the result.",
-                max_turns=MAX_TURNS) for a in scenario.agents if a.id != scenario.manager]
+                max_turns=MAX_TURNS, on_stream=self.nested_stream) for a in scenario.agents if a.id != scenario.manager]
             return self.agent(scenario, scenario.agent(scenario.manager), workers)
 
         async def task(manager):
