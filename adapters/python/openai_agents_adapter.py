@@ -70,8 +70,6 @@ class Transcript:
 
 
 class OpenAIAgentsAdapter(FrameworkAdapter):
-    UNSUPPORTED = {}
-
     def prepare(self, config):
         super().prepare(config)
         self.loop = asyncio.new_event_loop()  # one loop for the process: the HTTP client is bound to it
