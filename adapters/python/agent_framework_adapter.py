@@ -31,17 +31,22 @@ adapter's event loop, each with its own workflow, all over the one client.
 """
 
 import asyncio
+from dataclasses import dataclass
+from typing import Annotated
 
 import legion_common
 from legion_common import FrameworkAdapter, Tally
 
-from agent_framework import Agent, ChatContext, ChatMiddleware, FunctionTool, Message
-from agent_framework.openai import OpenAIChatCompletionClient
+from agent_framework import (Agent, ChatContext, ChatMiddleware, ContextProvider, FunctionTool, InMemoryCollection,
+                             Message, VectorStoreField, vectorstoremodel)
+from agent_framework.openai import OpenAIChatCompletionClient, OpenAIEmbeddingClient
 from agent_framework_orchestrations import (AgentRequestInfoResponse, ConcurrentBuilder, GroupChatBuilder,
                                             SequentialBuilder)
 from openai import AsyncOpenAI
 
 MAX_TOOL_ITERATIONS = 25  # like the native engine's limit of model calls per turn
+EMBEDDING_BATCH = 1000    # documents per embedding request, as the native engine batches them
+EMBEDDING_DIMENSIONS = 256  # a vector field must declare its size: the model server's embeddings have 256
 
 
 class UsageCounter(ChatMiddleware):
@@ -65,6 +70,33 @@ class UsageCounter(ChatMiddleware):
         usage = response.usage_details or {}
         tally.add_usage(usage.get("input_token_count"), usage.get("output_token_count"))
         return response
+
+
+@vectorstoremodel
+@dataclass
+class KnowledgePage:
+    """One document of a task's knowledge base: its text, embedded by the collection's embedding client."""
+    key: Annotated[int, VectorStoreField("key")]
+    text: Annotated[str, VectorStoreField("data")]
+    embedding: Annotated[str | list[float] | None, VectorStoreField("vector", dimensions=EMBEDDING_DIMENSIONS)] = None
+
+
+class TaskKnowledge(ContextProvider):
+    """Retrieval before every model call of the agent: the top_k pages of the task's collection most
+    similar to the agent's new input, added to its instructions (a context provider, the framework's
+    extension point for RAG). Agents are built once per scenario shape; each task brings its own
+    documents, so the collection behind this provider changes with the task."""
+
+    def __init__(self, adapter):
+        super().__init__("legion-knowledge")
+        self.adapter = adapter
+
+    async def before_run(self, *, agent, session, context, state):
+        query = "\n".join(m.text for m in context.input_messages if m.text)
+        with self.adapter.retrieving():
+            results = await self.adapter.knowledge.search(query, top=self.adapter.scenario.top_k)
+            pages = [result["record"].text async for result in results]
+        context.extend_instructions(self.source_id, "Relevant knowledge:\n" + "\n".join(pages))
 
 
 def scenario_tool(adapter, spec):
@@ -125,6 +157,23 @@ class AgentFrameworkAdapter(FrameworkAdapter):
         self.client = OpenAIChatCompletionClient(
             model=config.model, async_client=openai_client, middleware=[self.usage],
             function_invocation_configuration={"max_iterations": MAX_TOOL_ITERATIONS})
+        self.embeddings = OpenAIEmbeddingClient(model=config.model, async_client=openai_client)
+        self.knowledge = None  # the task's InMemoryCollection, while a knowledge-base task runs
+
+    def ingest(self, scenario):
+        self.knowledge = InMemoryCollection(KnowledgePage, collection_name="knowledge", embedding_generator=self.embeddings)
+
+        async def add_all():
+            await self.knowledge.ensure_collection_exists()
+            pages = [KnowledgePage(key=i, text=d, embedding=d) for i, d in enumerate(scenario.documents)]
+            for start in range(0, len(pages), EMBEDDING_BATCH):
+                await self.knowledge.upsert(pages[start:start + EMBEDDING_BATCH])
+        self.loop.run_until_complete(add_all())
+
+    def forget_knowledge(self, scenario):
+        if self.knowledge is not None:
+            self.loop.run_until_complete(self.knowledge.ensure_collection_deleted())
+        self.knowledge = None
 
     def versions(self):
         return legion_common.distribution_versions("agent-framework-core", "agent-framework-openai",
@@ -143,7 +192,7 @@ class AgentFrameworkAdapter(FrameworkAdapter):
     def agent(self, scenario, agent, tools=()):
         own = [scenario_tool(self, t) for t in scenario.tools if t.name in agent.tools]
         return Agent(self.client, agent.system_prompt, name=agent.id, description=agent.role,
-                     tools=own + list(tools))
+                     tools=own + list(tools), context_providers=[TaskKnowledge(self)] if scenario.documents else None)
 
     def agents(self, scenario, specs):
         return {a.id: self.agent(scenario, a) for a in specs}
