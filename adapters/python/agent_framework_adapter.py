@@ -37,8 +37,8 @@ from typing import Annotated
 import legion_common
 from legion_common import FrameworkAdapter, Tally
 
-from agent_framework import (Agent, ChatContext, ChatMiddleware, ContextProvider, FunctionTool, InMemoryCollection,
-                             Message, VectorStoreField, vectorstoremodel)
+from agent_framework import (Agent, AgentResponse, AgentResponseUpdate, ChatContext, ChatMiddleware, ContextProvider, FunctionTool, InMemoryCollection,
+                             Message, TruncationStrategy, VectorStoreField, vectorstoremodel)
 from agent_framework.openai import OpenAIChatCompletionClient, OpenAIEmbeddingClient
 from agent_framework_orchestrations import (AgentRequestInfoResponse, ConcurrentBuilder, GroupChatBuilder,
                                             SequentialBuilder)
@@ -185,6 +185,10 @@ class AgentFrameworkAdapter(FrameworkAdapter):
                                                         "from OPENAI_* variables): the benchmark's retries and timeout",
             "function_invocation_configuration(max_iterations)": f"{MAX_TOOL_ITERATIONS} (default 40): the native "
                                                                  "engine's limit of model calls per turn",
+            # Listed in a report only when a scenario turns it on (the runner drops it otherwise).
+            "context trimming (context_window N)": "Agent(compaction_strategy=TruncationStrategy(max_n=N, compact_to=N, "
+                                                   "preserve_first_user_group=True)) (default: none): at most N messages, "
+                                                   "oldest first out, the first user message kept",
             "workflow per task": "a fresh workflow from the same agents for every task (default: a workflow keeps "
                                  "its conversation across runs): tasks are independent",
         }
@@ -192,7 +196,15 @@ class AgentFrameworkAdapter(FrameworkAdapter):
     def agent(self, scenario, agent, tools=()):
         own = [scenario_tool(self, t) for t in scenario.tools if t.name in agent.tools]
         return Agent(self.client, agent.system_prompt, name=agent.id, description=agent.role,
-                     tools=own + list(tools), context_providers=[TaskKnowledge(self)] if scenario.documents else None)
+                     tools=own + list(tools), context_providers=[TaskKnowledge(self)] if scenario.documents else None,
+                     compaction_strategy=self.context_trimming(scenario))
+
+    @staticmethod
+    def context_trimming(scenario):
+        """The framework's documented bounded context for a scenario with a context window: at most N
+        messages besides the instructions, oldest dropped first, the first user message kept."""
+        window = scenario.context_window
+        return TruncationStrategy(max_n=window, compact_to=window, preserve_first_user_group=True) if window else None
 
     def agents(self, scenario, specs):
         return {a.id: self.agent(scenario, a) for a in specs}
@@ -201,15 +213,28 @@ class AgentFrameworkAdapter(FrameworkAdapter):
         return WorkflowJob(self, scenario, build, task)
 
     async def run_workflow(self, workflow, message=None, responses=None):
-        """Runs (or resumes) a workflow; returns its outputs and its pending requests."""
-        if self.config.stream:
-            stream = workflow.run(message, stream=True, responses=responses)
-            async for _ in stream:
-                pass
-            result = await stream.get_final_response()
-        else:
+        """Runs (or resumes) a workflow (streamed under --stream); returns its outputs, a streamed
+        run's updates joined into responses, and its pending requests."""
+        if not self.config.stream:
             result = await workflow.run(message, responses=responses)
-        return result.get_outputs(), result.get_request_info_events()
+            return result.get_outputs(), result.get_request_info_events()
+        stream = workflow.run(message, stream=True, responses=responses)
+        async for _ in stream:
+            pass
+        result = await stream.get_final_response()
+        outputs = result.get_outputs()
+        updates = [o for o in outputs if isinstance(o, AgentResponseUpdate)]
+        others = [o for o in outputs if not isinstance(o, AgentResponseUpdate)]
+        return ([AgentResponse.from_updates(updates)] if updates else []) + others, result.get_request_info_events()
+
+    async def ask(self, agent, text):
+        """One run of an agent outside a workflow (streamed under --stream); its answer."""
+        if not self.config.stream:
+            return (await agent.run(text)).text
+        stream = agent.run(text, stream=True)
+        async for _ in stream:
+            pass
+        return (await stream.get_final_response()).text
 
     # ------------------------------------------------------------------ patterns
 
@@ -230,8 +255,7 @@ class AgentFrameworkAdapter(FrameworkAdapter):
             return self.agent(scenario, scenario.agent(scenario.manager), tools)
 
         async def task(manager):
-            response = await manager.run(f"Task: {scenario.task}", stream=False)
-            return response.text
+            return await self.ask(manager, f"Task: {scenario.task}")
 
         return self.job(scenario, build, task)
 
@@ -279,8 +303,7 @@ class AgentFrameworkAdapter(FrameworkAdapter):
 
             async def decide(results):
                 votes = {r.executor_id: r.agent_response.text for r in results}
-                response = await moderator.run(legion_common.decide_prompt(scenario, scenario.task, votes))
-                return response.text
+                return await self.ask(moderator, legion_common.decide_prompt(scenario, scenario.task, votes))
 
             vote = legion_common.vote_prompt(scenario, scenario.task, proposals)
             workflow = ConcurrentBuilder(participants=voters).with_aggregator(decide).build()
@@ -305,8 +328,7 @@ class AgentFrameworkAdapter(FrameworkAdapter):
 
             async def aggregate(results):
                 proposals = {r.executor_id: r.agent_response.text for r in results}
-                response = await aggregator.run(legion_common.aggregate_prompt(scenario, scenario.task, proposals))
-                return response.text
+                return await self.ask(aggregator, legion_common.aggregate_prompt(scenario, scenario.task, proposals))
 
             workflow = ConcurrentBuilder(participants=[agents[p.id] for p in proposers]).with_aggregator(aggregate).build()
             outputs, _ = await self.run_workflow(workflow, legion_common.propose_prompt(scenario, scenario.task))
