@@ -25,8 +25,8 @@ orchestrator's too) and its usage_details as the client parsed them.
 
 A workflow keeps its conversation and agent sessions from one run to the next (so that a
 WorkflowAgent can continue a conversation); each task is independent, so every task builds a fresh
-workflow from the agents built once per scenario shape, as the framework's documentation advises
-for independent runs. N concurrent copies (--concurrency N) run under asyncio.gather on the
+workflow from the agents built once per scenario shape, as the framework's documentation asks
+("Workflows - State Isolation": a new workflow instance from the builder for each task or request). N concurrent copies (--concurrency N) run under asyncio.gather on the
 adapter's event loop, each with its own workflow, all over the one client.
 """
 
@@ -45,6 +45,7 @@ from agent_framework_orchestrations import (AgentRequestInfoResponse, Concurrent
 from openai import AsyncOpenAI
 
 MAX_TOOL_ITERATIONS = 25  # like the native engine's limit of model calls per turn
+COORDINATOR_INSTRUCTIONS = "You coordinate the team and choose who speaks next."  # the selector's agent
 EMBEDDING_BATCH = 1000    # documents per embedding request, as the native engine batches them
 EMBEDDING_DIMENSIONS = 256  # a vector field must declare its size: the model server's embeddings have 256
 
@@ -189,6 +190,11 @@ class AgentFrameworkAdapter(FrameworkAdapter):
             "context trimming (context_window N)": "Agent(compaction_strategy=TruncationStrategy(max_n=N, compact_to=N, "
                                                    "preserve_first_user_group=True)) (default: none): at most N messages, "
                                                    "oldest first out, the first user message kept",
+            "GroupChatBuilder(output_from)": '"all" (default: the orchestrator only): the participants\' answers are '
+                                             "workflow outputs, so the last speaker's answer is the task's answer",
+            "group chat orchestrator agent": f'Agent(instructions="{COORDINATOR_INSTRUCTIONS}", '
+                                             'name="coordinator") (no default: GroupChatBuilder needs an orchestrator '
+                                             "agent for a model-selected speaker)",
             "workflow per task": "a fresh workflow from the same agents for every task (default: a workflow keeps "
                                  "its conversation across runs): tasks are independent",
         }
@@ -287,8 +293,7 @@ class AgentFrameworkAdapter(FrameworkAdapter):
 
     def selector(self, scenario):
         return self.group_chat(scenario, orchestrator_agent=lambda: Agent(
-            self.client, "You coordinate the team and choose who speaks next.", name="coordinator",
-            description="Chooses the next speaker."))
+            self.client, COORDINATOR_INSTRUCTIONS, name="coordinator", description="Chooses the next speaker."))
 
     def consensus(self, scenario):
         members = legion_common.consensus_members(scenario)
