@@ -26,8 +26,9 @@ orchestrator's too) and its usage_details as the client parsed them.
 A workflow keeps its conversation and agent sessions from one run to the next (so that a
 WorkflowAgent can continue a conversation); each task is independent, so every task builds a fresh
 workflow from the agents built once per scenario shape, as the framework's documentation asks
-("Workflows - State Isolation": a new workflow instance from the builder for each task or request). N concurrent copies (--concurrency N) run under asyncio.gather on the
-adapter's event loop, each with its own workflow, all over the one client.
+("Workflows - State Isolation": a new workflow instance from the builder for each task or
+request). N concurrent copies (--concurrency N) run under asyncio.gather on the adapter's event
+loop, each with its own workflow, all over the one client.
 """
 
 import asyncio
@@ -37,8 +38,9 @@ from typing import Annotated
 import legion_common
 from legion_common import FrameworkAdapter, Tally
 
-from agent_framework import (Agent, AgentResponse, AgentResponseUpdate, ChatContext, ChatMiddleware, ContextProvider, FunctionTool, InMemoryCollection,
-                             Message, TruncationStrategy, VectorStoreField, vectorstoremodel)
+from agent_framework import (Agent, AgentResponse, AgentResponseUpdate, ChatContext, ChatMiddleware, ContextProvider,
+                             FunctionTool, InMemoryCollection, Message, TruncationStrategy, VectorStoreField,
+                             vectorstoremodel)
 from agent_framework.openai import OpenAIChatCompletionClient, OpenAIEmbeddingClient
 from agent_framework_orchestrations import (AgentRequestInfoResponse, ConcurrentBuilder, GroupChatBuilder,
                                             SequentialBuilder)
