@@ -1,0 +1,206 @@
+# Microsoft Agent Framework (the system agent-framework, .venvs/agent_framework) end to end: every
+# coordination and catalogue scenario quick, the framework's own counts of calls and tokens equal to
+# the model server's on every record, altered planted values caught, context trimming, and
+# concurrent copies through its async API.
+#   cmake -DLEGION_BENCH=... -DSOURCE=... -DOUT=... -P e2e_agent_framework.cmake
+file(REMOVE_RECURSE "${OUT}")
+file(MAKE_DIRECTORY "${OUT}")
+set(SYSTEM agent-framework)
+
+include("${CMAKE_CURRENT_LIST_DIR}/../bench/cli_helpers.cmake")
+
+# Fails unless the record's calls and tokens as the framework reported them equal the server's.
+function(expect_counted record)
+  foreach(count llm_calls prompt_tokens completion_tokens)
+    string(JSON server GET "${record}" ${count})
+    string(JSON reported GET "${record}" reported_${count})
+    if(NOT reported STREQUAL server)
+      message(FATAL_ERROR "${SYSTEM} reported ${count} ${reported}, the model server counted ${server}: ${record}")
+    endif()
+  endforeach()
+endfunction()
+
+# Fails unless every record of the run is correct and counted; leaves the scenarios (cells) seen in
+# `seen`, without duplicates.
+function(expect_all_correct file)
+  read_records("${file}")
+  set(cells "")
+  foreach(i RANGE ${last})
+    string(JSON record GET "${json}" records ${i})
+    string(JSON correct GET "${record}" correct)
+    string(JSON answer GET "${record}" answer)
+    string(JSON cell GET "${record}" cell)
+    if(NOT correct)
+      message(FATAL_ERROR "not a correct run: ${record}")
+    endif()
+    expect_counted("${record}")
+    # A sequence's later agents and a revision see every earlier output (features.yaml).
+    if(cell MATCHES "^(context-visibility|human-in-the-loop)$" AND answer MATCHES "MISSING")
+      message(FATAL_ERROR "${cell} on ${SYSTEM} should see every earlier output: ${answer}")
+    endif()
+    string(JSON human TYPE "${record}" human_wait_ns)
+    if(cell STREQUAL "human-in-the-loop")
+      if(human STREQUAL "NULL")
+        message(FATAL_ERROR "a human review should record the time spent waiting for the human: ${record}")
+      endif()
+    elseif(NOT human STREQUAL "NULL")
+      message(FATAL_ERROR "only human reviews wait for a human: ${record}")
+    endif()
+    list(APPEND cells "${cell}")
+  endforeach()
+  list(REMOVE_DUPLICATES cells)
+  set(seen "${cells}" PARENT_SCOPE)
+endfunction()
+
+# Every scenario a suite lists in datasets/suites.yaml.
+function(suite_scenarios suite out)
+  file(READ "${SOURCE}/datasets/suites.yaml" suites)
+  string(REGEX MATCH "\n${suite}:\n[^\n]*\n  scenarios: \\[([^\n]*)\\]" _ "${suites}")
+  string(REPLACE ", " ";" listed "${CMAKE_MATCH_1}")
+  set(${out} "${listed}" PARENT_SCOPE)
+endfunction()
+
+# 1. The coordination suite quick: every scenario correct (none unsupported), counts equal, the
+#    framework's versions and settings in the report.
+run_bench(0 --systems ${SYSTEM} --suite coordination --quick --out "${OUT}/coordination")
+expect_all_correct("${OUT}/coordination/results.json")
+suite_scenarios(coordination listed)
+foreach(scenario ${listed})
+  list(FIND seen "${scenario}" at)
+  if(at LESS 0)
+    message(FATAL_ERROR "no record of ${scenario} on ${SYSTEM}: ${seen}")
+  endif()
+endforeach()
+read_records("${OUT}/coordination/results.json")
+string(JSON versions GET "${json}" run system_versions)
+foreach(component agent-framework-core agent-framework-openai agent-framework-orchestrations openai python)
+  string(JSON v ERROR_VARIABLE missing GET "${versions}" "${SYSTEM}" "${component}")
+  if(missing)
+    message(FATAL_ERROR "the run's versions lack ${component} for ${SYSTEM}: ${versions}")
+  endif()
+endforeach()
+file(READ "${OUT}/coordination/BENCHMARK_RESULTS.md" md)
+foreach(text "| ${SYSTEM} | OpenAIChatCompletionClient(async\\_client) |" "| ${SYSTEM} | workflow per task |")
+  string(FIND "${md}" "${text}" at)
+  if(at LESS 0)
+    message(FATAL_ERROR "BENCHMARK_RESULTS.md lacks '${text}'")
+  endif()
+endforeach()
+
+# 2. The catalogue suite quick, small sizes, its parts included: every scenario correct and counted.
+run_bench(0 --systems ${SYSTEM} --suite catalogue --quick -n 1 --warmup 0 --param turns=3 --param message_bytes=300
+          --param attempts=3 --param documents=8 --out "${OUT}/catalogue")
+expect_all_correct("${OUT}/catalogue/results.json")
+suite_scenarios(catalogue listed)
+foreach(scenario ${listed} "tool-overhead[extra_tools=50]" "order-refund[concurrency=8]")
+  list(FIND seen "${scenario}" at)
+  if(at LESS 0)
+    message(FATAL_ERROR "no record of ${scenario} on ${SYSTEM}: ${seen}")
+  endif()
+endforeach()
+read_records("${OUT}/catalogue/results.json")
+foreach(i RANGE ${last})  # the knowledge base went through the model server's embeddings
+  string(JSON record GET "${json}" records ${i})
+  string(JSON cell GET "${record}" cell)
+  string(JSON embeddings GET "${record}" embedding_calls)
+  if(cell STREQUAL "memory-retrieval" AND embeddings LESS 2)
+    message(FATAL_ERROR "the knowledge base should be embedded and searched through the server: ${record}")
+  endif()
+endforeach()
+
+# 3. Altered planted values (as in the seed tests: a decoy where the answer's value was, the real one
+#    in a result no call reaches) fail every scenario (exit status 1).
+foreach(s single-tool sequential-pipeline)
+  file(READ "${SOURCE}/datasets/scenarios/${s}.yaml" text)
+  string(REPLACE "Record launch-code: {{nonce.code}}" "Record launch-code: {{nonce.decoy}}" text "${text}")
+  string(REPLACE "      - when: {key: launch-code}"
+                 "      - when: {key: archived}\n        result: \"Archived {{nonce.code}}.\"\n      - when: {key: launch-code}"
+                 text "${text}")
+  string(REPLACE "Trend index {{nonce.trend}}" "Trend index {{nonce.decoy}}" text "${text}")
+  string(REPLACE "      - when: {series: quarterly-sales}"
+                 "      - when: {series: archived}\n        result: \"Archived {{nonce.trend}}.\"\n      - when: {series: quarterly-sales}"
+                 text "${text}")
+  string(REPLACE "name: ${s}" "name: ${s}-altered" text "${text}")
+  file(WRITE "${OUT}/${s}-altered.yaml" "${text}")
+  list(APPEND altered --scenario "${OUT}/${s}-altered.yaml")
+endforeach()
+foreach(pair iterative-refinement/certificate multi-turn-conversation/trip context-management/case
+             context-visibility/incident human-in-the-loop/offsite)
+  string(REPLACE "/" ";" pair "${pair}")
+  list(GET pair 0 s)
+  list(GET pair 1 value)
+  file(READ "${SOURCE}/datasets/scenarios/${s}.yaml" text)
+  string(REGEX REPLACE "(\ntask: [^\n]*){{nonce.${value}}}" "\\1{{nonce.decoy}}" text "${text}")
+  string(REPLACE "Accepted: certificate {{nonce.certificate}}." "Accepted: certificate {{nonce.decoy}}." text "${text}")
+  if(s STREQUAL "iterative-refinement")
+    string(REPLACE "    results:\n" "    results:\n      - when: {attempt: 99}\n        result: \"Archived {{nonce.certificate}}.\"\n"
+                   text "${text}")
+  else()
+    string(APPEND text "tools:\n  - name: archive\n    results:\n      - result: \"Archived {{nonce.${value}}}.\"\n")
+  endif()
+  string(REPLACE "name: ${s}" "name: ${s}-altered" text "${text}")
+  file(WRITE "${OUT}/${s}-altered.yaml" "${text}")
+  list(APPEND altered --scenario "${OUT}/${s}-altered.yaml")
+endforeach()
+run_bench(1 --systems ${SYSTEM} ${altered} -n 1 --warmup 0 --param turns=2 --param message_bytes=0 --param attempts=2
+          --out "${OUT}/altered")
+read_records("${OUT}/altered/results.json")
+if(NOT n EQUAL 7)
+  message(FATAL_ERROR "expected 7 records for the altered scenarios, got ${n}")
+endif()
+foreach(i RANGE ${last})
+  string(JSON record GET "${json}" records ${i})
+  string(JSON correct GET "${record}" correct)
+  string(JSON error TYPE "${record}" error)
+  string(JSON answer GET "${record}" answer)
+  if(correct OR NOT error STREQUAL "NULL"
+     OR NOT answer MATCHES "MISSING\\((code|trend|certificate|trip|case|incident|offsite)\\)")
+    message(FATAL_ERROR "an altered planted value should give a wrong answer, not: ${record}")
+  endif()
+endforeach()
+
+# 4. Context trimming (context_window 4): TruncationStrategy keeps the instructions, the first user
+#    message (the task) and the last messages, so fewer prompt tokens go out and the customer's first
+#    turn, with the code word, is lost: a wrong answer (exit status 1), listed in the configuration.
+run_bench(1 --systems ${SYSTEM} --scenario context-management --sweep context_window=0,4 --param turns=6
+          --param message_bytes=200 -n 1 --warmup 0 --out "${OUT}/trimming")
+read_records("${OUT}/trimming/results.json")
+foreach(i RANGE ${last})
+  string(JSON record GET "${json}" records ${i})
+  string(JSON cell GET "${record}" cell)
+  string(JSON correct GET "${record}" correct)
+  string(JSON answer GET "${record}" answer)
+  string(JSON prompt_${i} GET "${record}" prompt_tokens)
+  expect_counted("${record}")
+  if(cell MATCHES "context_window=0\\]" AND NOT correct)
+    message(FATAL_ERROR "without trimming the answer should be correct: ${record}")
+  elseif(cell MATCHES "context_window=4\\]" AND (correct OR NOT answer MATCHES "code word MISSING\\(codeword\\)"))
+    message(FATAL_ERROR "TruncationStrategy keeps the task, not the first turn: the code word should be lost: ${record}")
+  endif()
+  set(prompt_${cell} ${prompt_${i}})
+endforeach()
+if(NOT prompt_context-management[context_window=4] LESS prompt_context-management[context_window=0])
+  message(FATAL_ERROR "trimming should send fewer prompt tokens")
+endif()
+file(READ "${OUT}/trimming/BENCHMARK_RESULTS.md" md)
+string(FIND "${md}" "| ${SYSTEM} | context trimming (context\\_window N) | Agent(compaction\\_strategy=TruncationStrategy(" at)
+if(at LESS 0)
+  message(FATAL_ERROR "with trimming on, the configuration should list the framework's construct")
+endif()
+
+# 5. Four concurrent copies on the framework's async API: every copy correct, counts equal.
+run_bench(0 --systems ${SYSTEM} --scenario selector-group --scenario hierarchical-delegation --scenario consensus-vote
+          --scenario human-in-the-loop --scenario mixture-of-agents --concurrency 4 -n 1 --warmup 0 --out "${OUT}/concurrent")
+read_records("${OUT}/concurrent/results.json")
+if(NOT n EQUAL 5)
+  message(FATAL_ERROR "expected 5 concurrent records, got ${n}")
+endif()
+foreach(i RANGE ${last})
+  string(JSON record GET "${json}" records ${i})
+  string(JSON correct GET "${record}" correct)
+  string(JSON tasks GET "${record}" tasks)
+  if(NOT correct OR NOT tasks EQUAL 4)
+    message(FATAL_ERROR "four concurrent copies should all be correct: ${record}")
+  endif()
+  expect_counted("${record}")
+endforeach()
