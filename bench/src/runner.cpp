@@ -342,7 +342,7 @@ report::RunResults Runner::run() {
         auto announce = [&](std::size_t number, const std::string& outcome) {
           if (!show_progress_) return;
           progress_ << "[" << std::setw(4) << number << "/" << planned << (adaptive ? "+" : "") << "] " << std::left
-                    << std::setw(24) << report::printable(cell.name) << std::setw(10) << report::printable(r.system) << std::right
+                    << std::setw(24) << report::printable(cell.name) << std::setw(17) << report::printable(r.system) << std::right
                     << (warm ? "warm-up " : "rep ") << std::setw(3) << r.repetition << "  " << outcome << "\n"
                     << std::flush;
         };

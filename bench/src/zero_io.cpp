@@ -67,6 +67,12 @@ int run_child(const std::vector<std::string>& args, const std::filesystem::path&
 
 std::filesystem::path self_dir() { return std::filesystem::read_symlink("/proc/self/exe").parent_path(); }
 
+// A framework has zero-I/O workloads when its environment has a graphs module
+// (adapters/python/zero_io/ENV_graphs.py): only those with a graph or workflow engine.
+bool has_workloads(const datasets::SystemEntry& s) {
+  return !s.environment.empty() && std::filesystem::exists(adapters::python_adapter_dir() / "zero_io" / (s.environment + "_graphs.py"));
+}
+
 // How a system's process is started: the native engine's own binary, or the framework's workloads in
 // its environment's interpreter.
 std::vector<std::string> command_for(const std::string& system, const ZeroIoOptions& o) {
@@ -74,7 +80,7 @@ std::vector<std::string> command_for(const std::string& system, const ZeroIoOpti
     return {(self_dir() / "legion-zero-io").string(), "--json", "--batches", std::to_string(o.batches), "--iterations",
             std::to_string(o.native_iterations)};
   for (const auto& s : datasets::load_systems())
-    if (s.name == system && !s.environment.empty())
+    if (s.name == system && has_workloads(s))
       return {(adapters::venvs_dir() / s.environment / "bin" / "python").string(),
               (adapters::python_adapter_dir() / "zero_io" / "run.py").string(), s.environment, "--batches",
               std::to_string(o.batches), "--iterations", std::to_string(o.iterations)};
@@ -206,6 +212,13 @@ report::ZeroIoReport analyse(const ZeroIoOptions& o, const std::map<std::string,
 }
 
 }  // namespace
+
+std::vector<std::string> systems_with_zero_io_workloads() {
+  std::vector<std::string> names{"native"};
+  for (const auto& s : datasets::load_systems())
+    if (has_workloads(s)) names.push_back(s.name);
+  return names;
+}
 
 int zero_io_command(const ZeroIoOptions& o) {
   if (o.systems.empty()) throw std::invalid_argument("zero-io: no systems");

@@ -18,6 +18,10 @@ struct ZeroIoOptions {
   std::filesystem::path out;         // ZERO_IO.md and zero_io.json; empty: print only
 };
 
+// The native engine and every registered framework with zero-I/O workloads, in the systems' order:
+// the default of `legion-bench zero-io`.
+std::vector<std::string> systems_with_zero_io_workloads();
+
 // Prints the table; returns 0, or 1 when a workload gave a wrong result or a system failed.
 int zero_io_command(const ZeroIoOptions& options);
 

@@ -12,11 +12,11 @@ using detail::overhead;
 using detail::sig3;
 
 void write_terminal_table(std::ostream& out, const RunResults& r) {
-  out << std::left << std::setw(26) << "scenario" << std::setw(10) << "system" << std::right << std::setw(5) << "n"
+  out << std::left << std::setw(26) << "scenario" << std::setw(17) << "system" << std::right << std::setw(5) << "n"
       << std::setw(9) << "correct" << std::setw(13) << "wall ms" << std::setw(15) << "overhead ms" << std::setw(14)
       << "µs/LLM call" << std::setw(7) << "calls" << std::setw(10) << "RSS MB" << "\n";
   for (const auto& s : r.summaries) {
-    out << std::left << std::setw(26) << printable(s.scenario) << std::setw(10) << printable(s.system) << std::right << std::setw(5) << s.runs
+    out << std::left << std::setw(26) << printable(s.scenario) << std::setw(17) << printable(s.system) << std::right << std::setw(5) << s.runs
         << std::setw(9) << (std::to_string(s.correct) + "/" + std::to_string(s.runs));
     if (s.unsupported)
       out << std::setw(13) << "unsupported";

@@ -47,7 +47,7 @@ int list_everything() {
     std::cout << "  " << std::left << std::setw(44) << f.id << f.value_text << " " << f.unit << "  — " << f.source.title << "\n";
   std::cout << "\nSystems:\n";
   for (const auto& a : adapters::adapter_registry())
-    std::cout << "  " << std::left << std::setw(12) << a.name << a.description << " (dialect " << a.dialect << ")\n";
+    std::cout << "  " << std::left << std::setw(17) << a.name << a.description << " (dialect " << a.dialect << ")\n";
   std::cout << "\nDocuments (legion-bench report DIR --format NAME|FORMAT,... selects among the run's):\n";
   for (const auto& document : report::documents()) {
     std::cout << "  " << document.name << " — " << document.description << "\n";

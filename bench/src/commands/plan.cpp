@@ -35,7 +35,7 @@ int print_plan(const PlanOptions& o) {
   const double alpha = o.alpha / static_cast<double>(calibration->cells.size());
   std::cout << "To find a change of " << o.change * 100 << "% with power " << o.power << " at alpha " << o.alpha << " across "
             << calibration->cells.size() << " cells (Bonferroni: " << alpha << " each); " << calibration->describe() << ":\n\n"
-            << std::left << std::setw(26) << "scenario" << std::setw(12) << "system" << std::setw(34) << "interleaved (legion-bench ab)"
+            << std::left << std::setw(26) << "scenario" << std::setw(17) << "system" << std::setw(34) << "interleaved (legion-bench ab)"
             << std::setw(36) << "separate runs (compare --old --new)"
             << "one run a side\n";
   // A count beyond the planner's search (10 million) is that cell's answer, not the end of the table.
@@ -57,7 +57,7 @@ int print_plan(const PlanOptions& o) {
     std::string single = cell.between_runs_floor >= o.change
                              ? "cannot: drift ±" + std::to_string(static_cast<int>(std::lround(cell.between_runs_floor * 100))) + "%"
                              : "can, when the change is real";
-    std::cout << std::left << std::setw(26) << cell.scenario << std::setw(12) << cell.system << std::setw(34) << paired << std::setw(36)
+    std::cout << std::left << std::setw(26) << cell.scenario << std::setw(17) << cell.system << std::setw(34) << paired << std::setw(36)
               << runs << single << "\n";
   }
   return 0;

@@ -10,11 +10,11 @@ namespace {
 
 struct ZeroIoCommandOptions {
   ZeroIoOptions run;
-  std::string systems = "native,langchain,crewai,autogen", out;
+  std::string systems, out;  // empty: systems_with_zero_io_workloads()
 };
 
 void add_zero_io_options(CLI::App& cmd, ZeroIoCommandOptions& o) {
-  cmd.add_option("--systems", o.systems, "Comma-separated systems")->capture_default_str();
+  cmd.add_option("--systems", o.systems, "Comma-separated systems (default: native and every framework with zero-I/O workloads)");
   cmd.add_option("--rounds", o.run.rounds, "Processes per system, in rotated order")->capture_default_str()->transform(integer_in(1, 1000));
   cmd.add_option("--batches", o.run.batches, "Timed batches of each workload per process")
       ->capture_default_str()
@@ -38,6 +38,7 @@ Command zero_io_command() {
             std::istringstream names(o->systems);
             for (std::string s; std::getline(names, s, ',');)
               if (!s.empty()) o->run.systems.push_back(s);
+            if (o->systems.empty()) o->run.systems = systems_with_zero_io_workloads();
             o->run.out = o->out;
             return bench::zero_io_command(o->run);
           }};
