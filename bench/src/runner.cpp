@@ -16,6 +16,7 @@
 
 #include "legion/adapters/adapter.hpp"
 #include "legion/datasets/dialect.hpp"
+#include "legion/datasets/systems.hpp"
 #include "legion/datasets/task_job.hpp"
 #include "legion/oracle/tokenizer.hpp"
 #include "legion/report/escape.hpp"
@@ -126,6 +127,9 @@ report::RunContext Runner::make_context(const std::vector<PlannedScenario>& cell
   }
   c.injected_delay_us = plan_.injected_delay_us;
   c.noise_floor = plan_.noise_floor;
+  for (const auto& entry : datasets::load_systems())
+    for (const auto& system : plan_.systems)
+      if (!entry.status.empty() && parse_system_name(system).base == entry.name) c.system_status[system] = entry.status;
   return c;
 }
 

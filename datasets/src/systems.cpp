@@ -18,10 +18,11 @@ std::vector<SystemEntry> load_systems() {
       f.fail(kv.first, "system name '" + s.name + "' must be non-empty without '@', ',', '=' or spaces");
     if (!names.insert(s.name).second) f.fail(kv.first, "system '" + s.name + "' is listed twice");
     const auto context = "system '" + s.name + "'";
-    f.only_keys(kv.second, {"description", "environment", "dialect"}, context);
+    f.only_keys(kv.second, {"description", "environment", "dialect", "status"}, context);
     s.description = f.text(f.require(kv.second, "description", context), "a description");
     s.dialect = f.text(f.require(kv.second, "dialect", context), "a dialect name");
     if (auto env = kv.second["environment"]) s.environment = f.text(env, "an environment name");
+    if (auto status = kv.second["status"]) s.status = f.text(status, "a status with its date and source");
     systems.push_back(std::move(s));
   }
   return systems;

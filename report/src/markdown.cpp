@@ -193,6 +193,9 @@ Section versions(const RunResults& r) {
         for (const auto& [k, v] : it->second) rows.push_back({{outside(system)}, {outside(k)}, {outside(v)}});
     s.blocks.push_back(detail::table({{own("system")}, {own("component")}, {own("version")}}, {false, false, false}, rows));
   }
+  for (const auto& system : r.systems())
+    if (auto it = c.system_status.find(system); it != c.system_status.end())
+      s.blocks.push_back(paragraph({strong(own("Project status of ")), strong(outside(system)), strong(own(":")), own(" "), outside(it->second)}));
   Text environments;
   for (const auto& system : r.systems())
     if (auto it = c.system_packages.find(system); it != c.system_packages.end() && !it->second.empty())

@@ -27,6 +27,7 @@ json to_json(const RunContext& c) {
                        {"pinning", c.machine.pinning}, {"warnings", c.machine.warnings}}},
           {"noise_floor", c.noise_floor},
           {"system_versions", c.system_versions},
+          {"system_status", c.system_status},
           {"system_packages", c.system_packages},
           {"system_settings", c.system_settings},
           {"interrupted", c.interrupted}};
@@ -75,6 +76,7 @@ RunContext context_from_json(const json& j) {
   }
   c.noise_floor = field(j, "noise_floor", std::string());
   c.system_versions = field(j, "system_versions", std::map<std::string, std::map<std::string, std::string>>{});
+  c.system_status = field(j, "system_status", std::map<std::string, std::string>{});
   c.system_packages = field(j, "system_packages", std::map<std::string, std::map<std::string, std::string>>{});
   c.system_settings = field(j, "system_settings", std::map<std::string, std::map<std::string, std::string>>{});
   c.interrupted = field(j, "interrupted", false);

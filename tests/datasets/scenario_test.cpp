@@ -375,6 +375,20 @@ TEST(Scenario, UnknownScenarioNameIsAnError) {
   EXPECT_THROW(resolve_scenario("no-such-scenario"), DatasetError);
 }
 
+// A system whose project is in maintenance mode says so with its date and source, and every run
+// carries it into its reports (RunContext::system_status); the others have no status.
+TEST(Systems, AutoGensMaintenanceModeIsRecordedWithItsDateAndSource) {
+  for (const auto& s : load_systems()) {
+    if (s.name == "autogen") {
+      EXPECT_NE(s.status.find("maintenance mode since April 2026"), std::string::npos) << s.status;
+      EXPECT_NE(s.status.find("microsoft/autogen pull request #7521"), std::string::npos) << s.status;
+      EXPECT_NE(s.status.find("Microsoft Agent Framework"), std::string::npos) << s.status;
+    } else {
+      EXPECT_EQ(s.status, "") << s.name;
+    }
+  }
+}
+
 // The feature matrix's columns are the registered systems; its problems name file, line and column.
 TEST(Features, ColumnsAreTheRegisteredSystemsAndBadCellsAreRefused) {
   auto shipped = load_feature_matrix(default_feature_matrix_file());

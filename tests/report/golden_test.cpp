@@ -36,6 +36,7 @@ RunResults fixed_run() {
   c.system_versions = {{"native", {{"legion-engine", "0.1.0"}}},
                        {"other", {{"frameworkx", "1.2.0"}, {"openai", "2.54.0"}}},
                        {"third", {{"openai", "3.54.0"}}}};
+  c.system_status = {{"third", "in maintenance mode since 2026-01 (its README); new users are sent to <frameworky>"}};
   c.system_packages = {{"other", {{"frameworkx", "1.2.0"}, {"openai", "2.54.0"}, {"pydantic", "2.11.9"}}},
                        {"third", {{"openai", "3.54.0"}}}};
   c.system_settings = {{"other", {{"Agent(cache)", "False (default True): tools answer with fresh values in every task"}}}};

@@ -53,6 +53,8 @@ struct RunContext {
   // Each system's own components, as its worker (and so its environment) reported them: two
   // environments may hold different versions of one package.
   std::map<std::string, std::map<std::string, std::string>> system_versions;
+  // A system's project status from datasets/systems.yaml (maintenance mode, with date and source).
+  std::map<std::string, std::string> system_status;
   // Each system's environment in full (every installed package -> version), and its settings that
   // differ from its framework's defaults (setting -> value, default and why).
   std::map<std::string, std::map<std::string, std::string>> system_packages;
