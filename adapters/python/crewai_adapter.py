@@ -9,8 +9,10 @@ many inputs. Patterns (docs/adapters.md):
                 own delegate_work_to_coworker tool
   round-robin   Process.sequential over one Task per turn in rotation; turns after the termination
                 text are ConditionalTasks that skip
-  selector      unsupported: CrewAI has no model-selected speaker; its hierarchical manager
-                delegates through tools, which hierarchical-delegation measures
+  selector      a Flow whose @router asks the model for the next speaker (its own LLM, the shared
+                selector prompt with the transcript), one @listen per speaker (Agent.akickoff with
+                the task and the transcript), each speaker's method looping back to the router;
+                the router ends the chat ("done") on the termination text or after max_turns
   consensus     proposals as async Tasks (async_execution=True, run concurrently), then one vote
                 Task per member with the proposals as context, then the moderator's Task with the
                 votes as context
@@ -26,7 +28,8 @@ KnowledgeConfig asks for top_k results with no score threshold. CrewAI first ask
 rewrite the task as a search query (datasets/dialects/crewai.yaml answers with the task).
 Agents and crews are built once per scenario shape. N concurrent copies (--concurrency N) run with
 Crew.akickoff (CrewAI's native async kickoff) under asyncio.gather, each on its own crew (a crew
-runs one kickoff at a time). CrewAI's tool-result cache stays off: the
+runs one kickoff at a time); a selector group's copies each on their own Flow, agents and LLMs
+(Flow.kickoff_async), its calls and tokens read from those LLMs' own counters. CrewAI's tool-result cache stays off: the
 scenario tools answer differently in every task (fresh planted values), so a cached result would
 be a wrong one.
 """
@@ -53,6 +56,7 @@ from crewai.knowledge.knowledge import Knowledge
 from crewai.knowledge.knowledge_config import KnowledgeConfig
 from crewai.knowledge.source.base_knowledge_source import BaseKnowledgeSource
 from crewai.core.providers.human_input import SyncHumanInputProvider, set_provider
+from crewai.flow.flow import Flow, FlowState, listen, or_, router, start
 from crewai.tasks.conditional_task import ConditionalTask
 from crewai.tools import BaseTool
 
@@ -163,11 +167,116 @@ class CrewJob:
         return tally
 
 
+class GroupState(FlowState):
+    """A selector group's chat: the task and the turns spoken so far, (agent id, text) each."""
+    task: str = ""
+    turns: list[tuple[str, str]] = pydantic.Field(default_factory=list)
+
+
+class SelectorGroup:
+    """One selector group chat as a CrewAI Flow (the documented conditional routing of "Moving from
+    LangGraph to CrewAI", an LLM call deciding the @router's route, and the router's loop of
+    "human-feedback-in-flows", routers being exempt from the fire-once rule): `begin` starts,
+    `select` is the router (run after `begin` and after every speaker), returning "to_<id>" for
+    the speaker the model names or "done"; one @listen("to_<id>") per agent speaks through
+    Agent.akickoff; `finish` (on "done") returns the last turn. Route labels differ from the method
+    names (CrewAI rejects a listen label equal to its handler's name)."""
+
+    def __init__(self, adapter, scenario):
+        self.agents = {a.id: adapter.agent(scenario, a) for a in scenario.agents}
+        self.chooser = adapter.llm()  # the router's own LLM: its calls are counted apart from the agents'
+        self.flow = self.build(scenario)
+
+    def llms(self):
+        return [self.chooser] + [agent.llm for agent in self.agents.values()]
+
+    def build(self, scenario):
+        agents, chooser, ids = self.agents, self.chooser, [a.id for a in scenario.agents]
+        prompt, stop, max_turns = legion_common.selector_prompt(scenario), scenario.termination_text, scenario.max_turns
+
+        def speaker(agent_id):
+            async def speak(self):
+                output = await agents[agent_id].akickoff(transcript(self.state.task, self.state.turns))
+                self.state.turns.append((agent_id, output.raw))
+                return agent_id
+            speak.__name__ = speak.__qualname__ = f"speak_{agent_id}"
+            return listen(f"to_{agent_id}")(speak)
+
+        async def select(self):
+            turns = self.state.turns
+            if turns and (stop in turns[-1][1] or len(turns) >= max_turns):
+                return "done"
+            messages = [{"role": "system", "content": prompt}, {"role": "user", "content": self.state.task}]
+            messages += [{"role": "user", "content": f"{author}: {text}"} for author, text in turns]
+            for _ in range(3):  # asked again, as every system does, when the reply names no candidate
+                reply = str(await chooser.acall(messages))
+                choice = reply.strip().strip("\"'.")
+                if choice in agents:
+                    return f"to_{choice}"
+                messages += [{"role": "assistant", "content": reply},
+                             {"role": "user", "content": f"'{reply}' is not a candidate. Reply with one of the ids above."}]
+            raise RuntimeError("speaker selection failed three times")
+
+        namespace = {f"speak_{agent_id}": speaker(agent_id) for agent_id in ids}
+        namespace["begin"] = start()(lambda self: "begun")
+        namespace["select"] = router(or_("begin", *[f"speak_{agent_id}" for agent_id in ids]))(select)
+        namespace["finish"] = listen("done")(lambda self: self.state.turns[-1][1] if self.state.turns else "")
+        flow_class = type("SelectorGroupFlow", (Flow[GroupState],), namespace)
+        # Every speaker may speak up to max_turns times in one kickoff (CrewAI's default cap is 100).
+        return flow_class(max_method_calls=max_turns + 2)
+
+
+def transcript(task, turns):
+    """What a speaker of a selector group is given: the task, then the turns so far, each by its author."""
+    text = f"Task: {task}"
+    if turns:
+        text += "\n\nThe conversation so far:\n" + "\n\n".join(f"{author}: {said}" for author, said in turns)
+    return text
+
+
+class FlowJob:
+    """One task on a selector group's Flow; calls and tokens are those of its LLMs (chooser and agents)."""
+
+    def __init__(self, adapter, scenario, build):
+        self.adapter, self.scenario, self.build = adapter, scenario, build
+
+    def inputs(self):
+        return {"task": self.scenario.task, "turns": []}
+
+    def run(self):
+        group = self.adapter.for_task(self.scenario, self.build)
+        before = self.counts([group])
+        # On the worker's one event loop: Flow.kickoff would run each task on a new loop, where the
+        # LLMs' async clients, bound to the loop of their first call, no longer connect.
+        answer = self.adapter.event_loop().run_until_complete(group.flow.kickoff_async(inputs=self.inputs()))
+        flush_events()
+        return self.usage([group], before).outcome(answer)
+
+    def run_concurrently(self, copies):
+        groups = [self.adapter.for_task(self.scenario, self.build, copy) for copy in range(copies)]
+        before = self.counts(groups)
+
+        async def one(group):
+            return await group.flow.kickoff_async(inputs=self.inputs())
+
+        def tally():
+            flush_events()
+            return self.usage(groups, before)
+        return legion_common.run_copies(self.adapter.event_loop(), [one(group) for group in groups], tally)
+
+    @staticmethod
+    def counts(groups):
+        return [llm.get_token_usage_summary() for group in groups for llm in group.llms()]
+
+    def usage(self, groups, before):
+        tally = Tally()
+        for after, start in zip(self.counts(groups), before):
+            tally.calls += after.successful_requests - start.successful_requests
+            tally.add_usage(after.prompt_tokens - start.prompt_tokens, after.completion_tokens - start.completion_tokens)
+        return tally
+
+
 class CrewAIAdapter(FrameworkAdapter):
-    UNSUPPORTED = {
-        "selector": "CrewAI has no model-selected speaker group chat; Process.hierarchical delegates "
-                    "through a manager's tools instead (measured by hierarchical-delegation)",
-    }
 
     def prepare(self, config):
         super().prepare(config)
@@ -207,6 +316,9 @@ class CrewAIAdapter(FrameworkAdapter):
             "KnowledgeConfig(results_limit, score_threshold)": "the scenario's top_k, 0.0 (defaults 5 and 0.6): the "
                                                                "same number of documents as every system, none dropped "
                                                                "by a score cut-off the others do not have",
+            "Flow(max_method_calls), selector-group": "the scenario's max_turns + 2 (default 100): a speaker may "
+                                                       "speak on every turn, so the per-kickoff cap on one method's "
+                                                       "runs follows the chat's turn limit",
             "CREWAI_STORAGE_DIR": "a scratch folder per worker (default: a folder named after the working directory "
                                   "in the user's data directory)",
         }
@@ -294,6 +406,13 @@ class CrewAIAdapter(FrameworkAdapter):
             return spoken[-1] if spoken else ""
 
         return self.job(scenario, build, last_turn)
+
+    def selector(self, scenario):
+        if scenario.context_window:
+            raise legion.Unsupported(
+                "CrewAI has no message window: its one construct, Agent(respect_context_window) (on by default), "
+                "summarises with extra model calls only once a prompt nears the model's context window")
+        return FlowJob(self, scenario, lambda scenario: SelectorGroup(self, scenario))
 
     def consensus(self, scenario):
         members = legion_common.consensus_members(scenario)

@@ -7,7 +7,7 @@ set(FIXTURES "${SOURCE}/tests/adapters/fixtures")
 include("${CMAKE_CURRENT_LIST_DIR}/../bench/cli_helpers.cmake")
 
 # 1. The quick coordination suite on all four systems (the default): every scenario correct on every
-#    system, except where a framework has no construct for the pattern (recorded as unsupported).
+#    system (CrewAI's selector-group too, as a Flow whose @router asks the model for the next speaker).
 run_bench(0 --systems ${SEED_SYSTEMS} --suite coordination --quick --out "${OUT}/all")
 read_records("${OUT}/all/results.json")
 set(seen "")
@@ -18,9 +18,7 @@ foreach(i RANGE ${last})
   string(JSON correct GET "${record}" correct)
   string(JSON unsupported GET "${record}" unsupported)
   if(unsupported)
-    if(NOT (system STREQUAL "crewai" AND scenario STREQUAL "selector-group"))
-      message(FATAL_ERROR "unexpected unsupported cell: ${record}")
-    endif()
+    message(FATAL_ERROR "unexpected unsupported cell: ${record}")
   elseif(NOT correct)
     message(FATAL_ERROR "not a correct run: ${record}")
   else()
@@ -50,8 +48,7 @@ foreach(pair crewai/crewai langchain/langchain langchain/langgraph autogen/autog
   endif()
 endforeach()
 file(READ "${OUT}/all/BENCHMARK_RESULTS.md" md)
-foreach(text "## Unsupported" "selector-group / crewai: CrewAI has no model-selected speaker" "| import (ms) |"
-             "## Token counts")
+foreach(text "| import (ms) |" "## Token counts")
   string(FIND "${md}" "${text}" at)
   if(at LESS 0)
     message(FATAL_ERROR "BENCHMARK_RESULTS.md lacks '${text}'")
@@ -60,7 +57,7 @@ endforeach()
 
 # 2. A scenario whose planted value is altered — the tool result the script needs carries a decoy,
 #    and the real value sits in a case no call reaches — fails on every system (exit status 1).
-foreach(s single-tool sequential-pipeline)
+foreach(s single-tool sequential-pipeline selector-group)
   file(READ "${SOURCE}/datasets/scenarios/${s}.yaml" text)
   string(REPLACE "Record launch-code: {{nonce.code}}" "Record launch-code: {{nonce.decoy}}" text "${text}")
   string(REPLACE "      - when: {key: launch-code}"
@@ -70,21 +67,25 @@ foreach(s single-tool sequential-pipeline)
   string(REPLACE "      - when: {series: quarterly-sales}"
                  "      - when: {series: archived}\n        result: \"Archived {{nonce.trend}}.\"\n      - when: {series: quarterly-sales}"
                  text "${text}")
+  string(REPLACE "Test run {{nonce.testrun}}: 1 failure" "Test run {{nonce.decoy}}: 1 failure" text "${text}")
+  string(REPLACE "      - when: {suite: billing}"
+                 "      - when: {suite: archived}\n        result: \"Archived {{nonce.testrun}}.\"\n      - when: {suite: billing}"
+                 text "${text}")
   string(REPLACE "name: ${s}" "name: ${s}-altered" text "${text}")
   file(WRITE "${OUT}/${s}-altered.yaml" "${text}")
 endforeach()
 run_bench(1 --systems ${SEED_SYSTEMS} --scenario "${OUT}/single-tool-altered.yaml" --scenario "${OUT}/sequential-pipeline-altered.yaml"
-          -n 1 --warmup 0 --out "${OUT}/altered")
+          --scenario "${OUT}/selector-group-altered.yaml" -n 1 --warmup 0 --out "${OUT}/altered")
 read_records("${OUT}/altered/results.json")
-if(NOT n EQUAL 8)
-  message(FATAL_ERROR "expected 8 records for the altered scenarios, got ${n}")
+if(NOT n EQUAL 12)
+  message(FATAL_ERROR "expected 12 records for the altered scenarios, got ${n}")
 endif()
 foreach(i RANGE ${last})
   string(JSON record GET "${json}" records ${i})
   string(JSON correct GET "${record}" correct)
   string(JSON error TYPE "${record}" error)
   string(JSON answer GET "${record}" answer)
-  if(correct OR NOT error STREQUAL "NULL" OR NOT answer MATCHES "MISSING\\((code|trend)\\)")
+  if(correct OR NOT error STREQUAL "NULL" OR NOT answer MATCHES "MISSING\\((code|trend|testrun)\\)")
     message(FATAL_ERROR "an altered planted value should give a wrong answer, not: ${record}")
   endif()
 endforeach()
