@@ -147,6 +147,26 @@ def stamp_latency(outcome, latency_ns):
         pass
 
 
+class SharedAgentsJob:
+    """One task of a framework whose agents hold no per-run state: `task(built)` is its coroutine over
+    what `build` made for the scenario's shape, run on the adapter's one event loop (`adapter.loop`);
+    N concurrent copies share what was built. Calls and tokens go to a fresh `adapter.tally`."""
+
+    def __init__(self, adapter, scenario, build, task):
+        self.adapter, self.scenario, self.build, self.task = adapter, scenario, build, task
+
+    def run(self):
+        built = self.adapter.for_task(self.scenario, self.build)
+        self.adapter.tally = Tally()
+        answer = self.adapter.loop.run_until_complete(self.task(built))
+        return self.adapter.tally.outcome(answer)
+
+    def run_concurrently(self, copies):
+        built = self.adapter.for_task(self.scenario, self.build)
+        self.adapter.tally = Tally()
+        return run_copies(self.adapter.loop, [self.task(built) for _ in range(copies)], lambda: self.adapter.tally)
+
+
 class FrameworkAdapter(legion.Adapter):
     """Dispatches a scenario to the method for its pattern. A framework without a construct for a
     pattern leaves the method out; the run then records the cell as unsupported, with the reason

@@ -148,7 +148,7 @@ class OpenAIAgentsAdapter(FrameworkAdapter):
         return result
 
     def job(self, scenario, build, task):
-        return Job(self, scenario, build, task)
+        return legion_common.SharedAgentsJob(self, scenario, build, task)
 
     # ------------------------------------------------------------------ patterns
 
@@ -293,23 +293,6 @@ class OpenAIAgentsAdapter(FrameworkAdapter):
             "(Responses API only); it has no local vector store or embeddings-based memory to fill from the model server")
 
 
-class Job:
-    """One task: `task(built)` is its coroutine over the agents `build` made for the scenario's shape."""
-
-    def __init__(self, adapter, scenario, build, task):
-        self.adapter, self.scenario, self.build, self.task = adapter, scenario, build, task
-
-    def run(self):
-        built = self.adapter.for_task(self.scenario, self.build)
-        self.adapter.tally = Tally()
-        answer = self.adapter.loop.run_until_complete(self.task(built))
-        return self.adapter.tally.outcome(answer)
-
-    def run_concurrently(self, copies):
-        built = self.adapter.for_task(self.scenario, self.build)  # agents hold no per-run state: shared
-        self.adapter.tally = Tally()
-        return legion_common.run_copies(self.adapter.loop, [self.task(built) for _ in range(copies)],
-                                        lambda: self.adapter.tally)
 
 
 def create():

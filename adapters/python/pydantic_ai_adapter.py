@@ -49,23 +49,6 @@ def cosine(a, b):
     return dot / norm if norm else 0.0
 
 
-class TaskJob:
-    """One task: `task()` is its coroutine, returning the answer."""
-
-    def __init__(self, adapter, scenario, build, task):
-        self.adapter, self.scenario, self.build, self.task = adapter, scenario, build, task
-
-    def run(self):
-        built = self.adapter.for_task(self.scenario, self.build)
-        self.adapter.tally = Tally()
-        answer = self.adapter.loop.run_until_complete(self.task(built))
-        return self.adapter.tally.outcome(answer)
-
-    def run_concurrently(self, copies):
-        built = self.adapter.for_task(self.scenario, self.build)  # agents hold no per-run state: shared
-        self.adapter.tally = Tally()
-        return legion_common.run_copies(self.adapter.loop, [self.task(built) for _ in range(copies)],
-                                        lambda: self.adapter.tally)
 
 
 class PydanticAIAdapter(FrameworkAdapter):
@@ -141,7 +124,7 @@ class PydanticAIAdapter(FrameworkAdapter):
         return drain
 
     def job(self, scenario, build, task):
-        return TaskJob(self, scenario, build, task)
+        return legion_common.SharedAgentsJob(self, scenario, build, task)
 
     # ------------------------------------------------------------------ knowledge base
 
