@@ -346,12 +346,7 @@ class AutoGenAdapter(FrameworkAdapter):
         async def task(agents):
             await reset_all(agents)
             ask = asker(agents)
-            propose = legion_common.propose_prompt(scenario, scenario.task)
-            proposals = dict(await asyncio.gather(*(ask(m.id, propose) for m in members)))
-            vote = legion_common.vote_prompt(scenario, scenario.task, proposals)
-            votes = dict(await asyncio.gather(*(ask(m.id, vote) for m in members)))
-            _, decision = await ask(scenario.moderator, legion_common.decide_prompt(scenario, scenario.task, votes))
-            return decision
+            return await legion_common.consensus_round(scenario, members, ask)
 
         return self.job(scenario, build, task)
 

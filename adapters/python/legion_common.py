@@ -106,6 +106,18 @@ def selector_prompt(scenario):
 
 # ---------------------------------------------------------------- concurrent tasks (--concurrency N)
 
+async def consensus_round(scenario, members, ask):
+    """Consensus as every framework's concurrent API runs it: each member proposes, then votes, all
+    at once (asyncio.gather), then the moderator decides. `ask(agent_id, prompt)` is the framework's
+    own call of one agent, returning (agent_id, text)."""
+    propose = propose_prompt(scenario, scenario.task)
+    proposals = dict(await asyncio.gather(*(ask(m.id, propose) for m in members)))
+    vote = vote_prompt(scenario, scenario.task, proposals)
+    votes = dict(await asyncio.gather(*(ask(m.id, vote) for m in members)))
+    _, decision = await ask(scenario.moderator, decide_prompt(scenario, scenario.task, votes))
+    return decision
+
+
 def run_copies(loop, copies, tally):
     """Runs coroutines (one per copy of a task, each returning its answer) at once on `loop`, the
     framework's own async API doing the work; returns per copy a TaskOutcome or the exception it

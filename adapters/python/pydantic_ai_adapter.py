@@ -277,12 +277,7 @@ class PydanticAIAdapter(FrameworkAdapter):
         async def task(agents):
             async def ask(agent_id, prompt):
                 return agent_id, (await self.ask(agents[agent_id], prompt)).output
-            propose = legion_common.propose_prompt(scenario, scenario.task)
-            proposals = dict(await asyncio.gather(*(ask(m.id, propose) for m in members)))
-            vote = legion_common.vote_prompt(scenario, scenario.task, proposals)
-            votes = dict(await asyncio.gather(*(ask(m.id, vote) for m in members)))
-            _, decision = await ask(scenario.moderator, legion_common.decide_prompt(scenario, scenario.task, votes))
-            return decision
+            return await legion_common.consensus_round(scenario, members, ask)
 
         return self.job(scenario, build, task)
 
