@@ -32,11 +32,13 @@ one event loop, each copy with its own team or workflow, all over the one model 
 """
 
 import asyncio
+import uuid
 
 import legion_common
 from legion_common import FrameworkAdapter, Tally
 
 from agno.agent import Agent
+from agno.db.in_memory import InMemoryDb
 from agno.models.message import Message
 from agno.models.openai.like import OpenAILike
 from agno.run.base import RunStatus
@@ -290,10 +292,19 @@ class AgnoAdapter(FrameworkAdapter):
         def build(scenario):
             agent = self.agent(scenario, scenario.agents[0])
             review = HumanReview(requires_output_review=True, on_reject=OnReject.retry, max_retries=scenario.max_turns)
-            return Workflow(name=scenario.name, steps=[Step(name=agent.name, agent=agent, human_review=review)])
+            # A paused run is continued from its session, which only a database holds: an in-memory one,
+            # each task's session deleted when the task ends.
+            return Workflow(name=scenario.name, steps=[Step(name=agent.name, agent=agent, human_review=review)],
+                            db=InMemoryDb())
 
         async def task(workflow):
-            run = await workflow.arun(input=f"Task: {scenario.task}")
+            session_id = str(uuid.uuid4())
+            try:
+                return await review(workflow, await workflow.arun(input=f"Task: {scenario.task}", session_id=session_id))
+            finally:
+                await workflow.adelete_session(session_id)
+
+        async def review(workflow, run):
             counted = set()
             while True:
                 self.count_steps(run, counted)
