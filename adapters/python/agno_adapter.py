@@ -51,6 +51,8 @@ from agno.workflow.types import HumanReview, OnReject
 # Agno's default of 10 model calls per team run (Team.max_iterations) would stop a manager of 20
 # workers; 25 is the native engine's limit of model calls per agent turn.
 MAX_ITERATIONS = 25
+EMBEDDING_DIMENSIONS = 256  # the model server's embeddings
+EMBEDDING_BATCH = 1000      # documents per embedding request, as the native engine batches them
 
 
 class TaskJob:
@@ -102,6 +104,7 @@ class AgnoAdapter(FrameworkAdapter):
         # timeout are the runner's, as for every system.
         self.model = OpenAILike(id=config.model, base_url=config.base_url, api_key="legion-bench-no-key",
                                 max_retries=config.max_retries, timeout=config.request_timeout_s)
+        self.knowledge = None  # the knowledge base, made by the first task that brings one
 
     def versions(self):
         return legion_common.distribution_versions("agno", "openai")
@@ -130,13 +133,57 @@ class AgnoAdapter(FrameworkAdapter):
 
     def agent(self, scenario, agent):
         tools = [self.tool(t) for t in scenario.tools if t.name in agent.tools]
+        # A task with a knowledge base: Agno's "traditional RAG" (add_knowledge_to_context, no search
+        # tool): the top_k documents most similar to the run's input go into its user message.
+        knowledge = {"knowledge": self.knowledge_base(scenario), "search_knowledge": False,
+                     "add_knowledge_to_context": True} if scenario.documents else {}
         return Agent(name=agent.id, id=agent.id, role=agent.role, model=self.model,
-                     instructions=agent.system_prompt, tools=tools)
+                     instructions=agent.system_prompt, tools=tools, **knowledge)
+
+    # ------------------------------------------------------------------ knowledge base
+
+    def knowledge_base(self, scenario):
+        """Agno's Knowledge over a Qdrant collection kept in memory (QdrantClient(":memory:")), its
+        embeddings from the model server through OpenAIEmbedder(base_url); filled per task (ingest),
+        emptied after it. One for the worker: a knowledge-base task runs one at a time."""
+        if self.knowledge is None:
+            # Imported here: the vector store's client (and numpy) is loaded only by a worker that needs it.
+            from agno.knowledge.embedder.openai import OpenAIEmbedder
+            from agno.knowledge.knowledge import Knowledge
+            from agno.vectordb.qdrant import Qdrant
+
+            embedder = OpenAIEmbedder(id=self.config.model, base_url=self.config.base_url, api_key="legion-bench-no-key",
+                                      dimensions=EMBEDDING_DIMENSIONS, enable_batch=True, batch_size=EMBEDDING_BATCH)
+            self.knowledge = Knowledge(vector_db=Qdrant(collection="legion-knowledge", location=":memory:",
+                                                        embedder=embedder))
+        self.knowledge.max_results = scenario.top_k
+        return self.knowledge
+
+    def ingest(self, scenario):
+        knowledge = self.knowledge_base(scenario)
+        store = knowledge.vector_db
+
+        async def fill():
+            # Agno's async path throughout: an in-memory Qdrant's sync and async clients are two stores.
+            await store.async_create()
+            await knowledge.ainsert_many(text_contents=list(scenario.documents))
+            # Agno logs a document it failed to insert and goes on: a short store fails the task here.
+            stored = (await store.async_client.count(collection_name=store.collection, exact=True)).count
+            if stored != len(scenario.documents):
+                raise RuntimeError(f"the knowledge base holds {stored} of {len(scenario.documents)} documents")
+        self.loop.run_until_complete(fill())
+
+    def forget_knowledge(self, scenario):
+        self.loop.run_until_complete(self.knowledge.vector_db.async_drop())
+
+    # ------------------------------------------------------------------ calls and tokens
 
     def count(self, run):
         """Adds one Agno run (an agent's or a team's) to the task's tally: its own model responses and
         metrics, then its members' runs (a team's delegations), as Agno's session metrics add them."""
         self.tally.calls += len(model_responses(run))
+        for references in getattr(run, "references", None) or []:  # Agno times each retrieval it makes
+            self.retrieval_ns = getattr(self, "retrieval_ns", 0) + int((references.time or 0) * 1e9)
         if run.metrics is not None:
             self.tally.add_usage(run.metrics.input_tokens, run.metrics.output_tokens)
         for member in getattr(run, "member_responses", None) or []:
