@@ -121,6 +121,10 @@ class AgnoAdapter(FrameworkAdapter):
                                     "model calls than 10; the native engine's limit",
             "Function(skip_entrypoint_processing)": "True (default False): a scenario tool's schema is the "
                                                     "scenario's JSON Schema, not one Agno infers from a signature",
+            # Listed in a report only when a scenario turns it on (the runner drops it otherwise).
+            "context trimming (context_window N)": "Agent(pre_hooks=[keep the first message (the task) and the last "
+                                                   "N of the run's input]) (default: none): Agno's input "
+                                                   "transformation pre-hook",
         }
 
     # ------------------------------------------------------------------ building blocks
@@ -131,14 +135,24 @@ class AgnoAdapter(FrameworkAdapter):
         return Function(name=spec.name, description=spec.description, parameters=spec.parameters,
                         entrypoint=call, skip_entrypoint_processing=True)
 
-    def agent(self, scenario, agent):
+    def agent(self, scenario, agent, pre_hooks=None):
         tools = [self.tool(t) for t in scenario.tools if t.name in agent.tools]
         # A task with a knowledge base: Agno's "traditional RAG" (add_knowledge_to_context, no search
         # tool): the top_k documents most similar to the run's input go into its user message.
         knowledge = {"knowledge": self.knowledge_base(scenario), "search_knowledge": False,
                      "add_knowledge_to_context": True} if scenario.documents else {}
         return Agent(name=agent.id, id=agent.id, role=agent.role, model=self.model,
-                     instructions=agent.system_prompt, tools=tools, **knowledge)
+                     instructions=agent.system_prompt, tools=tools, pre_hooks=pre_hooks, **knowledge)
+
+    @staticmethod
+    def trimming(window):
+        """A pre-hook (Agno's documented place to transform a run's input before the model sees it)
+        keeping the first message of the transcript (the task) and the last `window`."""
+        def keep_last(run_input):
+            messages = run_input.input_content
+            if isinstance(messages, list) and len(messages) > window + 1:
+                run_input.input_content = messages[:1] + messages[-window:]
+        return [keep_last]
 
     # ------------------------------------------------------------------ knowledge base
 
@@ -265,7 +279,8 @@ class AgnoAdapter(FrameworkAdapter):
 
     def round_robin(self, scenario):
         def build_steps(scenario):
-            speakers = [self.speaker_step(scenario, self.agent(scenario, a)) for a in scenario.agents]
+            trim = self.trimming(scenario.context_window) if scenario.context_window else None
+            speakers = [self.speaker_step(scenario, self.agent(scenario, a, trim)) for a in scenario.agents]
             rounds = -(-scenario.max_turns // len(speakers))
             return [Loop(name="turns", steps=speakers, max_iterations=rounds)]
         return self.workflow_job(scenario, build_steps, lambda: {"turns": []})
