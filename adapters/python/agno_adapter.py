@@ -135,13 +135,16 @@ class AgnoAdapter(FrameworkAdapter):
         return Function(name=spec.name, description=spec.description, parameters=spec.parameters,
                         entrypoint=call, skip_entrypoint_processing=True)
 
-    def agent(self, scenario, agent, pre_hooks=None):
+    def agent(self, scenario, agent, pre_hooks=None, member=False):
+        """An Agno Agent for the scenario's agent. Only a team member gets Agno's `role` field (the
+        leader's roster shows it): elsewhere it would repeat, in a <your_role> block of the system
+        message, the role its instructions already state."""
         tools = [self.tool(t) for t in scenario.tools if t.name in agent.tools]
         # A task with a knowledge base: Agno's "traditional RAG" (add_knowledge_to_context, no search
         # tool): the top_k documents most similar to the run's input go into its user message.
         knowledge = {"knowledge": self.knowledge_base(scenario), "search_knowledge": False,
                      "add_knowledge_to_context": True} if scenario.documents else {}
-        return Agent(name=agent.id, id=agent.id, role=agent.role, model=self.model,
+        return Agent(name=agent.id, id=agent.id, role=agent.role if member else None, model=self.model,
                      instructions=agent.system_prompt, tools=tools, pre_hooks=pre_hooks, **knowledge)
 
     @staticmethod
@@ -250,7 +253,7 @@ class AgnoAdapter(FrameworkAdapter):
     def hierarchical(self, scenario):
         def build(scenario):
             manager = scenario.agent(scenario.manager)
-            members = [self.agent(scenario, a) for a in scenario.agents if a.id != scenario.manager]
+            members = [self.agent(scenario, a, member=True) for a in scenario.agents if a.id != scenario.manager]
             return Team(name=manager.id, id=manager.id, mode=TeamMode.coordinate, model=self.model,
                         members=members, instructions=manager.system_prompt,
                         tools=[self.tool(t) for t in scenario.tools if t.name in manager.tools],
