@@ -41,7 +41,9 @@ from agno.agent import Agent
 from agno.db.in_memory import InMemoryDb
 from agno.models.message import Message
 from agno.models.openai.like import OpenAILike
+from agno.run.agent import RunOutput
 from agno.run.base import RunStatus
+from agno.run.team import TeamRunOutput
 from agno.team import Team
 from agno.team.mode import TeamMode
 from agno.tools.function import Function
@@ -208,11 +210,22 @@ class AgnoAdapter(FrameworkAdapter):
 
     async def ask(self, agent, prompt):
         """One Agent.arun; its usage goes into the task's tally. Returns the answer's text."""
-        run = await agent.arun(prompt)
+        run = await self.run_streamed(agent, prompt)
         self.count(run)
         if run.status == RunStatus.error:
             raise RuntimeError(f"agent {agent.name} failed: {run.content}")
         return str(run.content or "")
+
+    async def run_streamed(self, runner, prompt):
+        """An agent's or a team's `arun`; with --stream, streamed (arun(stream=True)), its final
+        RunOutput taken from the stream (yield_run_output=True). Members stream with their team."""
+        if not self.config.stream:
+            return await runner.arun(prompt)
+        final = None
+        async for item in runner.arun(prompt, stream=True, yield_run_output=True):
+            if isinstance(item, (RunOutput, TeamRunOutput)):
+                final = item
+        return final
 
     def job(self, scenario, build, task):
         return TaskJob(self, scenario, build, task)
@@ -260,7 +273,7 @@ class AgnoAdapter(FrameworkAdapter):
                         max_iterations=MAX_ITERATIONS)
 
         async def task(team):
-            run = await team.arun(f"Task: {scenario.task}")
+            run = await self.run_streamed(team, f"Task: {scenario.task}")
             self.count(run)
             if run.status == RunStatus.error:
                 raise RuntimeError(f"team failed: {run.content}")
