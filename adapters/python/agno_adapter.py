@@ -13,8 +13,8 @@ Patterns, each through Agno's own construct (docs/adapters.md has the table):
                 transcript (the workflow's session_state); a step whose answer carries the
                 termination text, or the last of max_turns, stops the workflow (StepOutput(stop=True))
   selector      a Workflow Loop over a Router whose selector asks a selector agent ("Select the next
-                speaker ...") and returns that agent's step; the loop's end condition is the
-                termination text, its max_iterations the max turns
+                speaker ...") and returns that agent's step, one turn per iteration (max_iterations:
+                the max turns); the turn that carries the termination text stops the workflow
   consensus     a Workflow of two Parallel blocks (each member's proposal, then each member's vote
                 over the proposals) and the moderator's step
   human-review  a Workflow step with HumanReview(requires_output_review=True, on_reject=retry): the
