@@ -36,6 +36,7 @@ sharing the agents and the LLM (each run gets its own workflow Context).
 import asyncio
 import time
 
+import legion
 import legion_common
 from legion_common import FrameworkAdapter, Tally
 
@@ -61,6 +62,10 @@ MAX_ITERATIONS = 25
 # server has no window of its own; this one is large enough that nothing is dropped unless a
 # scenario asks for trimming.
 CONTEXT_WINDOW = 1_000_000
+# What context-management with context_window N asks for (a window of the last N messages) and why
+# LlamaIndex has no construct for it.
+NO_MESSAGE_WINDOW = ("LlamaIndex has no message window: an agent's memory (ChatMemoryBuffer, or Memory) bounds "
+                     "its history by tokens (token_limit), never by a number of messages")
 # The fan-out step's workers (`@step(num_workers=...)`, fixed when the class is defined): above any
 # scenario's number of members, so that every member runs at once.
 MAX_FAN_OUT = 64
@@ -179,6 +184,11 @@ class LlamaIndexAdapter(FrameworkAdapter):
                                  "a task, as for every system",
             "OpenAILike(additional_kwargs)": "stream_options.include_usage with --stream (default: none): usage on "
                                              "streamed replies",
+            "FunctionAgent.run(memory) in human review": "Memory.from_defaults(token_limit=context window) shared by "
+                                                         "the review's runs (default: a fresh ChatMemoryBuffer per "
+                                                         "run); a Context reused across runs drops the memory",
+            # Listed in a report only when a scenario turns it on (the runner drops it otherwise).
+            "context trimming (context_window N)": "none (unsupported): " + NO_MESSAGE_WINDOW,
         }
 
     # ------------------------------------------------------------------ building blocks
@@ -277,6 +287,9 @@ class LlamaIndexAdapter(FrameworkAdapter):
         return self.group_chat(scenario, select=True)
 
     def group_chat(self, scenario, select):
+        if scenario.context_window:
+            raise legion.Unsupported(NO_MESSAGE_WINDOW)
+
         def build(scenario):
             agents = {a.id: self.agent(scenario, a) for a in scenario.agents}
             return GroupChat(scenario, agents, self.llm if select else None)
