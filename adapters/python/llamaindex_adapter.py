@@ -14,7 +14,7 @@ completions endpoint and FunctionAgent refuses the LLM). Patterns (docs/adapters
                 step (that agent's run over the shared transcript), until the termination text
   selector      the same workflow, its `choose` step asking the LLM with the selector prompt
                 (the documentation's custom planner: an LLM call names the agent, code runs it)
-  consensus     a `Workflow` fanning out with `ctx.send_event` to a `propose` step with a worker
+  consensus     a `Workflow` fanning out with `ctx.send_event` to an `answer` step with a worker
                 per member, fanning in with `ctx.collect_events`, the same for the votes, then the
                 moderator's run
   human-review  a `Workflow` whose step returns `InputRequiredEvent` after each answer and waits
@@ -35,6 +35,7 @@ sharing the agents and the LLM (each run gets its own workflow Context).
 
 import asyncio
 import time
+import uuid
 
 import legion
 import legion_common
@@ -258,7 +259,7 @@ class LlamaIndexAdapter(FrameworkAdapter):
         async def task(built):
             if isinstance(built, FunctionAgent):
                 return await self.ask(built, f"Task: {scenario.task}")
-            return (await built.run(task=scenario.task))
+            return await built.run(task=scenario.task)
 
         return self.job(scenario, build, task)
 
@@ -501,7 +502,7 @@ class HumanReview(Workflow):
 
     @step
     async def draft(self, ctx: Context, ev: StartEvent) -> InputRequiredEvent:
-        memory = Memory.from_defaults(session_id=f"review-{id(ctx)}", token_limit=CONTEXT_WINDOW)
+        memory = Memory.from_defaults(session_id=f"review-{uuid.uuid4()}", token_limit=CONTEXT_WINDOW)
         answer = await LlamaIndexAdapter.ask(self.agent, f"Task: {ev.task}", memory=memory)
         await ctx.store.set("memory", memory)
         await ctx.store.set("answer", answer)
