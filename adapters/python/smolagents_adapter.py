@@ -72,8 +72,7 @@ class ScenarioTool(Tool):
             entry.setdefault("description", key)
             if key not in required:
                 entry["nullable"] = True
-            self.inputs[key] = entry
-        self.validate_arguments()
+            self.inputs[key] = entry  # smolagents validates these after __init__ (Tool.validate_arguments)
 
     def forward(self, **arguments):
         return self.adapter.scenario.run_tool(self.name, {k: v for k, v in arguments.items() if v is not None})
