@@ -281,9 +281,9 @@ class SmolagentsAdapter(FrameworkAdapter):
             return {a.id: self.agent(scenario, a, counter) for a in members + [scenario.agent(scenario.moderator)]}
 
         def task(agents):
-            def all_answer(prompt):
-                return {m.id: str(v) for m, v in zip(members, at_once(
-                    [(m.id, functools.partial(agents[m.id].run, prompt)) for m in members]).values())}
+            def all_answer(prompt):  # every member at once, each in a thread
+                answers = at_once([(m.id, functools.partial(agents[m.id].run, prompt)) for m in members])
+                return {agent_id: str(answer) for agent_id, answer in answers.items()}
             proposals = all_answer(legion_common.propose_prompt(scenario, scenario.task))
             votes = all_answer(legion_common.vote_prompt(scenario, scenario.task, proposals))
             return str(agents[scenario.moderator].run(legion_common.decide_prompt(scenario, scenario.task, votes)))
