@@ -23,7 +23,7 @@ configure_offline()
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("framework", choices=["langgraph", "autogen", "crewai", "pydantic_ai", "agent_framework"])
+    parser.add_argument("framework", choices=["langgraph", "autogen", "crewai", "pydantic_ai", "agent_framework", "google_adk"])
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--iterations", type=int, default=200)
     args = parser.parse_args()
