@@ -116,6 +116,18 @@ class SelectedSpeaker(BaseAgent):
             yield event
 
 
+class TimedMemoryService(InMemoryMemoryService):
+    """ADK's in-memory memory service, each search timed into the task's retrieval time."""
+
+    def __init__(self, adapter):
+        super().__init__()
+        self.adapter = adapter
+
+    async def search_memory(self, **query):
+        with self.adapter.retrieving():
+            return await super().search_memory(**query)
+
+
 class GoogleADKAdapter(FrameworkAdapter):
     def prepare(self, config):
         super().prepare(config)
@@ -127,7 +139,7 @@ class GoogleADKAdapter(FrameworkAdapter):
                              api_key="legion-bench-no-key", max_retries=config.max_retries,
                              timeout=config.request_timeout_s)
         self.sessions = InMemorySessionService()
-        self.memory = InMemoryMemoryService()
+        self.memory = TimedMemoryService(self)
         self.run_config = RunConfig(streaming_mode=StreamingMode.SSE if config.stream else StreamingMode.NONE)
         self.knowledge_user = None  # the user whose memory holds the running task's knowledge base
 
