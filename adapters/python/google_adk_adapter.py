@@ -31,10 +31,8 @@ workflows and runners (they hold no per-run state: a run's state is its session)
 
 import asyncio
 import math
-import time
 import uuid
 
-import legion
 import legion_common
 from legion_common import FrameworkAdapter, Tally
 
