@@ -19,6 +19,9 @@ orchestration builders (agent-framework-orchestrations; docs/adapters.md has the
   mixture       ConcurrentBuilder(proposers).with_aggregator(...): the aggregator agent composes the
                 proposals (the custom-aggregator form of the concurrent orchestration)
 
+In the in-process mode (`--systems agent-framework@in-process`) the client is InProcessChatClient
+(below), the framework's custom chat client answered by the scripted model; everything else is the same.
+
 Tools are FunctionTool(name, description, input_model=the scenario's JSON Schema, func=run_tool).
 Calls and tokens come from a ChatMiddleware on the client: it sees every model call (the
 orchestrator's too) and its usage_details as the client parsed them.
@@ -278,12 +281,15 @@ class AgentFrameworkAdapter(FrameworkAdapter):
                                                    "agent-framework-orchestrations", "openai")
 
     def settings(self):
-        in_process = {"in-process model": "InProcessChatClient(BaseChatClient) with the function-invocation, middleware "
+        if self.config.in_process:
+            client = {"in-process model": "InProcessChatClient(BaseChatClient) with the function-invocation, middleware "
                                           "and telemetry layers: the framework's custom chat client, answering each "
-                                          "request from the scripted model"} if self.config.in_process else {}
-        return in_process | {
-            "OpenAIChatCompletionClient(async_client)": "AsyncOpenAI(base_url, max_retries, timeout) (default: built "
-                                                        "from OPENAI_* variables): the benchmark's retries and timeout",
+                                          "request from the scripted model"}
+        else:
+            client = {"OpenAIChatCompletionClient(async_client)": "AsyncOpenAI(base_url, max_retries, timeout) (default: "
+                                                                  "built from OPENAI_* variables): the benchmark's "
+                                                                  "retries and timeout"}
+        return client | {
             "function_invocation_configuration(max_iterations)": f"{MAX_TOOL_ITERATIONS} (default 40): the native "
                                                                  "engine's limit of model calls per turn",
             # Listed in a report only when a scenario turns it on (the runner drops it otherwise).

@@ -24,6 +24,9 @@ adds what it found to the model's context.
 Code-execution tools are AutoGen's PythonCodeExecutionTool over an executor that runs the code in
 the benchmark's sandbox (SandboxCodeExecutor below).
 
+In the in-process mode (`--systems autogen@in-process`) the one model client is InProcessModelClient
+(below), AutoGen's model-client protocol answered by the scripted model; everything else is the same.
+
 Agents and teams are built once per scenario shape and reset before every task (team.reset(),
 agent.on_reset()), as AutoGen's documentation asks for teams that run again. N concurrent copies
 (--concurrency N) run under asyncio.gather on the adapter's event loop, each on its own team (a
