@@ -27,6 +27,10 @@ on_invoke_tool) calling the task's own tool code; code-execution tools run it in
 sandbox. Knowledge-base tasks are unsupported: the SDK's retrieval construct is the hosted
 FileSearchTool (OpenAI vector stores, Responses API only).
 
+In the in-process mode (`--systems openai-agents@in-process`) no client is made: every run's
+RunConfig carries a ModelProvider whose custom Model (InProcessModel) is answered over the worker's
+pipe, everything else unchanged.
+
 Agents are built once per scenario shape; an Agent holds no per-run state, so N concurrent copies
 (--concurrency N) share them, each copy its own Runner.run calls on the adapter's one event loop.
 Calls and tokens are the SDK's own `Usage` of every run (`result.context_wrapper.usage`; an agent
@@ -72,7 +76,8 @@ class Transcript:
 
 
 class InProcessModel(Model):
-    """The in-process mode's model: the SDK's custom `Model` ("Custom model providers"), turning a
+    """The in-process mode's model: a custom `Model` given by a `ModelProvider` at the Runner.run level
+    (the SDK's "Models → Non-OpenAI models → Ways to integrate non-OpenAI providers"), turning a
     model call into the Chat Completions request its OpenAIChatCompletionsModel sends, with the SDK's
     own converter (agents.models.chatcmpl_converter.Converter: input items to messages, the
     instructions as the leading system message, FunctionTools to `function` tools), answered by the
@@ -146,8 +151,9 @@ class OpenAIAgentsAdapter(FrameworkAdapter):
     def settings(self):
         in_process = {
             "in-process model": "RunConfig(model_provider=InProcessModelProvider()) giving every agent InProcessModel, "
-                                "a custom agents.Model: the SDK's documented route for a model of one's own "
-                                "(\"Custom model providers\"); its Chat Completions converter builds the request",
+                                "a custom agents.Model: the SDK's documented per-run route for a provider of one's own "
+                                "(Models: ModelProvider at the Runner.run level); its Chat Completions converter "
+                                "builds the request and reads the reply",
         } if self.config.in_process else {}
         return in_process | {
             "set_default_openai_api": "\"chat_completions\" (default \"responses\"): the model server speaks Chat "

@@ -20,6 +20,10 @@ A task with a knowledge base (memory-retrieval): the documents are embedded with
 `Embedder` (an `OpenAIEmbeddingModel` at the model server) and kept in memory; a dynamic
 instructions function retrieves the top_k most similar to the run's prompt before each model call.
 
+In the in-process mode (`--systems pydantic-ai@in-process`) the agents are the same over a
+`FunctionModel` (InProcessModel) and the knowledge base over a custom `EmbeddingModel`, both answered
+over the worker's pipe: no provider or HTTP client is made.
+
 Calls and tokens are the framework's own `RunUsage` of each top-level run (delegated runs add into
 their manager's through `ctx.usage`). N concurrent copies (--concurrency N) run under asyncio.gather
 on the adapter's one event loop, sharing the agents (they hold no per-run state) and the model.
