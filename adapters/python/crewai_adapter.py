@@ -53,6 +53,7 @@ atexit.register(shutil.rmtree, STORAGE_DIR, True)
 
 import numpy
 import pydantic
+from chromadb import EmbeddingFunction
 from crewai import LLM, Agent, BaseLLM, Crew, Process, Task
 from crewai.knowledge.knowledge import Knowledge
 from crewai.knowledge.knowledge_config import KnowledgeConfig
@@ -61,7 +62,9 @@ from crewai.core.providers.human_input import SyncHumanInputProvider, set_provid
 from crewai.events.types.llm_events import LLMCallType
 from crewai.flow.flow import Flow, FlowState, listen, or_, router, start
 from crewai.llms.base_llm import llm_call_context
+from crewai.llms.providers.utils.common import safe_tool_conversion
 from crewai.rag.embeddings.providers.custom.embedding_callable import CustomEmbeddingFunction
+from crewai.utilities.pydantic_schema_utils import sanitize_tool_params_for_openai_strict
 from crewai.tasks.conditional_task import ConditionalTask
 from crewai.tools import BaseTool
 
@@ -77,8 +80,9 @@ class InProcessLLM(BaseLLM):
     """The in-process mode's model (`--systems crewai@in-process`): CrewAI's documented custom LLM
     ("Custom LLM Implementation": subclass BaseLLM, implement `call`, `supports_function_calling`
     returning True for native tool calls). CrewAI hands it messages already in Chat Completions
-    form and tools as OpenAI function schemas (convert_tools_to_openai_schema); it sends them to the
-    scripted model over the worker's pipe and answers as CrewAI's own OpenAI provider does: the
+    form and tools as OpenAI function schemas (convert_tools_to_openai_schema); it sends them, the
+    tools made strict as CrewAI's OpenAI provider makes them, to the scripted model over the
+    worker's pipe and answers as CrewAI's own OpenAI provider does: the
     text (stop words applied), or the tool calls for the agent's executor to run (or, given
     available_functions, the first call's result), with call events, LLM-call hooks and the usage
     in the LLM's token counters, where the crew reads its calls and tokens."""
@@ -88,6 +92,19 @@ class InProcessLLM(BaseLLM):
 
     def supports_function_calling(self):
         return True
+
+    def _convert_tools_for_interference(self, tools):
+        """BaseLLM's hook for the tools' request form: the strict schemas CrewAI's OpenAI provider
+        sends (its own safe_tool_conversion and sanitize_tool_params_for_openai_strict), so that the
+        request is the one sent over HTTP."""
+        converted = []
+        for tool in tools:
+            name, description, parameters = safe_tool_conversion(tool, "OpenAI")
+            function = {"name": name, "description": description, "strict": True}
+            if parameters:
+                function["parameters"] = sanitize_tool_params_for_openai_strict(dict(parameters))
+            converted.append({"type": "function", "function": function})
+        return converted
 
     def get_context_window_size(self):
         return 128_000  # what CrewAI assumes for gpt-4o-class models, as over HTTP
@@ -101,7 +118,7 @@ class InProcessLLM(BaseLLM):
             formatted = self._format_messages(messages)
             self._invoke_before_llm_call_hooks(formatted, from_agent)
             fields = {"tool_choice": "auto"} if tools else {}
-            answer = self.chat.complete(formatted, tools=tools, **fields)
+            answer = self.chat.complete(formatted, tools=self._convert_tools_for_interference(tools or []), **fields)
             usage = answer.get("usage") or {}
             self._track_token_usage_internal(usage)
             message = answer["choices"][0]["message"]
@@ -136,8 +153,10 @@ class InProcessLLM(BaseLLM):
 
 def in_process_embedder(chat):
     """CrewAI's documented custom embedder ({"provider": "custom", "config": {"embedding_callable":
-    a CustomEmbeddingFunction subclass}}), embedding over the worker's pipe."""
-    class InProcessEmbeddingFunction(CustomEmbeddingFunction):
+    a CustomEmbeddingFunction subclass}}), embedding over the worker's pipe. The class is also
+    chromadb's EmbeddingFunction: crewai 1.15.30 checks the spec's config against chromadb's class
+    and the provider against its own, and neither derives from the other."""
+    class InProcessEmbeddingFunction(CustomEmbeddingFunction, EmbeddingFunction):
         def __init__(self, **config):
             pass
 
@@ -365,11 +384,12 @@ class CrewAIAdapter(FrameworkAdapter):
         self.knowledge = None  # the task's knowledge base, while a knowledge-base task runs
 
     def ingest(self, scenario):
-        embedder = {"provider": "openai",
-                    "config": {"api_key": "legion-bench-no-key", "model_name": self.config.model,
-                               "api_base": self.config.base_url}}
         if self.config.in_process:
             embedder = in_process_embedder(legion_common.InProcessChat(self.config))
+        else:
+            embedder = {"provider": "openai",
+                        "config": {"api_key": "legion-bench-no-key", "model_name": self.config.model,
+                                   "api_base": self.config.base_url}}
         self.knowledge = TimedKnowledge(collection_name="crew", embedder=embedder,
                                         sources=[DocumentsKnowledgeSource(documents=list(scenario.documents))])
         self.knowledge._timer = self.retrieving
