@@ -41,7 +41,6 @@ from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import StructuredTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.vectorstores import InMemoryVectorStore
-from langchain_openai import ChatOpenAI, OpenAIEmbeddings
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
@@ -87,10 +86,22 @@ class InProcessChatModel(BaseChatModel):
             kwargs["tool_choice"] = tool_choice
         return self.bind(tools=[convert_to_openai_tool(tool) for tool in tools], **kwargs)
 
+    @staticmethod
+    def request_messages(messages):
+        """The messages as ChatOpenAI sends them: LangChain's public converter keeps a tool result's
+        `name` and gives a tool-calling reply "" for content, where ChatOpenAI sends no name and null."""
+        converted = convert_to_openai_messages(messages)
+        for message in converted:
+            if message["role"] == "tool":
+                message.pop("name", None)
+            elif message["role"] == "assistant" and message.get("tool_calls") and not message.get("content"):
+                message["content"] = None
+        return converted
+
     def _generate(self, messages, stop=None, run_manager=None, tools=None, **fields):
         if stop:
             fields["stop"] = stop
-        answer = self.chat.complete(convert_to_openai_messages(messages), tools=tools, **fields)
+        answer = self.chat.complete(self.request_messages(messages), tools=tools, **fields)
         reply = answer["choices"][0]["message"]
         message = convert_to_messages([{**reply, "content": reply.get("content") or ""}])[0]
         usage = answer.get("usage") or {}
@@ -227,6 +238,8 @@ class LangGraphAdapter(FrameworkAdapter):
             self.embeddings = InProcessEmbeddings(chat)
             self.knowledge = None
             return
+        from langchain_openai import ChatOpenAI, OpenAIEmbeddings  # the HTTP client stack, not loaded in-process
+
         # The documented settings for an OpenAI-compatible server: Chat Completions, usage on streams.
         self.model = ChatOpenAI(model=config.model, base_url=config.base_url, api_key="legion-bench-no-key",
                                 use_responses_api=False, streaming=config.stream, stream_usage=True,
