@@ -32,6 +32,8 @@ runs one kickoff at a time); a selector group's copies each on their own Flow, a
 (Flow.kickoff_async), its calls and tokens read from those LLMs' own counters. CrewAI's tool-result cache stays off: the
 scenario tools answer differently in every task (fresh planted values), so a cached result would
 be a wrong one.
+In the in-process mode (`crewai@in-process`) every agent's LLM is an InProcessLLM (below) and the
+knowledge base embeds with in_process_embedder; everything else is the same.
 """
 
 import asyncio

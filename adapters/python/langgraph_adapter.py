@@ -19,6 +19,8 @@ the top_k most similar with a dynamic_prompt middleware, as LangChain's RAG agen
 One task runs with `invoke`; N concurrent copies (--concurrency N) run with `ainvoke` on one event
 loop, every node, tool and model call through its async counterpart (nodes are RunnableLambdas
 with both). A compiled graph holds no per-run state, so the copies share it.
+In the in-process mode (`langchain@in-process`) the same agents and graphs run on
+InProcessChatModel and InProcessEmbeddings (below) instead of ChatOpenAI and OpenAIEmbeddings.
 """
 
 import asyncio
