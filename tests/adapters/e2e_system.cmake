@@ -7,6 +7,8 @@
 #   UNSUPPORTED  scenario=REGEX pairs: cells recorded unsupported, the reason matching REGEX
 #   TRIMMING     the configuration's value (a regex) when context trimming is on; unset: no trimming
 #   CONCURRENT   scenarios run as four concurrent copies
+#   RETRIEVAL    how the framework's own store finds a knowledge-base page: "embeddings" (default: the
+#                pages and the query embedded at the model server) or "keywords" (no embedding call)
 # Checked: every coordination and catalogue scenario quick (with the suite parts' cells) correct or
 # unsupported as stated, the framework's own counts of calls and tokens equal to the model server's
 # on every record, altered planted values caught, context trimming, and concurrent copies.
@@ -81,7 +83,9 @@ function(expect_results file)
     endif()
     if(cell STREQUAL "memory-retrieval")
       string(JSON embeddings GET "${record}" embedding_calls)
-      if(embeddings LESS 2)
+      if(RETRIEVAL STREQUAL "keywords" AND NOT embeddings EQUAL 0)
+        message(FATAL_ERROR "a keyword store should make no embedding call: ${record}")
+      elseif(NOT RETRIEVAL STREQUAL "keywords" AND embeddings LESS 2)
         message(FATAL_ERROR "the knowledge base should be embedded and queried at the model server: ${record}")
       endif()
     endif()
