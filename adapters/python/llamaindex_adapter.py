@@ -332,9 +332,10 @@ class LlamaIndexAdapter(FrameworkAdapter):
                 "OpenAILike(additional_kwargs)": "stream_options.include_usage with --stream (default: none): usage on "
                                                  "streamed replies",
             }
+        llm = "InProcessLLM" if self.config.in_process else "OpenAILike"
         return client | {
-            "OpenAILike(context_window)": f"{CONTEXT_WINDOW} (default 3900): an agent's memory keeps 75% of it and "
-                                          "drops older messages silently; the model server has no window",
+            f"{llm}(context_window)": f"{CONTEXT_WINDOW} (default 3900): an agent's memory keeps 75% of it and "
+                                      "drops older messages silently; the model server has no window",
             "FunctionAgent(streaming)": "the runner's --stream (default True): unstreamed requests unless --stream, "
                                         "as for every system",
             "FunctionAgent.run(max_iterations)": f"{MAX_ITERATIONS} (default 20): a manager of 20 workers needs 21 "
