@@ -32,10 +32,13 @@ runs one kickoff at a time); a selector group's copies each on their own Flow, a
 (Flow.kickoff_async), its calls and tokens read from those LLMs' own counters. CrewAI's tool-result cache stays off: the
 scenario tools answer differently in every task (fresh planted values), so a cached result would
 be a wrong one.
+In the in-process mode (`crewai@in-process`) every agent's LLM is an InProcessLLM (below) and the
+knowledge base embeds with in_process_embedder; everything else is the same.
 """
 
 import asyncio
 import atexit
+import json
 import os
 import shutil
 import tempfile
@@ -50,13 +53,20 @@ STORAGE_DIR = tempfile.mkdtemp(prefix="legion-crewai-")
 os.environ["CREWAI_STORAGE_DIR"] = STORAGE_DIR
 atexit.register(shutil.rmtree, STORAGE_DIR, True)
 
+import numpy
 import pydantic
-from crewai import LLM, Agent, Crew, Process, Task
+from chromadb import EmbeddingFunction
+from crewai import LLM, Agent, BaseLLM, Crew, Process, Task
 from crewai.knowledge.knowledge import Knowledge
 from crewai.knowledge.knowledge_config import KnowledgeConfig
 from crewai.knowledge.source.base_knowledge_source import BaseKnowledgeSource
 from crewai.core.providers.human_input import SyncHumanInputProvider, set_provider
+from crewai.events.types.llm_events import LLMCallType
 from crewai.flow.flow import Flow, FlowState, listen, or_, router, start
+from crewai.llms.base_llm import llm_call_context
+from crewai.llms.providers.utils.common import safe_tool_conversion
+from crewai.rag.embeddings.providers.custom.embedding_callable import CustomEmbeddingFunction
+from crewai.utilities.pydantic_schema_utils import sanitize_tool_params_for_openai_strict
 from crewai.tasks.conditional_task import ConditionalTask
 from crewai.tools import BaseTool
 
@@ -66,6 +76,96 @@ except ImportError:  # older layouts
     crewai_event_bus = None
 
 EXPECTED_OUTPUT = "Your complete answer to your part of the task."
+
+
+class InProcessLLM(BaseLLM):
+    """The in-process mode's model (`--systems crewai@in-process`): CrewAI's documented custom LLM
+    ("Custom LLM Implementation": subclass BaseLLM, implement `call`, `supports_function_calling`
+    returning True for native tool calls). CrewAI hands it messages already in Chat Completions
+    form and tools as OpenAI function schemas (convert_tools_to_openai_schema); it sends them, the
+    tools made strict as CrewAI's OpenAI provider makes them, to the scripted model over the
+    worker's pipe and answers as CrewAI's own OpenAI provider does: the
+    text (stop words applied), or the tool calls for the agent's executor to run (or, given
+    available_functions, the first call's result), with call events, LLM-call hooks and the usage
+    in the LLM's token counters, where the crew reads its calls and tokens."""
+
+    llm_type: str = "legion-in-process"
+    chat: object = pydantic.Field(default=None, exclude=True)  # legion_common.InProcessChat
+
+    def supports_function_calling(self):
+        return True
+
+    def _convert_tools_for_interference(self, tools):
+        """BaseLLM's hook for the tools' request form: the strict schemas CrewAI's OpenAI provider
+        sends (its own safe_tool_conversion and sanitize_tool_params_for_openai_strict), so that the
+        request is the one sent over HTTP."""
+        converted = []
+        for tool in tools:
+            name, description, parameters = safe_tool_conversion(tool, "OpenAI")
+            function = {"name": name, "description": description, "strict": True}
+            if parameters:
+                function["parameters"] = sanitize_tool_params_for_openai_strict(dict(parameters))
+            converted.append({"type": "function", "function": function})
+        return converted
+
+    def get_context_window_size(self):
+        return 128_000  # what CrewAI assumes for gpt-4o-class models, as over HTTP
+
+    def call(self, messages, tools=None, callbacks=None, available_functions=None, from_task=None,
+             from_agent=None, response_model=None):
+        with llm_call_context():
+            self._emit_call_started_event(messages=messages, tools=tools, callbacks=callbacks,
+                                          available_functions=available_functions, from_task=from_task,
+                                          from_agent=from_agent)
+            formatted = self._format_messages(messages)
+            self._invoke_before_llm_call_hooks(formatted, from_agent)
+            fields = {"tool_choice": "auto"} if tools else {}
+            answer = self.chat.complete(formatted, tools=self._convert_tools_for_interference(tools or []), **fields)
+            usage = answer.get("usage") or {}
+            self._track_token_usage_internal(usage)
+            message = answer["choices"][0]["message"]
+            tool_calls = message.get("tool_calls")
+            if tool_calls and not available_functions:  # the executor runs them
+                self._emit_call_completed_event(response=tool_calls, call_type=LLMCallType.TOOL_CALL,
+                                                from_task=from_task, from_agent=from_agent, messages=formatted,
+                                                usage=usage)
+                return tool_calls
+            if tool_calls:
+                function = tool_calls[0]["function"]
+                result = self._handle_tool_execution(function_name=function["name"],
+                                                     function_args=json.loads(function["arguments"] or "{}"),
+                                                     available_functions=available_functions,
+                                                     from_task=from_task, from_agent=from_agent)
+                if result is not None:
+                    return result
+            content = self._apply_stop_words(message.get("content") or "")
+            if response_model is not None:
+                content = self._validate_structured_output(content, response_model)
+            self._emit_call_completed_event(response=content, call_type=LLMCallType.LLM_CALL, from_task=from_task,
+                                            from_agent=from_agent, messages=formatted, usage=usage)
+            if isinstance(content, str):
+                content = self._invoke_after_llm_call_hooks(formatted, content, from_agent)
+            return content
+
+    async def acall(self, messages, tools=None, callbacks=None, available_functions=None, from_task=None,
+                    from_agent=None, response_model=None):
+        # The pipe answers at once: on the event loop, as the synchronous call.
+        return self.call(messages, tools, callbacks, available_functions, from_task, from_agent, response_model)
+
+
+def in_process_embedder(chat):
+    """CrewAI's documented custom embedder ({"provider": "custom", "config": {"embedding_callable":
+    a CustomEmbeddingFunction subclass}}), embedding over the worker's pipe. The class is also
+    chromadb's EmbeddingFunction: crewai 1.15.30 checks the spec's config against chromadb's class
+    and the provider against its own, and neither derives from the other."""
+    class InProcessEmbeddingFunction(CustomEmbeddingFunction, EmbeddingFunction):
+        def __init__(self, **config):
+            pass
+
+        def __call__(self, input):
+            return [numpy.array(vector, dtype=numpy.float32) for vector in chat.embed(list(input))]
+
+    return {"provider": "custom", "config": {"embedding_callable": InProcessEmbeddingFunction}}
 
 
 class ScriptedHuman(SyncHumanInputProvider):
@@ -286,9 +386,12 @@ class CrewAIAdapter(FrameworkAdapter):
         self.knowledge = None  # the task's knowledge base, while a knowledge-base task runs
 
     def ingest(self, scenario):
-        embedder = {"provider": "openai",
-                    "config": {"api_key": "legion-bench-no-key", "model_name": self.config.model,
-                               "api_base": self.config.base_url}}
+        if self.config.in_process:
+            embedder = in_process_embedder(legion_common.InProcessChat(self.config))
+        else:
+            embedder = {"provider": "openai",
+                        "config": {"api_key": "legion-bench-no-key", "model_name": self.config.model,
+                                   "api_base": self.config.base_url}}
         self.knowledge = TimedKnowledge(collection_name="crew", embedder=embedder,
                                         sources=[DocumentsKnowledgeSource(documents=list(scenario.documents))])
         self.knowledge._timer = self.retrieving
@@ -303,7 +406,13 @@ class CrewAIAdapter(FrameworkAdapter):
         return legion_common.distribution_versions("crewai", "openai", "chromadb")
 
     def settings(self):
-        return {
+        in_process = {}
+        if self.config is not None and self.config.in_process:
+            in_process["in-process model"] = (
+                "InProcessLLM(BaseLLM) with supports_function_calling() True, and a CustomEmbeddingFunction embedder: "
+                "CrewAI's documented custom LLM and custom embedder (no test model in CrewAI), tool calls "
+                "returned to the agent's executor as its OpenAI provider returns them")
+        return in_process | {
             "Agent(cache), Crew(cache)": "False (default True): the scenario tools answer with fresh planted values "
                                          "in every task, so a cached tool result would be a wrong one",
             "Agent(backstory)": "the agent's goal (required, no default): scenarios give a role and a goal only",
@@ -324,6 +433,8 @@ class CrewAIAdapter(FrameworkAdapter):
         }
 
     def llm(self):
+        if self.config.in_process:  # the same agents and crews on the in-process model: no HTTP client
+            return InProcessLLM(model=self.config.model, chat=legion_common.InProcessChat(self.config))
         return LLM(model=self.config.model, provider="openai", base_url=self.config.base_url,
                    api_key="legion-bench-no-key", stream=self.config.stream,
                    max_retries=self.config.max_retries, timeout=self.config.request_timeout_s)

@@ -19,6 +19,8 @@ the top_k most similar with a dynamic_prompt middleware, as LangChain's RAG agen
 One task runs with `invoke`; N concurrent copies (--concurrency N) run with `ainvoke` on one event
 loop, every node, tool and model call through its async counterpart (nodes are RunnableLambdas
 with both). A compiled graph holds no per-run state, so the copies share it.
+In the in-process mode (`langchain@in-process`) the same agents and graphs run on
+InProcessChatModel and InProcessEmbeddings (below) instead of ChatOpenAI and OpenAIEmbeddings.
 """
 
 import asyncio
@@ -32,11 +34,15 @@ from legion_common import FrameworkAdapter, Tally
 from langchain.agents import create_agent
 from langchain.agents.middleware import dynamic_prompt
 from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, trim_messages
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import (AIMessage, HumanMessage, SystemMessage, convert_to_messages,
+                                     convert_to_openai_messages, trim_messages)
+from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import RunnableLambda
 from langchain_core.tools import StructuredTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.vectorstores import InMemoryVectorStore
-from langchain_openai import ChatOpenAI, OpenAIEmbeddings
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import add_messages
@@ -60,6 +66,69 @@ class UsageCounter(BaseCallbackHandler):
                 usage = getattr(getattr(generation, "message", None), "usage_metadata", None)
                 if usage:
                     self.tally.add_usage(usage.get("input_tokens"), usage.get("output_tokens"))
+
+
+class InProcessChatModel(BaseChatModel):
+    """The in-process mode's model (`--systems langchain@in-process`): LangChain's documented custom
+    chat model ("How to create a custom chat model class": subclass BaseChatModel, `_generate`,
+    `_llm_type`, and `bind_tools` for tool calling). The messages and bound tools go to a Chat
+    Completions request through LangChain's own public converters (convert_to_openai_messages,
+    convert_to_openai_tool), the scripted model answers over the worker's pipe, and the answer comes
+    back through convert_to_messages (text or tool calls) with its usage as usage_metadata, which
+    the callbacks count as they count ChatOpenAI's."""
+
+    chat: object  # legion_common.InProcessChat
+
+    @property
+    def _llm_type(self):
+        return "legion-in-process"
+
+    def bind_tools(self, tools, *, tool_choice=None, **kwargs):
+        if tool_choice is not None:
+            kwargs["tool_choice"] = tool_choice
+        return self.bind(tools=[convert_to_openai_tool(tool) for tool in tools], **kwargs)
+
+    @staticmethod
+    def request_messages(messages):
+        """The messages as ChatOpenAI sends them: LangChain's public converter keeps a tool result's
+        `name` and gives a tool-calling reply "" for content, where ChatOpenAI sends no name and null."""
+        converted = convert_to_openai_messages(messages)
+        for message in converted:
+            if message["role"] == "tool":
+                message.pop("name", None)
+            elif message["role"] == "assistant" and message.get("tool_calls") and not message.get("content"):
+                message["content"] = None
+        return converted
+
+    def _generate(self, messages, stop=None, run_manager=None, tools=None, **fields):
+        if stop:
+            fields["stop"] = stop
+        answer = self.chat.complete(self.request_messages(messages), tools=tools, **fields)
+        reply = answer["choices"][0]["message"]
+        message = convert_to_messages([{**reply, "content": reply.get("content") or ""}])[0]
+        usage = answer.get("usage") or {}
+        message.usage_metadata = {"input_tokens": usage.get("prompt_tokens", 0),
+                                  "output_tokens": usage.get("completion_tokens", 0),
+                                  "total_tokens": usage.get("total_tokens", 0)}
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    async def _agenerate(self, messages, stop=None, run_manager=None, **kwargs):
+        # The pipe answers at once: on the event loop, not on an executor thread (the default).
+        return self._generate(messages, stop=stop, **kwargs)
+
+
+class InProcessEmbeddings(Embeddings):
+    """The in-process mode's embeddings: LangChain's documented custom embedding model ("Custom
+    embeddings": subclass Embeddings, `embed_documents` and `embed_query`), over the worker's pipe."""
+
+    def __init__(self, chat):
+        self.chat = chat
+
+    def embed_documents(self, texts):
+        return self.chat.embed(texts)
+
+    def embed_query(self, text):
+        return self.chat.embed([text])[0]
 
 
 def merge(left, right):
@@ -165,6 +234,14 @@ class LangGraphAdapter(FrameworkAdapter):
         super().prepare(config)
         self.loop = asyncio.new_event_loop()  # concurrent copies: the async HTTP client is bound to it
         self.counter = UsageCounter()
+        if config.in_process:  # the same agents and graphs on the in-process model: no HTTP client at all
+            chat = legion_common.InProcessChat(config)
+            self.model = InProcessChatModel(chat=chat, callbacks=[self.counter])
+            self.embeddings = InProcessEmbeddings(chat)
+            self.knowledge = None
+            return
+        from langchain_openai import ChatOpenAI, OpenAIEmbeddings  # the HTTP client stack, not loaded in-process
+
         # The documented settings for an OpenAI-compatible server: Chat Completions, usage on streams.
         self.model = ChatOpenAI(model=config.model, base_url=config.base_url, api_key="legion-bench-no-key",
                                 use_responses_api=False, streaming=config.stream, stream_usage=True,
@@ -198,6 +275,15 @@ class LangGraphAdapter(FrameworkAdapter):
         return legion_common.distribution_versions("langchain", "langchain-core", "langgraph", "langchain-openai", "openai", "numpy")
 
     def settings(self):
+        if self.config is not None and self.config.in_process:
+            return {
+                "in-process model": "InProcessChatModel(BaseChatModel) with bind_tools, InProcessEmbeddings(Embeddings): "
+                                    "LangChain's documented custom chat model and embeddings classes (its fake chat "
+                                    "models replay a fixed list and cannot answer per request)",
+                "context trimming (context_window N)": "trim_messages(strategy='last', token_counter=len, max_tokens=N, "
+                                                       "start_on='human', include_system=True) on each speaker's messages "
+                                                       "(default: none): the last N messages",
+            }
         return {
             "ChatOpenAI(use_responses_api)": "False (default: decided from the model and options): the model server "
                                              "speaks Chat Completions, as most OpenAI-compatible servers do",
