@@ -23,6 +23,8 @@ Patterns, each through Agno's own construct (docs/adapters.md has the table):
                 and the feedback; an empty reply confirms it
   mixture       a Workflow of one Parallel block (the proposers) and the aggregator's step
 Scenario tools are Agno `Function`s with the scenario's JSON Schema, calling the task's own tool code.
+In the in-process mode (`config.in_process`) the model is `InProcessModel`, a custom Agno `Model`,
+and the knowledge base's embedder `InProcessEmbedder`, both answered by `InProcessChat` over the pipe.
 
 Calls and tokens are Agno's own: every run's RunOutput.metrics (input and output tokens) and the
 model responses it holds (assistant messages of the run), a team's members' runs added as Agno's
@@ -47,7 +49,6 @@ from agno.metrics import MessageMetrics
 from agno.models.base import Model
 from agno.models.message import Message
 from agno.models.response import ModelResponse
-from agno.models.openai.like import OpenAILike
 from agno.run.agent import RunOutput
 from agno.run.base import RunStatus
 from agno.run.team import TeamRunOutput
@@ -204,6 +205,9 @@ class AgnoAdapter(FrameworkAdapter):
         if config.in_process:
             self.model = InProcessModel(id=config.model, chat=legion_common.InProcessChat(config))
         else:
+            # Imported here: the in-process mode loads no HTTP client.
+            from agno.models.openai.like import OpenAILike
+
             # Agno's documented model for an OpenAI-compatible server; the OpenAI client's own retries
             # and timeout are the runner's, as for every system.
             self.model = OpenAILike(id=config.model, base_url=config.base_url, api_key="legion-bench-no-key",

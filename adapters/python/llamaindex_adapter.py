@@ -26,6 +26,10 @@ A task with a knowledge base (memory-retrieval): a `VectorStoreIndex` of one `Te
 embedded at the model server by `OpenAILikeEmbedding`, answered by the index's context chat engine
 (retrieval of the top_k nodes into the system prompt before the LLM call).
 
+In the in-process mode (`config.in_process`) the LLM is `InProcessLLM`, a `FunctionCallingLLM`
+subclass, and the knowledge base's embeddings `InProcessEmbedding`, a `BaseEmbedding` subclass,
+both answered by `InProcessChat` over the pipe.
+
 Calls and tokens come from LlamaIndex's instrumentation: an event handler on the root dispatcher
 counts every `LLMChatEndEvent` and reads the usage the OpenAI LLM copied from the server's reply
 into `ChatResponse.additional_kwargs` (prompt_tokens, completion_tokens). N concurrent copies
