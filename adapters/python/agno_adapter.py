@@ -23,6 +23,8 @@ Patterns, each through Agno's own construct (docs/adapters.md has the table):
                 and the feedback; an empty reply confirms it
   mixture       a Workflow of one Parallel block (the proposers) and the aggregator's step
 Scenario tools are Agno `Function`s with the scenario's JSON Schema, calling the task's own tool code.
+In the in-process mode (`config.in_process`) the model is `InProcessModel`, a custom Agno `Model`,
+and the knowledge base's embedder `InProcessEmbedder`, both answered by `InProcessChat` over the pipe.
 
 Calls and tokens are Agno's own: every run's RunOutput.metrics (input and output tokens) and the
 model responses it holds (assistant messages of the run), a team's members' runs added as Agno's
@@ -33,14 +35,20 @@ one event loop, each copy with its own team or workflow, all over the one model 
 
 import asyncio
 import uuid
+from dataclasses import dataclass
+from typing import Any, List, Optional, Tuple
 
+import legion
 import legion_common
 from legion_common import FrameworkAdapter, Tally
 
 from agno.agent import Agent
 from agno.db.in_memory import InMemoryDb
+from agno.exceptions import ModelProviderError
+from agno.metrics import MessageMetrics
+from agno.models.base import Model
 from agno.models.message import Message
-from agno.models.openai.like import OpenAILike
+from agno.models.response import ModelResponse
 from agno.run.agent import RunOutput
 from agno.run.base import RunStatus
 from agno.run.team import TeamRunOutput
@@ -55,6 +63,98 @@ from agno.workflow.types import HumanReview, OnReject
 MAX_ITERATIONS = 25
 EMBEDDING_DIMENSIONS = 256  # the model server's embeddings
 EMBEDDING_BATCH = 1000      # documents per embedding request, as the native engine batches them
+
+
+@dataclass
+class InProcessModel(Model):
+    """The in-process mode's model: a custom Agno `Model`, as each of Agno's providers subclasses it
+    (invoke/ainvoke and their stream forms, parsing the provider's answer into a ModelResponse with
+    its usage). It sends what OpenAILike sends (the messages in Chat Completions' form, with
+    OpenAILike's role names, and Agno's tool definitions as they are) to `InProcessChat.complete`
+    instead of the OpenAI client, and turns the answer (text or tool calls, and the usage) back."""
+
+    id: str = "legion-bench"
+    name: str = "InProcessModel"
+    provider: str = "legion-bench"
+    chat: Any = None  # legion_common.InProcessChat
+
+    @staticmethod
+    def request_message(message: Message):
+        """A Message as OpenAILike's _format_message writes a text one."""
+        request = {"role": message.role, "content": message.get_content() or ""}
+        for field in ("name", "tool_call_id"):
+            if getattr(message, field) is not None:
+                request[field] = getattr(message, field)
+        if message.tool_calls:
+            request["tool_calls"] = message.tool_calls
+        return request
+
+    def invoke(self, messages: List[Message], assistant_message: Message, response_format=None, tools=None,
+               tool_choice=None, run_response=None, compress_tool_results: bool = False) -> ModelResponse:
+        assistant_message.metrics.start_timer()
+        fields = {"tool_choice": tool_choice} if tools and tool_choice is not None else {}
+        try:
+            answer = self.chat.complete([self.request_message(m) for m in messages], tools=tools, **fields)
+        except legion.ModelError as e:
+            raise ModelProviderError(message=str(e), status_code=e.status, model_name=self.name, model_id=self.id) from e
+        assistant_message.metrics.stop_timer()
+        return self._parse_provider_response(answer)
+
+    async def ainvoke(self, *args, **kwargs) -> ModelResponse:
+        # The pipe answers at once (the scripted model, no latency): nothing to await.
+        return self.invoke(*args, **kwargs)
+
+    def invoke_stream(self, *args, **kwargs):
+        # No streaming in the in-process mode: the whole answer is the one chunk.
+        yield self.invoke(*args, **kwargs)
+
+    async def ainvoke_stream(self, *args, **kwargs):
+        yield self.invoke(*args, **kwargs)
+
+    def _parse_provider_response(self, response: Any, **kwargs) -> ModelResponse:
+        message = response["choices"][0]["message"]
+        parsed = ModelResponse(role=message.get("role") or "assistant", content=message.get("content"))
+        if message.get("tool_calls"):
+            parsed.tool_calls = [dict(call) for call in message["tool_calls"]]
+        usage = response.get("usage")
+        if usage:
+            parsed.response_usage = MessageMetrics(input_tokens=usage.get("prompt_tokens") or 0,
+                                                   output_tokens=usage.get("completion_tokens") or 0,
+                                                   total_tokens=usage.get("total_tokens") or 0)
+        return parsed
+
+    def _parse_provider_response_delta(self, response: Any) -> ModelResponse:
+        return self._parse_provider_response(response)
+
+
+def in_process_embedder():
+    """The in-process mode's embedder: Agno's `Embedder` base class subclassed, as each of its
+    embedders is, its vectors from `InProcessChat.embed` (batched like OpenAIEmbedder's)."""
+    from agno.knowledge.embedder.base import Embedder
+
+    @dataclass
+    class InProcessEmbedder(Embedder):
+        chat: Any = None
+
+        def get_embedding_and_usage(self, text: str) -> Tuple[List[float], Optional[dict]]:
+            return self.chat.embed([text])[0], None
+
+        def get_embedding(self, text: str) -> List[float]:
+            return self.get_embedding_and_usage(text)[0]
+
+        async def async_get_embedding_and_usage(self, text: str):
+            return self.get_embedding_and_usage(text)
+
+        async def async_get_embedding(self, text: str) -> List[float]:
+            return self.get_embedding(text)
+
+        async def async_get_embeddings_batch_and_usage(self, texts: List[str]):
+            vectors = []
+            for start in range(0, len(texts), self.batch_size):
+                vectors += self.chat.embed(texts[start:start + self.batch_size])
+            return vectors, [None] * len(vectors)
+
+    return InProcessEmbedder
 
 
 class TaskJob:
@@ -102,21 +202,33 @@ class AgnoAdapter(FrameworkAdapter):
         super().prepare(config)
         self.loop = asyncio.new_event_loop()  # one loop for the process: the HTTP client is bound to it
         self.tally = Tally()
-        # Agno's documented model for an OpenAI-compatible server; the OpenAI client's own retries and
-        # timeout are the runner's, as for every system.
-        self.model = OpenAILike(id=config.model, base_url=config.base_url, api_key="legion-bench-no-key",
-                                max_retries=config.max_retries, timeout=config.request_timeout_s)
+        if config.in_process:
+            self.model = InProcessModel(id=config.model, chat=legion_common.InProcessChat(config))
+        else:
+            # Imported here: the in-process mode loads no HTTP client.
+            from agno.models.openai.like import OpenAILike
+
+            # Agno's documented model for an OpenAI-compatible server; the OpenAI client's own retries
+            # and timeout are the runner's, as for every system.
+            self.model = OpenAILike(id=config.model, base_url=config.base_url, api_key="legion-bench-no-key",
+                                    max_retries=config.max_retries, timeout=config.request_timeout_s)
         self.knowledge = None  # the knowledge base, made by the first task that brings one
 
     def versions(self):
         return legion_common.distribution_versions("agno", "openai")
 
     def settings(self):
-        return {
+        in_process = {"in-process model": "InProcessModel(agno.models.base.Model) and InProcessEmbedder("
+                      "agno.knowledge.embedder.base.Embedder): Agno's own extension points for a model provider "
+                      "and an embedder, answered by the scripted model over the pipe instead of the OpenAI client"
+                      } if self.config.in_process else {}
+        client = {} if self.config.in_process else {
             "OpenAILike(base_url)": "the model server (default: OpenAI's API), through Agno's class for "
                                     "OpenAI-compatible servers (OpenAIChat's Chat Completions client)",
             "OpenAILike(max_retries, timeout)": "the runner's --max-retries and request timeout (default: the "
                                                 "OpenAI SDK's 2 retries, 600 s), as for every system",
+        }
+        return in_process | client | {
             "AGNO_TELEMETRY": "false (default: on): Agno sends anonymous usage data of every agent, team and "
                               "workflow run to its API",
             "Team(max_iterations)": f"{MAX_ITERATIONS} (default 10): a manager delegating to 20 workers needs more "
@@ -171,8 +283,12 @@ class AgnoAdapter(FrameworkAdapter):
             from agno.knowledge.knowledge import Knowledge
             from agno.vectordb.qdrant import Qdrant
 
-            embedder = OpenAIEmbedder(id=self.config.model, base_url=self.config.base_url, api_key="legion-bench-no-key",
-                                      dimensions=EMBEDDING_DIMENSIONS, enable_batch=True, batch_size=EMBEDDING_BATCH)
+            if self.config.in_process:
+                embedder = in_process_embedder()(chat=legion_common.InProcessChat(self.config), dimensions=EMBEDDING_DIMENSIONS,
+                                                 enable_batch=True, batch_size=EMBEDDING_BATCH)
+            else:
+                embedder = OpenAIEmbedder(id=self.config.model, base_url=self.config.base_url, api_key="legion-bench-no-key",
+                                          dimensions=EMBEDDING_DIMENSIONS, enable_batch=True, batch_size=EMBEDDING_BATCH)
             self.knowledge = Knowledge(vector_db=Qdrant(collection="legion-knowledge", location=":memory:",
                                                         embedder=embedder))
         self.knowledge.max_results = scenario.top_k

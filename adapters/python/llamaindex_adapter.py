@@ -26,6 +26,10 @@ A task with a knowledge base (memory-retrieval): a `VectorStoreIndex` of one `Te
 embedded at the model server by `OpenAILikeEmbedding`, answered by the index's context chat engine
 (retrieval of the top_k nodes into the system prompt before the LLM call).
 
+In the in-process mode (`config.in_process`) the LLM is `InProcessLLM`, a `FunctionCallingLLM`
+subclass, and the knowledge base's embeddings `InProcessEmbedding`, a `BaseEmbedding` subclass,
+both answered by `InProcessChat` over the pipe.
+
 Calls and tokens come from LlamaIndex's instrumentation: an event handler on the root dispatcher
 counts every `LLMChatEndEvent` and reads the usage the OpenAI LLM copied from the server's reply
 into `ChatResponse.additional_kwargs` (prompt_tokens, completion_tokens). N concurrent copies
@@ -34,6 +38,7 @@ sharing the agents and the LLM (each run gets its own workflow Context).
 """
 
 import asyncio
+import json
 import time
 import uuid
 
@@ -42,18 +47,26 @@ import legion_common
 from legion_common import FrameworkAdapter, Tally
 
 from llama_index.core.agent.workflow import FunctionAgent
-from llama_index.core.base.llms.types import ChatMessage
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.base.llms.generic_utils import (astream_chat_to_completion_decorator, chat_to_completion_decorator,
+                                                      stream_chat_to_completion_decorator)
+from llama_index.core.base.llms.types import ChatMessage, ChatResponse, LLMMetadata, ToolCallBlock
 from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events.llm import LLMChatEndEvent
 from llama_index.core.instrumentation.events.retrieval import RetrievalEndEvent, RetrievalStartEvent
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.memory import Memory
 from llama_index.core.schema import TextNode
 from llama_index.core.tools import FunctionTool
 from llama_index.core.workflow import (Context, Event, HumanResponseEvent, InputRequiredEvent, StartEvent,
                                        StopEvent, Workflow, step)
+from llama_index.llms.openai.utils import from_openai_message, resolve_tool_choice, to_openai_message_dicts
 from llama_index.llms.openai_like import OpenAILike
+from openai.types.chat import ChatCompletionMessage
 
 # FunctionAgent's default max_iterations is 20 model calls per run: a manager delegating to 20
 # workers needs 21. 25 is the native engine's limit of model calls per agent turn.
@@ -113,6 +126,141 @@ class RetrievalTimer(BaseEventHandler):
             self._started = None
 
 
+class InProcessLLM(FunctionCallingLLM):
+    """The in-process mode's LLM: a `FunctionCallingLLM` subclass (LlamaIndex's custom-LLM route for an
+    LLM that calls tools: CustomLLM only completes text). The messages become Chat Completions
+    messages and the answer a ChatMessage through llama-index-llms-openai's own converters
+    (to_openai_message_dicts, from_openai_message), tools are sent as OpenAILike sends them
+    (ToolMetadata.to_openai_tool, parallel_tool_calls=False), and the answer's usage goes into
+    `ChatResponse.additional_kwargs` as the OpenAI LLM puts it: `InProcessChat.complete` instead of
+    the OpenAI client."""
+
+    model: str
+    context_window: int
+    _chat = PrivateAttr()
+
+    def __init__(self, chat, **kwargs):
+        super().__init__(**kwargs)
+        self._chat = chat
+
+    @classmethod
+    def class_name(cls):
+        return "LegionInProcessLLM"
+
+    @property
+    def metadata(self):
+        return LLMMetadata(model_name=self.model, context_window=self.context_window, is_chat_model=True,
+                           is_function_calling_model=True)
+
+    def answer(self, messages, **kwargs):
+        """One request and its answer, undecorated: each public method below is decorated once
+        (llm_chat_callback, llm_completion_callback), so each call emits its events once."""
+        answer = self._chat.complete(to_openai_message_dicts(messages, model=self.model), **kwargs)
+        message = ChatCompletionMessage.model_validate(answer["choices"][0]["message"])
+        usage = answer.get("usage") or {}
+        return ChatResponse(message=from_openai_message(message, modalities=["text"]), raw=answer,
+                            additional_kwargs={k: usage[k] for k in ("prompt_tokens", "completion_tokens",
+                                                                     "total_tokens") if k in usage})
+
+    def one_chunk(self, messages, **kwargs):
+        # No streaming in the in-process mode: the whole answer is the one chunk.
+        response = self.answer(messages, **kwargs)
+        response.delta = response.message.content
+        yield response
+
+    async def one_async_chunk(self, messages, **kwargs):
+        for response in self.one_chunk(messages, **kwargs):
+            yield response
+
+    @llm_chat_callback()
+    def chat(self, messages, **kwargs):
+        return self.answer(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def achat(self, messages, **kwargs):
+        # The pipe answers at once (the scripted model, no latency): nothing to await.
+        return self.answer(messages, **kwargs)
+
+    @llm_chat_callback()
+    def stream_chat(self, messages, **kwargs):
+        return self.one_chunk(messages, **kwargs)
+
+    @llm_chat_callback()
+    async def astream_chat(self, messages, **kwargs):
+        return self.one_async_chunk(messages, **kwargs)
+
+    @llm_completion_callback()
+    def complete(self, prompt, formatted=False, **kwargs):
+        return chat_to_completion_decorator(self.answer)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    async def acomplete(self, prompt, formatted=False, **kwargs):
+        return chat_to_completion_decorator(self.answer)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt, formatted=False, **kwargs):
+        return stream_chat_to_completion_decorator(self.one_chunk)(prompt, **kwargs)
+
+    @llm_completion_callback()
+    async def astream_complete(self, prompt, formatted=False, **kwargs):
+        return await astream_chat_to_completion_decorator(self.one_async_chunk_awaitable)(prompt, **kwargs)
+
+    async def one_async_chunk_awaitable(self, messages, **kwargs):
+        return self.one_async_chunk(messages, **kwargs)
+
+    def _prepare_chat_with_tools(self, tools, user_msg=None, chat_history=None, verbose=False,
+                                 allow_parallel_tool_calls=False, tool_required=False, tool_choice=None, **kwargs):
+        """The request's tools and messages, as the OpenAI LLM prepares them."""
+        specs = [tool.metadata.to_openai_tool(skip_length_check=True) for tool in tools]
+        for spec in specs:  # what the OpenAI LLM sets on a function-calling model's tools (strict=False)
+            spec["function"]["strict"] = False
+            spec["function"]["parameters"]["additionalProperties"] = False
+        messages = chat_history or []
+        if user_msg:
+            messages.append(ChatMessage(role="user", content=user_msg) if isinstance(user_msg, str) else user_msg)
+        request = {"messages": messages, **kwargs}
+        if specs:
+            request |= {"tools": specs, "tool_choice": resolve_tool_choice(tool_choice, tool_required),
+                        "parallel_tool_calls": allow_parallel_tool_calls}
+        return request
+
+    def get_tool_calls_from_response(self, response, error_on_no_tool_call=True, **kwargs):
+        calls = [block for block in response.message.blocks if isinstance(block, ToolCallBlock)]
+        if not calls and error_on_no_tool_call:
+            raise ValueError("Expected at least one tool call, but got none.")
+        return [ToolSelection(tool_id=call.tool_call_id or "", tool_name=call.tool_name,
+                              tool_kwargs=json.loads(call.tool_kwargs or "{}") if isinstance(call.tool_kwargs, str)
+                              else call.tool_kwargs)
+                for call in calls]
+
+
+class InProcessEmbedding(BaseEmbedding):
+    """The in-process mode's embeddings: a `BaseEmbedding` subclass (LlamaIndex's "Custom Embeddings"),
+    its vectors from `InProcessChat.embed`, a batch of texts per request as OpenAILikeEmbedding sends."""
+
+    _chat = PrivateAttr()
+
+    def __init__(self, chat, **kwargs):
+        super().__init__(**kwargs)
+        self._chat = chat
+
+    @classmethod
+    def class_name(cls):
+        return "LegionInProcessEmbedding"
+
+    def _get_query_embedding(self, query):
+        return self._chat.embed([query])[0]
+
+    async def _aget_query_embedding(self, query):
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text):
+        return self._chat.embed([text])[0]
+
+    def _get_text_embeddings(self, texts):
+        return self._chat.embed(texts)
+
+
 # ---------------------------------------------------------------- workflow events
 
 class HandOn(Event):
@@ -145,10 +293,14 @@ class LlamaIndexAdapter(FrameworkAdapter):
         self.tally = Tally()
         # The documented OpenAI-compatible client: chat and function calling switched on.
         extra = {"stream_options": {"include_usage": True}} if config.stream else {}
-        self.llm = OpenAILike(model=config.model, api_base=config.base_url, api_key="legion-bench-no-key",
-                              is_chat_model=True, is_function_calling_model=True, context_window=CONTEXT_WINDOW,
-                              max_retries=config.max_retries, timeout=config.request_timeout_s,
-                              additional_kwargs=extra)
+        if config.in_process:
+            self.llm = InProcessLLM(legion_common.InProcessChat(config), model=config.model,
+                                    context_window=CONTEXT_WINDOW)
+        else:
+            self.llm = OpenAILike(model=config.model, api_base=config.base_url, api_key="legion-bench-no-key",
+                                  is_chat_model=True, is_function_calling_model=True, context_window=CONTEXT_WINDOW,
+                                  max_retries=config.max_retries, timeout=config.request_timeout_s,
+                                  additional_kwargs=extra)
         get_dispatcher().add_event_handler(UsageCounter(self.count))
         get_dispatcher().add_event_handler(RetrievalTimer(self.add_retrieval))
         self.index = None  # the task's knowledge base while a knowledge-base task runs
@@ -167,24 +319,33 @@ class LlamaIndexAdapter(FrameworkAdapter):
                                                    "llama-index-llms-openai", "llama-index-workflows", "openai")
 
     def settings(self):
-        return {
-            "OpenAILike(api_base, is_chat_model, is_function_calling_model)": "the model server, True, True (defaults: "
-                                                                              "OpenAI's API, False, False): Chat "
-                                                                              "Completions with tool calls, which "
-                                                                              "FunctionAgent requires",
-            "OpenAILike(context_window)": f"{CONTEXT_WINDOW} (default 3900): an agent's memory keeps 75% of it and "
-                                          "drops older messages silently; the model server has no window",
-            "OpenAILike(max_retries, timeout)": "the runner's --max-retries and request timeout (defaults 3, 60 s); "
-                                                "LlamaIndex applies max_retries twice: in the OpenAI client and in "
-                                                "its own tenacity retry around each call",
+        if self.config.in_process:
+            client = {"in-process model": "InProcessLLM(FunctionCallingLLM) and InProcessEmbedding(BaseEmbedding): "
+                                          "LlamaIndex's custom LLM and embedding classes (FunctionCallingLLM: the "
+                                          "custom LLM FunctionAgent can give tools), answered by the scripted model "
+                                          "over the pipe instead of the OpenAI client"}
+        else:
+            client = {
+                "OpenAILike(api_base, is_chat_model, is_function_calling_model)": "the model server, True, True "
+                                                                                  "(defaults: OpenAI's API, False, "
+                                                                                  "False): Chat Completions with tool "
+                                                                                  "calls, which FunctionAgent requires",
+                "OpenAILike(max_retries, timeout)": "the runner's --max-retries and request timeout (defaults 3, 60 s); "
+                                                    "LlamaIndex applies max_retries twice: in the OpenAI client and in "
+                                                    "its own tenacity retry around each call",
+                "OpenAILike(additional_kwargs)": "stream_options.include_usage with --stream (default: none): usage on "
+                                                 "streamed replies",
+            }
+        llm = "InProcessLLM" if self.config.in_process else "OpenAILike"
+        return client | {
+            f"{llm}(context_window)": f"{CONTEXT_WINDOW} (default 3900): an agent's memory keeps 75% of it and "
+                                      "drops older messages silently; the model server has no window",
             "FunctionAgent(streaming)": "the runner's --stream (default True): unstreamed requests unless --stream, "
                                         "as for every system",
             "FunctionAgent.run(max_iterations)": f"{MAX_ITERATIONS} (default 20): a manager of 20 workers needs 21 "
                                                  "model calls; the native engine's limit",
             "Workflow(timeout)": "None (default 45 s) for the adapter's workflows: legion-bench's --timeout bounds "
                                  "a task, as for every system",
-            "OpenAILike(additional_kwargs)": "stream_options.include_usage with --stream (default: none): usage on "
-                                             "streamed replies",
             "FunctionAgent.run(memory) in human review": "Memory.from_defaults(token_limit=context window) shared by "
                                                          "the review's runs (default: a fresh ChatMemoryBuffer per "
                                                          "run); a Context reused across runs drops the memory",
@@ -220,13 +381,16 @@ class LlamaIndexAdapter(FrameworkAdapter):
 
     def ingest(self, scenario):
         from llama_index.core import VectorStoreIndex
-        from llama_index.embeddings.openai_like import OpenAILikeEmbedding
+        from llama_index.embeddings.openai_like import OpenAILikeEmbedding  # noqa: F401 (HTTP mode)
 
         # One node per document (no node parser: nothing split or merged), embedded at the model
         # server, in LlamaIndex's in-memory vector store.
-        embed_model = OpenAILikeEmbedding(model_name=self.config.model, api_base=self.config.base_url,
-                                          api_key="legion-bench-no-key", max_retries=self.config.max_retries,
-                                          timeout=self.config.request_timeout_s)
+        if self.config.in_process:
+            embed_model = InProcessEmbedding(legion_common.InProcessChat(self.config), model_name=self.config.model)
+        else:
+            embed_model = OpenAILikeEmbedding(model_name=self.config.model, api_base=self.config.base_url,
+                                              api_key="legion-bench-no-key", max_retries=self.config.max_retries,
+                                              timeout=self.config.request_timeout_s)
         self.index = VectorStoreIndex([TextNode(text=d) for d in scenario.documents], embed_model=embed_model)
 
     def forget_knowledge(self, scenario):
