@@ -45,6 +45,7 @@ from google.adk.agents import BaseAgent, LoopAgent
 from google.adk.agents.run_config import RunConfig, StreamingMode
 from google.adk.events import EventActions
 from google.adk.memory import InMemoryMemoryService
+from google.adk.models import LlmCapabilities
 from google.adk.models.base_llm import BaseLlm
 from google.adk.models.lite_llm import LiteLlm
 from google.adk.models.llm_response import LlmResponse
@@ -107,6 +108,12 @@ class InProcessLlm(BaseLlm):
     FunctionCall parts, usage_metadata from the answer's usage)."""
 
     chat: legion_common.InProcessChat
+
+    @property
+    def capabilities(self):
+        # Declared outright, as BaseLlm.capabilities asks of a direct subclass: no response schema is
+        # converted, so no output schema beside tools.
+        return LlmCapabilities(output_schema_and_tools=False)
 
     async def generate_content_async(self, llm_request, stream=False):
         # The same fill-in user contents LiteLlm adds before converting (BaseLlm's own helper).
