@@ -20,6 +20,9 @@ loop (`Runner.run_async`). Patterns (docs/adapters.md has the table with the sec
   human-review  one Agent's session: the person's reply is the next user message of that session,
                 until an empty reply approves
   mixture       a graph `Workflow`: the proposers' nodes, a JoinNode, the aggregator
+In the in-process mode (--systems google-adk@in-process) every agent's model is `InProcessLlm`, a
+custom `BaseLlm` passed as the agent's model, answered over the worker's pipe; everything else is
+unchanged.
 A task with a knowledge base: its pages are added to an `InMemoryMemoryService` (ADK's local
 memory: ranked keyword matching, no embeddings) and the agent gets the `preload_memory` tool,
 which searches it with the user's message before each model request.
@@ -30,6 +33,7 @@ workflows and runners (they hold no per-run state: a run's state is its session)
 """
 
 import asyncio
+import json
 import math
 import uuid
 
@@ -41,7 +45,10 @@ from google.adk.agents import BaseAgent, LoopAgent
 from google.adk.agents.run_config import RunConfig, StreamingMode
 from google.adk.events import EventActions
 from google.adk.memory import InMemoryMemoryService
+from google.adk.models import LlmCapabilities
+from google.adk.models.base_llm import BaseLlm
 from google.adk.models.lite_llm import LiteLlm
+from google.adk.models.llm_response import LlmResponse
 from google.adk.runners import Runner
 from google.adk.sessions import InMemorySessionService
 from google.adk.tools.base_tool import BaseTool
@@ -84,6 +91,118 @@ class ScenarioTool(BaseTool):
     async def run_async(self, *, args, tool_context):
         arguments = {k: v for k, v in (args or {}).items() if v is not None}
         return self.adapter.scenario.run_tool(self.spec.name, arguments)
+
+
+# ---------------------------------------------------------------- the in-process mode's model
+
+FINISH_REASONS = {"stop": types.FinishReason.STOP, "tool_calls": types.FinishReason.STOP,
+                  "length": types.FinishReason.MAX_TOKENS, "content_filter": types.FinishReason.SAFETY}
+
+
+class InProcessLlm(BaseLlm):
+    """The in-process mode's model: a custom ADK model, a `BaseLlm` subclass implementing
+    `generate_content_async` (google.adk.models.base_llm), given to each Agent as its model instance.
+    It converts the LlmRequest (google.genai Contents, the system instruction, the tools'
+    FunctionDeclarations) to a Chat Completions request the way the HTTP route's LiteLlm does, hands
+    it to the scripted model over the worker's pipe, and yields one LlmResponse (text and
+    FunctionCall parts, usage_metadata from the answer's usage)."""
+
+    chat: legion_common.InProcessChat
+
+    @property
+    def capabilities(self):
+        # Declared outright, as BaseLlm.capabilities asks of a direct subclass: no response schema is
+        # converted, so no output schema beside tools.
+        return LlmCapabilities(output_schema_and_tools=False)
+
+    async def generate_content_async(self, llm_request, stream=False):
+        # The same fill-in user contents LiteLlm adds before converting (BaseLlm's own helper).
+        self._maybe_append_user_content(llm_request)
+        config = llm_request.config
+        messages = [message for content in llm_request.contents for message in chat_messages(content)]
+        system = system_text(config.system_instruction) if config else None
+        if system:
+            messages.insert(0, {"role": "system", "content": system})
+        fields = {}
+        mode = config.tool_config.function_calling_config.mode if (
+            config and config.tool_config and config.tool_config.function_calling_config) else None
+        if mode == types.FunctionCallingConfigMode.ANY:
+            fields["tool_choice"] = "required"
+        elif mode == types.FunctionCallingConfigMode.NONE:
+            fields["tool_choice"] = "none"
+        tools = chat_tools(config)
+        # The scripted model answers at once: the pipe's round trip is the whole wait.
+        answer = self.chat.complete(messages, tools=tools, **(fields if tools else {}))
+        choice = answer["choices"][0]
+        yield LlmResponse(content=model_content(choice["message"]),
+                          finish_reason=FINISH_REASONS.get(choice.get("finish_reason") or "stop",
+                                                           types.FinishReason.OTHER),
+                          usage_metadata=types.GenerateContentResponseUsageMetadata(
+                              prompt_token_count=answer["usage"]["prompt_tokens"],
+                              candidates_token_count=answer["usage"]["completion_tokens"],
+                              total_token_count=answer["usage"].get("total_tokens")),
+                          model_version=answer.get("model"))
+
+
+def system_text(instruction):
+    if isinstance(instruction, types.Content):
+        return "\n".join(part.text for part in instruction.parts or [] if part.text) or None
+    return instruction or None
+
+
+def as_json(value):
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def chat_messages(content):
+    """One Content as Chat Completions messages: each FunctionResponse a `tool` message (by its call's
+    id), text of the user a user message (one string, or text blocks when there are several parts),
+    the model's text and FunctionCalls an assistant message with tool_calls."""
+    parts = content.parts or []
+    messages = [{"role": "tool", "tool_call_id": part.function_response.id or "",
+                 "content": as_json(part.function_response.response)} for part in parts if part.function_response]
+    texts = [part.text for part in parts if part.text and not part.thought and not part.function_response]
+    if content.role != "model":
+        if texts:
+            messages.append({"role": "user", "content": texts[0] if len(texts) == 1 else
+                             [{"type": "text", "text": text} for text in texts]})
+        return messages
+    calls = [{"type": "function", "id": part.function_call.id or "",
+              "function": {"name": part.function_call.name, "arguments": as_json(part.function_call.args or {})}}
+             for part in parts if part.function_call]
+    if texts or calls:
+        message = {"role": "assistant", "content": "\n".join(texts) if texts else None}
+        if calls:
+            message["tool_calls"] = calls
+        messages.append(message)
+    return messages
+
+
+def chat_tools(config):
+    """The request's FunctionDeclarations as Chat Completions tools (JSON Schema parameters, given
+    as such or from a google.genai Schema)."""
+    tools = []
+    for tool in (config.tools or []) if config else []:
+        for declaration in getattr(tool, "function_declarations", None) or []:
+            if declaration.parameters_json_schema is not None:
+                parameters = declaration.parameters_json_schema
+            elif declaration.parameters is not None:
+                parameters = declaration.parameters.json_schema.model_dump(mode="json", exclude_none=True)
+            else:
+                parameters = {"type": "object", "properties": {}}
+            tools.append(legion_common.openai_tool(declaration.name, declaration.description, parameters))
+    return tools or None
+
+
+def model_content(message):
+    """The answer's message as the model's Content: its text, then one FunctionCall per tool call."""
+    parts = [types.Part.from_text(text=message["content"])] if message.get("content") else []
+    for call in message.get("tool_calls") or []:
+        part = types.Part.from_function_call(name=call["function"]["name"],
+                                             args=json.loads(call["function"]["arguments"] or "{}"))
+        part.function_call.id = call["id"]
+        parts.append(part)
+    return types.Content(role="model", parts=parts)
 
 
 class EndOfTurnCheck(BaseAgent):
@@ -131,26 +250,38 @@ class GoogleADKAdapter(FrameworkAdapter):
         super().prepare(config)
         self.loop = asyncio.new_event_loop()  # one loop for the process: the HTTP client is bound to it
         self.tally = Tally()
+        self.sessions = InMemorySessionService()
+        self.memory = TimedMemoryService(self)
+        self.run_config = RunConfig(streaming_mode=StreamingMode.SSE if config.stream else StreamingMode.NONE)
+        self.knowledge_user = None  # the user whose memory holds the running task's knowledge base
+        if config.in_process:
+            self.model = InProcessLlm(model=config.model, chat=legion_common.InProcessChat(config))
+            return
         # ADK Python's documented route to an OpenAI-compatible server: LiteLLM's "openai/" provider
         # with api_base. Retries and timeout as for every system.
         self.model = LiteLlm(model=f"openai/{config.model}", api_base=config.base_url,
                              api_key="legion-bench-no-key", max_retries=config.max_retries,
                              timeout=config.request_timeout_s)
-        self.sessions = InMemorySessionService()
-        self.memory = TimedMemoryService(self)
-        self.run_config = RunConfig(streaming_mode=StreamingMode.SSE if config.stream else StreamingMode.NONE)
-        self.knowledge_user = None  # the user whose memory holds the running task's knowledge base
 
     def versions(self):
         return legion_common.distribution_versions("google-adk", "google-genai", "litellm", "openai")
 
     def settings(self):
+        if self.config.in_process:
+            model = {"in-process model": "InProcessLlm(BaseLlm): ADK's custom model (a BaseLlm subclass with "
+                                         "generate_content_async) as each Agent's model instance; the LlmRequest's "
+                                         "Contents, system instruction and FunctionDeclarations become a Chat "
+                                         "Completions request as LiteLlm builds it, the answer an LlmResponse with "
+                                         "usage_metadata"}
+        else:
+            model = {
+                "LiteLlm(model=\"openai/<model>\", api_base)": "the model server through LiteLLM's OpenAI-compatible "
+                                                               "provider (ADK Python's documented route to such a "
+                                                               "server; default: Gemini through google-genai)",
+                "LiteLlm(max_retries, timeout)": "the runner's --max-retries and request timeout (default: LiteLLM's), "
+                                                 "as for every system"}
         return {
-            "LiteLlm(model=\"openai/<model>\", api_base)": "the model server through LiteLLM's OpenAI-compatible "
-                                                           "provider (ADK Python's documented route to such a server; "
-                                                           "default: Gemini through google-genai)",
-            "LiteLlm(max_retries, timeout)": "the runner's --max-retries and request timeout (default: LiteLLM's), as "
-                                             "for every system",
+            **model,
             "LITELLM_LOCAL_MODEL_COST_MAP / LITELLM_OFFLINE_MODE": "True (default: LiteLLM downloads its model cost "
                                                                    "map and catalogues at import): nothing may be "
                                                                    "fetched during a run",

@@ -20,6 +20,10 @@ construct:
 Knowledge-base tasks are unsupported: smolagents has no memory or vector store (its retrieval is a
 retriever tool the model decides to call, over another library's retriever).
 
+In the in-process mode (--systems smolagents@in-process) the agents' model is `InProcessModel`,
+smolagents' documented custom model (a `Model` subclass with `generate`), answered over the
+worker's pipe; everything else is unchanged.
+
 smolagents is synchronous. Concurrent work runs in threads, as its documentation recommends for
 async applications (`anyio.to_thread.run_sync`) and as it runs parallel tool calls itself
 (`ThreadPoolExecutor`). Agents keep each run in their memory, so concurrent copies (--concurrency N)
@@ -40,9 +44,10 @@ import legion
 import legion_common
 from legion_common import FrameworkAdapter, Tally
 
-from smolagents import OpenAIServerModel, Tool, ToolCallingAgent
+from smolagents import ChatMessage, MessageRole, Model, OpenAIServerModel, Tool, ToolCallingAgent
 from smolagents.memory import ActionStep
-from smolagents.monitoring import LogLevel
+from smolagents.models import remove_content_after_stop_sequences
+from smolagents.monitoring import LogLevel, TokenUsage
 
 # Default max_steps is 20 (one step = one model call and its tool calls): a manager delegating to
 # 20 workers needs 21. 25 is the native engine's limit of model calls per agent turn.
@@ -76,6 +81,35 @@ class ScenarioTool(Tool):
 
     def forward(self, **arguments):
         return self.adapter.scenario.run_tool(self.name, {k: v for k, v in arguments.items() if v is not None})
+
+
+class InProcessModel(Model):
+    """The in-process mode's model (--systems smolagents@in-process): smolagents' documented custom
+    model, a `Model` subclass implementing `generate` ("Models" reference, "Base Model"). It builds
+    the Chat Completions request with `Model._prepare_completion_kwargs`, the base class's own
+    conversion that OpenAIServerModel uses (messages with smolagents' tool roles, tools from
+    `get_tool_json_schema`, tool_choice, stop), hands it to the scripted model over the worker's
+    pipe, and returns the answer as a ChatMessage with its TokenUsage, as OpenAIServerModel does."""
+
+    def __init__(self, config):
+        super().__init__(model_id=config.model)
+        self.chat = legion_common.InProcessChat(config)
+
+    def generate(self, messages, stop_sequences=None, response_format=None, tools_to_call_from=None, **kwargs):
+        request = self._prepare_completion_kwargs(messages=messages, stop_sequences=stop_sequences,
+                                                  response_format=response_format,
+                                                  tools_to_call_from=tools_to_call_from,
+                                                  convert_images_to_image_urls=True, **kwargs)
+        answer = self.chat.complete(request.pop("messages"), tools=request.pop("tools", None), **request)
+        message = answer["choices"][0]["message"]
+        content = message.get("content")
+        if stop_sequences is not None and not self.supports_stop_parameter:
+            content = remove_content_after_stop_sequences(content, stop_sequences)
+        usage = answer["usage"]
+        return ChatMessage(role=MessageRole(message.get("role", "assistant")), content=content,
+                           tool_calls=message.get("tool_calls") or None, raw=answer,
+                           token_usage=TokenUsage(input_tokens=usage["prompt_tokens"],
+                                                  output_tokens=usage["completion_tokens"]))
 
 
 class Counter:
@@ -144,6 +178,9 @@ class SmolagentsAdapter(FrameworkAdapter):
     def prepare(self, config):
         super().prepare(config)
         self.loop = asyncio.new_event_loop()  # only for concurrent copies: each runs in a thread
+        if config.in_process:
+            self.model = InProcessModel(config)
+            return
         # OpenAIServerModel, smolagents' documented client for OpenAI-compatible servers. Retries are
         # the OpenAI client's (the runner's --max-retries, as for every system), not smolagents'
         # own rate-limit retry (3 attempts, 60 s apart).
@@ -156,12 +193,20 @@ class SmolagentsAdapter(FrameworkAdapter):
         return legion_common.distribution_versions("smolagents", "openai", "huggingface-hub")
 
     def settings(self):
+        if self.config.in_process:
+            model = {"in-process model": "InProcessModel(Model): smolagents' documented custom model (a Model subclass "
+                                         "with generate); the request is built by Model._prepare_completion_kwargs as "
+                                         "OpenAIServerModel builds it, the answer and its usage come back as a "
+                                         "ChatMessage with TokenUsage"}
+        else:
+            model = {
+                "OpenAIServerModel(api_base)": "the model server (default: OpenAI's API), smolagents' client for "
+                                               "OpenAI-compatible servers (Chat Completions)",
+                "OpenAIServerModel(retry)": "False (default True: up to 3 attempts 60 s apart on rate-limit errors): "
+                                            "retries are the OpenAI client's max_retries and timeout, the runner's "
+                                            "--max-retries and request timeout, as for every system"}
         return {
-            "OpenAIServerModel(api_base)": "the model server (default: OpenAI's API), smolagents' client for "
-                                           "OpenAI-compatible servers (Chat Completions)",
-            "OpenAIServerModel(retry)": "False (default True: up to 3 attempts 60 s apart on rate-limit errors): retries "
-                                        "are the OpenAI client's max_retries and timeout, the runner's --max-retries "
-                                        "and request timeout, as for every system",
+            **model,
             "ToolCallingAgent(max_steps)": f"{MAX_STEPS} (default 20): a manager delegating to 20 workers needs 21 "
                                            "steps; the native engine's limit",
             "ToolCallingAgent(verbosity_level)": "LogLevel.OFF (default INFO): INFO renders every step to the "
