@@ -15,6 +15,7 @@ OFFLINE_ENVIRONMENT = {
     "LANGCHAIN_TRACING_V2": "false",
     "LANGCHAIN_TRACING": "false",
     "AUTOGEN_DISABLE_RUNTIME_TRACING": "true",
+    "AGNO_TELEMETRY": "false",
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
     "NO_PROXY": "127.0.0.1,localhost",
