@@ -344,8 +344,12 @@ report::FootprintReport analyse(const FootprintOptions& o, std::map<std::string,
         break;
     }
     std::string verdict;
+    const bool to_agno = ref.quantity == Quantity::import_ratio || ref.quantity == Quantity::construct_ratio;
     if (!value)
-      verdict = "not measured: " + system + " did not run or failed";
+      verdict = "not measured: " +
+                (to_agno ? "needs " + system + " and agno measured in one run"
+                 : ref.quantity == Quantity::mean_ratio ? std::string("needs agno and openai-agents measured in one run")
+                                                        : system + " did not run or failed");
     else if (f.comparable == datasets::Comparable::absolute_time)
       verdict = "not comparable across machines (absolute-time); " + sig3(*value / f.value) + "× the published figure";
     else
@@ -362,7 +366,7 @@ report::FootprintReport analyse(const FootprintOptions& o, std::map<std::string,
     if (!published.contains(figure) || !published.contains(base)) continue;
     const double then = published[figure].value / published[base].value;
     const auto *mine = shape_2025(system), *oa = shape_2025("openai-agents");
-    std::string shown = "—", verdict = "not measured: " + system + " or openai-agents did not run";
+    std::string shown = "—", verdict = "not measured: needs " + system + " and openai-agents measured in one run";
     if (mine && oa && mine->first_calls_mean_us && oa->first_calls_mean_us && *oa->first_calls_mean_us > 0) {
       const double now = *mine->first_calls_mean_us / *oa->first_calls_mean_us;
       shown = sig3(now) + "× (" + system + " " + sig3(*mine->first_calls_mean_us) + " ÷ openai-agents " + sig3(*oa->first_calls_mean_us) + " µs)";

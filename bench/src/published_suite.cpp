@@ -104,11 +104,12 @@ int run_published_suite(PublishedSuiteOptions o, std::ostream& progress) {
   if (std::ifstream in(zero_io.out / "zero_io.json"); in)
     zero_io_comparison = report::published_comparison_from_json(nlohmann::json::parse(in).at("comparison"));
 
-  // Cold import and construction of the frameworks the published figures name (Agno's and
-  // PraisonAI's), those whose environment is set up.
+  // Cold import and construction of the suite's frameworks that the published figures name
+  // (Agno's and PraisonAI's), those whose environment is set up.
   FootprintOptions footprint;
   for (const auto& s : systems_with_footprint())
-    if (std::find(std::begin(kFootprintFigureSystems), std::end(kFootprintFigureSystems), s) != std::end(kFootprintFigureSystems))
+    if (std::find(std::begin(kFootprintFigureSystems), std::end(kFootprintFigureSystems), s) != std::end(kFootprintFigureSystems) &&
+        std::find(o.plan.systems.begin(), o.plan.systems.end(), s) != o.plan.systems.end())
       footprint.systems.push_back(s);
   if (o.quick) footprint.import_samples = 2, footprint.iterations = 5, footprint.warmups = 2;
   footprint.out = o.plan.out_dir / "footprint";

@@ -13,7 +13,7 @@ endif()
 file(READ "${OUT}/FOOTPRINT.md" md)
 set(number "[0-9][0-9.]*")
 set(interval "${number} \\[${number}, ${number}\\]")
-set(escaped_interval "\\\\\\[${number}, ${number}\\\\\\]")  # as the verdict table escapes it: \[a, b\]
+set(escaped_interval "\\\\\\[-?${number}, ${number}\\\\\\]")  # as the verdict table escapes it: \[a, b\] (a mean's t interval may reach below 0)
 foreach(system pydantic-ai openai-agents)
   # Cold import: the import timed, the median with its interval, the interpreter's start-up.
   if(NOT md MATCHES "\n\\| ${system} \\| from [^|]+ import Agent \\| ${interval} \\| — \\| ${number} \\|\n")

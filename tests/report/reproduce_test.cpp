@@ -89,7 +89,7 @@ struct Fixture {
     footprint.verdicts = {{"agno-perf-agno-memory-kib", "Agno", "7.10 KiB (tracemalloc peak)", "7.09 KiB [7.09, 7.09]",
                            "reproduced: 0.998× the published figure, within ±25.0%", "median tracemalloc peak"},
                           {"praisonai-2025-crewai-us ÷ praisonai-2025-openai-agents-us", "PraisonAI", "2867× OpenAI Agents SDK", "—",
-                           "not measured: crewai or openai-agents did not run", "÷ OpenAI Agents SDK's mean"}};
+                           "not measured: needs crewai and openai-agents measured in one run", "÷ OpenAI Agents SDK's mean"}};
   }
   PublishedComparison compare(const std::vector<datasets::PublishedFigure>& figures) const {
     return reproduce_published(figures, {&calls, &tools, &mixture, &zero_io, &footprint});
