@@ -55,6 +55,19 @@ def hashes_of(name, version):
     return found
 
 
+def packaging_tools_required(python):
+    """pip, setuptools and wheel come with every virtual environment and are left out, unless an
+    installed package requires one at run time (llama-index-core requires setuptools): then pip's
+    hash-checking mode refuses the file without it."""
+    required = []
+    for tool in ("pip", "setuptools", "wheel"):
+        shown = subprocess.run([python, "-m", "pip", "show", tool], capture_output=True, text=True).stdout
+        fields = dict(line.split(": ", 1) for line in shown.splitlines() if ": " in line)
+        if fields.get("Required-by"):
+            required.append(f"{tool}=={fields['Version']}")
+    return required
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -64,6 +77,7 @@ def main():
     frozen = subprocess.run([python, "-m", "pip", "freeze", "--all", "--exclude", "pip",
                              "--exclude", "setuptools", "--exclude", "wheel"],
                             check=True, capture_output=True, text=True).stdout.split()
+    frozen += packaging_tools_required(python)
     lines = [f"# Every package of the {env} environment, pinned by hash (tools/pin_requirements.py "
              f"{env}, from {env}.in); install with pip install -r."]
     for requirement in sorted(frozen, key=str.lower):

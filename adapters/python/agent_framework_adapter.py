@@ -19,6 +19,9 @@ orchestration builders (agent-framework-orchestrations; docs/adapters.md has the
   mixture       ConcurrentBuilder(proposers).with_aggregator(...): the aggregator agent composes the
                 proposals (the custom-aggregator form of the concurrent orchestration)
 
+In the in-process mode (`--systems agent-framework@in-process`) the client is InProcessChatClient
+(below), the framework's custom chat client answered by the scripted model; everything else is the same.
+
 Tools are FunctionTool(name, description, input_model=the scenario's JSON Schema, func=run_tool).
 Calls and tokens come from a ChatMiddleware on the client: it sees every model call (the
 orchestrator's too) and its usage_details as the client parsed them.
@@ -32,19 +35,24 @@ loop, each with its own workflow, all over the one client.
 """
 
 import asyncio
+import json
 from dataclasses import dataclass
 from typing import Annotated
 
 import legion_common
 from legion_common import FrameworkAdapter, Tally
 
-from agent_framework import (Agent, AgentResponse, AgentResponseUpdate, ChatContext, ChatMiddleware, ContextProvider,
-                             FunctionTool, InMemoryCollection, Message, TruncationStrategy, VectorStoreField,
-                             vectorstoremodel)
+from agent_framework import (Agent, AgentResponse, AgentResponseUpdate, BaseChatClient, BaseEmbeddingClient,
+                             ChatContext, ChatMiddleware, ChatMiddlewareLayer, ChatResponse, ChatResponseUpdate,
+                             Content, ContextProvider, Embedding, FunctionInvocationLayer, FunctionTool,
+                             GeneratedEmbeddings, InMemoryCollection, Message, TruncationStrategy, UsageDetails, VectorStoreField, normalize_tools,
+                             prepend_instructions_to_messages, validate_tool_mode, vectorstoremodel)
+from agent_framework.observability import ChatTelemetryLayer
 from agent_framework.openai import OpenAIChatCompletionClient, OpenAIEmbeddingClient
 from agent_framework_orchestrations import (AgentRequestInfoResponse, ConcurrentBuilder, GroupChatBuilder,
                                             SequentialBuilder)
 from openai import AsyncOpenAI
+from openai.lib._parsing._completions import type_to_response_format_param
 
 MAX_TOOL_ITERATIONS = 25  # like the native engine's limit of model calls per turn
 COORDINATOR_INSTRUCTIONS = "You coordinate the team and choose who speaks next."  # the selector's agent
@@ -73,6 +81,93 @@ class UsageCounter(ChatMiddleware):
         usage = response.usage_details or {}
         tally.add_usage(usage.get("input_token_count"), usage.get("output_token_count"))
         return response
+
+
+def openai_messages(messages):
+    """The framework's messages as Chat Completions messages, as its OpenAI client writes the kinds
+    the benchmark's agents send: text, tool calls and tool results, the author as `name`."""
+    converted = []
+    for message in messages:
+        name = {"name": message.author_name} if message.author_name and message.role != "tool" else {}
+        texts = [c.text for c in message.contents if c.type == "text" and c.text]
+        calls = [{"id": c.call_id, "type": "function",
+                  "function": {"name": c.name, "arguments": c.arguments if isinstance(c.arguments, str)
+                               else json.dumps(c.arguments or {})}}
+                 for c in message.contents if c.type == "function_call"]
+        results = [c for c in message.contents if c.type == "function_result"]
+        for result in results:
+            text = "\n".join(i.text or "" for i in result.items if i.type == "text") if result.items else result.result
+            converted.append({"role": "tool", "tool_call_id": result.call_id, "content": "" if text is None else str(text)})
+        if texts or calls:
+            entry = {"role": message.role, **name, "content": "\n".join(texts) if texts else None}
+            if calls:
+                entry["tool_calls"] = calls
+            converted.append(entry)
+    return converted
+
+
+class InProcessChatClient(FunctionInvocationLayer, ChatMiddlewareLayer, ChatTelemetryLayer, BaseChatClient):
+    """The in-process mode's model (`--systems agent-framework@in-process`): a custom chat client, a
+    BaseChatClient subclass with the framework's function-invocation, middleware and telemetry layers
+    composed as its public clients compose them (the "Custom Chat Client" sample), so agents, tools,
+    the usage middleware and the orchestrations use it as they use OpenAIChatCompletionClient. It
+    converts the messages, tools, tool choice and structured-output format to the Chat Completions
+    request and the answer back (text or tool calls, with its usage)."""
+
+    OTEL_PROVIDER_NAME = "legion-bench-in-process"
+
+    def __init__(self, config, **kwargs):
+        super().__init__(**kwargs)
+        self.chat = legion_common.InProcessChat(config)
+
+    def _inner_get_response(self, *, messages, stream=False, options, **kwargs):
+        if not stream:
+            return self.respond(messages, options)
+
+        # A streamed run (an agent used as a tool streams its run): the whole answer as one update,
+        # its usage with it, finalized into a ChatResponse as the framework's clients do.
+        async def one_update():
+            response = await self.respond(messages, options)
+            yield ChatResponseUpdate(role="assistant", response_id=response.response_id,
+                                     finish_reason=response.finish_reason,
+                                     contents=response.messages[0].contents
+                                     + [Content.from_usage(usage_details=response.usage_details)])
+        return self._build_response_stream(one_update(), response_format=options.get("response_format"))
+
+    async def respond(self, messages, options):
+        if instructions := options.get("instructions"):
+            messages = prepend_instructions_to_messages(list(messages), instructions, role="system")
+        tools = [t.to_json_schema_spec() for t in normalize_tools(options.get("tools")) if isinstance(t, FunctionTool)]
+        fields = {}
+        if tools and (mode := validate_tool_mode(options.get("tool_choice"))):
+            fields["tool_choice"] = mode["mode"]
+        if response_format := options.get("response_format"):
+            fields["response_format"] = type_to_response_format_param(response_format)
+        answer = self.chat.complete(openai_messages(messages), tools, **fields)
+        message = answer["choices"][0]["message"]
+        contents = [Content.from_text(message["content"])] if message.get("content") else []
+        contents += [Content.from_function_call(call_id=c["id"], name=c["function"]["name"],
+                                                arguments=c["function"]["arguments"])
+                     for c in message.get("tool_calls") or []]
+        usage = answer["usage"]
+        return ChatResponse(messages=[Message(role="assistant", contents=contents)], response_id=answer.get("id"),
+                            usage_details=UsageDetails(input_token_count=usage["prompt_tokens"],
+                                                       output_token_count=usage["completion_tokens"],
+                                                       total_token_count=usage["total_tokens"]),
+                            finish_reason="tool_calls" if message.get("tool_calls") else "stop",
+                            response_format=response_format)
+
+
+class InProcessEmbeddingClient(BaseEmbeddingClient):
+    """The in-process mode's embeddings: a custom embedding client (BaseEmbeddingClient subclass)
+    whose vectors come from the scripted model."""
+
+    def __init__(self, config, **kwargs):
+        super().__init__(**kwargs)
+        self.chat = legion_common.InProcessChat(config)
+
+    async def get_embeddings(self, values, *, options=None):
+        return GeneratedEmbeddings([Embedding(vector=v) for v in self.chat.embed(list(values))])
 
 
 @vectorstoremodel
@@ -154,13 +249,16 @@ class AgentFrameworkAdapter(FrameworkAdapter):
         super().prepare(config)
         self.loop = asyncio.new_event_loop()  # one loop for the process: the HTTP client is bound to it
         self.usage = UsageCounter()
-        # The framework's documented way to set retries and timeouts is a pre-configured AsyncOpenAI.
-        openai_client = AsyncOpenAI(base_url=config.base_url, api_key="legion-bench-no-key",
-                                    max_retries=config.max_retries, timeout=config.request_timeout_s)
-        self.client = OpenAIChatCompletionClient(
-            model=config.model, async_client=openai_client, middleware=[self.usage],
-            function_invocation_configuration={"max_iterations": MAX_TOOL_ITERATIONS})
-        self.embeddings = OpenAIEmbeddingClient(model=config.model, async_client=openai_client)
+        layers = {"middleware": [self.usage], "function_invocation_configuration": {"max_iterations": MAX_TOOL_ITERATIONS}}
+        if config.in_process:
+            self.client = InProcessChatClient(config, **layers)
+            self.embeddings = InProcessEmbeddingClient(config)
+        else:
+            # The framework's documented way to set retries and timeouts is a pre-configured AsyncOpenAI.
+            openai_client = AsyncOpenAI(base_url=config.base_url, api_key="legion-bench-no-key",
+                                        max_retries=config.max_retries, timeout=config.request_timeout_s)
+            self.client = OpenAIChatCompletionClient(model=config.model, async_client=openai_client, **layers)
+            self.embeddings = OpenAIEmbeddingClient(model=config.model, async_client=openai_client)
         self.knowledge = None  # the task's InMemoryCollection, while a knowledge-base task runs
 
     def ingest(self, scenario):
@@ -183,9 +281,15 @@ class AgentFrameworkAdapter(FrameworkAdapter):
                                                    "agent-framework-orchestrations", "openai")
 
     def settings(self):
-        return {
-            "OpenAIChatCompletionClient(async_client)": "AsyncOpenAI(base_url, max_retries, timeout) (default: built "
-                                                        "from OPENAI_* variables): the benchmark's retries and timeout",
+        if self.config.in_process:
+            client = {"in-process model": "InProcessChatClient(BaseChatClient) with the function-invocation, middleware "
+                                          "and telemetry layers: the framework's custom chat client, answering each "
+                                          "request from the scripted model"}
+        else:
+            client = {"OpenAIChatCompletionClient(async_client)": "AsyncOpenAI(base_url, max_retries, timeout) (default: "
+                                                                  "built from OPENAI_* variables): the benchmark's "
+                                                                  "retries and timeout"}
+        return client | {
             "function_invocation_configuration(max_iterations)": f"{MAX_TOOL_ITERATIONS} (default 40): the native "
                                                                  "engine's limit of model calls per turn",
             # Listed in a report only when a scenario turns it on (the runner drops it otherwise).

@@ -24,6 +24,9 @@ adds what it found to the model's context.
 Code-execution tools are AutoGen's PythonCodeExecutionTool over an executor that runs the code in
 the benchmark's sandbox (SandboxCodeExecutor below).
 
+In the in-process mode (`--systems autogen@in-process`) the one model client is InProcessModelClient
+(below), AutoGen's model-client protocol answered by the scripted model; everything else is the same.
+
 Agents and teams are built once per scenario shape and reset before every task (team.reset(),
 agent.on_reset()), as AutoGen's documentation asks for teams that run again. N concurrent copies
 (--concurrency N) run under asyncio.gather on the adapter's event loop, each on its own team (a
@@ -49,10 +52,13 @@ from autogen_core.logging import LLMCallEvent, LLMStreamEndEvent
 from autogen_core.model_context import HeadAndTailChatCompletionContext
 from autogen_core.code_executor import CodeBlock, CodeExecutor, CodeResult
 from autogen_core.memory import Memory, MemoryContent, MemoryMimeType
+from autogen_core import FunctionCall
+from autogen_core.models import ChatCompletionClient, CreateResult, ModelInfo, RequestUsage
 from autogen_core.tools import BaseTool
 from autogen_ext.memory.chromadb import (ChromaDBVectorMemory, CustomEmbeddingFunctionConfig,
                                          PersistentChromaDBVectorMemoryConfig)
 from autogen_ext.models.openai import OpenAIChatCompletionClient
+from autogen_ext.models.openai._openai_client import convert_tools, to_oai_type
 from autogen_ext.tools.code_execution import PythonCodeExecutionTool
 
 # ChromaDBVectorMemory's store (a persistent chromadb client, the one kind it runs in-process): a
@@ -61,6 +67,9 @@ STORAGE_DIR = tempfile.mkdtemp(prefix="legion-autogen-")
 atexit.register(shutil.rmtree, STORAGE_DIR, True)
 
 MAX_TOOL_ITERATIONS = 25  # like the native engine's limit of model calls per turn
+MODEL_INFO = ModelInfo(vision=False, function_calling=True, json_output=False, family="unknown",
+                       structured_output=False,
+                       multiple_system_messages=True)  # the model server takes them (memory adds one)
 
 
 class UsageLog(logging.Handler):
@@ -76,6 +85,96 @@ class UsageLog(logging.Handler):
         if isinstance(event, (LLMCallEvent, LLMStreamEndEvent)):
             self.tally.calls += 1
             self.tally.add_usage(event.prompt_tokens, event.completion_tokens)
+
+
+class InProcessModelClient(ChatCompletionClient):
+    """The in-process mode's model (`--systems autogen@in-process`): a custom ChatCompletionClient,
+    AutoGen's documented model-client protocol (its ReplayChatCompletionClient replays a fixed list,
+    so it cannot answer each request). AutoGen's messages and tools become the Chat Completions
+    request with the OpenAI client's own converters (to_oai_type, convert_tools), so the request is
+    the one OpenAIChatCompletionClient sends; the answer becomes a CreateResult with its usage, and
+    the call is logged as the OpenAI client logs it (LLMCallEvent), which is what UsageLog counts."""
+
+    def __init__(self, config):
+        self.chat = legion_common.InProcessChat(config)
+        self.usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
+
+    async def create(self, messages, *, tools=[], tool_choice="auto", json_output=None, extra_create_args={},
+                     cancellation_token=None):
+        if json_output is not None:  # the agents here never ask for JSON output (model_info says json_output False)
+            raise ValueError("InProcessModelClient: JSON output is not supported")
+        oai_messages = [m for message in messages for m in to_oai_type(message, model=self.chat.config.model)]
+        oai_tools = convert_tools(tools)
+        # parallel_tool_calls and tool_choice as OpenAIChatCompletionClient(parallel_tool_calls=False) sends them
+        fields = {"parallel_tool_calls": False, "tool_choice": tool_choice} if oai_tools else {}
+        answer = self.chat.complete(oai_messages, oai_tools, **fields)
+        usage = RequestUsage(prompt_tokens=answer["usage"]["prompt_tokens"],
+                             completion_tokens=answer["usage"]["completion_tokens"])
+        logging.getLogger(EVENT_LOGGER_NAME).info(LLMCallEvent(
+            messages=oai_messages, response=answer, prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens, tools=oai_tools))
+        self.usage = RequestUsage(prompt_tokens=self.usage.prompt_tokens + usage.prompt_tokens,
+                                  completion_tokens=self.usage.completion_tokens + usage.completion_tokens)
+        message = answer["choices"][0]["message"]
+        if message.get("tool_calls"):
+            calls = [FunctionCall(id=c["id"], name=c["function"]["name"], arguments=c["function"]["arguments"])
+                     for c in message["tool_calls"]]
+            return CreateResult(finish_reason="function_calls", content=calls, usage=usage, cached=False,
+                                thought=message.get("content") or None)
+        return CreateResult(finish_reason="stop", content=message.get("content") or "", usage=usage, cached=False)
+
+    async def create_stream(self, messages, **arguments):
+        # The in-process mode does not stream: the whole answer, as the one final item of the stream.
+        yield await self.create(messages, **arguments)
+
+    async def close(self):
+        pass
+
+    def actual_usage(self):
+        return self.usage
+
+    def total_usage(self):
+        return self.usage
+
+    def count_tokens(self, messages, *, tools=[]):
+        raise NotImplementedError("InProcessModelClient: the scripted model counts the tokens of each call")
+
+    def remaining_tokens(self, messages, *, tools=[]):
+        raise NotImplementedError("InProcessModelClient: the scripted model has no context limit")
+
+    @property
+    def capabilities(self):
+        return self.model_info
+
+    @property
+    def model_info(self):
+        return MODEL_INFO
+
+
+def in_process_embeddings(config):
+    """chromadb's documented custom embedding function (an EmbeddingFunction subclass) over the
+    in-process mode's model: the memory's embeddings come from the scripted model, not over HTTP."""
+    from chromadb.api.types import EmbeddingFunction
+
+    class InProcessEmbeddingFunction(EmbeddingFunction):
+        def __init__(self):
+            self.chat = legion_common.InProcessChat(config)
+
+        def __call__(self, input):
+            return self.chat.embed(input)
+
+        @staticmethod
+        def name():
+            return "legion-bench-in-process"
+
+        def get_config(self):
+            return {}
+
+        @staticmethod
+        def build_from_config(settings):
+            return InProcessEmbeddingFunction()
+
+    return InProcessEmbeddingFunction()
 
 
 class ScenarioTool(BaseTool):
@@ -229,13 +328,13 @@ class AutoGenAdapter(FrameworkAdapter):
         events.addHandler(self.usage)
         events.propagate = False
         extra = {"stream_options": {"include_usage": True}} if config.stream else {}
-        self.model = OpenAIChatCompletionClient(
-            model=config.model, base_url=config.base_url, api_key="legion-bench-no-key",
-            model_info={"vision": False, "function_calling": True, "json_output": False,
-                        "family": "unknown", "structured_output": False,
-                        "multiple_system_messages": True},  # the model server takes them (memory adds one)
-            parallel_tool_calls=False,  # required with AgentTool
-            max_retries=config.max_retries, timeout=config.request_timeout_s, **extra)
+        if config.in_process:
+            self.model = InProcessModelClient(config)
+        else:
+            self.model = OpenAIChatCompletionClient(
+                model=config.model, base_url=config.base_url, api_key="legion-bench-no-key", model_info=MODEL_INFO,
+                parallel_tool_calls=False,  # required with AgentTool
+                max_retries=config.max_retries, timeout=config.request_timeout_s, **extra)
         self.knowledge = None  # the task's ChromaDBVectorMemory, while a knowledge-base task runs
 
     def ingest(self, scenario):
@@ -244,6 +343,8 @@ class AutoGenAdapter(FrameworkAdapter):
         base_url, model = self.config.base_url, self.config.model
 
         def embedder():  # chromadb's OpenAI embedding function, at the model server
+            if self.config.in_process:
+                return in_process_embeddings(self.config)
             return OpenAIEmbeddingFunction(api_key="legion-bench-no-key", model_name=model, api_base=base_url)
         self.knowledge = ChromaDBVectorMemory(config=PersistentChromaDBVectorMemoryConfig(
             collection_name="knowledge", persistence_path=STORAGE_DIR, k=scenario.top_k, score_threshold=None,
@@ -264,7 +365,10 @@ class AutoGenAdapter(FrameworkAdapter):
         return legion_common.distribution_versions("autogen-agentchat", "autogen-core", "autogen-ext", "openai", "chromadb")
 
     def settings(self):
-        return {
+        in_process = {"in-process model": "InProcessModelClient(ChatCompletionClient): AutoGen's model-client protocol, "
+                                          "implemented to answer each request from the scripted model (the "
+                                          "ReplayChatCompletionClient replays a fixed list)"} if self.config.in_process else {}
+        return in_process | {
             "AssistantAgent(max_tool_iterations)": f"{MAX_TOOL_ITERATIONS} (default 1): with 1 a turn ends after one "
                                                    "tool call without the agent's own answer; the native engine's limit",
             "OpenAIChatCompletionClient(parallel_tool_calls)": "False (default: the server's): required by AgentTool",

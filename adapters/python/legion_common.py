@@ -11,6 +11,7 @@ planted values and the expected answer never cross into Python.
 import asyncio
 import contextlib
 import importlib.metadata
+import json
 import os
 import time
 
@@ -40,6 +41,39 @@ class Tally:
     def outcome(self, answer):
         return legion.TaskOutcome(answer=answer or "", llm_calls=self.calls,
                                   prompt_tokens=self.prompt_tokens, completion_tokens=self.completion_tokens)
+
+
+class InProcessChat:
+    """The model of legion-bench's in-process mode (`--systems NAME@in-process`): a Chat Completions
+    request as a dict in, the answer as a dict out, from the scripted model over the worker's pipe
+    (`config.post_model`) — no socket, no HTTP, no client library. Each adapter's in-process model is
+    its framework's own documented test or custom model class, converting the framework's messages
+    and tools to this request and the answer back; it is used only when `config.in_process` is set.
+
+    The request is what an OpenAI-compatible client would send: `model`, `messages` (role/content,
+    assistant `tool_calls`, tool results with `tool_call_id`) and `tools` in the `function` form. The
+    answer carries `choices[0].message` (content or tool_calls) and `usage`, which the framework's
+    model class hands back as its own usage so that reported tokens equal the server's."""
+
+    def __init__(self, config):
+        self.config = config
+
+    def complete(self, messages, tools=None, **fields):
+        request = {"model": self.config.model, "messages": messages, **fields}
+        if tools:
+            request["tools"] = tools
+        return json.loads(self.config.post_model("/chat/completions", json.dumps(request)))
+
+    def embed(self, texts):
+        """One vector per text (the model server's embeddings)."""
+        answer = json.loads(self.config.post_model(
+            "/embeddings", json.dumps({"model": self.config.model, "input": list(texts), "encoding_format": "float"})))
+        return [item["embedding"] for item in sorted(answer["data"], key=lambda item: item["index"])]
+
+
+def openai_tool(name, description, parameters):
+    """A tool in Chat Completions' `function` form."""
+    return {"type": "function", "function": {"name": name, "description": description or "", "parameters": parameters}}
 
 
 def json_schema_type(schema):

@@ -15,7 +15,10 @@ OFFLINE_ENVIRONMENT = {
     "LANGCHAIN_TRACING_V2": "false",
     "LANGCHAIN_TRACING": "false",
     "AUTOGEN_DISABLE_RUNTIME_TRACING": "true",
-    "AGNO_TELEMETRY": "false",
+    "AGNO_TELEMETRY": "false",               # Agno's usage data of agent, team and workflow runs (docs.agno.com/telemetry)
+    "LITELLM_OFFLINE_MODE": "true",           # LiteLLM (Google ADK's model connector): no catalogue, check or tokenizer download
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",   # LiteLLM's model cost map from its bundled copy, not fetched at import
+    "LITELLM_MODE": "PRODUCTION",             # LiteLLM loads no .env file from the working directory
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
     "NO_PROXY": "127.0.0.1,localhost",

@@ -27,6 +27,10 @@ on_invoke_tool) calling the task's own tool code; code-execution tools run it in
 sandbox. Knowledge-base tasks are unsupported: the SDK's retrieval construct is the hosted
 FileSearchTool (OpenAI vector stores, Responses API only).
 
+In the in-process mode (`--systems openai-agents@in-process`) no client is made: every run's
+RunConfig carries a ModelProvider whose custom Model (InProcessModel) is answered over the worker's
+pipe, everything else unchanged.
+
 Agents are built once per scenario shape; an Agent holds no per-run state, so N concurrent copies
 (--concurrency N) share them, each copy its own Runner.run calls on the adapter's one event loop.
 Calls and tokens are the SDK's own `Usage` of every run (`result.context_wrapper.usage`; an agent
@@ -40,10 +44,12 @@ import legion
 import legion_common
 from legion_common import FrameworkAdapter, Tally
 
-from agents import (Agent, FunctionTool, ModelSettings, RunConfig, Runner, set_default_openai_api,
-                    set_default_openai_client, set_tracing_disabled)
+from agents import (Agent, FunctionTool, Model, ModelProvider, ModelResponse, ModelSettings, RunConfig, Runner,
+                    Usage, set_default_openai_api, set_default_openai_client, set_tracing_disabled)
+from agents.models.chatcmpl_converter import Converter
 from agents.run_config import ModelInputData
 from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionMessage
 
 # Runner.run's default max_turns is 10 (one turn = one model call plus its tool calls): a manager
 # delegating to 20 workers or a solver making 12 attempts needs more. 25 is the native engine's
@@ -69,15 +75,60 @@ class Transcript:
         return self.turns[-1][1] if self.turns else ""
 
 
+class InProcessModel(Model):
+    """The in-process mode's model: a custom `Model` given by a `ModelProvider` at the Runner.run level
+    (the SDK's "Models → Non-OpenAI models → Ways to integrate non-OpenAI providers"), turning a
+    model call into the Chat Completions request its OpenAIChatCompletionsModel sends, with the SDK's
+    own converter (agents.models.chatcmpl_converter.Converter: input items to messages, the
+    instructions as the leading system message, FunctionTools to `function` tools), answered by the
+    scripted model over the worker's pipe; the reply goes back through the same converter
+    (message_to_output_items) with the server's usage."""
+
+    def __init__(self, chat, model_name):
+        self.chat = chat
+        self.model_name = model_name
+
+    async def get_response(self, system_instructions, input, model_settings, tools, output_schema, handoffs,
+                           tracing, *, previous_response_id=None, conversation_id=None, prompt=None):
+        messages = Converter.items_to_messages(input, model=self.model_name)
+        if system_instructions:
+            messages.insert(0, {"role": "system", "content": system_instructions})
+        functions = [Converter.tool_to_openai(tool) for tool in tools]
+        functions += [Converter.convert_handoff_tool(handoff) for handoff in handoffs]
+        answer = self.chat.complete(messages, tools=functions)
+        message = ChatCompletionMessage.model_validate(answer["choices"][0]["message"])
+        usage = answer.get("usage") or {}
+        return ModelResponse(
+            output=Converter.message_to_output_items(message, provider_data={"model": self.model_name}),
+            usage=Usage(requests=1, input_tokens=usage.get("prompt_tokens", 0),
+                        output_tokens=usage.get("completion_tokens", 0), total_tokens=usage.get("total_tokens", 0)),
+            response_id=None)
+
+    def stream_response(self, *args, **kwargs):
+        # legion-bench refuses --stream with @in-process, so no run ever asks for a stream.
+        raise NotImplementedError("the in-process model does not stream")
+
+
+class InProcessModelProvider(ModelProvider):
+    """Gives every agent (by model name) the in-process model, through RunConfig(model_provider)."""
+
+    def __init__(self, chat):
+        self.chat = chat
+
+    def get_model(self, model_name):
+        return InProcessModel(self.chat, model_name)
+
+
 class OpenAIAgentsAdapter(FrameworkAdapter):
     def prepare(self, config):
         super().prepare(config)
         self.loop = asyncio.new_event_loop()  # one loop for the process: the HTTP client is bound to it
-        client = AsyncOpenAI(base_url=config.base_url, api_key="legion-bench-no-key",
-                             max_retries=config.max_retries, timeout=config.request_timeout_s)
-        # use_for_tracing=False: the key is not handed to the trace exporter (tracing is off anyway).
-        set_default_openai_client(client, use_for_tracing=False)
-        set_default_openai_api("chat_completions")
+        # In the in-process mode every run's RunConfig carries a model provider answered over the
+        # worker's pipe (see InProcessModel); no client is made.
+        self.provider_option = ({"model_provider": InProcessModelProvider(legion_common.InProcessChat(config))}
+                                if config.in_process else {})
+        if not config.in_process:
+            self.use_model_server(config)
         set_tracing_disabled(True)
         # A streamed Chat Completions reply carries usage only if asked; the SDK asks by itself
         # only when the client's base URL is OpenAI's.
@@ -86,11 +137,25 @@ class OpenAIAgentsAdapter(FrameworkAdapter):
         # An agent tool's nested run streams (like the outer runs) only when given a stream callback.
         self.nested_stream = (lambda event: None) if config.stream else None
 
+    @staticmethod
+    def use_model_server(config):
+        client = AsyncOpenAI(base_url=config.base_url, api_key="legion-bench-no-key",
+                             max_retries=config.max_retries, timeout=config.request_timeout_s)
+        # use_for_tracing=False: the key is not handed to the trace exporter (tracing is off anyway).
+        set_default_openai_client(client, use_for_tracing=False)
+        set_default_openai_api("chat_completions")
+
     def versions(self):
         return legion_common.distribution_versions("openai-agents", "openai")
 
     def settings(self):
-        return {
+        in_process = {
+            "in-process model": "RunConfig(model_provider=InProcessModelProvider()) giving every agent InProcessModel, "
+                                "a custom agents.Model: the SDK's documented per-run route for a provider of one's own "
+                                "(Models: ModelProvider at the Runner.run level); its Chat Completions converter "
+                                "builds the request and reads the reply",
+        } if self.config.in_process else {}
+        return in_process | {
             "set_default_openai_api": "\"chat_completions\" (default \"responses\"): the model server speaks Chat "
                                       "Completions, as most OpenAI-compatible servers do",
             "set_tracing_disabled": "True (default False): tracing would export every run's spans to OpenAI's "
@@ -125,13 +190,13 @@ class OpenAIAgentsAdapter(FrameworkAdapter):
     def run_config(self, scenario):
         window = scenario.context_window
         if not window:
-            return RunConfig(tracing_disabled=True)
+            return RunConfig(tracing_disabled=True, **self.provider_option)
 
         def trim(data):  # the SDK's documented hook for editing what the model receives
             items = data.model_data.input
             kept = items if len(items) <= window + 1 else items[:1] + items[-window:]
             return ModelInputData(input=kept, instructions=data.model_data.instructions)
-        return RunConfig(tracing_disabled=True, call_model_input_filter=trim)
+        return RunConfig(tracing_disabled=True, call_model_input_filter=trim, **self.provider_option)
 
     async def ask(self, agent, items, run_config):
         """One Runner.run (Runner.run_streamed with --stream) of `agent` on `items`; its usage is

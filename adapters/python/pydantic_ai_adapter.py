@@ -20,22 +20,31 @@ A task with a knowledge base (memory-retrieval): the documents are embedded with
 `Embedder` (an `OpenAIEmbeddingModel` at the model server) and kept in memory; a dynamic
 instructions function retrieves the top_k most similar to the run's prompt before each model call.
 
+In the in-process mode (`--systems pydantic-ai@in-process`) the agents are the same over a
+`FunctionModel` (InProcessModel) and the knowledge base over a custom `EmbeddingModel`, both answered
+over the worker's pipe: no provider or HTTP client is made.
+
 Calls and tokens are the framework's own `RunUsage` of each top-level run (delegated runs add into
 their manager's through `ctx.usage`). N concurrent copies (--concurrency N) run under asyncio.gather
 on the adapter's one event loop, sharing the agents (they hold no per-run state) and the model.
 """
 
 import asyncio
+import json
 import math
 
 import legion_common
 from legion_common import FrameworkAdapter, Tally
 
 from pydantic_ai import Agent, ModelRetry, RunContext, Tool
-from pydantic_ai.messages import ModelRequest, ModelResponse, TextPart, UserPromptPart
+from pydantic_ai.embeddings import EmbeddingModel, EmbeddingResult
+from pydantic_ai.messages import (ModelRequest, ModelResponse, SystemPromptPart, TextPart, ToolCallPart,
+                                  ToolReturnPart, UserPromptPart)
+from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.models.openai import OpenAIChatModel
+from pydantic_ai.profiles.openai import openai_model_profile
 from pydantic_ai.providers.openai import OpenAIProvider
-from pydantic_ai.usage import UsageLimits
+from pydantic_ai.usage import RequestUsage, UsageLimits
 
 # The scripted tasks end by themselves; the default request_limit of 50 per run would stop a
 # manager that delegates to 20 workers (its usage includes theirs), so a run has no request limit
@@ -50,6 +59,89 @@ def cosine(a, b):
 
 
 
+class InProcessModel:
+    """The in-process mode's model: the function of a `FunctionModel` (Pydantic AI's "Testing" docs,
+    FunctionModel), turning each model request into the Chat Completions request OpenAIChatModel
+    sends, answered by the scripted model over the worker's pipe. Pydantic AI has no public converter
+    to Chat Completions (OpenAIChatModel's mapping is private), so this maps the parts the agents send
+    the way it does: system prompt parts and each instruction part as system messages, user prompts,
+    tool returns as `tool` messages, the model's text and tool calls as assistant messages, the
+    tools in the `function` form. The answer comes back as a ModelResponse of text and tool calls
+    with the server's usage, which FunctionModel keeps (it estimates tokens only when none are given)."""
+
+    def __init__(self, chat):
+        self.chat = chat
+
+    async def __call__(self, messages: list, info: AgentInfo) -> ModelResponse:
+        tools = [self.chat_tool(t) for t in info.function_tools + info.output_tools]
+        answer = self.chat.complete(self.chat_messages(messages, info), tools=tools)
+        message, usage = answer["choices"][0]["message"], answer.get("usage") or {}
+        parts = [TextPart(message["content"])] if message.get("content") else []
+        parts += [ToolCallPart(call["function"]["name"], call["function"]["arguments"], tool_call_id=call["id"])
+                  for call in message.get("tool_calls") or []]
+        return ModelResponse(parts=parts, usage=RequestUsage(input_tokens=usage.get("prompt_tokens", 0),
+                                                             output_tokens=usage.get("completion_tokens", 0)))
+
+    @staticmethod
+    def chat_tool(definition):
+        tool = legion_common.openai_tool(definition.name, definition.description, definition.parameters_json_schema)
+        if definition.strict:  # set by the OpenAI profile's schema transformer, as OpenAIChatModel sends it
+            tool["function"]["strict"] = True
+        return tool
+
+    @staticmethod
+    def chat_messages(messages, info):
+        chat = []
+        for message in messages:
+            if isinstance(message, ModelRequest):
+                for part in message.parts:
+                    if isinstance(part, SystemPromptPart):
+                        chat.append({"role": "system", "content": part.content})
+                    elif isinstance(part, UserPromptPart) and isinstance(part.content, str):
+                        chat.append({"role": "user", "content": part.content})
+                    elif isinstance(part, ToolReturnPart):
+                        chat.append({"role": "tool", "tool_call_id": part.tool_call_id,
+                                     "content": part.model_response_str()})
+                    else:  # nothing the scenarios send; a failure here is a result, not a guess
+                        raise TypeError(f"the in-process model does not map {type(part).__name__}")
+            else:
+                text = "".join(part.content for part in message.parts if isinstance(part, TextPart))
+                calls = [{"id": part.tool_call_id, "type": "function",
+                          "function": {"name": part.tool_name, "arguments": part.args_as_json_str()}}
+                         for part in message.parts if isinstance(part, ToolCallPart)]
+                chat.append({"role": "assistant", "content": text or None, **({"tool_calls": calls} if calls else {})})
+        # The instructions follow the leading system messages, one system message per part, as
+        # OpenAIChatModel places them.
+        leading = next((i for i, m in enumerate(chat) if m["role"] != "system"), len(chat))
+        parts = info.model_request_parameters.instruction_parts
+        instructions = [part.content for part in parts] if parts is not None else [info.instructions or ""]
+        chat[leading:leading] = [{"role": "system", "content": text} for text in instructions if text]
+        return chat
+
+
+class InProcessEmbeddingModel(EmbeddingModel):
+    """The in-process mode's embeddings: a custom `EmbeddingModel` (the class Pydantic AI documents
+    implementing for one's own embedding model), whose vectors come from the model server's
+    embeddings over the worker's pipe."""
+
+    def __init__(self, chat, name):
+        super().__init__()
+        self.chat = chat
+        self.name = name
+
+    @property
+    def model_name(self):
+        return self.name
+
+    @property
+    def system(self):
+        return "legion-bench"
+
+    async def embed(self, inputs, *, input_type, settings=None):
+        inputs, settings = self.prepare_embed(inputs, settings)
+        return EmbeddingResult(embeddings=self.chat.embed(inputs), inputs=inputs, input_type=input_type,
+                               model_name=self.name, provider_name=self.system)
+
 
 class PydanticAIAdapter(FrameworkAdapter):
     def prepare(self, config):
@@ -59,8 +151,15 @@ class PydanticAIAdapter(FrameworkAdapter):
         Agent.instrument_all(False)  # no OpenTelemetry spans: nothing may export traces
         # Pydantic AI's documented route to an OpenAI-compatible server: the OpenAI provider with a
         # base URL, and the Chat Completions model class (not OpenAIResponsesModel).
-        self.provider = OpenAIProvider(base_url=config.base_url, api_key="legion-bench-no-key")
-        self.model = OpenAIChatModel(config.model, provider=self.provider)
+        if config.in_process:  # the same agents over FunctionModel, answered over the worker's pipe
+            self.chat = legion_common.InProcessChat(config)
+            # OpenAIChatModel's profile (openai_model_profile): tool schemas get the same transformation
+            # (strict mode where it fits), so the requests match the HTTP mode's.
+            self.model = FunctionModel(InProcessModel(self.chat), model_name=config.model,
+                                       profile=openai_model_profile(config.model))
+        else:
+            self.provider = OpenAIProvider(base_url=config.base_url, api_key="legion-bench-no-key")
+            self.model = OpenAIChatModel(config.model, provider=self.provider)
         self.model_settings = {"max_retries": config.max_retries, "timeout": config.request_timeout_s}
         self.knowledge = None  # (documents, their embeddings) while a knowledge-base task runs
 
@@ -68,7 +167,13 @@ class PydanticAIAdapter(FrameworkAdapter):
         return legion_common.distribution_versions("pydantic-ai-slim", "pydantic-graph", "openai", "pydantic")
 
     def settings(self):
-        return {
+        in_process = {
+            "in-process model": "FunctionModel(function) whose function maps each request to Chat Completions and "
+                                "back over the worker's pipe, and a custom EmbeddingModel for the knowledge base: "
+                                "FunctionModel is Pydantic AI's documented model driven by one's own function "
+                                "(\"Testing\"), and it keeps the usage the function returns",
+        } if self.config.in_process else {}
+        return in_process | {
             "OpenAIChatModel(provider=OpenAIProvider(base_url))": "the model server (default: OpenAI's API), through the "
                                                                   "Chat Completions model class, not OpenAIResponsesModel: "
                                                                   "the model server speaks Chat Completions",
@@ -132,7 +237,10 @@ class PydanticAIAdapter(FrameworkAdapter):
         from pydantic_ai.embeddings import Embedder
         from pydantic_ai.embeddings.openai import OpenAIEmbeddingModel
 
-        embedder = Embedder(OpenAIEmbeddingModel(self.config.model, provider=self.provider))
+        if self.config.in_process:
+            embedder = Embedder(InProcessEmbeddingModel(self.chat, self.config.model))
+        else:
+            embedder = Embedder(OpenAIEmbeddingModel(self.config.model, provider=self.provider))
         documents = list(scenario.documents)
 
         async def embed_all():

@@ -21,6 +21,8 @@ void NativeAdapter::prepare(const AdapterConfig& config) {
   options.client.max_retries = config.max_retries;
   options.client.timeout = config.request_timeout;
   options.client.injected_delay = config.injected_delay;
+  options.client.in_process = config.in_process_model;
+  in_process_ = config.in_process_model != nullptr;
   options.model = config.model;
   options.stream = config.stream;
   engine_ = std::make_unique<core::Engine>(options);
@@ -56,8 +58,14 @@ std::vector<TaskAttempt> NativeAdapter::run_concurrently(const core::TaskSpec& t
 
 std::map<std::string, std::string> NativeAdapter::settings() const {
   // Listed in a report only when a scenario turns it on (the runner drops it otherwise).
-  return {{std::string(kContextTrimmingSetting) + " (context_window N)",
-           "the engine's window (default: none): the task, the first turn and the last N messages"}};
+  std::map<std::string, std::string> settings = {
+      {std::string(kContextTrimmingSetting) + " (context_window N)",
+       "the engine's window (default: none): the task, the first turn and the last N messages"}};
+  if (in_process_)
+    settings[std::string(kInProcessModelSetting)] =
+        "core::ClientOptions::in_process: the engine's client hands each encoded request to the in-process model "
+        "instead of its HTTP connection pool (the engine's own seam; everything else unchanged)";
+  return settings;
 }
 
 std::map<std::string, std::string> NativeAdapter::versions() const {

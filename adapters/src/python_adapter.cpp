@@ -55,8 +55,32 @@ PYBIND11_EMBEDDED_MODULE(legion, m) {
   // interpreter (see ~PythonAdapter).
   new py::exception<Unsupported>(m, "Unsupported");
 
+  // A refusal or failure of the in-process model: .status is the HTTP status it stands for (0: the
+  // model could not be reached).
+  static py::exception<core::LlmError> model_error(m, "ModelError");
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const core::LlmError& e) {
+      py::object error = py::reinterpret_borrow<py::object>(model_error.ptr())(e.what());
+      error.attr("status") = e.status;
+      PyErr_SetObject(model_error.ptr(), error.ptr());
+    }
+  });
+
   py::class_<AdapterConfig>(m, "AdapterConfig")
       .def_readonly("base_url", &AdapterConfig::base_url)
+      // The in-process mode: the adapter uses its framework's own test or custom model class, whose
+      // answers come from post_model(path, body) (the scripted model over a pipe), never base_url.
+      .def_property_readonly("in_process", [](const AdapterConfig& c) { return c.in_process_model != nullptr; })
+      .def(
+          "post_model",
+          [](const AdapterConfig& c, const std::string& path, const std::string& body) {
+            if (!c.in_process_model) throw std::logic_error("post_model: this worker has no in-process model");
+            py::gil_scoped_release release;  // other threads' Python runs while the answer crosses the pipe
+            return c.in_process_model->post(path, body);
+          },
+          py::arg("path"), py::arg("body"))
       .def_readonly("model", &AdapterConfig::model)
       .def_readonly("stream", &AdapterConfig::stream)
       .def_readonly("max_retries", &AdapterConfig::max_retries)

@@ -49,6 +49,9 @@ std::string format_ms(std::int64_t ns) {
   return s.str();
 }
 
+// Where nothing listens (port 1 on loopback): the base URL of a worker whose model is in process.
+constexpr const char* kNoServerUrl = "http://127.0.0.1:1/v1";
+
 }  // namespace
 
 std::atomic<bool>& interrupt_flag() {
@@ -76,6 +79,14 @@ void validate_systems(const Plan& plan) {
     adapters::adapter_info(base);  // unknown names fail here, listing the known ones
     if (system.find('@') != std::string::npos && label.empty())
       throw std::invalid_argument("system '" + system + "': a label must follow '@' (NAME@LABEL)");
+    if (label == kInProcessLabel) {
+      // The scripted model answers at once and whole in this mode (Oracle::answer_directly).
+      if (plan.latency.time_to_first_token.count() > 0 || plan.latency.tokens_per_second > 0)
+        throw std::invalid_argument("system '" + system + "': the in-process model answers at once; run it without --latency");
+      if (plan.stream) throw std::invalid_argument("system '" + system + "': the in-process model does not stream; run it without --stream");
+      if (plan.faults.probability > 0 || !plan.faults.at_requests.empty())
+        throw std::invalid_argument("system '" + system + "': the in-process model injects no faults; run it without --faults");
+    }
     if (const auto build = plan.builds.find(label); build != plan.builds.end()) legion_bench_in(build->second);
     if (const auto venvs = plan.venvs.find(label); venvs != plan.venvs.end() && !std::filesystem::is_directory(venvs->second))
       throw std::invalid_argument("environments folder '" + venvs->second.string() + "' for '" + label + "' does not exist");
@@ -123,7 +134,9 @@ report::RunContext Runner::make_context(const std::vector<PlannedScenario>& cell
     if (auto b = plan_.builds.find(label); b != plan_.builds.end()) origin = "build " + std::filesystem::absolute(b->second).string();
     if (auto v = plan_.venvs.find(label); v != plan_.venvs.end())
       origin += (origin.empty() ? "" : ", ") + std::string("environments ") + std::filesystem::absolute(v->second).string();
-    if (!label.empty()) c.variants[system] = origin.empty() ? "this build (a separate worker process)" : origin;
+    if (label == kInProcessLabel)
+      c.variants[system] = "this build, with the framework's own in-process model class answered by the scripted model over a pipe (no HTTP)";
+    else if (!label.empty()) c.variants[system] = origin.empty() ? "this build (a separate worker process)" : origin;
   }
   c.injected_delay_us = plan_.injected_delay_us;
   c.noise_floor = plan_.noise_floor;
@@ -253,6 +266,10 @@ report::RunResults Runner::run() {
     w.base_url = oracle.base_url();
     w.stream = plan_.stream;
     w.max_retries = plan_.max_retries;
+    if (label == kInProcessLabel) {
+      w.in_process_model = &oracle;
+      w.base_url = kNoServerUrl;  // a model call that bypassed the in-process model fails instead of reaching the server
+    }
     // A system whose worker cannot start is a result too: its records carry the error.
     try {
       workers.push_back(std::make_unique<WorkerProcess>(w));
@@ -267,6 +284,8 @@ report::RunResults Runner::run() {
     for (const auto& [k, v] : versions.items()) results.context.system_versions[system][k] = v.get<std::string>();
     results.context.system_packages[system] = hello.value("packages", std::map<std::string, std::string>{});
     results.context.system_settings[system] = hello.value("settings", std::map<std::string, std::string>{});
+    if (const auto pipe = hello.find("model_pipe_round_trip_ns"); pipe != hello.end() && pipe->is_number_integer())
+      results.context.model_pipe_round_trip_ns[system] = pipe->get<std::int64_t>();
     if (!trims_context) std::erase_if(results.context.system_settings[system], [](const auto& s) {
       return s.first.starts_with(adapters::kContextTrimmingSetting);
     });

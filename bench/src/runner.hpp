@@ -65,6 +65,11 @@ struct Plan {
   std::string noise_floor;  // the calibrated drift, for the report (see calibration.hpp)
 };
 
+// The label of a system's in-process mode (`pydantic-ai@in-process`): this build, the framework's own
+// test or custom model class in its process, answered by the scripted model over a pipe
+// (model_pipe.hpp) instead of HTTP. Runs beside the same system over HTTP, interleaved.
+inline constexpr std::string_view kInProcessLabel = "in-process";
+
 // "native@new" -> {"native", "new"}; "native" -> {"native", ""}.
 struct SystemName {
   std::string base, label;

@@ -89,12 +89,22 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
   try {
     adapter = adapters::adapter_info(system).make();
     adapter->prepare(config);
+    // A system in the in-process mode names the model class it uses there, so that no system runs
+    // over HTTP while its records say otherwise.
+    if (config.in_process_model && !adapter->settings().contains(std::string(adapters::kInProcessModelSetting)))
+      throw std::runtime_error(system + " has no in-process model (no '" + std::string(adapters::kInProcessModelSetting) +
+                               "' among its settings): it runs over HTTP only");
   } catch (const std::exception& e) {
     reply({{"ready", false}, {"error", core::clip_error_text(e.what())}});
     return 1;
   }
   auto cold_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - cold_start).count();
+  // What the in-process mode's pipe costs per model call, measured where the calls are made.
+  json model_pipe_ns = nullptr;
+  if (config.in_process_model)
+    if (auto* pipe = dynamic_cast<ModelPipeClient*>(config.in_process_model.get())) model_pipe_ns = pipe->median_round_trip_ns(1000);
   reply({{"ready", true},
+         {"model_pipe_round_trip_ns", model_pipe_ns},
          {"protocol", kWorkerProtocol},
          {"cold_start_ns", cold_ns},
          {"cold_start_parts", adapter->cold_start_parts()},
@@ -339,8 +349,10 @@ WorkerProcess::~WorkerProcess() {
 }
 
 void WorkerProcess::start(std::chrono::milliseconds timeout) {
-  int jobs[2], results[2];
-  if (::pipe2(jobs, O_CLOEXEC) != 0 || ::pipe2(results, O_CLOEXEC) != 0)
+  int jobs[2], results[2], model_requests[2] = {-1, -1}, model_answers[2] = {-1, -1};
+  const bool in_process = options_.in_process_model != nullptr;
+  if (::pipe2(jobs, O_CLOEXEC) != 0 || ::pipe2(results, O_CLOEXEC) != 0 ||
+      (in_process && (::pipe2(model_requests, O_CLOEXEC) != 0 || ::pipe2(model_answers, O_CLOEXEC) != 0)))
     throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
   std::vector<std::string> args = {options_.executable.string(), "worker", "--system", options_.system,
@@ -348,6 +360,7 @@ void WorkerProcess::start(std::chrono::milliseconds timeout) {
   if (options_.stream) args.push_back("--stream");
   if (options_.injected_delay_us > 0) args.insert(args.end(), {"--inject-delay-us", std::to_string(options_.injected_delay_us)});
   if (!options_.adapter_spec.empty()) args.insert(args.end(), {"--adapter", options_.adapter_spec});
+  if (in_process) args.push_back("--model-pipe");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -381,14 +394,25 @@ void WorkerProcess::start(std::chrono::milliseconds timeout) {
     // Move both ends above the target numbers first, so that neither dup2 clobbers the other.
     int job_end = ::fcntl(jobs[0], F_DUPFD, 10);
     int result_end = ::fcntl(results[1], F_DUPFD, 10);
+    int model_request_end = in_process ? ::fcntl(model_requests[1], F_DUPFD, 10) : -1;
+    int model_answer_end = in_process ? ::fcntl(model_answers[0], F_DUPFD, 10) : -1;
     ::dup2(job_end, kJobFd);  // dup2 copies do not inherit O_CLOEXEC
     ::dup2(result_end, kResultFd);
+    if (in_process) {
+      ::dup2(model_request_end, kModelRequestFd);
+      ::dup2(model_answer_end, kModelAnswerFd);
+    }
     if (!options_.cpus.empty()) ::sched_setaffinity(0, sizeof cpus, &cpus);
     ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(jobs[0]);
   ::close(results[1]);
+  if (in_process) {
+    ::close(model_requests[1]);
+    ::close(model_answers[0]);
+    model_pipe_ = std::make_unique<ModelPipeServer>(*options_.in_process_model, model_requests[0], model_answers[1]);
+  }
   to_worker_ = jobs[1];
   from_worker_ = results[0];
   buffer_.clear();
@@ -424,6 +448,7 @@ void WorkerProcess::kill_worker() {
   if (to_worker_ >= 0) ::close(to_worker_);
   if (from_worker_ >= 0) ::close(from_worker_);
   to_worker_ = from_worker_ = -1;
+  model_pipe_.reset();
 }
 
 std::string WorkerProcess::exit_description() {

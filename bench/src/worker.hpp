@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include "legion/adapters/adapter.hpp"
 #include "legion/datasets/scenario.hpp"
+#include "model_pipe.hpp"
 
 namespace legion::bench {
 
@@ -62,6 +64,9 @@ class WorkerProcess {
     std::int64_t injected_delay_us = 0;  // test-only slowdown per model call
     std::filesystem::path venvs_dir;     // the frameworks' environments, when not the default ones
     std::vector<int> cpus;               // CPUs the worker may run on (empty: any)
+    // The in-process mode (NAME@in-process): the system's model answers from this oracle over a
+    // pipe (model_pipe.hpp) instead of HTTP. Null: the system calls base_url.
+    oracle::Oracle* in_process_model = nullptr;
   };
 
   explicit WorkerProcess(Options options);
@@ -97,6 +102,7 @@ class WorkerProcess {
   bool too_long_ = false;  // the worker sent a line longer than kMaxResultLineBytes
   std::uint64_t next_seq_;  // from a random start: a program that can write to the pipe cannot guess it
   nlohmann::json hello_;
+  std::unique_ptr<ModelPipeServer> model_pipe_;  // in the in-process mode
 };
 
 }  // namespace legion::bench

@@ -187,8 +187,13 @@ Async<std::string> AsyncLlmClient::exchange(const std::string& head_prefix, cons
   }
 }
 
+Async<std::string> AsyncLlmClient::post(const std::string& head, std::string_view path, const std::string& body) {
+  if (options_.in_process) co_return options_.in_process->post(path, body);
+  co_return co_await exchange(head, body);
+}
+
 Async<ChatResponse> AsyncLlmClient::attempt(const std::string& body, bool stream) {
-  const auto answer = co_await exchange(request_head_, body);
+  const auto answer = co_await post(request_head_, "/chat/completions", body);
   try {
     co_return stream ? parse_stream(answer) : parse_chat_response(answer);
   } catch (const WireError& e) {
@@ -223,7 +228,7 @@ Async<std::vector<std::vector<float>>> AsyncLlmClient::embed(const std::vector<s
   std::string answer;
   for (int attempt_no = 0;; ++attempt_no) {
     try {
-      answer = co_await exchange(embeddings_head_, body);
+      answer = co_await post(embeddings_head_, "/embeddings", body);
       break;
     } catch (const LlmError& e) {
       const bool retryable = e.status == 0 || e.status == 429 || e.status >= 500;

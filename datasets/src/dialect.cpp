@@ -62,12 +62,28 @@ ToolCall Dialect::delegate_call(const TaskAgent& target, const std::string& task
   return {std::move(call_id), fill(delegate_tool, target), fill_json(delegate_arguments, target, task).dump()};
 }
 
+ToolCall Dialect::final_answer_call(const std::string& answer, std::string call_id) const {
+  auto fill_answer = [&](auto&& self, const nlohmann::json& value) -> nlohmann::json {
+    if (value.is_string()) {
+      auto text = value.get<std::string>();
+      for (auto pos = text.find("{answer}"); pos != std::string::npos; pos = text.find("{answer}", pos + answer.size()))
+        text.replace(pos, 8, answer);
+      return text;
+    }
+    nlohmann::json out = value;
+    if (value.is_structured())
+      for (auto& item : out) item = self(self, item);
+    return out;
+  };
+  return {std::move(call_id), final_answer_tool, fill_answer(fill_answer, final_answer_arguments).dump()};
+}
+
 Dialect load_dialect(const std::filesystem::path& file) {
   YamlFile f(file, "dialect file");
   const auto& root = f.root();
   if (!root.IsMap() || !root["name"] || !root["delegate"] || !root["delegate"]["tool"])
     f.fail(root, "a dialect needs name, identity, selector {detect, reply} and delegate {tool, arguments}");
-  f.only_keys(root, {"name", "identity", "selector", "delegate", "search_query"}, "a dialect");
+  f.only_keys(root, {"name", "identity", "selector", "delegate", "search_query", "final_answer"}, "a dialect");
   Dialect d;
   d.name = root["name"].as<std::string>();
   if (root["identity"]) d.identity = root["identity"].as<std::string>();
@@ -78,6 +94,11 @@ Dialect load_dialect(const std::filesystem::path& file) {
   if (auto q = root["search_query"]) {
     f.only_keys(q, {"detect"}, "'search_query'");
     d.search_query_detect = f.require(q, "detect", "'search_query'").as<std::string>();
+  }
+  if (auto a = root["final_answer"]) {
+    f.only_keys(a, {"tool", "arguments"}, "'final_answer'");
+    d.final_answer_tool = f.require(a, "tool", "'final_answer'").as<std::string>();
+    if (a["arguments"]) d.final_answer_arguments = yaml_to_json(a["arguments"]);
   }
   d.delegate_tool = root["delegate"]["tool"].as<std::string>();
   if (root["delegate"]["arguments"]) d.delegate_arguments = yaml_to_json(root["delegate"]["arguments"]);

@@ -168,7 +168,15 @@ Section method(const RunResults& r) {
   Section s{"method", "Method", {paragraph({own("Latency profile "), code(c.latency_profile), own(w.str())})}};
   if (!c.variants.empty()) {
     Text v{own("Systems from other builds or environments, or twins of a system:")};
-    for (const auto& [system, origin] : c.variants) detail::add(v, {own(" "), code(system), own(" — "), outside(origin), own(";")});
+    for (const auto& [system, origin] : c.variants) {
+      detail::add(v, {own(" "), code(system), own(" — "), outside(origin)});
+      if (const auto pipe = c.model_pipe_round_trip_ns.find(system); pipe != c.model_pipe_round_trip_ns.end()) {
+        std::ostringstream rtt;
+        rtt << std::fixed << std::setprecision(1) << static_cast<double>(pipe->second) / 1e3;
+        detail::add(v, {own(", the pipe's round trip a median " + rtt.str() + " µs per model call, in its overhead")});
+      }
+      v.push_back(own(";"));
+    }
     v.push_back(own(" such versions run interleaved repetition by repetition, so drift hits them alike."));
     s.blocks.push_back(paragraph(v));
   }

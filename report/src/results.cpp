@@ -20,7 +20,8 @@ json to_json(const RunContext& c) {
           {"systems", c.systems},               {"scenarios", c.scenarios}, {"repetitions", c.repetitions},
           {"warmup", c.warmup},                 {"concurrency", c.concurrency},
           {"target_relative_ci", c.target_relative_ci}, {"max_repetitions", c.max_repetitions}, {"command", c.command},
-          {"variants", c.variants}, {"injected_delay_us", c.injected_delay_us},
+          {"variants", c.variants}, {"model_pipe_round_trip_ns", c.model_pipe_round_trip_ns},
+          {"injected_delay_us", c.injected_delay_us},
           {"machine", {{"load_1m_start", c.machine.load_1m_start}, {"governor", c.machine.governor},
                        {"steal_share", c.machine.steal_share}, {"iowait_share", c.machine.iowait_share},
                        {"foreign_cpu_share", c.machine.foreign_cpu_share}, {"busy_processes", c.machine.busy_processes},
@@ -75,6 +76,7 @@ RunContext context_from_json(const json& j) {
     c.machine.warnings = field(m, "warnings", std::vector<std::string>{});
   }
   c.noise_floor = field(j, "noise_floor", std::string());
+  c.model_pipe_round_trip_ns = field(j, "model_pipe_round_trip_ns", std::map<std::string, std::int64_t>{});
   c.system_versions = field(j, "system_versions", std::map<std::string, std::map<std::string, std::string>>{});
   c.system_status = field(j, "system_status", std::map<std::string, std::string>{});
   c.system_packages = field(j, "system_packages", std::map<std::string, std::map<std::string, std::string>>{});

@@ -112,6 +112,37 @@ TEST_F(OracleTest, ToolNotOfferedIsVisibleInTheAnswer) {
   EXPECT_NE(answer.message.content.find("MISSING(tool lookup_record was not offered)"), std::string::npos);
 }
 
+// smolagents' agents take an answer only as a call of their final_answer tool: under its dialect the
+// scripted answer goes out as that call when the request offers the tool, as text when it does not,
+// and the script's own tool calls stay what they are.
+TEST_F(OracleTest, TheDialectsFinalAnswerToolCarriesTheAnswerWhenOffered) {
+  ScriptPolicy policy(spec_, dialect_named("smolagents"));
+  auto request = first_request();
+  request.tools.push_back({"final_answer", "Provides a final answer to the given problem.",
+                           json{{"type", "object"}, {"properties", {{"answer", {{"type", "string"}}}}}}});
+  auto first = policy.decide(request, 1);
+  ASSERT_EQ(first.response.message.tool_calls.size(), 1u);
+  EXPECT_EQ(first.response.message.tool_calls[0].name, "lookup_record");
+
+  request.messages.push_back({"assistant", "", {}, {}, {{"c1", "lookup_record", R"({"key":"launch-code"})"}}});
+  request.messages.push_back({"tool", spec_->run_tool("lookup_record", R"({"key":"launch-code"})"), {}, "c1", {}});
+  auto as_call = policy.decide(request, 2);
+  EXPECT_EQ(as_call.response.finish_reason, "tool_calls");
+  EXPECT_TRUE(as_call.response.message.content.empty());
+  ASSERT_EQ(as_call.response.message.tool_calls.size(), 1u);
+  const auto& call = as_call.response.message.tool_calls[0];
+  EXPECT_EQ(call.name, "final_answer");
+  EXPECT_EQ(call.id, "call_2");
+  auto answer = json::parse(call.arguments).at("answer").get<std::string>();
+  EXPECT_TRUE(check_answer(*spec_, answer).correct) << answer;
+
+  request.tools.pop_back();
+  auto as_text = policy.decide(request, 3);
+  EXPECT_EQ(as_text.response.finish_reason, "stop");
+  EXPECT_TRUE(as_text.response.message.tool_calls.empty());
+  EXPECT_EQ(as_text.response.message.content, answer);
+}
+
 TEST_F(OracleTest, StreamsServerSentEventsWithUsage) {
   auto request = first_request();
   request.stream = true;

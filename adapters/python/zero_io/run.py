@@ -23,7 +23,9 @@ configure_offline()
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("framework", choices=["langgraph", "autogen", "crewai", "pydantic_ai", "agent_framework"])
+    # Every environment with a workload file here (ENV_graphs.py).
+    parser.add_argument("framework", choices=sorted(name[:-len("_graphs.py")] for name in os.listdir(os.path.dirname(
+        os.path.abspath(__file__))) if name.endswith("_graphs.py")))
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--iterations", type=int, default=200)
     args = parser.parse_args()

@@ -75,6 +75,9 @@ ScriptPolicy::ScriptPolicy(std::shared_ptr<const ScenarioSpec> scenario, Dialect
 ScriptPolicy::Decision ScriptPolicy::decide(const ChatRequest& request, std::uint64_t n) const {
   const auto& spec = *scenario_;
   RequestEvidence evidence(request);
+  auto offered = [&](const std::string& tool) {
+    return std::any_of(request.tools.begin(), request.tools.end(), [&](const ToolDefinition& t) { return t.name == tool; });
+  };
   Decision d;
   auto& reply = d.response.message;
   reply.role = "assistant";
@@ -150,9 +153,6 @@ ScriptPolicy::Decision ScriptPolicy::decide(const ChatRequest& request, std::uin
     const auto& step = agent->script[index];
     d.agent = agent->id;
     d.step = static_cast<int>(index);
-    auto offered = [&](const std::string& tool) {
-      return std::any_of(request.tools.begin(), request.tools.end(), [&](const ToolDefinition& t) { return t.name == tool; });
-    };
     auto call_id = "call_" + std::to_string(n);
     switch (step.kind) {
       case StepKind::call:
@@ -172,8 +172,13 @@ ScriptPolicy::Decision ScriptPolicy::decide(const ChatRequest& request, std::uin
         reply.content = render_placeholders(step.text, spec, evidence);
         break;
     }
-    if (!reply.tool_calls.empty()) d.response.finish_reason = "tool_calls";
   }
+  // A framework that takes its agents' answers only as a tool call gets every text answer so.
+  if (reply.tool_calls.empty() && !dialect_.final_answer_tool.empty() && offered(dialect_.final_answer_tool)) {
+    reply.tool_calls.push_back(dialect_.final_answer_call(reply.content, "call_" + std::to_string(n)));
+    reply.content.clear();
+  }
+  if (!reply.tool_calls.empty()) d.response.finish_reason = "tool_calls";
   d.response.usage.prompt_tokens = counter_->prompt(request);
   d.response.usage.completion_tokens = counter_->completion(reply);
   return d;

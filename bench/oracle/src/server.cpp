@@ -591,6 +591,35 @@ Oracle::Oracle(Options options) : impl_(std::make_unique<Impl>(std::move(options
 
 Oracle::~Oracle() { stop(); }
 
+Oracle::DirectAnswer Oracle::answer_directly(std::string_view path, std::string_view body) {
+  const auto started = std::chrono::steady_clock::now();
+  if (path.starts_with("/v1/")) path.remove_prefix(3);
+  if (path == "/health") return {200, "ok"};
+  RequestLogEntry entry;
+  detail::Reply reply;
+  try {
+    if (path == "/chat/completions") {
+      entry.seq = impl_->seq.fetch_add(1) + 1;
+      reply = detail::answer_chat(body, *impl_->serving(), impl_->options.latency, entry);
+    } else if (path == "/embeddings") {
+      entry.seq = impl_->seq.fetch_add(1) + 1;
+      reply = detail::answer_embeddings(body, impl_->options.model, entry);
+    } else {
+      return {404, detail::error_body("Unknown request path: " + std::string(path), "invalid_request_error")};
+    }
+  } catch (const std::exception& e) {
+    reply = detail::error_reply(500, e.what(), "server_error");
+    entry.status = 500, entry.action = "error";
+  }
+  if (reply.stream || reply.first_delay.count() > 0 || reply.gap.count() > 0)
+    throw std::logic_error("the in-process model answers at once and whole: no latency profile, faults or streaming");
+  entry.response_bytes = reply.body.size();
+  entry.started_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(started.time_since_epoch()).count();
+  entry.service_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count();
+  impl_->log.record(std::move(entry));
+  return {reply.status, std::move(reply.body)};
+}
+
 void Oracle::stop() {
   if (impl_->stopped.exchange(true)) return;
   for (auto& loop : impl_->loops) loop->context.stop();

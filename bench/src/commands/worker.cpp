@@ -1,8 +1,11 @@
+#include <fcntl.h>
+
 #include <memory>
 
 #include "command.hpp"
 #include "legion/adapters/adapter.hpp"
 #include "options.hpp"
+#include "model_pipe.hpp"
 #include "worker.hpp"
 
 namespace legion::bench::commands {
@@ -12,6 +15,7 @@ struct WorkerOptions {
   std::string system, adapter;
   adapters::AdapterConfig config;
   std::int64_t delay_us = 0;
+  bool model_pipe = false;
 };
 
 }  // namespace
@@ -28,10 +32,17 @@ Command worker_command() {
             cmd.add_option("--max-retries", o->config.max_retries)->transform(integer_in(0, 100));
             cmd.add_flag("--stream", o->config.stream);
             cmd.add_option("--inject-delay-us", o->delay_us)->transform(integer_in(0, kMaxDelayUs));
+            cmd.add_flag("--model-pipe", o->model_pipe, "The model answers over the pipes on fds 5 and 6 (in-process mode)");
           },
           [o](const Invocation&) {
             if (!o->adapter.empty()) adapters::add_python_adapter(o->adapter);
             o->config.injected_delay = std::chrono::microseconds(o->delay_us);
+            if (o->model_pipe) {
+              // Kept across this process's life, not given to the programs it starts (sandboxes, tools).
+              ::fcntl(kModelRequestFd, F_SETFD, FD_CLOEXEC);
+              ::fcntl(kModelAnswerFd, F_SETFD, FD_CLOEXEC);
+              o->config.in_process_model = std::make_shared<ModelPipeClient>();
+            }
             return worker_main(o->system, o->config);
           }};
 }

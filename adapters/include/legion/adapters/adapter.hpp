@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "legion/core/chat.hpp"
+#include "legion/core/llm_client.hpp"
 #include "legion/core/task.hpp"
 
 namespace legion::adapters {
@@ -26,6 +27,9 @@ struct AdapterConfig {
   int max_retries = 0;
   std::chrono::milliseconds request_timeout{120000};
   std::chrono::microseconds injected_delay{0};  // test-only slowdown per model call (native engine only)
+  // The in-process mode: the system's own test or custom model class answers through this model
+  // (legion-bench's scripted model over a pipe) instead of its HTTP client calling base_url.
+  std::shared_ptr<core::InProcessModel> in_process_model;
 };
 
 struct TaskOutcome {
@@ -81,6 +85,9 @@ class Adapter {
 // The settings() entries that describe a system's context trimming start with this: they belong in
 // a report only when some scenario of the run asks for trimming (TaskSpec::context_window > 0).
 inline constexpr std::string_view kContextTrimmingSetting = "context trimming";
+
+// The settings() entry a system lists in the in-process mode: the model class it uses there.
+inline constexpr std::string_view kInProcessModelSetting = "in-process model";
 
 struct AdapterInfo {
   std::string name;

@@ -17,6 +17,7 @@ class NativeAdapter final : public Adapter {
 
  private:
   std::unique_ptr<core::Engine> engine_;
+  bool in_process_ = false;
 };
 
 }  // namespace legion::adapters

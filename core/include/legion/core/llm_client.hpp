@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "legion/core/chat.hpp"
@@ -21,6 +22,17 @@ namespace legion::core {
 struct LlmError : std::runtime_error {
   LlmError(int http_status, const std::string& what) : std::runtime_error(what), status(http_status) {}
   int status;  // HTTP status, 0 for a transport failure
+};
+
+// A model answered without HTTP or sockets: a request's body in, its answer's body out, in the
+// calling thread. legion-bench's in-process mode (`--systems NAME@in-process`) gives a system one
+// whose answers come from the runner's scripted model over a pipe (bench/src/model_pipe.hpp).
+class InProcessModel {
+ public:
+  virtual ~InProcessModel() = default;
+  // POST `path` ("/chat/completions", "/embeddings") with `body`: the answer's body. Throws LlmError
+  // with the status when the model refuses the request, with status 0 when it cannot be reached.
+  virtual std::string post(std::string_view path, const std::string& body) = 0;
 };
 
 struct ClientOptions {
@@ -35,6 +47,8 @@ struct ClientOptions {
   // Test-only: waited before every request, a known slowdown for checking that the tool's own
   // comparisons find changes (docs/statistics.md). Zero outside such tests.
   std::chrono::microseconds injected_delay{0};
+  // When set, requests go to this model instead of base_url's server (no connection is opened).
+  std::shared_ptr<InProcessModel> in_process;
 };
 
 class AsyncLlmClient {
@@ -62,6 +76,8 @@ class AsyncLlmClient {
   Async<ChatResponse> attempt(const std::string& body, bool stream);
   // One request on a pooled connection; the answer's body when its status is 200.
   Async<std::string> exchange(const std::string& head, const std::string& body);
+  // The answer's body from the in-process model, when there is one, or else over HTTP.
+  Async<std::string> post(const std::string& head, std::string_view path, const std::string& body);
   Async<void> watchdog();
 
   asio::any_io_executor executor_;

@@ -24,12 +24,18 @@ struct Dialect {
   // Text that marks a request in which the framework asks the model to write the search query for
   // its knowledge base; the model answers with the task's own text, so every system searches alike.
   std::string search_query_detect;
+  // A framework whose agents end every turn with a tool call instead of a text reply (smolagents'
+  // `final_answer`): a text answer is sent as a call of this tool whenever the request offers it.
+  // Empty: text answers stay text. Argument strings may contain {answer}.
+  std::string final_answer_tool;
+  nlohmann::json final_answer_arguments = nlohmann::json::object();
 
   std::string identity_of(const TaskAgent& agent) const;
   bool is_selector_request(const ChatRequest& request) const;
   std::string selector_answer(const TaskAgent& agent) const;
   bool is_search_query_request(const ChatRequest& request) const;
   ToolCall delegate_call(const TaskAgent& target, const std::string& task, std::string call_id) const;
+  ToolCall final_answer_call(const std::string& answer, std::string call_id) const;
 };
 
 // Loads datasets/dialects/<name>.yaml; DatasetError (file:line:column) on a bad file.

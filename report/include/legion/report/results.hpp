@@ -75,6 +75,9 @@ struct RunContext {
   std::string command;  // the command line that reproduces the run
   // Systems run from another build or environment (`NAME@LABEL`): system -> where it came from.
   std::map<std::string, std::string> variants;
+  // Systems in the in-process mode (`NAME@in-process`): the median round trip of the pipe their model
+  // calls cross, measured by the worker at start (what the mode adds to each call besides the framework).
+  std::map<std::string, std::int64_t> model_pipe_round_trip_ns;
   // Test-only slowdowns injected into a system's model calls (microseconds per call). A run with
   // any is not a measurement of the system, and every report says so.
   std::map<std::string, std::int64_t> injected_delay_us;

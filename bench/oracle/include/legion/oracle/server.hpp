@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "legion/oracle/profile.hpp"
@@ -85,6 +86,16 @@ class Oracle {
   std::int64_t busy_since(std::uint64_t mark) const;
   // Quantile of the service time of every request finished since the start, in ns (±1.6%).
   std::int64_t service_quantile_ns(double q) const;
+  // One request answered in the caller's thread, as the HTTP server would answer it and logged the
+  // same way (its service time from receiving the body to having the answer): the model of the
+  // in-process mode, reached over a pipe instead of a socket (bench/src/model_pipe.hpp). `path` is
+  // /chat/completions, /embeddings (with or without /v1) or /health. Never delayed or streamed: the
+  // runner refuses the in-process mode with a latency profile, faults or streaming.
+  struct DirectAnswer {
+    int status = 200;
+    std::string body;
+  };
+  DirectAnswer answer_directly(std::string_view path, std::string_view body);
   void stop();
 
   struct Impl;
