@@ -90,7 +90,8 @@ class Reproduction {
     for (const auto& f : figures_) {
       if (f.id.starts_with("neograph-")) neograph(f);
       else if (f.id.starts_with("agno-perf-") && f.id.find("-single-turn-") != std::string::npos)
-        add(f, f.unit, "—", "not measured: needs the in-process single-turn run (each framework with its own test or custom model, no HTTP)");
+        add(f, f.unit, "—", "not measured: needs the in-process single-turn run (each framework with its own test or custom model, no HTTP: "
+                  "--systems NAME@in-process), which the published suite does not run yet");
       else if (f.id.starts_with("agno-perf-") || f.id.starts_with("praisonai-")) footprint(f);
       else if (f.id.starts_with("aimultiple-")) from_comparison(f, aimultiple, "a run with crewai and langchain on single-tool under a latency profile other than zero");
       else if (f.id.starts_with("mafbench-")) mafbench(f);
