@@ -11,10 +11,15 @@
 #include "legion/report/reproduce.hpp"
 #include "checks.hpp"
 #include "exit_status.hpp"
+#include "footprint.hpp"
 #include "zero_io.hpp"
 
 namespace legion::bench {
 namespace {
+
+// The frameworks Agno's and PraisonAI's published figures name (datasets/published/agno-performance.yaml,
+// praisonai-instantiation.yaml).
+constexpr const char* kFootprintFigureSystems[] = {"agno", "langchain", "pydantic-ai", "crewai", "openai-agents"};
 
 // One of the suite's runs: a copy of the suite's plan with its own scenarios, latency, sweep,
 // systems (the frameworks and the direct call) and folder.
@@ -99,7 +104,26 @@ int run_published_suite(PublishedSuiteOptions o, std::ostream& progress) {
   if (std::ifstream in(zero_io.out / "zero_io.json"); in)
     zero_io_comparison = report::published_comparison_from_json(nlohmann::json::parse(in).at("comparison"));
 
-  report::ReproductionRuns inputs{&runs[0], &runs[1], &runs[2], zero_io_comparison ? &*zero_io_comparison : nullptr};
+  // Cold import and construction of the suite's frameworks that the published figures name
+  // (Agno's and PraisonAI's), those whose environment is set up.
+  FootprintOptions footprint;
+  for (const auto& s : systems_with_footprint())
+    if (std::find(std::begin(kFootprintFigureSystems), std::end(kFootprintFigureSystems), s) != std::end(kFootprintFigureSystems) &&
+        std::find(o.plan.systems.begin(), o.plan.systems.end(), s) != o.plan.systems.end())
+      footprint.systems.push_back(s);
+  if (o.quick) footprint.import_samples = 2, footprint.iterations = 5, footprint.warmups = 2;
+  footprint.out = o.plan.out_dir / "footprint";
+  int footprint_status = kExitOk;
+  std::optional<report::PublishedComparison> footprint_comparison;
+  if (!footprint.systems.empty()) {
+    progress << "\n== published suite: footprint\n";
+    footprint_status = footprint_command(footprint);
+    if (std::ifstream in(footprint.out / "footprint.json"); in)
+      footprint_comparison = report::published_comparison_from_json(nlohmann::json::parse(in).at("comparison"));
+  }
+
+  report::ReproductionRuns inputs{&runs[0], &runs[1], &runs[2], zero_io_comparison ? &*zero_io_comparison : nullptr,
+                                  footprint_comparison ? &*footprint_comparison : nullptr};
   auto comparison = report::reproduce_published(figures, inputs);
   comparison.command = o.plan.command + "\n\n# its parts, each repeatable alone:\n" + comparison.command;
   const report::PublishedReport published{comparison, figures, report::startup_table({&runs[0], &runs[1], &runs[2]})};
@@ -109,7 +133,7 @@ int run_published_suite(PublishedSuiteOptions o, std::ostream& progress) {
   const auto combined = report::write_combined_artifacts(o.plan.out_dir / "report", runs, {comparison}, o.formats);
   report::print_artifacts(std::cout, std::cerr, combined, o.plan.out_dir / "report");
   artifacts.add(combined);
-  bool ok = zero_io_status == kExitOk && artifacts.complete();
+  bool ok = zero_io_status == kExitOk && footprint_status == kExitOk && artifacts.complete();
   for (const auto& r : runs) ok = ok && run_exit_status(r, report::Artifacts{}) == kExitOk;
   return ok ? kExitOk : kExitFailed;
 }

@@ -11,6 +11,7 @@
 #include "legion/report/calibration.hpp"
 #include "legion/report/compare.hpp"
 #include "legion/report/feature_matrix.hpp"
+#include "legion/report/footprint.hpp"
 #include "legion/report/reporters.hpp"
 #include "legion/report/reproduce.hpp"
 #include "legion/report/stress.hpp"
@@ -72,6 +73,7 @@ std::vector<DocumentInfo> documents() {
       describe(calibration_document()),
       describe(comparison_document()),
       describe(zero_io_document()),
+      describe(footprint_document()),
       describe(published_comparison_document()),
       describe(stress_document()),
       describe(stress_combined_document()),

@@ -85,9 +85,14 @@ class Reproduction {
       if (run && out.command.find(run->context.command) == std::string::npos)
         out.command += (out.command.empty() ? "" : "\n") + run->context.command;
     if (runs_.zero_io) out.command += (out.command.empty() ? "" : "\n") + runs_.zero_io->command;
+    if (runs_.footprint) out.command += (out.command.empty() ? "" : "\n") + runs_.footprint->command;
     const auto aimultiple = runs_.calls ? compare_runs_with_published({runs_.calls}) : PublishedComparison{};
     for (const auto& f : figures_) {
       if (f.id.starts_with("neograph-")) neograph(f);
+      else if (f.id.starts_with("agno-perf-") && f.id.find("-single-turn-") != std::string::npos)
+        add(f, f.unit, "—", "not measured: needs the in-process single-turn run (each framework with its own test or custom model, no HTTP: "
+                  "--systems NAME@in-process), which the published suite does not run yet");
+      else if (f.id.starts_with("agno-perf-") || f.id.starts_with("praisonai-")) footprint(f);
       else if (f.id.starts_with("aimultiple-")) from_comparison(f, aimultiple, "a run with crewai and langchain on single-tool under a latency profile other than zero");
       else if (f.id.starts_with("mafbench-")) mafbench(f);
       else if (f.id.starts_with("autoagents-")) autoagents(f);
@@ -129,6 +134,23 @@ class Reproduction {
         row.quantity = "ratio of two frameworks' per-invocation times, both from the source's one table and both measured here";
         rows_.push_back(row);
       }
+  }
+
+  // The cold-import and construction verdicts, as legion-bench footprint gave them (each with how
+  // the source measured and how it was measured); its derived rows after the last of its figures.
+  void footprint(const PublishedFigure& f) {
+    if (!runs_.footprint) return add(f, f.unit, "—", "not measured: the footprint mode did not run");
+    const auto& given = runs_.footprint->verdicts;
+    const auto row = std::find_if(given.begin(), given.end(), [&](const auto& v) { return v.id == f.id; });
+    if (row == given.end()) add(f, f.unit, "—", "not measured: the footprint run gave no verdict for it (its system did not run)");
+    else rows_.push_back(*row);
+    auto measured_by_footprint = [](const PublishedFigure& g) {
+      return g.id.starts_with("praisonai-") || (g.id.starts_with("agno-perf-") && g.id.find("-single-turn-") == std::string::npos);
+    };
+    const auto here = std::find_if(figures_.begin(), figures_.end(), [&](const auto& g) { return g.id == f.id; });
+    if (std::any_of(here + 1, figures_.end(), measured_by_footprint)) return;
+    for (const auto& v : given)
+      if (!find_figure(figures_, v.id)) rows_.push_back(v);
   }
 
   void from_comparison(const PublishedFigure& f, const PublishedComparison& c, const std::string& needs) {

@@ -109,7 +109,7 @@ elseif(PART STREQUAL "published")
   foreach(id mafbench-langgraph-p50-ratio mafbench-autogen-p50-ratio
              "agentrace-crewai-prompt-tokens-20-tools − agentrace-crewai-prompt-tokens-0-tools, per tool"
              "agentrace-autogen-moa-tokens-15-workers − agentrace-autogen-moa-tokens-3-workers, per worker"
-             aimultiple-crewai-langchain-token-ratio neograph-langgraph-peak-rss)
+             aimultiple-crewai-langchain-token-ratio neograph-langgraph-peak-rss agno-perf-langgraph-memory-kib)
     if(NOT md MATCHES "\n\\| ${id} \\| [^\n]+ \\| [0-9.]+[^|]* \\| (reproduced|differs)")
       message(FATAL_ERROR "no measured verdict for ${id}:\n${md}")
     endif()

@@ -73,7 +73,7 @@ TEST(Published, EveryShippedFigureLoadsWithItsSource) {
     EXPECT_EQ(f.source.address.rfind("https://", 0), 0u) << f.id;
     EXPECT_GT(f.value, 0) << f.id;
     EXPECT_GT(f.tolerance, 0) << f.id;
-    EXPECT_EQ(f.source.accessed, "2026-11-23") << f.id;
+    EXPECT_GE(f.source.accessed, "2026-11-23") << f.id;  // read for this project, not copied from an older list
   }
   EXPECT_GE(files.size(), 4u);  // at least four sources
 }

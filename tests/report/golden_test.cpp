@@ -14,6 +14,7 @@
 #include "legion/report/calibration.hpp"
 #include "legion/report/compare.hpp"
 #include "legion/report/feature_matrix.hpp"
+#include "legion/report/footprint.hpp"
 #include "legion/report/reporters.hpp"
 #include "legion/report/reproduce.hpp"
 #include "legion/report/zero_io.hpp"
@@ -257,6 +258,29 @@ TEST(Golden, ZeroIo) {
                    {"neograph-autogen-seq-us ÷ neograph-langgraph-seq-us", "NeoGraph, README.md:62", "1.40× (AutoGen ÷ LangGraph)",
                     "1.35×", "reproduced: 0.96× the published ratio, within ±25.0%"}}};
   check_document(zero_io_document(), r);
+}
+
+TEST(Golden, Footprint) {
+  FootprintReport r{3, 1, 10, 0, {}, {"google-adk: its environment is not set up (.venvs/google_adk/bin/python)"}, {}};
+  FootprintSystem agno{"agno", "agno", true, {}, {{"agno", "3.1.10"}}, "from agno.agent import Agent", 1000, "Agno's agno_instantiation.py",
+                       {60.0, 62.0, 61.0}, {150.0, 148.0, 152.0}, {61.0, 60.0, 62.0}, {150.0, 148.0, 152.0}, {}};
+  FootprintShape tool{"one_tool", "Agent(model=OpenAIResponses(id=\"gpt-5.5\"), tools=[get_weather])", {6.0, 5.5}, {4.5, 4.75, 5.0},
+                      {7.0, 7.25, 7.5}, {4.75, 4.5, 5.0}, {7.25, 7.0, 7.5}, {4.75, 4.4, 5.1}, 5.15};
+  agno.shapes = {tool};
+  FootprintSystem langchain{"langchain", "langgraph", false, {"round 1: one_tool: the agent holds tools [], expected ['get_weather']"},
+                            {{"langgraph", "1.2.22"}}, "from langgraph.prebuilt import create_react_agent", 300, "Agno's langgraph_instantiation.py",
+                            {80.0, 82.0, 81.0}, {300.0, 320.0, 310.0}, {81.0, 80.0, 82.0}, {310.0, 300.0, 320.0}, {}};
+  FootprintShape graph{"one_tool", "create_react_agent(model=ChatOpenAI(model=\"gpt-5.5\"), tools=[get_weather])", {1500.0}, {1250.0, 1300.0},
+                       {146.0, 147.0}, {1275.0, 1250.0, 1300.0}, {146.5, 146.0, 147.0}, {1275.0, 1200.0, 1350.0}, 1290.0};
+  langchain.shapes = {graph};
+  r.systems = {agno, langchain};
+  r.comparison = {"Cold import and agent construction", "Fresh interpreters and PerformanceEval's loop.",
+                  "legion-bench footprint --systems agno,langchain --import-samples 3",
+                  {{"agno-perf-langgraph-construction-ratio", "Agno, README.md:37", "269 × Agno", "268× (langchain 1275 ÷ agno 4.75 µs)",
+                    "reproduced: 0.997× the published ratio, within ±25.0%", "÷ Agno's, median time per construction"},
+                   {"agno-perf-pydantic-ai-memory-kib", "Agno, README.md:38", "39.0 KiB (tracemalloc peak)", "—",
+                    "not measured: pydantic-ai did not run or failed", "median tracemalloc peak"}}};
+  check_document(footprint_document(), r);
 }
 
 TEST(Golden, PublishedComparisonJson) {

@@ -49,7 +49,7 @@ RunResults run_of(const std::string& command, const std::string& latency, std::v
 
 struct Fixture {
   RunResults calls, tools, mixture;
-  PublishedComparison zero_io;
+  PublishedComparison zero_io, footprint;
   Fixture() {
     std::vector<RunRecord> c;
     for (int rep = 0; rep < 5; ++rep) {
@@ -85,9 +85,14 @@ struct Fixture {
     zero_io.verdicts = {{"neograph-native-seq-us", "NeoGraph", "5.0 µs per iteration", "0.6 µs", "target met (at or below the published figure)"},
                         {"neograph-autogen-seq-us ÷ neograph-langgraph-seq-us", "NeoGraph", "4.87× (AutoGen ÷ LangGraph)", "4.31×",
                          "reproduced: 0.885× the published ratio, within ±25.0%"}};
+    footprint.command = "legion-bench footprint";
+    footprint.verdicts = {{"agno-perf-agno-memory-kib", "Agno", "7.10 KiB (tracemalloc peak)", "7.09 KiB [7.09, 7.09]",
+                           "reproduced: 0.998× the published figure, within ±25.0%", "median tracemalloc peak"},
+                          {"praisonai-2025-crewai-us ÷ praisonai-2025-openai-agents-us", "PraisonAI", "2867× OpenAI Agents SDK", "—",
+                           "not measured: needs crewai and openai-agents measured in one run", "÷ OpenAI Agents SDK's mean"}};
   }
   PublishedComparison compare(const std::vector<datasets::PublishedFigure>& figures) const {
-    return reproduce_published(figures, {&calls, &tools, &mixture, &zero_io});
+    return reproduce_published(figures, {&calls, &tools, &mixture, &zero_io, &footprint});
   }
 };
 
@@ -144,6 +149,23 @@ TEST(Reproduce, SlopesFromSweepsAgainstSlopesFromPublishedPairs) {
   EXPECT_TRUE(row(c, "neograph-native-seq-us").verdict.starts_with("target met"));
   EXPECT_TRUE(row(c, "neograph-autogen-seq-us ÷ neograph-langgraph-seq-us").verdict.starts_with("reproduced"));
   EXPECT_TRUE(row(c, "neograph-langgraph-par-us").verdict.starts_with("not measured"));  // not in the zero-I/O verdicts given
+}
+
+TEST(Reproduce, FootprintVerdictsAsGivenAndItsDerivedRowsAfterItsLastFigure) {
+  const auto figures = datasets::load_published();
+  const auto c = Fixture().compare(figures);
+  EXPECT_TRUE(row(c, "agno-perf-agno-memory-kib").verdict.starts_with("reproduced: 0.998×"));
+  EXPECT_EQ(row(c, "agno-perf-agno-memory-kib").quantity, "median tracemalloc peak");  // how it was measured, as given
+  EXPECT_TRUE(row(c, "agno-perf-crewai-memory-kib").verdict.starts_with("not measured: the footprint run gave no verdict"));
+  EXPECT_TRUE(row(c, "agno-perf-langgraph-single-turn-ratio").verdict.starts_with("not measured: needs the in-process single-turn run"));
+  // The derived row follows the last figure the footprint run measures.
+  std::size_t last = 0, derived = 0;
+  for (std::size_t i = 0; i < c.verdicts.size(); ++i) {
+    if (c.verdicts[i].id == "praisonai-2025-crewai-us") last = i;
+    if (c.verdicts[i].id == "praisonai-2025-crewai-us ÷ praisonai-2025-openai-agents-us") derived = i;
+  }
+  EXPECT_EQ(derived, last + 1);
+  EXPECT_NE(c.command.find("legion-bench footprint"), std::string::npos);
 }
 
 TEST(Reproduce, ComparisonMarkdownMatchesItsGolden) {

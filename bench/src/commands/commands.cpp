@@ -14,13 +14,14 @@ Command ab_command();
 Command calibrate_command();
 Command plan_command();
 Command zero_io_command();
+Command footprint_command();
 Command stress_engine_command();
 Command worker_command();
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all{
       run_command(),  list_command(),      oracle_command(), analyze_command(), report_command(),        compare_command(),
-      ab_command(),   calibrate_command(), plan_command(),   zero_io_command(), stress_engine_command(), worker_command(),
+      ab_command(),   calibrate_command(), plan_command(),   zero_io_command(), footprint_command(), stress_engine_command(), worker_command(),
   };
   return all;
 }

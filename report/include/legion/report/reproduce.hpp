@@ -21,6 +21,7 @@ struct ReproductionRuns {
   const RunResults* tool_sweep = nullptr;     // tool-overhead swept over extra_tools
   const RunResults* mixture_sweep = nullptr;  // mixture-of-agents swept over proposers
   const PublishedComparison* zero_io = nullptr;  // legion-bench zero-io's verdicts
+  const PublishedComparison* footprint = nullptr;  // legion-bench footprint's verdicts
 };
 
 // One verdict per figure, in the files' order, and after the second figure of a pair the verdict
