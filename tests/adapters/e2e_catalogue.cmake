@@ -121,23 +121,11 @@ endif()
 # 2. An altered planted value fails every scenario on every system (exit status 1): the value the
 #    last answer needs moves out of reach — a decoy where the task or the accepting result had it,
 #    the real value in a tool result no call reaches.
+set(altered "")
 foreach(pair iterative-refinement/certificate multi-turn-conversation/trip context-management/case
              context-visibility/incident human-in-the-loop/offsite)
   string(REPLACE "/" ";" pair "${pair}")
-  list(GET pair 0 s)
-  list(GET pair 1 value)
-  file(READ "${SOURCE}/datasets/scenarios/${s}.yaml" text)
-  string(REGEX REPLACE "(\ntask: [^\n]*){{nonce.${value}}}" "\\1{{nonce.decoy}}" text "${text}")
-  string(REPLACE "Accepted: certificate {{nonce.certificate}}." "Accepted: certificate {{nonce.decoy}}." text "${text}")
-  if(s STREQUAL "iterative-refinement")
-    string(REPLACE "    results:\n" "    results:\n      - when: {attempt: 99}\n        result: \"Archived {{nonce.certificate}}.\"\n"
-                   text "${text}")
-  else()
-    string(APPEND text "tools:\n  - name: archive\n    results:\n      - result: \"Archived {{nonce.${value}}}.\"\n")
-  endif()
-  string(REPLACE "name: ${s}" "name: ${s}-altered" text "${text}")
-  file(WRITE "${OUT}/${s}-altered.yaml" "${text}")
-  list(APPEND altered --scenario "${OUT}/${s}-altered.yaml")
+  write_altered(${pair})
 endforeach()
 run_bench(1 --systems ${SEED_SYSTEMS} ${altered} -n 1 --warmup 0 --param turns=2 --param message_bytes=0 --param attempts=2 --out "${OUT}/altered")
 read_records("${OUT}/altered/results.json")

@@ -57,25 +57,11 @@ endforeach()
 
 # 2. A scenario whose planted value is altered — the tool result the script needs carries a decoy,
 #    and the real value sits in a case no call reaches — fails on every system (exit status 1).
+set(altered "")
 foreach(s single-tool sequential-pipeline selector-group)
-  file(READ "${SOURCE}/datasets/scenarios/${s}.yaml" text)
-  string(REPLACE "Record launch-code: {{nonce.code}}" "Record launch-code: {{nonce.decoy}}" text "${text}")
-  string(REPLACE "      - when: {key: launch-code}"
-                 "      - when: {key: archived}\n        result: \"Archived {{nonce.code}}.\"\n      - when: {key: launch-code}"
-                 text "${text}")
-  string(REPLACE "Trend index {{nonce.trend}}" "Trend index {{nonce.decoy}}" text "${text}")
-  string(REPLACE "      - when: {series: quarterly-sales}"
-                 "      - when: {series: archived}\n        result: \"Archived {{nonce.trend}}.\"\n      - when: {series: quarterly-sales}"
-                 text "${text}")
-  string(REPLACE "Test run {{nonce.testrun}}: 1 failure" "Test run {{nonce.decoy}}: 1 failure" text "${text}")
-  string(REPLACE "      - when: {suite: billing}"
-                 "      - when: {suite: archived}\n        result: \"Archived {{nonce.testrun}}.\"\n      - when: {suite: billing}"
-                 text "${text}")
-  string(REPLACE "name: ${s}" "name: ${s}-altered" text "${text}")
-  file(WRITE "${OUT}/${s}-altered.yaml" "${text}")
+  write_altered(${s})
 endforeach()
-run_bench(1 --systems ${SEED_SYSTEMS} --scenario "${OUT}/single-tool-altered.yaml" --scenario "${OUT}/sequential-pipeline-altered.yaml"
-          --scenario "${OUT}/selector-group-altered.yaml" -n 1 --warmup 0 --out "${OUT}/altered")
+run_bench(1 --systems ${SEED_SYSTEMS} ${altered} -n 1 --warmup 0 --out "${OUT}/altered")
 read_records("${OUT}/altered/results.json")
 if(NOT n EQUAL 12)
   message(FATAL_ERROR "expected 12 records for the altered scenarios, got ${n}")

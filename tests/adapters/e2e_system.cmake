@@ -137,49 +137,16 @@ expect_cells(catalogue "tool-overhead[extra_tools=0]" "tool-overhead[extra_tools
 #    a decoy where the task or the tool result had it, the real value where no call reaches.
 set(altered "")
 set(expected 0)
-foreach(s single-tool sequential-pipeline)
-  file(READ "${SOURCE}/datasets/scenarios/${s}.yaml" text)
-  string(REPLACE "Record launch-code: {{nonce.code}}" "Record launch-code: {{nonce.decoy}}" text "${text}")
-  string(REPLACE "      - when: {key: launch-code}"
-                 "      - when: {key: archived}\n        result: \"Archived {{nonce.code}}.\"\n      - when: {key: launch-code}"
-                 text "${text}")
-  string(REPLACE "Trend index {{nonce.trend}}" "Trend index {{nonce.decoy}}" text "${text}")
-  string(REPLACE "      - when: {series: quarterly-sales}"
-                 "      - when: {series: archived}\n        result: \"Archived {{nonce.trend}}.\"\n      - when: {series: quarterly-sales}"
-                 text "${text}")
-  string(REPLACE "name: ${s}" "name: ${s}-altered" text "${text}")
-  file(WRITE "${OUT}/${s}-altered.yaml" "${text}")
-  list(APPEND altered --scenario "${OUT}/${s}-altered.yaml")
-  math(EXPR expected "${expected} + 1")
-endforeach()
-foreach(pair hierarchical-delegation/report team-round-robin/announcement selector-group/defect iterative-refinement/certificate
-             multi-turn-conversation/trip context-management/case context-visibility/incident human-in-the-loop/offsite)
+foreach(pair single-tool sequential-pipeline hierarchical-delegation/report team-round-robin/announcement
+             selector-group/defect iterative-refinement/certificate multi-turn-conversation/trip context-management/case
+             context-visibility/incident human-in-the-loop/offsite)
   string(REPLACE "/" ";" pair "${pair}")
   list(GET pair 0 s)
-  list(GET pair 1 value)
   unsupported_reason("${s}")
-  if(reason)
-    continue()
+  if(NOT reason)
+    write_altered(${pair})
+    math(EXPR expected "${expected} + 1")
   endif()
-  file(READ "${SOURCE}/datasets/scenarios/${s}.yaml" text)
-  string(REGEX REPLACE "(\ntask: [^\n]*){{nonce.${value}}}" "\\1{{nonce.decoy}}" text "${text}")
-  string(REPLACE "Accepted: certificate {{nonce.certificate}}." "Accepted: certificate {{nonce.decoy}}." text "${text}")
-  if(s STREQUAL "iterative-refinement")
-    string(REPLACE "    results:\n" "    results:\n      - when: {attempt: 99}\n        result: \"Archived {{nonce.certificate}}.\"\n"
-                   text "${text}")
-  else()  # a tool no call reaches holds the real value (beside the scenario's own tools, if any)
-    set(archive "  - name: archive\n    results:\n      - result: \"Archived {{nonce.${value}}}.\"\n")
-    string(FIND "${text}" "\ntools:\n" has_tools)
-    if(has_tools LESS 0)
-      string(APPEND text "tools:\n${archive}")
-    else()
-      string(REPLACE "\ntools:\n" "\ntools:\n${archive}" text "${text}")
-    endif()
-  endif()
-  string(REPLACE "name: ${s}" "name: ${s}-altered" text "${text}")
-  file(WRITE "${OUT}/${s}-altered.yaml" "${text}")
-  list(APPEND altered --scenario "${OUT}/${s}-altered.yaml")
-  math(EXPR expected "${expected} + 1")
 endforeach()
 run_bench(1 --systems ${SYSTEM} ${altered} -n 1 --warmup 0 --param turns=2 --param message_bytes=0 --param attempts=2
           --out "${OUT}/altered")

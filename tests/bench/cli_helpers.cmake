@@ -59,3 +59,46 @@ macro(read_records file)
   string(JSON n LENGTH "${json}" records)
   math(EXPR last "${n} - 1")
 endmacro()
+
+# Writes OUT/S-altered.yaml, scenario S with the planted value its answer needs moved out of reach,
+# and appends `--scenario FILE` to `altered` in the caller. A tool result that held the value gets a
+# decoy and the real value moves to a case no call reaches (single-tool, sequential-pipeline,
+# selector-group); with VALUE, the planted value the task carries (nonce.VALUE) becomes a decoy and
+# the real one sits in a tool result no call reaches.
+function(write_altered s)
+  set(value "${ARGV1}")
+  file(READ "${SOURCE}/datasets/scenarios/${s}.yaml" text)
+  foreach(planted "Record launch-code: {{nonce.code}}|key: launch-code|key: archived|code"
+                  "Trend index {{nonce.trend}}|series: quarterly-sales|series: archived|trend"
+                  "Test run {{nonce.testrun}}: 1 failure|suite: billing|suite: archived|testrun")
+    string(REPLACE "|" ";" planted "${planted}")
+    list(GET planted 0 shown)
+    list(GET planted 1 reached)
+    list(GET planted 2 unreached)
+    list(GET planted 3 nonce)
+    string(REPLACE "{{nonce.${nonce}}}" "{{nonce.decoy}}" decoy "${shown}")
+    string(REPLACE "${shown}" "${decoy}" text "${text}")
+    string(REPLACE "      - when: {${reached}}"
+                   "      - when: {${unreached}}\n        result: \"Archived {{nonce.${nonce}}}.\"\n      - when: {${reached}}"
+                   text "${text}")
+  endforeach()
+  if(value)
+    string(REGEX REPLACE "(\ntask: [^\n]*){{nonce.${value}}}" "\\1{{nonce.decoy}}" text "${text}")
+    string(REPLACE "Accepted: certificate {{nonce.certificate}}." "Accepted: certificate {{nonce.decoy}}." text "${text}")
+    if(s STREQUAL "iterative-refinement")
+      string(REPLACE "    results:\n" "    results:\n      - when: {attempt: 99}\n        result: \"Archived {{nonce.certificate}}.\"\n"
+                     text "${text}")
+    else()  # a tool no call reaches holds the real value (beside the scenario's own tools, if any)
+      set(archive "  - name: archive\n    results:\n      - result: \"Archived {{nonce.${value}}}.\"\n")
+      string(FIND "${text}" "\ntools:\n" has_tools)
+      if(has_tools LESS 0)
+        string(APPEND text "tools:\n${archive}")
+      else()
+        string(REPLACE "\ntools:\n" "\ntools:\n${archive}" text "${text}")
+      endif()
+    endif()
+  endif()
+  string(REPLACE "name: ${s}" "name: ${s}-altered" text "${text}")
+  file(WRITE "${OUT}/${s}-altered.yaml" "${text}")
+  set(altered ${altered} --scenario "${OUT}/${s}-altered.yaml" PARENT_SCOPE)
+endfunction()
