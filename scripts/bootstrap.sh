@@ -51,6 +51,7 @@ fi
 # its fully pinned requirement file; recreated only when that file changes (its hash is kept in the
 # environment).
 VENVS_DIR="${LEGION_VENVS_DIR:-.venvs}"
+PIP_VERSION=26.3
 make_venv() {  # name, requirement file
   local venv="$VENVS_DIR/$1" requirements="$2"
   local stamp
@@ -59,6 +60,9 @@ make_venv() {  # name, requirement file
     echo "==> creating the $1 environment ($venv) from $requirements"
     rm -rf "$venv"
     "$PYTHON" -m venv "$venv"
+    # The pip that venv bundles (23.x) refuses a hash-pinned file whose packages ask each other for
+    # extras (chromadb asks for uvicorn[standard], mcp for plain uvicorn); this pinned pip installs it.
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input "pip==$PIP_VERSION"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements"
     echo "$stamp" > "$venv/.legion-requirements"
   fi

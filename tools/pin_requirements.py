@@ -10,6 +10,7 @@ content changed after it was pinned (`pip install -r` switches to hash-checking 
 Run it after installing ENV.in into a fresh environment; it never installs anything.
 """
 import html.parser
+import json
 import pathlib
 import re
 import subprocess
@@ -68,6 +69,28 @@ def packaging_tools_required(python):
     return required
 
 
+# Run inside the environment: for each distribution, the extras its dependents always ask of it.
+_EXTRAS_ASKED = r"""
+import importlib.metadata as m, json, re
+asked = {}
+for dist in m.distributions():
+    for requirement in dist.requires or []:
+        spec, _, marker = requirement.partition(";")
+        found = re.match(r"\s*([A-Za-z0-9._-]+)\s*\[([^\]]+)\]", spec)
+        if found and "extra" not in marker:
+            name = re.sub(r"[-_.]+", "-", found.group(1)).lower()
+            asked.setdefault(name, set()).update(e.strip() for e in found.group(2).split(","))
+print(json.dumps({name: sorted(extras) for name, extras in asked.items()}))
+"""
+
+
+def extras_asked(python):
+    """Extras that installed packages require unconditionally (chromadb asks for uvicorn[standard]):
+    pip's hash-checking mode refuses a file that pins `uvicorn==V` where `uvicorn[standard]==V` is
+    asked, so such lines carry the extras."""
+    return json.loads(subprocess.run([python, "-c", _EXTRAS_ASKED], check=True, capture_output=True, text=True).stdout)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -78,6 +101,7 @@ def main():
                              "--exclude", "setuptools", "--exclude", "wheel"],
                             check=True, capture_output=True, text=True).stdout.split()
     frozen += packaging_tools_required(python)
+    extras = extras_asked(python)
     lines = [f"# Every package of the {env} environment, pinned by hash (tools/pin_requirements.py "
              f"{env}, from {env}.in); install with pip install -r."]
     for requirement in sorted(frozen, key=str.lower):
@@ -85,7 +109,8 @@ def main():
         if not version:
             sys.exit(f"pin_requirements: {requirement!r} is not installed from an index")
         digests = hashes_of(name, version)
-        lines.append(f"{name}=={version} \\")
+        asked = extras.get(normalized(name))
+        lines.append(f"{name}{'[' + ','.join(asked) + ']' if asked else ''}=={version} \\")
         lines += [f"    --hash=sha256:{d}" + (" \\" if i + 1 < len(digests) else "")
                   for i, d in enumerate(digests)]
     out = root / "adapters" / "python" / "requirements" / f"{env}.txt"
