@@ -210,10 +210,11 @@ class Reproduction {
     add(f, quantity,
         with_interval(ratio, "×") + " (" + in_process + " " + sig3(stats::median(mine)) + " µs ÷ agno@in-process " + sig3(stats::median(agno)) + " µs)",
         judged(ratio.point, f.value, f, "ratio",
-               "each task here carries costs the source's loop lacks, much alike in every framework (the adapter's call into "
-               "the embedded interpreter and its tally of calls and tokens, the conversion of the framework's messages to a "
-               "Chat Completions request and back, the pipe's round trip, the adapter's construct around the agent), which "
-               "pull a ratio towards 1") +
+               "each task here carries costs the source's loop lacks, in every framework (the adapter's call into the "
+               "embedded interpreter and its tally of calls and tokens, the conversion of the framework's messages to a "
+               "Chat Completions request and back, the pipe's round trip, the adapter's construct around the agent); added "
+               "to both sides they pull a ratio towards 1 (docs/reproducing.md sets the source's own loop on this project's "
+               "machine beside them)") +
             "; " + source + "; " + here({in_process, "agno@in-process"}));
   }
 
