@@ -21,11 +21,18 @@ namespace {
 // praisonai-instantiation.yaml).
 constexpr const char* kFootprintFigureSystems[] = {"agno", "langchain", "pydantic-ai", "crewai", "openai-agents"};
 
+// The frameworks of Agno's single-turn figures (run_overhead_comparison.py), run in the in-process
+// mode as the source ran them with a mock model: Agno first, the baseline of the ratios.
+constexpr const char* kSingleTurnFigureSystems[] = {"agno", "langchain", "pydantic-ai", "crewai"};
+
 // One of the suite's runs: a copy of the suite's plan with its own scenarios, latency, sweep,
-// systems (the frameworks and the direct call) and folder.
+// systems (the frameworks and the direct call, or the systems given) and folder.
 report::RunResults measure(const PublishedSuiteOptions& o, const std::string& name, const std::vector<std::string>& scenarios,
-                           const oracle::LatencyProfile& latency, std::optional<Sweep> sweep, std::ostream& progress) {
+                           const oracle::LatencyProfile& latency, std::optional<Sweep> sweep, std::ostream& progress,
+                           std::optional<std::vector<std::string>> systems_instead = std::nullopt, int repetitions = 0, int warmup = -1) {
   auto plan = o.plan;
+  if (repetitions > 0) plan.repetitions = repetitions, plan.target_relative_ci = 0;
+  if (warmup >= 0) plan.warmup = warmup;
   plan.out_dir = o.plan.out_dir / name;
   plan.store.clear();
   plan.scenarios.clear();
@@ -34,7 +41,8 @@ report::RunResults measure(const PublishedSuiteOptions& o, const std::string& na
   plan.sweep = std::move(sweep);
   plan.sweep_parts.clear();
   plan.concurrency_parts.clear();
-  plan.systems.push_back("direct");
+  if (systems_instead) plan.systems = *systems_instead, plan.stream = false, plan.faults = {};  // the in-process model refuses both
+  else plan.systems.push_back("direct");
   plan.params.clear();
   // How to repeat this part alone: the direct call given as a Python system, as the suite adds it,
   // its paths relative to the working directory so that the command works in any checkout.
@@ -42,8 +50,9 @@ report::RunResults measure(const PublishedSuiteOptions& o, const std::string& na
   for (const auto& s : plan.systems) systems += (systems.empty() ? "" : ",") + s;
   const auto direct = "direct=" + std::filesystem::proximate(adapters::python_adapter_dir() / "direct_adapter.py").string() +
                       ",venv=" + std::filesystem::proximate(adapters::venvs_dir() / "langgraph").string() + ",dialect=native";
-  plan.command = "legion-bench --adapter " + report::shell_quote(direct) + " --systems " + systems +
-                 " -n " + std::to_string(plan.repetitions) + " --warmup " + std::to_string(plan.warmup) + " --latency " + latency.name;
+  plan.command = std::string("legion-bench") + (systems_instead ? "" : " --adapter " + report::shell_quote(direct)) + " --systems " + systems +
+                 " -n " + std::to_string(plan.repetitions) + " --warmup " + std::to_string(plan.warmup) +
+                 (latency.name == "zero" && systems_instead ? std::string() : " --latency " + latency.name);
   for (const auto& s : scenarios) plan.command += " --scenario " + s;
   if (plan.sweep) {
     plan.command += " --sweep " + plan.sweep->param + "=";
@@ -122,8 +131,23 @@ int run_published_suite(PublishedSuiteOptions o, std::ostream& progress) {
       footprint_comparison = report::published_comparison_from_json(nlohmann::json::parse(in).at("comparison"));
   }
 
+  // Agno's single-turn run: the frameworks it names in the in-process mode (their own model class,
+  // no HTTP, no latency), llm-only (one agent, one model call, no tool), interleaved. Tasks take
+  // milliseconds, so even in quick mode the part runs at least 100 tasks per system after the
+  // source's 10 warm-ups (the source timed 300/200/100/30): seconds in all.
+  std::vector<std::string> single_turn_systems;
+  for (const auto* s : kSingleTurnFigureSystems)
+    if (std::find(o.plan.systems.begin(), o.plan.systems.end(), s) != o.plan.systems.end())
+      single_turn_systems.push_back(std::string(s) + "@in-process");
+  std::optional<report::RunResults> single_turn;
+  if (!single_turn_systems.empty()) {
+    single_turn = measure(o, "single-turn", {"llm-only"}, zero, std::nullopt, progress, single_turn_systems,
+                          std::max(o.plan.repetitions, 100), std::max(o.plan.warmup, 10));
+    if (interrupt_flag()) return kExitInterrupted;
+  }
+
   report::ReproductionRuns inputs{&runs[0], &runs[1], &runs[2], zero_io_comparison ? &*zero_io_comparison : nullptr,
-                                  footprint_comparison ? &*footprint_comparison : nullptr};
+                                  footprint_comparison ? &*footprint_comparison : nullptr, single_turn ? &*single_turn : nullptr};
   auto comparison = report::reproduce_published(figures, inputs);
   comparison.command = o.plan.command + "\n\n# its parts, each repeatable alone:\n" + comparison.command;
   const report::PublishedReport published{comparison, figures, report::startup_table({&runs[0], &runs[1], &runs[2]})};
@@ -135,6 +159,7 @@ int run_published_suite(PublishedSuiteOptions o, std::ostream& progress) {
   artifacts.add(combined);
   bool ok = zero_io_status == kExitOk && footprint_status == kExitOk && artifacts.complete();
   for (const auto& r : runs) ok = ok && run_exit_status(r, report::Artifacts{}) == kExitOk;
+  if (single_turn) ok = ok && run_exit_status(*single_turn, report::Artifacts{}) == kExitOk;
   return ok ? kExitOk : kExitFailed;
 }
 

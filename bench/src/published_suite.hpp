@@ -1,7 +1,9 @@
 #pragma once
 // legion-bench --suite published: every published figure re-measured. Three interleaved runs (the
 // single-tool and llm-only scenarios under a latency profile with a direct model call beside the
-// frameworks; the tool-overhead sweep; the mixture-of-agents sweep) and the zero-I/O mode, then
+// frameworks; the tool-overhead sweep; the mixture-of-agents sweep), the zero-I/O mode, the
+// footprint mode and the single-turn run (llm-only with Agno's figures' frameworks in the
+// in-process mode, NAME@in-process, interleaved, at least 100 tasks each), then
 // one verdict per figure (report/reproduce.hpp) in PUBLISHED_COMPARISON.md and a combined report
 // (BENCHMARK_REPORT.md, report.html, report.pdf) whose section 4 holds the same.
 #include <ostream>

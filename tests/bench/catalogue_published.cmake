@@ -114,6 +114,12 @@ elseif(PART STREQUAL "published")
       message(FATAL_ERROR "no measured verdict for ${id}:\n${md}")
     endif()
   endforeach()
+  # Agno's single-turn figures from the in-process run of the systems given: LangGraph's time per
+  # task measured (an absolute time: shown, not judged), its ratio not measured without Agno.
+  if(NOT md MATCHES "\n\\| agno-perf-langgraph-single-turn-us \\| [^\n]+ \\| [0-9]+ µs [^|\n]+ \\| not comparable: [^\n]+the pipe's round trip included \\(langchain@in-process [0-9.]+ µs per call"
+     OR NOT md MATCHES "\n\\| agno-perf-crewai-single-turn-ratio \\| [^\n]+ \\| not measured: agno@in-process was not in the single-turn run")
+    message(FATAL_ERROR "no single-turn measurement:\n${md}")
+  endif()
   if(NOT md MATCHES "\n## References\n\n1\\. ")
     message(FATAL_ERROR "no references:\n${md}")
   endif()

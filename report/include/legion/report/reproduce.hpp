@@ -22,6 +22,7 @@ struct ReproductionRuns {
   const RunResults* mixture_sweep = nullptr;  // mixture-of-agents swept over proposers
   const PublishedComparison* zero_io = nullptr;  // legion-bench zero-io's verdicts
   const PublishedComparison* footprint = nullptr;  // legion-bench footprint's verdicts
+  const RunResults* single_turn = nullptr;  // llm-only with the frameworks in the in-process mode (NAME@in-process), no latency
 };
 
 // One verdict per figure, in the files' order, and after the second figure of a pair the verdict
