@@ -33,8 +33,10 @@ std::string num(double v, int precision = 3) {
 }
 
 // Okabe & Ito's colour-blind-safe palette, in the order systems are assigned colours.
-constexpr std::array<const char*, 8> kPalette = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
-                                                 "#D55E00", "#56B4E9", "#F0E442", "#999999"};
+// Beyond its eight, four of Paul Tol's muted scheme (also distinguishable with colour-blindness),
+// so that eleven systems and a baseline get a colour each.
+constexpr std::array<const char*, 12> kPalette = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9",
+                                                  "#F0E442", "#999999", "#882255", "#117733", "#332288", "#AA4499"};
 
 constexpr const char* kStyle = R"css(
 :root { --fg: #1d2330; --muted: #5b6472; --bg: #ffffff; --grid: #d9dde3; --panel: #f4f6f9; --server: #bfc5cd; }
@@ -76,7 +78,9 @@ svg .mark:focus { outline: 2px solid var(--fg); }
   body { font-size: 10pt; max-width: none; margin: 0; padding: 0; }
   #controls, #tip, .screen-only { display: none !important; }
   .legend button { border: 0; padding: 0; }
-  table { font-size: 7.5pt; width: 100%; } th, td { padding: 0.15em 0.3em; }
+  table { font-size: 7.5pt; width: 100%; } th, td { padding: 0.15em 0.3em; overflow-wrap: anywhere; }
+  /* A column per system (eleven and more): the page's width shared out, so no column is cut off. */
+  table:has(tr > :nth-child(10)) { table-layout: fixed; font-size: 6.5pt; }
   figure, tr, .legend { break-inside: avoid; } h2, h3, h4, caption { break-after: avoid; }
   pre { white-space: pre-wrap; word-break: break-all; }
 }
