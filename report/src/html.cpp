@@ -666,7 +666,7 @@ void Page::write(const std::string& feature_matrix_markdown) {
       const auto word = v.verdict.substr(0, v.verdict.find_first_of(":(;"));
       ++kinds[word.substr(0, word.find_last_not_of(' ') + 1)];
     }
-    out_ << "<p><strong>Published numbers.</strong> " << esc(c.title) << ": " << c.verdicts.size() << " figures —";
+    out_ << "<p><strong>Published numbers.</strong> " << esc(c.title) << ": " << c.verdicts.size() << (c.verdicts.size() == 1 ? " figure —" : " figures —");
     const char* separator = " ";
     for (const auto& [kind, n] : kinds) out_ << separator << n << " " << esc(kind), separator = "; ";
     out_ << " (Section 4).</p>\n";
@@ -704,7 +704,7 @@ void Page::write(const std::string& feature_matrix_markdown) {
   }
   out_ << "<p>Methods cited: BCa bootstrap intervals [1], the Mann–Whitney U test [2], " << esc(correction_name(runs_.front()->options))
        << " correction [" << (runs_.front()->options.correction == "holm" ? 3 : 6) << "], Hodges–Lehmann estimates [4], Cliff's δ [5]; "
-          "colours from Okabe and Ito's colour-blind-safe palette [7].</p>\n</section>\n";
+          "colours from Okabe and Ito's colour-blind-safe palette [7], and beyond its eight from Paul Tol's muted scheme.</p>\n</section>\n";
 
   section("3", "Results", "results");
   for (std::size_t i = 0; i < runs_.size(); ++i) {
