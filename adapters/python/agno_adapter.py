@@ -157,26 +157,6 @@ def in_process_embedder():
     return InProcessEmbedder
 
 
-class TaskJob:
-    """One task: `task(built)` is its coroutine over what `build` made for the scenario's shape (a team
-    or a workflow). A team or workflow keeps run state of its own, so concurrent copies each get
-    their own (built once per copy number and reused); calls and tokens go to a fresh tally."""
-
-    def __init__(self, adapter, scenario, build, task):
-        self.adapter, self.scenario, self.build, self.task = adapter, scenario, build, task
-
-    def run(self):
-        built = self.adapter.for_task(self.scenario, self.build)
-        self.adapter.tally = Tally()
-        answer = self.adapter.loop.run_until_complete(self.task(built))
-        return self.adapter.tally.outcome(answer)
-
-    def run_concurrently(self, copies):
-        built = [self.adapter.for_task(self.scenario, self.build, copy) for copy in range(copies)]
-        self.adapter.tally = Tally()
-        return legion_common.run_copies(self.adapter.loop, [self.task(b) for b in built], lambda: self.adapter.tally)
-
-
 def transcript(task, turns, me=None):
     """The conversation as one speaker sees it: the task and the others' turns as user messages, its
     own turns as its answers."""
@@ -344,7 +324,7 @@ class AgnoAdapter(FrameworkAdapter):
         return final
 
     def job(self, scenario, build, task):
-        return TaskJob(self, scenario, build, task)
+        return legion_common.OwnCopiesJob(self, scenario, build, task)
 
     def workflow_job(self, scenario, build_steps, session_state=None):
         """A task run as one Workflow of the steps `build_steps(scenario)` makes; its answer is the

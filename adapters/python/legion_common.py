@@ -208,9 +208,21 @@ class SharedAgentsJob:
         return self.adapter.tally.outcome(answer)
 
     def run_concurrently(self, copies):
-        built = self.adapter.for_task(self.scenario, self.build)
+        built = self.built_for(copies)
         self.adapter.tally = Tally()
-        return run_copies(self.adapter.loop, [self.task(built) for _ in range(copies)], lambda: self.adapter.tally)
+        return run_copies(self.adapter.loop, [self.task(b) for b in built], lambda: self.adapter.tally)
+
+    def built_for(self, copies):
+        """What each concurrent copy runs on: here one shared build."""
+        return [self.adapter.for_task(self.scenario, self.build)] * copies
+
+
+class OwnCopiesJob(SharedAgentsJob):
+    """The same for a framework whose teams or workflows keep run state of their own: concurrent
+    copies each get their own, built once per copy number and reused by later tasks."""
+
+    def built_for(self, copies):
+        return [self.adapter.for_task(self.scenario, self.build, copy) for copy in range(copies)]
 
 
 class FrameworkAdapter(legion.Adapter):
