@@ -11,6 +11,49 @@ using nlohmann::json;
 
 using detail::field;
 
+json to_json(const ModelPrice& p) {
+  return {{"model", p.model}, {"input_per_mtok", p.input_per_mtok}, {"output_per_mtok", p.output_per_mtok},
+          {"cached_input_per_mtok", p.cached_input_per_mtok ? json(*p.cached_input_per_mtok) : json(nullptr)},
+          {"currency", p.currency}, {"date", p.date}, {"source", p.source}};
+}
+
+ModelPrice price_from_json(const json& j) {
+  ModelPrice p;
+  p.model = field(j, "model", std::string());
+  p.input_per_mtok = field(j, "input_per_mtok", 0.0);
+  p.output_per_mtok = field(j, "output_per_mtok", 0.0);
+  if (const auto cached = j.find("cached_input_per_mtok"); cached != j.end() && !cached->is_null())
+    p.cached_input_per_mtok = field(j, "cached_input_per_mtok", 0.0);
+  p.currency = field(j, "currency", std::string("USD"));
+  p.date = field(j, "date", std::string());
+  p.source = field(j, "source", std::string());
+  return p;
+}
+
+json to_json(const RealModel& m) {
+  return {{"endpoint_kind", m.endpoint_kind}, {"endpoint", m.endpoint}, {"model", m.model},
+          {"reported_models", m.reported_models}, {"system_fingerprints", m.system_fingerprints},
+          {"setting", m.setting}, {"temperature", m.temperature}, {"seed", m.seed},
+          {"exchanges_file", m.exchanges_file}, {"local", m.local},
+          {"price", m.price ? to_json(*m.price) : json(nullptr)}};
+}
+
+RealModel real_model_from_json(const json& j) {
+  RealModel m;
+  m.endpoint_kind = field(j, "endpoint_kind", std::string());
+  m.endpoint = field(j, "endpoint", std::string());
+  m.model = field(j, "model", std::string());
+  m.reported_models = field(j, "reported_models", std::vector<std::string>{});
+  m.system_fingerprints = field(j, "system_fingerprints", std::vector<std::string>{});
+  m.setting = field(j, "setting", std::string());
+  m.temperature = field(j, "temperature", 0.0);
+  m.seed = field(j, "seed", std::uint64_t{0});
+  m.exchanges_file = field(j, "exchanges_file", std::string());
+  m.local = field(j, "local", std::map<std::string, std::string>{});
+  if (const auto price = j.find("price"); price != j.end() && !price->is_null()) m.price = price_from_json(*price);
+  return m;
+}
+
 json to_json(const RunContext& c) {
   return {{"schema_version", c.schema_version}, {"run_id", c.run_id},       {"start_time", c.started_at},
           {"host", c.host},                     {"cpu_model", c.cpu_model}, {"cores", c.cores},
@@ -27,6 +70,7 @@ json to_json(const RunContext& c) {
                        {"foreign_cpu_share", c.machine.foreign_cpu_share}, {"busy_processes", c.machine.busy_processes},
                        {"pinning", c.machine.pinning}, {"warnings", c.machine.warnings}}},
           {"noise_floor", c.noise_floor},
+          {"real_model", c.real_model ? to_json(*c.real_model) : json(nullptr)},
           {"system_versions", c.system_versions},
           {"system_status", c.system_status},
           {"system_packages", c.system_packages},
@@ -76,6 +120,14 @@ RunContext context_from_json(const json& j) {
     c.machine.warnings = field(m, "warnings", std::vector<std::string>{});
   }
   c.noise_floor = field(j, "noise_floor", std::string());
+  if (const auto real = j.find("real_model"); real != j.end() && !real->is_null()) {
+    if (!real->is_object()) throw std::invalid_argument("field 'real_model': expected an object");
+    try {
+      c.real_model = real_model_from_json(*real);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("real_model: ") + e.what());
+    }
+  }
   c.model_pipe_round_trip_ns = field(j, "model_pipe_round_trip_ns", std::map<std::string, std::int64_t>{});
   c.system_versions = field(j, "system_versions", std::map<std::string, std::map<std::string, std::string>>{});
   c.system_status = field(j, "system_status", std::map<std::string, std::string>{});
@@ -205,8 +257,8 @@ const std::vector<RecordField>& table() {
       LEGION_FIELD(cpu_sys_ns, "INTEGER", true, "system CPU time of the worker during the task"),
       LEGION_FIELD(rss_peak_bytes, "INTEGER", true, "the worker's resident-memory high-water mark during the task"),
       LEGION_FIELD(llm_calls, "INTEGER", true, "requests the model server served for this record"),
-      LEGION_FIELD(prompt_tokens, "INTEGER", true, "prompt tokens, counted by the model server (o200k_base)"),
-      LEGION_FIELD(completion_tokens, "INTEGER", true, "completion tokens, counted by the model server"),
+      LEGION_FIELD(prompt_tokens, "INTEGER", true, "prompt tokens, counted by the model server (o200k_base); real-model runs: as the endpoint reported them"),
+      LEGION_FIELD(completion_tokens, "INTEGER", true, "completion tokens, counted by the model server; real-model runs: as the endpoint reported them"),
       LEGION_FIELD(request_bytes, "INTEGER NOT NULL DEFAULT 0", true,
                    "bytes of the request bodies the model server received for this record (0 in stores from before it was kept)"),
       LEGION_FIELD(oracle_ns, "INTEGER", true, "sum of the model server's service times (calls in flight at once each count in full)"),
@@ -244,6 +296,11 @@ const std::vector<RecordField>& table() {
                    "the system cannot express the scenario; error says why"),
       LEGION_FIELD(error, "TEXT", true, "why the task failed (null when it did not)"),
       LEGION_FIELD(answer, "TEXT", false, "the system's final answer, for inspection"),
+      LEGION_FIELD(cached_prompt_tokens, "INTEGER", true,
+                   "real-model runs: prompt tokens the endpoint served from its cache, as it reported them (null: not reported)"),
+      LEGION_FIELD(sampling_seed, "INTEGER", true, "real-model runs: the seed of the record's requests"),
+      LEGION_FIELD(failure, "TEXT", true,
+                   "real-model runs: why the task failed, classified from its exchanges with the model (null when it passed)"),
   };
   return fields;
 }

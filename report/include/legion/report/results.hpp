@@ -41,6 +41,34 @@ struct MachineState {
   std::vector<std::string> warnings;  // why the run counts as noisy (empty: quiet)
 };
 
+// A model's prices, per million tokens, with where and when they were read (datasets/prices.yaml or
+// the user's --prices file). A local model has none: its cost is its time.
+struct ModelPrice {
+  std::string model;
+  double input_per_mtok = 0, output_per_mtok = 0;
+  std::optional<double> cached_input_per_mtok;  // absent: cached input is billed as input
+  std::string currency = "USD";
+  std::string date;    // when the price was read
+  std::string source;  // where
+};
+
+// A run against a real model (`--endpoint URL --model NAME`, or `--model local`) instead of the
+// scripted one: what answered, how it was asked, and where every exchange is kept.
+struct RealModel {
+  std::string endpoint_kind;  // "local llama.cpp server", "loopback endpoint" or "remote endpoint"
+  std::string endpoint;       // the endpoint's base URL, credentials never included
+  std::string model;          // the model name asked for
+  std::vector<std::string> reported_models;       // as the endpoint named itself in its answers
+  std::vector<std::string> system_fingerprints;   // as the endpoint reported them
+  std::string setting;        // "deterministic" (temperature 0, one seed) or "sampled" (a seed per trial)
+  double temperature = 0;
+  std::uint64_t seed = 0;     // deterministic: the seed of every request; sampled: the first trial's
+  std::string exchanges_file;  // every request and answer, JSON lines, beside the results
+  // The local server: its model file, licence, llama.cpp build and flags (from its manifest).
+  std::map<std::string, std::string> local;
+  std::optional<ModelPrice> price;  // none: no price known for the model (or a local model)
+};
+
 struct RunContext {
   std::string run_id;
   std::string started_at;  // ISO 8601, UTC
@@ -82,10 +110,27 @@ struct RunContext {
   // any is not a measurement of the system, and every report says so.
   std::map<std::string, std::int64_t> injected_delay_us;
   MachineState machine;
+  std::optional<RealModel> real_model;  // absent: the scripted model answered
   std::string noise_floor;  // this machine's calibrated run-to-run drift, as the reports state it (empty: not calibrated)
   bool interrupted = false;
   int schema_version = kResultsSchemaVersion;
 };
+
+// Why a real-model task failed, classified from its exchanges with the model (bench/src/failure_class.hpp),
+// in the order the classification tries them (the first that applies):
+//   timeout              the task ran past its time limit
+//   endpoint error       the endpoint answered an error (HTTP status ≥ 400) or could not be reached
+//   framework error      the system stopped with an error of its own
+//   no tool call         the task offers tools and the model never called one
+//   wrong tool           the model called a tool the task does not offer
+//   malformed arguments  a tool call's arguments were not a JSON object, or the tool answered them with an error
+//                        (a missing argument, an unknown key: "not found")
+//   gave up or looped    the system stopped at its turn limit, or the model repeated one tool call three times
+//   planted value lost   a planted value reached the model (it was in a request) but not the final answer
+//   wrong answer         the answer lacks planted values that never reached the model
+inline constexpr const char* kFailureClasses[] = {"timeout",           "endpoint error",    "framework error",
+                                                  "no tool call",      "wrong tool",        "malformed arguments",
+                                                  "gave up or looped", "planted value lost", "wrong answer"};
 
 // One task's measurements. What each field means is documented once, in record_fields().
 struct RunRecord {
@@ -118,6 +163,12 @@ struct RunRecord {
   bool unsupported = false;
   std::optional<std::string> error;
   std::string answer;
+  // Real-model runs only: input tokens the endpoint served from its cache (for the price of cached
+  // input), the seed the record's requests were sampled with, and why a task failed, classified
+  // from its exchanges (a FailureClass name, failure_class.hpp; absent when it passed).
+  std::optional<std::uint64_t> cached_prompt_tokens;
+  std::optional<std::uint64_t> sampling_seed;
+  std::optional<std::string> failure;
 
   // The cell the record belongs to (cell_label): what summaries group by.
   std::string cell() const { return cell_label(scenario, params, swept, tasks); }
@@ -195,6 +246,8 @@ T field(const nlohmann::json& j, const char* key, T fallback) {
 // field that cannot be read (the results.json reader adds the file and the record's index).
 nlohmann::json to_json(const RunContext& context);
 RunContext context_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const ModelPrice& price);
+ModelPrice price_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const RunRecord& record);
 // A record written without `params` (schema 1) is upgraded (upgrade_schema_1_record).
 RunRecord record_from_json(const nlohmann::json& j);
