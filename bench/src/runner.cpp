@@ -18,10 +18,13 @@
 #include "legion/datasets/dialect.hpp"
 #include "legion/datasets/systems.hpp"
 #include "legion/datasets/task_job.hpp"
+#include "legion/oracle/recording_proxy.hpp"
 #include "legion/oracle/tokenizer.hpp"
 #include "legion/report/escape.hpp"
 #include "legion/stats/planning.hpp"
 #include "checks.hpp"
+#include "failure_class.hpp"
+#include "local_model.hpp"
 #include "legion/core/error_text.hpp"
 #include "legion/version.hpp"
 #include "legion_revision.hpp"
@@ -79,6 +82,8 @@ void validate_systems(const Plan& plan) {
     adapters::adapter_info(base);  // unknown names fail here, listing the known ones
     if (system.find('@') != std::string::npos && label.empty())
       throw std::invalid_argument("system '" + system + "': a label must follow '@' (NAME@LABEL)");
+    if (label == kInProcessLabel && plan.real_model)
+      throw std::invalid_argument("system '" + system + "': the in-process mode answers with the scripted model; a real model is reached over HTTP");
     if (label == kInProcessLabel) {
       // The scripted model answers at once and whole in this mode (Oracle::answer_directly).
       if (plan.latency.time_to_first_token.count() > 0 || plan.latency.tokens_per_second > 0)
@@ -90,6 +95,12 @@ void validate_systems(const Plan& plan) {
     if (const auto build = plan.builds.find(label); build != plan.builds.end()) legion_bench_in(build->second);
     if (const auto venvs = plan.venvs.find(label); venvs != plan.venvs.end() && !std::filesystem::is_directory(venvs->second))
       throw std::invalid_argument("environments folder '" + venvs->second.string() + "' for '" + label + "' does not exist");
+  }
+  if (plan.real_model) {
+    if (plan.latency.time_to_first_token.count() > 0 || plan.latency.tokens_per_second > 0)
+      throw std::invalid_argument("--latency shapes the scripted model; a real model takes its own time");
+    if (plan.faults.probability > 0 || !plan.faults.at_requests.empty())
+      throw std::invalid_argument("--faults are injected by the scripted model; they cannot be with a real one");
   }
   for (const auto& [system, delay] : plan.injected_delay_us) {
     if (!seen.contains(system)) throw std::invalid_argument("--inject-delay names '" + system + "', which is not in --systems");
@@ -190,6 +201,42 @@ report::RunRecord Runner::make_record(const json& reply, const oracle::OracleTot
   return r;
 }
 
+std::unique_ptr<oracle::RecordingProxy> Runner::start_real_model(report::RealModel& facts,
+                                                                 std::unique_ptr<LocalModelServer>& local) const {
+  const auto& real = *plan_.real_model;
+  facts.setting = real.sampled ? "sampled" : "deterministic";
+  facts.temperature = real.temperature;
+  facts.seed = real.sampled ? plan_.seed * 1000003u : plan_.seed;  // the first measured trial's, when sampled
+  facts.price = real.price;
+  facts.exchanges_file = "exchanges.jsonl";
+  facts.model = real.model;
+  std::string upstream = real.endpoint;
+  try {
+    if (real.endpoint.empty()) {
+      local = std::make_unique<LocalModelServer>(read_local_model_manifest(), real.gguf, plan_.out_dir / "llama-server.log");
+      upstream = local->base_url();
+      facts.model = local->model();
+      facts.local = local->facts();
+      facts.endpoint_kind = "local llama.cpp server";
+      facts.price.reset();  // a local model's cost is its time
+    } else {
+      facts.endpoint_kind = oracle::is_loopback_url(real.endpoint) ? "loopback endpoint" : "remote endpoint";
+    }
+    facts.endpoint = upstream;
+    oracle::RecordingProxy::Options options;
+    options.upstream = upstream;
+    options.api_key = real.api_key;
+    options.exchanges_file = plan_.out_dir / facts.exchanges_file;
+    options.timeout = plan_.timeout;
+    auto proxy = std::make_unique<oracle::RecordingProxy>(options);
+    proxy->set_sampling(oracle::Sampling{real.temperature, facts.seed});
+    proxy->check_endpoint(facts.model);
+    return proxy;
+  } catch (const std::exception& e) {  // nothing has run: the run cannot start
+    throw UsageError(e.what());
+  }
+}
+
 report::RunResults Runner::start_or_resume(Store& store, const std::vector<PlannedScenario>& cells) const {
   report::RunResults results;
   if (!plan_.resume) {
@@ -228,6 +275,12 @@ report::RunResults Runner::run() {
     pinning = "runner and model server on CPU 0, workers on CPU" + std::string(cores > 2 ? "s 1-" : " ") +
               std::to_string(cores - 1);
   }
+  // A real model is started and checked before anything is stored: a run that cannot reach it
+  // leaves nothing behind but the error.
+  std::unique_ptr<LocalModelServer> local_model;
+  std::unique_ptr<oracle::RecordingProxy> proxy;
+  std::optional<report::RealModel> real_model;
+  if (plan_.real_model) proxy = start_real_model(real_model.emplace(), local_model);
   MachineMonitor monitor;
 
   Store store(plan_.store);
@@ -240,12 +293,24 @@ report::RunResults Runner::run() {
   };
   save_in_progress();
 
-  oracle::Oracle::Options oracle_options;
-  oracle_options.latency = plan_.latency;
-  oracle_options.faults = plan_.faults;
-  oracle_options.max_connections = model_server_connections(most_concurrency(plan_), tasks_on_threads(plan_));
-  oracle::Oracle oracle(oracle_options);
-  results.context.versions["oracle"] = "legion-oracle " + std::string(LEGION_VERSION) + " on " + oracle.base_url();
+  // What answers: the scripted model server, or a real model behind the recording proxy.
+  std::unique_ptr<oracle::Oracle> scripted;
+  oracle::ModelService* model = nullptr;
+  std::string model_name = "legion-oracle";
+  if (proxy) {
+    model = proxy.get();
+    model_name = real_model->model;
+    results.context.real_model = real_model;
+    results.context.versions["model"] = real_model->model + " at " + real_model->endpoint + " (" + real_model->endpoint_kind + ")";
+  } else {
+    oracle::Oracle::Options oracle_options;
+    oracle_options.latency = plan_.latency;
+    oracle_options.faults = plan_.faults;
+    oracle_options.max_connections = model_server_connections(most_concurrency(plan_), tasks_on_threads(plan_));
+    scripted = std::make_unique<oracle::Oracle>(oracle_options);
+    model = scripted.get();
+    results.context.versions["oracle"] = "legion-oracle " + std::string(LEGION_VERSION) + " on " + scripted->base_url();
+  }
 
   // A system's context trimming is listed only when some cell asks for it.
   const bool trims_context =
@@ -263,11 +328,12 @@ report::RunResults Runner::run() {
     if (const auto delay = plan_.injected_delay_us.find(system); delay != plan_.injected_delay_us.end()) w.injected_delay_us = delay->second;
     w.cpus = worker_cpus;
     w.log_file = plan_.out_dir / ("worker-" + system + ".log");
-    w.base_url = oracle.base_url();
+    w.base_url = model->base_url();
+    w.model = model_name;
     w.stream = plan_.stream;
     w.max_retries = plan_.max_retries;
     if (label == kInProcessLabel) {
-      w.in_process_model = &oracle;
+      w.in_process_model = scripted.get();
       w.base_url = kNoServerUrl;  // a model call that bypassed the in-process model fails instead of reaching the server
     }
     // A system whose worker cannot start is a result too: its records carry the error.
@@ -342,8 +408,16 @@ report::RunResults Runner::run() {
         any = true;
         if (!spec) spec = std::make_shared<const datasets::ScenarioSpec>(cell.with_seed(seed));
         const auto& system = plan_.systems[index];
-        oracle.set_script(std::make_shared<oracle::ScriptPolicy>(spec, dialects[index]));
-        const auto before = oracle.mark();
+        const std::string record_label = cell.name + "/" + system + "/" + (warm ? "warm-up " : "rep ") + std::to_string(round);
+        // A sampled real model draws each trial with its own seed; a deterministic one keeps the run's.
+        const std::uint64_t sampling_seed = plan_.real_model && plan_.real_model->sampled ? seed : plan_.seed;
+        if (proxy) {
+          proxy->set_label(record_label);
+          proxy->set_sampling(oracle::Sampling{plan_.real_model->temperature, sampling_seed});
+        } else {
+          scripted->set_script(std::make_shared<oracle::ScriptPolicy>(spec, dialects[index]));
+        }
+        const auto before = model->mark();
         const RunDatabase database(*spec, plan_.out_dir / "databases",
                                    cell.name + "-" + system + "-" + (warm ? "warmup-" : "rep-") + std::to_string(round));
         const auto job = worker_job(*spec, cell.concurrency, database.path());
@@ -355,10 +429,16 @@ report::RunResults Runner::run() {
         } catch (const std::exception& e) {  // the worker could not be (re)started
           reply = failed_result(e.what());
         }
-        auto r = make_record(reply, oracle.totals_since(before), oracle.busy_since(before), *spec, cell);
+        const auto served = model->totals_since(before);
+        auto r = make_record(reply, served, model->busy_since(before), *spec, cell);
         // The workflow is judged by the database's final state as well as by the answer.
         const auto database_wrong = database.check();
         if (!database_wrong.empty()) r.correct = false;
+        if (proxy) {
+          r.cached_prompt_tokens = served.cached_prompt_tokens;
+          r.sampling_seed = sampling_seed;
+          r.failure = classify_failure(r, *spec, proxy->exchanges_since(before));
+        }
         r.system = system;
         r.repetition = warm ? round : measured[{si, index}];  // numbered per cell, so a resumed run goes on counting
         r.warmup = warm;
@@ -391,6 +471,7 @@ report::RunResults Runner::run() {
                           : r.error     ? "ERROR " + report::printable(*r.error)
                           : r.correct   ? "correct"
                           : !database_wrong.empty() ? "WRONG: " + report::printable(database_wrong)
+                          : r.failure   ? "FAILED: " + *r.failure
                                         : "WRONG ANSWER");
         announce(done, measured_line.str());
         results.records.push_back(std::move(r));
@@ -402,6 +483,12 @@ report::RunResults Runner::run() {
   for (const auto& w : workers)
     if (w && w->pid() > 0) own_ticks += process_cpu_ticks(w->pid());
   results.context.machine = monitor.finish(own_ticks, results.context.cores);
+  if (proxy) {
+    const auto models = proxy->reported_models();
+    const auto fingerprints = proxy->system_fingerprints();
+    results.context.real_model->reported_models.assign(models.begin(), models.end());
+    results.context.real_model->system_fingerprints.assign(fingerprints.begin(), fingerprints.end());
+  }
   results.context.machine.pinning = pinning;
   results.context.interrupted = interrupt_flag();
   store.save_run(results.context);

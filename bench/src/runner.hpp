@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "legion/oracle/recording_proxy.hpp"
 #include "legion/oracle/server.hpp"
 #include "legion/report/reporters.hpp"
 #include "sweep.hpp"
@@ -27,6 +28,21 @@ struct ConcurrencyPart {
   std::filesystem::path scenario;
   std::vector<int> levels;
   std::string where;
+};
+
+// A real model answers instead of the scripted one (`--endpoint URL --model NAME`, `--model local`),
+// through the recording proxy (legion/oracle/recording_proxy.hpp).
+struct RealModelPlan {
+  std::string endpoint;     // the endpoint's base URL; empty: the local model (local_model.hpp)
+  std::string model;        // the model name to ask for (the local model's own name when local)
+  std::string api_key;      // read from the environment variable api_key_env; held by the proxy only
+  std::string api_key_env;
+  std::optional<std::filesystem::path> gguf;  // the local model: another model file
+  // deterministic: temperature 0 and the run's seed on every request; sampled: `temperature` and a
+  // seed per trial (what pass^k needs).
+  bool sampled = false;
+  double temperature = 0;
+  std::optional<report::ModelPrice> price;
 };
 
 struct Plan {
@@ -61,6 +77,7 @@ struct Plan {
   std::map<std::string, std::filesystem::path> builds;  // LABEL -> build folder or legion-bench executable
   std::map<std::string, std::filesystem::path> venvs;   // LABEL -> folder with the framework environments
   std::map<std::string, std::int64_t> injected_delay_us;  // system -> test-only delay per model call
+  std::optional<RealModelPlan> real_model;  // absent: the scripted model server answers
   bool pin_cpus = false;   // model server and runner on CPU 0, workers on the others
   std::string noise_floor;  // the calibrated drift, for the report (see calibration.hpp)
 };
@@ -86,6 +103,7 @@ std::atomic<bool>& interrupt_flag();
 
 class Store;
 struct PlannedScenario;
+class LocalModelServer;
 
 class Runner {
  public:
@@ -98,6 +116,9 @@ class Runner {
   report::RunContext make_context(const std::vector<PlannedScenario>& cells) const;
   // The run to continue (--resume) with its records, or a new one; either is in the store after.
   report::RunResults start_or_resume(Store& store, const std::vector<PlannedScenario>& cells) const;
+  // The real model's endpoint (the local server started into `local` when asked for), checked, and
+  // the proxy in front of it; what the report says of it goes into `facts`. Throws UsageError.
+  std::unique_ptr<oracle::RecordingProxy> start_real_model(report::RealModel& facts, std::unique_ptr<LocalModelServer>& local) const;
   report::RunRecord make_record(const nlohmann::json& reply, const oracle::OracleTotals& served, std::int64_t model_busy_ns,
                               const datasets::ScenarioSpec& spec, const PlannedScenario& cell) const;
   Plan plan_;

@@ -356,7 +356,7 @@ void WorkerProcess::start(std::chrono::milliseconds timeout) {
     throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
   std::vector<std::string> args = {options_.executable.string(), "worker", "--system", options_.system,
-                                   "--base-url", options_.base_url, "--max-retries", std::to_string(options_.max_retries)};
+                                   "--base-url", options_.base_url, "--model", options_.model, "--max-retries", std::to_string(options_.max_retries)};
   if (options_.stream) args.push_back("--stream");
   if (options_.injected_delay_us > 0) args.insert(args.end(), {"--inject-delay-us", std::to_string(options_.injected_delay_us)});
   if (!options_.adapter_spec.empty()) args.insert(args.end(), {"--adapter", options_.adapter_spec});

@@ -59,6 +59,7 @@ class WorkerProcess {
     std::filesystem::path executable;  // legion-bench itself
     std::filesystem::path log_file;
     std::string base_url;
+    std::string model = "legion-oracle";  // the model name the system asks for
     bool stream = false;
     int max_retries = 0;
     std::int64_t injected_delay_us = 0;  // test-only slowdown per model call

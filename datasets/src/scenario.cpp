@@ -523,11 +523,13 @@ std::string run_recorded_tool(const std::vector<ScenarioTool>& tools, std::strin
     if (candidate.name == tool_name) t = &candidate;
   if (!t) return "error: unknown tool '" + std::string(tool_name) + "'";
   json args = json::parse(arguments_json.empty() ? std::string_view("{}") : arguments_json, nullptr, false);
+  // Any arguments get an answer, as from a real tool: a real model calls with arguments no script foresaw.
   if (args.is_discarded()) return "error: arguments are not valid JSON";
+  if (!args.is_object()) return "error: arguments are not a JSON object";
   for (const auto& c : t->cases)
     if (matches(c.when, args)) return c.result;
   if (t->fallback) return *t->fallback;
-  return "error: no record for arguments " + args.dump();
+  return "error: not found: no record matches " + args.dump();
 }
 
 CheckResult check_answer(const ScenarioSpec& spec, std::string_view answer) {

@@ -19,10 +19,25 @@ void OracleTotals::add(const RequestLogEntry& e) {
   ++requests;
   prompt_tokens += e.prompt_tokens;
   completion_tokens += e.completion_tokens;
+  cached_prompt_tokens += e.cached_prompt_tokens;
   request_bytes += e.request_bytes;
   service_ns += e.service_ns;
   if (e.status != 200) ++errors;
   if (!e.fault.empty()) ++faults;
+}
+
+OracleTotals& OracleTotals::operator+=(const OracleTotals& t) {
+  requests += t.requests;
+  prompt_tokens += t.prompt_tokens;
+  completion_tokens += t.completion_tokens;
+  cached_prompt_tokens += t.cached_prompt_tokens;
+  request_bytes += t.request_bytes;
+  errors += t.errors;
+  faults += t.faults;
+  service_ns += t.service_ns;
+  embedding_requests += t.embedding_requests;
+  embedding_tokens += t.embedding_tokens;
+  return *this;
 }
 
 OracleTotals operator-(const OracleTotals& later, const OracleTotals& earlier) {
@@ -30,6 +45,7 @@ OracleTotals operator-(const OracleTotals& later, const OracleTotals& earlier) {
   d.requests = later.requests - earlier.requests;
   d.prompt_tokens = later.prompt_tokens - earlier.prompt_tokens;
   d.completion_tokens = later.completion_tokens - earlier.completion_tokens;
+  d.cached_prompt_tokens = later.cached_prompt_tokens - earlier.cached_prompt_tokens;
   d.request_bytes = later.request_bytes - earlier.request_bytes;
   d.errors = later.errors - earlier.errors;
   d.faults = later.faults - earlier.faults;
@@ -126,18 +142,7 @@ OracleTotals RequestLog::totals_since(std::uint64_t mark) const {
   std::lock_guard lock(mutex_);
   OracleTotals sum;
   if (!intervals_.contains(mark)) return sum;
-  for (auto it = intervals_.find(mark); it != intervals_.end(); ++it) {
-    const auto& t = it->second.totals;
-    sum.requests += t.requests;
-    sum.prompt_tokens += t.prompt_tokens;
-    sum.completion_tokens += t.completion_tokens;
-    sum.request_bytes += t.request_bytes;
-    sum.errors += t.errors;
-    sum.faults += t.faults;
-    sum.service_ns += t.service_ns;
-    sum.embedding_requests += t.embedding_requests;
-    sum.embedding_tokens += t.embedding_tokens;
-  }
+  for (auto it = intervals_.find(mark); it != intervals_.end(); ++it) sum += it->second.totals;
   return sum;
 }
 

@@ -7,7 +7,9 @@
 #include <iostream>
 #include <sstream>
 
+#include "checks.hpp"
 #include "exit_status.hpp"
+#include "legion/oracle/recording_proxy.hpp"
 #include "legion/adapters/adapter.hpp"
 #include "legion/datasets/suites.hpp"
 #include "legion/report/escape.hpp"
@@ -104,6 +106,24 @@ void add_run_options(CLI::App& app) {
                  "Noise floors from legion-bench calibrate: its folder, calibration.json or store (default "
                  "results/calibration/ when present; 'none' for no floor)");
 
+  // A real model instead of the scripted one (docs/real-models.md).
+  const std::string real_group = "A real model instead of the scripted one (docs/real-models.md)";
+  app.add_option("--endpoint", o.endpoint, "An OpenAI-compatible endpoint's base URL, e.g. http://127.0.0.1:8080/v1")->group(real_group);
+  app.add_option("--model", o.model, "The model to ask for at --endpoint; 'local': llama.cpp's server with the small model the set-up installed")
+      ->group(real_group);
+  app.add_option("--api-key-env", o.api_key_env, "The environment variable holding the endpoint's API key (read once, never written)")
+      ->group(real_group);
+  app.add_flag("--allow-remote-endpoint", o.allow_remote_endpoint, "Allow an endpoint that is not on this machine's loopback")
+      ->group(real_group);
+  app.add_option("--gguf", o.gguf, "--model local with this model file instead of the installed one")->check(CLI::ExistingFile)->group(real_group);
+  app.add_option("--sampling", o.sampling,
+                 "deterministic (temperature 0, the run's seed on every request) or sampled (--temperature, a seed per trial: pass^k)")
+      ->capture_default_str()->check(CLI::IsMember({"deterministic", "sampled"}))->group(real_group);
+  app.add_option("--temperature", o.temperature, "Sampled: the temperature of every request (default 0.7)")
+      ->check(number_in({0, 2}))->group(real_group);
+  app.add_option("--prices", o.prices, "A price table of your own (the format of datasets/prices.yaml) instead of datasets/prices.yaml")
+      ->check(CLI::ExistingFile)->group(real_group);
+
   // The stress suites (--suite load|spike|endurance; docs/stress.md).
   auto& stress = o.stress;
   const std::string stress_group = "Stress suites (--suite load|spike|endurance)";
@@ -180,12 +200,56 @@ void resume_if_asked(CLI::App& app) {
   run_options().plan.resume = true;
 }
 
+// The real model the options ask for, checked before anything starts; nullopt: the scripted model.
+std::optional<RealModelPlan> real_model_plan(const RunOptions& o) {
+  const bool asked = !o.endpoint.empty() || !o.model.empty();
+  if (!asked) {
+    for (const auto& [flag, given] : {std::pair{"--api-key-env", !o.api_key_env.empty()}, std::pair{"--gguf", o.gguf.has_value()},
+                                      std::pair{"--temperature", o.temperature.has_value()}, std::pair{"--prices", !o.prices.empty()},
+                                      std::pair{"--allow-remote-endpoint", o.allow_remote_endpoint}})
+      if (given) throw UsageError(std::string(flag) + " applies to a real model (--endpoint URL --model NAME, or --model local)");
+    if (o.sampling != "deterministic") throw UsageError("--sampling applies to a real model (--endpoint URL --model NAME, or --model local)");
+    return std::nullopt;
+  }
+  RealModelPlan real;
+  const bool local = o.model == "local";
+  if (o.model.empty()) throw UsageError("--endpoint needs --model NAME, the model to ask the endpoint for");
+  if (local && !o.endpoint.empty()) throw UsageError("--model local starts its own server: leave --endpoint out");
+  if (!local && o.endpoint.empty()) throw UsageError("--model " + o.model + " needs --endpoint URL (or use --model local)");
+  if (o.gguf && !local) throw UsageError("--gguf applies to --model local");
+  if (!local) {
+    oracle::is_loopback_url(o.endpoint);  // a URL that is not http(s) is refused here, by name
+    if (!oracle::is_loopback_url(o.endpoint) && !o.allow_remote_endpoint)
+      throw UsageError("--endpoint " + o.endpoint + " is not on this machine's loopback: add --allow-remote-endpoint to send the tasks there");
+  }
+  if (!o.api_key_env.empty()) {
+    const char* key = std::getenv(o.api_key_env.c_str());
+    if (!key || !*key) throw UsageError("--api-key-env " + o.api_key_env + ": that environment variable is not set");
+    real.api_key = key;
+    real.api_key_env = o.api_key_env;
+    // Nothing this run starts (workers, sandboxes, the local server) inherits the key: the proxy holds it.
+    ::unsetenv(o.api_key_env.c_str());
+  }
+  real.endpoint = o.endpoint;
+  real.model = o.model;
+  real.gguf = o.gguf;
+  real.sampled = o.sampling == "sampled";
+  if (!real.sampled && o.temperature && *o.temperature != 0)
+    throw UsageError("--temperature with --sampling deterministic must be 0 (use --sampling sampled)");
+  real.temperature = real.sampled ? o.temperature.value_or(0.7) : 0;
+  return real;
+}
+
 int interrupted_status() { return kExitInterrupted + (stop_signal ? stop_signal : SIGINT); }
 
 int run_suite(const Invocation& invocation, const Twins* twins, const Measure& measure) {
   auto& o = run_options();
   auto& plan = o.plan;
-  if (const auto* stress_suite = stress::find_stress_suite(plan.suite)) return run_stress_suite(invocation, *stress_suite);
+  if (const auto* stress_suite = stress::find_stress_suite(plan.suite)) {
+    if (!o.endpoint.empty() || !o.model.empty())
+      throw UsageError("the stress suites run the scripted model (their load is the point); run --suite " + plan.suite + " without a real model");
+    return run_stress_suite(invocation, *stress_suite);
+  }
   for (const char* flag : {"--duration", "--smoke", "--mode", "--arrival", "--rate", "--agents", "--max-agents", "--recovery-factor",
                            "--broker-port", "--engines", "--engine-agents"})
     if (invocation.app.get_option(flag)->count() > 0) {
@@ -193,6 +257,9 @@ int run_suite(const Invocation& invocation, const Twins* twins, const Measure& m
       for (const auto& s : stress::stress_suites()) names += (names.empty() ? "" : ", ") + s.name;
       throw std::invalid_argument(std::string(flag) + " applies to the stress suites (--suite " + names + "), not to '" + plan.suite + "'");
     }
+  plan.real_model = real_model_plan(o);
+  if (plan.real_model && plan.suite == "published")
+    throw UsageError("--suite published compares against published figures taken with scripted models; run it without a real model");
   auto suite = datasets::find_suite(datasets::load_suites(), plan.suite);
   for (const auto& spec : o.python_adapters) adapters::add_python_adapter(spec);
   const bool systems_given = invocation.app.get_option("--systems")->count() > 0;

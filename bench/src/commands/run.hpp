@@ -21,6 +21,11 @@ struct RunOptions {
   bool quick = false, quiet = false;
   std::optional<int> repetitions, warmup;  // not given: the defaults of the plan
   double timeout_s = 120;
+  // A real model (docs/real-models.md): --endpoint, --model, --api-key-env, --gguf, --sampling, --temperature, --prices.
+  std::string endpoint, model, api_key_env, sampling = "deterministic", prices;
+  std::optional<double> temperature;
+  std::optional<std::filesystem::path> gguf;
+  bool allow_remote_endpoint = false;
   stress::StressOptions stress;
 };
 // The top-level options: one command line, one set.

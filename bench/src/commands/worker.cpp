@@ -29,6 +29,7 @@ Command worker_command() {
             cmd.add_option("--system", o->system)->required();
             cmd.add_option("--adapter", o->adapter);
             cmd.add_option("--base-url", o->config.base_url)->required();
+            cmd.add_option("--model", o->config.model);
             cmd.add_option("--max-retries", o->config.max_retries)->transform(integer_in(0, 100));
             cmd.add_flag("--stream", o->config.stream);
             cmd.add_option("--inject-delay-us", o->delay_us)->transform(integer_in(0, kMaxDelayUs));

@@ -22,6 +22,7 @@ struct RequestLogEntry {
   std::string action;     // call | say | delegate | select | error
   std::uint64_t prompt_tokens = 0;
   std::uint64_t completion_tokens = 0;
+  std::uint64_t cached_prompt_tokens = 0;  // a real endpoint's, as it reported them (the scripted model caches nothing)
   std::uint32_t tools_offered = 0;
   std::uint64_t request_bytes = 0;
   std::uint64_t response_bytes = 0;
@@ -34,11 +35,13 @@ struct RequestLogEntry {
 
 struct OracleTotals {
   std::uint64_t requests = 0, prompt_tokens = 0, completion_tokens = 0, errors = 0, faults = 0;
+  std::uint64_t cached_prompt_tokens = 0;
   std::uint64_t request_bytes = 0;  // bodies as received: what a system puts on the wire around its messages
   std::int64_t service_ns = 0;
   // POST /v1/embeddings, counted apart from the chat calls and tokens above.
   std::uint64_t embedding_requests = 0, embedding_tokens = 0;
   void add(const RequestLogEntry& e);
+  OracleTotals& operator+=(const OracleTotals& other);
 };
 // What was served between two snapshots of the running totals.
 OracleTotals operator-(const OracleTotals& later, const OracleTotals& earlier);

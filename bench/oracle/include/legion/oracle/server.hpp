@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "legion/oracle/model_service.hpp"
 #include "legion/oracle/profile.hpp"
 #include "legion/oracle/request_log.hpp"
 #include "legion/oracle/script_policy.hpp"
@@ -26,7 +27,7 @@ constexpr std::size_t kEmbeddingsBodyLimit = 16u << 20;  // POST /v1/embeddings
 constexpr std::size_t kOtherBodyLimit = 64u << 10;       // every other path (none reads a body)
 constexpr std::size_t kHeaderLimit = 8u << 10;           // request line and headers, every path
 
-class Oracle {
+class Oracle : public ModelService {
  public:
   struct Options {
     std::string host = "127.0.0.1";  // only loopback addresses are accepted
@@ -57,7 +58,7 @@ class Oracle {
   };
 
   explicit Oracle(Options options);
-  ~Oracle();
+  ~Oracle() override;
   Oracle(const Oracle&) = delete;
   Oracle& operator=(const Oracle&) = delete;
 
@@ -65,7 +66,7 @@ class Oracle {
   void set_script(std::shared_ptr<const ScriptPolicy> policy);
   void set_faults(FaultPlan faults);
   int port() const;
-  std::string base_url() const;  // http://127.0.0.1:PORT/v1
+  std::string base_url() const override;  // http://127.0.0.1:PORT/v1
   std::string model() const;
   unsigned io_threads() const;        // as resolved from Options::io_threads
   std::size_t max_connections() const;  // as resolved from Options::max_connections
@@ -79,11 +80,11 @@ class Oracle {
   OracleTotals totals() const;
   // Marks the start of an interval (the runner marks each record): totals_since(mark) counts the
   // requests that arrived after the mark, when they finish, and none that arrived before it.
-  std::uint64_t mark();
-  OracleTotals totals_since(std::uint64_t mark) const;
+  std::uint64_t mark() override;
+  OracleTotals totals_since(std::uint64_t mark) const override;
   // How long the server was working on those requests: the union of their service intervals, so
   // that requests served at once count once (a record's model_busy_ns).
-  std::int64_t busy_since(std::uint64_t mark) const;
+  std::int64_t busy_since(std::uint64_t mark) const override;
   // Quantile of the service time of every request finished since the start, in ns (±1.6%).
   std::int64_t service_quantile_ns(double q) const;
   // One request answered in the caller's thread, as the HTTP server would answer it and logged the
