@@ -64,4 +64,48 @@ void write_summaries_csv(std::ostream& out, const RunResults& r) {
     out << '\n';
   }
 }
+void write_real_model_csv(std::ostream& out, const RunResults& r) {
+  // Absent values are empty cells; money is in the price's currency (empty without a price).
+  out << "cell,system,trials,successes,success_rate,success_low,success_high";
+  for (std::size_t k = 1; k <= kMaxPassK; ++k) out << ",pass_hat_" << k;
+  for (std::size_t k = 1; k <= kMaxPassK; ++k) out << ",pass_at_" << k;
+  out << ",model_calls_per_task,prompt_tokens_per_task,cached_prompt_tokens_per_task,completion_tokens_per_task,tokens_per_success"
+         ",timed_trials,model_ms_median,model_ms_low,model_ms_high,framework_ms_median,framework_ms_low,framework_ms_high"
+         ",model_seconds_per_task,model_seconds_per_success,cost_per_task,cost_per_success,currency";
+  for (std::size_t i = 0; i < kFailureColumns; ++i) {
+    auto name = failure_column_name(i);
+    for (auto& ch : name) ch = ch == ' ' ? '_' : ch;
+    out << ",failed_" << name;
+  }
+  out << "\n" << std::setprecision(10);
+  if (!r.real_model) return;
+  auto optional = [&](const std::optional<double>& v) {
+    out << ',';
+    if (v) out << *v;
+  };
+  auto estimate = [&](const std::optional<stats::Estimate>& e) {
+    if (e) out << ',' << e->point << ',' << e->lower << ',' << e->upper;
+    else out << ",,,";
+  };
+  const auto& m = *r.real_model;
+  for (const auto& c : m.cells) {
+    out << csv_cell(c.scenario) << ',' << csv_cell(c.system) << ',' << c.trials << ',' << c.successes;
+    estimate(c.success_rate);
+    for (const auto& v : c.pass_hat_k) optional(v);
+    for (const auto& v : c.pass_at_k) optional(v);
+    out << ',' << c.calls << ',' << c.prompt_tokens << ',' << c.cached_prompt_tokens << ',' << c.completion_tokens;
+    optional(c.tokens_per_success);
+    out << ',' << c.timed;
+    estimate(c.model_ms);
+    estimate(c.framework_ms);
+    out << ',' << c.model_seconds_per_task;
+    optional(c.model_seconds_per_success);
+    optional(c.cost_per_task);
+    optional(c.cost_per_success);
+    out << ',' << (m.model.price ? csv_cell(m.model.price->currency) : "");
+    for (auto n : c.failures) out << ',' << n;
+    out << '\n';
+  }
+}
+
 }  // namespace legion::report

@@ -35,9 +35,77 @@ const CellSummary* cell(const RunResults& r, const std::string& scenario, const 
   return nullptr;
 }
 
+std::string rate(const stats::Estimate& e) { return fixed(e.point, 2) + " [" + fixed(e.lower, 2) + ", " + fixed(e.upper, 2) + "]"; }
+
+// A run against a real model: success, cost and failures, not speed (its wall time is mostly the model's).
+std::vector<Finding> real_model_findings(const RunResults& r) {
+  const auto& m = *r.real_model;
+  const auto level = level_percent(r.options.level);
+  std::vector<Finding> out;
+  std::vector<const RealModelSystem*> ranked;
+  for (const auto& s : m.systems)
+    if (s.success_rate) ranked.push_back(&s);
+  std::stable_sort(ranked.begin(), ranked.end(), [](const auto* a, const auto* b) { return a->success_rate->point > b->success_rate->point; });
+  if (!ranked.empty()) {
+    std::string text = "Highest success rate with " + m.model.model + ": " + ranked.front()->system + ". Per system over its trials (" + level +
+                       " Wilson interval): ";
+    for (std::size_t i = 0; i < ranked.size(); ++i)
+      text += (i ? "; " : "") + ranked[i]->system + " " + rate(*ranked[i]->success_rate) + " of " + std::to_string(ranked[i]->trials);
+    text += ".";
+    if (ranked.size() > 1 && ranked[1]->success_rate->upper >= ranked[0]->success_rate->lower)
+      text += " The two highest intervals overlap: no ranking follows between them.";
+    if (m.sampled)
+      for (const auto* s : ranked)
+        if (s->pass_hat_k[kMaxPassK - 1]) {
+          text += " pass^" + std::to_string(kMaxPassK) + " (all of " + std::to_string(kMaxPassK) + " trials succeed), averaged over scenarios:";
+          for (std::size_t i = 0; i < ranked.size(); ++i)
+            text += (i ? "," : "") + std::string(" ") + ranked[i]->system + " " +
+                    (ranked[i]->pass_hat_k[kMaxPassK - 1] ? fixed(*ranked[i]->pass_hat_k[kMaxPassK - 1], 2) : std::string("—"));
+          text += ".";
+          break;
+        }
+    out.push_back({"Success", text});
+  }
+  // Cost: money per task with a price, the model's time without one; the mean over each system's scenarios.
+  std::string cost;
+  for (const auto& system : r.systems()) {
+    double total = 0;
+    std::size_t cells = 0;
+    for (const auto& c : m.cells)
+      if (c.system == system && c.trials > 0) total += m.model.price ? c.cost_per_task.value_or(0) : c.model_seconds_per_task, ++cells;
+    if (cells == 0) continue;
+    const double mean = total / static_cast<double>(cells);
+    cost += std::string(cost.empty() ? "" : ", ") + system + " " + (m.model.price ? money(mean) : sig3(mean) + " s");
+  }
+  if (!cost.empty())
+    out.push_back({"Cost", m.model.price ? "Cost per task at " + m.model.price->model + "'s list price (" + m.model.price->currency + ", read " +
+                                               m.model.price->date + "), mean over each system's scenarios: " + cost + "."
+                                         : "Time only (no price): seconds inside the model per task, mean over each system's scenarios: " + cost + "."});
+  // Failures: each system's most frequent class.
+  std::string failures;
+  for (const auto& s : m.systems) {
+    const auto failed = s.trials - s.successes;
+    if (failed == 0) continue;
+    // The most frequent class, or every class that ties for it.
+    const auto most = *std::max_element(s.failures.begin(), s.failures.end());
+    std::string classes;
+    std::size_t tied = 0;
+    for (std::size_t i = 0; i < kFailureColumns; ++i)
+      if (s.failures[i] == most) classes += std::string(tied++ ? ", " : "") + failure_column_name(i);
+    failures += std::string(failures.empty() ? "" : "; ") + s.system + ": " + std::to_string(failed) + " of " + std::to_string(s.trials) +
+                " trials failed, most often " + classes + " (" + std::to_string(most) + (tied > 1 ? " each)" : ")");
+  }
+  out.push_back({"Failures", failures.empty() ? "Every trial of every system succeeded." : failures + "."});
+  out.push_back({"Certainty", "A real model (" + m.model.model + ", " + m.model.endpoint_kind + ", " + m.model.setting +
+                                  " setting): success, tokens and cost hold for this model and setting only; intervals are " + level +
+                                  ", and where they overlap no ranking follows."});
+  return out;
+}
+
 }  // namespace
 
 std::vector<Finding> key_findings(const RunResults& r) {
+  if (r.real_model) return real_model_findings(r);
   std::vector<Finding> out;
   const auto systems = r.systems();
   const auto level = level_percent(r.options.level);

@@ -1,5 +1,6 @@
 #pragma once
 // Number formats the text reports share (internal to the report library).
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -20,6 +21,14 @@ inline std::string sig3(double v) {
   double a = std::abs(v);
   int digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
   return fixed(v, digits);
+}
+
+// Money with three significant figures however small a task's cost is, never in scientific notation
+// (0.000302, 1.51, 25.00).
+inline std::string money(double v) {
+  if (v == 0) return "0";
+  const int magnitude = static_cast<int>(std::floor(std::log10(std::abs(v))));
+  return fixed(v, std::clamp(2 - magnitude, 2, 9));
 }
 
 // Overhead is undefined for records that ran several tasks at once.

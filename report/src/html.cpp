@@ -694,6 +694,10 @@ void Page::write(const std::string& feature_matrix_markdown) {
           "model server over loopback HTTP. The server answers every system with the same script, so differences in time, "
           "tokens and memory are the systems' own. Systems, in the order and colour used throughout:</p>\n";
   legend(systems_);
+  for (std::size_t i = 0; i < runs_.size(); ++i)
+    if (const auto& m = runs_[i]->context.real_model)
+      out_ << "<p><strong>A real model answered " << esc(suite_name(i)) << ":</strong> " << esc(m->model) << " at a " << esc(m->endpoint_kind)
+           << " instead of the scripted server; its results are in a section of their own, apart from every scripted-model table.</p>\n";
   out_ << "<p>Section 2 states the method, Section 3 the results of each suite, Section 4 the published figures, Section 5 the "
           "threats to validity and Section 6 how to reproduce every number.</p>\n</section>\n";
 
@@ -711,14 +715,27 @@ void Page::write(const std::string& feature_matrix_markdown) {
     const auto& r = *runs_[i];
     out_ << "<section" << tags(i, "", "") << "><h3>3." << i + 1 << " " << esc(suite_name(i)) << "</h3>\n";
     blocks(i, "summary", "");
-    interval_figure(i);
-    forest_figure(i);
-    decomposition_figure(i);
-    token_figure(i);
-    sweep_figures(i);
-    for (const auto& t : detail::result_tables(r)) data_table(i, t);
-    if (!r.suite.empty()) out_ << "<div id=\"suite-" << suite_id(i) << "\">", blocks(i, "suite-wide", "Suite-wide ratios"), out_ << "</div>\n";
+    if (r.real_model) {
+      // A real-model run: its own section, never the scripted-model figures and tables.
+      out_ << "<div class=\"real-model\"" << tags(i, "", "") << ">";
+      blocks(i, "real-model");
+      out_ << "</div>\n";
+    } else {
+      interval_figure(i);
+      forest_figure(i);
+      decomposition_figure(i);
+      token_figure(i);
+      sweep_figures(i);
+      for (const auto& t : detail::result_tables(r)) data_table(i, t);
+      if (!r.suite.empty()) out_ << "<div id=\"suite-" << suite_id(i) << "\">", blocks(i, "suite-wide", "Suite-wide ratios"), out_ << "</div>\n";
+    }
     for (const auto* part : {"concurrency", "token-counts", "unsupported", "failures"}) blocks(i, part);
+    out_ << "</section>\n";
+  }
+  if (const auto pairs = real_beside_scripted(runs_); !pairs.empty()) {
+    const auto beside = detail::real_beside_scripted_section(pairs);
+    out_ << "<section id=\"" << beside.id << "\"><h3>3." << runs_.size() + 1 << " " << esc(beside.title) << "</h3>\n";
+    detail::HtmlBlocks(out_, tables_).write(beside.blocks, "", 4);
     out_ << "</section>\n";
   }
   out_ << "</section>\n";

@@ -56,8 +56,24 @@ Section front(const RunResults& r) {
   return s;
 }
 
+// A real-model run's opening paragraph: successes, not speed (its times are mostly the model's).
+Section real_model_summary(const RunResults& r) {
+  const auto& m = *r.real_model;
+  std::size_t trials = 0, successes = 0;
+  for (const auto& s : m.systems) trials += s.trials, successes += s.successes;
+  std::set<std::string> scenarios;
+  for (const auto& c : m.cells) scenarios.insert(c.scenario);
+  return {"summary", "Summary",
+          {paragraph({own(std::to_string(m.systems.size()) + " system(s) ran " + std::to_string(scenarios.size()) +
+                          " scenario(s) against the real model "),
+                      code(m.model.model), own(" ("), outside(m.model.endpoint_kind),
+                      own("); " + std::to_string(successes) + " of " + std::to_string(trials) +
+                          " trials succeeded. Its figures are in the Real model section, apart from any scripted-model result.")})}};
+}
+
 // The opening paragraph, written from the numbers.
 Section summary(const RunResults& r) {
+  if (r.real_model) return real_model_summary(r);
   const auto level = detail::level_percent(r.options.level);
   std::size_t runs = 0, correct = 0, errors = 0;
   for (const auto& s : r.summaries) runs += s.runs, correct += s.correct, errors += s.errors;
@@ -166,6 +182,10 @@ Section method(const RunResults& r) {
     w << " Some records predate the model's busy time; their overhead subtracts the sum of the service times instead, "
          "which understates it where calls overlapped, and is not given for concurrent tasks.";
   Section s{"method", "Method", {paragraph({own("Latency profile "), code(c.latency_profile), own(w.str())})}};
+  if (c.real_model)
+    s.blocks.push_back(paragraph({strong(own("A real model answered this run, not the scripted server:")),
+                                  own(" the model's time is what the recording proxy timed inside each request, tokens are as the "
+                                      "endpoint reported them, and the latency profile does not apply (Real model section).")}));
   if (!c.variants.empty()) {
     Text v{own("Systems from other builds or environments, or twins of a system:")};
     for (const auto& [system, origin] : c.variants) {
@@ -414,16 +434,21 @@ Section threats(const RunContext& c) {
   s.blocks.push_back(item({own("Overhead includes the loopback HTTP exchange with the model server (the same for every system); the server's "
                                "own service time is subtracted, its HTTP parsing is not.")},
                           false));
-  if (c.latency_profile == "zero")
+  if (c.real_model)
+    s.blocks.push_back(item({own("A real model's answers vary with the model, its settings and its server: success, tokens and cost "
+                                 "hold for this model in this setting only, and no ranking follows where intervals overlap.")},
+                            false));
+  if (c.latency_profile == "zero" && !c.real_model)
     s.blocks.push_back(item({own("Latency profile "), code("zero"),
                              own(": the figures are framework overhead only; with a real model the model's time dominates (use "),
                              code("--latency realistic"), own(").")},
                             false));
   if (c.repetitions < 10 && c.target_relative_ci <= 0)
     s.blocks.push_back(item({own("Few repetitions (" + std::to_string(c.repetitions) + "): intervals are wide and tests have little power.")}, false));
-  s.blocks.push_back(item({own("Prompt-token counts with tools follow a documented approximation (OpenAI's chat formula plus the tool "
-                               "definitions as JSON), identical for every system.")},
-                          false));
+  if (!c.real_model)
+    s.blocks.push_back(item({own("Prompt-token counts with tools follow a documented approximation (OpenAI's chat formula plus the tool "
+                                 "definitions as JSON), identical for every system.")},
+                            false));
   return s;
 }
 
@@ -434,8 +459,10 @@ namespace detail {
 std::vector<Section> run_sections(const RunResults& r) {
   std::vector<Section> out{front(r), summary(r), method(r), reproduce(r.context), versions(r), settings(r)};
   if (!r.context.cold_start_ns.empty()) out.push_back(cold_start(r));
-  out.push_back(results(r));
-  if (!r.suite.empty()) out.push_back(suite_wide(r));
+  // A real-model run's records never appear in the scripted-model tables: its own section stands in their place.
+  if (r.real_model) out.push_back(real_model_section(*r.real_model, r.options));
+  else out.push_back(results(r));
+  if (!r.suite.empty() && !r.real_model) out.push_back(suite_wide(r));
   if (!r.concurrency.empty()) out.push_back(concurrency_section(r.concurrency));
   if (auto t = token_check(r); !t.blocks.empty()) out.push_back(std::move(t));
   if (auto u = unsupported(r); u.blocks.size() > 1) out.push_back(std::move(u));
@@ -467,6 +494,7 @@ void write_combined_markdown(std::ostream& out, const std::vector<const RunResul
         << markdown_code_span(run->context.latency_profile) << "\n\n";
     for (const auto& f : run->findings) out << "- **" << md(f.topic) << ".** " << md(f.text) << "\n";
   }
+  if (const auto pairs = real_beside_scripted(runs); !pairs.empty()) detail::write_markdown(out, detail::real_beside_scripted_section(pairs));
   // (Each run's own report below lists the published figures that run measures.)
   if (!published.empty()) out << "\n## Published numbers\n";
   for (const auto& c : published) {

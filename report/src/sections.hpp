@@ -10,10 +10,15 @@
 namespace legion::report::detail {
 
 // In the Markdown report's order; ids: front, summary, method, reproduce, versions, settings,
-// cold-start, results, suite-wide, concurrency, token-counts, unsupported, failures, sweeps,
-// published, threats (a section with nothing to say is left out).
+// cold-start, results (real-model instead for a run against a real model), suite-wide, concurrency,
+// token-counts, unsupported, failures, sweeps, published, threats (a section with nothing to say is
+// left out).
 std::vector<Section> run_sections(const RunResults& results);
 Section concurrency_section(const std::vector<ConcurrencyLevel>& levels);
 Section sweep_section(const std::vector<SweepTrend>& trends);
+// A real-model run's own section (id real-model), which replaces the scripted-model result tables.
+Section real_model_section(const RealModelSummary& summary, const StatisticsOptions& options);
+// A combined report's real-model runs beside scripted runs of the same systems (id real-beside-scripted).
+Section real_beside_scripted_section(const std::vector<RealBesideScripted>& pairs);
 
 }  // namespace legion::report::detail

@@ -205,6 +205,7 @@ void summarize_run(RunResults& r) {
   r.sweeps = sweep_trends(r);
   r.concurrency = concurrency_levels(r);
   r.published = published_measured_by(r);
+  r.real_model = summarize_real_model(r.context, r.records, r.options, r.systems());
   r.findings = detail::key_findings(r);  // last: it reads the rest
 }
 

@@ -56,6 +56,9 @@ TableCell shown(const StatisticColumn& column, const CellSummary& s, const Stati
 
 std::vector<Table> result_tables(const RunResults& r) {
   std::vector<Table> tables;
+  // These are the scripted model's tables (overhead against a model that answers at once, by script);
+  // a real-model run's records are reported in its own section (real_model_section) and never here.
+  if (r.real_model) return tables;
   for (const auto& theme : kThemes) {
     Table t{theme.id, theme.title, fill(theme.caption, r.options), {}, {}};
     std::vector<std::pair<const CellStatistic*, const StatisticColumn*>> columns;

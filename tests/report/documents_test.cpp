@@ -67,7 +67,7 @@ TEST(Documents, ListTheRunsFilesInTheOrderARunWritesThem) {
   std::vector<std::string> files;
   for (const auto& f : all.front().files) files.push_back(f.file_name);
   EXPECT_EQ(files, (std::vector<std::string>{"results.json", "BENCHMARK_RESULTS.md", "results.csv", "summaries.csv",
-                                             "FEATURE_MATRIX.md", "report.html", "report.pdf"}));
+                                             "real_model.csv", "FEATURE_MATRIX.md", "report.html", "report.pdf"}));
 }
 
 // While it lives, the run document has one more format: tab-separated records.
@@ -107,7 +107,7 @@ TEST(RunDocument, AFormatRegisteredFromOutsideIsListedSelectedAndWritten) {
     // Every format, the new one among them.
     std::filesystem::remove_all(dir);
     const auto artifacts = write_artifacts(dir, small_run(), "csv,json,tsv");
-    EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.json", "results.csv", "summaries.csv", "results.tsv"}));
+    EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.json", "results.csv", "summaries.csv", "real_model.csv", "results.tsv"}));
   }
   // Gone with its registration: an unknown format again.
   EXPECT_THROW(write_artifacts(dir, small_run(), "tsv"), std::invalid_argument);

@@ -76,7 +76,7 @@ endif()
 
 # The disk filled to its last byte: no report can be written, and what was there stays whole.
 execute_process(COMMAND dd if=/dev/zero of=${disk}/filler bs=1024 OUTPUT_QUIET ERROR_QUIET)
-expect_partial("${disk}/run" "${OUT}/run" "results.json;BENCHMARK_RESULTS.md;results.csv;summaries.csv;FEATURE_MATRIX.md;report.html;report.pdf"
+expect_partial("${disk}/run" "${OUT}/run" "results.json;BENCHMARK_RESULTS.md;results.csv;summaries.csv;real_model.csv;FEATURE_MATRIX.md;report.html;report.pdf"
                report "${disk}/run")
 file(REMOVE "${disk}/filler")
 

@@ -18,6 +18,7 @@
 #include "legion/report/reporters.hpp"
 #include "legion/report/reproduce.hpp"
 #include "legion/report/zero_io.hpp"
+#include "report/real_model_fixture.hpp"
 
 namespace legion::report {
 namespace {
@@ -119,6 +120,40 @@ TEST(Golden, Csv) {
   write_summaries_csv(summaries, run);
   check_golden("results.csv", records.str());
   check_golden("summaries.csv", summaries.str());
+  std::ostringstream real_model;  // a scripted run: the header alone
+  write_real_model_csv(real_model, run);
+  check_golden("real_model.csv", real_model.str());
+}
+
+// A run against a real model (real_model_fixture.hpp): its own section in every format, in place of
+// the scripted-model tables; names from outside (the model's, the price's source) escaped.
+TEST(Golden, RealModelRun) {
+  const auto run = testing::real_model_run();
+  std::ostringstream md, html, csv;
+  write_markdown(md, run);
+  write_html(html, run, "");
+  write_real_model_csv(csv, run);
+  check_golden("real-model/BENCHMARK_RESULTS.md", md.str());
+  check_golden("real-model/report.html", html.str());
+  check_golden("real-model/real_model.csv", csv.str());
+}
+
+// The local model in the deterministic setting: no price (time only), no pass^k, the server's facts.
+TEST(Golden, RealModelLocalDeterministic) {
+  std::ostringstream md;
+  write_markdown(md, testing::real_model_run(false, false));
+  check_golden("real-model/local/BENCHMARK_RESULTS.md", md.str());
+}
+
+// A real-model run combined with a scripted run of the same systems: framework time beside overhead.
+TEST(Golden, RealModelBesideScripted) {
+  const auto scripted = fixed_run();
+  const auto real = testing::real_model_run();
+  std::ostringstream md;
+  write_combined_markdown(md, {&scripted, &real});
+  check_golden("real-model/BENCHMARK_REPORT.md", md.str());
+  const CombinedReport combined{{scripted, real}, {}};
+  check_golden("real-model/combined.html", render(combined_document(), "html", combined));
 }
 
 TEST(Golden, Html) {

@@ -37,6 +37,9 @@ inline RunRecord every_field_set() {
   r.unsupported = true;
   r.error = "=a \"quoted\" error";
   r.answer = "the answer";
+  r.cached_prompt_tokens = 30;
+  r.sampling_seed = 31;
+  r.failure = "wrong tool";
   return r;
 }
 

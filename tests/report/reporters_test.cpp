@@ -159,11 +159,12 @@ TEST(Csv, OneRowPerRecordWithQuotingAndOnePerSummary) {
   EXPECT_EQ(text.substr(0, text.find('\n')),
             "system,scenario,params,swept,cell,repetition,warmup,tasks,wall_ns,cpu_user_ns,cpu_sys_ns,rss_peak_bytes,llm_calls,prompt_tokens,"
             "completion_tokens,request_bytes,oracle_ns,model_busy_ns,overhead_ns,reported_llm_calls,reported_prompt_tokens,reported_completion_tokens,"
-            "human_wait_ns,ingest_ns,retrieval_ns,embedding_calls,embedding_tokens,correct,unsupported,error");
+            "human_wait_ns,ingest_ns,retrieval_ns,embedding_calls,embedding_tokens,correct,unsupported,error,cached_prompt_tokens,sampling_seed,"
+            "failure");
   // Records without the model's busy time (from before it was kept): an empty cell, and overhead from the sum.
-  EXPECT_NE(text.find("native,single-tool,{},,single-tool,0,false,1,1000000,0,0,0,2,100,0,0,100000,,900000,0,,,,,,,,true,false,\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("native,single-tool,{},,single-tool,1,false,1,3000000,0,0,0,2,100,0,0,300000,,2700000,0,97,0,,,,,,true,false,\n"), std::string::npos) << text;
-  EXPECT_NE(text.find(",false,false,\"said \"\"no\"\", twice\"\n"), std::string::npos) << text;  // RFC 4180 quoting
+  EXPECT_NE(text.find("native,single-tool,{},,single-tool,0,false,1,1000000,0,0,0,2,100,0,0,100000,,900000,0,,,,,,,,true,false,,,,\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("native,single-tool,{},,single-tool,1,false,1,3000000,0,0,0,2,100,0,0,300000,,2700000,0,97,0,,,,,,true,false,,,,\n"), std::string::npos) << text;
+  EXPECT_NE(text.find(",false,false,\"said \"\"no\"\", twice\",,,\n"), std::string::npos) << text;  // RFC 4180 quoting
   auto s = summaries.str();
   EXPECT_NE(s.find("single-tool,single-tool,{},,1,native,3,2,0,2,1,3,1.8,0.9,2.7,900,2,100,0,0\n"), std::string::npos) << s;
 }
@@ -195,7 +196,7 @@ TEST(Csv, ACellThatASpreadsheetWouldEvaluateIsNeutralised) {
   std::ostringstream records;
   write_records_csv(records, results);
   EXPECT_NE(records.str().find("native,\"'=1+2\",{},,\"'=1+2\",0,"), std::string::npos) << records.str();
-  EXPECT_NE(records.str().find(",\"'@SUM(1)\"\n"), std::string::npos) << records.str();
+  EXPECT_NE(records.str().find(",\"'@SUM(1)\",,,\n"), std::string::npos) << records.str();
 }
 
 // Bytes that would act on a terminal showing the file (`cat results.csv`): C0 controls other than
@@ -355,11 +356,11 @@ TEST(WriteArtifacts, ReportsWhatWasNotWrittenAndPrintsOnlyWhatWas) {
   EXPECT_EQ(artifacts.missing[0].first, "report.pdf");
   EXPECT_EQ(artifacts.missing[0].second, "Chromium failed to print the report (exit status 1)");
   EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.json", "BENCHMARK_RESULTS.md", "results.csv", "summaries.csv",
-                                                         "FEATURE_MATRIX.md", "report.html"}));
+                                                         "real_model.csv", "FEATURE_MATRIX.md", "report.html"}));
   std::ostringstream out, errors;
   print_artifacts(out, errors, artifacts, dir);
   EXPECT_EQ(out.str().find("report.pdf"), std::string::npos) << out.str();
-  EXPECT_NE(out.str().find("results.json, BENCHMARK_RESULTS.md, results.csv, summaries.csv, FEATURE_MATRIX.md and report.html"),
+  EXPECT_NE(out.str().find("results.json, BENCHMARK_RESULTS.md, results.csv, summaries.csv, real_model.csv, FEATURE_MATRIX.md and report.html"),
             std::string::npos)
       << out.str();
   EXPECT_EQ(errors.str(), "Not written: report.pdf (Chromium failed to print the report (exit status 1))\n");
@@ -487,8 +488,9 @@ TEST(RunDocument, NamesAreUniqueAndFormatsSelectInRegistryOrder) {
   }
   EXPECT_EQ(files_of(""), files_of("all"));
   EXPECT_EQ(files_of("all"), (std::vector<std::string>{"results.json", "BENCHMARK_RESULTS.md", "results.csv", "summaries.csv",
-                                                       "FEATURE_MATRIX.md", "report.html", "report.pdf"}));
-  EXPECT_EQ(files_of("csv,MD"), (std::vector<std::string>{"BENCHMARK_RESULTS.md", "results.csv", "summaries.csv", "FEATURE_MATRIX.md"}));
+                                                       "real_model.csv", "FEATURE_MATRIX.md", "report.html", "report.pdf"}));
+  EXPECT_EQ(files_of("csv,MD"),
+            (std::vector<std::string>{"BENCHMARK_RESULTS.md", "results.csv", "summaries.csv", "real_model.csv", "FEATURE_MATRIX.md"}));
   EXPECT_EQ(files_of("summaries-csv"), std::vector<std::string>{"summaries.csv"});
   try {
     files_of("json,xml");
@@ -496,7 +498,7 @@ TEST(RunDocument, NamesAreUniqueAndFormatsSelectInRegistryOrder) {
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(),
                  "unknown report format 'xml' (known: all; json, md, csv, html, pdf, or a reporter: json, markdown, csv, "
-                 "summaries-csv, feature-matrix, html, pdf)");
+                 "summaries-csv, real-model-csv, feature-matrix, html, pdf)");
   }
 }
 
@@ -504,13 +506,13 @@ TEST(WriteArtifacts, WritesOnlyTheSelectedFilesAndNamesOneThatFails) {
   auto dir = legion::testing::scratch_dir();
   std::filesystem::remove_all(dir);
   auto artifacts = write_artifacts(dir, sample(), "csv");
-  EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.csv", "summaries.csv"}));
+  EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.csv", "summaries.csv", "real_model.csv"}));
   EXPECT_FALSE(std::filesystem::exists(dir / "results.json"));
 
   std::filesystem::remove(dir / "summaries.csv");
   std::filesystem::create_directories(dir / "summaries.csv" / "x");  // a folder where the file goes: the rename fails
   artifacts = write_artifacts(dir, sample(), "csv,json");
-  EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.json", "results.csv"}));
+  EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.json", "results.csv", "real_model.csv"}));
   ASSERT_EQ(artifacts.missing.size(), 1u);
   EXPECT_EQ(artifacts.missing[0].first, "summaries.csv");
   EXPECT_NE(artifacts.missing[0].second.find("cannot write " + (dir / "summaries.csv").string()), std::string::npos)

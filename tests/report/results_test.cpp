@@ -35,7 +35,7 @@ TEST(RecordFields, NamesAreUniqueAndEveryStoredFieldCanBeSet) {
       EXPECT_NE(f.set, nullptr) << f.name << " is stored but cannot be read back";
     }
   }
-  EXPECT_EQ(names.size(), 32u);
+  EXPECT_EQ(names.size(), 35u);
 }
 
 TEST(RecordFields, TaskLatenciesReadBackOrNameTheField) {
@@ -114,7 +114,7 @@ TEST(RecordFields, CsvHasOneColumnPerCsvFieldInTableOrder) {
   EXPECT_EQ(out.str(),
             expected_header + "\n" +
                 "native@b,\"pipe,line\",\"{\"\"extra_tools\"\":10,\"\"payload_bytes\"\":100}\",extra_tools,\"pipe,line[extra_tools=10]\",3,true,1,9000000000,11,12,13,14,15,16,21,17,29,8999999949,18,19,20,22,23,24,25,26,true,true,"
-                "\"'=a \"\"quoted\"\" error\"\n");
+                "\"'=a \"\"quoted\"\" error\",30,31,wrong tool\n");
 }
 
 // A cell's identity is data: the label every report shows is made from it by cell_label alone.

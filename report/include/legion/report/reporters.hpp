@@ -38,6 +38,9 @@ void write_terminal_table(std::ostream& out, const RunResults& results);
 nlohmann::json results_json(const RunResults& results);              // results.json
 void write_records_csv(std::ostream& out, const RunResults& results);    // results.csv: one row per record
 void write_summaries_csv(std::ostream& out, const RunResults& results);  // summaries.csv: one row per summary
+// real_model.csv: one row per (scenario, system) of a run against a real model (the header alone for
+// a run with the scripted model).
+void write_real_model_csv(std::ostream& out, const RunResults& results);
 
 // report.html: a self-contained dashboard (SVG charts, sortable and filterable tables, no network)
 // in a paper's order, over one run or several (a combined report, one section per suite), with the

@@ -10,6 +10,7 @@
 #include "legion/report/concurrency.hpp"
 #include "legion/report/pairwise.hpp"
 #include "legion/report/published.hpp"
+#include "legion/report/real_model.hpp"
 #include "legion/report/results.hpp"
 #include "legion/report/statistics.hpp"
 #include "legion/report/sweep.hpp"
@@ -92,7 +93,7 @@ std::vector<SuiteRatio> suite_ratios(const std::vector<RunRecord>& records, cons
 // A finding a decision maker reads first, written from the run's numbers. Plain text (each format
 // escapes it).
 struct Finding {
-  std::string topic;  // "Speed", "Tokens", "Memory", "Gaps", "Certainty"
+  std::string topic;  // "Speed", "Tokens", "Memory", "Gaps", "Certainty"; a real-model run: "Success", "Cost", "Failures", "Certainty"
   std::string text;
 };
 
@@ -108,14 +109,17 @@ struct RunResults {
   std::vector<ConcurrencyLevel> concurrency;  // every (scenario, system, level) run concurrently
   PublishedComparison published;              // the published figures this run measures by itself
   std::vector<Finding> findings;              // Speed, Tokens, Memory, Gaps, Certainty
+  // A run against a real model (context.real_model): its own summary, which the reports show in a
+  // section of its own instead of the scripted-model result tables.
+  std::optional<RealModelSummary> real_model;
   // system_order() of this run: the one place and colour of each system in every report.
   std::vector<std::string> systems() const;
 };
 
 // The analysis, once per run: fills every derived member of `results` (summaries with their
 // statistics, suite ratios, sweep trends, concurrency levels, the published figures the run
-// measures, findings) from the records with results.options, the bootstrap seeded with the run's
-// seed (so that a report regenerated from results.json comes out the same).
+// measures, the real-model summary, findings) from the records with results.options, the
+// bootstrap seeded with the run's seed (so that a report regenerated from results.json comes out the same).
 void summarize_run(RunResults& results);
 nlohmann::json to_json(const SummaryOptions& options);
 // Absent keys keep the defaults (results.json files older than the key); wrong types name the key.
