@@ -13,7 +13,9 @@
 #include "legion/adapters/adapter.hpp"
 #include "legion/datasets/suites.hpp"
 #include "legion/report/escape.hpp"
+#include "legion/datasets/prices.hpp"
 #include "options.hpp"
+#include "prices.hpp"
 #include "published_suite.hpp"
 #include "recovery.hpp"
 #include "stress/suite.hpp"
@@ -237,6 +239,8 @@ std::optional<RealModelPlan> real_model_plan(const RunOptions& o) {
   if (!real.sampled && o.temperature && *o.temperature != 0)
     throw UsageError("--temperature with --sampling deterministic must be 0 (use --sampling sampled)");
   real.temperature = real.sampled ? o.temperature.value_or(0.7) : 0;
+  // Its cost: from the user's price table or the shipped one (a local model's is its time).
+  if (!local) real.price = find_price(load_prices(o.prices.empty() ? datasets::default_prices_file() : std::filesystem::path(o.prices)), o.model);
   return real;
 }
 
