@@ -16,6 +16,7 @@ import argparse
 import json
 import statistics
 import time
+import urllib.error
 import urllib.request
 
 PROJECT, CODE = "P-4821", "X-1234"
@@ -54,13 +55,10 @@ def run_tool(arguments):
     return True, key, f"No record with key '{key}'."
 
 
-NO_CACHE = False
-
-
-def post(url, body):
-    if NO_CACHE:
+def post(args, body):
+    if args.no_cache:
         body = dict(body, cache_prompt=False)
-    request = urllib.request.Request(url + "/v1/chat/completions", data=json.dumps(body).encode(),
+    request = urllib.request.Request(args.url + "/v1/chat/completions", data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"})
     started = time.monotonic()
     with urllib.request.urlopen(request, timeout=300) as response:
@@ -71,14 +69,18 @@ def post(url, body):
 def trial(args, seed):
     """One agent loop; returns what happened at each step and the timings of each request."""
     messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": TASK}]
-    outcome = {"tool_call": False, "right_name": False, "valid_args": False, "right_key": False,
+    outcome = {"server_error": None, "tool_call": False, "right_name": False, "valid_args": False, "right_key": False,
                "keys": [], "answered_code": False, "first_reply": None, "requests": []}
     for turn in range(args.turns):
         body = {"model": "local", "messages": messages, "tools": [tool(args.description)],
                 "temperature": args.temperature, "seed": seed, "max_tokens": args.max_tokens}
         if args.tool_choice:
             body["tool_choice"] = args.tool_choice if turn == 0 or args.tool_choice_every_turn else "auto"
-        reply, seconds = post(args.url, body)
+        try:
+            reply, seconds = post(args, body)
+        except urllib.error.HTTPError as error:  # llama-server answers 500 to a reply it cannot parse
+            outcome["server_error"] = error.read().decode(errors="replace")[:300]
+            break
         message = reply["choices"][0]["message"]
         timings = reply.get("timings", {})
         outcome["requests"].append({"seconds": seconds, "usage": reply.get("usage", {}),
@@ -118,7 +120,10 @@ def answer_given_result(args, seed):
                 {"role": "tool", "tool_call_id": "call_0", "content": f"Record launch-code: {CODE}."}]
     body = {"model": "local", "messages": messages, "tools": [tool(args.description)],
             "temperature": args.temperature, "seed": seed, "max_tokens": args.max_tokens}
-    reply, _ = post(args.url, body)
+    try:
+        reply, _ = post(args, body)
+    except urllib.error.HTTPError as error:
+        return False, {"content": "server error: " + error.read().decode(errors="replace")[:200]}
     message = reply["choices"][0]["message"]
     return CODE in (message.get("content") or ""), message
 
@@ -140,8 +145,6 @@ def main():
     parser.add_argument("--repeat", type=int, default=0, help="send one request N times and compare the replies")
     parser.add_argument("--show", type=int, default=3, help="print the first replies of this many trials")
     args = parser.parse_args()
-    global NO_CACHE
-    NO_CACHE = args.no_cache
 
     if args.repeat:
         replies = [json.dumps(trial(args, args.seed)["first_reply"], sort_keys=True) for _ in range(args.repeat)]
@@ -158,7 +161,7 @@ def main():
         outcomes.append(outcome)
         if number < args.show:
             print(f"trial {number} (seed {seed}): first reply {json.dumps(outcome['first_reply'])[:400]}")
-            print(f"   final: {json.dumps(outcome.get('final'))[:300]}")
+            print(f"   final: {json.dumps(outcome.get('final') or outcome['server_error'])[:300]}")
             print(f"   reply given the right result: {json.dumps(given.get('content'))[:300]}")
 
     def count(field):
@@ -176,9 +179,12 @@ def main():
     for field, label in [("tool_call", "(a) emits a tool call"), ("right_name", "(b) with the right name"),
                          ("valid_args", "(c) with valid JSON arguments"), ("right_key", "    with key launch-code"),
                          ("answered_code", "(d) reports the code (end to end)"),
-                         ("answer_given_result", "    reports the code given the right tool result")]:
+                         ("answer_given_result", "    reports the code given the right tool result"),
+                         ("server_error", "server errors (HTTP 500, reply not parsed)")]:
         print(f"  {label:48} {count(field):3}/{len(outcomes)}")
     print(f"  keys tried: {json.dumps(keys)}")
+    for error in sorted({outcome["server_error"] for outcome in outcomes if outcome["server_error"]}):
+        print(f"  server error: {error}")
     print(f"  requests: {len(requests)}, seconds each: median {statistics.median(r['seconds'] for r in requests):.2f}, "
           f"max {max(r['seconds'] for r in requests):.2f}")
     if rates:
