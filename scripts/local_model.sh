@@ -27,7 +27,7 @@ CMAKE_FLAGS=(
 #   fixed seed answered differently depending on what the slot had seen before (without it, identically).
 SERVER_ARGS=(
   --jinja --chat-template-file @TEMPLATE@
-  -c 8192 -np 1 -n 512 -t 2 -tb 2
+  -c 8192 -np 1 -n 256 -t 2 -tb 2
   --no-cache-prompt --no-ui --no-warmup
 )
 

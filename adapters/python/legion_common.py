@@ -14,6 +14,7 @@ import importlib.metadata
 import json
 import os
 import time
+import typing
 
 import legion
 
@@ -77,7 +78,10 @@ def openai_tool(name, description, parameters):
 
 
 def json_schema_type(schema):
-    """The Python type of a JSON Schema property, for frameworks that want typed tool arguments."""
+    """The Python type of a JSON Schema property, for frameworks that want typed tool arguments; a
+    property with an `enum` keeps its values (a Literal), so that the model is offered them too."""
+    if schema.get("enum"):
+        return typing.Literal[tuple(schema["enum"])]
     return {"string": str, "integer": int, "number": float, "boolean": bool,
             "array": list, "object": dict}.get(schema.get("type"), str)
 

@@ -68,13 +68,22 @@ std::optional<std::string> classify_failure(const report::RunRecord& record, con
   if (record.correct || record.unsupported) return std::nullopt;
   const std::string error = record.error.value_or("");
   if (error.starts_with("timeout")) return "timeout";
-  for (const auto& x : exchanges)
-    if (x.status >= 400 || x.status == 0) return "endpoint error";
+  // An endpoint that could not parse its own model's tool call (llama.cpp's server answers HTTP 500
+  // so) reports a malformed call, not an outage.
+  auto unparsed_tool_call = [](const oracle::Exchange& x) {
+    return x.response.is_object() && x.response.contains("error") && x.response.dump().find("parse tool call") != std::string::npos;
+  };
+  bool malformed_call = false;
+  for (const auto& x : exchanges) {
+    if (unparsed_tool_call(x)) malformed_call = true;
+    else if (x.status >= 400 || x.status == 0) return "endpoint error";
+  }
   // Frameworks stop a run that reached their turn limit with an error of their own.
   static const std::regex turn_limit(
       R"(max(imum)?[ _-]?(turns|iterations|steps|rounds)|recursion[ _-]limit|turn limit|iteration limit|maximum number of)",
       std::regex::icase);
   const bool at_turn_limit = !error.empty() && std::regex_search(error, turn_limit);
+  if (malformed_call) return "malformed arguments";
   if (!error.empty() && !at_turn_limit) return "framework error";
 
   std::vector<ToolCall> calls;

@@ -430,14 +430,17 @@ report::RunResults Runner::run() {
           reply = failed_result(e.what());
         }
         const auto served = model->totals_since(before);
-        auto r = make_record(reply, served, model->busy_since(before), *spec, cell);
+        // A real model is held to the values it can reach (datasets::reachable_expected).
+        auto checked = *spec;
+        if (proxy) checked.expected = datasets::reachable_expected(*spec);
+        auto r = make_record(reply, served, model->busy_since(before), checked, cell);
         // The workflow is judged by the database's final state as well as by the answer.
         const auto database_wrong = database.check();
         if (!database_wrong.empty()) r.correct = false;
         if (proxy) {
           r.cached_prompt_tokens = served.cached_prompt_tokens;
           r.sampling_seed = sampling_seed;
-          r.failure = classify_failure(r, *spec, proxy->exchanges_since(before));
+          r.failure = classify_failure(r, checked, proxy->exchanges_since(before));
         }
         r.system = system;
         r.repetition = warm ? round : measured[{si, index}];  // numbered per cell, so a resumed run goes on counting

@@ -532,6 +532,21 @@ std::string run_recorded_tool(const std::vector<ScenarioTool>& tools, std::strin
   return "error: not found: no record matches " + args.dump();
 }
 
+std::vector<std::string> reachable_expected(const ScenarioSpec& spec) {
+  std::string seen = spec.task + "\n" + spec.human_feedback;
+  for (const auto& t : spec.tools) {
+    for (const auto& c : t.cases) seen += "\n" + c.result;
+    if (t.fallback) seen += "\n" + *t.fallback;
+  }
+  for (const auto& d : spec.knowledge.documents) seen += "\n" + d;
+  if (spec.database)
+    for (const auto& row : spec.database->rows) seen += "\n" + row.values.dump();
+  std::vector<std::string> reachable;
+  for (const auto& e : spec.expected)
+    if (seen.find(e) != std::string::npos) reachable.push_back(e);
+  return reachable;
+}
+
 CheckResult check_answer(const ScenarioSpec& spec, std::string_view answer) {
   CheckResult r;
   for (const auto& e : spec.expected)

@@ -69,6 +69,9 @@ TEST_F(FailureClassTest, ErrorsComeFirstTimeoutEndpointFramework) {
   EXPECT_EQ(classify({exchange(request({user("t")}), says("x"), 500)}), "timeout");
   record_.error = "openai.InternalServerError: 500";
   EXPECT_EQ(classify({exchange(request({user("t")}), says("x"), 500)}), "endpoint error");
+  // llama.cpp's server could not parse the model's tool call: the model's mistake, not an outage.
+  json unparsed = {{"error", {{"code", 500}, {"message", "Failed to parse tool call arguments as JSON: [json.exception.parse_error.101]"}}}};
+  EXPECT_EQ(classify({exchange(request({user("t")}), unparsed, 500)}), "malformed arguments");
   record_.error = "KeyError: 'content'";
   EXPECT_EQ(classify({exchange(request({user("t")}), says("x"))}), "framework error");
 }

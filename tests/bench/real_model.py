@@ -53,6 +53,12 @@ def records(folder):
     return results["run"], [r for r in results["records"] if not r["warmup"]]
 
 
+def usage(exchange, field):
+    """Tokens as the endpoint reported them in one answer (none in an error answer)."""
+    response = exchange["response"]
+    return response.get("usage", {}).get(field, 0) if isinstance(response, dict) else 0
+
+
 def exchanges(folder):
     return [json.loads(line) for line in (folder / "exchanges.jsonl").read_text().splitlines()]
 
@@ -150,7 +156,7 @@ def local_model():
     folder = OUT / "local"
     shutil.rmtree(folder, ignore_errors=True)
     done = run("--model", "local", "--scenario", "single-tool", "--scenario", "llm-only", "-n", "1", "--warmup", "0",
-               "--seed", str(SEED), "--out", str(folder), timeout=3000)
+               "--seed", str(SEED), "--timeout", "90", "--out", str(folder), timeout=3000)
     check(done.returncode in (0, 1), f"the local-model run failed to run ({done.returncode}):\n{done.stderr[-3000:]}")
     if not (folder / "results.json").exists():
         return
@@ -165,16 +171,19 @@ def local_model():
             by_record.setdefault(x["record"], []).append(x)
     for r in rows:
         where = f"{r['system']} on {r['scenario']}"
-        check(r["failure"] not in ("endpoint error", "framework error", "timeout"), f"{where}: {r['failure']}: {r['error']}")
-        check(r["correct"] or r["failure"] is not None, f"{where}: failed with no class")
+        # A weak model's failures are results (a timeout, a framework giving up); each must be classified.
+        check(r["correct"] == (r["failure"] is None), f"{where}: correct {r['correct']} with failure {r['failure']}")
         check(r["llm_calls"] >= 1 and r["model_busy_ns"] > 0, f"{where}: no time inside the model")
         mine = by_record.get(f"{r['scenario']}/{r['system']}/rep 0", [])
-        check(len(mine) == r["llm_calls"], f"{where}: {len(mine)} exchanges for {r['llm_calls']} calls")
-        check(sum(x["response"]["usage"]["prompt_tokens"] for x in mine) == r["prompt_tokens"] and
-              sum(x["response"]["usage"]["completion_tokens"] for x in mine) == r["completion_tokens"],
-              f"{where}: tokens differ from the endpoint's usage")
+        if r["failure"] != "timeout":  # a task stopped at its time limit may leave a call in flight
+            check(len(mine) == r["llm_calls"], f"{where}: {len(mine)} exchanges for {r['llm_calls']} calls")
+            check(sum(usage(x, "prompt_tokens") for x in mine) == r["prompt_tokens"] and
+                  sum(usage(x, "completion_tokens") for x in mine) == r["completion_tokens"],
+                  f"{where}: tokens differ from the endpoint's usage")
         print(f"{where}: {'correct' if r['correct'] else r['failure']}, {r['llm_calls']} calls, "
               f"{r['prompt_tokens']}+{r['completion_tokens']} tokens, model {r['model_busy_ns'] / 1e9:.2f} s", flush=True)
+    # llm-only needs no tool: the planted values are in the task, and a working pipeline passes some.
+    check(any(r["correct"] for r in rows if r["scenario"] == "llm-only"), "no system passed llm-only with the local model")
     check((folder / "real_model.csv").exists() and "Real model" in (folder / "BENCHMARK_RESULTS.md").read_text(),
           "the real-model section is missing from the reports")
 

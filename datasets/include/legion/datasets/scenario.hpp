@@ -102,6 +102,11 @@ struct CheckResult {
   std::vector<std::string> missing;  // expected strings absent from the answer
 };
 CheckResult check_answer(const ScenarioSpec& spec, std::string_view final_answer);
+// The expected values a system can come to know without the scripted model's lines: those in its
+// task, its tools' results, its knowledge base, its database or its person's feedback. A real model
+// is checked against these only; a value that only a scripted agent says (a reference number in its
+// answer) is one no real model can know.
+std::vector<std::string> reachable_expected(const ScenarioSpec& spec);
 
 // What one run's tools act on beyond the scenario itself: the fresh copy of its database.
 struct ToolWorkspace {
