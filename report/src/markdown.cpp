@@ -175,17 +175,19 @@ Section method(const RunResults& r) {
     << correction_name(o) << "-adjusted across the run, Cliff's delta. Wall time is measured by the worker around one task; "
        "framework overhead is wall time minus the time the model server was working on the same task's requests (the "
        "union of their service intervals, so calls in flight at once count once) and minus any wait for the scripted "
-       "human; peak RSS is the worker's high-water mark during the task; LLM calls and tokens are counted by the model "
-       "server (o200k_base).";
+       "human; peak RSS is the worker's high-water mark during the task; "
+    << (c.real_model ? "LLM calls are counted by the recording proxy and tokens are as the endpoint reported them."
+                     : "LLM calls and tokens are counted by the model server (o200k_base).");
   // Records written before the model's busy time was kept fall back on the sum of service times.
   if (std::any_of(r.records.begin(), r.records.end(), [](const RunRecord& x) { return !x.warmup && !x.unsupported && !x.model_busy_ns; }))
     w << " Some records predate the model's busy time; their overhead subtracts the sum of the service times instead, "
          "which understates it where calls overlapped, and is not given for concurrent tasks.";
-  Section s{"method", "Method", {paragraph({own("Latency profile "), code(c.latency_profile), own(w.str())})}};
+  Section s{"method", "Method", {c.real_model ? paragraph({own("A real model, at its own speed"), own(w.str())})
+                                               : paragraph({own("Latency profile "), code(c.latency_profile), own(w.str())})}};
   if (c.real_model)
     s.blocks.push_back(paragraph({strong(own("A real model answered this run, not the scripted server:")),
                                   own(" the model's time is what the recording proxy timed inside each request, tokens are as the "
-                                      "endpoint reported them, and the latency profile does not apply (Real model section).")}));
+                                      "endpoint reported them, and no latency profile applies (Real model section).")}));
   if (!c.variants.empty()) {
     Text v{own("Systems from other builds or environments, or twins of a system:")};
     for (const auto& [system, origin] : c.variants) {
