@@ -168,16 +168,24 @@ std::optional<RealBesideScripted> real_beside_scripted(const RunResults& real, c
       if (c.scenario == scenario && c.system == system && c.framework_ms) return &c;
     return nullptr;
   };
-  // Systems both runs measured on some scenario; scenarios every one of them has a measurement of in both.
+  // Scenarios and systems with a measurement in both runs, every system on every scenario (a weak
+  // model leaves cells with no successful trial): start from every scenario and leave out, one at a
+  // time, the one the fewest systems have, until at least two systems have all that remain.
+  auto both = [&](const std::string& scenario, const std::string& system) { return real_cell(scenario, system) && scripted_cell(scenario, system); };
   std::vector<std::string> systems, scenarios;
-  for (const auto& system : real.systems())
-    if (std::any_of(real.real_model->cells.begin(), real.real_model->cells.end(),
-                    [&](const RealModelCell& c) { return c.system == system && real_cell(c.scenario, system) && scripted_cell(c.scenario, system); }))
-      systems.push_back(system);
-  for (const auto& c : real.real_model->cells) {
-    if (std::find(scenarios.begin(), scenarios.end(), c.scenario) != scenarios.end()) continue;
-    if (std::all_of(systems.begin(), systems.end(), [&](const auto& system) { return real_cell(c.scenario, system) && scripted_cell(c.scenario, system); }))
-      scenarios.push_back(c.scenario);
+  for (const auto& c : real.real_model->cells)
+    if (std::find(scenarios.begin(), scenarios.end(), c.scenario) == scenarios.end()) scenarios.push_back(c.scenario);
+  auto covering = [&](const std::string& scenario) {
+    const auto all = real.systems();
+    return std::count_if(all.begin(), all.end(), [&](const auto& system) { return both(scenario, system); });
+  };
+  for (;;) {
+    systems.clear();
+    for (const auto& system : real.systems())
+      if (std::all_of(scenarios.begin(), scenarios.end(), [&](const auto& scenario) { return both(scenario, system); })) systems.push_back(system);
+    if (systems.size() >= 2 || scenarios.empty()) break;
+    scenarios.erase(std::min_element(scenarios.begin(), scenarios.end(),
+                                     [&](const auto& a, const auto& b) { return covering(a) < covering(b); }));
   }
   if (systems.size() < 2 || scenarios.empty()) return std::nullopt;
   RealBesideScripted out{real.context.run_id, scripted.context.run_id, scenarios, {}, std::nullopt, false};
