@@ -24,6 +24,7 @@
 #include "legion/stats/planning.hpp"
 #include "checks.hpp"
 #include "failure_class.hpp"
+#include "floor.hpp"
 #include "local_model.hpp"
 #include "legion/core/error_text.hpp"
 #include "legion/version.hpp"
@@ -54,6 +55,27 @@ std::string format_ms(std::int64_t ns) {
 
 // Where nothing listens (port 1 on loopback): the base URL of a worker whose model is in process.
 constexpr const char* kNoServerUrl = "http://127.0.0.1:1/v1";
+
+// The machine's floor in the time slice of the round that follows (floor.hpp): a few tens of
+// milliseconds, while no task runs. A probe that cannot run is left out, with a line saying why.
+std::optional<report::FloorProbe> probe_floor(int round, std::ostream& progress) {
+  constexpr int kExchanges = 500;
+  auto timing = [](const FloorProbeResult& r) { return report::FloorTiming{r.median_us, r.p99_us}; };
+  try {
+    report::FloorProbe probe;
+    probe.round = round;
+    probe.at = utc_timestamp(kIsoUtc);
+    probe.exchanges = kExchanges;
+    probe.loopback = timing(loopback_round_trip(kExchanges, Placement::floating));
+    probe.loopback_one_cpu = timing(loopback_round_trip(kExchanges, Placement::one_cpu));
+    probe.http = timing(no_work_http_exchange(kExchanges, Placement::floating));
+    probe.http_one_cpu = timing(no_work_http_exchange(kExchanges, Placement::one_cpu));
+    return probe;
+  } catch (const std::exception& e) {
+    progress << "the floor was not probed before round " << round << ": " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
 
 }  // namespace
 
@@ -396,6 +418,11 @@ report::RunResults Runner::run() {
   for (int round = 0; !interrupt_flag(); ++round) {
     const bool warm = round < plan_.warmup;
     bool any = false;
+    // Before every round, and so once after the last (the round that finds nothing left to run).
+    if (auto probe = probe_floor(round, progress_)) {
+      results.context.floor.probes.push_back(*probe);
+      save_in_progress();
+    }
     // Each repetition plants fresh values, so no system can pass by repeating an earlier answer.
     const std::uint64_t seed = plan_.seed * 1000003u + static_cast<std::uint64_t>(round);
     for (std::size_t si = 0; si < cells.size() && !interrupt_flag(); ++si) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "format.hpp"
+#include "legion/stats/compare.hpp"
 
 namespace legion::report::detail {
 namespace {
@@ -33,6 +34,65 @@ const CellSummary* cell(const RunResults& r, const std::string& scenario, const 
   for (const auto& s : r.summaries)
     if (s.scenario == scenario && s.system == system) return &s;
   return nullptr;
+}
+
+// Each completed record's overhead per LLM call (µs) in one cell: what the floor finding compares.
+std::vector<double> per_call_us(const RunResults& r, const std::string& scenario, const std::string& system) {
+  std::vector<double> out;
+  for (const auto& rec : r.records)
+    if (!rec.warmup && !rec.error && !rec.unsupported && rec.system == system && rec.cell() == scenario && rec.overhead_known() &&
+        rec.llm_calls > 0 && rec.overhead_ns() > 0)
+      out.push_back(static_cast<double>(rec.overhead_ns()) / 1e3 / static_cast<double>(rec.llm_calls));
+  return out;
+}
+
+// Overhead per call against the machine's floor: each system's range of multiples over its scenarios
+// and, per scenario, how far below the fastest other system the baseline stays (Hodges–Lehmann ratio).
+std::optional<Finding> floor_finding(const RunResults& r, const std::vector<std::string>& systems, const std::string& baseline) {
+  if (r.context.floor.probes.empty()) return std::nullopt;
+  const auto level = level_percent(r.options.level);
+  std::string text = "Overhead per LLM call as a multiple of this run's floor (the bare loopback round trip, " +
+                     sig3(r.options.floor_us) + " µs), lowest to highest median over the scenarios, and the highest upper bound of a " +
+                     level + " interval: ";
+  bool any = false;
+  for (const auto& system : systems) {
+    double lowest = 0, highest = 0, upper = 0;
+    std::size_t n = 0;
+    for (const auto& s : r.summaries) {
+      if (s.system != system || !s.floor_multiple) continue;
+      lowest = n ? std::min(lowest, s.floor_multiple->point) : s.floor_multiple->point;
+      highest = std::max(highest, s.floor_multiple->point);
+      upper = std::max(upper, s.floor_multiple->upper);
+      ++n;
+    }
+    if (n == 0) continue;
+    text += std::string(any ? "; " : "") + system + " " + sig3(lowest) + (n > 1 ? "–" + sig3(highest) : "") + "× (upper bound " + sig3(upper) + "×)";
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  text += ".";
+  // The fastest other system per scenario over the baseline: the lowest lower bound is what a claim rests on.
+  std::optional<stats::Estimate> least;
+  std::string least_scenario, least_system;
+  for (const auto& s : r.summaries) {
+    if (s.system != baseline || s.overhead_ms.n == 0) continue;
+    const auto mine = per_call_us(r, s.scenario, baseline);
+    const CellSummary* fastest = nullptr;
+    for (const auto& other : r.summaries)
+      if (other.scenario == s.scenario && other.system != baseline && other.overhead_ms.n > 0 &&
+          (!fastest || other.overhead_per_call_us < fastest->overhead_per_call_us))
+        fastest = &other;
+    if (!fastest) continue;
+    const auto theirs = per_call_us(r, s.scenario, fastest->system);
+    if (mine.size() < 2 || theirs.size() < 2) continue;
+    const auto ratio = stats::hodges_lehmann_ratio(theirs, mine, r.options.level);
+    if (!least || ratio.lower < least->lower) least = ratio, least_scenario = s.scenario, least_system = fastest->system;
+  }
+  if (least)
+    text += " The fastest other system's overhead per call over " + baseline + "'s, at its lowest over the scenarios: " + least_system + " on " +
+            least_scenario + ", " + sig3(least->point) + "× (" + level + " Hodges–Lehmann interval " + sig3(least->lower) + "–" +
+            sig3(least->upper) + "×).";
+  return Finding{"Floor", text};
 }
 
 std::string rate(const stats::Estimate& e) { return fixed(e.point, 2) + " [" + fixed(e.lower, 2) + ", " + fixed(e.upper, 2) + "]"; }
@@ -128,6 +188,7 @@ std::vector<Finding> key_findings(const RunResults& r) {
   } else {
     out.push_back({"Speed", "Only " + systems.front() + " ran: no comparison between systems."});
   }
+  if (auto floor = floor_finding(r, systems, baseline)) out.push_back(std::move(*floor));
 
   // Tokens and memory, over the scenarios every system completed, so that totals compare like with like.
   const auto common = common_scenarios(r, systems);

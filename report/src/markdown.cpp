@@ -128,7 +128,8 @@ Section summary(const RunResults& r) {
   for (const auto& s : r.summaries)
     if (s.overhead_ms.n > 0 && (!best || s.overhead_per_call_us < best->overhead_per_call_us)) best = &s;
   if (best)
-    detail::add(text, {own(" The lowest median framework overhead per LLM call was " + sig3(best->overhead_per_call_us) + " µs ("),
+    detail::add(text, {own(" The lowest median framework overhead per LLM call was " + sig3(best->overhead_per_call_us) + " µs" +
+                           (best->floor_multiple ? ", " + sig3(best->floor_multiple->point) + "× the machine's floor (" : " (")),
                        code(best->system), own(" on "), outside(best->scenario), own(").")});
   return {"summary", "Summary", {paragraph(text)}};
 }
@@ -151,6 +152,28 @@ Text machine_state(const RunContext& c) {
     for (const auto& p : m.busy_processes) detail::add(t, {own(" "), outside(p), own(";")});
   }
   return t;
+}
+
+// The machine's floor as the run probed it between its rounds (floor.hpp), or nothing without probes.
+Text machine_floor(const MachineFloor& f) {
+  if (f.probes.empty()) return {};
+  // The medians of one measurement over the probes: "median (lowest–highest)".
+  auto spread = [&](FloorTiming FloorProbe::*timing) {
+    std::vector<double> medians;
+    for (const auto& p : f.probes) medians.push_back((p.*timing).median_us);
+    const auto [lo, hi] = std::minmax_element(medians.begin(), medians.end());
+    return sig3(stats::median(medians)) + " µs (" + sig3(*lo) + "–" + sig3(*hi) + ")";
+  };
+  const auto probes = f.probes.size();
+  return {own("The machine's floor, measured in the run's own time slice (a probe before each round and after the last: " + std::to_string(probes) +
+              (probes == 1 ? " probe of " : " probes of ") + std::to_string(f.probes.front().exchanges) +
+              " exchanges for each measurement; median over the probes, lowest–highest in brackets): the bare 512-byte loopback TCP "
+              "round trip " + spread(&FloorProbe::loopback) + " with its two threads where the scheduler put them and " +
+              spread(&FloorProbe::loopback_one_cpu) + " with both on one CPU; a keep-alive HTTP exchange with a server that does no work " +
+              spread(&FloorProbe::http) + " and " + spread(&FloorProbe::http_one_cpu) + ". The floor is the faster placement's round trip, " +
+              sig3(f.round_trip_us()) + " µs; overhead per LLM call is also stated as a multiple of it, which sets figures from "
+              "different machines side by side. Where idle CPUs halt (virtual machines), a message to another CPU waits for it to "
+              "wake, and a system's calls may cross faster than the probe's floating threads did.")};
 }
 
 Section method(const RunResults& r) {
@@ -203,6 +226,7 @@ Section method(const RunResults& r) {
     s.blocks.push_back(paragraph(v));
   }
   s.blocks.push_back(paragraph(machine_state(c)));
+  if (auto floor = machine_floor(c.floor); !floor.empty()) s.blocks.push_back(paragraph(floor));
   return s;
 }
 
@@ -433,9 +457,14 @@ Section threats(const RunContext& c) {
   if (c.noise_floor.empty()) detail::add(drift, {own("Run-to-run drift on this machine is not calibrated ("), code("legion-bench calibrate"), own(").")});
   else detail::add(drift, {own("Run-to-run drift on this machine: "), outside(c.noise_floor), own(".")});
   s.blocks.push_back(item(drift, true));
-  s.blocks.push_back(item({own("Overhead includes the loopback HTTP exchange with the model server (the same for every system); the server's "
-                               "own service time is subtracted, its HTTP parsing is not.")},
-                          false));
+  Text exchange{own("Overhead includes the loopback HTTP exchange with the model server (the same for every system); the server's "
+                    "own service time is subtracted, its HTTP parsing is not.")};
+  if (!c.floor.probes.empty())
+    exchange.push_back(own(" The machine's floor in this run: " + sig3(c.floor.round_trip_us()) + " µs for the bare round trip and " +
+                           sig3(c.floor.http_us()) + " µs for a no-work HTTP exchange (the faster of two placements, method); it moves with "
+                           "the machine, its load and where the scheduler puts the two ends, so overhead from another machine compares as a "
+                           "multiple of that machine's own floor, not in microseconds."));
+  s.blocks.push_back(item(exchange, false));
   if (c.real_model)
     s.blocks.push_back(item({own("A real model's answers vary with the model, its settings and its server: success, tokens and cost "
                                  "hold for this model in this setting only, and no ranking follows where intervals overlap.")},

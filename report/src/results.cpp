@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "legion/core/error_text.hpp"
+#include "legion/stats/descriptive.hpp"
 
 namespace legion::report {
 
@@ -54,6 +55,61 @@ RealModel real_model_from_json(const json& j) {
   return m;
 }
 
+namespace {
+double median_of_probes(const std::vector<FloorProbe>& probes, double (FloorProbe::*of)() const) {
+  if (probes.empty()) return 0;
+  std::vector<double> values;
+  for (const auto& p : probes) values.push_back((p.*of)());
+  return stats::median(values);
+}
+
+// A probe's measurements, each {median_us, p99_us}, under these keys.
+constexpr std::pair<const char*, FloorTiming FloorProbe::*> kFloorTimings[] = {
+    {"loopback", &FloorProbe::loopback}, {"loopback_one_cpu", &FloorProbe::loopback_one_cpu},
+    {"http", &FloorProbe::http}, {"http_one_cpu", &FloorProbe::http_one_cpu}};
+
+json floor_json(const MachineFloor& f) {
+  if (f.probes.empty()) return nullptr;
+  json probes = json::array();
+  for (const auto& p : f.probes) {
+    json probe{{"round", p.round}, {"at", p.at}, {"exchanges", p.exchanges}};
+    for (const auto& [key, timing] : kFloorTimings) probe[key] = {{"median_us", (p.*timing).median_us}, {"p99_us", (p.*timing).p99_us}};
+    probes.push_back(std::move(probe));
+  }
+  return {{"round_trip_us", f.round_trip_us()}, {"http_us", f.http_us()}, {"probes", probes}};
+}
+
+MachineFloor floor_from_json(const json& j) {
+  MachineFloor f;
+  if (j.is_null()) return f;
+  if (!j.is_object()) throw std::invalid_argument("field 'floor': expected an object or null");
+  const auto probes = j.find("probes");
+  if (probes == j.end() || probes->is_null()) return f;
+  if (!probes->is_array()) throw std::invalid_argument("field 'probes': expected an array");
+  for (const auto& p : *probes) {
+    FloorProbe probe;
+    probe.round = field(p, "round", 0);
+    probe.at = field(p, "at", std::string());
+    probe.exchanges = field(p, "exchanges", 0);
+    for (const auto& [key, timing] : kFloorTimings) {
+      const auto t = p.find(key);
+      if (t == p.end() || t->is_null()) continue;
+      try {
+        (probe.*timing).median_us = field(*t, "median_us", 0.0);
+        (probe.*timing).p99_us = field(*t, "p99_us", 0.0);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(std::string(key) + ": " + e.what());
+      }
+    }
+    f.probes.push_back(std::move(probe));
+  }
+  return f;
+}
+}  // namespace
+
+double MachineFloor::round_trip_us() const { return median_of_probes(probes, &FloorProbe::round_trip_us); }
+double MachineFloor::http_us() const { return median_of_probes(probes, &FloorProbe::http_us); }
+
 json to_json(const RunContext& c) {
   return {{"schema_version", c.schema_version}, {"run_id", c.run_id},       {"start_time", c.started_at},
           {"host", c.host},                     {"cpu_model", c.cpu_model}, {"cores", c.cores},
@@ -69,6 +125,7 @@ json to_json(const RunContext& c) {
                        {"steal_share", c.machine.steal_share}, {"iowait_share", c.machine.iowait_share},
                        {"foreign_cpu_share", c.machine.foreign_cpu_share}, {"busy_processes", c.machine.busy_processes},
                        {"pinning", c.machine.pinning}, {"warnings", c.machine.warnings}}},
+          {"floor", floor_json(c.floor)},
           {"noise_floor", c.noise_floor},
           {"real_model", c.real_model ? to_json(*c.real_model) : json(nullptr)},
           {"system_versions", c.system_versions},
@@ -120,6 +177,13 @@ RunContext context_from_json(const json& j) {
     c.machine.warnings = field(m, "warnings", std::vector<std::string>{});
   }
   c.noise_floor = field(j, "noise_floor", std::string());
+  if (const auto floor = j.find("floor"); floor != j.end()) {
+    try {
+      c.floor = floor_from_json(*floor);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("floor: ") + e.what());
+    }
+  }
   if (const auto real = j.find("real_model"); real != j.end() && !real->is_null()) {
     if (!real->is_object()) throw std::invalid_argument("field 'real_model': expected an object");
     try {

@@ -89,6 +89,14 @@ std::vector<CellStatistic> built_in() {
            return s.overhead_ms.n == 0 ? TableCell{"n/a", std::nullopt, kNoOverhead}
                                        : number(s.overhead_per_call_us, "median overhead per LLM call " + sig3(s.overhead_per_call_us) + " µs");
          }}}},
+      {"overhead_per_llm_call_ci", "us", "BCa bootstrap interval of the median overhead per LLM call",
+       [](C s) { return s.overhead_per_call_ci ? StatisticValue(*s.overhead_per_call_ci) : StatisticValue(); }, {}, true,
+       {"low", "high"}},
+      {"floor_multiple", "", "median overhead per LLM call over the run's floor (the median bare 512-byte loopback round trip of its probes), with its BCa interval",
+       [](C s) { return s.floor_multiple ? StatisticValue(*s.floor_multiple) : StatisticValue(); }, {}, true, {"estimate", "low", "high"},
+       {{"overhead", "per call ÷ floor [{level} CI]", true, false,
+         [](C s, V, O o) { return estimate(s.floor_multiple, "overhead per LLM call over the floor of " + sig3(o.floor_us) + " µs:", o, s.overhead_ms.n, "×"); },
+         [](O o) { return o.floor_us > 0; }}}},
       {"ratio_to_baseline", "", "Hodges–Lehmann ratio of wall times to the baseline's on log scale, with its interval",
        [](C s) { return s.ratio_to_baseline ? StatisticValue(*s.ratio_to_baseline) : StatisticValue(); }, {}, true, {},
        {{"baseline", "ratio [{level} CI]", true, false, [](C s, V, O o) {

@@ -142,6 +142,14 @@ std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const 
       s.rss_peak_mb = stats::median(rss);
     }
     if (!per_call.empty()) s.overhead_per_call_us = stats::median(per_call);
+    if (per_call.size() >= 2) {
+      s.overhead_per_call_ci = stats::bootstrap_median(per_call, {options.resamples, options.seed, options.level}).bca;
+      if (options.floor_us > 0) {
+        auto multiple = *s.overhead_per_call_ci;
+        for (double* x : {&multiple.point, &multiple.lower, &multiple.upper}) *x /= options.floor_us;
+        s.floor_multiple = multiple;
+      }
+    }
     if (wall.size() >= 2) s.wall_median_ci = stats::bootstrap_median(wall, {options.resamples, options.seed, options.level}).bca;
     out.push_back(std::move(s));
   }
@@ -200,6 +208,7 @@ std::vector<std::string> RunResults::systems() const { return system_order(recor
 
 void summarize_run(RunResults& r) {
   r.options.seed = r.context.seed;
+  r.options.floor_us = r.context.floor.round_trip_us();
   r.summaries = summarize(r.records, r.options, r.context.systems);
   r.suite = suite_ratios(r.records, r.summaries, r.options);
   r.sweeps = sweep_trends(r);

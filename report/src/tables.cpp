@@ -64,7 +64,7 @@ std::vector<Table> result_tables(const RunResults& r) {
     std::vector<std::pair<const CellStatistic*, const StatisticColumn*>> columns;
     for (const auto& statistic : cell_statistics())
       for (const auto& column : statistic.columns)
-        if (column.table == theme.id) {
+        if (column.table == theme.id && (!column.shown_when || column.shown_when(r.options))) {
           t.columns.push_back({fill(column.header, r.options), column.numeric});
           columns.emplace_back(&statistic, &column);
         }

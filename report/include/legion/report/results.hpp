@@ -4,6 +4,7 @@
 // table of a record's fields that results.json, the SQLite store and results.csv are written from.
 #include <cstdint>
 #include <limits>
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -39,6 +40,28 @@ struct MachineState {
   std::vector<std::string> busy_processes;  // other processes using ≥ 10% of a CPU at the start
   std::string pinning;               // CPU pinning of the runner/model server and workers, empty when none
   std::vector<std::string> warnings;  // why the run counts as noisy (empty: quiet)
+};
+
+// The machine's floor (bench/src/floor.hpp), probed before each round of a run and after its last:
+// the bare 512-byte loopback round trip and a no-work HTTP exchange, each with its two threads
+// floating (on two CPUs as a rule) and pinned to one CPU.
+struct FloorTiming {
+  double median_us = 0, p99_us = 0;
+};
+struct FloorProbe {
+  int round = 0;         // the loop's round that followed the probe (a resumed run counts again from 0)
+  std::string at;        // ISO 8601, UTC
+  int exchanges = 0;     // round trips timed by each of the probe's measurements
+  FloorTiming loopback, loopback_one_cpu, http, http_one_cpu;
+  // The fastest crossing of this probe: the faster placement's median.
+  double round_trip_us() const { return std::min(loopback.median_us, loopback_one_cpu.median_us); }
+  double http_us() const { return std::min(http.median_us, http_one_cpu.median_us); }
+};
+struct MachineFloor {
+  std::vector<FloorProbe> probes;  // empty: the run kept none (results from before it was measured)
+  // The run's floor: the median over its probes of each probe's fastest crossing (0 without probes).
+  double round_trip_us() const;
+  double http_us() const;
 };
 
 // A model's prices, per million tokens, with where and when they were read (datasets/prices.yaml or
@@ -110,6 +133,7 @@ struct RunContext {
   // any is not a measurement of the system, and every report says so.
   std::map<std::string, std::int64_t> injected_delay_us;
   MachineState machine;
+  MachineFloor floor;
   std::optional<RealModel> real_model;  // absent: the scripted model answered
   std::string noise_floor;  // this machine's calibrated run-to-run drift, as the reports state it (empty: not calibrated)
   bool interrupted = false;

@@ -41,6 +41,8 @@ struct StatisticColumn {
   bool shown_unmeasured = false;  // also in the row of a cell whose every run failed (a count)
   // The cell; unset: the number to three significant figures, or "—" when absent.
   std::function<TableCell(const CellSummary&, const StatisticValue&, const SummaryOptions&)> cell = {};
+  // Whether the run's tables have this column at all; unset: always.
+  bool (*shown_when)(const SummaryOptions&) = nullptr;
 };
 
 struct CellStatistic {

@@ -37,6 +37,9 @@ struct CellSummary {
   double wall_q1_ms = 0, wall_q3_ms = 0;  // quartiles of wall time (box plots)
   double model_busy_ms = 0;                // median time the model server was working on a record's requests
   double overhead_per_call_us = 0;  // median over records of overhead / LLM calls
+  std::optional<stats::Estimate> overhead_per_call_ci;  // its BCa bootstrap interval (µs)
+  // The same as a multiple of the run's floor (SummaryOptions::floor_us): absent without one.
+  std::optional<stats::Estimate> floor_multiple;
   double llm_calls = 0;             // medians
   double prompt_tokens = 0;
   double completion_tokens = 0;
@@ -69,6 +72,9 @@ std::span<const CellIdentityField> cell_identity_fields();
 
 struct SummaryOptions : StatisticsOptions {
   std::string baseline = "native";  // falls back to the first system when absent
+  // The run's floor, the median bare loopback round trip of its probes (RunContext::floor), in µs;
+  // 0: not measured. Taken from the run by summarize_run, not an option of its own.
+  double floor_us = 0;
 };
 
 // The order systems appear in everywhere (tables, charts, colours, CSV): the baseline first, then
@@ -93,7 +99,7 @@ std::vector<SuiteRatio> suite_ratios(const std::vector<RunRecord>& records, cons
 // A finding a decision maker reads first, written from the run's numbers. Plain text (each format
 // escapes it).
 struct Finding {
-  std::string topic;  // "Speed", "Tokens", "Memory", "Gaps", "Certainty"; a real-model run: "Success", "Cost", "Failures", "Certainty"
+  std::string topic;  // "Speed", "Floor", "Tokens", "Memory", "Gaps", "Certainty"; a real-model run: "Success", "Cost", "Failures", "Certainty"
   std::string text;
 };
 
