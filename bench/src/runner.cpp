@@ -59,7 +59,7 @@ constexpr const char* kNoServerUrl = "http://127.0.0.1:1/v1";
 // The machine's floor in the time slice of the round that follows (floor.hpp): a few tens of
 // milliseconds, while no task runs. A probe that cannot run is left out, with a line saying why.
 std::optional<report::FloorProbe> probe_floor(int round, std::ostream& progress) {
-  constexpr int kExchanges = 500;
+  constexpr int kExchanges = 200;
   auto timing = [](const FloorProbeResult& r) { return report::FloorTiming{r.median_us, r.p99_us}; };
   try {
     report::FloorProbe probe;
@@ -228,7 +228,7 @@ std::unique_ptr<oracle::RecordingProxy> Runner::start_real_model(report::RealMod
   const auto& real = *plan_.real_model;
   facts.setting = real.sampled ? "sampled" : "deterministic";
   facts.temperature = real.temperature;
-  facts.seed = real.sampled ? plan_.seed * 1000003u : plan_.seed;  // the first measured trial's, when sampled
+  facts.seed = real.sampled ? plan_.seed * 1000003u + static_cast<std::uint64_t>(plan_.warmup) : plan_.seed;  // the first measured trial's, when sampled
   facts.price = real.price;
   facts.exchanges_file = "exchanges.jsonl";
   facts.model = real.model;
@@ -423,17 +423,22 @@ report::RunResults Runner::run() {
       results.context.floor.probes.push_back(*probe);
       save_in_progress();
     }
-    // Each repetition plants fresh values, so no system can pass by repeating an earlier answer.
-    const std::uint64_t seed = plan_.seed * 1000003u + static_cast<std::uint64_t>(round);
     for (std::size_t si = 0; si < cells.size() && !interrupt_flag(); ++si) {
       const auto& cell = cells[si];
       std::shared_ptr<const datasets::ScenarioSpec> spec;
+      std::uint64_t spec_seed = 0;
       // Systems take turns in a rotating order, so drift on a shared machine hits all of them alike.
       for (std::size_t k = 0; k < plan_.systems.size() && !interrupt_flag(); ++k) {
         const auto index = (k + static_cast<std::size_t>(round) + si) % plan_.systems.size();
         if (unsupported.contains({si, index}) || (warm ? warmed[{si, index}] > round : !wants_more(si, index))) continue;
         any = true;
-        if (!spec) spec = std::make_shared<const datasets::ScenarioSpec>(cell.with_seed(seed));
+        // Each trial of a cell plants fresh values (and draws a sampled model's answers) with the seed of
+        // its place in the cell, warm-ups first: no system can pass by repeating an earlier answer, every
+        // system's k-th trial shares its seed, and a resumed run goes on with the seeds a run without a
+        // stop would have used (the loop's round starts again at 0 then, the cell's count does not).
+        const int trial = warm ? round : plan_.warmup + measured[{si, index}];
+        const std::uint64_t seed = plan_.seed * 1000003u + static_cast<std::uint64_t>(trial);
+        if (!spec || spec_seed != seed) spec = std::make_shared<const datasets::ScenarioSpec>(cell.with_seed(seed)), spec_seed = seed;
         const auto& system = plan_.systems[index];
         const std::string record_label = cell.name + "/" + system + "/" + (warm ? "warm-up " : "rep ") + std::to_string(round);
         // A sampled real model draws each trial with its own seed; a deterministic one keeps the run's.

@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <random>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -115,6 +116,11 @@ TEST(KillAndResume, EveryStoredRecordIsPublishedAndTheRunCompletes) {
       cells.insert({r.scenario, r.warmup, r.repetition});
     }
     EXPECT_EQ(cells.size(), kPlanned) << "a repetition was measured twice";
+    // Every trial of a cell planted its own values, those after the stop included: a resumed run goes
+    // on with the seeds a run without a stop uses, never again with those of its first trials.
+    std::map<std::string, std::set<std::string>> answers;
+    for (const auto& r : resumed.records) answers[r.scenario].insert(r.answer);
+    for (const auto& [scenario, distinct] : answers) EXPECT_EQ(distinct.size(), 1u + 3u) << scenario << ": two trials planted the same values";
     for (std::size_t i = 0; i < published.records.size(); ++i)
       EXPECT_EQ(resumed.records[i].wall_ns, published.records[i].wall_ns) << "record " << i << " changed";
     EXPECT_EQ(stored_records(dir / "results.sqlite"), kPlanned);
