@@ -440,7 +440,9 @@ report::RunResults Runner::run() {
         const std::uint64_t seed = plan_.seed * 1000003u + static_cast<std::uint64_t>(trial);
         if (!spec || spec_seed != seed) spec = std::make_shared<const datasets::ScenarioSpec>(cell.with_seed(seed)), spec_seed = seed;
         const auto& system = plan_.systems[index];
-        const std::string record_label = cell.name + "/" + system + "/" + (warm ? "warm-up " : "rep ") + std::to_string(round);
+        // The record's own name, as its exchanges are labelled: the repetition it will be stored as.
+        const std::string record_label =
+            cell.name + "/" + system + "/" + (warm ? "warm-up " + std::to_string(round) : "rep " + std::to_string(measured[{si, index}]));
         // A sampled real model draws each trial with its own seed; a deterministic one keeps the run's.
         const std::uint64_t sampling_seed = plan_.real_model && plan_.real_model->sampled ? seed : plan_.seed;
         if (proxy) {

@@ -81,6 +81,8 @@ svg .mark:focus { outline: 2px solid var(--fg); }
   table { font-size: 7.5pt; width: 100%; } th, td { padding: 0.15em 0.3em; overflow-wrap: anywhere; }
   /* A column per system (eleven and more): the page's width shared out, so no column is cut off. */
   table:has(tr > :nth-child(10)) { table-layout: fixed; font-size: 6.5pt; }
+  /* Elsewhere a number keeps to one line: its column widens, the text columns wrap instead. */
+  table:not(:has(tr > :nth-child(10))) td:not(.text) { overflow-wrap: normal; }
   figure, tr, .legend { break-inside: avoid; } h2, h3, h4, caption { break-after: avoid; }
   pre { white-space: pre-wrap; word-break: break-all; }
 }

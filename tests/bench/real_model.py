@@ -173,9 +173,10 @@ def local_model():
         where = f"{r['system']} on {r['scenario']}"
         # A weak model's failures are results (a timeout, a framework giving up); each must be classified.
         check(r["correct"] == (r["failure"] is None), f"{where}: correct {r['correct']} with failure {r['failure']}")
-        check(r["llm_calls"] >= 1 and r["model_busy_ns"] > 0, f"{where}: no time inside the model")
         mine = by_record.get(f"{r['scenario']}/{r['system']}/rep 0", [])
-        if r["failure"] != "timeout":  # a task stopped at its time limit may leave a call in flight
+        # A task stopped at its time limit may leave a call in flight, its first among them on a loaded machine.
+        if r["failure"] != "timeout":
+            check(r["llm_calls"] >= 1 and r["model_busy_ns"] > 0, f"{where}: no time inside the model")
             check(len(mine) == r["llm_calls"], f"{where}: {len(mine)} exchanges for {r['llm_calls']} calls")
             check(sum(usage(x, "prompt_tokens") for x in mine) == r["prompt_tokens"] and
                   sum(usage(x, "completion_tokens") for x in mine) == r["completion_tokens"],
