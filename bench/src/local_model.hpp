@@ -42,6 +42,7 @@ class LocalModelServer {
   const std::string& model() const { return model_; }
   // For the report: model file, licence, llama.cpp, flags.
   const std::map<std::string, std::string>& facts() const { return facts_; }
+  pid_t pid() const { return pid_; }  // the server's process, part of the run's own CPU time
 
  private:
   int port_ = 0;

@@ -519,6 +519,8 @@ report::RunResults Runner::run() {
   std::uint64_t own_ticks = process_cpu_ticks(::getpid());
   for (const auto& w : workers)
     if (w && w->pid() > 0) own_ticks += process_cpu_ticks(w->pid());
+  // The local model's server is the run's too (it answers every system): not another tenant.
+  if (local_model && local_model->pid() > 0) own_ticks += process_cpu_ticks(local_model->pid());
   results.context.machine = monitor.finish(own_ticks, results.context.cores);
   if (proxy) {
     const auto models = proxy->reported_models();
