@@ -36,13 +36,13 @@ const CellSummary* cell(const RunResults& r, const std::string& scenario, const 
   return nullptr;
 }
 
-// Each completed record's overhead per LLM call (µs) in one cell: what the floor finding compares.
+// Each completed record's overhead per LLM call (µs) in one cell, where positive (a ratio's log needs it):
+// what the floor finding compares.
 std::vector<double> per_call_us(const RunResults& r, const std::string& scenario, const std::string& system) {
   std::vector<double> out;
   for (const auto& rec : r.records)
-    if (!rec.warmup && !rec.error && !rec.unsupported && rec.system == system && rec.cell() == scenario && rec.overhead_known() &&
-        rec.llm_calls > 0 && rec.overhead_ns() > 0)
-      out.push_back(static_cast<double>(rec.overhead_ns()) / 1e3 / static_cast<double>(rec.llm_calls));
+    if (!rec.warmup && !rec.error && !rec.unsupported && rec.system == system && rec.cell() == scenario)
+      if (const auto us = rec.overhead_per_call_us(); us && *us > 0) out.push_back(*us);
   return out;
 }
 

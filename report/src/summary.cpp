@@ -103,7 +103,7 @@ std::vector<CellSummary> summarize(const std::vector<RunRecord>& records, const 
       wall.push_back(static_cast<double>(r->wall_ns) / 1e6);
       model_busy.push_back(static_cast<double>(r->model_busy_ns.value_or(r->oracle_ns)) / 1e6);
       if (r->overhead_known()) overhead.push_back(static_cast<double>(r->overhead_ns()) / 1e6);
-      if (r->overhead_known() && r->llm_calls > 0) per_call.push_back(static_cast<double>(r->overhead_ns()) / 1e3 / static_cast<double>(r->llm_calls));
+      if (const auto us = r->overhead_per_call_us()) per_call.push_back(*us);
       calls.push_back(static_cast<double>(r->llm_calls));
       prompt.push_back(static_cast<double>(r->prompt_tokens));
       completion.push_back(static_cast<double>(r->completion_tokens));

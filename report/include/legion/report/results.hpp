@@ -205,6 +205,11 @@ struct RunRecord {
   // Whether overhead_ns() means anything: always with the union; with the sum only for one task at
   // a time, since a concurrent batch's summed service times can exceed its wall time many times.
   bool overhead_known() const { return model_busy_ns.has_value() || tasks == 1; }
+  // Overhead per LLM call in µs, where overhead is known and the task made a call.
+  std::optional<double> overhead_per_call_us() const {
+    if (!overhead_known() || llm_calls == 0) return std::nullopt;
+    return static_cast<double>(overhead_ns()) / 1e3 / static_cast<double>(llm_calls);
+  }
 };
 
 // A field's value as every destination sees it: absent (JSON null, SQL NULL, an empty CSV cell),
