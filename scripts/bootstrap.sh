@@ -22,6 +22,8 @@ APT_PACKAGES=(
   python3-yaml  # tools/probe_feature_apis.py reads datasets/features.yaml with the system Python
   bubblewrap libseccomp-dev  # the sandbox of model-written code and its system-call filter (datasets/src/sandbox.cpp)
   redis-server  # the broker of the scalability suite (docs/stress.md)
+  prometheus-cpp-dev  # the live metrics endpoint of runs and the model server (docs/live-metrics.md)
+  prometheus  # the scraper the live-metrics test runs against a stress run (tests/bench/live_metrics.py)
   ccache  # the compiler cache, kept outside the checkout (~/.cache/ccache): a fresh clone rebuilds from it
 )
 # The frameworks run inside legion-bench's embedded CPython, so their environments are made from

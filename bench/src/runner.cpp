@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -25,6 +26,7 @@
 #include "checks.hpp"
 #include "failure_class.hpp"
 #include "floor.hpp"
+#include "live_metrics.hpp"
 #include "local_model.hpp"
 #include "legion/core/error_text.hpp"
 #include "legion/version.hpp"
@@ -394,6 +396,8 @@ report::RunResults Runner::run() {
   std::map<std::pair<std::size_t, std::size_t>, std::vector<double>> walls;  // measured, successful
   std::map<std::pair<std::size_t, std::size_t>, int> measured, warmed;
   std::set<std::pair<std::size_t, std::size_t>> unsupported;  // cells the system cannot express: recorded once
+  std::map<std::string, oracle::OracleTotals> served_by_system;  // for the live metrics' model-server counters
+  if (auto* m = live_metrics()) m->begin_run(plan_.suite, results.context.run_id);
   // A resumed run counts what its store already holds, so those repetitions are not run again.
   for (const auto& r : results.records) {
     auto si = std::find_if(cells.begin(), cells.end(), [&](const auto& c) { return c.name == r.cell(); });
@@ -451,11 +455,14 @@ report::RunResults Runner::run() {
         } else {
           scripted->set_script(std::make_shared<oracle::ScriptPolicy>(spec, dialects[index]));
         }
+        std::optional<TaskMeters> meters;
+        if (auto* m = live_metrics(); m && !warm) meters = m->tasks(system, cell.name), meters->submit();
         const auto before = model->mark();
         const RunDatabase database(*spec, plan_.out_dir / "databases",
                                    cell.name + "-" + system + "-" + (warm ? "warmup-" : "rep-") + std::to_string(round));
         const auto job = worker_job(*spec, cell.concurrency, database.path());
         json reply;
+        const auto submitted_at = std::chrono::steady_clock::now();  // the live metrics' latency: timeouts included
         try {
           if (!workers[index]) throw std::runtime_error(start_errors[system]);
           if (!database.error().empty()) throw std::runtime_error(database.error());
@@ -494,6 +501,11 @@ report::RunResults Runner::run() {
           break;
         }
         store.add(results.context.run_id, r);
+        if (meters) {
+          meters->finish(r.correct && !r.error, std::chrono::duration<double>(std::chrono::steady_clock::now() - submitted_at).count());
+          live_metrics()->model_server(system, served_by_system[system] += served);
+          if (workers[index]) live_metrics()->process(system, "system", stress::read_proc(workers[index]->pid()));
+        }
         if (r.unsupported) unsupported.insert({si, index});
         if (warm) {
           ++warmed[{si, index}];

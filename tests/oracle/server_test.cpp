@@ -13,6 +13,7 @@
 
 #include "legion/core/engine.hpp"
 #include "legion/oracle/chat_handler.hpp"
+#include "legion/oracle/metrics_text.hpp"
 
 namespace legion::oracle {
 namespace {
@@ -57,6 +58,51 @@ TEST_F(OracleTest, ListsItsModel) {
   EXPECT_EQ(j["object"], "list");
   EXPECT_EQ(j["data"][0]["id"], "legion-oracle");
   EXPECT_EQ(j["data"][0]["object"], "model");
+}
+
+// GET /metrics serves the server's totals in Prometheus's text format; read back, they are the
+// totals (the live metrics of the stress suites read them there).
+TEST_F(OracleTest, ServesItsTotalsAsPrometheusText) {
+  ASSERT_TRUE(post(first_request()));
+  ASSERT_TRUE(post(first_request()));
+  auto res = client_->Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0), 0u);
+  EXPECT_NE(res->body.find("# TYPE legion_model_server_requests_total counter\nlegion_model_server_requests_total 2\n"), std::string::npos)
+      << res->body;
+  const auto expected = oracle_->totals();
+  const auto read = totals_from_prometheus_text(res->body);
+  EXPECT_EQ(read.requests, 2u);
+  EXPECT_EQ(read.prompt_tokens, expected.prompt_tokens);
+  EXPECT_GT(read.prompt_tokens, 0u);
+  EXPECT_EQ(read.completion_tokens, expected.completion_tokens);
+  EXPECT_EQ(read.request_bytes, expected.request_bytes);
+  EXPECT_EQ(read.errors, 0u);
+  EXPECT_NEAR(static_cast<double>(read.service_ns), static_cast<double>(expected.service_ns), 1e3);
+}
+
+TEST(MetricsText, RoundTripsEveryCounterAndRefusesBrokenLinesNamingThem) {
+  OracleTotals t;
+  t.requests = 123456789, t.errors = 3, t.faults = 2, t.prompt_tokens = 9876543210ull, t.completion_tokens = 42;
+  t.request_bytes = 1ull << 40, t.embedding_requests = 7, t.service_ns = 1'500'000'000;
+  const auto r = totals_from_prometheus_text(prometheus_text(t));
+  EXPECT_EQ(r.requests, t.requests);
+  EXPECT_EQ(r.errors, t.errors);
+  EXPECT_EQ(r.faults, t.faults);
+  EXPECT_EQ(r.prompt_tokens, t.prompt_tokens);
+  EXPECT_EQ(r.completion_tokens, t.completion_tokens);
+  EXPECT_EQ(r.request_bytes, t.request_bytes);
+  EXPECT_EQ(r.embedding_requests, t.embedding_requests);
+  EXPECT_EQ(r.service_ns, t.service_ns);
+  EXPECT_EQ(totals_from_prometheus_text("# only comments\n\nother_metric 5\n").requests, 0u);  // unknown names are skipped
+  try {
+    totals_from_prometheus_text("# HELP x\nlegion_model_server_requests_total 1\nlegion_model_server_errors_total lots\n");
+    FAIL() << "a value that is not a number was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("line 3"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(totals_from_prometheus_text("legion_model_server_requests_total\n"), std::invalid_argument);
 }
 
 TEST_F(OracleTest, FollowsTheScriptFromWhatWasSent) {

@@ -21,6 +21,7 @@
 
 #include "legion/oracle/chat_handler.hpp"
 #include "legion/oracle/embeddings.hpp"
+#include "legion/oracle/metrics_text.hpp"
 
 namespace legion::oracle {
 
@@ -315,6 +316,10 @@ class Connection final : public std::enable_shared_from_this<Connection> {
         reply_ = Reply{};
         reply_.content_type = "text/plain";
         reply_.body = "ok";
+      } else if (target == "/metrics" && method == http::verb::get) {
+        reply_ = Reply{};
+        reply_.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        reply_.body = prometheus_text(server_.log.totals());
       } else {
         reply_ = detail::error_reply(404, "Unknown request URL: " + std::string(request.method_string()) + " " +
                                               std::string(target),

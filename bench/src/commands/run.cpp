@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
@@ -155,6 +156,35 @@ void add_run_options(CLI::App& app) {
       ->capture_default_str()->transform(integer_in(1, kMaxAgents))->group(stress_group);
   app.add_option("--recovery-factor", stress.recovery_factor, "Spike: recovered when p99 is back within this factor of the baseline's")
       ->capture_default_str()->check(number_in({1, 1000, true}))->group(stress_group);
+
+  // Live metrics, any run (docs/live-metrics.md).
+  const std::string metrics_group = "Live metrics (Prometheus text format, docs/live-metrics.md)";
+  app.add_option("--metrics-port", o.metrics.port, "Serve the run's live metrics at http://HOST:PORT/metrics while it runs")
+      ->transform(integer_in(1, 65535))->group(metrics_group);
+  app.add_option("--metrics-host", o.metrics.host, "The address --metrics-port listens on; another than loopback exposes the metrics")
+      ->capture_default_str()->group(metrics_group);
+  app.add_option("--metrics-linger", o.metrics.linger_s, "Seconds the metrics stay served after the run, for a last scrape")
+      ->capture_default_str()->check(number_in({0, 86400}))->group(metrics_group);
+}
+
+// --metrics-port: serves the live metrics while `run` runs (an address that cannot be bound is
+// refused before anything starts), then keeps the final totals up for --metrics-linger seconds.
+int with_live_metrics(const std::function<int()>& run) {
+  const auto& options = run_options().metrics;
+  if (options.port == 0) return run();
+  try {
+    set_live_metrics(std::make_unique<LiveMetrics>(options));
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+  const auto url = live_metrics()->url();
+  std::cerr << "live metrics at " << url << "\n";
+  const int status = run();
+  std::cerr << "the run has ended; its final metrics stay at " << url << " for " << options.linger_s
+            << " s (legion_run_finished 1)\n";
+  live_metrics()->finish_and_linger();
+  set_live_metrics(nullptr);
+  return status;
 }
 
 int run_stress_suite(const Invocation& invocation, const stress::StressSuite& suite) {
@@ -177,8 +207,11 @@ int run_stress_suite(const Invocation& invocation, const stress::StressSuite& su
   stress.command = "legion-bench";
   for (const auto& argument : invocation.arguments) stress.command += " " + report::shell_quote(argument);
   stress::validate(stress);  // refused before anything starts
+  if (o.metrics.port != 0 && !suite.metered)
+    throw UsageError("--metrics-port: the " + suite.name + " suite does not feed the live metrics yet (the load, spike and endurance suites and "
+                     "the measured suites do; docs/live-metrics.md)");
   stop_cleanly_on_signals();
-  const int status = stress::run_stress(stress);
+  const int status = with_live_metrics([&] { return stress::run_stress(stress); });
   return status >= kExitInterrupted ? interrupted_status() : status;
 }
 
@@ -312,7 +345,7 @@ int run_suite(const Invocation& invocation, const Twins* twins, const Measure& m
     plan.invocation["arguments"].push_back(argument);
   }
   stop_cleanly_on_signals();
-  return measure(plan, calibration);
+  return with_live_metrics([&] { return measure(plan, calibration); });
 }
 
 Measured measure_and_publish(Plan& plan) {

@@ -8,6 +8,7 @@
 
 #include "command.hpp"
 #include "legion/report/calibration.hpp"
+#include "live_metrics.hpp"
 #include "runner.hpp"
 #include "stress/options.hpp"
 
@@ -27,6 +28,7 @@ struct RunOptions {
   std::optional<std::filesystem::path> gguf;
   bool allow_remote_endpoint = false;
   stress::StressOptions stress;
+  MetricsOptions metrics;  // --metrics-port, --metrics-host, --metrics-linger
 };
 // The top-level options: one command line, one set.
 RunOptions& run_options();

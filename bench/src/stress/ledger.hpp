@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "live_metrics.hpp"
 #include "sqlite_db.hpp"
 #include "stress/generator.hpp"
 
@@ -67,20 +68,26 @@ class StressStore {
   std::thread writer_;
 };
 
-// The generator's task events, into the ledger of one phase.
+// The generator's task events, into the ledger of one phase, and counted on the live metrics
+// (--metrics-port) when they are served: the ledger and the counters see the same events.
 class LedgerEvents final : public TaskEvents {
  public:
-  LedgerEvents(StressStore& store, std::string run_id, std::string phase)
-      : store_(store), run_id_(std::move(run_id)), phase_(std::move(phase)) {}
-  void submitted(std::int64_t id, std::int64_t intended_ns) override { store_.submitted(run_id_, phase_, id, intended_ns); }
-  void finished(std::int64_t id, std::int64_t, std::int64_t started_ns, std::int64_t finished_ns, bool ok,
+  LedgerEvents(StressStore& store, std::string run_id, std::string phase, std::optional<TaskMeters> meters = std::nullopt)
+      : store_(store), run_id_(std::move(run_id)), phase_(std::move(phase)), meters_(meters) {}
+  void submitted(std::int64_t id, std::int64_t intended_ns) override {
+    store_.submitted(run_id_, phase_, id, intended_ns);
+    if (meters_) meters_->submit();
+  }
+  void finished(std::int64_t id, std::int64_t intended_ns, std::int64_t started_ns, std::int64_t finished_ns, bool ok,
                 const std::string& reason) override {
     store_.finished(run_id_, phase_, id, started_ns, finished_ns, ok, reason);
+    if (meters_) meters_->finish(ok, static_cast<double>(finished_ns - intended_ns) / 1e9);
   }
 
  private:
   StressStore& store_;
   std::string run_id_, phase_;
+  std::optional<TaskMeters> meters_;
 };
 
 }  // namespace legion::bench::stress

@@ -25,6 +25,7 @@
 #include "legion/stats/hdr_histogram.hpp"
 #include <cstring>
 #include <fstream>
+#include "live_metrics.hpp"
 #include "machine.hpp"
 #include "runner.hpp"
 #include "stress/framework_driver.hpp"
@@ -196,6 +197,8 @@ std::string run_phases(const StressOptions& o, double duration_s, const PhasePla
                  {"command", o.command},
                  {"machine", machine_description()}};
   store.begin_run(run_id, config);
+  auto* metrics = live_metrics();
+  if (metrics) metrics->begin_run(o.suite, run_id);
   if (!o.quiet) std::cerr << "stress suite '" << o.suite << "' (run " << run_id << ") → " << out.string() << "\n";
 
   const auto scenario_file = datasets::resolve_scenario(o.scenario);
@@ -254,7 +257,16 @@ std::string run_phases(const StressOptions& o, double duration_s, const PhasePla
       pj["scale"] = subject.scale;
       store.begin_phase(run_id, phase, pj);
       if (!o.quiet) std::cerr << "  " << phase << ": " << p.description << "\n";
-      LedgerEvents events(store, run_id, phase);
+      std::optional<TaskMeters> meters;
+      if (metrics) meters = metrics->tasks(system, p.name);
+      LedgerEvents events(store, run_id, phase, meters);
+      // The live metrics' view of the processes and the model server, once a second and at the end.
+      auto meter = [&](const ProcSample& self, const ProcSample& srv) {
+        if (!metrics) return;
+        metrics->process(system, "system", self);
+        metrics->process(system, "model_server", srv);
+        if (const auto served = scrape_model_server(subject.oracle->base_url())) metrics->model_server(system, *served);
+      };
       LoadGenerator generator(p.spec, subject.run_task, events, stop);
       const pid_t system_pid = subject.driver ? subject.driver->pid() : 0;
       ProcSample last_self = read_proc(system_pid), last_oracle = read_proc(subject.oracle->pid());
@@ -279,11 +291,17 @@ std::string run_phases(const StressOptions& o, double duration_s, const PhasePla
                        {"server", to_json(srv, (srv.cpu_s - last_oracle.cpu_s) / dt)}};
         last_self = self, last_oracle = srv, last_t = now;
         store.sample(run_id, phase, s.t_s, sample);
+        if (metrics) metrics->load(system, s.queue_depth, s.in_flight, s.agents);
+        meter(self, srv);
         if (!o.quiet && static_cast<int>(std::lround(s.t_s)) % 10 == 0)
           std::cerr << "    t=" << std::lround(s.t_s) << "s agents " << s.agents << ", " << s.completed << " ok/s, " << s.failed
                     << " failed/s, queue " << s.queue_depth << ", p99 " << static_cast<double>(s.p99_us) / 1000.0 << " ms\n";
       });
       if (bus.joinable()) bus.join();
+      if (metrics) {
+        metrics->load(system, 0, 0, 0);
+        meter(read_proc(system_pid), read_proc(subject.oracle->pid()));
+      }
       json summary = {{"elapsed_s", result.elapsed_s},      {"submitted", result.submitted}, {"completed", result.completed},
                       {"failed", result.failed},            {"not_started", result.not_started}, {"interrupted", result.interrupted},
                       {"peak_agents", result.peak_agents},  {"peak_queue_depth", result.peak_queue_depth}};
@@ -351,6 +369,7 @@ StressSuite phase_suite(std::string name, std::string description, PhasePlanner 
   suite.validate = [plan](const StressOptions& o) { validate_phases(plan(o, 1), o.max_agents); };
   suite.plan = [plan](const StressOptions& o) { return planned(plan(o, 1)); };
   suite.run = [plan, duration_s](const StressOptions& o) { return run_phases(o, duration_s(o), plan); };
+  suite.metered = true;  // run_phases feeds the live metrics
   return suite;
 }
 

@@ -25,6 +25,7 @@ struct StressSuite {
   std::string description;          // one line, for `legion-bench list`
   bool every_system_by_default = false;  // without --systems: every registered system, else the native engine
   bool takes_rate_and_agents = false;    // --rate and --agents set its load; refused for the others
+  bool metered = false;                  // counts its tasks on the live metrics (--metrics-port); refused for the others
   // Its own checks of the options (UsageError), after those every suite shares; may be empty.
   std::function<void(const StressOptions&)> validate;
   std::function<std::vector<PlannedPhase>(const StressOptions&)> plan;
