@@ -143,7 +143,11 @@ report::RunContext Runner::make_context(const std::vector<PlannedScenario>& cell
   report::RunContext c;
   const auto now = std::time(nullptr);  // one reading, so that the run id and the start agree
   c.started_at = utc_timestamp(kIsoUtc, now);
-  c.run_id = utc_timestamp(kCompactUtc, now) + "-" + std::to_string(::getpid());
+  // Unique within the process too: the failure suite starts several runs into one store, two of them
+  // often within a second, and their records must not share an id.
+  static std::atomic<int> runs_started{0};
+  const int nth = ++runs_started;
+  c.run_id = utc_timestamp(kCompactUtc, now) + "-" + std::to_string(::getpid()) + (nth > 1 ? "-" + std::to_string(nth) : "");
   c.host = hostname();
   c.cpu_model = cpu_model().value_or("unknown");
   c.cores = cpu_cores();
@@ -456,7 +460,8 @@ report::RunResults Runner::run() {
           scripted->set_script(std::make_shared<oracle::ScriptPolicy>(spec, dialects[index]));
         }
         std::optional<TaskMeters> meters;
-        if (auto* m = live_metrics(); m && !warm) meters = m->tasks(system, cell.name), meters->submit();
+        if (auto* m = live_metrics(); m && !warm)
+          meters = m->tasks(system, plan_.metrics_phase.empty() ? cell.name : plan_.metrics_phase), meters->submit();
         const auto before = model->mark();
         const RunDatabase database(*spec, plan_.out_dir / "databases",
                                    cell.name + "-" + system + "-" + (warm ? "warmup-" : "rep-") + std::to_string(round));

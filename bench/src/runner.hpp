@@ -80,6 +80,7 @@ struct Plan {
   std::optional<RealModelPlan> real_model;  // absent: the scripted model server answers
   bool pin_cpus = false;   // model server and runner on CPU 0, workers on the others
   std::string noise_floor;  // the calibrated drift, for the report (see calibration.hpp)
+  std::string metrics_phase;  // the live metrics' phase label of every record (the failure suite's fault); empty: the record's cell
 };
 
 // The label of a system's in-process mode (`pydantic-ai@in-process`): this build, the framework's own

@@ -9,11 +9,13 @@ legion_run_finished was still 0); the final totals it scraped, per system and ph
 ledger in the run's results.sqlite, task by task; the latency histogram counts every ended task;
 the model server's requests and the processes' memory are there; every query of the Grafana
 dashboard (docs/grafana/legion-stress.json) returns data from this Prometheus. Then a coordination
-run's endpoint, scraped directly, counts its measured records; and a port already taken, or a suite
-that is not metered, is refused (exit 2) before anything runs.
+run's endpoint, scraped directly, counts its measured records, and so does the failure suite's, per
+fault kind; a port already taken, or a suite that is not metered, is refused (exit 2) before anything
+runs.
 """
 import json
 import os
+import re
 import pathlib
 import shutil
 import socket
@@ -167,19 +169,8 @@ def stress_run():
 
 def coordination_run():
     """A suite run's endpoint, read directly at the end (the run lingers until this has read it)."""
-    port = free_port()
     out = OUT / "coordination"
-    run = subprocess.Popen([LEGION_BENCH, "--suite", "coordination", "--quick", "--systems", "native", "--scenario", "single-tool",
-                            "--out", str(out), "-q", "--metrics-port", str(port), "--metrics-linger", "60"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        for line in run.stderr:
-            if "the run has ended" in line:
-                break
-        text = get(f"http://127.0.0.1:{port}/metrics")
-    finally:
-        run.terminate()  # the linger ends early on SIGTERM
-        run.wait(timeout=60)
+    text = scrape_when_ended(["--suite", "coordination", "--quick", "--systems", "native", "--scenario", "single-tool"], out)
     records = [r for r in json.loads((out / "results.json").read_text())["records"] if not r["warmup"]]
     ok = sum(1 for r in records if r["correct"] and not r.get("error"))
     values = {}
@@ -196,6 +187,53 @@ def coordination_run():
           "legion_run_info names the run")
 
 
+def scrape_when_ended(args, out):
+    """Runs legion-bench with --metrics-port and a long linger; reads its endpoint once the run has ended."""
+    port = free_port()
+    run = subprocess.Popen([LEGION_BENCH, *args, "--out", str(out), "-q", "--metrics-port", str(port), "--metrics-linger", "120"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in run.stderr:
+            if "the run has ended" in line:
+                break
+        text = get(f"http://127.0.0.1:{port}/metrics")
+    finally:
+        run.terminate()  # the linger ends early on SIGTERM
+        run.wait(timeout=60)
+    return text
+
+
+def by_phase(text, metric):
+    """{phase: value} of a task counter in a metrics text."""
+    found = {}
+    for line in text.splitlines():
+        if line.startswith(metric + "{"):
+            phase = re.search(r'phase="([^"]*)"', line).group(1)
+            found[phase] = found.get(phase, 0) + float(line.rsplit(" ", 1)[1])
+    return found
+
+
+def failure_run():
+    """The failure suite's measured runs, one phase per fault kind and the worker kill, against its own counts."""
+    out = OUT / "failure"
+    text = scrape_when_ended(["--suite", "failure", "--smoke", "--systems", "native"], out)
+    completed, failed = by_phase(text, "legion_tasks_completed_total"), by_phase(text, "legion_tasks_failed_total")
+    # What the suite itself counted of each measured run (the report's model-fault and worker-kill tables).
+    with sqlite3.connect(out / "results.sqlite") as db:
+        extra = json.loads(db.execute("SELECT extra FROM stress_runs").fetchone()[0])
+        # Seven runs started by one process, often two within a second: each keeps its records apart.
+        per_run = dict(db.execute("SELECT run_id, COUNT(*) FROM records GROUP BY run_id").fetchall())
+    check(len(per_run) == 7 and set(per_run.values()) == {4}, f"seven runs of four records each in the store: {per_run}")
+    runs = {"model-faults-" + kind: (v["systems"]["native"]["correct"], v["systems"]["native"]["tasks"])
+            for kind, v in extra["model_faults"].items()}
+    runs["worker-kill"] = (extra["worker_kill"]["correct"], extra["worker_kill"]["tasks"])
+    for phase, (ok, n) in sorted(runs.items()):
+        got = (completed.get(phase), failed.get(phase))
+        print(f"failure / {phase}: completed, failed scraped {got}, the suite's count {(ok, n - ok)}", flush=True)
+        check(got == (float(ok), float(n - ok)), f"failure / {phase}: scraped {got} ≠ the suite's {(ok, n - ok)}")
+    check(len(runs) == 7, f"six fault kinds and the worker kill: {sorted(runs)}")
+
+
 def port_taken():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -206,7 +244,7 @@ def port_taken():
     check(run.returncode == 2, f"a taken port exits 2, not {run.returncode}")
     check(f"127.0.0.1:{port}" in run.stderr, f"the refusal names the address: {run.stderr}")
     check(not (OUT / "refused" / "results.sqlite").exists(), "nothing ran before the refusal")
-    run = subprocess.run([LEGION_BENCH, "--suite", "failure", "--smoke", "--systems", "native", "--out", str(OUT / "unmetered"),
+    run = subprocess.run([LEGION_BENCH, "--suite", "scalability", "--smoke", "--out", str(OUT / "unmetered"),
                           "--metrics-port", str(free_port())], capture_output=True, text=True, timeout=120)
     check(run.returncode == 2 and "does not feed the live metrics" in run.stderr,
           f"an unmetered suite is refused with exit 2: {run.returncode} {run.stderr}")
@@ -217,6 +255,7 @@ shutil.rmtree(OUT, ignore_errors=True)
 OUT.mkdir(parents=True)
 stress_run()
 coordination_run()
+failure_run()
 port_taken()
 print(f"{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)

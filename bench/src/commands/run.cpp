@@ -208,7 +208,7 @@ int run_stress_suite(const Invocation& invocation, const stress::StressSuite& su
   for (const auto& argument : invocation.arguments) stress.command += " " + report::shell_quote(argument);
   stress::validate(stress);  // refused before anything starts
   if (o.metrics.port != 0 && !suite.metered)
-    throw UsageError("--metrics-port: the " + suite.name + " suite does not feed the live metrics yet (the load, spike and endurance suites and "
+    throw UsageError("--metrics-port: the " + suite.name + " suite does not feed the live metrics yet (the load, spike, endurance and failure suites and "
                      "the measured suites do; docs/live-metrics.md)");
   stop_cleanly_on_signals();
   const int status = with_live_metrics([&] { return stress::run_stress(stress); });

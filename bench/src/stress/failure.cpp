@@ -67,6 +67,7 @@ Plan base_plan(const StressOptions& o, const std::filesystem::path& out, const s
   p.max_retries = 2;  // the OpenAI SDK's default, which the frameworks' clients inherit (docs/stress.md)
   p.timeout = std::chrono::milliseconds(60000);
   p.out_dir = out / name;
+  p.metrics_phase = name;  // the live metrics count each fault kind apart
   p.store = out / "results.sqlite";
   p.command = o.command;
   p.invocation = {{"cwd", std::filesystem::current_path().string()}, {"arguments", json::array()}};
@@ -406,6 +407,7 @@ StressSuite failure_suite() {
   suite.name = "failure";
   suite.description = "model-server faults (429, 500, timeout, malformed JSON, cut stream) on every system with retries; a worker killed with SIGKILL";
   suite.every_system_by_default = true;  // resilience is compared across every system
+  suite.metered = true;  // its measured runs (model faults, worker kill) through the runner; not its broker and disk phases
   // The runner checks its own plans.
   suite.plan = [](const StressOptions& o) {
     std::vector<PlannedPhase> phases;
