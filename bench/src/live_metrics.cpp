@@ -7,9 +7,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-#include <mutex>
 #include <stdexcept>
-#include <thread>
 
 #include "legion/oracle/metrics_text.hpp"
 #include "runner.hpp"
@@ -156,6 +154,30 @@ std::optional<oracle::OracleTotals> scrape_model_server(const std::string& base_
   } catch (const std::invalid_argument&) {
     return std::nullopt;
   }
+}
+
+ModelServerScraper::ModelServerScraper(LiveMetrics& metrics, std::string system, std::string base_url)
+    : metrics_(metrics), system_(std::move(system)), base_url_(std::move(base_url)), thread_([this] {
+        std::unique_lock l(m_);
+        while (!stop_cv_.wait_for(l, std::chrono::seconds(1), [this] { return stop_; })) {
+          l.unlock();
+          scrape();
+          l.lock();
+        }
+      }) {}
+
+ModelServerScraper::~ModelServerScraper() {
+  {
+    std::lock_guard l(m_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+  thread_.join();
+  scrape();
+}
+
+void ModelServerScraper::scrape() {
+  if (const auto served = scrape_model_server(base_url_)) metrics_.model_server(system_, *served);
 }
 
 }  // namespace legion::bench

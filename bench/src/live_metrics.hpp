@@ -9,10 +9,13 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "legion/oracle/request_log.hpp"
 #include "stress/sampler.hpp"
@@ -73,5 +76,24 @@ void set_live_metrics(std::unique_ptr<LiveMetrics> metrics);
 // The model server's totals from its GET /metrics (base_url as the server prints it, ".../v1");
 // nullopt when it does not answer within a second.
 std::optional<oracle::OracleTotals> scrape_model_server(const std::string& base_url);
+
+// Scrapes a system's model server once a second on a thread of its own, into the live metrics' model-
+// server counters, and once more when it stops: a busy server never holds up the load generator.
+class ModelServerScraper {
+ public:
+  ModelServerScraper(LiveMetrics& metrics, std::string system, std::string base_url);
+  ~ModelServerScraper();  // the last scrape, then the thread ends
+  ModelServerScraper(const ModelServerScraper&) = delete;
+  ModelServerScraper& operator=(const ModelServerScraper&) = delete;
+
+ private:
+  void scrape();
+  LiveMetrics& metrics_;
+  std::string system_, base_url_;
+  std::mutex m_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
 
 }  // namespace legion::bench

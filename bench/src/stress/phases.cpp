@@ -260,13 +260,15 @@ std::string run_phases(const StressOptions& o, double duration_s, const PhasePla
       std::optional<TaskMeters> meters;
       if (metrics) meters = metrics->tasks(system, p.name);
       LedgerEvents events(store, run_id, phase, meters);
-      // The live metrics' view of the processes and the model server, once a second and at the end.
+      // The live metrics' view of the processes, once a second and at the end; the model server's
+      // counters from its own scraper.
       auto meter = [&](const ProcSample& self, const ProcSample& srv) {
         if (!metrics) return;
         metrics->process(system, "system", self);
         metrics->process(system, "model_server", srv);
-        if (const auto served = scrape_model_server(subject.oracle->base_url())) metrics->model_server(system, *served);
       };
+      std::optional<ModelServerScraper> scraper;
+      if (metrics) scraper.emplace(*metrics, system, subject.oracle->base_url());
       LoadGenerator generator(p.spec, subject.run_task, events, stop);
       const pid_t system_pid = subject.driver ? subject.driver->pid() : 0;
       ProcSample last_self = read_proc(system_pid), last_oracle = read_proc(subject.oracle->pid());
@@ -301,6 +303,7 @@ std::string run_phases(const StressOptions& o, double duration_s, const PhasePla
       if (metrics) {
         metrics->load(system, 0, 0, 0);
         meter(read_proc(system_pid), read_proc(subject.oracle->pid()));
+        scraper.reset();  // its last scrape: the phase's final totals
       }
       json summary = {{"elapsed_s", result.elapsed_s},      {"submitted", result.submitted}, {"completed", result.completed},
                       {"failed", result.failed},            {"not_started", result.not_started}, {"interrupted", result.interrupted},
