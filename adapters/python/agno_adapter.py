@@ -177,6 +177,36 @@ def model_responses(run):
     return [m for m in run.messages or [] if m.role == "assistant" and not m.from_history and m.id not in given_ids]
 
 
+def agents_by_ancestry(collector, own_agent):
+    """--trace: names each span's agent as the framework names it: `own_agent(span)` where the
+    framework puts an agent's name on the span when it starts (an agent's or team's run), else the
+    agent of the nearest enclosing span (the model calls and tool calls inside that run). A span
+    processor of the collector's provider notes each span's agent as it starts (its parent has
+    started before it); the note is read back when the span is attached to the task's outcome."""
+    import threading
+
+    from opentelemetry.sdk.trace import SpanProcessor
+
+    agents, lock = {}, threading.Lock()
+
+    class NoteAgent(SpanProcessor):
+        def on_start(self, span, parent_context=None):
+            with lock:
+                inherited = agents.get(span.parent.span_id, "") if span.parent else ""
+                agents[span.context.span_id] = own_agent(span) or inherited
+                while len(agents) > 100_000:  # spans of tasks long attached: the oldest notes go
+                    del agents[next(iter(agents))]
+
+    collector.provider.add_span_processor(NoteAgent())
+
+    def agent_of(span):
+        with lock:
+            return agents.get(span.context.span_id, "")
+
+    collector.agent_of = agent_of
+    return collector
+
+
 class AgnoAdapter(FrameworkAdapter):
     def prepare(self, config):
         super().prepare(config)
@@ -193,6 +223,20 @@ class AgnoAdapter(FrameworkAdapter):
             self.model = OpenAILike(id=config.model, base_url=config.base_url, api_key="legion-bench-no-key",
                                     max_retries=config.max_retries, timeout=config.request_timeout_s)
         self.knowledge = None  # the knowledge base, made by the first task that brings one
+
+    def start_tracing(self):
+        """--trace: Agno's own spans through OpenTelemetry, the route of Agno's tracing docs
+        (docs.agno.com/basics/tracing/overview; agno.tracing.setup_tracing does the same): the
+        OpenInference agno instrumentor, here writing to the collector's tracer provider instead of
+        setup_tracing's database exporter. Its spans: "NAME.arun" for each agent's and team's run (the
+        name in `agent.name`), "MODEL.ainvoke" per model call, the tool's name per tool call (a team
+        leader's `delegate_task_to_member` among them), "NAME.arun" of each workflow and step. Nothing
+        is imported unless --trace is given."""
+        from openinference.instrumentation.agno import AgnoInstrumentor
+
+        collector = agents_by_ancestry(legion_common.SpanCollector(), lambda span: span.attributes.get("agent.name"))
+        AgnoInstrumentor().instrument(tracer_provider=collector.provider)
+        return collector
 
     def versions(self):
         return legion_common.distribution_versions("agno", "openai")

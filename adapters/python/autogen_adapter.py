@@ -31,6 +31,15 @@ Agents and teams are built once per scenario shape and reset before every task (
 agent.on_reset()), as AutoGen's documentation asks for teams that run again. N concurrent copies
 (--concurrency N) run under asyncio.gather on the adapter's event loop, each on its own team (a
 team runs one conversation at a time), all over the one model client.
+
+--trace turns on AutoGen's built-in OpenTelemetry tracing the way its "Tracing and Observability"
+guide (AgentChat user guide) sets it up: an SDK tracer provider made the global one (the run's
+SpanCollector), which AutoGen's GenAI spans (create_agent, invoke_agent, execute_tool) and the
+agent runtime every team makes (its message spans: create, send, publish, process, ack) use; the
+runtime's tracing, switched off by offline.py (AUTOGEN_DISABLE_RUNTIME_TRACING), is switched back
+on; and the model client's calls are traced by the OpenAI instrumentor that guide installs
+(opentelemetry-instrumentation-openai). A span without gen_ai.agent.name belongs to the agent of
+the nearest span above it that has one.
 """
 
 import asyncio
@@ -319,6 +328,44 @@ def final_text(messages, names):
 
 
 class AutoGenAdapter(FrameworkAdapter):
+    def start_tracing(self):
+        import os
+
+        from opentelemetry.instrumentation.openai import OpenAIInstrumentor
+        from opentelemetry.sdk.trace import SpanProcessor
+
+        open_spans, agents = {}, {}  # span id -> span while it runs; span id -> its agent once it ended
+
+        class AgentOfSpan(SpanProcessor):
+            """A span's agent, settled when it ends: its own gen_ai.agent.name, else that of the nearest
+            span above it."""
+
+            def on_start(self, span, parent_context=None):
+                open_spans[span.context.span_id] = span
+
+            def on_end(self, span):
+                open_spans.pop(span.context.span_id, None)
+                node = span
+                while node is not None:
+                    agent = node.attributes.get("gen_ai.agent.name")
+                    if agent:
+                        agents[span.context.span_id] = agent
+                        return
+                    parent = node.parent.span_id if node.parent is not None else None
+                    if parent in agents:  # above it, already ended
+                        agents[span.context.span_id] = agents[parent]
+                        return
+                    node = open_spans.get(parent)
+
+        collector = legion_common.SpanCollector(agent_of=lambda span: agents.pop(span.context.span_id, ""))
+        collector.provider.add_span_processor(AgentOfSpan())
+        # AutoGen's GenAI spans and its runtime's use OpenTelemetry's global tracer provider; the runtime's
+        # tracing is read from AUTOGEN_DISABLE_RUNTIME_TRACING when a team makes its runtime.
+        collector.install_globally()
+        os.environ["AUTOGEN_DISABLE_RUNTIME_TRACING"] = "false"
+        OpenAIInstrumentor().instrument(tracer_provider=collector.provider)
+        return collector
+
     def prepare(self, config):
         super().prepare(config)
         self.loop = asyncio.new_event_loop()  # one loop for the process: the HTTP client is bound to it

@@ -34,6 +34,13 @@ scenario tools answer differently in every task (fresh planted values), so a cac
 be a wrong one.
 In the in-process mode (`crewai@in-process`) every agent's LLM is an InProcessLLM (below) and the
 knowledge base embeds with in_process_embedder; everything else is the same.
+--trace follows CrewAI's documented OpenTelemetry route (docs: Observability → Arize Phoenix, via
+OpenInference): CrewAIInstrumentor (openinference-instrumentation-crewai; crew kickoff, task,
+flow-method, agent kickoff and tool spans) and, since CrewAI 1.x calls its native OpenAI provider,
+OpenInference's OpenAIInstrumentor for the model calls, both given the run's SpanCollector as
+their tracer provider (not installed globally; CrewAI's own telemetry and trace collection stay
+off as offline.py sets them). A span's agent is the scenario agent whose role its graph.node.id
+names (CrewAI knows agents by role), else the agent of the nearest span above it.
 """
 
 import asyncio
@@ -377,6 +384,45 @@ class FlowJob:
 
 
 class CrewAIAdapter(FrameworkAdapter):
+
+    def start_tracing(self):
+        from openinference.instrumentation.crewai import CrewAIInstrumentor
+        from openinference.instrumentation.openai import OpenAIInstrumentor
+        from opentelemetry.sdk.trace import SpanProcessor
+
+        adapter = self
+        open_spans, agents = {}, {}  # span id -> span while it runs; span id -> its agent once it ended
+
+        def agent_named(role):
+            ids = [agent.id for agent in adapter.scenario.agents if agent.role == role] if adapter.scenario else []
+            return ids[0] if len(ids) == 1 else role
+
+        class AgentOfSpan(SpanProcessor):
+            """A span's agent, settled when it ends: the role its own graph.node.id names, else that of the
+            nearest span above it (read then: an agent kickoff span names its role after it started)."""
+
+            def on_start(self, span, parent_context=None):
+                open_spans[span.context.span_id] = span
+
+            def on_end(self, span):
+                open_spans.pop(span.context.span_id, None)
+                node = span
+                while node is not None:
+                    role = node.attributes.get("graph.node.id")
+                    if role:
+                        agents[span.context.span_id] = agent_named(role)
+                        return
+                    parent = node.parent.span_id if node.parent is not None else None
+                    if parent in agents:  # above it, already ended
+                        agents[span.context.span_id] = agents[parent]
+                        return
+                    node = open_spans.get(parent)
+
+        collector = legion_common.SpanCollector(agent_of=lambda span: agents.pop(span.context.span_id, ""))
+        collector.provider.add_span_processor(AgentOfSpan())
+        CrewAIInstrumentor().instrument(tracer_provider=collector.provider)
+        OpenAIInstrumentor().instrument(tracer_provider=collector.provider)
+        return collector
 
     def prepare(self, config):
         super().prepare(config)

@@ -263,6 +263,17 @@ class GoogleADKAdapter(FrameworkAdapter):
                              api_key="legion-bench-no-key", max_retries=config.max_retries,
                              timeout=config.request_timeout_s)
 
+    def start_tracing(self):
+        """--trace: ADK's built-in OpenTelemetry tracing (GenAI semantic conventions: "invoke_agent
+        NAME", "generate_content MODEL", "execute_tool NAME", and the graph workflows'
+        "invoke_workflow NAME", "invoke_node NAME"; each agent's spans carry gen_ai.agent.name). ADK
+        traces through OpenTelemetry's global tracer provider (its tracer "gcp.vertex.agent",
+        google/adk/telemetry/tracing.py), so the collector becomes the global provider, as Google's
+        "Instrument ADK applications with OpenTelemetry" (cloud.google.com/stackdriver/docs/
+        instrumentation/ai-agent-adk) sets up its own providers before the agent runs. No exporter
+        is configured: the spans stay in the collector."""
+        return legion_common.SpanCollector().install_globally()
+
     def versions(self):
         return legion_common.distribution_versions("google-adk", "google-genai", "litellm", "openai")
 

@@ -254,6 +254,31 @@ class LangGraphAdapter(FrameworkAdapter):
                                            timeout=config.request_timeout_s)
         self.knowledge = None  # the task's vector store, while a knowledge-base task runs
 
+    def start_tracing(self):
+        """--trace: LangChain's and LangGraph's runs as OpenTelemetry spans through the OpenInference
+        LangChain instrumentor (openinference-instrumentation-langchain): a callback handler in every
+        callback manager turning each run (graph, node, agent, chat model, tool) into a span of the
+        collector's tracer provider, named as LangChain names the run ("LangGraph", "model", "tools",
+        "ChatOpenAI", the tool's name, the agent's name for its graph). LangSmith's own OpenTelemetry
+        mode is not used: it needs LANGSMITH_TRACING=true and a LangSmith client, and nothing may go
+        to LangSmith (LANGSMITH_TRACING stays false, offline.py). The agent is the `lc_agent_name`
+        create_agent puts in its runs' metadata, which the instrumentor writes to each span's
+        `metadata` attribute. Nothing is imported unless --trace is given."""
+        import json
+
+        from openinference.instrumentation.langchain import LangChainInstrumentor
+
+        def agent_of(span):
+            try:
+                metadata = json.loads(span.attributes.get("metadata") or "{}")
+            except ValueError:
+                return ""
+            return str(metadata.get("lc_agent_name") or "") if isinstance(metadata, dict) else ""
+
+        collector = legion_common.SpanCollector(agent_of=agent_of)
+        LangChainInstrumentor().instrument(tracer_provider=collector.provider)
+        return collector
+
     def ingest(self, scenario):
         self.knowledge = InMemoryVectorStore(self.embeddings)
         self.knowledge.add_texts(list(scenario.documents))

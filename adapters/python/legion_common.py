@@ -229,6 +229,58 @@ class OwnCopiesJob(SharedAgentsJob):
         return [self.adapter.for_task(self.scenario, self.build, copy) for copy in range(copies)]
 
 
+class SpanCollector:
+    """The spans a framework's own OpenTelemetry instrumentation records during a task (--trace),
+    kept in memory by an OpenTelemetry SDK span processor and handed to the worker with the task's
+    outcome. OpenTelemetry stamps spans with the wall clock (time.time_ns()); they are moved onto the
+    steady clock the worker and the model server share (time.monotonic_ns(), CLOCK_MONOTONIC).
+    `agent_of(span)` names the agent a span belongs to ("" when none)."""
+
+    def __init__(self, agent_of=None):
+        import threading
+
+        from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+
+        collector = self
+
+        class Keep(SpanProcessor):
+            def on_end(self, span):
+                with collector._lock:
+                    collector._spans.append(span)
+
+        self._lock = threading.Lock()
+        self._spans = []
+        self.agent_of = agent_of or (lambda span: str(span.attributes.get("gen_ai.agent.name", "")))
+        # The SDK reads OTEL_SDK_DISABLED (set by offline.py for CrewAI's exporter) when a provider
+        # is made: this one is made with the SDK on, and the setting is back in place after it.
+        disabled = os.environ.pop("OTEL_SDK_DISABLED", None)
+        try:
+            self.provider = TracerProvider()
+        finally:
+            if disabled is not None:
+                os.environ["OTEL_SDK_DISABLED"] = disabled
+        self.provider.add_span_processor(Keep())
+
+    def install_globally(self):
+        """Makes the collector OpenTelemetry's global tracer provider, for a framework that traces
+        through the global one."""
+        from opentelemetry import trace
+
+        trace.set_tracer_provider(self.provider)
+        return self
+
+    def attach(self, outcome):
+        """Adds the spans ended since the last call to `outcome` and forgets them."""
+        with self._lock:
+            spans, self._spans = self._spans, []
+        offset = time.monotonic_ns() - time.time_ns()
+        for span in spans:
+            if span.start_time is None or span.end_time is None:
+                continue
+            outcome.add_span(span.name, self.agent_of(span) or "", span.start_time + offset, span.end_time + offset)
+        return outcome
+
+
 class FrameworkAdapter(legion.Adapter):
     """Dispatches a scenario to the method for its pattern. A framework without a construct for a
     pattern leaves the method out; the run then records the cell as unsupported, with the reason
@@ -246,6 +298,13 @@ class FrameworkAdapter(legion.Adapter):
 
     def prepare(self, config):
         self.config = config
+        self.spans = self.start_tracing() if config.trace else None
+
+    def start_tracing(self):
+        """--trace: turns on the framework's own tracing, the route its documentation gives, and
+        returns the SpanCollector that receives its spans; None for a framework without one (its
+        traces then hold the spans the worker and the model server record for every system)."""
+        return None
 
     def for_task(self, scenario, build, copy=0):
         """What `build(scenario)` made for this scenario's shape (name and parameters), built on first
@@ -266,6 +325,10 @@ class FrameworkAdapter(legion.Adapter):
         return method
 
     def run(self, scenario):
+        outcome = self.run_task(scenario)
+        return self.spans.attach(outcome) if self.spans else outcome
+
+    def run_task(self, scenario):
         job = self.pattern(scenario)(scenario)
         if not scenario.documents:
             return job.run()
@@ -300,4 +363,10 @@ class FrameworkAdapter(legion.Adapter):
     def run_concurrently(self, scenario, copies):
         if scenario.documents:
             raise legion.Unsupported("knowledge-base tasks run one at a time in the Python adapters (--concurrency 1)")
-        return self.pattern(scenario)(scenario).run_concurrently(copies)
+        outcomes = self.pattern(scenario)(scenario).run_concurrently(copies)
+        # The copies' spans cannot be told apart: all go with the first outcome that can take them.
+        for outcome in outcomes if self.spans else []:
+            if hasattr(outcome, "add_span"):
+                self.spans.attach(outcome)
+                break
+        return outcomes

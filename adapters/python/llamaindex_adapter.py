@@ -305,6 +305,61 @@ class LlamaIndexAdapter(FrameworkAdapter):
         get_dispatcher().add_event_handler(RetrievalTimer(self.add_retrieval))
         self.index = None  # the task's knowledge base while a knowledge-base task runs
 
+    def start_tracing(self):
+        """--trace: LlamaIndex's instrumentation spans as OpenTelemetry spans through the OpenInference
+        llama-index instrumentor, the OpenTelemetry route LlamaIndex's observability docs list
+        (openinference-instrumentation-llama-index, as llama-index-callbacks-arize-phoenix uses it): a
+        span handler and an event handler on LlamaIndex's root dispatcher, writing to the collector's
+        tracer provider. Spans keep LlamaIndex's names ("CLASS.METHOD": "Pipeline.run",
+        "FunctionAgent.run", "BaseWorkflowAgent.run_agent_step", "OpenAILike.achat" (twice per model
+        call: OpenAILike.achat wraps OpenAI.achat, both instrumented), "FunctionTool.acall", ...).
+        The instrumentor names no agent; the agent workflow's events do (`current_agent_name` of
+        AgentSetup and AgentOutput, which the instrumentor writes into the agent steps' input.value
+        and output.value). A span belongs to the agent named there; else to the one agent its own
+        steps name (an agent's "FunctionAgent.run"); else to its nearest enclosing span's agent (a
+        model call to its agent step's, a tool call to its agent's run). Nothing is imported unless
+        --trace is given."""
+        import re
+        import threading
+
+        from openinference.instrumentation.llama_index import LlamaIndexInstrumentor
+        from opentelemetry.sdk.trace import SpanProcessor
+
+        named = re.compile(r"current_agent_name='([^']+)'")
+        # span id: [parent's span id, the agent its events name, the agents its child spans' events name]
+        notes, lock = {}, threading.Lock()
+
+        class NoteAgent(SpanProcessor):
+            def on_end(self, span):
+                found = None
+                for key in ("output.value", "input.value"):
+                    found = found or named.search(str(span.attributes.get(key) or ""))
+                parent = span.parent.span_id if span.parent else None
+                with lock:
+                    note = notes.setdefault(span.context.span_id, [None, "", set()])
+                    note[0], note[1] = parent, found.group(1) if found else ""
+                    if found and parent is not None:
+                        notes.setdefault(parent, [None, "", set()])[2].add(found.group(1))
+                    while len(notes) > 100_000:  # spans of tasks long attached: the oldest notes go
+                        del notes[next(iter(notes))]
+
+        def agent_of(span):
+            with lock:
+                at = span.context.span_id
+                for _ in range(64):
+                    parent, agent, children = notes.get(at, (None, "", set()))
+                    if agent or len(children) == 1:
+                        return agent or next(iter(children))
+                    if parent is None:
+                        return ""
+                    at = parent
+            return ""
+
+        collector = legion_common.SpanCollector(agent_of=agent_of)
+        collector.provider.add_span_processor(NoteAgent())
+        LlamaIndexInstrumentor().instrument(tracer_provider=collector.provider)
+        return collector
+
     def add_retrieval(self, elapsed_ns):
         self.retrieval_ns = getattr(self, "retrieval_ns", 0) + elapsed_ns
 

@@ -4,7 +4,11 @@ Every agent is an `agents.Agent` whose model is the SDK's Chat Completions model
 `AsyncOpenAI` client pointed at the model server: `set_default_openai_client(client)` and
 `set_default_openai_api("chat_completions")` (the SDK defaults to the Responses API), as its
 "Using other LLM providers" documentation gives for OpenAI-compatible servers. Tracing export is
-switched off with `set_tracing_disabled(True)` (it would upload traces to OpenAI's backend).
+switched off with `set_tracing_disabled(True)` (it would upload traces to OpenAI's backend). With
+--trace the SDK's own tracing is on and its processors are replaced (`set_trace_processors`, the
+SDK's documented route for backends of one's own; nothing goes to OpenAI's backend) by
+OpenTelemetrySpans (below), which turns each SDK span into an OpenTelemetry span of the run's
+SpanCollector.
 Patterns (docs/adapters.md), each through what the SDK documents for it:
   sequential    "orchestrating via code": chained Runner.run calls, each agent given the task and
                 the previous agent's final output
@@ -45,7 +49,7 @@ import legion_common
 from legion_common import FrameworkAdapter, Tally
 
 from agents import (Agent, FunctionTool, Model, ModelProvider, ModelResponse, ModelSettings, RunConfig, Runner,
-                    Usage, set_default_openai_api, set_default_openai_client, set_tracing_disabled)
+                    TracingProcessor, Usage, set_default_openai_api, set_default_openai_client, set_tracing_disabled)
 from agents.models.chatcmpl_converter import Converter
 from agents.run_config import ModelInputData
 from openai import AsyncOpenAI
@@ -119,7 +123,102 @@ class InProcessModelProvider(ModelProvider):
         return InProcessModel(self.chat, model_name)
 
 
+class OpenTelemetrySpans(TracingProcessor):
+    """--trace: the SDK's traces and spans, as they start and end, made into OpenTelemetry spans of a
+    tracer (the SDK's TracingProcessor interface, registered with set_trace_processors). An SDK
+    span becomes a span named by the GenAI semantic conventions where one fits ("invoke_agent
+    NAME", "chat MODEL", "execute_tool NAME"), otherwise by the SDK's own span type and name
+    ("task NAME", "turn N", "handoff", "guardrail NAME", a custom span's name); a trace becomes a
+    span named by its workflow name. Each span carries gen_ai.agent.name: the agent of the nearest
+    agent (or turn) span it is in."""
+
+    def __init__(self, tracer, set_span_in_context):
+        import threading
+
+        self.tracer = tracer
+        self.set_span_in_context = set_span_in_context
+        self.lock = threading.Lock()
+        self.open = {}  # SDK trace or span id -> (OpenTelemetry span, agent name)
+
+    def start(self, key, parent_key, name, attributes, agent=None):
+        with self.lock:
+            parent, parent_agent = self.open.get(parent_key, (None, ""))
+        agent = agent or parent_agent
+        if agent:
+            attributes["gen_ai.agent.name"] = agent
+        context = self.set_span_in_context(parent) if parent is not None else None
+        span = self.tracer.start_span(name, context=context, attributes=attributes)
+        with self.lock:
+            self.open[key] = (span, agent)
+
+    def end(self, key, attributes=None, error=None):
+        with self.lock:
+            span, _ = self.open.pop(key, (None, ""))
+        if span is None:
+            return
+        for name, value in (attributes or {}).items():
+            if value is not None:
+                span.set_attribute(name, value)
+        if error:
+            span.set_attribute("error.type", str(error.get("message", "error")))
+        span.end()
+
+    def on_trace_start(self, trace):
+        self.start(trace.trace_id, None, trace.name, {"gen_ai.system": "openai_agents"})
+
+    def on_trace_end(self, trace):
+        self.end(trace.trace_id)
+
+    def on_span_start(self, span):
+        data, kind = span.span_data, span.span_data.type
+        attributes = {"openai_agents.span.type": kind}
+        agent = None
+        if kind == "agent":
+            name, agent = f"invoke_agent {data.name}", data.name
+            attributes["gen_ai.operation.name"] = "invoke_agent"
+        elif kind == "generation":
+            name = f"chat {data.model}" if data.model else "chat"
+            attributes |= {"gen_ai.operation.name": "chat", "gen_ai.request.model": str(data.model or "")}
+        elif kind == "function":
+            name = f"execute_tool {data.name}"
+            attributes |= {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": data.name}
+        elif kind == "turn":
+            name, agent = f"turn {data.turn}", data.agent_name
+        elif kind == "handoff":
+            name = "handoff"
+        else:  # task, custom, guardrail, response, mcp_tools, speech...: the SDK's type and name
+            label = getattr(data, "name", None)
+            name = f"{kind} {label}" if label else kind
+        self.start(span.span_id, span.parent_id or span.trace_id, name, attributes, agent)
+
+    def on_span_end(self, span):
+        data = span.span_data
+        attributes = {}
+        if data.type == "generation" and data.usage:
+            attributes = {"gen_ai.usage.input_tokens": data.usage.get("input_tokens"),
+                          "gen_ai.usage.output_tokens": data.usage.get("output_tokens")}
+        elif data.type == "handoff":
+            attributes = {"openai_agents.handoff.from": data.from_agent, "openai_agents.handoff.to": data.to_agent}
+        self.end(span.span_id, attributes, span.error)
+
+    def shutdown(self):
+        pass
+
+    def force_flush(self):
+        pass
+
+
 class OpenAIAgentsAdapter(FrameworkAdapter):
+    def start_tracing(self):
+        from agents import set_trace_processors
+        from opentelemetry import trace
+
+        collector = legion_common.SpanCollector()
+        # Replaces the SDK's default processor (the batch exporter to OpenAI's trace backend).
+        set_trace_processors([OpenTelemetrySpans(collector.provider.get_tracer("openai-agents"),
+                                                 trace.set_span_in_context)])
+        return collector
+
     def prepare(self, config):
         super().prepare(config)
         self.loop = asyncio.new_event_loop()  # one loop for the process: the HTTP client is bound to it
@@ -129,7 +228,8 @@ class OpenAIAgentsAdapter(FrameworkAdapter):
                                 if config.in_process else {})
         if not config.in_process:
             self.use_model_server(config)
-        set_tracing_disabled(True)
+        # Off unless --trace, whose processor keeps the spans in this process (start_tracing).
+        set_tracing_disabled(not config.trace)
         # A streamed Chat Completions reply carries usage only if asked; the SDK asks by itself
         # only when the client's base URL is OpenAI's.
         self.model_settings = ModelSettings(include_usage=True) if config.stream else ModelSettings()
@@ -159,7 +259,8 @@ class OpenAIAgentsAdapter(FrameworkAdapter):
             "set_default_openai_api": "\"chat_completions\" (default \"responses\"): the model server speaks Chat "
                                       "Completions, as most OpenAI-compatible servers do",
             "set_tracing_disabled": "True (default False): tracing would export every run's spans to OpenAI's "
-                                    "trace backend",
+                                    "trace backend; with --trace False, set_trace_processors replacing that exporter "
+                                    "with one keeping the spans in the process as OpenTelemetry spans",
             "set_default_openai_client(use_for_tracing)": "False (default True): the client's placeholder key is not "
                                                           "given to the trace exporter",
             "Runner.run(max_turns)": f"{MAX_TURNS} (default 10), also on Agent.as_tool: a manager of 20 workers or a "
@@ -190,13 +291,14 @@ class OpenAIAgentsAdapter(FrameworkAdapter):
     def run_config(self, scenario):
         window = scenario.context_window
         if not window:
-            return RunConfig(tracing_disabled=True, **self.provider_option)
+            return RunConfig(tracing_disabled=not self.config.trace, **self.provider_option)
 
         def trim(data):  # the SDK's documented hook for editing what the model receives
             items = data.model_data.input
             kept = items if len(items) <= window + 1 else items[:1] + items[-window:]
             return ModelInputData(input=kept, instructions=data.model_data.instructions)
-        return RunConfig(tracing_disabled=True, call_model_input_filter=trim, **self.provider_option)
+        return RunConfig(tracing_disabled=not self.config.trace, call_model_input_filter=trim,
+                         **self.provider_option)
 
     async def ask(self, agent, items, run_config):
         """One Runner.run (Runner.run_streamed with --stream) of `agent` on `items`; its usage is

@@ -148,7 +148,9 @@ class PydanticAIAdapter(FrameworkAdapter):
         super().prepare(config)
         self.loop = asyncio.new_event_loop()  # one loop for the process: the HTTP client is bound to it
         self.tally = Tally()
-        Agent.instrument_all(False)  # no OpenTelemetry spans: nothing may export traces
+        # No OpenTelemetry spans unless --trace: then every agent is instrumented into the collector
+        # (start_tracing, called by super().prepare, made self.instrumentation); nothing exports traces.
+        Agent.instrument_all(self.instrumentation if config.trace else False)
         # Pydantic AI's documented route to an OpenAI-compatible server: the OpenAI provider with a
         # base URL, and the Chat Completions model class (not OpenAIResponsesModel).
         if config.in_process:  # the same agents over FunctionModel, answered over the worker's pipe
@@ -162,6 +164,19 @@ class PydanticAIAdapter(FrameworkAdapter):
             self.model = OpenAIChatModel(config.model, provider=self.provider)
         self.model_settings = {"max_retries": config.max_retries, "timeout": config.request_timeout_s}
         self.knowledge = None  # (documents, their embeddings) while a knowledge-base task runs
+
+    def start_tracing(self):
+        """--trace: Pydantic AI's built-in OpenTelemetry instrumentation (GenAI semantic conventions:
+        "invoke_agent NAME", "chat MODEL", "execute_tool NAME"), the route its
+        "Debugging & Monitoring" documentation gives for OpenTelemetry without Logfire ("Using
+        OpenTelemetry without Logfire"): `InstrumentationSettings(tracer_provider=...)` passed to
+        `Agent.instrument_all`, here the collector's provider (prepare applies it after this call).
+        No exporter and no global provider are set: the spans stay in the collector."""
+        from pydantic_ai.models.instrumented import InstrumentationSettings
+
+        collector = legion_common.SpanCollector()  # every span names its agent (gen_ai.agent.name)
+        self.instrumentation = InstrumentationSettings(tracer_provider=collector.provider)
+        return collector
 
     def versions(self):
         return legion_common.distribution_versions("pydantic-ai-slim", "pydantic-graph", "openai", "pydantic")
@@ -183,7 +198,8 @@ class PydanticAIAdapter(FrameworkAdapter):
             "ModelSettings(max_retries, timeout)": "the runner's --max-retries and request timeout (default: the OpenAI "
                                                    "SDK's 2 retries, 600 s), as for every system",
             "Agent.instrument_all": "False, set explicitly (default False until logfire or instrument_all(True) turns it "
-                                    "on): no run may export traces",
+                                    "on): no run may export traces; under --trace InstrumentationSettings(tracer_provider="
+                                    "the trace collector's, in memory)",
             # Listed in a report only when a scenario turns it on (the runner drops it otherwise).
             "context trimming (context_window N)": "capabilities=[ProcessHistory(keep the last N messages, from a "
                                                    "request)] (default: none): Pydantic AI's history processor",

@@ -7,9 +7,21 @@
 namespace legion::adapters {
 namespace {
 
-TaskOutcome outcome_of(core::TaskResult result, const core::TaskSpec& task) {
+// The engine's span names as OpenTelemetry's generative-AI conventions name the operations.
+std::string convention_name(const std::string& name, const std::string& agent, const std::string& model) {
+  if (name == "llm") return "chat " + model;
+  if (name == "agent") return "invoke_agent " + agent;
+  if (name.starts_with("tool:")) return "execute_tool " + name.substr(5);
+  if (name.starts_with("pattern:")) return "invoke_workflow " + name.substr(8);
+  return name;  // ingest, recall, tally: the engine's own steps
+}
+
+TaskOutcome outcome_of(core::TaskResult result, const core::TaskSpec& task, const std::string& model) {
   TaskOutcome o{std::move(result.answer), result.llm_calls, result.usage};
   if (!task.knowledge.empty()) o.ingest_ns = result.ingest_ns, o.retrieval_ns = result.retrieval_ns;
+  const auto origin = std::chrono::duration_cast<std::chrono::nanoseconds>(result.trace_origin.time_since_epoch()).count();
+  for (auto& s : result.spans)
+    o.spans.push_back({convention_name(s.name, s.agent, model), std::move(s.agent), origin + s.start_ns, origin + s.end_ns});
   return o;
 }
 
@@ -25,12 +37,13 @@ void NativeAdapter::prepare(const AdapterConfig& config) {
   in_process_ = config.in_process_model != nullptr;
   options.model = config.model;
   options.stream = config.stream;
+  options.trace = config.trace;
   engine_ = std::make_unique<core::Engine>(options);
 }
 
 TaskOutcome NativeAdapter::run(const core::TaskSpec& task) {
   if (!engine_) throw std::logic_error("NativeAdapter::run before prepare");
-  return outcome_of(engine_->run(task), task);
+  return outcome_of(engine_->run(task), task, engine_->options().model);
 }
 
 std::vector<TaskAttempt> NativeAdapter::run_concurrently(const core::TaskSpec& task, std::size_t copies) {
@@ -51,7 +64,7 @@ std::vector<TaskAttempt> NativeAdapter::run_concurrently(const core::TaskSpec& t
       }
       continue;
     }
-    attempts[i].outcome = outcome_of(std::move(r.result), task);
+    attempts[i].outcome = outcome_of(std::move(r.result), task, engine_->options().model);
   }
   return attempts;
 }

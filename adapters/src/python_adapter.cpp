@@ -84,6 +84,7 @@ PYBIND11_EMBEDDED_MODULE(legion, m) {
       .def_readonly("model", &AdapterConfig::model)
       .def_readonly("stream", &AdapterConfig::stream)
       .def_readonly("max_retries", &AdapterConfig::max_retries)
+      .def_readonly("trace", &AdapterConfig::trace)
       .def_property_readonly("request_timeout_s",
                              [](const AdapterConfig& c) { return std::chrono::duration<double>(c.request_timeout).count(); });
 
@@ -101,7 +102,16 @@ PYBIND11_EMBEDDED_MODULE(legion, m) {
       .def_readonly("answer", &TaskOutcome::answer)
       .def_readwrite("latency_ns", &TaskOutcome::latency_ns)
       .def_readwrite("ingest_ns", &TaskOutcome::ingest_ns)
-      .def_readwrite("retrieval_ns", &TaskOutcome::retrieval_ns);
+      .def_readwrite("retrieval_ns", &TaskOutcome::retrieval_ns)
+      // A span of the framework's own tracing (AdapterConfig.trace), times on the steady clock
+      // (Python's time.monotonic_ns()); legion_common.SpanCollector adds them.
+      .def(
+          "add_span",
+          [](TaskOutcome& o, std::string name, std::string agent, std::int64_t start_ns, std::int64_t end_ns) {
+            o.spans.push_back({std::move(name), std::move(agent), start_ns, end_ns});
+          },
+          py::arg("name"), py::arg("agent"), py::arg("start_ns"), py::arg("end_ns"))
+      .def_property_readonly("span_count", [](const TaskOutcome& o) { return o.spans.size(); });
 
   py::class_<core::TaskTool>(m, "Tool")
       .def_readonly("name", &core::TaskTool::name)

@@ -60,6 +60,24 @@ constexpr const char* kNoServerUrl = "http://127.0.0.1:1/v1";
 
 // The machine's floor in the time slice of the round that follows (floor.hpp): a few tens of
 // milliseconds, while no task runs. A probe that cannot run is left out, with a line saying why.
+// A traced record's spans: the worker's trace with the model server's log of the task's requests.
+std::optional<report::RecordTrace> record_trace(const json& worker, const std::vector<oracle::RequestLogEntry>& log,
+                                                const std::string& model_name, const oracle::ModelService& model,
+                                                std::ostream& progress) {
+  std::vector<report::ServedRequest> requests;
+  for (const auto& e : log)
+    requests.push_back({e.agent, e.action, e.started_ns, e.service_ns, e.prompt_tokens, e.completion_tokens, e.status});
+  auto server = model.base_url();  // http://HOST:PORT/v1
+  if (const auto scheme = server.find("://"); scheme != std::string::npos) server.erase(0, scheme + 3);
+  if (const auto path = server.find('/'); path != std::string::npos) server.erase(path);
+  try {
+    return report::make_trace(worker, requests, model_name, server);
+  } catch (const std::invalid_argument& e) {
+    progress << "the record's trace could not be read, so it has none: " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
 std::optional<report::FloorProbe> probe_floor(int round, std::ostream& progress) {
   constexpr int kExchanges = 200;
   auto timing = [](const FloorProbeResult& r) { return report::FloorTiming{r.median_us, r.p99_us}; };
@@ -98,6 +116,8 @@ std::filesystem::path legion_bench_in(const std::filesystem::path& build) {
       return std::filesystem::absolute(candidate);
   throw std::invalid_argument("no legion-bench executable in '" + build.string() + "' (looked for bench/legion-bench and bin/legion-bench)");
 }
+
+bool traces(const Plan& plan, const std::string& system) { return plan.trace || parse_system_name(system).label == kTracedLabel; }
 
 void validate_systems(const Plan& plan) {
   std::set<std::string> seen(plan.systems.begin(), plan.systems.end());  // empty and repeated: check_plan
@@ -175,6 +195,8 @@ report::RunContext Runner::make_context(const std::vector<PlannedScenario>& cell
       origin += (origin.empty() ? "" : ", ") + std::string("environments ") + std::filesystem::absolute(v->second).string();
     if (label == kInProcessLabel)
       c.variants[system] = "this build, with the framework's own in-process model class answered by the scripted model over a pipe (no HTTP)";
+    else if (label == kTracedLabel)
+      c.variants[system] = "this build, every task traced (tool calls and waits for the person timed in the worker, the system's own spans)";
     else if (!label.empty()) c.variants[system] = origin.empty() ? "this build (a separate worker process)" : origin;
   }
   c.injected_delay_us = plan_.injected_delay_us;
@@ -360,6 +382,7 @@ report::RunResults Runner::run() {
     w.model = model_name;
     w.stream = plan_.stream;
     w.max_retries = plan_.max_retries;
+    w.trace = traces(plan_, system);
     if (label == kInProcessLabel) {
       w.in_process_model = scripted.get();
       w.base_url = kNoServerUrl;  // a model call that bypassed the in-process model fails instead of reaching the server
@@ -480,6 +503,8 @@ report::RunResults Runner::run() {
         auto checked = *spec;
         if (proxy) checked.expected = datasets::reachable_expected(*spec);
         auto r = make_record(reply, served, model->busy_since(before), checked, cell);
+        if (traces(plan_, system) && reply["trace"].is_object()) 
+          r.trace = record_trace(reply["trace"], model->requests_since(before), model_name, *model, progress_);
         // The workflow is judged by the database's final state as well as by the answer.
         const auto database_wrong = database.check();
         if (!database_wrong.empty()) r.correct = false;

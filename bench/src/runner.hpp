@@ -81,12 +81,20 @@ struct Plan {
   bool pin_cpus = false;   // model server and runner on CPU 0, workers on the others
   std::string noise_floor;  // the calibrated drift, for the report (see calibration.hpp)
   std::string metrics_phase;  // the live metrics' phase label of every record (the failure suite's fault); empty: the record's cell
+  // Every system's records carry their task's spans (report/trace.hpp); NAME@traced traces one
+  // system beside itself untraced, so that tracing's cost is measured interleaved in one run.
+  bool trace = false;
 };
 
 // The label of a system's in-process mode (`pydantic-ai@in-process`): this build, the framework's own
 // test or custom model class in its process, answered by the scripted model over a pipe
 // (model_pipe.hpp) instead of HTTP. Runs beside the same system over HTTP, interleaved.
 inline constexpr std::string_view kInProcessLabel = "in-process";
+// The label of a system traced (`native@traced`): this build, the system's tasks traced as --trace
+// traces them, beside the same system untraced.
+inline constexpr std::string_view kTracedLabel = "traced";
+// Whether the plan traces this system's tasks.
+bool traces(const Plan& plan, const std::string& system);
 
 // "native@new" -> {"native", "new"}; "native" -> {"native", ""}.
 struct SystemName {

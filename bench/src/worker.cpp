@@ -17,6 +17,7 @@
 #include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <vector>
@@ -50,6 +51,44 @@ bool write_all(int fd, const std::string& data) {
   return true;
 }
 
+std::int64_t steady_ns(Clock::time_point t) { return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count(); }
+
+// The tool calls and the waits for the person of one task, timed around the calls every system
+// makes alike (TaskSpec::run_tool, ask_human); copies of a task call from several threads at once.
+class TracedCalls : public std::enable_shared_from_this<TracedCalls> {
+ public:
+  void wrap(core::TaskSpec& task) {
+    auto self = shared_from_this();  // a framework's thread may still call a tool after the task
+    if (task.run_tool)
+      task.run_tool = [self, run = std::move(task.run_tool)](std::string_view name, std::string_view arguments) {
+        const auto started = Clock::now();
+        auto result = run(name, arguments);
+        self->add("tool", name, started);
+        return result;
+      };
+    if (task.ask_human)
+      task.ask_human = [self, ask = std::move(task.ask_human)](std::string_view answer) {
+        const auto started = Clock::now();
+        auto said = ask(answer);
+        self->add("human", said.empty() ? "approve" : "revise", started);
+        return said;
+      };
+  }
+  json calls() const {
+    std::lock_guard lock(mutex_);
+    return calls_;
+  }
+
+ private:
+  void add(const char* kind, std::string_view name, Clock::time_point started) {
+    const auto ended = Clock::now();
+    std::lock_guard lock(mutex_);
+    calls_.push_back({{"kind", kind}, {"name", name}, {"start_ns", steady_ns(started)}, {"end_ns", steady_ns(ended)}});
+  }
+  mutable std::mutex mutex_;
+  json calls_ = json::array();
+};
+
 }  // namespace
 
 json worker_job(const datasets::ScenarioSpec& spec, int concurrency, const std::filesystem::path& database) {
@@ -62,7 +101,7 @@ json failed_result(const std::string& reason) {
   json result = {{"answers", json::array()}, {"task_latencies_ns", json::array()}, {"error", core::clip_error_text(reason)},
                  {"unsupported", false}, {"reported_llm_calls", 0}};
   for (const char* field : {"wall_ns", "cpu_user_ns", "cpu_sys_ns", "rss_peak_bytes"}) result[field] = 0;
-  for (const char* field : {"reported_prompt_tokens", "reported_completion_tokens", "human_wait_ns", "ingest_ns", "retrieval_ns"})
+  for (const char* field : {"reported_prompt_tokens", "reported_completion_tokens", "human_wait_ns", "ingest_ns", "retrieval_ns", "trace"})
     result[field] = nullptr;
   return result;
 }
@@ -148,6 +187,10 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
           *human_wait_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - asked).count();
           return said;
         };
+      // Traced: every tool call and every wait for the person, timed where they run, for every system
+      // alike (the system's own spans come with its outcome).
+      auto traced = std::make_shared<TracedCalls>();
+      if (config.trace) traced->wrap(task);
       const int concurrency = std::max(1, job.value("concurrency", 1));
 
       std::vector<adapters::TaskOutcome> outcomes(static_cast<std::size_t>(concurrency));
@@ -157,6 +200,8 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
       rusage before{}, after{};
       core::reset_peak_rss();
       ::getrusage(RUSAGE_SELF, &before);
+      const auto started_unix_ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
       auto start = Clock::now();
       if (concurrency == 1) {
         try {
@@ -215,7 +260,19 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
                 {"ingest_ns", ingest_ns ? json(*ingest_ns) : json(nullptr)},
                 {"retrieval_ns", retrieval_ns ? json(*retrieval_ns) : json(nullptr)},
                 {"reported_prompt_tokens", reported_usage ? json(reported_usage->prompt_tokens) : json(nullptr)},
-                {"reported_completion_tokens", reported_usage ? json(reported_usage->completion_tokens) : json(nullptr)}};
+                {"reported_completion_tokens", reported_usage ? json(reported_usage->completion_tokens) : json(nullptr)},
+                {"trace", nullptr}};
+      if (config.trace) {
+        json system_spans = json::array();
+        for (const auto& o : outcomes)
+          for (const auto& sp : o.spans)
+            system_spans.push_back({{"name", sp.name}, {"agent", sp.agent}, {"start_ns", sp.start_ns}, {"end_ns", sp.end_ns}});
+        result["trace"] = {{"start_ns", steady_ns(start)},
+                           {"end_ns", steady_ns(start) + wall},
+                           {"start_unix_ns", started_unix_ns},
+                           {"calls", traced->calls()},
+                           {"system", system_spans}};
+      }
     } catch (const std::exception& e) {
       result = failed_result(std::string("worker: ") + e.what());
     }
@@ -245,7 +302,7 @@ bool write_to_worker(int fd, const std::string& data) {
 }
 
 // A result's fields and what each must hold (worker.hpp).
-enum class Kind { whole, whole_or_null, text_or_null, flag, texts, wholes };
+enum class Kind { whole, whole_or_null, text_or_null, flag, texts, wholes, object_or_null };
 const std::map<std::string, Kind, std::less<>> kResultFields = {
     {"seq", Kind::whole},
     {"answers", Kind::texts},
@@ -262,6 +319,7 @@ const std::map<std::string, Kind, std::less<>> kResultFields = {
     {"human_wait_ns", Kind::whole_or_null},
     {"ingest_ns", Kind::whole_or_null},
     {"retrieval_ns", Kind::whole_or_null},
+    {"trace", Kind::object_or_null},
 };
 
 // Whole numbers are stored as SQLite's signed 64-bit integers.
@@ -278,6 +336,7 @@ bool holds(Kind kind, const json& v) {
     case Kind::flag: return v.is_boolean();
     case Kind::texts: return all([](const json& a) { return a.is_string(); });
     case Kind::wholes: return all(is_whole);
+    case Kind::object_or_null: return v.is_null() || v.is_object();
   }
   return false;
 }
@@ -290,6 +349,7 @@ const char* expected(Kind kind) {
     case Kind::flag: return "true or false";
     case Kind::texts: return "an array of strings";
     case Kind::wholes: return "an array of whole numbers from 0 to 2^63-1";
+    case Kind::object_or_null: return "an object or null";
   }
   return "";
 }
@@ -358,6 +418,7 @@ void WorkerProcess::start(std::chrono::milliseconds timeout) {
   std::vector<std::string> args = {options_.executable.string(), "worker", "--system", options_.system,
                                    "--base-url", options_.base_url, "--model", options_.model, "--max-retries", std::to_string(options_.max_retries)};
   if (options_.stream) args.push_back("--stream");
+  if (options_.trace) args.push_back("--trace");
   if (options_.injected_delay_us > 0) args.insert(args.end(), {"--inject-delay-us", std::to_string(options_.injected_delay_us)});
   if (!options_.adapter_spec.empty()) args.insert(args.end(), {"--adapter", options_.adapter_spec});
   if (in_process) args.push_back("--model-pipe");

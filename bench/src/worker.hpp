@@ -23,7 +23,7 @@ namespace legion::bench {
 
 // Raised whenever the protocol below changes, so that a runner never drives a worker of a build
 // that speaks another (`legion-bench ab` against a build from before the change).
-inline constexpr int kWorkerProtocol = 2;
+inline constexpr int kWorkerProtocol = 3;
 // A result line longer than this (no legitimate one comes near) is a protocol error.
 inline constexpr std::size_t kMaxResultLineBytes = std::size_t{16} << 20;
 
@@ -48,6 +48,11 @@ nlohmann::json failed_result(const std::string& reason);
 //   whole numbers (0 to 2^63-1): "wall_ns", "cpu_user_ns", "cpu_sys_ns", "rss_peak_bytes", "reported_llm_calls"
 //   whole numbers, or null when the system does not measure them: "reported_prompt_tokens",
 //                         "reported_completion_tokens", "human_wait_ns", "ingest_ns", "retrieval_ns"
+//   "trace"               null, or with --trace an object: "start_ns" and "end_ns" of the task on the steady
+//                         clock, "start_unix_ns" (the wall clock then), "calls" (each tool call and wait for the
+//                         person: kind tool|human, name, start_ns, end_ns) and "system" (the system's own spans:
+//                         name, agent, start_ns, end_ns); the runner reads it with the model server's log
+//                         (bench/src/tracing.hpp)
 // SIGINT and SIGTERM do not stop a worker: the runner decides when a run stops.
 int worker_main(const std::string& system, const adapters::AdapterConfig& config);
 
@@ -63,6 +68,7 @@ class WorkerProcess {
     bool stream = false;
     int max_retries = 0;
     std::int64_t injected_delay_us = 0;  // test-only slowdown per model call
+    bool trace = false;                  // every result carries the task's spans (worker.cpp)
     std::filesystem::path venvs_dir;     // the frameworks' environments, when not the default ones
     std::vector<int> cpus;               // CPUs the worker may run on (empty: any)
     // The in-process mode (NAME@in-process): the system's model answers from this oracle over a

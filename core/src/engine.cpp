@@ -117,19 +117,21 @@ std::uint64_t MessageBus::published() const {
   return published_;
 }
 
-Tracer::Tracer() : origin_(std::chrono::steady_clock::now()) {}
+Tracer::Tracer(bool enabled) : enabled_(enabled), origin_(std::chrono::steady_clock::now()) {}
 
 std::int64_t Tracer::now_ns() const {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - origin_).count();
 }
 
 Tracer::Scope::Scope(Tracer& tracer, std::string name, std::string agent) : tracer_(tracer) {
+  if (!tracer_.enabled_) return;
   span_.name = std::move(name);
   span_.agent = std::move(agent);
   span_.start_ns = tracer_.now_ns();
 }
 
 Tracer::Scope::~Scope() {
+  if (!tracer_.enabled_) return;
   span_.end_ns = tracer_.now_ns();
   std::lock_guard lock(tracer_.mutex_);
   tracer_.spans_.push_back(std::move(span_));
@@ -196,7 +198,7 @@ struct TaskPlan {
 
 // One copy of a task in flight: its state, read and written by the graph's nodes on one loop.
 struct TaskRun {
-  TaskRun(const TaskPlan& p, AsyncLlmClient& c) : plan(p), spec(p.spec), client(c) {}
+  TaskRun(const TaskPlan& p, AsyncLlmClient& c) : plan(p), spec(p.spec), client(c), tracer(p.options.trace) {}
   const TaskPlan& plan;
   const TaskSpec& spec;
   AsyncLlmClient& client;
@@ -578,6 +580,7 @@ Async<void> run_copy(const TaskPlan& plan, AsyncLlmClient& client, Engine::Attem
     r.llm_calls = run.calls;
     r.usage = {run.prompt_tokens, run.completion_tokens};
     r.spans = run.tracer.spans();
+    r.trace_origin = run.tracer.origin();
     r.memories = std::move(run.memories);
     r.ingest_ns = run.ingest_ns;
     r.retrieval_ns = run.retrieval_ns;

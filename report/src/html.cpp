@@ -457,6 +457,64 @@ class Page {
            });
   }
 
+  // Timelines of one task per system (a traced run): lanes for the agents' turns, the model
+  // server's work, the tools and the person, and the framework's own time between them, each
+  // system's lanes across its own task time (systems differ by orders of magnitude).
+  void timeline_figure(std::size_t run) {
+    const auto chosen = detail::chosen_timelines(*runs_[run]);
+    if (!chosen) return;
+    const double x0 = kLabelWidth, x1 = kWidth - 110;
+    std::vector<ChartRow> rows;
+    for (const auto& e : chosen->entries) {
+      rows.push_back({e.system + " — " + detail::sig3(static_cast<double>(e.record->trace->spans.front().end_ns) / 1e6) + " ms", chosen->scenario, "", ""});
+      for (const auto& lane : e.lanes) rows.push_back({lane.name, chosen->scenario, e.system, cell_anchor(run, chosen->scenario, e.system)});
+    }
+    auto entry_of = [&](const std::string& system) {
+      return std::find_if(chosen->entries.begin(), chosen->entries.end(), [&](const auto& e) { return e.system == system; });
+    };
+    figure(run, "timelines",
+           "Where the time of one " + chosen->scenario +
+               " task went, per system (its record of median wall time): the agents' turns, the model server's work (grey), the "
+               "tools and the person (dark), and the framework's own time between them (the system's colour). Each system's lanes "
+               "span its own task, whose time heads its group; the axis gives the share of it.",
+           rows, 0,
+           [&](double bottom) {
+             for (double share : {0.0, 0.25, 0.5, 0.75, 1.0})
+               out_ << "<line class=\"grid\" x1=\"" << x0 + share * (x1 - x0) << "\" x2=\"" << x0 + share * (x1 - x0) << "\" y1=\"" << kTop
+                    << "\" y2=\"" << bottom << "\"/><text class=\"axis\" text-anchor=\"middle\" x=\"" << x0 + share * (x1 - x0)
+                    << "\" y=\"" << bottom + 14 << "\">" << share * 100 << "%</text>";
+             out_ << "<text class=\"axis\" text-anchor=\"middle\" x=\"" << (x0 + x1) / 2 << "\" y=\"" << bottom + 30
+                  << "\">share of the task's wall time (each system on its own scale)</text>";
+           },
+           [&](const ChartRow& row, double y) {
+             const auto e = entry_of(row.system);
+             const auto lane = std::find_if(e->lanes.begin(), e->lanes.end(), [&](const auto& l) { return l.name == row.label; });
+             const auto wall = static_cast<double>(std::max<std::int64_t>(1, e->record->trace->spans.front().end_ns));
+             const bool agents = lane->name == "agents";
+             std::size_t k = 0;
+             double free_from = x0;  // a label only where the last one ended (concurrent turns overlap)
+             for (const auto& bar : lane->bars) {
+               const double a = x0 + (x1 - x0) * static_cast<double>(bar.start_ns) / wall;
+               const double w = std::max(0.6, (x1 - x0) * static_cast<double>(bar.end_ns - bar.start_ns) / wall);
+               const auto fill = lane->name == "model"     ? std::string("class=\"server\"")
+                                 : lane->name == "tools"   ? std::string("fill=\"#333333\"")
+                                 : lane->name == "agents"  ? std::string("fill=\"") + colour(row.system) + "\" fill-opacity=\"" + (k % 2 ? "0.35" : "0.6") + "\""
+                                                           : std::string("fill=\"") + colour(row.system) + "\"";
+               mark_open(row.system + " · " + lane->name + (bar.label.empty() ? "" : " · " + bar.label) + ": " +
+                         detail::sig3(static_cast<double>(bar.start_ns) / 1e3) + "–" + detail::sig3(static_cast<double>(bar.end_ns) / 1e3) + " µs");
+               out_ << "<rect " << fill << " x=\"" << num(a, 6) << "\" y=\"" << y - 6 << "\" height=\"12\" width=\"" << num(w, 6) << "\"/>";
+               if (agents && w > 60 && a >= free_from) {
+                 out_ << "<text class=\"label\" x=\"" << num(a + 3, 6) << "\" y=\"" << y + 4 << "\">" << esc(bar.label) << "</text>";
+                 free_from = a + w;
+               }
+               out_ << "</g>";
+               ++k;
+             }
+             out_ << "<text class=\"label\" x=\"" << x1 + 6 << "\" y=\"" << y + 4 << "\">"
+                  << detail::sig3(static_cast<double>(lane->total_ns) / 1e6) << " ms</text>";
+           });
+  }
+
   void token_figure(std::size_t run) {
     const auto& r = *runs_[run];
     auto rows = cell_rows(run, [](const CellSummary& c) { return !c.unsupported && c.runs > c.errors; });
@@ -732,6 +790,8 @@ void Page::write(const std::string& feature_matrix_markdown) {
       if (!r.suite.empty()) out_ << "<div id=\"suite-" << suite_id(i) << "\">", blocks(i, "suite-wide", "Suite-wide ratios"), out_ << "</div>\n";
     }
     for (const auto* part : {"concurrency", "token-counts", "unsupported", "failures"}) blocks(i, part);
+    blocks(i, "traces");
+    timeline_figure(i);
     out_ << "</section>\n";
   }
   if (const auto pairs = real_beside_scripted(runs_); !pairs.empty()) {

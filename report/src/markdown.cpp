@@ -498,6 +498,7 @@ std::vector<Section> run_sections(const RunResults& r) {
   if (auto t = token_check(r); !t.blocks.empty()) out.push_back(std::move(t));
   if (auto u = unsupported(r); u.blocks.size() > 1) out.push_back(std::move(u));
   if (auto f = failures(r); !f.blocks.empty()) out.push_back(std::move(f));
+  if (auto t = traces_section(r); !t.blocks.empty()) out.push_back(std::move(t));
   if (!r.sweeps.empty()) out.push_back(sweep_section(r.sweeps));
   if (!r.published.verdicts.empty()) out.push_back(published(r.published));
   out.push_back(threats(r.context));

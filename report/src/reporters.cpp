@@ -7,6 +7,7 @@
 
 #include "legion/report/escape.hpp"
 #include "legion/report/feature_matrix.hpp"
+#include "legion/report/trace.hpp"
 
 namespace legion::report {
 namespace {
@@ -47,6 +48,12 @@ Document<RunResults>& run_document() {
        {"real-model-csv", "csv", "real_model.csv",
         "a run against a real model: per scenario and system, success, pass^k, tokens, time and cost (the header alone otherwise)",
         write_real_model_csv},
+       {"traces", "jsonl", "traces.jsonl",
+        "a traced run (--trace): one OTLP/JSON ExportTraceServiceRequest per traced record, a line each (empty otherwise)",
+        [](std::ostream& out, const RunResults& results) {
+          for (const auto& r : results.records)
+            if (r.trace) out << otlp_request(results.context, r).dump() << "\n";
+        }},
        {"feature-matrix", "md", "FEATURE_MATRIX.md", "capabilities by system, backed by this run or by citations",
         [](std::ostream& out, const RunResults& results) { out << feature_matrix_markdown(results); }},
        {"html", "html", "report.html", "self-contained page with SVG charts and the feature matrix",

@@ -365,6 +365,18 @@ const std::vector<RecordField>& table() {
       LEGION_FIELD(sampling_seed, "INTEGER", true, "real-model runs: the seed of the record's requests"),
       LEGION_FIELD(failure, "TEXT", true,
                    "real-model runs: why the task failed, classified from its exchanges with the model (null when it passed)"),
+      RecordField{"trace", FieldType::text, true, "TEXT", false,
+                  "traced runs: the task's spans as compact JSON (start_unix_ns, model, server, spans: kind, name, agent, "
+                  "start_ns and end_ns since the task's start, tokens and outcome of model calls); null when not traced",
+                  [](const RunRecord& r) { return r.trace ? FieldValue(to_text(*r.trace)) : FieldValue(); },
+                  [](RunRecord& r, const FieldValue& v) {
+                    if (std::holds_alternative<std::string>(v)) r.trace = trace_from_text(std::get<std::string>(v), "field 'trace'");
+                    else r.trace.reset();
+                  },
+                  [](RunRecord& r, const json& j, const char* name) {
+                    if (!j.is_object() || !j.contains(name) || j[name].is_null()) r.trace.reset();
+                    else r.trace = trace_from_text(field(j, name, std::string()), "field 'trace'");
+                  }},
   };
   return fields;
 }

@@ -2,6 +2,8 @@
 // The sections of a run's report in the block form (blocks.hpp): built once from the analysis,
 // written as BENCHMARK_RESULTS.md, inside BENCHMARK_REPORT.md one level down, and picked by id
 // for report.html. Internal to the report library.
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "blocks.hpp"
@@ -11,11 +13,26 @@ namespace legion::report::detail {
 
 // In the Markdown report's order; ids: front, summary, method, reproduce, versions, settings,
 // cold-start, results (real-model instead for a run against a real model), suite-wide, concurrency,
-// token-counts, unsupported, failures, sweeps, published, threats (a section with nothing to say is
+// token-counts, unsupported, failures, traces, sweeps, published, threats (a section with nothing to say is
 // left out).
 std::vector<Section> run_sections(const RunResults& results);
 Section concurrency_section(const std::vector<ConcurrencyLevel>& levels);
 Section sweep_section(const std::vector<SweepTrend>& trends);
+// A traced run's section (id traces): spans per task, the chosen timelines as a table, tracing's
+// cost where a system ran traced beside itself; empty (no blocks) for a run without traces.
+Section traces_section(const RunResults& results);
+// For the timelines: the scenario most systems have traced, correct records of, and for each system
+// its record of median wall time there with its lanes (trace.hpp).
+struct ChosenTimelines {
+  std::string scenario;
+  struct Entry {
+    std::string system;
+    const RunRecord* record;
+    std::vector<TimelineLane> lanes;
+  };
+  std::vector<Entry> entries;
+};
+std::optional<ChosenTimelines> chosen_timelines(const RunResults& results);
 // A real-model run's own section (id real-model), which replaces the scripted-model result tables.
 Section real_model_section(const RealModelSummary& summary, const StatisticsOptions& options);
 // A combined report's real-model runs beside scripted runs of the same systems (id real-beside-scripted).

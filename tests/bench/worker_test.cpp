@@ -49,7 +49,7 @@ TEST(WorkerProcess, AWorkerThatCannotStartIsAClearError) {
 }
 
 TEST(WorkerProcess, ACrashDuringATaskBecomesAnErrorAndTheNextTaskRestartsIt) {
-  auto exe = fake_worker("crashes", R"(echo '{"ready":true,"protocol":2,"cold_start_ns":5,"versions":{"fake":"1"}}' >&4
+  auto exe = fake_worker("crashes", R"(echo '{"ready":true,"protocol":3,"cold_start_ns":5,"versions":{"fake":"1"}}' >&4
 read line <&3
 echo "$line" >> "$0.jobs"
 kill -9 $$
@@ -72,7 +72,7 @@ kill -9 $$
 }
 
 TEST(WorkerProcess, AHungTaskIsKilledAtItsTimeout) {
-  auto exe = fake_worker("hangs", R"(echo '{"ready":true,"protocol":2}' >&4
+  auto exe = fake_worker("hangs", R"(echo '{"ready":true,"protocol":3}' >&4
 read line <&3
 sleep 30
 )");
@@ -86,7 +86,7 @@ sleep 30
 // A worker that answers each job with the lines of `$0.reply` (rewritten by the test between jobs),
 // SEQ and N replaced by the job's seq and n, PREV by the seq before it.
 std::filesystem::path scripted_worker() {
-  return fake_worker("scripted", R"(echo '{"ready":true,"protocol":2}' >&4
+  return fake_worker("scripted", R"(echo '{"ready":true,"protocol":3}' >&4
 while read line <&3; do
   seq=$(printf '%s' "$line" | sed 's/.*"seq":\([0-9]*\).*/\1/')
   n=$(printf '%s' "$line" | sed 's/.*"n":\([0-9]*\).*/\1/')
@@ -99,7 +99,7 @@ done
 json good_result() {
   return json::parse(R"({"seq":0,"answers":["N"],"task_latencies_ns":[5],"error":null,"unsupported":false,"wall_ns":10,
     "cpu_user_ns":1,"cpu_sys_ns":1,"rss_peak_bytes":100,"reported_llm_calls":2,"reported_prompt_tokens":null,
-    "reported_completion_tokens":30,"human_wait_ns":null,"ingest_ns":null,"retrieval_ns":null})");
+    "reported_completion_tokens":30,"human_wait_ns":null,"ingest_ns":null,"retrieval_ns":null,"trace":null})");
 }
 
 // The result as the scripted worker sends it: seq written SEQ (or `seq` as given).
@@ -270,7 +270,7 @@ TEST(WorkerProcess, TheRealWorkerCarriesOnAfterSigterm) {
 // The task boundary by process: the line a worker process reads for each shipped scenario holds the
 // task and what its tools need, never the scenario file's path, its script or its answer check.
 TEST(WorkerProcess, AWorkersInputHoldsNoScriptNoExpectedAnswerAndNoScenarioFile) {
-  auto exe = fake_worker("records", R"(echo '{"ready":true,"protocol":2}' >&4
+  auto exe = fake_worker("records", R"(echo '{"ready":true,"protocol":3}' >&4
 read line <&3
 echo "$line" >> "$0.jobs"
 kill -9 $$
@@ -329,7 +329,7 @@ TEST(WorkerProcess, AnOlderProtocolIsRefusedByName) {
     WorkerProcess w(options(fake_worker("old", "echo '{\"ready\":true}' >&4\nread line <&3\n")));
     FAIL();
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("speaks protocol 1, this legion-bench speaks 2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("speaks protocol 1, this legion-bench speaks 3"), std::string::npos) << e.what();
   }
 }
 

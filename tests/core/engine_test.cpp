@@ -1,5 +1,6 @@
 #include "legion/core/engine.hpp"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -24,11 +25,12 @@ using namespace legion::oracle;
 // The engine against an in-process oracle, over real HTTP.
 class EngineTest : public ::testing::Test {
  protected:
-  TaskResult run(const ScenarioSpec& oracle_view, const ScenarioSpec& engine_view, bool stream = false) {
+  TaskResult run(const ScenarioSpec& oracle_view, const ScenarioSpec& engine_view, bool stream = false, bool trace = false) {
     oracle_.set_script(std::make_shared<ScriptPolicy>(std::make_shared<const ScenarioSpec>(oracle_view), dialect_named("native")));
     EngineOptions options;
     options.client.base_url = oracle_.base_url();
     options.stream = stream;
+    options.trace = trace;
     return Engine(options).run(task_of(engine_view));
   }
   Oracle oracle_{Oracle::Options{}};
@@ -39,13 +41,21 @@ class EveryScenario : public EngineTest, public ::testing::WithParamInterface<st
 TEST_P(EveryScenario, IsCorrectOnTheNativeEngine) {
   auto spec = load_scenario(resolve_scenario(GetParam()), {{}, 7});
   auto before = oracle_.last_seq();
-  auto result = run(spec, spec);
+  auto result = run(spec, spec, false, true);
   auto check = check_answer(spec, result.answer);
   EXPECT_TRUE(check.correct) << result.answer;
   auto served = totals(oracle_.log_since(before));
   EXPECT_EQ(result.llm_calls, served.requests);  // the engine's own count agrees with the server's
   EXPECT_EQ(result.usage.prompt_tokens, served.prompt_tokens);
-  EXPECT_FALSE(result.spans.empty());
+  // Traced: a span per model call, each inside the task's time.
+  const auto model_spans = std::count_if(result.spans.begin(), result.spans.end(), [](const Span& s) { return s.name == "llm"; });
+  EXPECT_EQ(static_cast<std::uint64_t>(model_spans), result.llm_calls);
+  for (const auto& s : result.spans) {
+    EXPECT_LE(0, s.start_ns);
+    EXPECT_LE(s.start_ns, s.end_ns);
+  }
+  // Untraced (the default): no spans kept.
+  EXPECT_TRUE(run(spec, spec).spans.empty());
 }
 
 TEST_P(EveryScenario, FailsWhenAPlantedToolValueIsAltered) {

@@ -67,7 +67,7 @@ TEST(Documents, ListTheRunsFilesInTheOrderARunWritesThem) {
   std::vector<std::string> files;
   for (const auto& f : all.front().files) files.push_back(f.file_name);
   EXPECT_EQ(files, (std::vector<std::string>{"results.json", "BENCHMARK_RESULTS.md", "results.csv", "summaries.csv",
-                                             "real_model.csv", "FEATURE_MATRIX.md", "report.html", "report.pdf"}));
+                                             "real_model.csv", "traces.jsonl", "FEATURE_MATRIX.md", "report.html", "report.pdf"}));
 }
 
 // While it lives, the run document has one more format: tab-separated records.

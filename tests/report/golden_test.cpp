@@ -4,6 +4,8 @@
 // After an intended change of format: LEGION_UPDATE_GOLDEN=1 build/tests/legion_tests --gtest_filter='Golden*'
 #include <gtest/gtest.h>
 
+#include "legion/report/trace.hpp"
+
 #include <array>
 #include <cstdlib>
 #include <fstream>
@@ -154,6 +156,33 @@ TEST(Golden, RealModelBesideScripted) {
   check_golden("real-model/BENCHMARK_REPORT.md", md.str());
   const CombinedReport combined{{scripted, real}, {}};
   check_golden("real-model/combined.html", render(combined_document(), "html", combined));
+}
+
+// A traced run: each measured record of the fixed run with a trace (two agents, a tool between the
+// first agent's calls): traces.jsonl, the Traces section and the timeline figure.
+TEST(Golden, TracedRun) {
+  auto run = fixed_run();
+  for (auto& r : run.records) {
+    if (r.warmup || r.unsupported) continue;
+    const std::int64_t wall = r.wall_ns, step = wall / 10;
+    const nlohmann::json worker = {
+        {"start_ns", 1'000'000}, {"end_ns", 1'000'000 + wall}, {"start_unix_ns", 1'767'225'600'000'000'000 + r.repetition * 1'000'000'000LL},
+        {"calls", {{{"kind", "tool"}, {"name", "lookup"}, {"start_ns", 1'000'000 + 3 * step}, {"end_ns", 1'000'000 + 4 * step}}}},
+        {"system", nlohmann::json::array()}};
+    std::vector<ServedRequest> requests;
+    for (std::uint64_t k = 0; k < r.llm_calls; ++k)
+      requests.push_back({k < r.llm_calls / 2 ? "researcher" : "writer", k == 0 ? "call" : "say",
+                          1'000'000 + static_cast<std::int64_t>(k + 1) * wall / static_cast<std::int64_t>(r.llm_calls + 2), step / 4, 40, 8, 200});
+    r.trace = make_trace(worker, requests, "legion-oracle", "127.0.0.1:40001");
+  }
+  std::ostringstream traces, md, html;
+  for (const auto& r : run.records)
+    if (r.trace) traces << otlp_request(run.context, r).dump() << "\n";
+  write_markdown(md, run);
+  write_html(html, run, "");
+  check_golden("traces.jsonl", traces.str());  // a run without traces writes it empty
+  check_golden("traced/BENCHMARK_RESULTS.md", md.str());
+  check_golden("traced/report.html", html.str());
 }
 
 TEST(Golden, Html) {

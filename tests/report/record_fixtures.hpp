@@ -40,6 +40,8 @@ inline RunRecord every_field_set() {
   r.cached_prompt_tokens = 30;
   r.sampling_seed = 31;
   r.failure = "wrong tool";
+  r.trace = RecordTrace{5, "legion-oracle", "127.0.0.1:9", {{TraceSpan::Kind::task, "", "", 0, 40},
+                                                            {TraceSpan::Kind::model, "legion-oracle", "a", 2, 9, 7, 3, "stop"}}};
   return r;
 }
 

@@ -356,11 +356,11 @@ TEST(WriteArtifacts, ReportsWhatWasNotWrittenAndPrintsOnlyWhatWas) {
   EXPECT_EQ(artifacts.missing[0].first, "report.pdf");
   EXPECT_EQ(artifacts.missing[0].second, "Chromium failed to print the report (exit status 1)");
   EXPECT_EQ(artifacts.written, (std::vector<std::string>{"results.json", "BENCHMARK_RESULTS.md", "results.csv", "summaries.csv",
-                                                         "real_model.csv", "FEATURE_MATRIX.md", "report.html"}));
+                                                         "real_model.csv", "traces.jsonl", "FEATURE_MATRIX.md", "report.html"}));
   std::ostringstream out, errors;
   print_artifacts(out, errors, artifacts, dir);
   EXPECT_EQ(out.str().find("report.pdf"), std::string::npos) << out.str();
-  EXPECT_NE(out.str().find("results.json, BENCHMARK_RESULTS.md, results.csv, summaries.csv, real_model.csv, FEATURE_MATRIX.md and report.html"),
+  EXPECT_NE(out.str().find("results.json, BENCHMARK_RESULTS.md, results.csv, summaries.csv, real_model.csv, traces.jsonl, FEATURE_MATRIX.md and report.html"),
             std::string::npos)
       << out.str();
   EXPECT_EQ(errors.str(), "Not written: report.pdf (Chromium failed to print the report (exit status 1))\n");
@@ -488,7 +488,7 @@ TEST(RunDocument, NamesAreUniqueAndFormatsSelectInRegistryOrder) {
   }
   EXPECT_EQ(files_of(""), files_of("all"));
   EXPECT_EQ(files_of("all"), (std::vector<std::string>{"results.json", "BENCHMARK_RESULTS.md", "results.csv", "summaries.csv",
-                                                       "real_model.csv", "FEATURE_MATRIX.md", "report.html", "report.pdf"}));
+                                                       "real_model.csv", "traces.jsonl", "FEATURE_MATRIX.md", "report.html", "report.pdf"}));
   EXPECT_EQ(files_of("csv,MD"),
             (std::vector<std::string>{"BENCHMARK_RESULTS.md", "results.csv", "summaries.csv", "real_model.csv", "FEATURE_MATRIX.md"}));
   EXPECT_EQ(files_of("summaries-csv"), std::vector<std::string>{"summaries.csv"});
@@ -497,8 +497,8 @@ TEST(RunDocument, NamesAreUniqueAndFormatsSelectInRegistryOrder) {
     FAIL() << "an unknown format was accepted";
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(),
-                 "unknown report format 'xml' (known: all; json, md, csv, html, pdf, or a reporter: json, markdown, csv, "
-                 "summaries-csv, real-model-csv, feature-matrix, html, pdf)");
+                 "unknown report format 'xml' (known: all; json, md, csv, jsonl, html, pdf, or a reporter: json, markdown, csv, "
+                 "summaries-csv, real-model-csv, traces, feature-matrix, html, pdf)");
   }
 }
 

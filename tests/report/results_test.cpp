@@ -35,7 +35,7 @@ TEST(RecordFields, NamesAreUniqueAndEveryStoredFieldCanBeSet) {
       EXPECT_NE(f.set, nullptr) << f.name << " is stored but cannot be read back";
     }
   }
-  EXPECT_EQ(names.size(), 35u);
+  EXPECT_EQ(names.size(), 36u);
 }
 
 TEST(RecordFields, TaskLatenciesReadBackOrNameTheField) {

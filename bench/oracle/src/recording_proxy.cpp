@@ -327,6 +327,7 @@ std::string RecordingProxy::base_url() const { return "http://127.0.0.1:" + std:
 std::uint64_t RecordingProxy::mark() { return impl_->log.mark(impl_->seq); }
 OracleTotals RecordingProxy::totals_since(std::uint64_t mark) const { return impl_->log.totals_since(mark); }
 std::int64_t RecordingProxy::busy_since(std::uint64_t mark) const { return impl_->log.busy_since(mark); }
+std::vector<RequestLogEntry> RecordingProxy::requests_since(std::uint64_t mark) const { return impl_->log.since(mark); }
 
 void RecordingProxy::set_sampling(std::optional<Sampling> sampling) {
   std::lock_guard lock(impl_->mutex);

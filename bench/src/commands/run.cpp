@@ -16,6 +16,7 @@
 #include "legion/report/escape.hpp"
 #include "legion/datasets/prices.hpp"
 #include "options.hpp"
+#include "otlp_export.hpp"
 #include "prices.hpp"
 #include "published_suite.hpp"
 #include "recovery.hpp"
@@ -104,6 +105,11 @@ void add_run_options(CLI::App& app) {
   app.add_option("--venvs", o.venvs, "LABEL=DIR: systems written NAME@LABEL use the framework environments in DIR; repeatable");
   app.add_option("--inject-delay", o.delays,
                  "SYSTEM=MICROSECONDS: test-only slowdown per model call of a native system, flagged in every report; repeatable");
+  app.add_flag("--trace", plan.trace,
+               "Trace every task: OpenTelemetry spans of the task, agent turns, model calls, tools and the system's own, in "
+               "traces.jsonl (OTLP/JSON); tracing costs time, so measured runs leave it off (docs/tracing.md)");
+  app.add_option("--otlp-endpoint", o.otlp_endpoint,
+                 "Send the traces to an OpenTelemetry collector over OTLP/HTTP (JSON), e.g. http://127.0.0.1:4318; implies --trace");
   app.add_flag("--pin-cpus", plan.pin_cpus, "Pin the runner and model server to CPU 0 and the workers to the other CPUs");
   app.add_option("--calibration", o.calibration_path,
                  "Noise floors from legion-bench calibrate: its folder, calibration.json or store (default "
@@ -207,6 +213,8 @@ int run_stress_suite(const Invocation& invocation, const stress::StressSuite& su
   stress.command = "legion-bench";
   for (const auto& argument : invocation.arguments) stress.command += " " + report::shell_quote(argument);
   stress::validate(stress);  // refused before anything starts
+  if (o.plan.trace || !o.otlp_endpoint.empty())
+    throw UsageError("--trace and --otlp-endpoint: the stress suites are not traced (the measured suites are; docs/tracing.md)");
   if (o.metrics.port != 0 && !suite.metered)
     throw UsageError("--metrics-port: the " + suite.name + " suite does not feed the live metrics yet (the load, spike, endurance and failure suites and "
                      "the measured suites do; docs/live-metrics.md)");
@@ -336,6 +344,10 @@ int run_suite(const Invocation& invocation, const Twins* twins, const Measure& m
   plan.latency = oracle::LatencyProfile::parse(o.latency);
   plan.faults = parse_faults(o.faults);
   plan.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout_s * 1000));
+  if (!o.otlp_endpoint.empty()) {
+    check_otlp_endpoint(o.otlp_endpoint);  // refused before anything runs
+    plan.trace = true;
+  }
   if (plan.out_dir.empty()) plan.out_dir = std::filesystem::path("results") / (twins ? twins->folder : plan.suite);
   if (!o.store.empty()) plan.store = o.store;
   plan.command = "legion-bench";
@@ -357,6 +369,12 @@ Measured measure_and_publish(Plan& plan) {
   report::write_terminal_table(std::cout, results);
   std::cout << "\n";
   report::print_artifacts(std::cout, std::cerr, artifacts, plan.out_dir);
+  if (const auto& endpoint = run_options().otlp_endpoint; !endpoint.empty()) {
+    const auto sent = send_traces(endpoint, results);
+    std::cout << "Sent " << sent.accepted << " of " << sent.requests << " traced records to " << report::printable(sent.url) << "\n";
+    for (const auto& why : sent.refusals) std::cerr << "OTLP export: " << report::printable(why) << "\n";
+    if (sent.accepted < sent.requests) artifacts.missing.push_back({"OTLP export", sent.refusals.empty() ? "refused" : sent.refusals.front()});
+  }
   return {std::move(results), std::move(artifacts)};
 }
 

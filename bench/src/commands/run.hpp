@@ -29,6 +29,7 @@ struct RunOptions {
   bool allow_remote_endpoint = false;
   stress::StressOptions stress;
   MetricsOptions metrics;  // --metrics-port, --metrics-host, --metrics-linger
+  std::string otlp_endpoint;  // --otlp-endpoint: where the traces go over OTLP/HTTP (implies --trace)
 };
 // The top-level options: one command line, one set.
 RunOptions& run_options();

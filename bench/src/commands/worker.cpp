@@ -33,6 +33,7 @@ Command worker_command() {
             cmd.add_option("--max-retries", o->config.max_retries)->transform(integer_in(0, 100));
             cmd.add_flag("--stream", o->config.stream);
             cmd.add_option("--inject-delay-us", o->delay_us)->transform(integer_in(0, kMaxDelayUs));
+            cmd.add_flag("--trace", o->config.trace, "Record the spans of every task (tools, the person, the system's own)");
             cmd.add_flag("--model-pipe", o->model_pipe, "The model answers over the pipes on fds 5 and 6 (in-process mode)");
           },
           [o](const Invocation&) {

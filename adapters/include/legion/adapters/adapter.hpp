@@ -30,6 +30,16 @@ struct AdapterConfig {
   // The in-process mode: the system's own test or custom model class answers through this model
   // (legion-bench's scripted model over a pipe) instead of its HTTP client calling base_url.
   std::shared_ptr<core::InProcessModel> in_process_model;
+  // Record the system's own spans of each task (TaskOutcome::spans), through its own tracing.
+  bool trace = false;
+};
+
+// A span the system's own tracing recorded: its name as the system gives it, the agent it belongs
+// to (if any), and when, in nanoseconds on the steady clock (CLOCK_MONOTONIC, shared by every
+// process of a run, so the runner can set it beside the model server's and the tools' spans).
+struct SystemSpan {
+  std::string name, agent;
+  std::int64_t start_ns = 0, end_ns = 0;
 };
 
 struct TaskOutcome {
@@ -39,7 +49,8 @@ struct TaskOutcome {
   std::int64_t latency_ns = 0;                 // a concurrent copy's latency, as TaskAttempt::latency_ns
   // Tasks with a knowledge base: time spent putting it into the system's store, and in its
   // retrievals (each measured by the system around its own calls).
-  std::optional<std::int64_t> ingest_ns, retrieval_ns;
+  std::optional<std::int64_t> ingest_ns = {}, retrieval_ns = {};
+  std::vector<SystemSpan> spans = {};  // only with AdapterConfig::trace, from a system that traces itself
 };
 
 // One copy of a task run concurrently with others: its outcome, or why it has none, and its latency.

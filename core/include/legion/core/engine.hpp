@@ -85,14 +85,16 @@ class MessageBus {
 struct Span {
   std::string name;   // llm | tool:<name> | agent | pattern:<name> | ...
   std::string agent;
-  std::int64_t start_ns = 0;  // since the task started
+  std::int64_t start_ns = 0;  // since the task started (TaskResult::trace_origin)
   std::int64_t end_ns = 0;
   std::string detail;
 };
 
+// The engine's own spans of a task. A disabled tracer records nothing and costs a branch per span:
+// tracing is off unless asked for (EngineOptions::trace), as it is for every system in a measured run.
 class Tracer {
  public:
-  Tracer();
+  explicit Tracer(bool enabled = true);
   class Scope {
    public:
     Scope(Tracer& tracer, std::string name, std::string agent);
@@ -105,9 +107,11 @@ class Tracer {
   };
   Scope span(std::string name, std::string agent = {}) { return Scope(*this, std::move(name), std::move(agent)); }
   std::vector<Span> spans() const;
+  std::chrono::steady_clock::time_point origin() const { return origin_; }
 
  private:
   std::int64_t now_ns() const;
+  bool enabled_;
   std::chrono::steady_clock::time_point origin_;
   mutable std::mutex mutex_;
   std::vector<Span> spans_;
@@ -121,13 +125,16 @@ struct EngineOptions {
   // Keep each agent's messages in a Memory (TaskResult::memories). Off by default: nothing in the
   // patterns recalls them, so nothing is written unless a caller asks for it.
   bool remember = false;
+  // Record the spans of each task (TaskResult::spans): agent turns, model calls, tools. Off by default.
+  bool trace = false;
 };
 
 struct TaskResult {
   std::string answer;
   std::uint64_t llm_calls = 0;
   Usage usage;  // as reported by the model server
-  std::vector<Span> spans;
+  std::vector<Span> spans;  // only with EngineOptions::trace
+  std::chrono::steady_clock::time_point trace_origin;  // what the spans' times count from
   std::map<std::string, Memory> memories;  // by agent id; only with EngineOptions::remember
   // Tasks with a knowledge base: embedding it into the vector store, and the agents' recalls.
   std::int64_t ingest_ns = 0, retrieval_ns = 0;

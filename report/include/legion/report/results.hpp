@@ -14,6 +14,8 @@
 #include <variant>
 #include <vector>
 
+#include "legion/report/trace.hpp"
+
 namespace legion::report {
 
 // 2: a record's cell identity is data (`params`, `swept`); in schema 1 a swept value or a
@@ -193,6 +195,8 @@ struct RunRecord {
   std::optional<std::uint64_t> cached_prompt_tokens;
   std::optional<std::uint64_t> sampling_seed;
   std::optional<std::string> failure;
+  // Traced runs only (--trace, NAME@traced): the task's spans (trace.hpp).
+  std::optional<RecordTrace> trace;
 
   // The cell the record belongs to (cell_label): what summaries group by.
   std::string cell() const { return cell_label(scenario, params, swept, tasks); }

@@ -5,6 +5,7 @@
 // model mean the same whichever answered.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "legion/oracle/request_log.hpp"
 
@@ -19,6 +20,9 @@ class ModelService {
   virtual OracleTotals totals_since(std::uint64_t mark) const = 0;
   // The union of those requests' service intervals: time the model was working on the record.
   virtual std::int64_t busy_since(std::uint64_t mark) const = 0;
+  // Those requests one by one, in request order, as far as the log still holds them (a traced
+  // record's model calls: bench/src/tracing.hpp).
+  virtual std::vector<RequestLogEntry> requests_since(std::uint64_t mark) const = 0;
 };
 
 }  // namespace legion::oracle

@@ -81,6 +81,7 @@ class RecordingProxy : public ModelService {
   std::uint64_t mark() override;
   OracleTotals totals_since(std::uint64_t mark) const override;
   std::int64_t busy_since(std::uint64_t mark) const override;
+  std::vector<RequestLogEntry> requests_since(std::uint64_t mark) const override;
 
   // Checks the endpoint before anything is measured: that it answers, accepts the key and serves
   // `model` — by its model list, or where it has none by a one-line chat request, which tries the

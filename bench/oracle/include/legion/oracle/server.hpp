@@ -85,6 +85,7 @@ class Oracle : public ModelService {
   // How long the server was working on those requests: the union of their service intervals, so
   // that requests served at once count once (a record's model_busy_ns).
   std::int64_t busy_since(std::uint64_t mark) const override;
+  std::vector<RequestLogEntry> requests_since(std::uint64_t mark) const override { return log_since(mark); }
   // Quantile of the service time of every request finished since the start, in ns (±1.6%).
   std::int64_t service_quantile_ns(double q) const;
   // One request answered in the caller's thread, as the HTTP server would answer it and logged the
