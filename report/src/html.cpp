@@ -474,9 +474,10 @@ class Page {
     };
     figure(run, "timelines",
            "Where the time of one " + chosen->scenario +
-               " task went, per system (its record of median wall time): the agents' turns, the model server's work (grey), the "
-               "tools and the person (dark), and the framework's own time between them (the system's colour). Each system's lanes "
-               "span its own task, whose time heads its group; the axis gives the share of it.",
+               " task went, per system (its record of median wall time): the agents' turns (the system's own invoke_agent spans "
+               "where it emits them, else each agent's stretch of consecutive model calls as the model server saw it), the model "
+               "server's work (grey), the tools and the person (dark), and the framework's own time between them (the system's "
+               "colour). Each system's lanes span its own task, whose time heads its group; the axis gives the share of it.",
            rows, 0,
            [&](double bottom) {
              for (double share : {0.0, 0.25, 0.5, 0.75, 1.0})

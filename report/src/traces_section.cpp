@@ -7,9 +7,11 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "format.hpp"
 #include "sections.hpp"
+#include "legion/stats/compare.hpp"
 #include "legion/stats/descriptive.hpp"
 
 namespace legion::report::detail {
@@ -36,9 +38,9 @@ std::string share(std::int64_t part, std::int64_t whole) { return whole > 0 ? fi
 }  // namespace
 
 std::optional<ChosenTimelines> chosen_timelines(const RunResults& r) {
-  // The scenario with traced, correct, measured records of the most systems, and of those the one
-  // whose tasks hold the most spans (the richest picture; the first in the run's order on a tie);
-  // for each system there, its record of median wall time.
+  // The scenario with traced, correct, measured records of the most systems; of those, one whose
+  // tasks call tools (every lane then has something to show), then the one whose tasks hold the most
+  // spans (the first in the run's order on a tie); for each system there, its record of median wall time.
   std::vector<std::string> scenarios;
   std::map<std::string, std::map<std::string, std::vector<const RunRecord*>>> by;
   for (const auto& rec : r.records) {
@@ -47,15 +49,17 @@ std::optional<ChosenTimelines> chosen_timelines(const RunResults& r) {
     by[rec.cell()][rec.system].push_back(&rec);
   }
   if (scenarios.empty()) return std::nullopt;
-  auto spans = [&](const std::string& scenario) {
-    std::size_t most = 0;
+  auto richness = [&](const std::string& scenario) {
+    std::size_t most = 0, tools = 0;
     for (const auto& [system, records] : by[scenario])
-      for (const auto* rec : records) most = std::max(most, rec->trace->spans.size());
-    return most;
+      for (const auto* rec : records) {
+        most = std::max(most, rec->trace->spans.size());
+        tools = std::max(tools, count(*rec->trace, TraceSpan::Kind::tool));
+      }
+    return std::make_tuple(by[scenario].size(), tools > 0, most);
   };
-  const auto best = *std::max_element(scenarios.begin(), scenarios.end(), [&](const auto& a, const auto& b) {
-    return by[a].size() < by[b].size() || (by[a].size() == by[b].size() && spans(a) < spans(b));
-  });
+  const auto best = *std::max_element(scenarios.begin(), scenarios.end(),
+                                      [&](const auto& a, const auto& b) { return richness(a) < richness(b); });
   ChosenTimelines chosen{best, {}};
   for (const auto& system : r.systems()) {
     auto it = by[best].find(system);
@@ -124,27 +128,39 @@ Section traces_section(const RunResults& r) {
                                   {false, false, true, true, true, true}, std::move(timeline_rows)));
   }
 
-  // Tracing's cost: a system traced beside itself untraced, interleaved in this run.
+  // Tracing's cost: a system traced beside itself untraced, interleaved in this run; the
+  // Hodges–Lehmann shift and ratio of the two cells' overheads per call, with their intervals.
+  auto per_call = [&](const std::string& cell, const std::string& system) {
+    std::vector<double> out;
+    for (const auto& rec : r.records)
+      if (!rec.warmup && !rec.error && rec.cell() == cell && rec.system == system)
+        if (const auto us = rec.overhead_per_call_us()) out.push_back(*us);
+    return out;
+  };
   std::vector<std::vector<Text>> cost_rows;
   for (const auto& traced_cell : r.summaries) {
-    const auto name = traced_cell.system;
-    const auto at = name.rfind("@traced");
-    if (at == std::string::npos || at + 7 != name.size()) continue;
-    const auto base = name.substr(0, at);
-    const auto plain = std::find_if(r.summaries.begin(), r.summaries.end(),
-                                    [&](const CellSummary& c) { return c.system == base && c.scenario == traced_cell.scenario; });
-    if (plain == r.summaries.end() || plain->unsupported || traced_cell.unsupported) continue;
-    const double added = traced_cell.overhead_per_call_us - plain->overhead_per_call_us;
-    cost_rows.push_back({{outside(traced_cell.scenario)}, {outside(base)}, {own(sig3(plain->overhead_per_call_us))},
-                         {own(sig3(traced_cell.overhead_per_call_us))}, {own(sig3(added))},
-                         {own(plain->overhead_per_call_us > 0 ? fixed(100.0 * added / plain->overhead_per_call_us, 0) + "%" : "—")}});
+    const auto& name = traced_cell.system;
+    constexpr std::string_view suffix = "@traced";
+    if (!name.ends_with(suffix)) continue;
+    const auto base = name.substr(0, name.size() - suffix.size());
+    const auto traced_us = per_call(traced_cell.scenario, name), plain_us = per_call(traced_cell.scenario, base);
+    if (traced_us.size() < 2 || plain_us.size() < 2) continue;
+    const auto added = stats::hodges_lehmann(traced_us, plain_us);
+    const auto ratio = stats::hodges_lehmann_ratio(traced_us, plain_us);
+    auto percent = [](double x) { return fixed(100.0 * (x - 1), 0) + "%"; };
+    cost_rows.push_back({{outside(traced_cell.scenario)}, {outside(base)}, {own(sig3(stats::median(plain_us)))},
+                         {own(sig3(stats::median(traced_us)))},
+                         {own(sig3(added.point) + " [" + sig3(added.lower) + ", " + sig3(added.upper) + "]")},
+                         {own(percent(ratio.point) + " [" + percent(ratio.lower) + ", " + percent(ratio.upper) + "]")}});
   }
   if (!cost_rows.empty()) {
     s.blocks.push_back(heading(3, {own("What tracing costs")}));
     s.blocks.push_back(paragraph({own("Each system below ran untraced and traced (NAME@traced, a worker of its own) in the same rounds, "
-                                      "interleaved; overhead per LLM call is the median over each cell's records. The difference is "
-                                      "within the run's noise where the two cells' intervals in the results tables overlap.")}));
-    s.blocks.push_back(text_table({"scenario", "system", "untraced (µs per call)", "traced (µs per call)", "added (µs per call)", "added"},
+                                      "interleaved. Overhead per LLM call, medians over each cell's records; what tracing adds is the "
+                                      "Hodges–Lehmann shift between the two cells with its 95% interval, in µs per call and as a share "
+                                      "of the untraced overhead. An interval that holds 0 is a cost this run cannot tell from noise.")}));
+    s.blocks.push_back(text_table({"scenario", "system", "untraced (µs per call)", "traced (µs per call)", "added (µs per call) [95%]",
+                                   "added [95%]"},
                                   {false, false, true, true, true, true}, std::move(cost_rows)));
   }
   return s;
