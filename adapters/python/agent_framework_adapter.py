@@ -235,36 +235,6 @@ def agent_named_on(attributes):
     return ""
 
 
-def enclosing_agent():
-    """An `agent_of` for the SpanCollector that is also a span processor of its provider: a span's
-    agent is the one the framework names on it (agent_named_on), else the one named on the nearest
-    enclosing span (the "chat" and "execute_tool" spans inside an agent's run, the messages an
-    agent's executor sends). The enclosing agent is looked up when a span starts, while its
-    parents are open; the framework's spans and their names are left as they are."""
-    from opentelemetry.sdk.trace import SpanProcessor
-
-    class EnclosingAgent(SpanProcessor):
-        def __init__(self):
-            self.open = {}       # span id -> span, while it is open
-            self.inherited = {}  # span id -> the enclosing spans' agent, until the span is attached
-
-        def on_start(self, span, parent_context=None):
-            name = ""
-            if span.parent is not None and (parent := self.open.get(span.parent.span_id)) is not None:
-                name = agent_named_on(parent.attributes or {}) or self.inherited.get(span.parent.span_id, "")
-            self.inherited[span.context.span_id] = name
-            self.open[span.context.span_id] = span
-
-        def on_end(self, span):
-            self.open.pop(span.context.span_id, None)
-
-        def __call__(self, span):
-            inherited = self.inherited.pop(span.context.span_id, "")
-            return agent_named_on(span.attributes or {}) or inherited
-
-    return EnclosingAgent()
-
-
 class WorkflowJob:
     """One task: `task(built)` is its coroutine over what `build` made (the agents)."""
 
@@ -305,8 +275,8 @@ class AgentFrameworkAdapter(FrameworkAdapter):
         """--trace: Agent Framework's built-in OpenTelemetry instrumentation (GenAI semantic conventions:
         "invoke_agent NAME", "chat MODEL", "execute_tool NAME", and the workflows' "workflow.build",
         "invoke_workflow NAME", "executor.process ID", "edge_group.process TYPE", "message.send").
-        Agents name themselves only on their "invoke_agent" spans, so `agent_of` takes a span's agent
-        from the nearest enclosing span that names one (enclosing_agent). It traces through OpenTelemetry's
+        Agents name themselves only on their "invoke_agent" spans (agent_named_on): the other spans take
+        the agent of the nearest enclosing span that names one (the SpanCollector's inheritance). It traces through OpenTelemetry's
         global tracer provider, so the collector becomes the global provider, and
         `enable_instrumentation()` turns the framework's spans on — the documented setup for an
         application that configures its own providers (learn.microsoft.com/agent-framework/agents/
@@ -314,8 +284,7 @@ class AgentFrameworkAdapter(FrameworkAdapter):
         stay in the collector; message contents stay off (ENABLE_SENSITIVE_DATA unset)."""
         from agent_framework.observability import enable_instrumentation
 
-        collector = legion_common.SpanCollector(agent_of=enclosing_agent()).install_globally()
-        collector.provider.add_span_processor(collector.agent_of)
+        collector = legion_common.SpanCollector(own_agent=lambda span: agent_named_on(span.attributes or {})).install_globally()
         enable_instrumentation()
         return collector
 

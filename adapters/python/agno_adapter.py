@@ -177,36 +177,6 @@ def model_responses(run):
     return [m for m in run.messages or [] if m.role == "assistant" and not m.from_history and m.id not in given_ids]
 
 
-def agents_by_ancestry(collector, own_agent):
-    """--trace: names each span's agent as the framework names it: `own_agent(span)` where the
-    framework puts an agent's name on the span when it starts (an agent's or team's run), else the
-    agent of the nearest enclosing span (the model calls and tool calls inside that run). A span
-    processor of the collector's provider notes each span's agent as it starts (its parent has
-    started before it); the note is read back when the span is attached to the task's outcome."""
-    import threading
-
-    from opentelemetry.sdk.trace import SpanProcessor
-
-    agents, lock = {}, threading.Lock()
-
-    class NoteAgent(SpanProcessor):
-        def on_start(self, span, parent_context=None):
-            with lock:
-                inherited = agents.get(span.parent.span_id, "") if span.parent else ""
-                agents[span.context.span_id] = own_agent(span) or inherited
-                while len(agents) > 100_000:  # spans of tasks long attached: the oldest notes go
-                    del agents[next(iter(agents))]
-
-    collector.provider.add_span_processor(NoteAgent())
-
-    def agent_of(span):
-        with lock:
-            return agents.get(span.context.span_id, "")
-
-    collector.agent_of = agent_of
-    return collector
-
-
 class AgnoAdapter(FrameworkAdapter):
     def prepare(self, config):
         super().prepare(config)
@@ -234,7 +204,7 @@ class AgnoAdapter(FrameworkAdapter):
         is imported unless --trace is given."""
         from openinference.instrumentation.agno import AgnoInstrumentor
 
-        collector = agents_by_ancestry(legion_common.SpanCollector(), lambda span: span.attributes.get("agent.name"))
+        collector = legion_common.SpanCollector(own_agent=lambda span: span.attributes.get("agent.name"))
         AgnoInstrumentor().instrument(tracer_provider=collector.provider)
         return collector
 

@@ -332,33 +332,9 @@ class AutoGenAdapter(FrameworkAdapter):
         import os
 
         from opentelemetry.instrumentation.openai import OpenAIInstrumentor
-        from opentelemetry.sdk.trace import SpanProcessor
-
-        open_spans, agents = {}, {}  # span id -> span while it runs; span id -> its agent once it ended
-
-        class AgentOfSpan(SpanProcessor):
-            """A span's agent, settled when it ends: its own gen_ai.agent.name, else that of the nearest
-            span above it."""
-
-            def on_start(self, span, parent_context=None):
-                open_spans[span.context.span_id] = span
-
-            def on_end(self, span):
-                open_spans.pop(span.context.span_id, None)
-                node = span
-                while node is not None:
-                    agent = node.attributes.get("gen_ai.agent.name")
-                    if agent:
-                        agents[span.context.span_id] = agent
-                        return
-                    parent = node.parent.span_id if node.parent is not None else None
-                    if parent in agents:  # above it, already ended
-                        agents[span.context.span_id] = agents[parent]
-                        return
-                    node = open_spans.get(parent)
-
-        collector = legion_common.SpanCollector(agent_of=lambda span: agents.pop(span.context.span_id, ""))
-        collector.provider.add_span_processor(AgentOfSpan())
+        # A span's agent: its own gen_ai.agent.name (AutoGen's invoke_agent spans), else the enclosing
+        # span's (the SpanCollector's default).
+        collector = legion_common.SpanCollector()
         # AutoGen's GenAI spans and its runtime's use OpenTelemetry's global tracer provider; the runtime's
         # tracing is read from AUTOGEN_DISABLE_RUNTIME_TRACING when a team makes its runtime.
         collector.install_globally()

@@ -388,38 +388,18 @@ class CrewAIAdapter(FrameworkAdapter):
     def start_tracing(self):
         from openinference.instrumentation.crewai import CrewAIInstrumentor
         from openinference.instrumentation.openai import OpenAIInstrumentor
-        from opentelemetry.sdk.trace import SpanProcessor
-
         adapter = self
-        open_spans, agents = {}, {}  # span id -> span while it runs; span id -> its agent once it ended
 
-        def agent_named(role):
+        def own_agent(span):
+            """The agent a span names: the role in its graph.node.id, as the scenario's agent id when one
+            agent has that role (an agent's kickoff span names its role after it started: settled at its end)."""
+            role = span.attributes.get("graph.node.id")
+            if not role:
+                return ""
             ids = [agent.id for agent in adapter.scenario.agents if agent.role == role] if adapter.scenario else []
             return ids[0] if len(ids) == 1 else role
 
-        class AgentOfSpan(SpanProcessor):
-            """A span's agent, settled when it ends: the role its own graph.node.id names, else that of the
-            nearest span above it (read then: an agent kickoff span names its role after it started)."""
-
-            def on_start(self, span, parent_context=None):
-                open_spans[span.context.span_id] = span
-
-            def on_end(self, span):
-                open_spans.pop(span.context.span_id, None)
-                node = span
-                while node is not None:
-                    role = node.attributes.get("graph.node.id")
-                    if role:
-                        agents[span.context.span_id] = agent_named(role)
-                        return
-                    parent = node.parent.span_id if node.parent is not None else None
-                    if parent in agents:  # above it, already ended
-                        agents[span.context.span_id] = agents[parent]
-                        return
-                    node = open_spans.get(parent)
-
-        collector = legion_common.SpanCollector(agent_of=lambda span: agents.pop(span.context.span_id, ""))
-        collector.provider.add_span_processor(AgentOfSpan())
+        collector = legion_common.SpanCollector(own_agent=own_agent)
         CrewAIInstrumentor().instrument(tracer_provider=collector.provider)
         OpenAIInstrumentor().instrument(tracer_provider=collector.provider)
         return collector

@@ -232,25 +232,63 @@ class OwnCopiesJob(SharedAgentsJob):
 class SpanCollector:
     """The spans a framework's own OpenTelemetry instrumentation records during a task (--trace),
     kept in memory by an OpenTelemetry SDK span processor and handed to the worker with the task's
-    outcome. OpenTelemetry stamps spans with the wall clock (time.time_ns()); they are moved onto the
-    steady clock the worker and the model server share (time.monotonic_ns(), CLOCK_MONOTONIC).
-    `agent_of(span)` names the agent a span belongs to ("" when none)."""
+    outcome. Each span is timed on the clock the worker and the model server share
+    (time.monotonic_ns(), CLOCK_MONOTONIC) when the processor sees it start and end: OpenTelemetry's
+    own stamps are wall-clock time, which can step during a task.
 
-    def __init__(self, agent_of=None):
+    A span's agent: `own_agent(span)`, the agent the framework names on the span itself, else the
+    agent of the nearest enclosing span (a model or tool call inside an agent's run), settled when
+    the span ends (default own_agent: its gen_ai.agent.name). A framework that names agents another
+    way passes `agent_of(span)`, asked when the spans are attached instead."""
+
+    KEPT_AGENTS = 100_000  # agents of ended spans kept for their children: the oldest go first
+
+    def __init__(self, own_agent=None, agent_of=None):
         import threading
 
         from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 
+        own = own_agent or (lambda span: span.attributes.get("gen_ai.agent.name"))
+        lock, open_spans, started, settled = threading.Lock(), {}, {}, {}
         collector = self
 
-        class Keep(SpanProcessor):
-            def on_end(self, span):
-                with collector._lock:
-                    collector._spans.append(span)
+        def agent_above(span):  # under the lock
+            parent = span.parent.span_id if span.parent is not None else None
+            while parent is not None:
+                if parent in settled:
+                    return settled[parent]
+                node = open_spans.get(parent)
+                if node is None:
+                    return ""
+                name = own(node)
+                if name:
+                    return str(name)
+                parent = node.parent.span_id if node.parent is not None else None
+            return ""
 
-        self._lock = threading.Lock()
-        self._spans = []
-        self.agent_of = agent_of or (lambda span: str(span.attributes.get("gen_ai.agent.name", "")))
+        class Keep(SpanProcessor):
+            def on_start(self, span, parent_context=None):
+                now = time.monotonic_ns()
+                with lock:
+                    open_spans[span.context.span_id] = span
+                    started[span.context.span_id] = now
+
+        class Settle(Keep):
+            def on_end(self, span):
+                now = time.monotonic_ns()
+                with lock:
+                    key = span.context.span_id
+                    open_spans.pop(key, None)
+                    start = started.pop(key, now)
+                    agent = str(own(span) or "") or agent_above(span)
+                    settled[key] = agent
+                    while len(settled) > SpanCollector.KEPT_AGENTS:
+                        del settled[next(iter(settled))]
+                    collector._spans.append((span, agent, start, now))
+
+        self._lock = lock
+        self._spans = []  # (span, its agent, start, end) of the spans ended since the task began
+        self.agent_of = agent_of
         # The SDK reads OTEL_SDK_DISABLED (set by offline.py for CrewAI's exporter) when a provider
         # is made: this one is made with the SDK on, and the setting is back in place after it.
         disabled = os.environ.pop("OTEL_SDK_DISABLED", None)
@@ -259,7 +297,7 @@ class SpanCollector:
         finally:
             if disabled is not None:
                 os.environ["OTEL_SDK_DISABLED"] = disabled
-        self.provider.add_span_processor(Keep())
+        self.provider.add_span_processor(Settle())
 
     def install_globally(self):
         """Makes the collector OpenTelemetry's global tracer provider, for a framework that traces
@@ -269,15 +307,24 @@ class SpanCollector:
         trace.set_tracer_provider(self.provider)
         return self
 
+    def begin(self):
+        """A task begins: spans that ended before it (an earlier task that failed, or a span that
+        ended after its task was attached) are not its own."""
+        with self._lock:
+            self._spans = []
+
     def attach(self, outcome):
-        """Adds the spans ended since the last call to `outcome` and forgets them."""
+        """Adds the spans ended since the task began to `outcome`. Tracing never fails a task: a
+        span that cannot be added is left out."""
         with self._lock:
             spans, self._spans = self._spans, []
-        offset = time.monotonic_ns() - time.time_ns()
-        for span in spans:
-            if span.start_time is None or span.end_time is None:
+        for span, agent, start, end in spans:
+            try:
+                if self.agent_of is not None:
+                    agent = self.agent_of(span) or ""
+                outcome.add_span(str(span.name), str(agent), start, end)
+            except Exception:  # noqa: BLE001 (a framework's odd span must not fail the task)
                 continue
-            outcome.add_span(span.name, self.agent_of(span) or "", span.start_time + offset, span.end_time + offset)
         return outcome
 
 
@@ -325,8 +372,10 @@ class FrameworkAdapter(legion.Adapter):
         return method
 
     def run(self, scenario):
-        outcome = self.run_task(scenario)
-        return self.spans.attach(outcome) if self.spans else outcome
+        if not self.spans:
+            return self.run_task(scenario)
+        self.spans.begin()
+        return self.spans.attach(self.run_task(scenario))
 
     def run_task(self, scenario):
         job = self.pattern(scenario)(scenario)
@@ -363,6 +412,8 @@ class FrameworkAdapter(legion.Adapter):
     def run_concurrently(self, scenario, copies):
         if scenario.documents:
             raise legion.Unsupported("knowledge-base tasks run one at a time in the Python adapters (--concurrency 1)")
+        if self.spans:
+            self.spans.begin()
         outcomes = self.pattern(scenario)(scenario).run_concurrently(copies)
         # The copies' spans cannot be told apart: all go with the first outcome that can take them.
         for outcome in outcomes if self.spans else []:

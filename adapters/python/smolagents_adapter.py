@@ -174,36 +174,6 @@ def at_once(calls):
         return {name: future.result() for name, future in futures.items()}
 
 
-def agents_by_ancestry(collector, own_agent):
-    """--trace: names each span's agent as the framework names it: `own_agent(span)` where the
-    framework puts an agent's name on the span when it starts (an agent's or team's run), else the
-    agent of the nearest enclosing span (the model calls and tool calls inside that run). A span
-    processor of the collector's provider notes each span's agent as it starts (its parent has
-    started before it); the note is read back when the span is attached to the task's outcome."""
-    import threading
-
-    from opentelemetry.sdk.trace import SpanProcessor
-
-    agents, lock = {}, threading.Lock()
-
-    class NoteAgent(SpanProcessor):
-        def on_start(self, span, parent_context=None):
-            with lock:
-                inherited = agents.get(span.parent.span_id, "") if span.parent else ""
-                agents[span.context.span_id] = own_agent(span) or inherited
-                while len(agents) > 100_000:  # spans of tasks long attached: the oldest notes go
-                    del agents[next(iter(agents))]
-
-    collector.provider.add_span_processor(NoteAgent())
-
-    def agent_of(span):
-        with lock:
-            return agents.get(span.context.span_id, "")
-
-    collector.agent_of = agent_of
-    return collector
-
-
 class SmolagentsAdapter(FrameworkAdapter):
     def prepare(self, config):
         super().prepare(config)
@@ -236,7 +206,7 @@ class SmolagentsAdapter(FrameworkAdapter):
                 return span.name[:-len(".run")]
             return ""
 
-        collector = agents_by_ancestry(legion_common.SpanCollector(), own_agent)
+        collector = legion_common.SpanCollector(own_agent=own_agent)
         SmolagentsInstrumentor().instrument(tracer_provider=collector.provider)
         return collector
 

@@ -60,8 +60,12 @@ OtlpExport send_traces(const std::string& endpoint, const report::RunResults& re
     ++sent.requests;
     const auto body = report::otlp_request(results.context, r).dump();
     const auto answer = client.Post(target.path, body, "application/json");
-    if (!answer) refused(sent.url + " could not be reached: " + httplib::to_string(answer.error()));
-    else if (answer->status < 200 || answer->status > 299)
+    if (!answer) {  // the receiver is not there: the rest would wait out the same timeouts
+      refused(sent.url + " could not be reached: " + httplib::to_string(answer.error()));
+      for (const auto& later : results.records) sent.requests += later.trace && &later > &r ? 1 : 0;
+      break;
+    }
+    if (answer->status < 200 || answer->status > 299)
       refused(sent.url + " answered HTTP " + std::to_string(answer->status) + ": " + answer->body.substr(0, 300));
     else if (const auto rejected = rejected_spans(answer->body); !rejected.empty())
       refused(sent.url + " rejected spans: " + rejected);

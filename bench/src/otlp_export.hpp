@@ -18,6 +18,7 @@ struct OtlpExport {
   std::size_t requests = 0, accepted = 0;
   std::vector<std::string> refusals;  // why requests were refused: the first few, each once
 };
+// Stops at the first request that cannot reach the receiver (the rest count as not accepted).
 OtlpExport send_traces(const std::string& endpoint, const report::RunResults& results);
 
 }  // namespace legion::bench

@@ -58,8 +58,6 @@ std::string format_ms(std::int64_t ns) {
 // Where nothing listens (port 1 on loopback): the base URL of a worker whose model is in process.
 constexpr const char* kNoServerUrl = "http://127.0.0.1:1/v1";
 
-// The machine's floor in the time slice of the round that follows (floor.hpp): a few tens of
-// milliseconds, while no task runs. A probe that cannot run is left out, with a line saying why.
 // A traced record's spans: the worker's trace with the model server's log of the task's requests.
 std::optional<report::RecordTrace> record_trace(const json& worker, const std::vector<oracle::RequestLogEntry>& log,
                                                 const std::string& model_name, const oracle::ModelService& model,
@@ -72,12 +70,14 @@ std::optional<report::RecordTrace> record_trace(const json& worker, const std::v
   if (const auto path = server.find('/'); path != std::string::npos) server.erase(path);
   try {
     return report::make_trace(worker, requests, model_name, server);
-  } catch (const std::invalid_argument& e) {
+  } catch (const std::exception& e) {  // a malformed trace costs the record its trace, never the run
     progress << "the record's trace could not be read, so it has none: " << e.what() << "\n";
     return std::nullopt;
   }
 }
 
+// The machine's floor in the time slice of the round that follows (floor.hpp): a few tens of
+// milliseconds, while no task runs. A probe that cannot run is left out, with a line saying why.
 std::optional<report::FloorProbe> probe_floor(int round, std::ostream& progress) {
   constexpr int kExchanges = 200;
   auto timing = [](const FloorProbeResult& r) { return report::FloorTiming{r.median_us, r.p99_us}; };
@@ -126,6 +126,8 @@ void validate_systems(const Plan& plan) {
     adapters::adapter_info(base);  // unknown names fail here, listing the known ones
     if (system.find('@') != std::string::npos && label.empty())
       throw std::invalid_argument("system '" + system + "': a label must follow '@' (NAME@LABEL)");
+    if (label == kTracedLabel && plan.trace)
+      throw std::invalid_argument("system '" + system + "': with --trace every system is traced; NAME@traced measures tracing's cost beside NAME untraced");
     if (label == kInProcessLabel && plan.real_model)
       throw std::invalid_argument("system '" + system + "': the in-process mode answers with the scripted model; a real model is reached over HTTP");
     if (label == kInProcessLabel) {

@@ -189,8 +189,8 @@ int worker_main(const std::string& system, const adapters::AdapterConfig& config
         };
       // Traced: every tool call and every wait for the person, timed where they run, for every system
       // alike (the system's own spans come with its outcome).
-      auto traced = std::make_shared<TracedCalls>();
-      if (config.trace) traced->wrap(task);
+      std::shared_ptr<TracedCalls> traced;
+      if (config.trace) traced = std::make_shared<TracedCalls>(), traced->wrap(task);
       const int concurrency = std::max(1, job.value("concurrency", 1));
 
       std::vector<adapters::TaskOutcome> outcomes(static_cast<std::size_t>(concurrency));

@@ -123,10 +123,11 @@ std::int64_t Tracer::now_ns() const {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - origin_).count();
 }
 
-Tracer::Scope::Scope(Tracer& tracer, std::string name, std::string agent) : tracer_(tracer) {
+Tracer::Scope::Scope(Tracer& tracer, std::string_view name, std::string_view agent, std::string_view suffix) : tracer_(tracer) {
   if (!tracer_.enabled_) return;
-  span_.name = std::move(name);
-  span_.agent = std::move(agent);
+  span_.name.reserve(name.size() + suffix.size());
+  span_.name.append(name).append(suffix);
+  span_.agent = agent;
   span_.start_ns = tracer_.now_ns();
 }
 
@@ -291,7 +292,7 @@ struct TaskRun {
       }
       request.messages.push_back(reply);
       for (const auto& call : reply.tool_calls) {
-        auto tool_span = tracer.span("tool:" + call.name, agent.id);
+        auto tool_span = tracer.span("tool:", agent.id, call.name);
         std::string result;
         if (extra && extra->contains(call.name)) {
           auto arguments = call.arguments;
@@ -423,10 +424,12 @@ void group_chat(TaskGraph& g, bool select) {
 void consensus(TaskGraph& g, const std::vector<const TaskAgent*>& members) {
   auto collect = g.add_node("collect", [](TaskRun& run) { run.proposed = run.listing("proposals", run.proposals); });
   auto tally = g.add_node("tally", [](TaskRun& run) {
+    // The moderator tallies (decide); this node only traces the count it will find.
+    if (!run.tracer.enabled()) return;
+    auto span = run.tracer.span("tally");
     std::map<std::string, int> counted;
     for (const auto& [id, text] : run.votes)
       if (auto cast = votes_in(text); !cast.empty()) ++counted[cast.front()];
-    auto span = run.tracer.span("tally");
     std::string detail;
     for (const auto& [option, count] : counted) detail += option + "=" + std::to_string(count) + " ";
     span.detail(detail);
@@ -572,7 +575,7 @@ Async<void> run_copy(const TaskPlan& plan, AsyncLlmClient& client, Engine::Attem
     }
     if (!spec.knowledge.empty()) co_await run.ingest();
     {
-      auto span = run.tracer.span("pattern:" + std::string(to_string(spec.pattern)));
+      auto span = run.tracer.span("pattern:", {}, to_string(spec.pattern));
       co_await plan.graph.run(run);
     }
     auto& r = attempt.result;

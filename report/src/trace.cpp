@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
+#include <optional>
 #include <cstdio>
 #include <stdexcept>
 
@@ -61,7 +63,7 @@ json strings_value(const std::string& key, const std::vector<std::string>& value
 
 // OTLP's SpanKind and StatusCode, as the JSON mapping writes enums: integers.
 constexpr int kInternal = 1, kServer = 2, kClient = 3;
-constexpr int kStatusOk = 1, kStatusError = 2;
+constexpr int kStatusError = 2;
 
 }  // namespace
 
@@ -74,6 +76,7 @@ std::string to_text(const RecordTrace& trace) {
     if (!s.agent.empty()) j["agent"] = s.agent;
     if (s.kind == TraceSpan::Kind::model) {
       j["input_tokens"] = s.input_tokens, j["output_tokens"] = s.output_tokens, j["outcome"] = s.outcome;
+      if (s.status != 200) j["status"] = s.status;
       if (s.embeddings) j["embeddings"] = true;
     }
     spans.push_back(std::move(j));
@@ -106,6 +109,7 @@ RecordTrace trace_from_text(const std::string& text, const std::string& where) {
       span.output_tokens = static_cast<std::uint64_t>(whole(s, "output_tokens", at));
       span.outcome = s.value("outcome", std::string());
       span.embeddings = s.value("embeddings", false);
+      span.status = static_cast<int>(s.contains("status") ? whole(s, "status", at) : 200);
     }
     t.spans.push_back(std::move(span));
   }
@@ -131,6 +135,7 @@ RecordTrace make_trace(const json& worker, const std::vector<ServedRequest>& req
     s.input_tokens = r.prompt_tokens, s.output_tokens = r.completion_tokens;
     s.outcome = outcome_of(r);
     s.embeddings = r.action == "embed";
+    s.status = r.status;
     timed.push_back(std::move(s));
   }
   // Agent turns: each run of consecutive chat calls by one agent, as the model server identified
@@ -161,8 +166,12 @@ RecordTrace make_trace(const json& worker, const std::vector<ServedRequest>& req
   for (const auto& s : own) {
     if (!s.is_object() || !s.contains("name") || !s["name"].is_string())
       throw std::invalid_argument(where + ": a system span needs a 'name'");
-    timed.push_back({TraceSpan::Kind::system, s["name"].get<std::string>(), s.value("agent", std::string()),
-                     whole(s, "start_ns", where) - origin, whole(s, "end_ns", where) - origin});
+    // A span of the system's that reaches beyond its task (a step of the framework's clock, a span
+    // begun before the task) is cut to the task; one wholly outside is not the task's.
+    const auto start = std::max<std::int64_t>(0, whole(s, "start_ns", where) - origin);
+    const auto stop = std::min(end - origin, whole(s, "end_ns", where) - origin);
+    if (stop < start) continue;
+    timed.push_back({TraceSpan::Kind::system, s["name"].get<std::string>(), s.value("agent", std::string()), start, stop});
   }
   // A system that traces its own agents' turns has them from its start to its answer: the derived
   // ones would only repeat them, shorter.
@@ -203,9 +212,18 @@ json otlp_request(const RunContext& context, const RunRecord& record) {
       if (parent[i] == 0 || length(k) < length(parent[i]) || (length(k) == length(parent[i]) && k > parent[i])) parent[i] = k;
     }
   }
+  // host:port, or [v6]:port; a port that is not a number is left out.
   const auto colon = t.server.rfind(':');
-  const auto host = colon == std::string::npos ? t.server : t.server.substr(0, colon);
-  const auto port = colon == std::string::npos ? std::string() : t.server.substr(colon + 1);
+  const bool has_port = colon != std::string::npos && t.server.find(']', colon) == std::string::npos;
+  auto host = has_port ? t.server.substr(0, colon) : t.server;
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::optional<std::int64_t> port;
+  if (has_port) {
+    std::int64_t p = 0;
+    const auto text = std::string_view(t.server).substr(colon + 1);
+    const auto [end_at, ec] = std::from_chars(text.data(), text.data() + text.size(), p);
+    if (ec == std::errc() && end_at == text.data() + text.size() && p > 0 && p < 65536) port = p;
+  }
 
   json system_spans = json::array(), server_spans = json::array();
   for (std::size_t i = 0; i < t.spans.size(); ++i) {
@@ -214,6 +232,7 @@ json otlp_request(const RunContext& context, const RunRecord& record) {
     std::string name;
     int kind = kInternal;
     bool failed = false;
+    std::string failure;  // the status message of a failed span
     switch (s.kind) {
       case TraceSpan::Kind::task:
         name = "invoke_workflow " + record.scenario;
@@ -222,6 +241,7 @@ json otlp_request(const RunContext& context, const RunRecord& record) {
                       int_value("legion.repetition", record.repetition), bool_value("legion.warmup", record.warmup),
                       bool_value("legion.correct", record.correct), int_value("legion.llm_calls", static_cast<std::int64_t>(record.llm_calls))};
         failed = record.error.has_value();
+        failure = record.error.value_or("");
         break;
       case TraceSpan::Kind::agent:
         name = "invoke_agent " + s.agent;
@@ -234,13 +254,15 @@ json otlp_request(const RunContext& context, const RunRecord& record) {
         attributes = {text_value("gen_ai.operation.name", operation), text_value("gen_ai.provider.name", "openai"),
                       text_value("gen_ai.request.model", s.name), text_value("server.address", host),
                       int_value("gen_ai.usage.input_tokens", static_cast<std::int64_t>(s.input_tokens))};
-        if (!port.empty()) attributes.push_back(int_value("server.port", std::stoll(port)));
-        if (!s.embeddings) {
-          attributes.push_back(int_value("gen_ai.usage.output_tokens", static_cast<std::int64_t>(s.output_tokens)));
-          attributes.push_back(strings_value("gen_ai.response.finish_reasons", {s.outcome}));
+        if (port) attributes.push_back(int_value("server.port", *port));
+        failed = s.outcome == "error";
+        if (!s.embeddings) attributes.push_back(int_value("gen_ai.usage.output_tokens", static_cast<std::int64_t>(s.output_tokens)));
+        if (!s.embeddings && !failed) attributes.push_back(strings_value("gen_ai.response.finish_reasons", {s.outcome}));
+        if (failed) {
+          attributes.push_back(text_value("error.type", std::to_string(s.status)));  // the conventions' error.type: the HTTP status
+          failure = "HTTP " + std::to_string(s.status);
         }
         if (!s.agent.empty()) attributes.push_back(text_value("gen_ai.agent.name", s.agent));
-        failed = s.outcome == "error";
         break;
       }
       case TraceSpan::Kind::tool:
@@ -260,13 +282,13 @@ json otlp_request(const RunContext& context, const RunRecord& record) {
         const auto space = s.name.find(' ');
         const auto operation = s.name.substr(0, space);
         const auto subject = space == std::string::npos ? std::string() : s.name.substr(space + 1);
-        if (operation == "chat" || operation == "embeddings") {
+        if (operation == "chat" || operation == "embeddings" || operation == "generate_content" || operation == "text_completion") {
           kind = kClient;
           attributes.push_back(text_value("gen_ai.operation.name", operation));
           attributes.push_back(text_value("gen_ai.provider.name", "openai"));
           if (!subject.empty()) attributes.push_back(text_value("gen_ai.request.model", subject));
           attributes.push_back(text_value("server.address", host));
-          if (!port.empty()) attributes.push_back(int_value("server.port", std::stoll(port)));
+          if (port) attributes.push_back(int_value("server.port", *port));
         } else if (operation == "invoke_agent" || operation == "execute_tool" || operation == "invoke_workflow" ||
                    operation == "create_agent") {
           attributes.push_back(text_value("gen_ai.operation.name", operation));
@@ -285,9 +307,8 @@ json otlp_request(const RunContext& context, const RunRecord& record) {
                  {"kind", kind},
                  {"startTimeUnixNano", unix_ns(s.start_ns)},
                  {"endTimeUnixNano", unix_ns(s.end_ns)},
-                 {"attributes", attributes},
-                 {"status", failed ? json{{"code", kStatusError}, {"message", record.error.value_or("the model call failed")}}
-                                   : json{{"code", kStatusOk}}}};
+                 {"attributes", attributes}};
+    if (failed) span["status"] = {{"code", kStatusError}, {"message", failure}};  // else unset, as instrumentation leaves it
     if (i > 0) span["parentSpanId"] = span_id(parent[i]);
     (s.kind == TraceSpan::Kind::model ? server_spans : system_spans).push_back(std::move(span));
   }

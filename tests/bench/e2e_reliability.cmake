@@ -88,7 +88,7 @@ expect_exit(1 ${CMAKE_COMMAND} -E env LEGION_CHROMIUM=/bin/false ${run} --out "$
 if(last_stdout MATCHES "report.pdf" OR NOT last_stderr MATCHES "Not written: report.pdf \\(Chromium failed to print")
   message(FATAL_ERROR "a failed PDF was announced as written:\n${last_stdout}\n${last_stderr}")
 endif()
-if(NOT last_stdout MATCHES "Wrote results.json, BENCHMARK_RESULTS.md, results.csv, summaries.csv, real_model.csv, FEATURE_MATRIX.md and report.html")
+if(NOT last_stdout MATCHES "Wrote results.json, BENCHMARK_RESULTS.md, results.csv, summaries.csv, real_model.csv, traces.jsonl, FEATURE_MATRIX.md and report.html")
   message(FATAL_ERROR "the files written are not listed:\n${last_stdout}")
 endif()
 expect_stopped_by(TERM 143 "${OUT}/terminated")

@@ -36,7 +36,7 @@ endif()
 
 # An unknown format is a usage error that lists the known ones; nothing is written.
 expect_exit(2 "${LEGION_BENCH}" report "${OUT}/csv" --format md,docx)
-if(NOT last_stderr MATCHES "unknown report format 'docx' \\(known: all; json, md, csv, html, pdf, or a reporter: json, markdown, csv")
+if(NOT last_stderr MATCHES "unknown report format 'docx' \\(known: all; json, md, csv, jsonl, html, pdf, or a reporter: json, markdown, csv")
   message(FATAL_ERROR "an unknown format is not explained:\n${last_stderr}")
 endif()
 

@@ -182,13 +182,53 @@ TEST(Trace, ExportsOneOtlpTracePerRecord) {
   EXPECT_EQ(roots, 1);
   EXPECT_EQ(server_spans, 3);
   // The first call's server span hangs from the system's own client span of it.
+  int first_calls = 0;
   for (const auto& [id, span] : by_id) {
     if (span["kind"] == 2 && span["startTimeUnixNano"] == std::to_string(1'700'000'000'000'001'000)) {
-      EXPECT_EQ(by_id[span["parentSpanId"]]["name"], "chat legion-oracle");
+      ++first_calls;
+      EXPECT_EQ(by_id.at(span["parentSpanId"])["name"], "chat legion-oracle");
     }
   }
+  EXPECT_EQ(first_calls, 1);
+  // Success leaves a span's status unset; the task's failure is its root's error.
+  for (const auto& [id, span] : by_id) EXPECT_FALSE(span.contains("status")) << span["name"];
   record.trace.reset();
   EXPECT_THROW(otlp_request(context, record), std::invalid_argument);
+}
+
+// A failed model call: an error status with the HTTP status, error.type, no finish reason; a system
+// span reaching past the task is cut to it; a server address without a numeric port has none.
+TEST(Trace, MarksAFailedCallAndKeepsSpansInsideTheTask) {
+  auto requests_with_error = requests();
+  requests_with_error[1].status = 500;
+  requests_with_error[1].action = "error";
+  auto w = worker_trace(true);
+  w["system"].push_back({{"name", "late"}, {"agent", ""}, {"start_ns", 10500}, {"end_ns", 12000}});
+  w["system"].push_back({{"name", "after"}, {"agent", ""}, {"start_ns", 12000}, {"end_ns", 13000}});
+  RunRecord record;
+  record.system = "native";
+  record.scenario = "single-tool";
+  record.trace = make_trace(w, requests_with_error, "legion-oracle", "[::1]:x");
+  const auto own = of_kind(*record.trace, TraceSpan::Kind::system);
+  ASSERT_EQ(own.size(), 3u);  // "after" lies wholly beyond the task
+  EXPECT_EQ(own.back().end_ns, 10000);
+  const auto back = trace_from_text(to_text(*record.trace), "here");
+  EXPECT_EQ(of_kind(back, TraceSpan::Kind::model)[1].status, 500);
+  const auto request = otlp_request(RunContext{}, record);
+  int failed = 0;
+  for (const auto& span : request["resourceSpans"][1]["scopeSpans"][0]["spans"]) {
+    std::map<std::string, nlohmann::json> a;
+    for (const auto& kv : span["attributes"]) a[kv["key"]] = kv["value"];
+    EXPECT_EQ(a["server.address"]["stringValue"], "::1");
+    EXPECT_FALSE(a.contains("server.port"));
+    if (!span.contains("status")) continue;
+    ++failed;
+    EXPECT_EQ(span["status"]["code"], 2);
+    EXPECT_EQ(span["status"]["message"], "HTTP 500");
+    EXPECT_EQ(a["error.type"]["stringValue"], "500");
+    EXPECT_FALSE(a.contains("gen_ai.response.finish_reasons"));
+  }
+  EXPECT_EQ(failed, 1);
 }
 
 }  // namespace

@@ -348,6 +348,11 @@ int run_suite(const Invocation& invocation, const Twins* twins, const Measure& m
     check_otlp_endpoint(o.otlp_endpoint);  // refused before anything runs
     plan.trace = true;
   }
+  // Runs that write their own documents (published figures, calibration) would measure traced and
+  // keep no trace: they are not traced.
+  if (plan.trace && (plan.suite == "published" || (twins && twins->folder == "calibration")))
+    throw UsageError("--trace and --otlp-endpoint: " + std::string(plan.suite == "published" ? "the published suite" : "calibrate") +
+                     " is not traced (a measured suite's run is; docs/tracing.md)");
   if (plan.out_dir.empty()) plan.out_dir = std::filesystem::path("results") / (twins ? twins->folder : plan.suite);
   if (!o.store.empty()) plan.store = o.store;
   plan.command = "legion-bench";

@@ -97,7 +97,7 @@ class Tracer {
   explicit Tracer(bool enabled = true);
   class Scope {
    public:
-    Scope(Tracer& tracer, std::string name, std::string agent);
+    Scope(Tracer& tracer, std::string_view name, std::string_view agent, std::string_view suffix);
     ~Scope();
     void detail(std::string text) { span_.detail = std::move(text); }
 
@@ -105,7 +105,11 @@ class Tracer {
     Tracer& tracer_;
     Span span_;
   };
-  Scope span(std::string name, std::string agent = {}) { return Scope(*this, std::move(name), std::move(agent)); }
+  // A span named name + suffix ("tool:" + the tool), built only when the tracer is enabled.
+  Scope span(std::string_view name, std::string_view agent = {}, std::string_view suffix = {}) {
+    return Scope(*this, name, agent, suffix);
+  }
+  bool enabled() const { return enabled_; }
   std::vector<Span> spans() const;
   std::chrono::steady_clock::time_point origin() const { return origin_; }
 

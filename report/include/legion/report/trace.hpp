@@ -28,6 +28,7 @@ struct TraceSpan {
   std::uint64_t input_tokens = 0, output_tokens = 0;
   std::string outcome = {};
   bool embeddings = false;
+  int status = 200;  // the model server's HTTP status
 };
 
 struct RecordTrace {
