@@ -55,14 +55,13 @@ OtlpExport send_traces(const std::string& endpoint, const report::RunResults& re
     if (sent.refusals.size() < 5 && std::find(sent.refusals.begin(), sent.refusals.end(), why) == sent.refusals.end())
       sent.refusals.push_back(std::move(why));
   };
+  sent.requests = static_cast<std::size_t>(std::count_if(results.records.begin(), results.records.end(), [](const auto& r) { return r.trace.has_value(); }));
   for (const auto& r : results.records) {
     if (!r.trace) continue;
-    ++sent.requests;
     const auto body = report::otlp_request(results.context, r).dump();
     const auto answer = client.Post(target.path, body, "application/json");
     if (!answer) {  // the receiver is not there: the rest would wait out the same timeouts
       refused(sent.url + " could not be reached: " + httplib::to_string(answer.error()));
-      for (const auto& later : results.records) sent.requests += later.trace && &later > &r ? 1 : 0;
       break;
     }
     if (answer->status < 200 || answer->status > 299)

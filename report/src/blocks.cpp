@@ -68,6 +68,12 @@ Block table(std::vector<Text> header, std::vector<bool> numeric, std::vector<std
   return b;
 }
 
+Block table(std::vector<std::string> headers, std::vector<bool> numeric, std::vector<std::vector<Text>> rows) {
+  std::vector<Text> header;
+  for (auto& h : headers) header.push_back({own(std::move(h))});
+  return table(std::move(header), std::move(numeric), std::move(rows));
+}
+
 Block code_block(std::string code) {
   Block b{Block::code_block};
   b.code = std::move(code);

@@ -51,6 +51,8 @@ inline Block paragraph(Text text) { return {Block::paragraph, 0, std::move(text)
 // A list item; `first` starts the list (a blank line before it).
 inline Block item(Text text, bool first) { return {Block::item, 0, std::move(text), !first}; }
 Block table(std::vector<Text> header, std::vector<bool> numeric, std::vector<std::vector<Text>> rows = {});
+// A table whose column headers are the report's own words.
+Block table(std::vector<std::string> headers, std::vector<bool> numeric, std::vector<std::vector<Text>> rows);
 Block code_block(std::string code);
 void add(Text& text, const Text& more);
 

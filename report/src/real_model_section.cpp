@@ -18,11 +18,6 @@ std::string median(const std::optional<stats::Estimate>& e) {
 }
 std::string optional_fixed(const std::optional<double>& v, int digits) { return v ? fixed(*v, digits) : "—"; }
 
-Block real_table(std::vector<std::string> headers, std::vector<bool> numeric, std::vector<std::vector<Text>> rows) {
-  std::vector<Text> header;
-  for (auto& h : headers) header.push_back({own(std::move(h))});
-  return table(std::move(header), std::move(numeric), std::move(rows));
-}
 
 std::vector<Text> cell_start(const RealModelCell& c) { return {{outside(c.scenario)}, {outside(c.system)}}; }
 
@@ -85,7 +80,7 @@ Section real_model_section(const RealModelSummary& s, const StatisticsOptions& o
     std::vector<std::vector<Text>> rows;
     for (const auto& [k, v] : s.model.local) rows.push_back({{outside(k)}, {outside(v)}});
     out.blocks.push_back(paragraph({own("The local server, as its manifest describes it:")}));
-    out.blocks.push_back(real_table({"fact", "value"}, {false, false}, rows));
+    out.blocks.push_back(table(std::vector<std::string>{"fact", "value"}, {false, false}, rows));
   }
   out.blocks.push_back(paragraph(about_the_price(s)));
   out.blocks.push_back(paragraph(
@@ -107,7 +102,7 @@ Section real_model_section(const RealModelSummary& s, const StatisticsOptions& o
     row.push_back({own(c.success_rate ? interval(*c.success_rate) : "—")});
     rows.push_back(std::move(row));
   }
-  out.blocks.push_back(real_table({"scenario", "system", "trials", "successes", "success rate [" + level + " Wilson]"},
+  out.blocks.push_back(table(std::vector<std::string>{"scenario", "system", "trials", "successes", "success rate [" + level + " Wilson]"},
                                   {false, false, true, true, true}, rows));
 
   // pass^k and pass@k.
@@ -130,7 +125,7 @@ Section real_model_section(const RealModelSummary& s, const StatisticsOptions& o
       for (const auto& v : c.pass_at_k) row.push_back({own(optional_fixed(v, 3))});
       rows.push_back(std::move(row));
     }
-    out.blocks.push_back(real_table(headers, numeric, rows));
+    out.blocks.push_back(table(headers, numeric, rows));
   }
   // Per system, over its scenarios.
   out.blocks.push_back(heading(3, {own("Per system, over its scenarios")}));
@@ -151,7 +146,7 @@ Section real_model_section(const RealModelSummary& s, const StatisticsOptions& o
         for (const auto& v : sys.pass_hat_k) row.push_back({own(optional_fixed(v, 3))});
       rows.push_back(std::move(row));
     }
-    out.blocks.push_back(real_table(headers, numeric, rows));
+    out.blocks.push_back(table(headers, numeric, rows));
   }
 
   // Tokens and calls.
@@ -165,7 +160,7 @@ Section real_model_section(const RealModelSummary& s, const StatisticsOptions& o
     row.push_back({own(c.tokens_per_success ? sig3(*c.tokens_per_success) : "— (no success)")});
     rows.push_back(std::move(row));
   }
-  out.blocks.push_back(real_table({"scenario", "system", "model calls", "prompt tokens", "of which cached", "completion tokens", "tokens per success"},
+  out.blocks.push_back(table(std::vector<std::string>{"scenario", "system", "model calls", "prompt tokens", "of which cached", "completion tokens", "tokens per success"},
                                   {false, false, true, true, true, true, true}, rows));
 
   // Latency split.
@@ -182,7 +177,7 @@ Section real_model_section(const RealModelSummary& s, const StatisticsOptions& o
     row.push_back({own(median(c.framework_ms))});
     rows.push_back(std::move(row));
   }
-  out.blocks.push_back(real_table({"scenario", "system", "n", "in the model (ms)", "framework (ms)"}, {false, false, true, true, true}, rows));
+  out.blocks.push_back(table(std::vector<std::string>{"scenario", "system", "n", "in the model (ms)", "framework (ms)"}, {false, false, true, true, true}, rows));
 
   // Cost.
   out.blocks.push_back(heading(3, {own(s.model.price ? "Cost" : "Cost: time only")}));
@@ -198,7 +193,7 @@ Section real_model_section(const RealModelSummary& s, const StatisticsOptions& o
       row.push_back({own(c.cost_per_success ? money(*c.cost_per_success) : "— (no success)")});
       rows.push_back(std::move(row));
     }
-    out.blocks.push_back(real_table({"scenario", "system", "cost per task", "cost per success"}, {false, false, true, true}, rows));
+    out.blocks.push_back(table(std::vector<std::string>{"scenario", "system", "cost per task", "cost per success"}, {false, false, true, true}, rows));
   } else {
     out.blocks.push_back(paragraph({own("The model's time stands for its cost: seconds inside the model per task (mean over every trial) and per "
                                         "success (every trial's seconds divided by the successes).")}));
@@ -208,7 +203,7 @@ Section real_model_section(const RealModelSummary& s, const StatisticsOptions& o
       row.push_back({own(c.model_seconds_per_success ? sig3(*c.model_seconds_per_success) : "— (no success)")});
       rows.push_back(std::move(row));
     }
-    out.blocks.push_back(real_table({"scenario", "system", "model seconds per task", "model seconds per success"}, {false, false, true, true}, rows));
+    out.blocks.push_back(table(std::vector<std::string>{"scenario", "system", "model seconds per task", "model seconds per success"}, {false, false, true, true}, rows));
   }
 
   // Failure classes.
@@ -225,7 +220,7 @@ Section real_model_section(const RealModelSummary& s, const StatisticsOptions& o
       for (auto n : sys.failures) row.push_back({own(std::to_string(n))});
       rows.push_back(std::move(row));
     }
-    out.blocks.push_back(real_table(headers, numeric, rows));
+    out.blocks.push_back(table(headers, numeric, rows));
   }
   return out;
 }
@@ -244,7 +239,7 @@ Section real_beside_scripted_section(const std::vector<RealBesideScripted>& pair
     for (const auto& r : p.rows)
       rows.push_back({{outside(r.system)}, {own(sig3(r.real_framework_ms))}, {own(plain(r.real_rank))}, {own(sig3(r.scripted_overhead_ms))},
                       {own(plain(r.scripted_rank))}});
-    out.blocks.push_back(real_table({"system", "framework time, real model (ms)", "rank", "overhead, scripted model (ms)", "rank"},
+    out.blocks.push_back(table(std::vector<std::string>{"system", "framework time, real model (ms)", "rank", "overhead, scripted model (ms)", "rank"},
                                     {false, true, true, true, true}, rows));
     Text verdict{strong(own(p.same_order ? "The ranking holds:" : "The ranking changes:"))};
     if (p.same_order) verdict.push_back(own(" every system keeps its rank."));

@@ -65,6 +65,9 @@ json strings_value(const std::string& key, const std::vector<std::string>& value
 constexpr int kInternal = 1, kServer = 2, kClient = 3;
 constexpr int kStatusError = 2;
 
+// A turn of an agent as the system traced it itself (the conventions' "invoke_agent NAME").
+bool own_turn(const TraceSpan& s) { return s.kind == TraceSpan::Kind::system && s.name.starts_with("invoke_agent "); }
+
 }  // namespace
 
 const char* to_string(TraceSpan::Kind kind) { return kKinds[static_cast<std::size_t>(kind)]; }
@@ -175,9 +178,7 @@ RecordTrace make_trace(const json& worker, const std::vector<ServedRequest>& req
   }
   // A system that traces its own agents' turns has them from its start to its answer: the derived
   // ones would only repeat them, shorter.
-  const bool own_turns = std::any_of(timed.begin(), timed.end(), [](const TraceSpan& s) {
-    return s.kind == TraceSpan::Kind::system && s.name.starts_with("invoke_agent ");
-  });
+  const bool own_turns = std::any_of(timed.begin(), timed.end(), own_turn);
   if (!own_turns) timed.insert(timed.end(), turns.begin(), turns.end());
   std::stable_sort(timed.begin(), timed.end(), [](const TraceSpan& a, const TraceSpan& b) { return a.start_ns < b.start_ns; });
   t.spans.insert(t.spans.end(), std::make_move_iterator(timed.begin()), std::make_move_iterator(timed.end()));
@@ -328,9 +329,7 @@ std::vector<TimelineLane> timeline_lanes(const RecordTrace& trace) {
   TimelineLane agents{"agents"}, model{"model"}, tools{"tools"}, framework{"framework"};
   // The agents' turns as the system traced them where it did (a turn from its start to its answer),
   // else as the model server saw them (from the agent's first call to its last).
-  const bool own_turns = std::any_of(trace.spans.begin(), trace.spans.end(), [](const TraceSpan& s) {
-    return s.kind == TraceSpan::Kind::system && s.name.starts_with("invoke_agent ");
-  });
+  const bool own_turns = std::any_of(trace.spans.begin(), trace.spans.end(), own_turn);
   std::vector<core::TimeSpan> busy;
   for (const auto& s : trace.spans) {
     switch (s.kind) {
@@ -347,7 +346,7 @@ std::vector<TimelineLane> timeline_lanes(const RecordTrace& trace) {
         busy.push_back({s.start_ns, s.end_ns});
         break;
       case TraceSpan::Kind::system:
-        if (own_turns && s.name.starts_with("invoke_agent "))
+        if (own_turns && own_turn(s))
           agents.bars.push_back({s.start_ns, s.end_ns, s.agent.empty() ? s.name.substr(13) : s.agent});
         break;
       case TraceSpan::Kind::task: break;

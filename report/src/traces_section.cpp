@@ -26,12 +26,6 @@ std::size_t count(const RecordTrace& t, TraceSpan::Kind kind) {
 
 std::string median_of(std::vector<double> xs) { return xs.empty() ? "—" : sig3(stats::median(xs)); }
 
-Block text_table(std::vector<std::string> headers, std::vector<bool> numeric, std::vector<std::vector<Text>> rows) {
-  std::vector<Text> header;
-  for (auto& h : headers) header.push_back({own(std::move(h))});
-  return table(std::move(header), std::move(numeric), std::move(rows));
-}
-
 std::string ms(std::int64_t ns) { return sig3(static_cast<double>(ns) / 1e6); }
 std::string share(std::int64_t part, std::int64_t whole) { return whole > 0 ? fixed(100.0 * static_cast<double>(part) / static_cast<double>(whole), 0) + "%" : "—"; }
 
@@ -104,7 +98,7 @@ Section traces_section(const RunResults& r) {
                     {own(median_of(own_spans))}});
   }
   s.blocks.push_back(heading(3, {own("Spans per traced task")}));
-  s.blocks.push_back(text_table({"system", "traced records", "spans per task (median)", "model-call spans = the record's calls",
+  s.blocks.push_back(table(std::vector<std::string>{"system", "traced records", "spans per task (median)", "model-call spans = the record's calls",
                                  "tool spans (median)", "the system's own spans (median)"},
                                 {false, true, true, true, true, true}, std::move(rows)));
 
@@ -124,7 +118,7 @@ Section traces_section(const RunResults& r) {
                                {own(ms(lane["tools"]) + " (" + share(lane["tools"], wall) + ")")},
                                {own(ms(lane["framework"]) + " (" + share(lane["framework"], wall) + ")")}});
     }
-    s.blocks.push_back(text_table({"system", "record", "task (ms)", "model server (ms)", "tools and person (ms)", "framework (ms)"},
+    s.blocks.push_back(table(std::vector<std::string>{"system", "record", "task (ms)", "model server (ms)", "tools and person (ms)", "framework (ms)"},
                                   {false, false, true, true, true, true}, std::move(timeline_rows)));
   }
 
@@ -159,7 +153,7 @@ Section traces_section(const RunResults& r) {
                                       "interleaved. Overhead per LLM call, medians over each cell's records; what tracing adds is the "
                                       "Hodges–Lehmann shift between the two cells with its 95% interval, in µs per call and as a share "
                                       "of the untraced overhead. An interval that holds 0 is a cost this run cannot tell from noise.")}));
-    s.blocks.push_back(text_table({"scenario", "system", "untraced (µs per call)", "traced (µs per call)", "added (µs per call) [95%]",
+    s.blocks.push_back(table(std::vector<std::string>{"scenario", "system", "untraced (µs per call)", "traced (µs per call)", "added (µs per call) [95%]",
                                    "added [95%]"},
                                   {false, false, true, true, true, true}, std::move(cost_rows)));
   }
