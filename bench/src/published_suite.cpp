@@ -102,9 +102,11 @@ int run_published_suite(PublishedSuiteOptions o, std::ostream& progress) {
   if (interrupt_flag()) return kExitInterrupted;
 
   ZeroIoOptions zero_io;
+  // The run's systems that have a graph engine to time without I/O (native among them).
+  const auto with_workloads = systems_with_zero_io_workloads();
   zero_io.systems = {"native"};
   for (const auto& s : o.plan.systems)
-    if (s != "native" && adapters::adapter_info(s).spec.empty()) zero_io.systems.push_back(s);  // registered frameworks
+    if (s != "native" && std::find(with_workloads.begin(), with_workloads.end(), s) != with_workloads.end()) zero_io.systems.push_back(s);
   if (o.quick) zero_io.rounds = 2, zero_io.batches = 2, zero_io.iterations = 5, zero_io.native_iterations = 2000;
   zero_io.out = o.plan.out_dir / "zero-io";
   progress << "\n== published suite: zero-io\n";

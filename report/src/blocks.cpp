@@ -123,7 +123,8 @@ void HtmlBlocks::write(const std::vector<Block>& blocks, const std::string& titl
         out_ << "</tr>\n";
         for (const auto& row : b.rows) {
           out_ << "<tr>";
-          for (const auto& c : row) out_ << "<td> " << html(c) << " </td>";
+          for (std::size_t i = 0; i < row.size(); ++i)  // text columns left-aligned, numbers right
+            out_ << (i < b.numeric.size() && b.numeric[i] ? "<td> " : "<td class=\"text\"> ") << html(row[i]) << " </td>";
           out_ << "</tr>\n";
         }
         out_ << "</table>\n";

@@ -12,6 +12,7 @@
 #include "legion/report/compare.hpp"
 #include "legion/report/feature_matrix.hpp"
 #include "legion/report/footprint.hpp"
+#include "legion/report/publication.hpp"
 #include "legion/report/reporters.hpp"
 #include "legion/report/reproduce.hpp"
 #include "legion/report/stress.hpp"
@@ -69,6 +70,7 @@ std::vector<DocumentInfo> documents() {
   return {
       describe(run_document()),
       describe(combined_document()),
+      describe(publication_document()),
       describe(feature_matrix_document()),
       describe(calibration_document()),
       describe(comparison_document()),

@@ -188,8 +188,9 @@ constexpr double kLabelWidth = 260, kWidth = 1000, kRowHeight = 20, kTop = 8;
 // The document: numbering of sections, figures and tables, and each system's colour.
 class Page {
  public:
-  Page(std::ostream& out, const std::vector<const RunResults*>& runs, const std::vector<PublishedComparison>& published)
-      : out_(out), runs_(runs), published_(published) {
+  Page(std::ostream& out, const std::vector<const RunResults*>& runs, const std::vector<PublishedComparison>& published,
+       detail::PaperAdditions additions = {})
+      : out_(out), runs_(runs), published_(published), additions_(std::move(additions)) {
     for (const auto* run : runs)
       for (const auto& system : run->systems())
         if (std::find(systems_.begin(), systems_.end(), system) == systems_.end()) systems_.push_back(system);
@@ -587,6 +588,7 @@ class Page {
   std::ostream& out_;
   const std::vector<const RunResults*>& runs_;
   const std::vector<PublishedComparison>& published_;
+  const detail::PaperAdditions additions_;
   std::vector<std::string> systems_;
   std::vector<std::vector<detail::Section>> sections_;  // per run
   int figures_ = 0, tables_ = 0;
@@ -596,6 +598,7 @@ void Page::markdown(const std::string& md, int level, const std::string& table_t
   std::istringstream lines(md);
   std::string line, heading;
   bool in_table = false, in_code = false, header = false;
+  std::vector<bool> right;  // the table's columns of numbers
   auto cells = [](const std::string& l) {
     std::vector<std::string> out_cells;
     std::string cell;
@@ -638,9 +641,16 @@ void Page::markdown(const std::string& md, int level, const std::string& table_t
         out_ << "<table" << table_tags << "><caption><b>Table " << ++tables_ << ".</b> " << esc(heading) << "</caption>\n";
         in_table = header = true;
       }
-      if (line.starts_with("|---")) continue;
+      if (line.starts_with("|---") || line.starts_with("|:--")) {  // the alignment row: `---:` marks a column of numbers
+        right.clear();
+        for (const auto& c : cells(line)) right.push_back(c.ends_with(':'));
+        continue;
+      }
       out_ << "<tr>";
-      for (const auto& c : cells(line)) out_ << (header ? "<th class=\"text\">" : "<td>") << esc(plain(c)) << (header ? "</th>" : "</td>");
+      const auto row = cells(line);
+      for (std::size_t i = 0; i < row.size(); ++i)
+        out_ << (header ? "<th class=\"text\">" : i < right.size() && right[i] ? "<td>" : "<td class=\"text\">") << esc(plain(row[i]))
+             << (header ? "</th>" : "</td>");
       out_ << "</tr>\n";
       header = false;
       continue;
@@ -682,7 +692,9 @@ void Page::records_appendix(std::size_t run) {
 void Page::write(const std::string& feature_matrix_markdown) {
   const bool combined = runs_.size() > 1;
   const auto& first = runs_.front()->context;
-  const std::string title = combined ? "LEGION benchmark report" : "LEGION benchmark report: suite " + first.suite;
+  const std::string title = !additions_.title.empty() ? additions_.title
+                            : combined                ? "LEGION benchmark report"
+                                                      : "LEGION benchmark report: suite " + first.suite;
 
   out_ << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
        << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><meta name=\"color-scheme\" content=\"light dark\">"
@@ -733,6 +745,11 @@ void Page::write(const std::string& feature_matrix_markdown) {
     out_ << " (Section 4).</p>\n";
   }
   out_ << "</section>\n";
+  for (const auto& s : additions_.front) {
+    section("", s.title, s.id);
+    detail::HtmlBlocks(out_, tables_).write(s.blocks, "", 3);
+    out_ << "</section>\n";
+  }
 
   // Controls: shown by the script; without it every result stays visible.
   out_ << "<nav id=\"controls\" hidden aria-label=\"Filters\"><label>Suite <select id=\"filter-suite\"><option value=\"\">all</option>";
@@ -801,6 +818,13 @@ void Page::write(const std::string& feature_matrix_markdown) {
     detail::HtmlBlocks(out_, tables_).write(beside.blocks, "", 4);
     out_ << "</section>\n";
   }
+  const auto first_part = runs_.size() + 1 + (real_beside_scripted(runs_).empty() ? 0 : 1);
+  for (std::size_t k = 0; k < additions_.results_markdown.size(); ++k) {
+    const auto& [part_title, md] = additions_.results_markdown[k];
+    out_ << "<section id=\"results-part-" << k + 1 << "\"><h3>3." << first_part + k << " " << esc(part_title) << "</h3>\n";
+    markdown(md, 4);
+    out_ << "</section>\n";
+  }
   out_ << "</section>\n";
 
   section("4", "Published numbers", "published");
@@ -840,6 +864,11 @@ void Page::write(const std::string& feature_matrix_markdown) {
   }
   out_ << "</section>\n";
 
+  for (const auto& s : additions_.back) {
+    section("", s.title, s.id);
+    detail::HtmlBlocks(out_, tables_).write(s.blocks, "", 3);
+    out_ << "</section>\n";
+  }
   section("", "References", "references");
   out_ << "<ol>\n<li>B. Efron. Better bootstrap confidence intervals. Journal of the American Statistical Association 82(397):171–185, 1987.</li>\n"
           "<li>H. B. Mann and D. R. Whitney. On a test of whether one of two random variables is stochastically larger than the other. "
@@ -868,10 +897,15 @@ void Page::write(const std::string& feature_matrix_markdown) {
 
 void write_html(std::ostream& out, const std::vector<const RunResults*>& runs, const std::string& feature_matrix_markdown,
                 const std::vector<PublishedComparison>& published) {
+  detail::write_paper_html(out, runs, feature_matrix_markdown, published, {});
+}
+
+void detail::write_paper_html(std::ostream& out, const std::vector<const RunResults*>& runs, const std::string& feature_matrix_markdown,
+                              const std::vector<PublishedComparison>& published, const PaperAdditions& additions) {
   if (runs.empty()) throw std::invalid_argument("write_html: no run");
   auto comparisons = published;
   if (auto measured = compare_runs_with_published(runs); !measured.verdicts.empty()) comparisons.push_back(std::move(measured));
-  Page(out, runs, comparisons).write(feature_matrix_markdown);
+  Page(out, runs, comparisons, additions).write(feature_matrix_markdown);
 }
 
 void write_html(std::ostream& out, const RunResults& results, const std::string& feature_matrix_markdown) {

@@ -3,6 +3,8 @@
 // written as BENCHMARK_RESULTS.md, inside BENCHMARK_REPORT.md one level down, and picked by id
 // for report.html. Internal to the report library.
 #include <optional>
+#include <ostream>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,17 @@ struct ChosenTimelines {
   std::vector<Entry> entries;
 };
 std::optional<ChosenTimelines> chosen_timelines(const RunResults& results);
+// What a publication adds to the combined page (write_paper_html): its title, sections after the
+// abstract (the criteria, the conclusions), Markdown documents among the results (the stress
+// suites' report, as title and text), and sections before the references (how it was made).
+struct PaperAdditions {
+  std::string title;
+  std::vector<Section> front;
+  std::vector<std::pair<std::string, std::string>> results_markdown;
+  std::vector<Section> back;
+};
+void write_paper_html(std::ostream& out, const std::vector<const RunResults*>& runs, const std::string& feature_matrix_markdown,
+                      const std::vector<PublishedComparison>& published, const PaperAdditions& additions);
 // A real-model run's own section (id real-model), which replaces the scripted-model result tables.
 Section real_model_section(const RealModelSummary& summary, const StatisticsOptions& options);
 // A combined report's real-model runs beside scripted runs of the same systems (id real-beside-scripted).

@@ -323,34 +323,72 @@ void write_stress_summary(std::ostream& out, const StressRun& a) {
 
 namespace {
 
-// One line chart: several series of (t, y) over the phase.
+// Ticks from 0 to at least `max`: steps of 1, 2 or 5 times a power of ten, about four of them.
+struct Axis {
+  double step = 1, top = 1;
+  int decimals = 0;
+};
+Axis axis_for(double max) {
+  if (!(max > 0)) max = 1;
+  const double raw = max / 4, power = std::pow(10, std::floor(std::log10(raw)));
+  Axis a;
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * power >= raw * 0.9999) {
+      a.step = m * power;
+      break;
+    }
+  a.top = std::ceil(max / a.step - 1e-9) * a.step;
+  a.decimals = a.step < 1 ? static_cast<int>(std::ceil(-std::log10(a.step) - 1e-9)) : 0;
+  return a;
+}
+
+// One line chart: several series of (t, y) over the phase, the legend above the plot (never on the
+// lines), ticks at round values, the time in s, min or h as the phase's length asks. A phase with
+// fewer than three seconds of samples gets a line saying so instead of empty axes.
 std::string svg_chart(const std::string& title, const std::string& unit, const std::vector<std::pair<std::string, std::vector<std::pair<double, double>>>>& series) {
-  const double W = 640, H = 200, L = 56, R = 12, T = 24, B = 28;
-  double tmax = 1, ymax = 0;
+  std::size_t points = 0;
+  for (const auto& [n, pts] : series) points = std::max(points, pts.size());
+  if (points < 3)
+    return "<p class=\"note\">" + html_escape(title) + ": " + std::to_string(points) +
+           " per-second sample(s) in this phase, too few for a chart (its figures are in the tables).</p>\n";
+  const double W = 640, H = 210, L = 56, R = 12, T = 34, B = 28;
+  double tmax = 0, ymax = 0;
   for (const auto& [n, pts] : series)
     for (const auto& [t, y] : pts) tmax = std::max(tmax, t), ymax = std::max(ymax, y);
-  if (ymax <= 0) ymax = 1;
-  ymax *= 1.05;
-  static const char* colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd"};
+  const double time_unit = tmax >= 7200 ? 3600 : tmax >= 600 ? 60 : 1;
+  const std::string time_name = time_unit == 3600 ? " h" : time_unit == 60 ? " min" : " s";
+  const auto x_axis = axis_for(tmax / time_unit), y_axis = axis_for(ymax);
+  const double t_top = x_axis.top * time_unit;
+  static const char* colors[] = {"#0072b2", "#d55e00", "#009e73", "#cc79a7"};  // Okabe–Ito
   std::ostringstream o;
   o << "<figure><svg class=\"chart\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"" << html_escape(title) << "\">"
-    << "<text x=\"" << L << "\" y=\"15\" class=\"title\">" << html_escape(title) << " (" << html_escape(unit) << ")</text>";
-  for (int k = 0; k <= 4; ++k) {
-    const double y = T + (H - T - B) * (1 - k / 4.0);
+    << "<text x=\"" << L << "\" y=\"14\" class=\"title\">" << html_escape(title) << " (" << html_escape(unit) << ")</text>";
+  for (double v = 0; v <= y_axis.top + y_axis.step / 2; v += y_axis.step) {
+    const double y = T + (H - T - B) * (1 - v / y_axis.top);
     o << "<line x1=\"" << L << "\" x2=\"" << W - R << "\" y1=\"" << y << "\" y2=\"" << y << "\" class=\"grid\"/>"
-      << "<text x=\"" << L - 4 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\" class=\"axis\">" << fixed(ymax * k / 4, ymax < 10 ? 2 : 0) << "</text>";
+      << "<text x=\"" << L - 4 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\" class=\"axis\">" << fixed(v, y_axis.decimals) << "</text>";
   }
-  for (int k = 0; k <= 4; ++k) {
-    const double x = L + (W - L - R) * k / 4.0;
-    o << "<text x=\"" << x << "\" y=\"" << H - 8 << "\" text-anchor=\"middle\" class=\"axis\">" << fixed(tmax * k / 4, 0) << " s</text>";
+  for (double v = 0; v <= x_axis.top + x_axis.step / 2; v += x_axis.step) {
+    const double x = L + (W - L - R) * v / x_axis.top;
+    o << "<text x=\"" << x << "\" y=\"" << H - 8 << "\" text-anchor=\"middle\" class=\"axis\">" << fixed(v, x_axis.decimals) << time_name << "</text>";
   }
   int c = 0;
+  double legend_x = W - R;  // entries laid out from the right, on the line under the title
+  std::vector<std::string> legend;
   for (const auto& [name, pts] : series) {
+    if (pts.empty()) continue;
     o << "<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"" << colors[c % 4] << "\" points=\"";
-    for (const auto& [t, y] : pts) o << fixed(L + (W - L - R) * t / tmax, 1) << "," << fixed(T + (H - T - B) * (1 - y / ymax), 1) << " ";
-    o << "\"/><text x=\"" << W - R - 150 << "\" y=\"" << T + 12 + 13 * c << "\" fill=\"" << colors[c % 4] << "\" class=\"axis\">"
-      << html_escape(name) << "</text>";
+    for (const auto& [t, y] : pts) o << fixed(L + (W - L - R) * t / t_top, 1) << "," << fixed(T + (H - T - B) * (1 - y / y_axis.top), 1) << " ";
+    o << "\"/>";
+    legend.push_back(std::string(colors[c % 4]) + "|" + name);
     ++c;
+  }
+  for (auto it = legend.rbegin(); it != legend.rend(); ++it) {
+    const auto bar = it->find('|');
+    const auto colour = it->substr(0, bar), name = it->substr(bar + 1);
+    legend_x -= 7.0 * static_cast<double>(name.size()) + 26;
+    o << "<line x1=\"" << legend_x << "\" x2=\"" << legend_x + 14 << "\" y1=\"25\" y2=\"25\" stroke-width=\"3\" stroke=\"" << colour << "\"/>"
+      << "<text x=\"" << legend_x + 18 << "\" y=\"29\" class=\"axis\">" << html_escape(name) << "</text>";
   }
   o << "</svg></figure>\n";
   return o.str();
@@ -735,6 +773,11 @@ void write_tuning(std::ostream& md, const StressRuns& all) {
   auto item = [&](const StressRun& run, const std::string& text) {
     md << ++n << ". " << text << " *(run `" << run.run_id << "`, suite " << run.config["suite"].get<std::string>() << ")*\n";
   };
+  // Each endurance phase's leak verdict, by phase name, over every run: runs of one system that disagree say so.
+  std::map<std::string, std::vector<std::pair<std::string, bool>>> leaks;
+  for (const auto& r : runs)
+    for (const auto& p : r.phases)
+      if (p["analysis"].contains("trends")) leaks[p["name"].get<std::string>()].emplace_back(r.run_id, p["analysis"]["leak"].get<bool>());
   for (const auto& r : runs) {
     const auto& phases = r.phases;
     // Concurrency levels (load): each system's levels on their own (a run may have several systems taking turns).
@@ -808,7 +851,17 @@ void write_tuning(std::ostream& md, const StressRuns& all) {
         const auto& a = p["analysis"];
         if (!a.contains("trends")) continue;
         const auto& rss = a["trends"][0];
-        item(r, std::string(a["leak"].get<bool>() ? "A **leak** was found" : "No leak") + " over " + fixed(a["elapsed_s"], 0) + " s: RSS slope " +
+        const auto name = p["name"].get<std::string>();
+        std::string others;  // other runs of this phase with the opposite verdict
+        for (const auto& [run_id, leak] : leaks[name])
+          if (run_id != r.run_id && leak != a["leak"].get<bool>()) others += (others.empty() ? "run `" : ", run `") + run_id + "`";
+        if (!others.empty()) {
+          item(r, name + ": the runs disagree — this one found " + (a["leak"].get<bool>() ? "a **leak**" : "no leak") + " over " + fixed(a["elapsed_s"], 0) +
+                      " s (RSS slope " + (rss.contains("slope_per_hour") ? fixed(rss["slope_per_hour"], 2) + " MB/h" : std::string("not estimated")) +
+                      "), " + others + " the opposite: neither settles it; run the suite for hours (--duration) and decide on that run.");
+          continue;
+        }
+        item(r, name + ": " + std::string(a["leak"].get<bool>() ? "a **leak** was found" : "no leak") + " over " + fixed(a["elapsed_s"], 0) + " s: RSS slope " +
                     (rss.contains("slope_per_hour") ? fixed(rss["slope_per_hour"], 2) + " MB/h [" + fixed(rss["low_per_hour"], 2) + ", " +
                                                           fixed(rss["high_per_hour"], 2) + "]"
                                                     : std::string("not estimated")) +

@@ -36,8 +36,8 @@ foreach(case
   "${run};--faults;gap_ms=1e3|--faults 'gap_ms=1e3': gap_ms must be an integer from 0 to 86400000, got 1e3"
   "${run};--faults;seed=18446744073709551616|--faults 'seed=18446744073709551616': seed must be an integer from 0 to"
   # The stress suites.
-  "--suite;endurance;--duration;-1|--duration: must be a number > 0 and ≤ 86400, got -1"
-  "--suite;endurance;--duration;nan|--duration: must be a number > 0 and ≤ 86400, got nan"
+  "--suite;endurance;--duration;-1|--duration: must be a number > 0 and ≤ 604800, got -1"
+  "--suite;endurance;--duration;nan|--duration: must be a number > 0 and ≤ 604800, got nan"
   "--suite;endurance;--rate;-1|--rate: must be a number > 0 and ≤ 1000000, got -1"
   "--suite;endurance;--agents;-1|--agents: must be an integer from 1 to 100000, got -1"
   "--suite;endurance;--max-agents;0|--max-agents: must be an integer from 1 to 100000, got 0"

@@ -135,6 +135,24 @@ TEST(StressGolden, CombinedDocumentAndPerformanceTuning) {
   check_document(report::performance_tuning_document(), runs);
 }
 
+// Two endurance runs of one system that disagree (one grows 100 MB over its minutes, one stays flat):
+// PERFORMANCE_TUNING.md says so in each run's item instead of giving two verdicts that contradict.
+TEST(StressGolden, EnduranceRunsThatDisagreeSaySo) {
+  json samples = json::array();
+  for (int t = 1; t <= 20; ++t) samples.push_back(sample(t, 20, 100, 2000 + 10 * (t % 3), 0, 64 + 5.0 * t));
+  const auto leaking = report::analyze_stress(
+      raw("endurance", "endurance-20260101T000000Z-4", json::array({phase("native / endurance", "native", "normal", 20, {}, samples, 2000, 0)})),
+      {false, true, false});
+  ASSERT_TRUE(leaking.phases[0]["analysis"]["leak"].get<bool>());
+  const auto text = report::render(report::performance_tuning_document(), "markdown", report::combine_stress({endurance_run(), leaking}));
+  EXPECT_NE(text.find("native / endurance: the runs disagree — this one found no leak over 20 s (RSS slope 0.00 MB/h), run "
+                      "`endurance-20260101T000000Z-4` the opposite"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("this one found a **leak**"), std::string::npos) << text;
+  EXPECT_EQ(text.find("no periodic restart is needed"), std::string::npos) << text;
+}
+
 // What each suite's report derives is the suite's to say: the same spike run analysed without
 // spike recovery has no recovery and no recovery criterion measured.
 TEST(StressGolden, TheSuitesAnalysisDecidesWhatIsDerived) {

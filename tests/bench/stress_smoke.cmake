@@ -145,14 +145,17 @@ file(READ "${OUT}/busy.txt" busy)
 string(REGEX MATCH "127\\.0\\.0\\.1:([0-9]+)" _ "${busy}")
 set(busy_port "${CMAKE_MATCH_1}")
 foreach(case "--suite;endurance;--rate;0|--rate: must be a number > 0 and ≤ 1000000, got 0"
-             "--suite;endurance;--duration;-5|--duration: must be a number > 0 and ≤ 86400, got -5"
-             "--suite;endurance;--duration;100000|--duration: must be a number > 0 and ≤ 86400, got 100000"
+             "--suite;endurance;--duration;-5|--duration: must be a number > 0 and ≤ 604800, got -5"
+             "--suite;endurance;--duration;700000|--duration: must be a number > 0 and ≤ 604800, got 700000"
              "--suite;endurance;--agents;300;--max-agents;100|more than the configured limit of 100"
              "--suite;load;--max-agents;150|200 agents, more than the configured limit of 150"
              "--suite;load;--rate;5|--rate and --agents set the endurance suite's load"
              "--suite;endurance;--mode;sideways|--mode is open or closed"
              "--suite;scalability;--engines;100|--engines: must be an integer from 1 to 64, got 100"
              "--suite;coordination;--duration;5|--duration applies to the stress suites"
+             "--suite;endurance;--full-length|--full-length runs the load suite's levels at the seeds' lengths"
+             "--suite;load;--full-length;--duration;60|--full-length sets the seeds' durations and task counts"
+             "--suite;coordination;--full-length|--full-length applies to the stress suites"
              "--suite;scalability;--broker-port;BUSY|is in use on 127.0.0.1")
   string(REPLACE "|" ";" parts "${case}")
   string(REPLACE "BUSY" "${busy_port}" parts "${parts}")

@@ -18,8 +18,11 @@
 #include <set>
 #include <thread>
 
+#include "checks.hpp"
 #include "legion/report/stress.hpp"
 #include "stress/broker_faults.hpp"
+#include "stress/phases.hpp"
+#include "stress/suite.hpp"
 #include "stress/failure.hpp"
 #include "stress/generator.hpp"
 #include "stress/ledger.hpp"
@@ -634,6 +637,44 @@ TEST(StressFailure, LeftoverCgroupOfADeadRunIsRemoved) {
   EXPECT_GE(remove_leftovers(log), 1);
   EXPECT_FALSE(std::filesystem::exists(stale));
   EXPECT_NE(log.str().find("legion-oom-4194303"), std::string::npos) << log.str();
+}
+
+// --full-length: the seeds' load levels at their lengths and counts, frameworks included; refused
+// where it means nothing.
+TEST(StressLoad, FullLengthRunsTheSeedsLevelsOnEverySystem) {
+  StressOptions o;
+  o.suite = "load";
+  EXPECT_EQ(load_scale(o, "native"), 1);
+  EXPECT_EQ(load_scale(o, "langchain"), kFrameworkScale);
+  o.full_length = true;
+  EXPECT_EQ(load_scale(o, "langchain"), 1);
+  std::vector<std::string> descriptions;
+  for (const auto& p : find_stress_suite("load")->plan(o)) descriptions.push_back(p.description);
+  EXPECT_EQ(descriptions, (std::vector<std::string>{"1000 tasks over 5.00 min (3.33/s) by 10 agents", "5000 tasks over 15.0 min (5.56/s) by 50 agents",
+                                                    "10000 tasks over 30.0 min (5.56/s) by 100 agents",
+                                                    "20000 tasks over 60.0 min (5.56/s) by 200 agents"}));
+  auto refused = [](StressOptions x) {
+    try {
+      validate(x);
+    } catch (const UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(refused(o), "accepted");
+  auto with_duration = o;
+  with_duration.duration_s = 600;
+  EXPECT_NE(refused(with_duration).find("leave out --duration"), std::string::npos);
+  auto endurance = o;
+  endurance.suite = "endurance";
+  EXPECT_NE(refused(endurance).find("the endurance suite takes --duration"), std::string::npos);
+  // A week of endurance is allowed, a day more is not.
+  StressOptions week;
+  week.suite = "endurance";
+  week.duration_s = 7 * 86400.0;
+  EXPECT_EQ(refused(week), "accepted");
+  week.duration_s = 8 * 86400.0;
+  EXPECT_NE(refused(week).find("≤ 604800 (7 days)"), std::string::npos);
 }
 
 }  // namespace

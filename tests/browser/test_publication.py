@@ -8,9 +8,9 @@ first two pages land in $LEGION_ARTIFACTS (default: the test's work folder).
 
     LEGION_BENCH=build/bench/legion-bench LEGION_WORK=/tmp/pub .venvs/browser-tests/bin/python -m pytest tests/browser
 
-The same code takes the screenshots of a committed report (docs/report/):
+The same code takes the screenshots of a committed report (docs/archive/coordination-report-2026-11-23/):
 
-    .venvs/browser-tests/bin/python tests/browser/test_publication.py --screenshots docs/report
+    .venvs/browser-tests/bin/python tests/browser/test_publication.py --screenshots docs/archive/coordination-report-2026-11-23
 """
 import html.parser
 import os

@@ -17,8 +17,10 @@
 #include "legion/report/compare.hpp"
 #include "legion/report/feature_matrix.hpp"
 #include "legion/report/footprint.hpp"
+#include "legion/report/publication.hpp"
 #include "legion/report/reporters.hpp"
 #include "legion/report/reproduce.hpp"
+#include "legion/report/stress.hpp"
 #include "legion/report/zero_io.hpp"
 #include "report/real_model_fixture.hpp"
 
@@ -229,6 +231,60 @@ TEST(Golden, CombinedHtml) {
                                         "reproduced: 1.02× the published figure"}}};
   const CombinedReport combined{{fixed_run(), slow}, {published}};
   check_golden("combined/report.html", render(combined_document(), "html", combined));
+}
+
+// The publication over two runs, a published comparison and a stress run: the criteria, the
+// conclusions, how it was made, each suite's report, the stress suites' and the feature matrix.
+TEST(Golden, Publication) {
+  Publication p;
+  p.started_at = "2026-01-01T00:00:00Z";
+  p.command = "legion-bench publish --out paper";
+  p.steps = {{"coordination-zero", "legion-bench --suite coordination --latency zero --out paper/runs/coordination-zero", "done", "", 61.4,
+              "2026-01-01T00:00:00Z", 0},
+             {"coordination-realistic", "legion-bench --suite coordination --latency realistic --out paper/runs/coordination-realistic", "done",
+              "exit status 1: a task failed or a criterion did not hold (a result, in its report)", 3725, "2026-01-01T00:01:01Z", 1},
+             {"load", "legion-bench --suite load --out paper/runs/load", "failed", "exit status 2, no results: <bad> option", 0.5,
+              "2026-01-01T01:03:07Z", 2}};
+  for (const auto& s : p.steps) p.seconds += s.seconds;
+  auto slow = fixed_run();
+  slow.context.run_id = "20260101T010000Z-2";
+  slow.context.latency_profile = "realistic";
+  p.runs = {fixed_run(), slow};
+  p.published = {{"Zero-I/O engine overhead", "Hot loops, medians of batch means.", "legion-bench zero-io",
+                  {{"neograph-langgraph-seq-ratio", "README.md:69", "128 × NeoGraph", "131×", "reproduced: 1.02× the published figure"}}}};
+  // A load run of one phase, as a stress store holds it.
+  nlohmann::json samples = nlohmann::json::array();
+  for (int t = 1; t <= 2; ++t)
+    samples.push_back({{"t_s", t}, {"submitted", 50 * t}, {"completed", 50 * t}, {"failed", 0}, {"queue_depth", 0}, {"in_flight", 2}, {"agents", 10},
+                       {"target_rate", 50.0}, {"p50_us", 900}, {"p90_us", 1200}, {"p99_us", 2000}, {"max_us", 3000},
+                       {"system", {{"rss_mb", 30.5}, {"cpu", 0.25}, {"threads", 14}, {"fds", 12}}},
+                       {"server", {{"rss_mb", 20.5}, {"cpu", 0.125}, {"threads", 3}, {"fds", 9}}}});
+  nlohmann::json latency = nlohmann::json::array();
+  for (int i = 0; i < 100; ++i) latency.push_back(1000 + 37 * (i % 50));
+  const nlohmann::json phase = {
+      {"name", "native / 10 agents"},
+      {"spec", {{"description", "10 agents"}, {"load_class", "normal"}, {"system", "native"}, {"stages", nlohmann::json::array()},
+                {"bursts", nlohmann::json::array()}, {"most_agents", 10}, {"schedule_s", 2.0}, {"start_rate", 50.0}}},
+      {"summary", {{"elapsed_s", 2.5}, {"peak_agents", 10}, {"peak_queue_depth", 1}}},
+      {"samples", samples},
+      {"ledger", {{"submitted", 100}, {"completed", 100}, {"failed", 0}, {"open", 0}, {"reasons", nlohmann::json::object()}, {"errors", nlohmann::json::array()}}},
+      {"latency_us", latency},
+      {"service_us", latency}};
+  const nlohmann::json raw = {
+      {"run_id", "load-20260101T010307Z-1"}, {"started_at", "2026-01-01T01:03:07Z"}, {"finished", true}, {"interrupted", false},
+      {"config", {{"suite", "load"}, {"command", "legion-bench --suite load --smoke"}, {"mode", "open"}, {"arrival", "constant"},
+                  {"scenario", "single-tool"}, {"latency", "zero"}, {"max_retries", 0}, {"request_timeout_s", 30}, {"recovery_factor", 2.0},
+                  {"machine", {{"cpu", "Example CPU"}, {"cores", 2}, {"kernel", "6.1.0"}, {"loadavg_at_start", "0.50 0.40 0.30 1/100 4242"}}}}},
+      {"extra", nlohmann::json::object()},
+      {"phases", nlohmann::json::array({phase})}};
+  const auto load = analyze_stress(raw, {false, false, true});
+  p.stress = combine_stress({load});
+  p.features = FeatureMatrixReport{"20260101T000000Z-1", {"native", "other"}, {{"Tools", "call a tool", {{"supported", "single-tool passed"}, {"partial", "3/5"}}}}};
+  p.multi_agent_scenarios = {"sequential-pipeline"};
+  analyze_publication(p);
+  // publication.json is the one file of its name; the others share theirs with the run's.
+  for (const auto& r : publication_document().renderings)
+    check_golden((r.file_name == "publication.json" ? "" : "publication/") + r.file_name, render(publication_document(), r.name, p));
 }
 
 TEST(Golden, FeatureMatrixDocument) {

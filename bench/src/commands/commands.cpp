@@ -9,6 +9,7 @@ Command list_command();
 Command oracle_command();
 Command analyze_command();
 Command report_command();
+Command publish_command();
 Command compare_command();
 Command ab_command();
 Command calibrate_command();
@@ -20,8 +21,9 @@ Command worker_command();
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all{
-      run_command(),  list_command(),      oracle_command(), analyze_command(), report_command(),        compare_command(),
-      ab_command(),   calibrate_command(), plan_command(),   zero_io_command(), footprint_command(), stress_engine_command(), worker_command(),
+      run_command(),     list_command(),     oracle_command(),    analyze_command(), report_command(),        publish_command(),
+      compare_command(), ab_command(),       calibrate_command(), plan_command(),    zero_io_command(),       footprint_command(),
+      stress_engine_command(), worker_command(),
   };
   return all;
 }

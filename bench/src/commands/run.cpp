@@ -139,10 +139,13 @@ void add_run_options(CLI::App& app) {
   app.add_option_function<double>(
          "--duration", [&stress](double s) { stress.duration_s = s; },
          "Seconds: load, the longest level (the others in the seeds' 5:15:30:60; 3600 = the seeds' minutes); spike, the whole "
-         "spike (default 70); endurance, the run (default 60, at most 86400)")
+         "spike (default 70); endurance, the run (default 60, at most 604800: 7 days)")
       ->check(number_in({0, stress::kMaxDurationS, true}))
       ->group(stress_group);
   app.add_flag("--smoke", stress.smoke, "A seconds-long run of the stress suite, task counts / 100 (CI)")->group(stress_group);
+  app.add_flag("--full-length", stress.full_length,
+               "Load: the seeds' levels at their lengths (5, 15, 30 and 60 min) and task counts on every system, about 110 min a system")
+      ->group(stress_group);
   app.add_option("--mode", stress.mode, "open (arrivals on a schedule, latency from the intended start) or closed")
       ->capture_default_str()->group(stress_group);
   app.add_option("--arrival", stress.arrival, "Open-loop arrivals: constant or poisson")->capture_default_str()->group(stress_group);
@@ -295,7 +298,7 @@ int run_suite(const Invocation& invocation, const Twins* twins, const Measure& m
       throw UsageError("the stress suites run the scripted model (their load is the point); run --suite " + plan.suite + " without a real model");
     return run_stress_suite(invocation, *stress_suite);
   }
-  for (const char* flag : {"--duration", "--smoke", "--mode", "--arrival", "--rate", "--agents", "--max-agents", "--recovery-factor",
+  for (const char* flag : {"--duration", "--smoke", "--full-length", "--mode", "--arrival", "--rate", "--agents", "--max-agents", "--recovery-factor",
                            "--broker-port", "--engines", "--engine-agents"})
     if (invocation.app.get_option(flag)->count() > 0) {
       std::string names;

@@ -43,7 +43,7 @@ std::vector<PhasePlan> plan(const StressOptions& o, double scale) {
 }  // namespace
 
 StressSuite endurance_suite() {
-  auto suite = phase_suite("endurance", "constant load for --duration (up to 24 h) with RSS, CPU, threads, fds, latency and errors each second; leak verdicts",
+  auto suite = phase_suite("endurance", "constant load for --duration (up to 7 days) with RSS, CPU, threads, fds, latency and errors each second; leak verdicts",
                            plan, duration_s);
   suite.takes_rate_and_agents = true;
   suite.analysis.trends = true;

@@ -10,7 +10,8 @@
 namespace legion::bench::stress {
 namespace {
 
-double duration_s(const StressOptions& o) { return o.duration_s.value_or(o.smoke ? 2 : 60); }
+// --full-length: the seeds' minutes (the longest level 60 of them); else --duration, or a minute.
+double duration_s(const StressOptions& o) { return o.full_length ? 3600 : o.duration_s.value_or(o.smoke ? 2 : 60); }
 
 std::vector<PhasePlan> plan(const StressOptions& o, double scale) {
   std::vector<PhasePlan> out;

@@ -14,6 +14,7 @@ struct StressOptions {
   std::vector<std::string> systems = {"native"};  // load: every system by default (StressSuite::every_system_by_default)
   std::optional<double> duration_s;  // unset: the suite's default; load: the longest level, the others in the seeds' 5:15:30:60
   bool smoke = false;         // seconds-long, task counts ÷ 100 (CI)
+  bool full_length = false;   // load: the seeds' 5/15/30/60 minutes and task counts, frameworks included
   std::string mode = "open";  // open | closed
   std::string arrival = "constant";  // constant | poisson
   std::optional<double> rate;  // endurance: tasks per second (unset: 100)
@@ -40,9 +41,9 @@ struct StressOptions {
 // engine's divided by this, at the same agent (concurrency) levels.
 inline constexpr double kFrameworkScale = 50;
 
-// Limits of the options: a day of run; a million tasks a second (a thousand times what the native
-// engine carries here); 64 engine processes.
-inline constexpr double kMaxDurationS = 24 * 3600, kMaxRate = 1e6;
+// Limits of the options: a week of run (the seeds' longest endurance test); a million tasks a second
+// (a thousand times what the native engine carries here); 64 engine processes.
+inline constexpr double kMaxDurationS = 7 * 24 * 3600, kMaxRate = 1e6;
 inline constexpr int kMaxEngines = 64;
 
 }  // namespace legion::bench::stress

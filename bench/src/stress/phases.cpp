@@ -219,7 +219,7 @@ std::string run_phases(const StressOptions& o, double duration_s, const PhasePla
     s->system = system;
     const auto& info = adapters::adapter_info(system);
     s->oracle = std::make_unique<OracleProcess>(o.scenario, info.dialect, o.latency, "", o.seed);
-    s->scale = system == "native" ? 1 : kFrameworkScale;
+    s->scale = load_scale(o, system);
     if (system == "native") {
       s->adapter = info.make();
       adapters::AdapterConfig ac;
@@ -333,6 +333,8 @@ std::string num(double v) {
   o << std::fixed << v;
   return o.str();
 }
+
+double load_scale(const StressOptions& o, const std::string& system) { return system == "native" || o.full_length ? 1 : kFrameworkScale; }
 
 std::string secs(double s) { return s >= 120 ? num(s / 60) + " min" : num(s) + " s"; }
 

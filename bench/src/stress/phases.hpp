@@ -29,6 +29,10 @@ using PhasePlanner = std::function<std::vector<PhasePlan>(const StressOptions&, 
 // The load every phase starts from: --mode, --arrival and --seed.
 LoadSpec base_spec(const StressOptions& options);
 
+// What a system's load levels are divided by: the native engine 1, a Python framework
+// kFrameworkScale, and with --full-length every system 1 (the seeds' counts).
+double load_scale(const StressOptions& options, const std::string& system);
+
 // A number and a duration as the phases' descriptions write them.
 std::string num(double v);
 std::string secs(double s);

@@ -45,22 +45,6 @@ std::string number(double v) {
   return o.str();
 }
 
-// A run of the folder's store, analysed as its suite asks: `run_id`, or the latest when empty.
-// Nothing when the folder holds no stress run.
-std::optional<report::StressRun> analyzed_run(const std::filesystem::path& dir, std::string run_id = "") {
-  const auto file = dir / "results.sqlite";
-  if (!std::filesystem::exists(file) || std::filesystem::exists(dir / "results.json")) return std::nullopt;
-  StressStore store(file);
-  if (run_id.empty()) {
-    const auto ids = store.run_ids();
-    if (ids.empty()) return std::nullopt;
-    run_id = ids.back();
-  }
-  const auto raw = store.load(run_id);
-  const auto* suite = find_stress_suite(raw["config"].value("suite", std::string()));
-  return report::analyze_stress(raw, suite ? suite->analysis : report::StressAnalysis{});
-}
-
 void announce(const std::vector<std::filesystem::path>& written, const std::filesystem::path& dir) {
   std::cout << "Wrote";
   for (const auto& f : written) std::cout << " " << f.filename().string();
@@ -76,6 +60,22 @@ int publish(const std::filesystem::path& dir, const report::StressRun& run) {
 }
 
 }  // namespace
+
+// A run of the folder's store, analysed as its suite asks: `run_id`, or the latest when empty.
+// Nothing when the folder holds no stress run.
+std::optional<report::StressRun> analyzed_run(const std::filesystem::path& dir, std::string run_id) {
+  const auto file = dir / "results.sqlite";
+  if (!std::filesystem::exists(file) || std::filesystem::exists(dir / "results.json")) return std::nullopt;
+  StressStore store(file);
+  if (run_id.empty()) {
+    const auto ids = store.run_ids();
+    if (ids.empty()) return std::nullopt;
+    run_id = ids.back();
+  }
+  const auto raw = store.load(run_id);
+  const auto* suite = find_stress_suite(raw["config"].value("suite", std::string()));
+  return report::analyze_stress(raw, suite ? suite->analysis : report::StressAnalysis{});
+}
 
 void register_stress_suite(StressSuite suite) {
   if (suite.name.empty() || !suite.plan || !suite.run) throw std::invalid_argument("a stress suite needs a name, a plan and a run");
@@ -104,7 +104,11 @@ void validate(const StressOptions& o) {
   // Not given: the suite's default. Given, each must make sense (the command line refuses the same
   // values when it parses them).
   if (o.duration_s && !(*o.duration_s > 0 && *o.duration_s <= kMaxDurationS))
-    throw UsageError("--duration must be a number of seconds > 0 and ≤ 86400 (24 h), got " + number(*o.duration_s));
+    throw UsageError("--duration must be a number of seconds > 0 and ≤ 604800 (7 days), got " + number(*o.duration_s));
+  if (o.full_length && o.suite != "load")
+    throw UsageError("--full-length runs the load suite's levels at the seeds' lengths; the " + o.suite + " suite takes --duration");
+  if (o.full_length && (o.duration_s || o.smoke))
+    throw UsageError("--full-length sets the seeds' durations and task counts: leave out --duration and --smoke");
   if (o.rate && !(*o.rate > 0 && *o.rate <= kMaxRate))
     throw UsageError("--rate must be a number of tasks per second > 0 and ≤ 1000000, got " + number(*o.rate));
   if (o.agents && *o.agents <= 0) throw UsageError("--agents must be at least 1, got " + std::to_string(*o.agents));

@@ -6,6 +6,7 @@
 // publishes the run, whichever suite it is, through run_stress: a suite's run only measures.
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,10 @@ void validate(const StressOptions& options);
 // Validates, runs the suite and publishes its run; the exit status (0, 1 when a criterion or task
 // failed, 130/143 interrupted).
 int run_stress(const StressOptions& options);
+
+// A run of the folder's store, analysed as its suite asks: `run_id`, or the latest when empty.
+// Nothing when the folder holds no stress run.
+std::optional<report::StressRun> analyzed_run(const std::filesystem::path& dir, std::string run_id = "");
 
 // `legion-bench report DIR` for a stress run: publishes the store's latest stress run. False when
 // the folder holds no stress run.

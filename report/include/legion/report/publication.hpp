@@ -1,0 +1,76 @@
+#pragma once
+// The publication (legion-bench publish): every suite's runs in one paper. Its model holds the runs
+// as their own analyses made them (RunResults, PublishedComparison, StressRuns), the steps that made
+// them, and what the publication adds on top: the seeds' benchmarking criteria judged as
+// docs/methodology.md defines them, beside the stress criteria, and conclusions drawn from the same
+// numbers. judge_criteria and draw_conclusions compute; the renderings only format.
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "legion/report/document.hpp"
+#include "legion/report/feature_matrix.hpp"
+#include "legion/report/reporters.hpp"
+#include "legion/report/stress.hpp"
+
+namespace legion::report {
+
+// One command of the publication: what ran, how it ended, how long it took.
+struct PublicationStep {
+  std::string name;     // coordination-zero, catalogue, load, ...
+  std::string command;  // the command line that reproduces it
+  std::string status;   // "done", "failed" (it wrote no results: `detail` says why) or "pending"
+  std::string detail;
+  double seconds = 0;
+  std::string started_at;  // ISO 8601, UTC
+  int exit_status = 0;     // 1 is a result too: a task failed or a stress criterion did not hold
+};
+
+// A verdict on one of the seeds' criteria: "pass", "fail", "inconclusive" (the interval holds the
+// threshold) or "not measured" (`measured` says why).
+struct CriterionVerdict {
+  std::string kind;  // "benchmark" (defined in docs/methodology.md) or "stress" (docs/stress.md)
+  std::string criterion, target, verdict, measured, from;
+};
+
+// A recommendation for one need, or why there is none: every sentence names the table it rests on.
+struct Conclusion {
+  std::string need;      // "lowest overhead", "fewest tokens", ...
+  std::string text;      // plain text, with the intervals
+  std::string evidence;  // the section and table it cites
+  std::optional<std::string> recommended;  // the system, when the intervals single one out
+};
+
+struct Publication {
+  std::string started_at, command;
+  bool quick = false;
+  double seconds = 0;  // the steps' time, summed
+  std::vector<PublicationStep> steps;
+  std::vector<RunResults> runs;  // suite runs: coordination at each latency profile, catalogue, a real model's
+  std::vector<PublishedComparison> published;
+  std::optional<StressRuns> stress;
+  std::optional<FeatureMatrixReport> features;  // resolved against the scripted runs' evidence
+  // What the runs alone do not say: the scenarios with two or more agents (their files do).
+  std::set<std::string> multi_agent_scenarios;
+  // What the analysis makes of the above (analyze_publication).
+  std::vector<CriterionVerdict> criteria;  // the seeds' benchmarking criteria, then the stress criteria
+  std::vector<Conclusion> conclusions;
+};
+
+// The seeds' six benchmarking criteria, each judged as docs/methodology.md defines it, then the
+// stress runs' criteria as their analysis judged them.
+std::vector<CriterionVerdict> judge_criteria(const Publication& publication);
+// Which system for which need, from the coordination runs, the failure suite, the feature matrix and
+// a real-model run where there is one: a system is recommended only where its interval lies clear of
+// every other system's on every scenario compared.
+std::vector<Conclusion> draw_conclusions(const Publication& publication);
+// Fills criteria and conclusions.
+void analyze_publication(Publication& publication);
+
+// BENCHMARK_RESULTS.md, publication.json, report.html and report.pdf.
+const Document<Publication>& publication_document();
+nlohmann::json to_json(const PublicationStep& step);
+PublicationStep publication_step_from_json(const nlohmann::json& j);
+
+}  // namespace legion::report

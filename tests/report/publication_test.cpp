@@ -1,0 +1,214 @@
+// The publication's analysis: each of the seeds' criteria judged from records whose answer is known
+// (pass, fail, inconclusive), the rigour check failing on a figure without its interval, and the
+// conclusions following the evidence — swap two systems' results and the recommendation swaps.
+#include "legion/report/publication.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace legion::report {
+namespace {
+
+// A coordination run at `profile`: each system's wall time is `factor` × the base, 12 repetitions
+// with a spread, two model calls of 200 µs each, the memory given.
+RunResults coordination(const std::string& profile, const std::map<std::string, double>& factor, const std::map<std::string, double>& rss_mb = {}) {
+  RunResults r;
+  r.context.run_id = "run-" + profile;
+  r.context.suite = "coordination";
+  r.context.latency_profile = profile;
+  r.context.seed = 3;
+  for (const auto& [system, f] : factor) r.context.systems.push_back(system);
+  r.context.scenarios = {"single-tool", "team-round-robin"};
+  for (const auto& scenario : r.context.scenarios)
+    for (int rep = 0; rep < 12; ++rep)
+      for (const auto& [system, f] : factor) {
+        RunRecord rec;
+        rec.system = system;
+        rec.scenario = scenario;
+        rec.repetition = rep;
+        rec.model_busy_ns = 400'000;
+        rec.oracle_ns = 400'000;
+        rec.wall_ns = 400'000 + static_cast<std::int64_t>(f * (100'000 + 2'000 * rep));
+        rec.llm_calls = 2;
+        rec.prompt_tokens = static_cast<std::uint64_t>(100 * f) + static_cast<std::uint64_t>(rep);
+        rec.completion_tokens = 20;
+        rec.rss_peak_bytes = static_cast<std::int64_t>((rss_mb.count(system) ? rss_mb.at(system) : 100.0) * 1024 * 1024) + rep * 4096;
+        rec.correct = true;
+        r.records.push_back(rec);
+      }
+  summarize_run(r);
+  return r;
+}
+
+Publication publication(const std::map<std::string, double>& factor, const std::map<std::string, double>& rss_mb = {}) {
+  Publication p;
+  p.runs = {coordination("zero", factor, rss_mb), coordination("realistic", factor, rss_mb)};
+  p.multi_agent_scenarios = {"team-round-robin"};
+  return p;
+}
+
+const CriterionVerdict& criterion(const std::vector<CriterionVerdict>& all, const std::string& start) {
+  for (const auto& c : all)
+    if (c.criterion.starts_with(start)) return c;
+  throw std::runtime_error("no criterion " + start);
+}
+
+const Conclusion& conclusion(const std::vector<Conclusion>& all, const std::string& need) {
+  for (const auto& c : all)
+    if (c.need == need) return c;
+  throw std::runtime_error("no conclusion " + need);
+}
+
+TEST(Publication, WithinTwentyPercentOfLangChainFollowsTheRatioInterval) {
+  // Native 10× faster: the ratio is far below 1.2.
+  EXPECT_EQ(criterion(judge_criteria(publication({{"native", 1}, {"langchain", 10}})), "LEGION performance").verdict, "pass");
+  // Native 3× slower: the whole interval lies above 1.2.
+  const auto slow = criterion(judge_criteria(publication({{"native", 3}, {"langchain", 1}})), "LEGION performance");
+  EXPECT_EQ(slow.verdict, "fail");
+  EXPECT_NE(slow.measured.find("zero latency"), std::string::npos) << slow.measured;
+  EXPECT_NE(slow.from.find("run-realistic"), std::string::npos) << slow.from;
+  // Equal speed: a ratio about 1, its interval below 1.2.
+  EXPECT_EQ(criterion(judge_criteria(publication({{"native", 1}, {"langchain", 1}})), "LEGION performance").verdict, "pass");
+  // No LangChain in the runs: not measured, and why.
+  const auto alone = criterion(judge_criteria(publication({{"native", 1}, {"agno", 1}})), "LEGION performance");
+  EXPECT_EQ(alone.verdict, "not measured");
+  EXPECT_NE(alone.measured.find("langchain"), std::string::npos);
+}
+
+TEST(Publication, CoordinationOverheadIsJudgedOnMultiAgentScenariosAtRealisticLatency) {
+  // Overhead 100–122 µs of 500–522 µs wall: about 20%, above 15%.
+  EXPECT_EQ(criterion(judge_criteria(publication({{"native", 1}, {"langchain", 2}})), "LEGION coordination overhead").verdict, "fail");
+  // A tenth of that: about 2.4%.
+  auto p = publication({{"native", 0.1}, {"langchain", 2}});
+  const auto c = criterion(judge_criteria(p), "LEGION coordination overhead");
+  EXPECT_EQ(c.verdict, "pass");
+  EXPECT_NE(c.measured.find("over 1 multi-agent scenario"), std::string::npos) << c.measured;
+  // Without a multi-agent scenario there is nothing to judge.
+  p.multi_agent_scenarios.clear();
+  EXPECT_EQ(criterion(judge_criteria(p), "LEGION coordination overhead").verdict, "not measured");
+  // Without a realistic run neither.
+  p = publication({{"native", 0.1}, {"langchain", 2}});
+  p.runs.pop_back();
+  const auto none = criterion(judge_criteria(p), "LEGION coordination overhead");
+  EXPECT_EQ(none.verdict, "not measured");
+  EXPECT_NE(none.measured.find("realistic"), std::string::npos);
+}
+
+TEST(Publication, MemoryIsJudgedAgainstTheFrameworksMedian) {
+  const std::map<std::string, double> systems{{"native", 1}, {"langchain", 2}, {"agno", 2}, {"crewai", 2}};
+  EXPECT_EQ(criterion(judge_criteria(publication(systems, {{"native", 10}, {"langchain", 150}, {"agno", 90}, {"crewai", 200}})), "Memory").verdict, "pass");
+  EXPECT_EQ(criterion(judge_criteria(publication(systems, {{"native", 400}, {"langchain", 150}, {"agno", 90}, {"crewai", 200}})), "Memory").verdict, "fail");
+  // Native with the same memory as the median framework: its interval holds the threshold.
+  EXPECT_EQ(criterion(judge_criteria(publication(systems, {{"native", 150}, {"langchain", 150}, {"agno", 90}, {"crewai", 200}})), "Memory").verdict,
+            "inconclusive");
+}
+
+// A scalability run whose levels have these rounds' throughputs.
+StressRuns scalability_run(const std::map<int, std::vector<double>>& rounds, int cores) {
+  StressRun run;
+  run.run_id = "scalability-1";
+  run.config = {{"suite", "scalability"}, {"machine", {{"cores", cores}}}};
+  run.extra["horizontal"] = nlohmann::json::array();
+  for (const auto& [n, xs] : rounds) run.extra["horizontal"].push_back({{"engines", n}, {"rounds", xs}});
+  return {{}, {run}};
+}
+
+TEST(Publication, ScalabilityUsesEveryPairOfRoundsUpToTheCpus) {
+  auto p = publication({{"native", 1}});
+  // Two engines give 1.6–1.8× one engine's throughput: a cost of 1.11–1.25 per instance.
+  p.stress = scalability_run({{1, {1000, 1000}}, {2, {1600, 1800}}, {4, {1000, 1000}}}, 2);
+  auto c = criterion(judge_criteria(p), "Scalability");
+  EXPECT_EQ(c.verdict, "pass") << c.measured;  // N = 4 is beyond the 2 CPUs: not judged
+  EXPECT_NE(c.measured.find("N = 2"), std::string::npos);
+  EXPECT_EQ(c.measured.find("N = 4"), std::string::npos);
+  // No gain at all: 2.0 per instance.
+  p.stress = scalability_run({{1, {1000, 1100}}, {2, {1000, 1050}}}, 2);
+  EXPECT_EQ(criterion(judge_criteria(p), "Scalability").verdict, "fail");
+  // Rounds that straddle 1.5.
+  p.stress = scalability_run({{1, {1000, 1000}}, {2, {1200, 1500}}}, 2);
+  EXPECT_EQ(criterion(judge_criteria(p), "Scalability").verdict, "inconclusive");
+  // One round a level: a point without a range decides nothing.
+  p.stress = scalability_run({{1, {1000}}, {2, {1900}}}, 2);
+  c = criterion(judge_criteria(p), "Scalability");
+  EXPECT_EQ(c.verdict, "inconclusive");
+  EXPECT_NE(c.measured.find("one round"), std::string::npos) << c.measured;
+  p.stress.reset();
+  EXPECT_EQ(criterion(judge_criteria(p), "Scalability").verdict, "not measured");
+}
+
+TEST(Publication, RigourFailsOnAFigureWithoutItsInterval) {
+  auto p = publication({{"native", 1}, {"langchain", 10}});
+  EXPECT_EQ(criterion(judge_criteria(p), "All benchmarks").verdict, "pass");
+  p.runs[0].summaries[1].wall_median_ci.reset();
+  const auto c = criterion(judge_criteria(p), "All benchmarks");
+  EXPECT_EQ(c.verdict, "fail");
+  EXPECT_NE(c.measured.find("no interval on the median wall time"), std::string::npos) << c.measured;
+  EXPECT_EQ(criterion(judge_criteria(p), "Reproducibility").verdict, "not measured");
+}
+
+TEST(Publication, StressCriteriaFollowTheBenchmarkOnes) {
+  auto p = publication({{"native", 1}});
+  p.stress = StressRuns{{{"zero data loss", "every task", "pass", "0 lost", "load"}}, {}};
+  const auto all = judge_criteria(p);
+  ASSERT_EQ(all.size(), 7u);
+  EXPECT_EQ(all.back().kind, "stress");
+  EXPECT_EQ(all.back().verdict, "pass");
+}
+
+TEST(Publication, ConclusionsFollowTheEvidenceAndSwapWithIt) {
+  const auto p = publication({{"native", 1}, {"langchain", 20}, {"agno", 5}}, {{"native", 10}, {"langchain", 150}, {"agno", 90}});
+  const auto conclusions = draw_conclusions(p);
+  const auto& overhead = conclusion(conclusions, "lowest overhead");
+  EXPECT_EQ(overhead.recommended, "native") << overhead.text;
+  EXPECT_NE(overhead.text.find("next, agno"), std::string::npos) << overhead.text;
+  EXPECT_NE(overhead.evidence.find("Framework overhead and memory"), std::string::npos);
+  EXPECT_EQ(conclusion(conclusions, "lowest overhead among the frameworks").recommended, "agno");
+  EXPECT_EQ(conclusion(conclusions, "least memory").recommended, "native");
+  EXPECT_EQ(conclusion(conclusions, "fewest tokens").recommended, "native");
+
+  // The same records with agno's and langchain's names swapped: the recommendation swaps too.
+  auto swapped = p;
+  for (auto& run : swapped.runs) {
+    for (auto& rec : run.records) rec.system = rec.system == "agno" ? "langchain" : rec.system == "langchain" ? "agno" : rec.system;
+    summarize_run(run);
+  }
+  EXPECT_EQ(conclusion(draw_conclusions(swapped), "lowest overhead among the frameworks").recommended, "langchain");
+}
+
+TEST(Publication, NoRecommendationWhereIntervalsOverlap) {
+  // langchain and agno alike: no framework stands out.
+  const auto p = publication({{"native", 1}, {"langchain", 5}, {"agno", 5.001}});
+  const auto conclusions = draw_conclusions(p);
+  const auto& c = conclusion(conclusions, "lowest overhead among the frameworks");
+  EXPECT_FALSE(c.recommended) << c.text;
+  EXPECT_TRUE(c.text.starts_with("No ")) << c.text;
+  EXPECT_NE(c.text.find("overlap"), std::string::npos) << c.text;
+}
+
+TEST(Publication, FaultRecoveryAndFeatureCoverage) {
+  auto p = publication({{"native", 1}, {"langchain", 20}});
+  StressRun failure;
+  failure.run_id = "failure-1";
+  failure.config = {{"suite", "failure"}};
+  auto faults = [](int native, int langchain) {
+    return nlohmann::json{{"systems", {{"native", {{"correct", native}, {"tasks", 40}}}, {"langchain", {{"correct", langchain}, {"tasks", 40}}}}}};
+  };
+  failure.extra["model_faults"] = {{"none", faults(0, 40)}, {"http_429", faults(40, 10)}, {"timeout", faults(40, 20)}};
+  p.stress = StressRuns{{}, {failure}};
+  p.features = FeatureMatrixReport{"r", {"native", "langchain"}, {{"Tools", "call", {{"supported", ""}, {"supported", ""}}},
+                                                                  {"Memory", "store", {{"partial", ""}, {"supported", ""}}}}};
+  auto conclusions = draw_conclusions(p);
+  const auto& recovery = conclusion(conclusions, "best recovery from faults");
+  EXPECT_EQ(recovery.recommended, "native") << recovery.text;  // 80/80 against 30/80; the run without faults left out
+  EXPECT_NE(recovery.text.find("80/80"), std::string::npos) << recovery.text;
+  EXPECT_NE(recovery.text.find("30/80"), std::string::npos) << recovery.text;
+  EXPECT_EQ(conclusion(conclusions, "widest feature coverage").recommended, "langchain");
+  // Close shares: no recommendation.
+  failure.extra["model_faults"] = {{"http_429", faults(39, 38)}};
+  p.stress = StressRuns{{}, {failure}};
+  EXPECT_FALSE(conclusion(draw_conclusions(p), "best recovery from faults").recommended);
+}
+
+}  // namespace
+}  // namespace legion::report
