@@ -30,8 +30,14 @@ int main(int argc, char** argv) {
     }
     const auto given = app.get_subcommands();  // at most one; none: the default action, named ""
     const std::string name = given.empty() ? "" : given.front()->get_name();
-    for (const auto& command : commands::commands())
-      if (command.name == name) return command.run(invocation);
+    for (const auto& command : commands::commands()) {
+      if (command.name != name) continue;
+      if (app.get_option("--dry-run")->count() > 0 && !command.checks_dry_run) {
+        std::cout << "--dry-run: the options of `legion-bench " << name << "` parse; nothing run (its inputs are read when it runs)\n";
+        return kExitOk;
+      }
+      return command.run(invocation);
+    }
     return kExitUsage;  // not reached: every subcommand is a registered command
   } catch (const std::exception& e) {
     std::cerr << "legion-bench: " << legion::report::printable(e.what()) << "\n";

@@ -5,6 +5,7 @@
 // is complete without its script; the script adds sorting, filters, system toggles and tooltips.
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <functional>
 #include <iomanip>
@@ -648,9 +649,17 @@ void Page::markdown(const std::string& md, int level, const std::string& table_t
       }
       out_ << "<tr>";
       const auto row = cells(line);
-      for (std::size_t i = 0; i < row.size(); ++i)
-        out_ << (header ? "<th class=\"text\">" : i < right.size() && right[i] ? "<td>" : "<td class=\"text\">") << esc(plain(row[i]))
-             << (header ? "</th>" : "</td>");
+      // Without `---:` in the alignment row a cell that reads as a number is one (right-aligned).
+      const bool marked = std::find(right.begin(), right.end(), true) != right.end();
+      auto number = [](const std::string& c) {
+        const auto t = c.find_first_not_of(' ');
+        return t != std::string::npos && (std::isdigit(static_cast<unsigned char>(c[t])) || ((c[t] == '-' || c[t] == '+') && t + 1 < c.size() &&
+                                                                                         std::isdigit(static_cast<unsigned char>(c[t + 1]))));
+      };
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        const bool numeric = marked ? i < right.size() && right[i] : number(row[i]);
+        out_ << (header ? "<th class=\"text\">" : numeric ? "<td>" : "<td class=\"text\">") << esc(plain(row[i])) << (header ? "</th>" : "</td>");
+      }
       out_ << "</tr>\n";
       header = false;
       continue;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 
 #include "format.hpp"
@@ -76,6 +77,27 @@ std::vector<std::string> cells_of(const RunResults& r) {
   return out;
 }
 
+// docs/methodology.md: the criteria are judged on cells of at least ten measured repetitions; a
+// smaller cell (the quick form's) gives no verdict, whatever its interval says.
+constexpr std::size_t kMinimumRepetitions = 10;
+
+// The cell's summary for a system, if the run has one that the system could express.
+const CellSummary* supported_cell(const RunResults& r, const std::string& cell, const std::string& system) {
+  for (const auto& s : r.summaries)
+    if (s.scenario == cell && s.system == system && !s.unsupported) return &s;
+  return nullptr;
+}
+
+// Why a cell's values cannot decide a verdict, or empty when they can.
+std::string too_few(const std::string& cell, const std::string& system, std::size_t n) {
+  return n < kMinimumRepetitions ? cell + " (" + system + ": " + std::to_string(n) + " completed, fewer than " + std::to_string(kMinimumRepetitions) + ")"
+                                 : "";
+}
+
+void add_note(std::string& text, const std::string& note) {
+  if (!note.empty()) text += (text.empty() ? "" : "; ") + note;
+}
+
 double wall(const RunRecord& r) { return static_cast<double>(r.wall_ns); }
 std::optional<double> rss_mib(const RunRecord& r) { return static_cast<double>(r.rss_peak_bytes) / (1024.0 * 1024.0); }
 
@@ -91,21 +113,31 @@ CriterionVerdict within_20_percent_of_langchain(const Publication& p) {
     froms.push_back("coordination, latency " + std::string(profile) + " (run " + run->context.run_id + ")");
     double lowest = 1e300, highest = 0, upper = 0;
     std::size_t n = 0;
+    std::string undecided;
+    // Comparable: both systems express the scenario. Each must be decided for a pass.
     for (const auto& cell : cells_of(*run)) {
+      if (!supported_cell(*run, cell, "native") || !supported_cell(*run, cell, "langchain")) continue;
       const auto native = values(*run, cell, "native", wall), langchain = values(*run, cell, "langchain", wall);
-      if (native.size() < 2 || langchain.size() < 2) continue;
+      std::string why = too_few(cell, "native", native.size());
+      if (why.empty()) why = too_few(cell, "langchain", langchain.size());
+      if (!why.empty()) {
+        verdicts.push_back("inconclusive"), add_note(undecided, why);
+        continue;
+      }
       const auto ratio = stats::hodges_lehmann_ratio(native, langchain, run->options.level);
-      verdicts.push_back(below(ratio, 1.2, true));
+      verdicts.push_back(ratio.bounded ? below(ratio, 1.2, true) : "inconclusive");
+      if (!ratio.bounded) add_note(undecided, cell + " (interval not bounded at this n)");
       lowest = std::min(lowest, ratio.point), highest = std::max(highest, ratio.point), upper = std::max(upper, ratio.upper), ++n;
     }
-    if (n)
-      parts.push_back(std::string(profile) + " latency: ratio " + sig3(lowest) + "–" + sig3(highest) + " over " + count(n, "scenario") +
-                      ", highest upper bound " + sig3(upper));
+    std::string part = std::string(profile) + " latency: ";
+    if (n) part += "ratio " + sig3(lowest) + "–" + sig3(highest) + " over " + count(n, "scenario") + ", highest upper bound " + sig3(upper);
+    if (!undecided.empty()) part += std::string(n ? "; " : "") + "undecided: " + undecided;
+    if (n || !undecided.empty()) parts.push_back(part);
   }
   v.verdict = combined(verdicts);
   for (const auto& part : parts) v.measured += (v.measured.empty() ? "" : "; ") + part;
   for (const auto& from : froms) v.from += (v.from.empty() ? "" : "; ") + from;
-  if (verdicts.empty()) v.measured = "no coordination run with both native and langchain completing two or more tasks on a scenario";
+  if (verdicts.empty()) v.measured = "no coordination run in which both native and langchain express a scenario";
   return v;
 }
 
@@ -122,22 +154,29 @@ CriterionVerdict coordination_overhead(const Publication& p) {
   v.from = "coordination, latency realistic (run " + run->context.run_id + ")";
   std::vector<std::string> verdicts;
   double highest = 0, lowest = 1e300;
+  std::size_t judged = 0;
+  std::string undecided;
   for (const auto& cell : cells_of(*run)) {
     const auto scenario = cell.substr(0, cell.find('['));
-    if (!p.multi_agent_scenarios.count(scenario)) continue;
+    if (!p.multi_agent_scenarios.count(scenario) || !supported_cell(*run, cell, "native")) continue;
     const auto shares = values(*run, cell, "native", [](const RunRecord& r) -> std::optional<double> {
       if (!r.overhead_known() || r.wall_ns <= 0) return std::nullopt;
       return static_cast<double>(r.overhead_ns()) / static_cast<double>(r.wall_ns);
     });
     const auto e = median_interval(shares, run->context.seed, run->options.level);
-    if (!e) continue;
-    verdicts.push_back(below(*e, 0.15, false));
+    if (const auto why = too_few(cell, "native", shares.size()); !why.empty() || !e) {
+      verdicts.push_back("inconclusive"), add_note(undecided, why);
+      continue;
+    }
+    verdicts.push_back(below(*e, 0.15, false)), ++judged;
     lowest = std::min(lowest, e->point), highest = std::max(highest, e->upper);
   }
   v.verdict = combined(verdicts);
-  v.measured = verdicts.empty() ? "no multi-agent scenario with two or more completed native tasks"
-                                : "median share " + sig3(lowest * 100) + "% at the lowest, highest upper bound " + sig3(highest * 100) + "% over " +
-                                      count(verdicts.size(), "multi-agent scenario");
+  if (judged)
+    v.measured = "median share " + sig3(lowest * 100) + "% at the lowest, highest upper bound " + sig3(highest * 100) + "% over " +
+                 count(judged, "multi-agent scenario");
+  if (!undecided.empty()) add_note(v.measured, "undecided: " + undecided);
+  if (verdicts.empty()) v.measured = "no multi-agent scenario in the run";
   return v;
 }
 
@@ -154,24 +193,32 @@ CriterionVerdict memory_efficiency(const Publication& p) {
   v.from = "coordination, latency zero (run " + run->context.run_id + ")";
   const Metric rss = rss_mib;
   std::vector<std::string> verdicts;
-  std::string worst;
+  std::string worst, undecided;
   double worst_margin = -1e300;
+  std::size_t judged = 0;
   for (const auto& cell : cells_of(*run)) {
-    const auto native = median_interval(values(*run, cell, "native", rss), run->context.seed, run->options.level);
+    if (!supported_cell(*run, cell, "native")) continue;
+    const auto xs = values(*run, cell, "native", rss);
+    const auto native = median_interval(xs, run->context.seed, run->options.level);
     std::vector<double> medians;
     for (const auto& system : run->systems())
       if (system != "native")
-        if (auto xs = values(*run, cell, system, rss); !xs.empty()) medians.push_back(stats::median(xs));
-    if (!native || medians.empty()) continue;
+        if (auto ys = values(*run, cell, system, rss); !ys.empty()) medians.push_back(stats::median(ys));
+    if (medians.empty()) continue;  // no framework to compare with on this scenario
+    if (const auto why = too_few(cell, "native", xs.size()); !why.empty() || !native) {
+      verdicts.push_back("inconclusive"), add_note(undecided, why);
+      continue;
+    }
     const double industry = stats::median(medians);
-    verdicts.push_back(below(*native, industry, true));
+    verdicts.push_back(below(*native, industry, true)), ++judged;
     if (native->upper - industry > worst_margin)
       worst_margin = native->upper - industry,
       worst = cell + ": native " + range(*native, " MiB") + " against the frameworks' median " + sig3(industry) + " MiB";
   }
   v.verdict = combined(verdicts);
-  v.measured = verdicts.empty() ? "no scenario with native and a framework completing tasks"
-                                : count(verdicts.size(), "scenario") + "; closest to the threshold — " + worst;
+  if (judged) v.measured = count(judged, "scenario") + "; closest to the threshold — " + worst;
+  if (!undecided.empty()) add_note(v.measured, "undecided: " + undecided);
+  if (verdicts.empty()) v.measured = "no scenario with native and a framework completing tasks";
   return v;
 }
 
@@ -190,8 +237,10 @@ CriterionVerdict scalability(const Publication& p) {
     std::vector<double> one;
     for (const auto& level : levels)
       if (level.value("engines", 0) == 1) one = level.value("rounds", std::vector<double>{});
-    if (one.empty() || cpus < 2) {
-      v.measured = one.empty() ? "the scalability run has no one-engine level" : "the run had one CPU: no level to judge";
+    if (one.empty() || cpus < 2 || std::any_of(one.begin(), one.end(), [](double x) { return !(x > 0); })) {
+      v.measured = one.empty() ? "the scalability run has no one-engine level"
+                   : cpus < 2  ? "the run had one CPU: no level to judge"
+                               : "a one-engine round completed nothing: no baseline to judge by";
       continue;
     }
     std::vector<std::string> verdicts, parts;
@@ -199,12 +248,17 @@ CriterionVerdict scalability(const Publication& p) {
       const int n = level.value("engines", 0);
       const auto xs = level.value("rounds", std::vector<double>{});
       if (n < 2 || n > cpus || xs.empty()) continue;
-      // Every pair of rounds gives a cost; the verdict takes the range's ends.
-      double lo = 1e300, hi = 0;
+      // Every pair of rounds gives a cost (a round that completed nothing: an infinite one); the
+      // verdict takes the range's ends.
+      const double infinite = std::numeric_limits<double>::infinity();
+      double lo = infinite, hi = 0;
       for (double x1 : one)
-        for (double xn : xs)
-          if (xn > 0) lo = std::min(lo, n * x1 / xn), hi = std::max(hi, n * x1 / xn);
-      const double point = n * stats::median(one) / stats::median(xs);
+        for (double xn : xs) {
+          const double cost = xn > 0 ? n * x1 / xn : infinite;
+          lo = std::min(lo, cost), hi = std::max(hi, cost);
+        }
+      const double median_n = stats::median(xs);
+      const double point = median_n > 0 ? n * stats::median(one) / median_n : infinite;
       // One round at either level gives one pair: a point, no range to judge by.
       const bool ranged = one.size() >= 2 && xs.size() >= 2;
       verdicts.push_back(ranged ? below({point, lo, hi}, 1.5, false) : "inconclusive");
@@ -223,7 +277,9 @@ CriterionVerdict scalability(const Publication& p) {
 // "All benchmarks documented with statistical rigor", checked on the publication's own figures.
 CriterionVerdict statistical_rigour(const Publication& p) {
   CriterionVerdict v{"benchmark", "All benchmarks documented with statistical rigor",
-                     "every figure with its n and 95% interval; every comparison with its test (Holm-adjusted) and effect size", "not measured", "", ""};
+                     "the suite runs' result tables: every cell of two or more completed tasks with its n and 95% interval, every comparison "
+                     "with the baseline with its ratio, Holm-adjusted test and effect size (the stress, published and footprint figures are not checked)",
+                     "not measured", "", ""};
   std::vector<std::string> problems;
   std::size_t cells = 0;
   for (const auto& run : p.runs) {
@@ -257,8 +313,8 @@ CriterionVerdict statistical_rigour(const Publication& p) {
 CriterionVerdict reproducibility() {
   return {"benchmark", "Reproducibility instructions provided and verified",
           "every documented command runs; the quick form lands within the calibrated drift of a stored baseline", "not measured",
-          "not yet judged by a command: the documented-commands test and `publish --verify` are not built yet; the commands of "
-          "every step are in the Reproduction section",
+          "not judged yet: the docs.commands test checks every documented command with --dry-run only (it parses and what it names "
+          "exists), not by running it, and `publish --verify` is not built; every step's command is in How this publication was made",
           ""};
 }
 
@@ -269,12 +325,12 @@ struct Ranked {
   stats::Estimate estimate;
 };
 
-// The systems of `run` that completed two or more tasks on every one of `cells`.
+// The systems of `run` that completed the criteria's minimum of tasks on every one of `cells`.
 std::vector<std::string> complete_systems(const RunResults& run, const std::vector<std::string>& systems, const std::vector<std::string>& cells,
                                           const Metric& metric) {
   std::vector<std::string> out;
   for (const auto& system : systems)
-    if (std::all_of(cells.begin(), cells.end(), [&](const auto& cell) { return values(run, cell, system, metric).size() >= 2; }))
+    if (std::all_of(cells.begin(), cells.end(), [&](const auto& cell) { return values(run, cell, system, metric).size() >= kMinimumRepetitions; }))
       out.push_back(system);
   return out;
 }
@@ -287,8 +343,16 @@ Conclusion lowest(const std::string& need, const RunResults& run, const std::vec
   Conclusion c{need, "", table + " (suite " + run.context.suite + ", latency " + run.context.latency_profile + ", run " + run.context.run_id + ")", {}};
   const auto cells = cells_of(run);
   const auto compared = complete_systems(run, systems, cells, metric);
+  // Who was not compared, said in the sentence: a recommendation holds among the others only.
+  std::string left_out;
+  for (const auto& system : systems)
+    if (std::find(compared.begin(), compared.end(), system) == compared.end()) left_out += (left_out.empty() ? "" : ", ") + system;
+  const std::string not_compared = left_out.empty() ? ""
+                                                    : " Not compared (fewer than " + std::to_string(kMinimumRepetitions) +
+                                                          " completed tasks on some scenario, or one they cannot express): " + left_out + ".";
   if (compared.size() < 2 || cells.empty()) {
-    c.text = "No comparison: fewer than two systems completed two or more tasks on every scenario.";
+    c.text = "No comparison: fewer than two systems completed " + std::to_string(kMinimumRepetitions) + " or more tasks on every scenario." +
+             (compared.size() == 1 ? " Not compared: " + left_out + "." : "");
     return c;
   }
   std::map<std::string, std::vector<std::string>> best_on, clear_on;  // system -> scenarios
@@ -329,12 +393,12 @@ Conclusion lowest(const std::string& need, const RunResults& run, const std::vec
       }
     c.recommended = winner;
     c.text = winner + ": the lowest " + what + " on all " + n + " scenarios, medians " + span_of(winner) + ", each 95% interval below every other system's; next, " +
-             second + " at " + span_of(second) + ".";
+             second + " at " + span_of(second) + "." + not_compared;
     return c;
   }
   if (best_on.size() == 1) {
     c.text = "No recommendation: " + best_on.begin()->first + " has the lowest median " + what + " on all " + n +
-             " scenarios, but its interval overlaps another system's on " + overlap + ".";
+             " scenarios, but its interval overlaps another system's on " + overlap + "." + not_compared;
     return c;
   }
   c.text = "No single system: the lowest median " + what + " is ";
@@ -343,7 +407,7 @@ Conclusion lowest(const std::string& need, const RunResults& run, const std::vec
     c.text += (first ? "" : ", ") + system + "'s on " + std::to_string(on.size());
     first = false;
   }
-  c.text += " of the " + n + " scenarios" + (overlap.empty() ? "." : "; the intervals overlap on " + overlap + ".");
+  c.text += " of the " + n + " scenarios" + (overlap.empty() ? "." : "; the intervals overlap on " + overlap + ".") + not_compared;
   return c;
 }
 

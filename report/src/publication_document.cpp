@@ -34,7 +34,7 @@ Section criteria_section(const Publication& p) {
     std::vector<std::vector<Text>> rows;
     for (const auto& c : p.criteria)
       if (c.kind == kind)
-        rows.push_back({text(own(c.criterion)), text(own(c.target)), text(strong(own(c.verdict))), text(outside(c.measured)),
+        rows.push_back({text(outside(c.criterion)), text(outside(c.target)), text(strong(outside(c.verdict))), text(outside(c.measured)),
                         text(outside(c.from))});
     if (rows.empty()) continue;
     s.blocks.push_back(heading(3, text(own(std::string(kind) == "benchmark" ? "Benchmarking criteria" : "Stress criteria"))));
@@ -72,8 +72,8 @@ Section steps_section(const Publication& p) {
                                                      "same folder resumes after the last finished step.")}));
   std::vector<std::vector<Text>> rows;
   for (const auto& step : p.steps)
-    rows.push_back({text(own(step.name)), text(code(step.command)), text(own(step.status + (step.detail.empty() ? "" : ": "))),
-                    text(own(step.started_at)), text(own(step.status == "pending" ? "" : duration(step.seconds)))});
+    rows.push_back({text(outside(step.name)), text(code(step.command)), text(outside(step.status + (step.detail.empty() ? "" : ": "))),
+                    text(outside(step.started_at)), text(own(step.status == "pending" ? "" : duration(step.seconds)))});
   for (std::size_t i = 0; i < p.steps.size(); ++i)
     if (!p.steps[i].detail.empty()) rows[i][2].push_back(outside(p.steps[i].detail));
   s.blocks.push_back(table(std::vector<std::string>{"step", "command", "result", "started (UTC)", "time"}, {false, false, false, false, true},

@@ -774,10 +774,16 @@ void write_tuning(std::ostream& md, const StressRuns& all) {
     md << ++n << ". " << text << " *(run `" << run.run_id << "`, suite " << run.config["suite"].get<std::string>() << ")*\n";
   };
   // Each endurance phase's leak verdict, by phase name, over every run: runs of one system that disagree say so.
-  std::map<std::string, std::vector<std::pair<std::string, bool>>> leaks;
+  struct LeakVerdict {
+    std::string run_id;
+    bool leak;
+    double seconds;
+  };
+  std::map<std::string, std::vector<LeakVerdict>> leaks;
   for (const auto& r : runs)
     for (const auto& p : r.phases)
-      if (p["analysis"].contains("trends")) leaks[p["name"].get<std::string>()].emplace_back(r.run_id, p["analysis"]["leak"].get<bool>());
+      if (p["analysis"].contains("trends"))
+        leaks[p["name"].get<std::string>()].push_back({r.run_id, p["analysis"]["leak"].get<bool>(), p["analysis"].value("elapsed_s", 0.0)});
   for (const auto& r : runs) {
     const auto& phases = r.phases;
     // Concurrency levels (load): each system's levels on their own (a run may have several systems taking turns).
@@ -852,15 +858,29 @@ void write_tuning(std::ostream& md, const StressRuns& all) {
         if (!a.contains("trends")) continue;
         const auto& rss = a["trends"][0];
         const auto name = p["name"].get<std::string>();
-        std::string others;  // other runs of this phase with the opposite verdict
-        for (const auto& [run_id, leak] : leaks[name])
-          if (run_id != r.run_id && leak != a["leak"].get<bool>()) others += (others.empty() ? "run `" : ", run `") + run_id + "`";
-        if (!others.empty()) {
-          item(r, name + ": the runs disagree — this one found " + (a["leak"].get<bool>() ? "a **leak**" : "no leak") + " over " + fixed(a["elapsed_s"], 0) +
-                      " s (RSS slope " + (rss.contains("slope_per_hour") ? fixed(rss["slope_per_hour"], 2) + " MB/h" : std::string("not estimated")) +
-                      "), " + others + " the opposite: neither settles it; run the suite for hours (--duration) and decide on that run.");
+        // Other runs of this phase with the opposite verdict. One at least twice as long decides;
+        // runs of comparable length that disagree settle nothing.
+        const double seconds = a.value("elapsed_s", 0.0);
+        std::string others, longer;
+        bool all_shorter = true;
+        for (const auto& other : leaks[name])
+          if (other.run_id != r.run_id && other.leak != a["leak"].get<bool>()) {
+            others += (others.empty() ? "run `" : ", run `") + other.run_id + "` (" + fixed(other.seconds, 0) + " s)";
+            if (other.seconds >= 2 * seconds && longer.empty()) longer = "run `" + other.run_id + "` (" + fixed(other.seconds, 0) + " s)";
+            all_shorter = all_shorter && 2 * other.seconds <= seconds;
+          }
+        const std::string found = std::string(a["leak"].get<bool>() ? "a **leak**" : "no leak") + " over " + fixed(seconds, 0) + " s (RSS slope " +
+                                  (rss.contains("slope_per_hour") ? fixed(rss["slope_per_hour"], 2) + " MB/h" : std::string("not estimated")) + ")";
+        if (!longer.empty()) {
+          item(r, name + ": this run found " + found + ", the longer " + longer + " the opposite, and the longer run decides: see its item.");
           continue;
         }
+        if (!others.empty() && !all_shorter) {
+          item(r, name + ": the runs disagree — this one found " + found + ", " + others +
+                      " the opposite: neither settles it; run the suite for hours (--duration) and decide on that run.");
+          continue;
+        }
+        if (!others.empty()) item(r, name + ": shorter runs found the opposite (" + others + "); this run, at least twice as long, decides.");
         item(r, name + ": " + std::string(a["leak"].get<bool>() ? "a **leak** was found" : "no leak") + " over " + fixed(a["elapsed_s"], 0) + " s: RSS slope " +
                     (rss.contains("slope_per_hour") ? fixed(rss["slope_per_hour"], 2) + " MB/h [" + fixed(rss["low_per_hour"], 2) + ", " +
                                                           fixed(rss["high_per_hour"], 2) + "]"

@@ -6,14 +6,16 @@
 First the quick publication itself — every step, on the seeds' four systems (the standard publication
 takes every registered system; four keep this test to minutes), without the published suite's step
 (cli.published_quick runs that same command) — checked as a reader checks the paper: every step
-finished with results; the seeds'
-six benchmarking criteria each have a verdict with what was measured and the run it comes from; the
-stress criteria follow; the conclusions cite their tables; the Markdown carries every suite's report,
-the stress suites and the feature matrix with no "not assessed" cell; the HTML and the PDF exist;
-publication.json agrees with the Markdown. Running the same command again keeps every step and writes
-the same verdicts. Then, on a small publication of three cheap steps: a step stopped by SIGTERM is
-left pending and runs again (alone) on resume; a step marked failed runs again; other options for the
-same folder, an unknown --skip and a missing --out are refused (exit 2) before anything runs.
+finished with results; the seeds' six benchmarking criteria each have a verdict with what was
+measured and the run it comes from, the first three undecided on the quick cells of fewer than ten
+repetitions; the stress criteria follow; the conclusions cite their tables; the Markdown carries
+every suite's report, the stress suites and the feature matrix with no "not assessed" cell; the HTML
+and the PDF exist; publication.json agrees with the Markdown. Running the same command again keeps
+every step and writes the same verdicts. Then, on a small publication of three cheap steps: the step
+running when SIGTERM comes is left pending and runs again on resume, the finished ones kept; a step
+marked failed runs again; a finished step whose results went missing is marked failed, the paper
+written from the rest, and the step made again by the next run; other options for the same folder,
+an unknown --skip and a missing --out are refused (exit 2) before anything runs.
 """
 import json
 import os
@@ -90,6 +92,9 @@ for c in criteria[:5]:
     check(c["verdict"] != "not measured", f"{c['criterion']} judged by the quick publication: {c['measured']}")
     check(c["from"], f"{c['criterion']} names its run")
 check("realistic" in criteria[1]["from"], "coordination overhead judged at realistic latency")
+# The quick form's 2–3 repetitions a cell decide none of the first three: each says which cells.
+for c in criteria[:3]:
+    check(c["verdict"] == "inconclusive" and "fewer than 10" in c["measured"], f"{c['criterion']} undecided on quick cells: {c}")
 check(any(c["kind"] == "stress" for c in pub["criteria"]), "the stress criteria follow")
 needs = {c["need"]: c for c in pub["conclusions"]}
 for need in ["lowest overhead", "fewest tokens", "least memory", "best recovery from faults", "widest feature coverage"]:
@@ -158,6 +163,18 @@ for s in raw["steps"]:
 (small / "publish.json").write_text(json.dumps(raw))
 rc, out, err, _ = publish(*args)
 check("[3/3] footprint: legion-bench footprint" in out and out.count("done before") == 2, f"only the failed step ran again:\n{out}")
+
+# A finished step whose results went missing: marked failed (the paper is written from the rest),
+# and the next run makes it again.
+(small / "runs" / "zero-io" / "zero_io.json").unlink()
+rc, out, err, _ = publish(*args)
+state = steps(small)
+check(rc == 1 and state["zero-io"]["status"] == "failed" and "could not be read" in state["zero-io"]["detail"],
+      f"a step without its results is failed: {rc} {state['zero-io']}\n{err}")
+check((small / "BENCHMARK_RESULTS.md").is_file(), "the paper is still written from the other steps")
+rc, out, err, _ = publish(*args)
+check(rc in (0, 1) and "[2/3] zero-io: legion-bench zero-io" in out and steps(small)["zero-io"]["status"] == "done",
+      f"the next run made the missing step again:\n{out}")
 
 # ---- Refusals, before anything runs ----
 rc, out, err, _ = publish("--quick", "--out", str(small))

@@ -135,21 +135,39 @@ TEST(StressGolden, CombinedDocumentAndPerformanceTuning) {
   check_document(report::performance_tuning_document(), runs);
 }
 
-// Two endurance runs of one system that disagree (one grows 100 MB over its minutes, one stays flat):
-// PERFORMANCE_TUNING.md says so in each run's item instead of giving two verdicts that contradict.
-TEST(StressGolden, EnduranceRunsThatDisagreeSaySo) {
+// Endurance runs of one system that disagree (one grows 5 MB a second, one stays flat): of
+// comparable length, PERFORMANCE_TUNING.md says neither settles it; a run at least twice as long
+// decides, and the shorter one's item points to it — never two verdicts that contradict.
+report::StressRun leaking_run(const std::string& id, int seconds) {
   json samples = json::array();
-  for (int t = 1; t <= 20; ++t) samples.push_back(sample(t, 20, 100, 2000 + 10 * (t % 3), 0, 64 + 5.0 * t));
-  const auto leaking = report::analyze_stress(
-      raw("endurance", "endurance-20260101T000000Z-4", json::array({phase("native / endurance", "native", "normal", 20, {}, samples, 2000, 0)})),
-      {false, true, false});
+  for (int t = 1; t <= seconds; ++t) samples.push_back(sample(t, 20, 100, 2000 + 10 * (t % 3), 0, 64 + 5.0 * t));
+  return report::analyze_stress(raw("endurance", id, json::array({phase("native / endurance", "native", "normal", 20, {}, samples, 2000, 0)})),
+                                {false, true, false});
+}
+
+TEST(StressGolden, EnduranceRunsThatDisagreeSaySo) {
+  const auto leaking = leaking_run("endurance-20260101T000000Z-4", 20);
   ASSERT_TRUE(leaking.phases[0]["analysis"]["leak"].get<bool>());
-  const auto text = report::render(report::performance_tuning_document(), "markdown", report::combine_stress({endurance_run(), leaking}));
+  auto text = report::render(report::performance_tuning_document(), "markdown", report::combine_stress({endurance_run(), leaking}));
   EXPECT_NE(text.find("native / endurance: the runs disagree — this one found no leak over 20 s (RSS slope 0.00 MB/h), run "
-                      "`endurance-20260101T000000Z-4` the opposite"),
+                      "`endurance-20260101T000000Z-4` (20 s) the opposite"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("this one found a **leak**"), std::string::npos) << text;
+  EXPECT_EQ(text.find("no periodic restart is needed"), std::string::npos) << text;
+
+  // A leaking run of 45 samples (46 s) against the flat one of 20 s: the longer one decides.
+  text = report::render(report::performance_tuning_document(), "markdown",
+                        report::combine_stress({endurance_run(), leaking_run("endurance-20260101T000000Z-5", 45)}));
+  EXPECT_NE(text.find("native / endurance: this run found no leak over 20 s (RSS slope 0.00 MB/h), the longer run `endurance-20260101T000000Z-5` "
+                      "(46 s) the opposite, and the longer run decides"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("native / endurance: shorter runs found the opposite (run `endurance-20260101T000000Z-3` (20 s)); this run, at least twice "
+                      "as long, decides."),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("native / endurance: a **leak** was found over 46 s"), std::string::npos) << text;
   EXPECT_EQ(text.find("no periodic restart is needed"), std::string::npos) << text;
 }
 

@@ -10,9 +10,10 @@
 namespace legion::report {
 namespace {
 
-// A coordination run at `profile`: each system's wall time is `factor` × the base, 12 repetitions
-// with a spread, two model calls of 200 µs each, the memory given.
-RunResults coordination(const std::string& profile, const std::map<std::string, double>& factor, const std::map<std::string, double>& rss_mb = {}) {
+// A coordination run at `profile`: each system's wall time is `factor` × the base, `repetitions`
+// (12 unless given) with a spread, two model calls of 200 µs each, the memory given.
+RunResults coordination(const std::string& profile, const std::map<std::string, double>& factor, const std::map<std::string, double>& rss_mb = {},
+                        int repetitions = 12) {
   RunResults r;
   r.context.run_id = "run-" + profile;
   r.context.suite = "coordination";
@@ -21,7 +22,7 @@ RunResults coordination(const std::string& profile, const std::map<std::string, 
   for (const auto& [system, f] : factor) r.context.systems.push_back(system);
   r.context.scenarios = {"single-tool", "team-round-robin"};
   for (const auto& scenario : r.context.scenarios)
-    for (int rep = 0; rep < 12; ++rep)
+    for (int rep = 0; rep < repetitions; ++rep)
       for (const auto& [system, f] : factor) {
         RunRecord rec;
         rec.system = system;
@@ -41,9 +42,9 @@ RunResults coordination(const std::string& profile, const std::map<std::string, 
   return r;
 }
 
-Publication publication(const std::map<std::string, double>& factor, const std::map<std::string, double>& rss_mb = {}) {
+Publication publication(const std::map<std::string, double>& factor, const std::map<std::string, double>& rss_mb = {}, int repetitions = 12) {
   Publication p;
-  p.runs = {coordination("zero", factor, rss_mb), coordination("realistic", factor, rss_mb)};
+  p.runs = {coordination("zero", factor, rss_mb, repetitions), coordination("realistic", factor, rss_mb, repetitions)};
   p.multi_agent_scenarios = {"team-round-robin"};
   return p;
 }
@@ -145,6 +146,48 @@ TEST(Publication, RigourFailsOnAFigureWithoutItsInterval) {
   EXPECT_EQ(c.verdict, "fail");
   EXPECT_NE(c.measured.find("no interval on the median wall time"), std::string::npos) << c.measured;
   EXPECT_EQ(criterion(judge_criteria(p), "Reproducibility").verdict, "not measured");
+}
+
+// The quick form's three repetitions decide nothing, whatever their intervals say: each criterion
+// names the cells it could not judge, and no conclusion names a system.
+TEST(Publication, FewerThanTenRepetitionsDecideNothing) {
+  const auto p = publication({{"native", 1}, {"langchain", 10}}, {{"native", 10}, {"langchain", 150}}, 3);
+  const auto all = judge_criteria(p);
+  for (const auto* name : {"LEGION performance", "LEGION coordination overhead", "Memory"}) {
+    const auto& c = criterion(all, name);
+    EXPECT_EQ(c.verdict, "inconclusive") << name;
+    EXPECT_NE(c.measured.find("3 completed, fewer than 10"), std::string::npos) << c.measured;
+  }
+  for (const auto& c : draw_conclusions(p)) EXPECT_FALSE(c.recommended) << c.need << ": " << c.text;
+}
+
+// A comparable scenario without enough completed tasks leaves the criterion undecided, even when
+// every other scenario passes; the cell is named.
+TEST(Publication, AScenarioWithoutEnoughTasksIsNotDroppedSilently) {
+  auto p = publication({{"native", 1}, {"langchain", 10}});
+  for (auto& run : p.runs) {
+    for (auto& rec : run.records)
+      if (rec.system == "langchain" && rec.scenario == "team-round-robin" && rec.repetition >= 4) rec.error = "timeout";
+    summarize_run(run);
+  }
+  const auto c = criterion(judge_criteria(p), "LEGION performance");
+  EXPECT_EQ(c.verdict, "inconclusive");
+  EXPECT_NE(c.measured.find("team-round-robin (langchain: 4 completed"), std::string::npos) << c.measured;
+  // langchain is then left out of the comparisons, and the sentence says so.
+  const auto conclusions = draw_conclusions(p);
+  EXPECT_NE(conclusion(conclusions, "lowest overhead").text.find("Not compared"), std::string::npos);
+}
+
+TEST(Publication, ARoundThatCompletedNothingIsAnInfiniteCost) {
+  auto p = publication({{"native", 1}});
+  p.stress = scalability_run({{1, {1000, 1000}}, {2, {0, 0}}}, 2);
+  EXPECT_EQ(criterion(judge_criteria(p), "Scalability").verdict, "fail");
+  p.stress = scalability_run({{1, {1000, 1000}}, {2, {1900, 0}}}, 2);
+  EXPECT_NE(criterion(judge_criteria(p), "Scalability").verdict, "pass");
+  p.stress = scalability_run({{1, {0, 1000}}, {2, {1900, 1800}}}, 2);
+  const auto c = criterion(judge_criteria(p), "Scalability");
+  EXPECT_EQ(c.verdict, "not measured");
+  EXPECT_NE(c.measured.find("no baseline"), std::string::npos) << c.measured;
 }
 
 TEST(Publication, StressCriteriaFollowTheBenchmarkOnes) {

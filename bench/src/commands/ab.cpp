@@ -44,7 +44,8 @@ Command ab_command() {
               if (!written.complete()) return kExitFailed;
               return run_exit_status(results, artifacts);
             });
-          }};
+          },
+          true};
 }
 
 }  // namespace legion::bench::commands

@@ -47,7 +47,8 @@ Command calibrate_command() {
               std::cout << "compare and plan read the calibration from there by default when run from this folder\n";
               return kExitOk;
             });
-          }};
+          },
+          true};
 }
 
 }  // namespace legion::bench::commands

@@ -20,6 +20,9 @@ struct Command {
   std::string help;
   std::function<void(CLI::App&)> add_options;
   std::function<int(const Invocation&)> run;
+  // Honours --dry-run itself (checks everything, runs nothing); for the others main stops after
+  // parsing their options.
+  bool checks_dry_run = false;
 };
 
 // The default action first, then the subcommands in the order --help lists them.

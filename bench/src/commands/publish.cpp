@@ -5,6 +5,8 @@
 // last one; a step that stopped half-way runs again from its start.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +31,7 @@
 #include "legion/report/publication.hpp"
 #include "local_model.hpp"
 #include "recovery.hpp"
+#include "run.hpp"
 #include "stress/suite.hpp"
 #include "utc_time.hpp"
 #include "zero_io.hpp"
@@ -168,9 +171,11 @@ std::string duration(double seconds) {
 
 std::atomic<pid_t> child{0};
 std::atomic<int> stop_signal{0};
+// Passed on to the running step, which finishes its task in flight and writes what it measured (a
+// second SIGINT from a terminal's process group changes nothing there).
 void on_signal(int sig) {
   stop_signal = sig;
-  if (pid_t pid = child; pid > 0 && sig == SIGTERM) kill(pid, SIGTERM);  // SIGINT from a terminal reaches the child itself
+  if (pid_t pid = child; pid > 0) kill(pid, sig);
 }
 
 // Runs legion-bench with `arguments`, stdout and stderr into `log`; its exit status (128 + the signal
@@ -183,17 +188,29 @@ int run_child(const std::vector<std::string>& arguments, const fs::path& log) {
   std::vector<char*> argv;
   for (auto& a : argv_strings) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The signals wait until the child is known: one that comes in between is passed on, not lost.
+  sigset_t stops, before;
+  sigemptyset(&stops);
+  sigaddset(&stops, SIGINT);
+  sigaddset(&stops, SIGTERM);
+  sigprocmask(SIG_BLOCK, &stops, &before);
   const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid < 0) {
+    sigprocmask(SIG_SETMASK, &before, nullptr);
+    throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  }
   if (pid == 0) {
+    signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);  // the step installs its own
+    prctl(PR_SET_PDEATHSIG, SIGTERM);                   // and stops when publish dies
+    sigprocmask(SIG_SETMASK, &before, nullptr);
     dup2(fd, STDOUT_FILENO), dup2(fd, STDERR_FILENO);
-    if (const int null = ::open("/dev/null", O_RDONLY); null >= 0) dup2(null, STDIN_FILENO);  // a step reads nothing
+    if (const int null = ::open("/dev/null", O_RDONLY); null >= 0) dup2(null, STDIN_FILENO), ::close(null);  // a step reads nothing
     execv("/proc/self/exe", argv.data());
     _exit(127);
   }
   ::close(fd);
   child = pid;
-  if (stop_signal == SIGTERM) kill(pid, SIGTERM);  // it came before the child was known
+  sigprocmask(SIG_SETMASK, &before, nullptr);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -248,35 +265,40 @@ report::PublicationStep* find(State& s, const std::string& name) {
   return nullptr;
 }
 
-// Reads what the finished steps wrote into the publication's model.
-report::Publication gather(const State& state, const std::vector<Step>& steps, const fs::path& out, bool quick) {
+// Reads what the finished steps wrote into the publication's model. A step whose results cannot be
+// read (a folder removed or damaged since) becomes failed, so that the next publish runs it again,
+// and the paper is written from the others.
+report::Publication gather(State& state, const std::vector<Step>& steps, const fs::path& out, bool quick) {
   report::Publication p;
-  p.started_at = state.started_at, p.command = state.command, p.quick = quick, p.steps = state.steps;
-  for (const auto& s : p.steps) p.seconds += s.seconds;
   std::vector<report::StressRun> stress;
   for (const auto& step : steps) {
-    const auto* record = [&]() -> const report::PublicationStep* {
-      for (const auto& s : state.steps)
-        if (s.name == step.name) return &s;
-      return nullptr;
-    }();
+    auto* record = find(state, step.name);
     if (!record || record->status != "done") continue;
     const auto dir = out / "runs" / step.name;
-    switch (step.kind) {
-      case Kind::run:
-        p.runs.push_back(results_to_publish(dir, std::cerr));
-        break;
-      case Kind::comparison: {
-        std::ifstream in(dir / step.result_file);
-        const auto j = json::parse(in);
-        p.published.push_back(report::published_comparison_from_json(j.contains("comparison") ? j.at("comparison") : j));
-        break;
+    try {
+      if (!fs::exists(dir / step.result_file)) throw std::runtime_error("no " + (dir / step.result_file).string());
+      switch (step.kind) {
+        case Kind::run:
+          p.runs.push_back(results_to_publish(dir, std::cerr));
+          break;
+        case Kind::comparison: {
+          std::ifstream in(dir / step.result_file);
+          const auto j = json::parse(in);
+          p.published.push_back(report::published_comparison_from_json(j.contains("comparison") ? j.at("comparison") : j));
+          break;
+        }
+        case Kind::stress:
+          if (auto run = stress::analyzed_run(dir)) stress.push_back(std::move(*run));
+          else throw std::runtime_error("no stress run in " + dir.string());
+          break;
       }
-      case Kind::stress:
-        if (auto run = stress::analyzed_run(dir)) stress.push_back(std::move(*run));
-        break;
+    } catch (const std::exception& e) {
+      record->status = "failed", record->detail = std::string("its results could not be read: ") + e.what();
+      std::cerr << "publish: " << step.name << ": " << report::printable(record->detail) << "\n";
     }
   }
+  p.started_at = state.started_at, p.command = state.command, p.quick = quick, p.steps = state.steps;
+  for (const auto& s : p.steps) p.seconds += s.seconds;
   if (!stress.empty()) p.stress = report::combine_stress(std::move(stress));
   // The feature matrix with the evidence of every scripted run (a capability is shown by a scenario of any suite).
   for (const auto& run : p.runs)
@@ -298,8 +320,24 @@ int publish(const PublishOptions& o, const Invocation& invocation) {
   std::string real_model_missing;
   const auto steps = plan(o, real_model_missing);
   const fs::path out = o.out;
+  if (run_options().dry_run) {
+    double total = 0;
+    for (const auto& step : steps) {
+      auto arguments = step.arguments;
+      arguments.insert(arguments.end(), {"--out", (out / "runs" / step.name).string()});
+      std::cout << step.name << " (about " << duration(step.estimate_s) << "): " << command_line(arguments) << "\n";
+      total += step.estimate_s;
+    }
+    std::cout << steps.size() << " steps, about " << duration(total) << " in all"
+              << (real_model_missing.empty() ? "" : "; no real-model step (" + real_model_missing + ")") << "; nothing run\n";
+    return kExitOk;
+  }
   fs::create_directories(out / "runs");
   fs::create_directories(out / "logs");
+  // One publish at a time in a folder: a second would overwrite publish.json and share the CPUs.
+  const int lock = ::open((out / "publish.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0)
+    throw UsageError("another legion-bench publish is writing " + out.string() + " (" + (lock < 0 ? std::strerror(errno) : "its lock is held") + ")");
   const json options{{"quick", o.quick}, {"systems", o.systems}, {"skip", o.skip}};
   auto state = load_or_start(out / "publish.json", options, command_line(invocation.arguments));
   if (!real_model_missing.empty())
@@ -336,18 +374,20 @@ int publish(const PublishOptions& o, const Invocation& invocation) {
     record->exit_status = status;
     left = std::max(0.0, left - step.estimate_s);
     const bool results = fs::exists(dir / step.result_file);
-    if (status >= kExitInterrupted || stop_signal) {
+    if (stop_signal || status == kExitInterrupted + SIGINT || status == kExitInterrupted + SIGTERM) {
       record->status = "pending", record->detail = "interrupted after " + duration(record->seconds) + "; runs again on resume";
     } else if (results && (status == kExitOk || status == kExitFailed)) {
       record->status = "done";
       record->detail = status == kExitOk ? "" : "exit status 1: a task failed or a criterion did not hold (a result, in its report)";
     } else {
       record->status = "failed";
-      record->detail = "exit status " + std::to_string(status) + (results ? "" : ", no results") + ": " + last_line(log);
+      record->detail = (status > kExitInterrupted ? "killed by signal " + std::to_string(status - kExitInterrupted) : "exit status " + std::to_string(status)) +
+                       (results ? "" : ", no results") + ": " + last_line(log);
     }
     save(out / "publish.json", state);
     std::cout << "    " << record->status << " in " << duration(record->seconds) << (record->detail.empty() ? "" : " — " + record->detail) << std::endl;
   }
+  signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);  // writing the paper can be stopped outright
   if (stop_signal) {
     std::cout << "publish: stopped; the same command resumes after the last finished step\n";
     return kExitInterrupted + stop_signal;
@@ -359,6 +399,7 @@ int publish(const PublishOptions& o, const Invocation& invocation) {
     if (const auto* record = find(state, step.name)) ordered.push_back(*record);
   state.steps = ordered;
   auto publication = gather(state, steps, out, o.quick);
+  save(out / "publish.json", state);  // with any step that turned out unreadable marked failed
   auto artifacts = report::write_document(out, report::publication_document(), publication);
   if (publication.features) artifacts.add(report::write_document(out, report::feature_matrix_document(), *publication.features));
 
@@ -384,7 +425,8 @@ Command publish_command() {
             cmd.add_option("--systems", o->systems, "Comma-separated systems for the suite runs (default: every registered system)");
             cmd.add_option("--skip", o->skip, "Comma-separated steps to leave out (e.g. real-model,endurance)");
           },
-          [o](const Invocation& invocation) { return publish(*o, invocation); }};
+          [o](const Invocation& invocation) { return publish(*o, invocation); },
+          true};
 }
 
 }  // namespace legion::bench::commands

@@ -27,6 +27,12 @@
 namespace legion::bench::commands {
 namespace {
 
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
 std::vector<std::string> split(const std::string& text, char sep) {
   std::vector<std::string> out;
   std::string item;
@@ -79,6 +85,9 @@ void add_run_options(CLI::App& app) {
          "--warmup", [&o](int n) { o.warmup = n; }, "Warm-up runs per scenario and system, recorded but not summarised (default 1)")
       ->transform(integer_in(0, kMaxRepetitions));
   app.add_flag("--quick", o.quick, "A small run, for tests and smoke checks");
+  app.add_flag("--dry-run", o.dry_run,
+               "Check the options and all they name (systems, suites, scenarios, settings), say what would run, and run nothing; "
+               "before a subcommand (`legion-bench --dry-run report …`) its options are parsed, and ab, calibrate and publish check everything");
   app.add_option("--target-ci", plan.target_relative_ci,
                  "Adaptive repetitions: repeat each cell until its 95% interval is within this share of the mean (e.g. 0.02)")
       ->check(number_in({0, 1, true}));
@@ -221,6 +230,12 @@ int run_stress_suite(const Invocation& invocation, const stress::StressSuite& su
   if (o.metrics.port != 0 && !suite.metered)
     throw UsageError("--metrics-port: the " + suite.name + " suite does not feed the live metrics yet (the load, spike, endurance and failure suites and "
                      "the measured suites do; docs/live-metrics.md)");
+  if (o.dry_run) {
+    const auto out = stress.out_dir.empty() ? std::filesystem::path("results") / suite.name : stress.out_dir;  // as run_stress defaults it
+    std::cout << "Would run the " << suite.name << " suite on " << join(stress.systems) << " into " << out.string() << ":\n";
+    for (const auto& phase : suite.plan(stress)) std::cout << "  " << phase.name << ": " << phase.description << "\n";
+    return kExitOk;
+  }
   stop_cleanly_on_signals();
   const int status = with_live_metrics([&] { return stress::run_stress(stress); });
   return status >= kExitInterrupted ? interrupted_status() : status;
@@ -364,6 +379,14 @@ int run_suite(const Invocation& invocation, const Twins* twins, const Measure& m
     plan.command += " " + report::shell_quote(argument);
     plan.invocation["arguments"].push_back(argument);
   }
+  if (o.dry_run) {
+    std::vector<std::string> scenarios;
+    for (const auto& s : plan.scenarios) scenarios.push_back(s.stem().string());
+    std::cout << "Would run the " << plan.suite << " suite on " << join(plan.systems) << " (" << plan.repetitions << " repetitions after "
+              << plan.warmup << " warm-up, latency " << plan.latency.name << ") into " << plan.out_dir.string() << ": " << join(scenarios)
+              << (plan.sweep || !plan.sweep_parts.empty() || !plan.concurrency_parts.empty() ? ", with sweeps or concurrency levels" : "") << "\n";
+    return kExitOk;
+  }
   stop_cleanly_on_signals();
   return with_live_metrics([&] { return measure(plan, calibration); });
 }
@@ -394,7 +417,8 @@ Command run_command() {
               if (results.context.interrupted) return interrupted_status();
               return run_exit_status(results, artifacts);
             });
-          }};
+          },
+          true};
 }
 
 }  // namespace legion::bench::commands

@@ -20,6 +20,7 @@ struct RunOptions {
   std::string calibration_path;  // also set by compare --calibration and plan --calibration
   std::vector<std::string> scenarios, params, python_adapters, builds, venvs, delays;
   bool quick = false, quiet = false;
+  bool dry_run = false;  // --dry-run: everything checked, what would run printed, nothing run
   std::optional<int> repetitions, warmup;  // not given: the defaults of the plan
   double timeout_s = 120;
   // A real model (docs/real-models.md): --endpoint, --model, --api-key-env, --gguf, --sampling, --temperature, --prices.
