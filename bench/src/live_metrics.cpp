@@ -130,8 +130,9 @@ void LiveMetrics::model_server(const std::string& system, const oracle::OracleTo
   advance(impl_->model_tokens.Add({{"system", system}, {"kind", "completion"}}), static_cast<double>(t.completion_tokens));
 }
 
-void LiveMetrics::finish_and_linger() {
-  impl_->finished.Add({}).Set(1);
+void LiveMetrics::finish() { impl_->finished.Add({}).Set(1); }
+
+void LiveMetrics::linger() {
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(impl_->linger_s);
   while (std::chrono::steady_clock::now() < until && !interrupt_flag()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }

@@ -59,9 +59,10 @@ class LiveMetrics {
   void process(const std::string& system, const std::string& role, const stress::ProcSample& sample);
   // The model server's totals since it started (the counters follow them).
   void model_server(const std::string& system, const oracle::OracleTotals& totals_so_far);
-  // The run is over: legion_run_finished becomes 1; then the endpoint stays up for linger_s
-  // (returns early when interrupted).
-  void finish_and_linger();
+  // The run is over: legion_run_finished becomes 1.
+  void finish();
+  // The endpoint stays up for linger_s after the run (returns early when interrupted).
+  void linger();
 
  private:
   struct Impl;

@@ -198,9 +198,10 @@ int with_live_metrics(const std::function<int()>& run) {
   const auto url = live_metrics()->url();
   std::cerr << "live metrics at " << url << "\n";
   const int status = run();
+  live_metrics()->finish();  // before saying so: a reader scraping on that line sees the final totals
   std::cerr << "the run has ended; its final metrics stay at " << url << " for " << options.linger_s
             << " s (legion_run_finished 1)\n";
-  live_metrics()->finish_and_linger();
+  live_metrics()->linger();
   set_live_metrics(nullptr);
   return status;
 }
