@@ -79,9 +79,10 @@ svg .mark:focus { outline: 2px solid var(--fg); }
   body { font-size: 10pt; max-width: none; margin: 0; padding: 0; }
   #controls, #tip, .screen-only { display: none !important; }
   .legend button { border: 0; padding: 0; }
-  table { font-size: 7.5pt; width: 100%; } th, td { padding: 0.15em 0.3em; overflow-wrap: anywhere; }
+  /* Words wrap whole (a short column keeps "inconclusive" on one line); code and paths anywhere. */
+  table { font-size: 7.5pt; width: 100%; } th, td { padding: 0.15em 0.3em; overflow-wrap: break-word; } td code { overflow-wrap: anywhere; }
   /* A column per system (eleven and more): the page's width shared out, so no column is cut off. */
-  table:has(tr > :nth-child(10)) { table-layout: fixed; font-size: 6.5pt; }
+  table:has(tr > :nth-child(10)) { table-layout: fixed; font-size: 6.5pt; } table:has(tr > :nth-child(10)) td { overflow-wrap: anywhere; }
   /* Elsewhere a number keeps to one line: its column widens, the text columns wrap instead. */
   table:not(:has(tr > :nth-child(10))) td:not(.text) { overflow-wrap: normal; }
   figure, tr, .legend { break-inside: avoid; } h2, h3, h4, caption { break-after: avoid; }

@@ -48,7 +48,8 @@ Section conclusions_section(const Publication& p) {
   Section s{"conclusions", "Conclusions and recommendations"};
   s.blocks.push_back(paragraph({own("Which system for which need, drawn by the publication from the tables it cites: a system is named only where "
                                     "its 95% interval lies clear of every other system's on every scenario compared; where intervals overlap the "
-                                    "sentence says so and recommends none. Figures are medians with 95% intervals (BCa bootstrap; Wilson for "
+                                    "sentence says so and recommends none. Only systems with ten or more completed tasks on every scenario are "
+                                    "compared; the others are named. Figures are medians with 95% intervals (BCa bootstrap; Wilson for "
                                     "shares).")}));
   bool first = true;
   for (const auto& c : p.conclusions) {
