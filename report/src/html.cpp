@@ -14,6 +14,7 @@
 
 #include "blocks.hpp"
 #include "format.hpp"
+#include "palette.hpp"
 #include "sections.hpp"
 #include "legion/report/escape.hpp"
 #include "legion/report/reporters.hpp"
@@ -32,12 +33,6 @@ std::string num(double v, int precision = 3) {
   s << std::setprecision(precision) << v;
   return s.str();
 }
-
-// Okabe & Ito's colour-blind-safe palette, in the order systems are assigned colours.
-// Beyond its eight, four of Paul Tol's muted scheme (also distinguishable with colour-blindness),
-// so that eleven systems and a baseline get a colour each.
-constexpr std::array<const char*, 12> kPalette = {"#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9",
-                                                  "#F0E442", "#999999", "#882255", "#117733", "#332288", "#AA4499"};
 
 constexpr const char* kStyle = R"css(
 :root { --fg: #1d2330; --muted: #5b6472; --bg: #ffffff; --grid: #d9dde3; --panel: #f4f6f9; --server: #bfc5cd; }
@@ -209,7 +204,7 @@ class Page {
 
   std::string colour(const std::string& system) const {
     auto at = std::find(systems_.begin(), systems_.end(), system) - systems_.begin();
-    return kPalette[static_cast<std::size_t>(at) % kPalette.size()];
+    return detail::palette_colour(static_cast<std::size_t>(at));
   }
   std::string swatch(const std::string& system) const {
     return "<span class=\"swatch\" style=\"background:" + colour(system) + "\"></span>";
@@ -596,7 +591,13 @@ class Page {
   int figures_ = 0, tables_ = 0;
 };
 
-void Page::markdown(const std::string& md, int level, const std::string& table_tags) {
+void Page::markdown(const std::string& md, int level, const std::string& table_tags) { detail::markdown_html(out_, md, level, tables_, table_tags); }
+
+}  // namespace
+
+namespace detail {
+
+void markdown_html(std::ostream& out_, const std::string& md, int level, int& tables_, const std::string& table_tags) {
   std::istringstream lines(md);
   std::string line, heading;
   bool in_table = false, in_code = false, header = false;
@@ -674,6 +675,10 @@ void Page::markdown(const std::string& md, int level, const std::string& table_t
   }
   if (in_table) out_ << "</table>\n";
 }
+
+}  // namespace detail
+
+namespace {
 
 void Page::records_appendix(std::size_t run) {
   const auto& r = *runs_[run];
@@ -829,10 +834,15 @@ void Page::write(const std::string& feature_matrix_markdown) {
     out_ << "</section>\n";
   }
   const auto first_part = runs_.size() + 1 + (real_beside_scripted(runs_).empty() ? 0 : 1);
-  for (std::size_t k = 0; k < additions_.results_markdown.size(); ++k) {
-    const auto& [part_title, md] = additions_.results_markdown[k];
-    out_ << "<section id=\"results-part-" << k + 1 << "\"><h3>3." << first_part + k << " " << esc(part_title) << "</h3>\n";
-    markdown(md, 4);
+  for (std::size_t k = 0; k < additions_.results_parts.size(); ++k) {
+    const auto& part = additions_.results_parts[k];
+    out_ << "<section id=\"results-part-" << k + 1 << "\"><h3>3." << first_part + k << " " << esc(part.title) << "</h3>\n";
+    if (part.figures) {
+      const auto [figures, count] = part.figures([this](const std::string& system) { return colour(system); }, figures_ + 1);
+      out_ << figures;
+      figures_ += count;
+    }
+    markdown(part.markdown, 4);
     out_ << "</section>\n";
   }
   out_ << "</section>\n";

@@ -9,6 +9,7 @@
 #include "legion/report/escape.hpp"
 #include "legion/report/publication.hpp"
 #include "sections.hpp"
+#include "stress_figures.hpp"
 
 namespace legion::report {
 namespace {
@@ -131,7 +132,13 @@ void write_publication_markdown(std::ostream& out, const Publication& p) {
 void write_publication_html(std::ostream& out, const Publication& p) {
   if (p.runs.empty()) throw std::invalid_argument("the publication has no suite run to show (every run step failed)");
   PaperAdditions additions{"LEGION benchmark publication", {criteria_section(p), conclusions_section(p)}, {}, {steps_section(p)}};
-  if (const auto stress = stress_markdown(p); !stress.empty()) additions.results_markdown.emplace_back("Stress suites", stress);
+  if (const auto stress = stress_markdown(p); !stress.empty())
+    additions.results_parts.push_back({"Stress suites", stress, [&p](const SystemColour& colour, int first) {
+                                         std::vector<StressFigure> figures;
+                                         for (const auto& run : p.stress->runs)
+                                           for (auto& f : stress_figures(run, colour)) figures.push_back(std::move(f));
+                                         return std::pair{figures_html(figures, first), static_cast<int>(figures.size())};
+                                       }});
   write_paper_html(out, run_pointers(p), features_markdown(p), p.published, additions);
 }
 

@@ -2,6 +2,7 @@
 // The sections of a run's report in the block form (blocks.hpp): built once from the analysis,
 // written as BENCHMARK_RESULTS.md, inside BENCHMARK_REPORT.md one level down, and picked by id
 // for report.html. Internal to the report library.
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <utility>
@@ -37,15 +38,25 @@ struct ChosenTimelines {
 std::optional<ChosenTimelines> chosen_timelines(const RunResults& results);
 // What a publication adds to the combined page (write_paper_html): its title, sections after the
 // abstract (the criteria, the conclusions), Markdown documents among the results (the stress
-// suites' report, as title and text), and sections before the references (how it was made).
+// suites' report, with its figures), and sections before the references (how it was made).
+struct ResultsPart {
+  std::string title, markdown;
+  // Figures drawn before the text, given each system's colour in the page and the next figure's
+  // number: their HTML and how many they are. Empty: none.
+  std::function<std::pair<std::string, int>(const std::function<std::string(const std::string&)>& colour, int first)> figures;
+};
 struct PaperAdditions {
   std::string title;
   std::vector<Section> front;
-  std::vector<std::pair<std::string, std::string>> results_markdown;
+  std::vector<ResultsPart> results_parts;
   std::vector<Section> back;
 };
 void write_paper_html(std::ostream& out, const std::vector<const RunResults*>& runs, const std::string& feature_matrix_markdown,
                       const std::vector<PublishedComparison>& published, const PaperAdditions& additions);
+// Markdown as the reports write it (headings, tables, lists, code blocks, paragraphs) as HTML:
+// `#` is dropped, `##` becomes h<level>; tables are numbered from `tables` + 1 and captioned with the
+// heading above them.
+void markdown_html(std::ostream& out, const std::string& md, int level, int& tables, const std::string& table_tags = {});
 // A real-model run's own section (id real-model), which replaces the scripted-model result tables.
 Section real_model_section(const RealModelSummary& summary, const StatisticsOptions& options);
 // A combined report's real-model runs beside scripted runs of the same systems (id real-beside-scripted).

@@ -14,6 +14,8 @@
 #include "legion/stats/hdr_histogram.hpp"
 #include "legion/stats/trend.hpp"
 #include "stress_broker_faults.hpp"
+#include "sections.hpp"
+#include "stress_figures.hpp"
 
 namespace legion::report {
 namespace {
@@ -77,8 +79,25 @@ json analyze_phase(json phase, const json& config, const StressAnalysis& wanted)
   }
   a["peak_rss_mb"] = peak_rss;
   a["peak_second_throughput"] = peak_tput;
+  // A phase too short for per-second samples (a fault's, a scalability round's): completions and
+  // failures per window from the ledger's end times, about a hundred windows, none under 100 ms.
+  if (samples.size() < 3 && phase.contains("finished_ms") && !phase["finished_ms"].empty()) {
+    const double span_ms = std::max(elapsed * 1000, 1.0);
+    const double window_ms = std::max(100.0, std::ceil(span_ms / 100 / 50) * 50);
+    const auto windows = static_cast<std::size_t>(std::ceil(span_ms / window_ms));
+    std::vector<double> done(windows, 0), bad(windows, 0);
+    auto count = [&](const json& ends, std::vector<double>& into) {
+      for (const auto& e : ends)
+        into[std::min(windows - 1, static_cast<std::size_t>(std::max(0.0, e.get<double>()) / window_ms))] += 1000 / window_ms;
+    };
+    count(phase["finished_ms"], done);
+    count(phase.value("failed_ms", json::array()), bad);
+    a["timeline"] = {{"window_s", window_ms / 1000}, {"completed_per_s", done}, {"failed_per_s", bad}};
+  }
   phase.erase("latency_us");
   phase.erase("service_us");
+  phase.erase("finished_ms");
+  phase.erase("failed_ms");
 
   // Spike: the baseline's p99, when p99 left it, and how long after the burst it came back.
   const auto& spec = phase["spec"];
@@ -637,26 +656,48 @@ std::string markdown(const StressRun& a, const std::string& pdf_note) {
   md << broker_faults_markdown(a.extra);
   md << "\n## Files\n\n`stress.json` (everything above), `stress_phases.csv`, `stress_seconds.csv` (one row a second: agents, rate, "
         "throughput, errors, queue depth, latency percentiles, and /proc's RSS, CPU, threads and file descriptors of the system's "
-        "process and the model server's), `stress.html` (charts over time), `stress.pdf`"
+        "process and the model server's), `stress.html` (the figures, and every phase's charts in an appendix), `stress.pdf` (the figures without the appendix)"
      << pdf_note << ", and the store `results.sqlite` (`legion-bench report DIR` publishes from it, also after a crash).\n";
   return md.str();
 }
 
-std::string html(const StressRun& a) {
+// The run's page: its report (the Markdown as it reads before the PDF is printed, with no note about
+// it), the figures after the criteria, and every phase's charts in an appendix that the dashboard
+// shows and the PDF leaves out. Figures are numbered from `figure`, tables from `table`.
+std::string html(const StressRun& a, const detail::SystemColour& colour, int& figure, int& table) {
   std::ostringstream o;
   o << "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Stress test results: "
     << html_escape(a.config["suite"]) << "</title><style>body{font-family:sans-serif;max-width:980px;margin:2em auto;padding:0 1em}"
-       "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px}svg.chart{width:100%;height:auto}"
-       ".grid{stroke:#ddd}.axis{font-size:10px;fill:#555}.title{font-size:12px;font-weight:bold}.pass{color:#070}.fail{color:#b00}"
-       "pre{white-space:pre-wrap}</style></head><body>\n<h1>Stress test results: " << html_escape(a.config["suite"]) << "</h1>\n";
-  o << "<p>Run <code>" << html_escape(a.run_id) << "</code>. Command: <code>" << html_escape(a.config["command"]) << "</code></p>\n";
-  o << "<h2>Success criteria</h2><table><tr><th>criterion</th><th>target</th><th>result</th><th>measured</th><th>from</th></tr>";
-  for (const auto& c : a.criteria)
-    o << "<tr><td>" << html_escape(c.criterion) << "</td><td>" << html_escape(c.target) << "</td><td class=\"" << html_escape(c.status)
-      << "\"><b>" << html_escape(c.status) << "</b></td><td>" << html_escape(c.measured) << "</td><td>" << html_escape(c.from) << "</td></tr>";
-  o << "</table>\n";
+       "table{border-collapse:collapse;font-size:12px;margin:0.5em 0}td,th{border:1px solid #ccc;padding:2px 5px;vertical-align:top}"
+       "caption{text-align:left;font-size:13px;color:#5b6472}svg.chart{width:100%;height:auto}"
+       ".grid{stroke:#ddd}.axis{font-size:10px;fill:#555}.title{font-size:12px;font-weight:bold}pre{white-space:pre-wrap}"
+       "h2,h3{break-after:avoid}figure.stress{margin:1em 0;break-inside:avoid}figure.stress figcaption{font-size:13px;color:#5b6472}"
+       "@media print{.phase-detail{display:none}}</style></head><body>\n<h1>Stress test results: " << html_escape(a.config["suite"]) << "</h1>\n";
+  // The figures go after the criteria: before the report's second section.
+  const auto md = markdown(a, "");
+  auto split = md.find("\n## ");
+  split = split == std::string::npos ? md.size() : md.find("\n## ", split + 1);
+  if (split == std::string::npos) split = md.size();
+  detail::markdown_html(o, md.substr(0, split), 2, table);
+  if (const auto figures = detail::stress_figures(a, colour); !figures.empty()) {
+    o << "<h2>Figures</h2>\n" << detail::figures_html(figures, figure);
+    figure += static_cast<int>(figures.size());
+  }
+  detail::markdown_html(o, md.substr(split), 2, table);
+  o << "<section class=\"phase-detail\"><h2>Appendix: each phase's charts</h2><p>Every phase's per-second samples, four charts a "
+       "phase; this page shows them, the PDF leaves them out.";
+  std::vector<std::string> unsampled;
+  for (const auto& p : a.phases)
+    if (p["samples"].size() < 3) unsampled.push_back(p["name"]);
+  if (!unsampled.empty()) {
+    o << " Too short for per-second charts (their figures are in the tables): ";
+    for (std::size_t i = 0; i < unsampled.size(); ++i) o << (i ? "; " : "") << html_escape(unsampled[i]);
+    o << ".";
+  }
+  o << "</p>\n";
   for (const auto& p : a.phases) {
-    o << "<h2>" << html_escape(p["name"]) << "</h2><p>" << html_escape(p["spec"]["description"]) << "</p>\n";
+    if (p["samples"].size() < 3) continue;
+    o << "<h3>" << html_escape(p["name"]) << "</h3><p>" << html_escape(p["spec"]["description"]) << "</p>\n";
     std::vector<std::pair<double, double>> done, failed, p50, p99, p999, rss, srv, queue, agents;
     for (const auto& s : p["samples"]) {
       const double t = s["t_s"];
@@ -675,8 +716,7 @@ std::string html(const StressRun& a) {
       << svg_chart("Resident memory", "MB", {{"system under test", rss}, {"model server", srv}})
       << svg_chart("Queue depth and agents", "tasks / agents", {{"queued", queue}, {"agents", agents}});
   }
-  // The Markdown as it reads before the PDF is printed: no note about it.
-  o << "<h2>The report in full</h2><pre>" << html_escape(markdown(a, "")) << "</pre></body></html>\n";
+  o << "</section></body></html>\n";
   return o.str();
 }
 
@@ -722,8 +762,11 @@ const Document<StressRun>& stress_document() {
         [](std::ostream& out, const StressRun& run) { out << json_text(to_json(run), 2) << "\n"; }},
        {"phases", "csv", "stress_phases.csv", "one row per phase", write_phases_csv},
        {"seconds", "csv", "stress_seconds.csv", "one row a second: load, latency and /proc of the system and the model server", write_seconds_csv},
-       {"html", "html", "stress.html", "charts over time (SVG) and the report in full",
-        [](std::ostream& out, const StressRun& run) { out << html(run); }}},
+       {"html", "html", "stress.html", "the report with its figures, and every phase's charts in an appendix (left out of the PDF)",
+        [](std::ostream& out, const StressRun& run) {
+          int figure = 1, table = 0;
+          out << html(run, detail::colours_in_order(detail::stress_systems({&run})), figure, table);
+        }}},
       "stress.pdf"};
   return document;
 }
@@ -980,7 +1023,8 @@ StressRuns combine_stress(std::vector<StressRun> runs) {
 
 namespace {
 
-void write_stress_combined_markdown(std::ostream& md, const StressRuns& all) {
+// The combined report's opening: what it is and the criteria over every run.
+void write_stress_combined_opening(std::ostream& md, const StressRuns& all) {
   md << "# Stress test results\n\nThe stress suites of legion-bench (docs/stress.md), one section per run below, each with the command "
         "that made it. Latency is measured from each task's intended start (open loop, no coordinated omission) and kept in HDR "
         "histograms; every task id is in the store's ledger from submission to its end. Each section starts with the command "
@@ -988,6 +1032,10 @@ void write_stress_combined_markdown(std::ostream& md, const StressRuns& all) {
         "PERFORMANCE_TUNING.md beside it.\n\n"
         "## The seeds' success criteria, over every run\n\n| criterion | target | result | measured | from |\n|---|---|---|---|---|\n";
   criteria_rows(md, all.criteria);
+}
+
+void write_stress_combined_markdown(std::ostream& md, const StressRuns& all) {
+  write_stress_combined_opening(md, all);
   for (const auto& r : all.runs) md << "\n" << demote(markdown(r, ""));
 }
 
@@ -1002,8 +1050,16 @@ void write_stress_combined_json(std::ostream& out, const StressRuns& all) {
 // Each run's page, its body only, under the first one's style.
 void write_stress_combined_html(std::ostream& page, const StressRuns& all) {
   page << "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Stress test results</title></head><body>";
+  std::vector<const StressRun*> runs;
+  for (const auto& r : all.runs) runs.push_back(&r);
+  const auto colour = detail::colours_in_order(detail::stress_systems(runs));
+  int figure = 1, table = 0;
+  std::ostringstream opening;
+  write_stress_combined_opening(opening, all);
+  page << "<h1>Stress test results</h1>\n";
+  detail::markdown_html(page, opening.str(), 2, table);
   for (const auto& r : all.runs) {
-    auto one = html(r);
+    auto one = html(r, colour, figure, table);
     const auto b = one.find("<body>"), e = one.rfind("</body>");
     if (b != std::string::npos && e != std::string::npos) page << one.substr(b + 6, e - b - 6);
     if (&r == &all.runs.front()) {

@@ -182,6 +182,123 @@ TEST(StressGolden, TheSuitesAnalysisDecidesWhatIsDerived) {
   EXPECT_EQ(without.criteria[2].status, "not measured");
 }
 
+// ---------------------------------------------------------------- figures
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// The part of a page between two markers.
+std::string between(const std::string& page, const std::string& from, const std::string& to) {
+  const auto a = page.find(from);
+  const auto b = page.find(to, a == std::string::npos ? 0 : a);
+  return a == std::string::npos || b == std::string::npos ? std::string() : page.substr(a, b - a);
+}
+
+TEST(StressFigures, LevelsArePanelsOnOneTimeAxisWithEverySystemInItsColour) {
+  const auto page = report::render(report::stress_document(), "html", load_run());
+  const auto figures = between(page, "<h2>Figures</h2>", "</figure>");
+  ASSERT_FALSE(figures.empty()) << page;
+  EXPECT_EQ(count(page, "<b>Figure "), 1u);  // one figure carries the suite: not one chart per phase
+  EXPECT_NE(figures.find(">10 agents</text>"), std::string::npos);
+  EXPECT_NE(figures.find(">100 agents</text>"), std::string::npos);
+  for (const auto* row : {"Completed tasks per second", "p99 latency from the intended start", "Resident memory of the system under test"})
+    EXPECT_NE(figures.find(row), std::string::npos) << row;
+  EXPECT_EQ(figures.find("Tasks queued"), std::string::npos);  // no burst in a load run
+  // native first, then langgraph: each in its colour, on both levels.
+  EXPECT_EQ(count(figures, "stroke=\"#0072B2\" points="), 2u * 3);
+  EXPECT_EQ(count(figures, "stroke=\"#E69F00\" points="), 2u * 3);
+  EXPECT_EQ(figures.find("stroke-dasharray=\"4 3\""), std::string::npos);  // no second with a failure: no failure line
+  // The per-phase charts follow in an appendix that the PDF leaves out.
+  EXPECT_LT(page.find("<h2>Figures</h2>"), page.find("<section class=\"phase-detail\">"));
+  EXPECT_NE(page.find("@media print{.phase-detail{display:none}}"), std::string::npos);
+
+  auto raw_run = raw("load", "load-x", json::array({phase("native / 10 agents", "native", "normal", 10, {},
+                                                          json::array({sample(1, 10, 5, 900, 0, 20), sample(2, 10, 5, 900, 0, 20),
+                                                                       sample(3, 10, 5, 900, 0, 20)}),
+                                                          15, 2)}));
+  raw_run["phases"][0]["samples"][1]["failed"] = 2;
+  const auto with_failures = report::render(report::stress_document(), "html", report::analyze_stress(raw_run, {false, false, true}));
+  EXPECT_NE(between(with_failures, "<h2>Figures</h2>", "</figure>").find("stroke-dasharray=\"4 3\""), std::string::npos);
+}
+
+TEST(StressFigures, TheSpikeIsMarkedAndLatencySpanningDecadesIsOnALogScale) {
+  auto r = raw("spike", "spike-x", json::array());
+  json samples = json::array();
+  for (int t = 1; t <= 12; ++t) samples.push_back(sample(t, 100, 50, t == 6 ? 900000 : 800, t == 6 ? 900 : 0, 30));
+  r["phases"].push_back(phase("native / spike", "native", "extreme", 100, {{"bursts", json::array({{{"at_s", 5.0}, {"count", 1000}}})}}, samples, 600, 0));
+  const auto figures = between(report::render(report::stress_document(), "html", report::analyze_stress(r, {true, false, false})), "<h2>Figures</h2>", "</figure>");
+  EXPECT_NE(figures.find("burst of 1000 tasks"), std::string::npos) << figures;
+  EXPECT_NE(figures.find("p99 latency from the intended start (ms, log scale)"), std::string::npos);
+  EXPECT_NE(figures.find("Tasks queued (tasks)"), std::string::npos);  // a run with a burst shows its queue
+  EXPECT_NE(figures.find("Completed tasks per second (tasks/s)</text>"), std::string::npos);  // flat: linear
+}
+
+TEST(StressFigures, NothingIsDrawnWhereThereIsNoData) {
+  const auto run = report::analyze_stress(raw("scalability", "s", json::array({phase("1 engine, round 1", "native", "broker", 8, {}, json::array(), 200, 0)})));
+  const auto page = report::render(report::stress_document(), "html", run);
+  EXPECT_EQ(page.find("<h2>Figures</h2>"), std::string::npos);
+  EXPECT_EQ(page.find("<svg"), std::string::npos);
+  EXPECT_NE(page.find("Too short for per-second charts (their figures are in the tables): 1 engine, round 1."), std::string::npos);
+}
+
+TEST(StressFigures, HorizontalScalingShowsEveryRoundAndTheLinearIdeal) {
+  json horizontal = json::array();
+  for (int n = 1; n <= 3; ++n)
+    horizontal.push_back({{"engines", n}, {"rounds", json::array({1000.0 * n * 0.9, 1000.0 * n})}, {"throughput", 1000.0 * n * 0.95}, {"linear_factor", 0.95}});
+  const auto run = report::analyze_stress(raw("scalability", "s", json::array(), {{"horizontal", horizontal}}));
+  const auto page = report::render(report::stress_document(), "html", run);
+  const auto figure = between(page, "<h2>Figures</h2>", "</figure>");
+  EXPECT_EQ(count(figure, "<circle r=\"3\""), 6u);  // two rounds at each of three levels
+  EXPECT_NE(figure.find("linear: N × X(1)"), std::string::npos);
+  EXPECT_NE(figure.find(">engine processes (N)</text>"), std::string::npos);
+}
+
+TEST(StressFigures, EachFaultsRecoveryIsDrawnFromTheLedgerWithTheFaultMarked) {
+  // 20 tasks/s for 3 s, none while the engine is dead, then 20/s again from 5 s to 8 s.
+  json finished = json::array();
+  for (int ms = 50; ms < 8000; ms += 50)
+    if (ms < 3000 || ms >= 5000) finished.push_back(ms);
+  auto fault = phase("engine killed", "native", "broker", 8, {}, json::array(), static_cast<std::int64_t>(finished.size()), 0);
+  fault["summary"]["elapsed_s"] = 8.0;
+  fault["finished_ms"] = finished;
+  fault["failed_ms"] = json::array();
+  auto round = phase("1 engine, round 1", "native", "broker", 8, {}, json::array(), 2, 0);
+  round["finished_ms"] = json::array({10, 20});
+  const auto run = report::analyze_stress(raw("failure", "f", json::array({fault, round}),
+                                              {{"engine_kill", {{"kind", "engine process killed (SIGKILL)"}, {"killed_at_s", 3.0}}}}));
+  const auto& timeline = run.phases[0]["analysis"]["timeline"];
+  ASSERT_TRUE(timeline.is_object()) << run.phases[0]["analysis"].dump();
+  EXPECT_DOUBLE_EQ(timeline["window_s"].get<double>(), 0.1);
+  double tasks = 0;
+  for (const auto& v : timeline["completed_per_s"]) tasks += v.get<double>() * timeline["window_s"].get<double>();
+  EXPECT_NEAR(tasks, static_cast<double>(finished.size()), 1e-6);  // every completion counted once
+  EXPECT_DOUBLE_EQ(timeline["completed_per_s"][40].get<double>(), 0.0);  // 4.0-4.1 s: the engine is dead
+  EXPECT_FALSE(run.phases[0].contains("finished_ms"));  // the per-task list is not kept in stress.json
+  const auto page = report::render(report::stress_document(), "html", run);
+  const auto figure = between(page, "<h2>Figures</h2>", "</figure>");
+  EXPECT_NE(figure.find(">SIGKILL</text>"), std::string::npos) << figure;
+  EXPECT_NE(figure.find("class=\"sf-mark\" x1=\"210.5\""), std::string::npos) << figure;  // 3.0 s of 8.0 s: 56 + 412 × 3/8
+  EXPECT_EQ(count(figure, "<svg"), 1u);  // the round has a timeline, but no fault to show
+}
+
+TEST(StressFigures, ASystemKeepsItsColourInEveryFigureOfOneDocument) {
+  json samples = json::array();
+  for (int t = 1; t <= 5; ++t) samples.push_back(sample(t, 20, 2, 30000, 0, 100));
+  auto endurance = report::analyze_stress(raw("endurance", "e", json::array({phase("langgraph / endurance", "langgraph", "normal", 20, {}, samples, 10, 0)})),
+                                          {false, true, false});
+  report::StressRuns both = report::combine_stress({load_run(), endurance});
+  const auto page = report::render(report::stress_combined_document(), "html", both);
+  const auto second = between(page, "<b>Figure 1.</b>", "<b>Figure 2.</b>");
+  ASSERT_FALSE(second.empty()) << page;
+  EXPECT_NE(second.find("stroke=\"#E69F00\" points="), std::string::npos);  // langgraph, as in the load figure
+  EXPECT_EQ(second.find("stroke=\"#0072B2\" points="), std::string::npos);
+  // The combined page opens with the criteria over every run.
+  EXPECT_LT(page.find("success criteria, over every run</h2>"), page.find("<b>Figure 1.</b>"));
+}
+
 // ---------------------------------------------------------------- a suite from outside
 
 // The toy suite: one phase of `tasks` instant tasks written to the ledger, and a sample a second.

@@ -253,5 +253,39 @@ TEST(Publication, FaultRecoveryAndFeatureCoverage) {
   EXPECT_FALSE(conclusion(draw_conclusions(p), "best recovery from faults").recommended);
 }
 
+TEST(Publication, TheStressSuitesFiguresAreInThePaperInTheSystemsColours) {
+  auto p = publication({{"native", 1}, {"langchain", 20}});
+  nlohmann::json samples = nlohmann::json::array();
+  for (int t = 1; t <= 5; ++t)
+    samples.push_back({{"t_s", t}, {"completed", 2}, {"failed", 0}, {"queue_depth", 0}, {"agents", 20}, {"p50_us", 9000}, {"p99_us", 20000},
+                       {"max_us", 30000}, {"system", {{"rss_mb", 90.0}, {"fds", 12}}}, {"server", {{"rss_mb", 20.0}}}});
+  nlohmann::json phase = {{"name", "langchain / endurance"},
+                          {"spec", {{"description", "20 agents"}, {"load_class", "normal"}, {"system", "langchain"}, {"stages", nlohmann::json::array()},
+                                    {"bursts", nlohmann::json::array()}, {"most_agents", 20}, {"schedule_s", 5.0}}},
+                          {"summary", {{"elapsed_s", 5.0}, {"peak_agents", 20}, {"peak_queue_depth", 0}}},
+                          {"samples", samples},
+                          {"latency_us", nlohmann::json::array({9000, 20000})},
+                          {"service_us", nlohmann::json::array({8000, 19000})}};
+  phase["ledger"] = {{"submitted", 10}, {"completed", 10}, {"failed", 0}, {"open", 0}, {"reasons", nlohmann::json::object()}, {"errors", nlohmann::json::array()}};
+  nlohmann::json raw = {{"run_id", "endurance-1"}, {"started_at", "2026-01-01T00:00:00Z"}, {"finished", true}, {"interrupted", false},
+                        {"extra", nlohmann::json::object()}};
+  raw["config"] = {{"suite", "endurance"}, {"command", "legion-bench --suite endurance --systems langchain"}, {"mode", "open"},
+                   {"arrival", "constant"}, {"scenario", "single-tool"}, {"latency", "zero"}, {"max_retries", 0}, {"request_timeout_s", 30},
+                   {"recovery_factor", 2.0}};
+  raw["config"]["machine"] = {{"cpu", "Test CPU"}, {"cores", 2}, {"kernel", "6.1.0-test"}, {"loadavg_at_start", "0.50 0.40 0.30 1/100 4242"}};
+  raw["phases"] = nlohmann::json::array({phase});
+  p.stress = combine_stress({analyze_stress(raw, {false, true, false})});
+  const auto page = render(publication_document(), "html", p);
+  const auto part = page.find("Stress suites</h3>");
+  ASSERT_NE(part, std::string::npos);
+  const auto figure = page.find("The endurance suite on one time axis", part);
+  ASSERT_NE(figure, std::string::npos) << page.substr(part, 2000);
+  // langchain is the second system of the paper: its colour in the coordination charts and here.
+  EXPECT_NE(page.find("stroke=\"#E69F00\" points=", part), std::string::npos);
+  // Numbered after the figures before it.
+  const auto number = page.rfind("<b>Figure ", figure);
+  EXPECT_GT(std::stoi(page.substr(number + 10)), 1);
+}
+
 }  // namespace
 }  // namespace legion::report

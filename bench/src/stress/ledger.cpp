@@ -282,7 +282,9 @@ nlohmann::json StressStore::load(const std::string& run_id) const {
       else samples.push_back(std::move(sample));
     }
     p["samples"] = std::move(samples);
-    json latency = json::array(), service = json::array();
+    // finished_ms: when each task ended, from the phase's start; the report draws a phase without
+    // per-second samples (a fault's) from it.
+    json latency = json::array(), service = json::array(), finished = json::array(), failed_at = json::array();
     std::map<std::string, std::int64_t> reasons;
     std::int64_t submitted = 0, completed = 0, failed = 0, open = 0;
     Stmt ts(db_.handle(), "SELECT intended_ns, started_ns, finished_ns, state, reason FROM stress_tasks WHERE run_id = ?1 AND phase = ?2");
@@ -296,6 +298,7 @@ nlohmann::json StressStore::load(const std::string& run_id) const {
       }
       ++(state == "completed" ? completed : failed);
       if (state == "failed") ++reasons[ts.text(4)];
+      (state == "completed" ? finished : failed_at).push_back(ts.integer(2) / 1000000);
       latency.push_back((ts.integer(2) - ts.integer(0)) / 1000);
       service.push_back((ts.integer(2) - ts.integer(1)) / 1000);
     }
@@ -303,6 +306,8 @@ nlohmann::json StressStore::load(const std::string& run_id) const {
                    {"errors", ledger_errors}};
     p["latency_us"] = std::move(latency);
     p["service_us"] = std::move(service);
+    p["finished_ms"] = std::move(finished);
+    p["failed_ms"] = std::move(failed_at);
     run["phases"].push_back(std::move(p));
   }
   return run;

@@ -4,7 +4,7 @@
 // latency, the task ledger's verdict (zero lost tasks), spike recovery, endurance leak and
 // degradation verdicts from Theil–Sen slopes and the Mann–Kendall test, the seeds' success
 // criteria — made once into a StressRun, and its documents: `stress` (STRESS_TEST_RESULTS.md,
-// stress.json, stress_phases.csv, stress_seconds.csv, stress.html with SVG charts over time, and
+// stress.json, stress_phases.csv, stress_seconds.csv, stress.html with the figures (stress_figures.hpp) and
 // stress.pdf), `stress-combined` over several runs and `performance-tuning` (PERFORMANCE_TUNING.md).
 #include <cstdint>
 #include <filesystem>
