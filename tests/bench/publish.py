@@ -15,7 +15,9 @@ every step and writes the same verdicts. Then, on a small publication of three c
 running when SIGTERM comes is left pending and runs again on resume, the finished ones kept; a step
 marked failed runs again; a finished step whose results went missing is marked failed, the paper
 written from the rest, and the step made again by the next run; other options for the same folder,
-an unknown --skip and a missing --out are refused (exit 2) before anything runs.
+an unknown --skip and a missing --out are refused (exit 2) before anything runs. And `publish --verify`:
+every figure of baseline.json compared, exit status 1 exactly when one is outside its tolerance, a
+doctored baseline caught, a standard or unreadable baseline refused before anything runs.
 """
 import json
 import os
@@ -81,7 +83,10 @@ check([c["criterion"] for c in criteria] == [
     "Memory efficiency competitive with or better than industry standards",
     "Scalability demonstrates sub-linear overhead (< 1.5× per instance)",
     "All benchmarks documented with statistical rigor",
-    "Reproducibility instructions provided and verified"], f"the six benchmarking criteria: {criteria}")
+    "Reproducibility: every documented command runs",
+    "Reproducibility: the quick form lands within the calibrated drift of a stored baseline"],
+    f"the six benchmarking criteria, reproducibility in its two parts: {criteria}")
+check(criteria[-1]["verdict"] == "not measured" and "--verify" in criteria[-1]["measured"], f"without --verify, not measured: {criteria[-1]}")
 for c in criteria:
     check(c["verdict"] in ("pass", "fail", "inconclusive", "not measured"), f"verdict of {c['criterion']}: {c['verdict']}")
     check(c["measured"], f"{c['criterion']} says what was measured")
@@ -125,6 +130,52 @@ check(out2.count("done before") == len(done), f"every step kept on the second ru
 again = json.loads((paper / "publication.json").read_text())
 check([c["verdict"] for c in again["criteria"]] == [c["verdict"] for c in pub["criteria"]], "the same verdicts from the same runs")
 check(again["conclusions"] == pub["conclusions"], "the same conclusions from the same runs")
+
+# ---- publish --verify: the quick form against a stored baseline ----
+baseline = json.loads((paper / "baseline.json").read_text())
+check(any(c["run"] == "coordination/zero" and c["system"] == "native" and c["cell"] == "single-tool" and "wall_ms_median" in c
+          for c in baseline["cells"]), "baseline.json holds each cell's median wall time")
+check(any(v["figure"].startswith("stress load: ") for v in baseline["verdicts"]), "baseline.json holds the stress criteria's verdicts")
+# Only coordination at zero latency, on native: every other step the plan for native has is skipped.
+plan = subprocess.run([LEGION_BENCH, "--dry-run", "publish", "--quick", "--systems", "native", "--out", str(OUT / "plan")],
+                      capture_output=True, text=True).stdout
+only_zero = ",".join(m for m in re.findall(r"^([a-z-]+) \(about ", plan, re.M) if m != "coordination-zero")
+
+
+def verify(baseline_path, folder):
+    rc, out, err, _ = publish("--verify", str(baseline_path), "--systems", "native", "--skip", only_zero, "--out", str(folder))
+    text = (folder / "VERIFY.md").read_text() if (folder / "VERIFY.md").is_file() else ""
+    counted = re.search(r"\*\*(\d+) of (\d+) figures outside\*\*", text)
+    return rc, out, err, text, int(counted.group(1)) if counted else -1
+
+
+rc, out, err, text, outside = verify(paper, OUT / "verify")
+check(outside >= 0, f"VERIFY.md counts the figures outside:\n{out}\n{err}\n{text[:2000]}")
+check(rc == (1 if outside else 0), f"--verify exits 1 exactly when a figure is outside ({rc}, {outside} outside)")
+for figure in ["median wall time", "correct answers", "median tokens"]:
+    check(f"| coordination/zero · single-tool · native: {figure} |" in text, f"VERIFY.md compares native's {figure} on single-tool")
+check("coordination/zero · single-tool · langchain: not in this publication" in text, "a baseline figure this run has not is named")
+verified = json.loads((OUT / "verify" / "publication.json").read_text())
+repro = [c for c in verified["criteria"] if c["criterion"].startswith("Reproducibility: the quick form")][0]
+check(repro["verdict"] == ("fail" if outside else "pass"), f"the paper's reproducibility verdict follows VERIFY.md: {repro}")
+# A doctored baseline: native's single-tool a thousand times slower, with one answer fewer correct.
+for c in baseline["cells"]:
+    if c["run"] == "coordination/zero" and c["system"] == "native" and c["cell"] == "single-tool":
+        c["wall_ms_median"] *= 1000
+        c["correct"] -= 1
+(OUT / "doctored.json").write_text(json.dumps(baseline))
+rc, out, err, text, outside = verify(OUT / "doctored.json", OUT / "verify-doctored")
+check(rc == 1 and outside >= 2, f"a doctored baseline fails verification (exit {rc}, {outside} outside)")
+for figure in ["median wall time", "correct answers"]:
+    check(re.search(r"\| coordination/zero · single-tool · native: " + figure + r" \|.*\| \*\*outside\*\* \|", text),
+          f"VERIFY.md names native's {figure} on single-tool as outside")
+check("outside: coordination/zero · single-tool · native: median wall time" in out, f"the terminal names it too:\n{out}")
+# Refused before anything runs: a standard publication's baseline, and none at all.
+(OUT / "standard.json").write_text(json.dumps({**baseline, "quick": False}))
+for bad, why in [(OUT / "standard.json", "standard publication"), (OUT / "no-such-folder", "cannot be read")]:
+    rc, out, err, text, outside = verify(bad, OUT / "verify-refused")
+    check(rc == 2 and why in err, f"--verify {bad.name} refused with exit 2 ({rc}): {err}")
+    check(not (OUT / "verify-refused" / "publish.json").exists(), f"--verify {bad.name}: nothing started")
 
 # ---- Resuming: a small publication of three cheap steps ----
 small = OUT / "small"

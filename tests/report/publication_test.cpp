@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 namespace legion::report {
 namespace {
@@ -194,7 +195,7 @@ TEST(Publication, StressCriteriaFollowTheBenchmarkOnes) {
   auto p = publication({{"native", 1}});
   p.stress = StressRuns{{{"zero data loss", "every task", "pass", "0 lost", "load"}}, {}};
   const auto all = judge_criteria(p);
-  ASSERT_EQ(all.size(), 7u);
+  ASSERT_EQ(all.size(), 8u);  // six benchmarking criteria, reproducibility in two rows, then the stress one
   EXPECT_EQ(all.back().kind, "stress");
   EXPECT_EQ(all.back().verdict, "pass");
 }
@@ -285,6 +286,50 @@ TEST(Publication, TheStressSuitesFiguresAreInThePaperInTheSystemsColours) {
   // Numbered after the figures before it.
   const auto number = page.rfind("<b>Figure ", figure);
   EXPECT_GT(std::stoi(page.substr(number + 10)), 1);
+}
+
+TEST(Publication, VerifyNamesEveryFigureOutsideTheDriftAndJudgesReproducibility) {
+  const auto drift = [](const std::string&, const std::string&) { return 0.4; };
+  auto before = publication({{"native", 1}, {"langchain", 20}});
+  before.quick = true;
+  before.stress = StressRuns{{}, {}};
+  StressRun load;
+  load.config = {{"suite", "load"}};
+  load.criteria = {{"zero data loss", "every task", "pass", "0 lost", "load"}};
+  before.stress->runs.push_back(load);
+  const auto baseline = publication_baseline(before);
+  ASSERT_EQ(baseline["cells"].size(), 2u * 2 * 2);  // two runs, two scenarios, two systems
+  // The same figures: nothing outside, and the criterion passes.
+  auto same = verify_publication(baseline, baseline, drift);
+  EXPECT_EQ(same.outside(), 0u);
+  EXPECT_EQ(same.figures.size(), 8u * 3 + 1);  // wall, correct, tokens a cell; the stress verdict
+  before.verification = same;
+  analyze_publication(before);
+  auto verdict = [](const Publication& p) {
+    for (const auto& c : p.criteria)
+      if (c.criterion.starts_with("Reproducibility: the quick form")) return c;
+    throw std::runtime_error("no reproducibility criterion");
+  };
+  EXPECT_EQ(verdict(before).verdict, "pass") << verdict(before).measured;
+
+  // LangChain 1.5× slower (beyond ±40%), its tokens changed, a verdict changed, native's realistic run gone.
+  auto after = publication({{"native", 1}, {"langchain", 30}});
+  after.runs.pop_back();
+  after.stress = before.stress;
+  after.stress->runs[0].criteria[0].status = "fail";
+  const auto v = verify_publication(baseline, publication_baseline(after), drift);
+  std::set<std::string> outside;
+  for (const auto& f : v.figures)
+    if (f.outside) outside.insert(f.figure);
+  EXPECT_TRUE(outside.count("coordination/zero · single-tool · langchain: median wall time"));
+  EXPECT_TRUE(outside.count("coordination/zero · single-tool · langchain: median tokens"));
+  EXPECT_TRUE(outside.count("stress load: zero data loss"));
+  EXPECT_FALSE(outside.count("coordination/zero · single-tool · native: median wall time"));
+  EXPECT_EQ(v.not_compared.size(), 4u);  // the realistic run's four cells
+  before.verification = v;
+  analyze_publication(before);
+  EXPECT_EQ(verdict(before).verdict, "fail");
+  EXPECT_NE(verdict(before).measured.find("langchain: median wall time"), std::string::npos) << verdict(before).measured;
 }
 
 }  // namespace

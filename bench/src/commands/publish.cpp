@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -27,6 +28,7 @@
 #include "exit_status.hpp"
 #include "legion/adapters/adapter.hpp"
 #include "legion/datasets/scenario.hpp"
+#include "legion/report/calibration.hpp"
 #include "legion/report/escape.hpp"
 #include "legion/report/publication.hpp"
 #include "local_model.hpp"
@@ -45,8 +47,39 @@ using nlohmann::json;
 
 struct PublishOptions {
   std::string out, systems, skip;
+  std::string verify;  // a stored quick publication (its folder or baseline.json) to compare this one with
   bool quick = false;
 };
+
+// The baseline `--verify` names: a folder holding baseline.json, or the file. Refused (exit 2)
+// before anything runs when it cannot be read or is not a quick publication's.
+json load_baseline(const fs::path& given) {
+  const auto file = fs::is_directory(given) ? given / "baseline.json" : given;
+  std::ifstream in(file);
+  if (!in) throw UsageError("publish --verify: " + file.string() + " cannot be read (a folder written by legion-bench publish --quick holds one)");
+  json baseline;
+  try {
+    baseline = json::parse(in);
+    if (!baseline.at("quick").get<bool>()) throw UsageError("publish --verify: " + file.string() + " is a standard publication's; --verify compares quick ones");
+    (void)baseline.at("cells").size(), (void)baseline.at("verdicts").size();
+  } catch (const json::exception& e) {
+    throw UsageError("publish --verify: " + file.string() + " is not a publication's baseline.json: " + e.what());
+  }
+  return baseline;
+}
+
+// The drift a median may move by between two runs: this machine's calibration when there is one.
+std::pair<std::function<double(const std::string&, const std::string&)>, std::string> drift() {
+  if (const auto file = report::default_calibration()) {
+    auto calibration = std::make_shared<report::Calibration>(report::load_calibration(*file));
+    return {[calibration](const std::string& cell, const std::string& system) { return calibration->between_runs_floor(cell, system); },
+            "the between-runs floor " + calibration->describe()};
+  }
+  return {[](const std::string&, const std::string&) { return report::kUncalibratedDrift; },
+          "±" + std::to_string(static_cast<int>(report::kUncalibratedDrift * 100)) +
+              "%, the largest drift between two runs of one build measured on this project's machines; no calibration here "
+              "(legion-bench calibrate)"};
+}
 
 // What a step's folder holds once it has results, by kind.
 enum class Kind { run, comparison, stress };
@@ -317,6 +350,8 @@ report::Publication gather(State& state, const std::vector<Step>& steps, const f
 
 int publish(const PublishOptions& o, const Invocation& invocation) {
   if (o.out.empty()) throw UsageError("publish: name the publication's folder with --out");
+  std::optional<json> baseline;
+  if (!o.verify.empty()) baseline = load_baseline(o.verify);
   std::string real_model_missing;
   const auto steps = plan(o, real_model_missing);
   const fs::path out = o.out;
@@ -338,7 +373,8 @@ int publish(const PublishOptions& o, const Invocation& invocation) {
   const int lock = ::open((out / "publish.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0)
     throw UsageError("another legion-bench publish is writing " + out.string() + " (" + (lock < 0 ? std::strerror(errno) : "its lock is held") + ")");
-  const json options{{"quick", o.quick}, {"systems", o.systems}, {"skip", o.skip}};
+  json options{{"quick", o.quick}, {"systems", o.systems}, {"skip", o.skip}};
+  if (!o.verify.empty()) options["verify"] = o.verify;
   auto state = load_or_start(out / "publish.json", options, command_line(invocation.arguments));
   if (!real_model_missing.empty())
     std::cout << "publish: no real-model step (" << real_model_missing << ")\n";
@@ -400,6 +436,19 @@ int publish(const PublishOptions& o, const Invocation& invocation) {
   state.steps = ordered;
   auto publication = gather(state, steps, out, o.quick);
   save(out / "publish.json", state);  // with any step that turned out unreadable marked failed
+  // baseline.json: the figures a later `publish --verify` compares with.
+  const auto figures = report::publication_baseline(publication);
+  std::ofstream(out / "baseline.json") << figures.dump(1) << "\n";
+  if (baseline) {
+    const auto [tolerance, source] = drift();
+    publication.verification = report::verify_publication(*baseline, figures, tolerance);
+    publication.verification->baseline_source = o.verify + " (made by `" + baseline->value("command", std::string("?")) + "` at " +
+                                                baseline->value("started_at", std::string("?")) + ")";
+    publication.verification->drift_source = source;
+    report::analyze_publication(publication);  // the reproducibility criterion, now judged
+    std::ofstream verify(out / "VERIFY.md");
+    report::write_verification_markdown(verify, *publication.verification);
+  }
   auto artifacts = report::write_document(out, report::publication_document(), publication);
   if (publication.features) artifacts.add(report::write_document(out, report::feature_matrix_document(), *publication.features));
 
@@ -409,7 +458,16 @@ int publish(const PublishOptions& o, const Invocation& invocation) {
   report::print_artifacts(std::cout, std::cerr, artifacts, out);
   const bool all_done = std::all_of(publication.steps.begin(), publication.steps.end(), [](const auto& s) { return s.status == "done"; });
   if (!all_done) std::cerr << "publish: some steps have no results (the paper lists them); the same command runs them again\n";
-  return all_done && artifacts.complete() ? kExitOk : kExitFailed;
+  bool verified = true;
+  if (const auto& v = publication.verification) {
+    verified = v->outside() == 0 && !v->figures.empty();
+    std::cout << "Verified against " << report::printable(o.verify) << ": " << v->outside() << " of " << v->figures.size() << " figures outside ("
+              << report::printable(v->drift_source) << "); " << v->not_compared.size() << " on one side only; every figure in "
+              << (out / "VERIFY.md").string() << "\n";
+    for (const auto& f : v->figures)
+      if (f.outside) std::cout << "  outside: " << report::printable(f.figure) << ": " << report::printable(f.baseline) << " then " << report::printable(f.now) << "\n";
+  }
+  return all_done && artifacts.complete() && verified ? kExitOk : kExitFailed;
 }
 
 }  // namespace
@@ -424,6 +482,10 @@ Command publish_command() {
             cmd.add_flag("--quick", o->quick, "Small runs of every suite (minutes): the same paper, for checking the pipeline, not for quoting");
             cmd.add_option("--systems", o->systems, "Comma-separated systems for the suite runs (default: every registered system)");
             cmd.add_option("--skip", o->skip, "Comma-separated steps to leave out (e.g. real-model,endurance)");
+            cmd.add_option("--verify", o->verify,
+                           "A stored quick publication (its folder, or its baseline.json): run the quick form (--verify implies --quick) and "
+                           "name every figure outside the calibrated drift in VERIFY.md; exit status 1 when one is")
+                ->each([o](const std::string&) { o->quick = true; });
           },
           [o](const Invocation& invocation) { return publish(*o, invocation); },
           true};

@@ -4,7 +4,9 @@
 // them, and what the publication adds on top: the seeds' benchmarking criteria judged as
 // docs/methodology.md defines them, beside the stress criteria, and conclusions drawn from the same
 // numbers. judge_criteria and draw_conclusions compute; the renderings only format.
+#include <functional>
 #include <optional>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -42,6 +44,22 @@ struct Conclusion {
   std::optional<std::string> recommended;  // the system, when the intervals single one out
 };
 
+// `publish --verify`: the figures of a stored quick publication (its baseline.json) against the
+// same figures of a fresh one. A median wall time may move by this machine's calibrated
+// run-to-run drift (`legion-bench calibrate`, or kUncalibratedDrift); correct answers, token counts
+// under the scripted model and every verdict must be equal.
+struct VerifiedFigure {
+  std::string figure;     // "coordination/zero · single-tool · native: median wall time"
+  std::string baseline, now, tolerance;
+  bool outside = false;
+};
+struct Verification {
+  std::string baseline_source, drift_source;  // where the baseline and the drift came from
+  std::vector<VerifiedFigure> figures;        // every figure compared, in the baseline's order
+  std::vector<std::string> not_compared;      // figures on one side only, and why
+  std::size_t outside() const;
+};
+
 struct Publication {
   std::string started_at, command;
   bool quick = false;
@@ -56,7 +74,18 @@ struct Publication {
   // What the analysis makes of the above (analyze_publication).
   std::vector<CriterionVerdict> criteria;  // the seeds' benchmarking criteria, then the stress criteria
   std::vector<Conclusion> conclusions;
+  std::optional<Verification> verification;  // publish --verify: this publication against a stored baseline
 };
+
+// baseline.json: the figures `publish --verify` compares — for every suite run and cell, each
+// system's median wall time, correct answers and median tokens; every stress criterion's and
+// published figure's verdict.
+nlohmann::json publication_baseline(const Publication& publication);
+// `drift(cell, system)`: the share a median may move by between two runs.
+Verification verify_publication(const nlohmann::json& baseline, const nlohmann::json& now,
+                                const std::function<double(const std::string& cell, const std::string& system)>& drift);
+// VERIFY.md: every figure compared, those outside first.
+void write_verification_markdown(std::ostream& out, const Verification& verification);
 
 // The seeds' six benchmarking criteria, each judged as docs/methodology.md defines it, then the
 // stress runs' criteria as their analysis judged them.
