@@ -135,8 +135,10 @@ void write_publication_html(std::ostream& out, const Publication& p) {
   if (const auto stress = stress_markdown(p); !stress.empty())
     additions.results_parts.push_back({"Stress suites", stress, [&p](const SystemColour& colour, int first) {
                                          std::vector<StressFigure> figures;
-                                         for (const auto& run : p.stress->runs)
-                                           for (auto& f : stress_figures(run, colour)) figures.push_back(std::move(f));
+                                         std::vector<const StressRun*> runs;
+                                         for (const auto& run : p.stress->runs) runs.push_back(&run);
+                                         for (std::size_t k = 0; k < runs.size(); ++k)
+                                           for (auto& f : stress_figures(*runs[k], colour, over_time_with(runs, k))) figures.push_back(std::move(f));
                                          return std::pair{figures_html(figures, first), static_cast<int>(figures.size())};
                                        }});
   write_paper_html(out, run_pointers(p), features_markdown(p), p.published, additions);

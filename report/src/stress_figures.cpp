@@ -91,6 +91,7 @@ TimeUnit time_unit(double span_s) { return span_s >= 7200 ? TimeUnit{3600, "h"} 
 struct Line {
   std::string colour;
   bool dashed = false;
+  double width = 1.6;
   std::vector<std::pair<double, double>> points;  // (t, value); a NaN value breaks the line
 };
 
@@ -100,7 +101,7 @@ void draw_line(std::ostream& o, const Line& line, const std::function<double(dou
   std::size_t n = 0;
   auto flush = [&] {
     if (n >= 2)
-      o << "<polyline fill=\"none\" stroke-width=\"1.6\" stroke=\"" << line.colour << "\"" << (line.dashed ? " stroke-dasharray=\"4 3\"" : "")
+      o << "<polyline fill=\"none\" stroke-width=\"" << fixed(line.width, 1) << "\" stroke=\"" << line.colour << "\"" << (line.dashed ? " stroke-dasharray=\"4 3\"" : "")
         << " points=\"" << pts.str() << "\"/>";
     else if (n == 1) {
       const auto& s = pts.str();
@@ -189,10 +190,11 @@ std::vector<std::pair<double, double>> bucketed(const json& samples, const Measu
   return out;
 }
 
-std::optional<StressFigure> timeline_figure(const StressRun& run, const SystemColour& colour) {
+std::optional<StressFigure> timeline_figure(const StressRun& run, const std::vector<const StressRun*>& over_time, const SystemColour& colour) {
   std::vector<const json*> sampled;
-  for (const auto& p : run.phases)
-    if (p["samples"].size() >= 3) sampled.push_back(&p);
+  for (const auto* r : over_time)
+    for (const auto& p : r->phases)
+      if (p["samples"].size() >= 3) sampled.push_back(&p);
   if (sampled.empty()) return std::nullopt;
 
   // Columns: the phases of one level (agents and schedule) across systems.
@@ -259,7 +261,10 @@ std::optional<StressFigure> timeline_figure(const StressRun& run, const SystemCo
       const auto& p = *sampled[k];
       const auto& c = columns[phase_column[k]];
       const auto buckets = static_cast<std::size_t>(std::max(2.0, std::round(600 * c.length / total)));
-      Line line{colour(system_of(p)), false, {}};
+      // Each system a little wider than the next, so that lines which coincide (the same offered rate)
+      // show every colour at their edges.
+      const auto rank = static_cast<double>(systems.end() - std::find(systems.begin(), systems.end(), system_of(p)) - 1);
+      Line line{colour(system_of(p)), false, 1.4 + 1.3 * rank, {}};
       for (auto [t, v] : bucketed(p["samples"], m, buckets, c.length)) {
         line.points.emplace_back(c.start + t, v);
         if (!std::isnan(v)) values.push_back(v);
@@ -267,7 +272,7 @@ std::optional<StressFigure> timeline_figure(const StressRun& run, const SystemCo
       lines.push_back(std::move(line));
       if (m.mean) {  // failures per second, dashed, where there were any
         Measure failed{m.title, m.unit, [](const json& s) { return s["failed"].get<double>(); }, true};
-        Line f{colour(system_of(p)), true, {}};
+        Line f{colour(system_of(p)), true, 1.4 + 1.3 * rank, {}};
         bool any = false;
         for (auto [t, v] : bucketed(p["samples"], failed, buckets, c.length)) {
           f.points.emplace_back(c.start + t, v);
@@ -307,8 +312,9 @@ std::optional<StressFigure> timeline_figure(const StressRun& run, const SystemCo
 
   const std::string suite = run.config.value("suite", std::string("stress"));
   std::ostringstream caption;
-  caption << "The " << suite << " suite on one time axis: " << (columns.size() > 1 ? "each load level a panel, left to right in the order they ran; " : "")
-          << "one row per measure, every system in its colour; failed tasks per second dashed where there were any"
+  caption << "The " << suite << " suite on one time axis" << (over_time.size() > 1 ? " (" + std::to_string(over_time.size()) + " runs, each phase from the start of its own)" : "")
+          << ": " << (columns.size() > 1 ? "each load level a panel, left to right in the order they ran; " : "")
+          << "one row per measure, every system in its colour (where lines coincide, the first-named system's is the widest); failed tasks per second dashed where there were any"
           << (bursts ? "; the burst marked" : "") << ". Per-second samples, averaged (completions) or their highest (the other measures) "
           << "over windows where a panel has more seconds than the page has room for; latency is measured from each task's intended start. "
              "A measure that spans more than thirty-fold is on a log scale. Every phase's own charts are in the appendix of the run's stress.html.";
@@ -347,7 +353,7 @@ std::optional<StressFigure> scaling_figure(const StressRun& run, const SystemCol
   if (x1 > 0)
     o << "<line clip-path=\"url(#scaling-plot)\" x1=\"" << px(x(1)) << "\" y1=\"" << px(y(x1)) << "\" x2=\"" << px(x(n_max)) << "\" y2=\"" << px(y(x1 * n_max))
       << "\" stroke=\"#5b6472\" stroke-width=\"1.4\" stroke-dasharray=\"5 4\"/>";
-  Line medians{c, false, {}};
+  Line medians{c, false, 1.6, {}};
   for (const auto& l : levels) {
     const double n = l.value("engines", 0.0);
     medians.points.emplace_back(n, l.value("throughput", 0.0));
@@ -408,7 +414,7 @@ std::optional<StressFigure> recovery_figure(const StressRun& run, const SystemCo
     const auto& tl = a["timeline"];
     const double w = tl["window_s"];
     window = std::max(window, w);
-    Line done{colour(system_of(p)), false, {}}, failed{colour(system_of(p)), true, {}};
+    Line done{colour(system_of(p)), false, 1.6, {}}, failed{colour(system_of(p)), true, 1.6, {}};
     std::vector<double> values;
     bool any_failed = false;
     for (std::size_t i = 0; i < tl["completed_per_s"].size(); ++i) {
@@ -456,9 +462,9 @@ std::optional<StressFigure> recovery_figure(const StressRun& run, const SystemCo
 
 }  // namespace
 
-std::vector<StressFigure> stress_figures(const StressRun& run, const SystemColour& colour) {
+std::vector<StressFigure> stress_figures(const StressRun& run, const SystemColour& colour, const std::vector<const StressRun*>& over_time) {
   std::vector<StressFigure> out;
-  for (auto figure : {timeline_figure(run, colour), scaling_figure(run, colour), recovery_figure(run, colour)})
+  for (auto figure : {timeline_figure(run, over_time, colour), scaling_figure(run, colour), recovery_figure(run, colour)})
     if (figure) out.push_back(std::move(*figure));
   return out;
 }
@@ -469,6 +475,16 @@ std::vector<std::string> stress_systems(const std::vector<const StressRun*>& run
     for (const auto& p : r->phases)
       if (const auto s = system_of(p); std::find(systems.begin(), systems.end(), s) == systems.end()) systems.push_back(s);
   return systems;
+}
+
+std::vector<const StressRun*> over_time_with(const std::vector<const StressRun*>& runs, std::size_t k) {
+  const auto suite = [](const StressRun* r) { return r->config.value("suite", std::string()); };
+  for (std::size_t i = 0; i < k; ++i)
+    if (suite(runs[i]) == suite(runs[k])) return {};  // drawn with an earlier run of its suite
+  std::vector<const StressRun*> out;
+  for (std::size_t i = k; i < runs.size(); ++i)
+    if (suite(runs[i]) == suite(runs[k])) out.push_back(runs[i]);
+  return out;
 }
 
 SystemColour colours_in_order(std::vector<std::string> systems) {

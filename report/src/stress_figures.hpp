@@ -23,8 +23,13 @@ struct StressFigure {
 // - Horizontal scaling: each round's throughput against the engines, the medians joined, the
 //   linear ideal dashed.
 // - Each fault's recovery: completions per window from the ledger, the fault marked.
-// Nothing is drawn for data a run does not have.
-std::vector<StressFigure> stress_figures(const StressRun& run, const SystemColour& colour);
+// Nothing is drawn for data a run does not have. `over_time`: the runs whose phases the time figure
+// draws — the run itself, or every run of its suite in a document of several (one figure, every
+// system in it), or none when an earlier run of the suite drew them.
+std::vector<StressFigure> stress_figures(const StressRun& run, const SystemColour& colour, const std::vector<const StressRun*>& over_time);
+// For the k-th of several runs: every run of its suite from it on, or none when an earlier run
+// has its suite.
+std::vector<const StressRun*> over_time_with(const std::vector<const StressRun*>& runs, std::size_t k);
 
 // The systems of the runs in the order their phases name them, the native engine first: the order
 // they are given colours in.

@@ -664,7 +664,7 @@ std::string markdown(const StressRun& a, const std::string& pdf_note) {
 // The run's page: its report (the Markdown as it reads before the PDF is printed, with no note about
 // it), the figures after the criteria, and every phase's charts in an appendix that the dashboard
 // shows and the PDF leaves out. Figures are numbered from `figure`, tables from `table`.
-std::string html(const StressRun& a, const detail::SystemColour& colour, int& figure, int& table) {
+std::string html(const StressRun& a, const detail::SystemColour& colour, const std::vector<const StressRun*>& over_time, int& figure, int& table) {
   std::ostringstream o;
   o << "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Stress test results: "
     << html_escape(a.config["suite"]) << "</title><style>body{font-family:sans-serif;max-width:980px;margin:2em auto;padding:0 1em}"
@@ -679,7 +679,7 @@ std::string html(const StressRun& a, const detail::SystemColour& colour, int& fi
   split = split == std::string::npos ? md.size() : md.find("\n## ", split + 1);
   if (split == std::string::npos) split = md.size();
   detail::markdown_html(o, md.substr(0, split), 2, table);
-  if (const auto figures = detail::stress_figures(a, colour); !figures.empty()) {
+  if (const auto figures = detail::stress_figures(a, colour, over_time); !figures.empty()) {
     o << "<h2>Figures</h2>\n" << detail::figures_html(figures, figure);
     figure += static_cast<int>(figures.size());
   }
@@ -765,7 +765,7 @@ const Document<StressRun>& stress_document() {
        {"html", "html", "stress.html", "the report with its figures, and every phase's charts in an appendix (left out of the PDF)",
         [](std::ostream& out, const StressRun& run) {
           int figure = 1, table = 0;
-          out << html(run, detail::colours_in_order(detail::stress_systems({&run})), figure, table);
+          out << html(run, detail::colours_in_order(detail::stress_systems({&run})), {&run}, figure, table);
         }}},
       "stress.pdf"};
   return document;
@@ -1058,8 +1058,9 @@ void write_stress_combined_html(std::ostream& page, const StressRuns& all) {
   write_stress_combined_opening(opening, all);
   page << "<h1>Stress test results</h1>\n";
   detail::markdown_html(page, opening.str(), 2, table);
-  for (const auto& r : all.runs) {
-    auto one = html(r, colour, figure, table);
+  for (std::size_t k = 0; k < runs.size(); ++k) {
+    const auto& r = *runs[k];
+    auto one = html(r, colour, detail::over_time_with(runs, k), figure, table);
     const auto b = one.find("<body>"), e = one.rfind("</body>");
     if (b != std::string::npos && e != std::string::npos) page << one.substr(b + 6, e - b - 6);
     if (&r == &all.runs.front()) {

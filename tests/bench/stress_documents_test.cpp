@@ -299,6 +299,22 @@ TEST(StressFigures, ASystemKeepsItsColourInEveryFigureOfOneDocument) {
   EXPECT_LT(page.find("success criteria, over every run</h2>"), page.find("<b>Figure 1.</b>"));
 }
 
+TEST(StressFigures, RunsOfOneSuiteShareOneFigureOverTime) {
+  // The full-length load runs one system a run: in one document they are one figure.
+  auto only = [](const std::string& system) {
+    json samples = json::array();
+    for (int t = 1; t <= 4; ++t) samples.push_back(sample(t, 10, 5, 2000, 0, 30));
+    return report::analyze_stress(raw("load", "load-" + system, json::array({phase(system + " / 10 agents, 1000 tasks", system, "normal", 10, {}, samples, 20, 0)})),
+                                  {false, false, true});
+  };
+  const auto page = report::render(report::stress_combined_document(), "html", report::combine_stress({only("native"), only("langgraph")}));
+  EXPECT_EQ(count(page, "<b>Figure "), 1u) << page;
+  const auto figure = between(page, "<h2>Figures</h2>", "</figure>");
+  EXPECT_NE(figure.find("stroke=\"#0072B2\" points="), std::string::npos);
+  EXPECT_NE(figure.find("stroke=\"#E69F00\" points="), std::string::npos);
+  EXPECT_NE(figure.find("(2 runs, each phase from the start of its own)"), std::string::npos);
+}
+
 // ---------------------------------------------------------------- a suite from outside
 
 // The toy suite: one phase of `tasks` instant tasks written to the ledger, and a sample a second.
