@@ -16,13 +16,6 @@ namespace {
 
 using namespace detail;
 
-std::string duration(double seconds) {
-  const auto s = static_cast<long long>(seconds + 0.5);
-  if (s < 60) return std::to_string(s) + " s";
-  if (s < 3600) return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
-  return std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min";
-}
-
 Section criteria_section(const Publication& p) {
   Section s{"criteria", "The seeds' success criteria, judged"};
   s.blocks.push_back(paragraph({own("Each of the seeds' benchmarking criteria as docs/methodology.md defines it (the definitions were committed "
@@ -68,14 +61,14 @@ Section steps_section(const Publication& p) {
   std::size_t done = 0;
   for (const auto& step : p.steps) done += step.status == "done";
   s.blocks.push_back(paragraph({code(p.command), own(" ran " + std::to_string(p.steps.size()) + " steps (" + std::to_string(done) +
-                                                     " with results) from " + p.started_at + ", " + duration(p.seconds) + " of running in all" +
+                                                     " with results) from " + p.started_at + ", " + duration_text(p.seconds) + " of running in all" +
                                                      (p.quick ? "; quick form: small runs, for checking the pipeline, not for quoting" : "") +
                                                      ". Each step's command reproduces it alone; re-running the publish command with the "
                                                      "same folder resumes after the last finished step.")}));
   std::vector<std::vector<Text>> rows;
   for (const auto& step : p.steps)
     rows.push_back({text(outside(step.name)), text(code(step.command)), text(outside(step.status + (step.detail.empty() ? "" : ": "))),
-                    text(outside(step.started_at)), text(own(step.status == "pending" ? "" : duration(step.seconds)))});
+                    text(outside(step.started_at)), text(own(step.status == "pending" ? "" : duration_text(step.seconds)))});
   for (std::size_t i = 0; i < p.steps.size(); ++i)
     if (!p.steps[i].detail.empty()) rows[i][2].push_back(outside(p.steps[i].detail));
   s.blocks.push_back(table(std::vector<std::string>{"step", "command", "result", "started (UTC)", "time"}, {false, false, false, false, true},
@@ -163,6 +156,13 @@ void write_publication_json(std::ostream& out, const Publication& p) {
 }
 
 }  // namespace
+
+std::string duration_text(double seconds) {
+  const auto s = static_cast<long long>(seconds + 0.5);
+  if (s < 60) return std::to_string(s) + " s";
+  if (s < 3600) return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
+  return std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min";
+}
 
 nlohmann::json to_json(const PublicationStep& s) {
   return {{"name", s.name},       {"command", s.command},           {"status", s.status},          {"detail", s.detail},

@@ -22,12 +22,9 @@ std::string esc(const std::string& s) { return html_escape(std::string_view(s));
 std::string px(double v) { return fixed(v, 1); }
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Ticks from 0 to at least `max`: steps of 1, 2 or 5 times a power of ten, about four of them.
-struct LinearTicks {
-  double step = 1, top = 1;
-  int decimals = 0;
-};
-LinearTicks linear_ticks(double max, double count = 4) {
+}  // namespace
+
+LinearTicks linear_ticks(double max, double count) {
   if (!(max > 0)) max = 1;
   const double raw = max / count, power = std::pow(10, std::floor(std::log10(raw)));
   LinearTicks a;
@@ -40,6 +37,8 @@ LinearTicks linear_ticks(double max, double count = 4) {
   a.decimals = a.step < 1 ? static_cast<int>(std::ceil(-std::log10(a.step) - 1e-9)) : 0;
   return a;
 }
+
+namespace {
 
 std::string tick_label(double v) {
   if (v == 0) return "0";

@@ -9,6 +9,13 @@
 
 namespace legion::report::detail {
 
+// Ticks from 0 to at least `max`: steps of 1, 2 or 5 times a power of ten, about `count` of them.
+struct LinearTicks {
+  double step = 1, top = 1;
+  int decimals = 0;
+};
+LinearTicks linear_ticks(double max, double count = 4);
+
 // A system's colour, the same in every figure of one document.
 using SystemColour = std::function<std::string(const std::string& system)>;
 

@@ -342,25 +342,6 @@ void write_stress_summary(std::ostream& out, const StressRun& a) {
 
 namespace {
 
-// Ticks from 0 to at least `max`: steps of 1, 2 or 5 times a power of ten, about four of them.
-struct Axis {
-  double step = 1, top = 1;
-  int decimals = 0;
-};
-Axis axis_for(double max) {
-  if (!(max > 0)) max = 1;
-  const double raw = max / 4, power = std::pow(10, std::floor(std::log10(raw)));
-  Axis a;
-  for (double m : {1.0, 2.0, 5.0, 10.0})
-    if (m * power >= raw * 0.9999) {
-      a.step = m * power;
-      break;
-    }
-  a.top = std::ceil(max / a.step - 1e-9) * a.step;
-  a.decimals = a.step < 1 ? static_cast<int>(std::ceil(-std::log10(a.step) - 1e-9)) : 0;
-  return a;
-}
-
 // One line chart: several series of (t, y) over the phase, the legend above the plot (never on the
 // lines), ticks at round values, the time in s, min or h as the phase's length asks. A phase with
 // fewer than three seconds of samples gets a line saying so instead of empty axes.
@@ -376,7 +357,7 @@ std::string svg_chart(const std::string& title, const std::string& unit, const s
     for (const auto& [t, y] : pts) tmax = std::max(tmax, t), ymax = std::max(ymax, y);
   const double time_unit = tmax >= 7200 ? 3600 : tmax >= 600 ? 60 : 1;
   const std::string time_name = time_unit == 3600 ? " h" : time_unit == 60 ? " min" : " s";
-  const auto x_axis = axis_for(tmax / time_unit), y_axis = axis_for(ymax);
+  const auto x_axis = detail::linear_ticks(tmax / time_unit), y_axis = detail::linear_ticks(ymax);
   const double t_top = x_axis.top * time_unit;
   static const char* colors[] = {"#0072b2", "#d55e00", "#009e73", "#cc79a7"};  // Okabe–Ito
   std::ostringstream o;

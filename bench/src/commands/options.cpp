@@ -1,11 +1,26 @@
 #include "options.hpp"
 
 #include <filesystem>
+#include <sstream>
 #include <stdexcept>
 
 #include "store.hpp"
 
 namespace legion::bench::commands {
+
+std::vector<std::string> split(const std::string& list) {
+  std::vector<std::string> out;
+  std::istringstream in(list);
+  for (std::string item; std::getline(in, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
 
 std::map<std::string, std::int64_t> parse_params(const std::vector<std::string>& items) {
   std::map<std::string, std::int64_t> out;

@@ -1,6 +1,6 @@
 #pragma once
 // What several commands share: the validators of numeric options and the helpers that read
-// --param and --calibration.
+// lists, --param and --calibration.
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <limits>
@@ -31,6 +31,10 @@ inline constexpr std::int64_t kMaxRepetitions = 1'000'000, kMaxAgents = 100'000,
 // quantiles it needs stop being representable) to below 0.5 (from there the (1 - 2 alpha) interval
 // of an equivalence test is empty).
 inline const NumberRange kAlpha{1e-6, 0.5, false, true};
+
+// A comma-separated list (--systems, --skip), empty items dropped, and back.
+std::vector<std::string> split(const std::string& list);
+std::string join(const std::vector<std::string>& items);
 
 // --param NAME=INTEGER items.
 std::map<std::string, std::int64_t> parse_params(const std::vector<std::string>& items);

@@ -25,10 +25,10 @@
 
 #include "checks.hpp"
 #include "command.hpp"
+#include "options.hpp"
 #include "exit_status.hpp"
 #include "legion/adapters/adapter.hpp"
 #include "legion/datasets/scenario.hpp"
-#include "legion/report/calibration.hpp"
 #include "legion/report/escape.hpp"
 #include "legion/report/publication.hpp"
 #include "local_model.hpp"
@@ -70,8 +70,8 @@ json load_baseline(const fs::path& given) {
 
 // The drift a median may move by between two runs: this machine's calibration when there is one.
 std::pair<std::function<double(const std::string&, const std::string&)>, std::string> drift() {
-  if (const auto file = report::default_calibration()) {
-    auto calibration = std::make_shared<report::Calibration>(report::load_calibration(*file));
+  if (auto found = find_calibration("")) {
+    auto calibration = std::make_shared<report::Calibration>(std::move(*found));
     return {[calibration](const std::string& cell, const std::string& system) { return calibration->between_runs_floor(cell, system); },
             "the between-runs floor " + calibration->describe()};
   }
@@ -91,14 +91,6 @@ struct Step {
   double estimate_s;                   // before any step ran: what this machine took
   std::string result_file;
 };
-
-std::vector<std::string> split(const std::string& list) {
-  std::vector<std::string> out;
-  std::istringstream in(list);
-  for (std::string item; std::getline(in, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
 
 // The plan: what each suite runs in the quick and the standard form. The estimates are this
 // machine's (2 cores) for every registered system, from the quick publication's log and the
@@ -193,13 +185,6 @@ std::string command_line(const std::vector<std::string>& arguments) {
   std::string out = "legion-bench";
   for (const auto& a : arguments) out += " " + report::shell_quote(a);
   return out;
-}
-
-std::string duration(double seconds) {
-  const auto s = static_cast<long long>(std::llround(seconds));
-  if (s < 60) return std::to_string(s) + " s";
-  if (s < 3600) return std::to_string(s / 60) + " min";
-  return std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min";
 }
 
 std::atomic<pid_t> child{0};
@@ -360,10 +345,10 @@ int publish(const PublishOptions& o, const Invocation& invocation) {
     for (const auto& step : steps) {
       auto arguments = step.arguments;
       arguments.insert(arguments.end(), {"--out", (out / "runs" / step.name).string()});
-      std::cout << step.name << " (about " << duration(step.estimate_s) << "): " << command_line(arguments) << "\n";
+      std::cout << step.name << " (about " << report::duration_text(step.estimate_s) << "): " << command_line(arguments) << "\n";
       total += step.estimate_s;
     }
-    std::cout << steps.size() << " steps, about " << duration(total) << " in all"
+    std::cout << steps.size() << " steps, about " << report::duration_text(total) << " in all"
               << (real_model_missing.empty() ? "" : "; no real-model step (" + real_model_missing + ")") << "; nothing run\n";
     return kExitOk;
   }
@@ -391,7 +376,7 @@ int publish(const PublishOptions& o, const Invocation& invocation) {
     const auto& step = steps[i];
     auto* record = find(state, step.name);
     if (record && record->status == "done") {
-      std::cout << "[" << i + 1 << "/" << steps.size() << "] " << step.name << ": done before (" << duration(record->seconds) << "), kept\n";
+      std::cout << "[" << i + 1 << "/" << steps.size() << "] " << step.name << ": done before (" << report::duration_text(record->seconds) << "), kept\n";
       continue;
     }
     const auto dir = out / "runs" / step.name;
@@ -403,7 +388,7 @@ int publish(const PublishOptions& o, const Invocation& invocation) {
     record->command = command_line(arguments);
     record->started_at = utc_timestamp(kIsoUtc);
     std::cout << "[" << i + 1 << "/" << steps.size() << "] " << step.name << ": " << record->command << "\n    about "
-              << duration(step.estimate_s) << "; about " << duration(left) << " left in all; log " << log.string() << std::endl;
+              << report::duration_text(step.estimate_s) << "; about " << report::duration_text(left) << " left in all; log " << log.string() << std::endl;
     const auto start = std::chrono::steady_clock::now();
     const int status = run_child(arguments, log);
     record->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -411,7 +396,7 @@ int publish(const PublishOptions& o, const Invocation& invocation) {
     left = std::max(0.0, left - step.estimate_s);
     const bool results = fs::exists(dir / step.result_file);
     if (stop_signal || status == kExitInterrupted + SIGINT || status == kExitInterrupted + SIGTERM) {
-      record->status = "pending", record->detail = "interrupted after " + duration(record->seconds) + "; runs again on resume";
+      record->status = "pending", record->detail = "interrupted after " + report::duration_text(record->seconds) + "; runs again on resume";
     } else if (results && (status == kExitOk || status == kExitFailed)) {
       record->status = "done";
       record->detail = status == kExitOk ? "" : "exit status 1: a task failed or a criterion did not hold (a result, in its report)";
@@ -421,7 +406,7 @@ int publish(const PublishOptions& o, const Invocation& invocation) {
                        (results ? "" : ", no results") + ": " + last_line(log);
     }
     save(out / "publish.json", state);
-    std::cout << "    " << record->status << " in " << duration(record->seconds) << (record->detail.empty() ? "" : " — " + record->detail) << std::endl;
+    std::cout << "    " << record->status << " in " << report::duration_text(record->seconds) << (record->detail.empty() ? "" : " — " + record->detail) << std::endl;
   }
   signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);  // writing the paper can be stopped outright
   if (stop_signal) {

@@ -27,21 +27,6 @@
 namespace legion::bench::commands {
 namespace {
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
-  return out;
-}
-
-std::vector<std::string> split(const std::string& text, char sep) {
-  std::vector<std::string> out;
-  std::string item;
-  std::istringstream in(text);
-  while (std::getline(in, item, sep))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 // NAME=VALUE items of a repeatable option, e.g. --build old=DIR.
 std::map<std::string, std::string> parse_assignments(const std::vector<std::string>& items, const std::string& flag) {
   std::map<std::string, std::string> out;
@@ -211,7 +196,7 @@ int run_stress_suite(const Invocation& invocation, const stress::StressSuite& su
   auto& stress = o.stress;
   for (const auto& spec : o.python_adapters) adapters::add_python_adapter(spec);
   stress.suite = suite.name;
-  if (invocation.app.get_option("--systems")->count() > 0) stress.systems = split(o.systems, ',');
+  if (invocation.app.get_option("--systems")->count() > 0) stress.systems = split(o.systems);
   else if (suite.every_system_by_default) {
     stress.systems.clear();
     for (const auto& a : adapters::adapter_registry()) stress.systems.push_back(a.name);
@@ -327,7 +312,7 @@ int run_suite(const Invocation& invocation, const Twins* twins, const Measure& m
   auto suite = datasets::find_suite(datasets::load_suites(), plan.suite);
   for (const auto& spec : o.python_adapters) adapters::add_python_adapter(spec);
   const bool systems_given = invocation.app.get_option("--systems")->count() > 0;
-  plan.systems = split(o.systems, ',');
+  plan.systems = split(o.systems);
   if (!systems_given)  // every registered system, in the registry's order
     for (const auto& a : adapters::adapter_registry()) plan.systems.push_back(a.name);
   if (twins) {

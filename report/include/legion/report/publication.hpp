@@ -97,6 +97,9 @@ std::vector<Conclusion> draw_conclusions(const Publication& publication);
 // Fills criteria and conclusions.
 void analyze_publication(Publication& publication);
 
+// How long a step took, as the paper and `publish` print it: "45 s", "7 min 12 s", "2 h 5 min".
+std::string duration_text(double seconds);
+
 // BENCHMARK_RESULTS.md, publication.json, report.html and report.pdf.
 const Document<Publication>& publication_document();
 nlohmann::json to_json(const PublicationStep& step);
