@@ -441,6 +441,19 @@ std::string markdown(const StressRun& a, const std::string& pdf_note) {
   for (const auto& p : a.phases) {
     md << "- **" << md_cell(p["name"]) << "**: " << md_cell(p["spec"]["description"]) << "; "
        << fixed(p["analysis"]["elapsed_s"], 1) << " s including the drain.";
+    // A load level: did the system keep the offered rate? One that falls behind drains a backlog
+    // after the schedule: it held the rate when every task was done within a tenth of the schedule
+    // (and 2 s, a slow last task) after it ended.
+    if (a.analysis.load_levels && p["analysis"]["ended"].get<bool>() && p["spec"].value("schedule_s", 0.0) > 0 && p["spec"].value("max_tasks", 0) > 0) {
+      const auto& x = p["analysis"];
+      const double schedule = p["spec"]["schedule_s"], offered = p["spec"]["max_tasks"].get<double>() / schedule, elapsed = x["elapsed_s"];
+      if (x["completed"] == x["submitted"] && elapsed <= 1.1 * schedule + 2)
+        md << " Held the offered " << fixed(offered, 2) << " tasks/s.";
+      else
+        md << " **Did not hold the offered " << fixed(offered, 2) << " tasks/s**: " << x["completed"] << " of " << x["submitted"]
+           << " tasks done after " << fixed(elapsed, 1) << " s against a schedule of " << fixed(schedule, 1) << " s, " << fixed(x["throughput"], 2)
+           << " tasks/s over the phase.";
+    }
     if (p["summary"].is_object() && p["summary"].value("duplicates", 0) > 0)
       md << " " << p["summary"]["duplicates"] << " task(s) ran twice (the result written, the acknowledgement lost with the "
             "process or the broker: at-least-once delivery); each counted once.";

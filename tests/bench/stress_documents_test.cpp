@@ -315,6 +315,20 @@ TEST(StressFigures, RunsOfOneSuiteShareOneFigureOverTime) {
   EXPECT_NE(figure.find("(2 runs, each phase from the start of its own)"), std::string::npos);
 }
 
+TEST(StressReport, ALoadLevelSaysWhetherTheSystemHeldTheOfferedRate) {
+  json samples = json::array();
+  for (int t = 1; t <= 10; ++t) samples.push_back(sample(t, 10, 2, 9000, 0, 30));
+  auto kept = phase("native / 10 agents, 20 tasks", "native", "normal", 10, {{"max_tasks", 20}}, samples, 20, 0);
+  kept["summary"]["elapsed_s"] = 10.4;
+  auto behind = phase("crewai / 10 agents, 20 tasks", "crewai", "normal", 10, {{"max_tasks", 20}}, samples, 20, 0);
+  behind["summary"]["elapsed_s"] = 31.0;  // its backlog drained 21 s after the 10-s schedule
+  const auto md = report::render(report::stress_document(), "markdown",
+                                 report::analyze_stress(raw("load", "l", json::array({kept, behind})), {false, false, true}));
+  EXPECT_NE(md.find("10.4 s including the drain. Held the offered 2.00 tasks/s."), std::string::npos) << md;
+  EXPECT_NE(md.find("**Did not hold the offered 2.00 tasks/s**: 20 of 20 tasks done after 31.0 s against a schedule of 10.0 s, 0.65 tasks/s"),
+            std::string::npos) << md;
+}
+
 // ---------------------------------------------------------------- a suite from outside
 
 // The toy suite: one phase of `tasks` instant tasks written to the ledger, and a sample a second.
