@@ -160,7 +160,7 @@ void write_publication_json(std::ostream& out, const Publication& p) {
 std::string duration_text(double seconds) {
   const auto s = static_cast<long long>(seconds + 0.5);
   if (s < 60) return std::to_string(s) + " s";
-  if (s < 3600) return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s";
+  if (s < 3600) return std::to_string(s / 60) + " min" + (s % 60 ? " " + std::to_string(s % 60) + " s" : "");
   return std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min";
 }
 

@@ -240,7 +240,7 @@ std::optional<StressFigure> timeline_figure(const StressRun& run, const std::vec
   const double H = top + static_cast<double>(measures.size()) * (title_h + panel_h + gap) + 14;
   auto x = [&](double t) { return L + (W - L - R) * t / total; };
   std::ostringstream o;
-  o << "<svg class=\"chart stress-figure\" viewBox=\"0 0 " << W << " " << px(H) << "\" role=\"img\" aria-label=\"" << esc(run.config.value("suite", std::string("stress")))
+  o << "<svg class=\"chart stress-figure\" style=\"background:#fff\" viewBox=\"0 0 " << W << " " << px(H) << "\" role=\"img\" aria-label=\"" << esc(run.config.value("suite", std::string("stress")))
     << " suite over time\">" << svg_style(kFont);
   std::vector<std::pair<std::string, std::string>> entries;
   for (const auto& s : systems) entries.emplace_back(colour(s), s);
@@ -338,7 +338,7 @@ std::optional<StressFigure> scaling_figure(const StressRun& run, const SystemCol
   auto y = [&](double v) { return H - B - (H - T - B) * v / yt.top; };
   const auto c = colour("native");
   std::ostringstream o;
-  o << "<svg class=\"chart stress-figure\" style=\"max-width:640px\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"throughput against engines\">" << svg_style(12)
+  o << "<svg class=\"chart stress-figure\" style=\"max-width:640px;background:#fff\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"throughput against engines\">" << svg_style(12)
     << "<defs><clipPath id=\"scaling-plot\"><rect x=\"" << L << "\" y=\"" << T << "\" width=\"" << W - L - R << "\" height=\"" << H - T - B
     << "\"/></clipPath></defs>";
   const std::vector<std::pair<std::string, std::string>> entries = {{c, "median of the rounds"}, {"#5b6472 dashed", "linear: N × X(1)"}};
@@ -430,7 +430,7 @@ std::optional<StressFigure> recovery_figure(const StressRun& run, const SystemCo
     const auto xt = linear_ticks(span, 5);
     auto x = [&](double t) { return L + (W - L - R) * t / span; };
     auto y = [&](double v) { return H - B - (H - T - B) * v / yt.top; };
-    panels << "<svg class=\"chart panel\" style=\"width:calc(50% - 4px);height:auto\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"" << esc(p["name"]) << "\">" << svg_style(17)
+    panels << "<svg class=\"chart panel\" style=\"width:calc(50% - 4px);height:auto;background:#fff\" viewBox=\"0 0 " << W << " " << H << "\" role=\"img\" aria-label=\"" << esc(p["name"]) << "\">" << svg_style(17)
            << "<text x=\"" << L << "\" y=\"18\" class=\"sf-label\">" << esc(p["name"]) << "</text>";
     for (double v = 0; v <= yt.top + yt.step / 2; v += yt.step)
       panels << "<line x1=\"" << L << "\" x2=\"" << W - R << "\" y1=\"" << px(y(v)) << "\" y2=\"" << px(y(v)) << "\" class=\"sf-grid\"/><text x=\"" << L - 4
