@@ -344,8 +344,22 @@ namespace {
 
 // One line chart: several series of (t, y) over the phase, the legend above the plot (never on the
 // lines), ticks at round values, the time in s, min or h as the phase's length asks. A phase with
-// fewer than three seconds of samples gets a line saying so instead of empty axes.
-std::string svg_chart(const std::string& title, const std::string& unit, const std::vector<std::pair<std::string, std::vector<std::pair<double, double>>>>& series) {
+// fewer than three seconds of samples gets a line saying so instead of empty axes. A phase longer
+// than the chart has room for is drawn from the means of equal windows (at most 600 points a line).
+std::string svg_chart(const std::string& title, const std::string& unit, std::vector<std::pair<std::string, std::vector<std::pair<double, double>>>> series) {
+  constexpr std::size_t kMostPoints = 600;
+  for (auto& [n, pts] : series) {
+    if (pts.size() <= kMostPoints) continue;
+    const std::size_t per = (pts.size() + kMostPoints - 1) / kMostPoints;
+    std::vector<std::pair<double, double>> means;
+    for (std::size_t i = 0; i < pts.size(); i += per) {
+      double t = 0, y = 0;
+      const std::size_t end = std::min(pts.size(), i + per);
+      for (std::size_t k = i; k < end; ++k) t += pts[k].first, y += pts[k].second;
+      means.emplace_back(t / static_cast<double>(end - i), y / static_cast<double>(end - i));
+    }
+    pts = std::move(means);
+  }
   std::size_t points = 0;
   for (const auto& [n, pts] : series) points = std::max(points, pts.size());
   if (points < 3)
