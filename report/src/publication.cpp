@@ -315,8 +315,9 @@ std::vector<CriterionVerdict> reproducibility(const Publication& p) {
   std::vector<CriterionVerdict> out;
   out.push_back({"benchmark", "Reproducibility: every documented command runs", "each command the README and docs show runs, in quick form where it is long",
                  "not measured",
-                 "the docs.commands test checks every documented command with --dry-run (it parses, and what it names exists), but does not "
-                 "run them; every step's command is in How this publication was made",
+                 "judged by the tests, not by this publication: docs.commands checks every documented command with --dry-run, and "
+                 "docs.commands_run runs each in its quick form (tests/bench/documented_commands_run.py says how each is made quick and "
+                 "which are left out, and why); every step's command is in How this publication was made",
                  ""});
   CriterionVerdict verified{"benchmark", "Reproducibility: the quick form lands within the calibrated drift of a stored baseline",
                             "every figure `publish --verify` compares within its tolerance", "not measured",

@@ -18,7 +18,6 @@ import re
 import subprocess
 import sys
 
-LEGION_BENCH, SOURCE = sys.argv[1], pathlib.Path(sys.argv[2])
 failures = []
 
 
@@ -37,17 +36,23 @@ SUBCOMMANDS = {"list", "oracle", "analyze", "report", "publish", "compare", "ab"
                "stress-engine", "worker"}
 
 
-def documented():
-    files = [SOURCE / "README.md"] + sorted((SOURCE / "docs").glob("*.md"))
+def documented(source):
+    """(where, command line) for every legion-bench command in a fenced block of the README and
+    docs/*.md; a shell loop's variable ($c in `for c in 1 10 100; do`) takes the loop's first value."""
+    files = [source / "README.md"] + sorted((source / "docs").glob("*.md"))
     for f in files:
-        in_block, pending = False, None
+        in_block, pending, loops = False, None, {}
         for number, line in enumerate(f.read_text().splitlines(), 1):
             if line.lstrip().startswith("```"):
-                in_block, pending = not in_block, None
+                in_block, pending, loops = not in_block, None, {}
                 continue
             if not in_block:
                 continue
             text = line.strip()
+            if loop := re.match(r"for (\w+) in (\S+)", text):
+                loops[loop.group(1)] = loop.group(2)
+            for var, value in loops.items():
+                text = re.sub(r"\$\{?" + var + r"\}?(?!\w)", value, text)
             if pending is not None:
                 pending[1] += " " + text.rstrip("\\").strip()
                 if not text.endswith("\\"):
@@ -55,7 +60,7 @@ def documented():
                     pending = None
                 continue
             if START.match(text):
-                entry = [f"{f.relative_to(SOURCE)}:{number}", text.rstrip("\\").strip()]
+                entry = [f"{f.relative_to(source)}:{number}", text.rstrip("\\").strip()]
                 if text.endswith("\\"):
                     pending = entry
                 else:
@@ -67,6 +72,14 @@ def without_comment(command):
     return re.split(r"\s#", command, maxsplit=1)[0].strip()
 
 
+def runnable(line):
+    """The command as a reader pastes it (comment dropped), its VAR=value prefix, the rest after the
+    program, and whether it is a template that cannot run as it stands."""
+    command = without_comment(line)
+    env, rest = START.match(command).groups()
+    return command, env, rest, bool(TEMPLATE.search(command))
+
+
 def options_of(words):
     sub = next((w for w in words if w in SUBCOMMANDS), None)
     help_text = subprocess.run([LEGION_BENCH] + ([sub] if sub else []) + ["--help"], capture_output=True, text=True).stdout
@@ -75,23 +88,28 @@ def options_of(words):
     return [w.split("=")[0] for w in words if w.startswith("--")], help_text
 
 
-commands = list(documented())
-ran = templates = 0
-for where, line in commands:
-    # A loop's variable ($c, $t in the docs' shell loops) takes the value 1.
-    command = re.sub(r"\$\{?\w+\}?", "1", without_comment(line))
-    env, rest = START.match(command).groups()
-    if TEMPLATE.search(command):
-        templates += 1
-        flags, help_text = options_of(rest.split())
-        for flag in flags:
-            check(re.search(r"(^|[\s,])" + re.escape(flag) + r"\b", help_text), f"{where}: template `{command}`: no option {flag} in its --help")
-        continue
-    ran += 1
-    p = subprocess.run(["bash", "-c", f'{env}"$0" --dry-run{rest}', LEGION_BENCH], cwd=SOURCE, capture_output=True, text=True, timeout=120)
-    check(p.returncode == 0, f"{where}: `{command}` exited {p.returncode}:\n{p.stdout[-600:]}{p.stderr[-600:]}")
+def main():
+    global LEGION_BENCH
+    LEGION_BENCH, source = sys.argv[1], pathlib.Path(sys.argv[2])
+    commands = list(documented(source))
+    ran = templates = 0
+    for where, line in commands:
+        command, env, rest, template = runnable(line)
+        if template:
+            templates += 1
+            flags, help_text = options_of(rest.split())
+            for flag in flags:
+                check(re.search(r"(^|[\s,])" + re.escape(flag) + r"\b", help_text), f"{where}: template `{command}`: no option {flag} in its --help")
+            continue
+        ran += 1
+        p = subprocess.run(["bash", "-c", f'{env}"$0" --dry-run{rest}', LEGION_BENCH], cwd=source, capture_output=True, text=True, timeout=120)
+        check(p.returncode == 0, f"{where}: `{command}` exited {p.returncode}:\n{p.stdout[-600:]}{p.stderr[-600:]}")
 
-print(f"{len(commands)} documented commands: {ran} checked with --dry-run, {templates} templates checked against --help")
-check(len(commands) >= 100 and ran >= 80, f"the documented commands were found ({len(commands)}, {ran} runnable)")
-print(f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+    print(f"{len(commands)} documented commands: {ran} checked with --dry-run, {templates} templates checked against --help")
+    check(len(commands) >= 100 and ran >= 80, f"the documented commands were found ({len(commands)}, {ran} runnable)")
+    print(f"{len(failures)} failure(s)")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

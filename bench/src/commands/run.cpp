@@ -366,6 +366,7 @@ int run_suite(const Invocation& invocation, const Twins* twins, const Measure& m
     plan.invocation["arguments"].push_back(argument);
   }
   if (o.dry_run) {
+    check_plan(plan);  // every scenario loaded with the run's parameters, sweeps and levels, as the run would
     std::vector<std::string> scenarios;
     for (const auto& s : plan.scenarios) scenarios.push_back(s.stem().string());
     std::cout << "Would run the " << plan.suite << " suite on " << join(plan.systems) << " (" << plan.repetitions << " repetitions after "
