@@ -21,8 +21,14 @@ std::string run_name(const RunResults& run) {
 
 std::string ms(double v) { return detail::sig3(v) + " ms"; }
 
-// The first word of a verdict ("reproduced: 1.02× …" → "reproduced"): the class, not the figure.
-std::string verdict_class(const std::string& verdict) { return verdict.substr(0, verdict.find(':')); }
+// A verdict's class, not its figure: "reproduced: 1.02× …" → "reproduced", "not comparable across
+// machines (absolute-time); 1.25× …" → "not comparable across machines".
+std::string verdict_class(const std::string& verdict) {
+  auto end = verdict.find_first_of(":;(");
+  auto out = verdict.substr(0, end);
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
 
 }  // namespace
 
@@ -99,11 +105,15 @@ Verification verify_publication(const json& baseline, const json& now, const std
   for (const auto& [name, c] : fresh)
     if (!seen.count(name)) v.not_compared.push_back(name + ": not in the baseline");
   std::map<std::string, std::string> verdicts;
-  for (const auto& x : now.at("verdicts")) verdicts[x.at("figure")] = x.at("verdict");
-  for (const auto& old : baseline.at("verdicts")) {
+  for (const auto& x : now.at("verdicts")) verdicts[x.at("figure")] = verdict_class(x.at("verdict"));
+  for (auto old : baseline.at("verdicts")) {
     const std::string figure = old.at("figure");
+    old["verdict"] = verdict_class(old.at("verdict"));
     const auto it = verdicts.find(figure);
     if (it == verdicts.end()) v.not_compared.push_back(figure + ": not in this publication");
+    // A figure one side did not measure (its systems not run) is not compared.
+    else if (old.at("verdict") == "not measured" || it->second == "not measured")
+      v.not_compared.push_back(figure + ": not measured in " + (it->second == "not measured" ? "this publication" : "the baseline"));
     else v.figures.push_back({figure, old.at("verdict"), it->second, "equal", old.at("verdict") != it->second});
   }
   return v;

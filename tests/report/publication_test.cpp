@@ -317,6 +317,24 @@ TEST(Publication, VerifyNamesEveryFigureOutsideTheDriftAndJudgesReproducibility)
   after.runs.pop_back();
   after.stress = before.stress;
   after.stress->runs[0].criteria[0].status = "fail";
+  // Published figures: compared by their verdict's class, not by the figure inside it; one side's
+  // unmeasured figure is not compared.
+  auto published = [](const std::string& first, const std::string& second, const std::string& third) {
+    return std::vector<PublishedComparison>{{"Zero-I/O", "m", "c",
+                                             {{"seq-us", "s", "5 µs", "6 µs", first}, {"ratio", "s", "2", "2", second}, {"par-us", "s", "9 µs", "—", third}}}};
+  };
+  auto published_before = before;
+  published_before.published = published("not comparable across machines (absolute-time); 1.25× the published figure", "reproduced: 1.02×", "not measured");
+  auto published_after = before;
+  published_after.published = published("not comparable across machines (absolute-time); 1.31× the published figure", "differs: 2.10×", "reproduced: 1.00×");
+  const auto p = verify_publication(publication_baseline(published_before), publication_baseline(published_after), drift);
+  std::map<std::string, bool> by_figure;
+  for (const auto& f : p.figures) by_figure[f.figure] = f.outside;
+  EXPECT_FALSE(by_figure.at("Zero-I/O: seq-us"));
+  EXPECT_TRUE(by_figure.at("Zero-I/O: ratio"));
+  EXPECT_FALSE(by_figure.count("Zero-I/O: par-us"));
+  EXPECT_EQ(p.not_compared, std::vector<std::string>{"Zero-I/O: par-us: not measured in the baseline"});
+
   const auto v = verify_publication(baseline, publication_baseline(after), drift);
   std::set<std::string> outside;
   for (const auto& f : v.figures)
