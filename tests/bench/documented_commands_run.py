@@ -245,13 +245,13 @@ def main():
     print("\nLeft out:")
     for line in left_out:
         print("  " + line)
-    print(f"\n{ran} documented commands run in quick form in {time.monotonic() - started:.0f} s; {len(left_out)} left out (above); "
-          f"{len(failures)} failure(s)")
     check(ran >= 60, f"most documented commands run ({ran})")
     stray = [d for d in written if d not in existed_before and (SOURCE / d).exists()]
     check(not stray, f"nothing written where the documented commands would write in the checkout: {stray}")
     docs_changed = subprocess.run(["git", "status", "--porcelain", "--", "docs"], cwd=SOURCE, capture_output=True, text=True).stdout
     check(docs_changed == docs_before, f"nothing written into docs/:\n{docs_changed}")
+    print(f"\n{ran} documented commands run in quick form in {time.monotonic() - started:.0f} s; {len(left_out)} left out (above); "
+          f"{len(failures)} failure(s)")
     sys.exit(1 if failures else 0)
 
 
