@@ -55,6 +55,51 @@ std::string format_ms(std::int64_t ns) {
   return s.str();
 }
 
+// The CPUs this process may run on (what `taskset` left it), in order.
+std::vector<int> allowed_cpus() {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  if (::sched_getaffinity(0, sizeof mask, &mask) != 0) throw std::runtime_error(std::string("sched_getaffinity: ") + std::strerror(errno));
+  std::vector<int> cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &mask)) cpus.push_back(cpu);
+  return cpus;
+}
+
+int apply_affinity(const std::vector<int>& cpus) noexcept {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  for (int cpu : cpus) CPU_SET(cpu, &mask);
+  return ::sched_setaffinity(0, sizeof mask, &mask);
+}
+
+void set_affinity(const std::vector<int>& cpus) {
+  if (apply_affinity(cpus) != 0) throw std::runtime_error(std::string("sched_setaffinity: ") + std::strerror(errno));
+}
+
+// The calling thread on `cpus` while it lives (threads it creates meanwhile keep them); no CPUs: unchanged.
+class ScopedAffinity {
+ public:
+  explicit ScopedAffinity(const std::vector<int>& cpus) {
+    if (cpus.empty()) return;
+    saved_ = allowed_cpus();
+    set_affinity(cpus);
+  }
+  ~ScopedAffinity() {
+    if (!saved_.empty()) apply_affinity(saved_);
+  }
+  ScopedAffinity(const ScopedAffinity&) = delete;
+  ScopedAffinity& operator=(const ScopedAffinity&) = delete;
+
+ private:
+  std::vector<int> saved_;
+};
+
+CpuPlacement resolve_placement(CpuPlacement asked, const Plan& plan) {
+  if (asked != CpuPlacement::automatic) return asked;
+  return !plan.real_model && most_concurrency(plan) <= 1 ? CpuPlacement::shared : CpuPlacement::free;
+}
+
 // Where nothing listens (port 1 on loopback): the base URL of a worker whose model is in process.
 constexpr const char* kNoServerUrl = "http://127.0.0.1:1/v1";
 
@@ -312,20 +357,27 @@ report::RunResults Runner::run() {
   const auto cells = check_plan(plan_);
   std::filesystem::create_directories(plan_.out_dir);
 
-  // Pinning: the runner and the model server's threads (created below, they inherit it) on CPU 0,
-  // the workers on the rest, so that the server and the system under test never share a core.
-  std::vector<int> worker_cpus;
+  // Placement (runner.hpp): which CPUs the model server's threads (created below, they inherit the
+  // runner's mask while it is set) and the workers may use.
+  const auto placement = resolve_placement(plan_.placement, plan_);
+  const auto cpus = allowed_cpus();
+  std::vector<int> worker_cpus, server_cpus;
   std::string pinning;
-  if (plan_.pin_cpus) {
-    const int cores = cpu_cores();
-    if (cores < 2) throw std::invalid_argument("--pin-cpus needs at least 2 CPUs");
-    cpu_set_t mine;
-    CPU_ZERO(&mine);
-    CPU_SET(0, &mine);
-    if (::sched_setaffinity(0, sizeof mine, &mine) != 0) throw std::runtime_error(std::string("sched_setaffinity: ") + std::strerror(errno));
-    for (int cpu = 1; cpu < cores; ++cpu) worker_cpus.push_back(cpu);
-    pinning = "runner and model server on CPU 0, workers on CPU" + std::string(cores > 2 ? "s 1-" : " ") +
-              std::to_string(cores - 1);
+  auto listed = [](const std::vector<int>& list) {
+    std::string text = list.size() > 1 ? "CPUs " : "CPU ";
+    for (std::size_t i = 0; i < list.size(); ++i) text += (i ? "," : "") + std::to_string(list[i]);
+    return text;
+  };
+  const std::vector<int> first{cpus.front()}, rest(cpus.begin() + 1, cpus.end());
+  if (placement == CpuPlacement::shared) {
+    server_cpus = worker_cpus = first;
+    pinning = "model server and workers on " + listed(first) + (rest.empty() ? "" : ", runner on " + listed(rest)) + " (placement shared)";
+    if (!rest.empty()) set_affinity(rest);  // its storage work between tasks off the systems' CPU
+  } else if (placement == CpuPlacement::apart) {
+    if (rest.empty()) throw std::invalid_argument("--placement apart needs at least 2 CPUs");
+    server_cpus = first, worker_cpus = rest;
+    pinning = "runner and model server on " + listed(first) + ", workers on " + listed(rest) + " (placement apart)";
+    set_affinity(first);  // the runner stays there too
   }
   // A real model is started and checked before anything is stored: a run that cannot reach it
   // leaves nothing behind but the error.
@@ -359,6 +411,7 @@ report::RunResults Runner::run() {
     oracle_options.latency = plan_.latency;
     oracle_options.faults = plan_.faults;
     oracle_options.max_connections = model_server_connections(most_concurrency(plan_), tasks_on_threads(plan_));
+    const ScopedAffinity on(server_cpus);  // the server's I/O threads keep it
     scripted = std::make_unique<oracle::Oracle>(oracle_options);
     model = scripted.get();
     results.context.versions["oracle"] = "legion-oracle " + std::string(LEGION_VERSION) + " on " + scripted->base_url();
@@ -391,6 +444,7 @@ report::RunResults Runner::run() {
     }
     // A system whose worker cannot start is a result too: its records carry the error.
     try {
+      const ScopedAffinity on(server_cpus);  // an in-process model's pipe server beside the model server
       workers.push_back(std::make_unique<WorkerProcess>(w));
     } catch (const std::exception& e) {
       workers.push_back(nullptr);

@@ -45,6 +45,19 @@ struct RealModelPlan {
   std::optional<report::ModelPrice> price;
 };
 
+// Where the model server's threads and the workers run (--placement).
+//  shared: on one CPU. Every exchange between a system and the model server is then a wake-up on
+//    the CPU that sent it, as the floor's one-CPU probe measures it (floor.hpp): on a virtual
+//    machine whose idle CPUs halt, waking the other CPU costs tens of microseconds, more than the
+//    native engine's whole overhead per call (docs/performance.md). The runner runs on the other
+//    CPUs, so that its storage work between tasks stays off that CPU.
+//  apart: the runner and model server on the first CPU, the workers on the others.
+//  free: wherever the scheduler puts them.
+//  automatic: shared where every cell runs one task at a time against the scripted model (a task's
+//    own work and the model server's then mostly take turns, so a second CPU mostly adds wake-ups);
+//    free otherwise (copies at once, or a real model, need the cores).
+enum class CpuPlacement { automatic, shared, apart, free };
+
 struct Plan {
   std::string suite = "coordination";
   std::vector<std::string> systems = {"native"};
@@ -78,7 +91,7 @@ struct Plan {
   std::map<std::string, std::filesystem::path> venvs;   // LABEL -> folder with the framework environments
   std::map<std::string, std::int64_t> injected_delay_us;  // system -> test-only delay per model call
   std::optional<RealModelPlan> real_model;  // absent: the scripted model server answers
-  bool pin_cpus = false;   // model server and runner on CPU 0, workers on the others
+  CpuPlacement placement = CpuPlacement::automatic;
   std::string noise_floor;  // the calibrated drift, for the report (see calibration.hpp)
   std::string metrics_phase;  // the live metrics' phase label of every record (the failure suite's fault); empty: the record's cell
   // Every system's records carry their task's spans (report/trace.hpp); NAME@traced traces one

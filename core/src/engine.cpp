@@ -177,8 +177,13 @@ struct Transcript {
 
 struct TaskRun;
 
-// What every copy of one task shares, prepared once: the task's tools, each agent's system prompt
-// and encoded tool list, and the pattern's compiled graph.
+}  // namespace
+
+// What every task of one shape shares, prepared once: each agent's system prompt and encoded tool
+// list, the hierarchical manager's tool, and the pattern's compiled graph. It holds nothing of a
+// particular task (its text, planted values, tools' results: those come with each run), so the
+// engine keeps it for the next task of the same shape (Engine::plan_for), as the Python adapters
+// keep what they build per scenario.
 struct TaskPlan {
   TaskPlan(const TaskSpec& task, const EngineOptions& engine_options);
 
@@ -186,20 +191,46 @@ struct TaskPlan {
     std::string system_prompt;
     std::shared_ptr<const std::string> tools_json;  // null: no tools
   };
-  const TaskSpec& spec;
+  TaskSpec shape;  // the task's shape (same_shape), nothing else of it
   const EngineOptions& options;
-  ToolRegistry tools;
   std::map<std::string, AgentPlan, std::less<>> agents;
   ToolDefinition delegate;  // hierarchical: the manager's tool
-  std::vector<const TaskAgent*> members;  // consensus: everyone but the moderator; mixture: but the aggregator
   CompiledGraph<TaskRun> graph;
 
   const AgentPlan& agent(const std::string& id) const { return agents.find(id)->second; }
 };
 
+namespace {
+
+// What a plan is built from: the pattern, the agents, the tools' definitions, the special agents and
+// the turn limit (which bounds the graph's steps).
+TaskSpec shape_of(const TaskSpec& task) {
+  TaskSpec shape;
+  shape.name = task.name;
+  shape.pattern = task.pattern;
+  shape.tools = task.tools;
+  shape.agents = task.agents;
+  shape.manager = task.manager;
+  shape.moderator = task.moderator;
+  shape.aggregator = task.aggregator;
+  shape.max_turns = task.max_turns;
+  return shape;
+}
+
+bool same_shape(const TaskSpec& shape, const TaskSpec& task) {
+  auto same_tool = [](const TaskTool& a, const TaskTool& b) {
+    return a.name == b.name && a.description == b.description && a.kind == b.kind && a.parameters == b.parameters;
+  };
+  auto same_agent = [](const TaskAgent& a, const TaskAgent& b) { return a.id == b.id && a.role == b.role && a.goal == b.goal && a.tools == b.tools; };
+  return shape.name == task.name && shape.pattern == task.pattern && shape.manager == task.manager && shape.moderator == task.moderator &&
+         shape.aggregator == task.aggregator && shape.max_turns == task.max_turns &&
+         std::equal(shape.tools.begin(), shape.tools.end(), task.tools.begin(), task.tools.end(), same_tool) &&
+         std::equal(shape.agents.begin(), shape.agents.end(), task.agents.begin(), task.agents.end(), same_agent);
+}
+
 // One copy of a task in flight: its state, read and written by the graph's nodes on one loop.
 struct TaskRun {
-  TaskRun(const TaskPlan& p, AsyncLlmClient& c) : plan(p), spec(p.spec), client(c), tracer(p.options.trace) {}
+  TaskRun(const TaskPlan& p, const TaskSpec& s, AsyncLlmClient& c) : plan(p), spec(s), client(c), tracer(p.options.trace) {}
   const TaskPlan& plan;
   const TaskSpec& spec;
   AsyncLlmClient& client;
@@ -298,12 +329,24 @@ struct TaskRun {
           auto arguments = call.arguments;
           result = co_await extra->invoke_async(call.name, std::move(arguments));
         }
-        else result = plan.tools.invoke(call.name, call.arguments);
+        else result = run_tool(call.name, call.arguments);
         request.messages.push_back({"tool", std::move(result), {}, call.id, {}});
       }
     }
     throw std::runtime_error("agent '" + agent.id + "' made " + std::to_string(plan.options.max_tool_rounds) +
                              " model calls in one turn without answering");
+  }
+
+  // This task's tools (ToolRegistry::invoke's rules): an unknown tool or a failing one is an error
+  // result, as a model would see it.
+  std::string run_tool(const std::string& name, std::string_view arguments) const {
+    const bool known = std::any_of(spec.tools.begin(), spec.tools.end(), [&](const TaskTool& t) { return t.name == name; });
+    if (!known) return "error: unknown tool '" + name + "'";
+    try {
+      return spec.run_tool(name, arguments);
+    } catch (const std::exception& e) {
+      return std::string("error: ") + e.what();
+    }
   }
 
   Async<void> select_speaker() {
@@ -421,7 +464,7 @@ void group_chat(TaskGraph& g, bool select) {
 
 // Everyone proposes concurrently, everyone votes concurrently having seen all proposals, the
 // engine tallies, and the moderator announces the decision from the votes.
-void consensus(TaskGraph& g, const std::vector<const TaskAgent*>& members) {
+void consensus(TaskGraph& g, const TaskSpec& spec, const std::vector<std::size_t>& members) {
   auto collect = g.add_node("collect", [](TaskRun& run) { run.proposed = run.listing("proposals", run.proposals); });
   auto tally = g.add_node("tally", [](TaskRun& run) {
     // The moderator tallies (decide); this node only traces the count it will find.
@@ -440,19 +483,21 @@ void consensus(TaskGraph& g, const std::vector<const TaskAgent*>& members) {
     run.answer = co_await run.turn(*run.spec.agent(run.spec.moderator), std::move(context));
   });
   g.add_edge(tally, decide);
-  for (const auto* member : members) {
-    auto propose = g.add_async_node("propose:" + member->id, [member](TaskRun& run) -> Async<void> {
+  for (const auto i : members) {
+    auto propose = g.add_async_node("propose:" + spec.agents[i].id, [i](TaskRun& run) -> Async<void> {
+      const auto& member = run.spec.agents[i];
       std::vector<Message> context;
       context.push_back(user(run.spec.prompt("propose", {{"task", run.spec.task}})));
       // Awaited outside the braces: GCC 12 destroys temporaries of a braced list around a co_await twice.
-      auto proposal = co_await run.turn(*member, std::move(context));
-      run.bus.publish({"proposal", member->id, std::move(proposal)});
+      auto proposal = co_await run.turn(member, std::move(context));
+      run.bus.publish({"proposal", member.id, std::move(proposal)});
     });
-    auto vote = g.add_async_node("vote:" + member->id, [member](TaskRun& run) -> Async<void> {
+    auto vote = g.add_async_node("vote:" + spec.agents[i].id, [i](TaskRun& run) -> Async<void> {
+      const auto& member = run.spec.agents[i];
       std::vector<Message> context;
       context.push_back(user(run.spec.prompt("vote", {{"task", run.spec.task}, {"proposals", run.proposed}})));
-      auto vote_text = co_await run.turn(*member, std::move(context));
-      run.bus.publish({"vote", member->id, std::move(vote_text)});
+      auto vote_text = co_await run.turn(member, std::move(context));
+      run.bus.publish({"vote", member.id, std::move(vote_text)});
     });
     g.add_entry(propose);
     g.add_edge(propose, collect);
@@ -482,18 +527,19 @@ void human_review(TaskGraph& g) {
 }
 
 // Mixture of agents: everyone proposes concurrently, and the aggregator synthesises the proposals.
-void mixture(TaskGraph& g, const std::vector<const TaskAgent*>& members) {
+void mixture(TaskGraph& g, const TaskSpec& spec, const std::vector<std::size_t>& members) {
   auto aggregate = g.add_async_node("aggregate", [](TaskRun& run) -> Async<void> {
     std::vector<Message> context;
     context.push_back(user(run.spec.prompt("aggregate", {{"task", run.spec.task}, {"proposals", run.listing("proposals", run.proposals)}})));
     run.answer = co_await run.turn(*run.spec.agent(run.spec.aggregator), std::move(context));
   });
-  for (const auto* member : members) {
-    auto propose = g.add_async_node("propose:" + member->id, [member](TaskRun& run) -> Async<void> {
+  for (const auto i : members) {
+    auto propose = g.add_async_node("propose:" + spec.agents[i].id, [i](TaskRun& run) -> Async<void> {
+      const auto& member = run.spec.agents[i];
       std::vector<Message> context;
       context.push_back(user(run.spec.prompt("propose", {{"task", run.spec.task}})));
-      auto proposal = co_await run.turn(*member, std::move(context));
-      run.bus.publish({"proposal", member->id, std::move(proposal)});
+      auto proposal = co_await run.turn(member, std::move(context));
+      run.bus.publish({"proposal", member.id, std::move(proposal)});
     });
     g.add_entry(propose);
     g.add_edge(propose, aggregate);
@@ -501,25 +547,24 @@ void mixture(TaskGraph& g, const std::vector<const TaskAgent*>& members) {
   if (members.empty()) g.add_entry(aggregate);
 }
 
-CompiledGraph<TaskRun> graph_of(const TaskSpec& spec, const std::vector<const TaskAgent*>& members) {
+CompiledGraph<TaskRun> graph_of(const TaskSpec& spec, const std::vector<std::size_t>& members) {
   TaskGraph g;
   switch (spec.pattern) {
     case Pattern::sequential: sequential(g, spec); break;
     case Pattern::hierarchical: hierarchical(g); break;
     case Pattern::round_robin: group_chat(g, false); break;
     case Pattern::selector: group_chat(g, true); break;
-    case Pattern::consensus: consensus(g, members); break;
+    case Pattern::consensus: consensus(g, spec, members); break;
     case Pattern::human_review: human_review(g); break;
-    case Pattern::mixture: mixture(g, members); break;
+    case Pattern::mixture: mixture(g, spec, members); break;
   }
   return std::move(g).compile(std::max<std::size_t>(10000, 2 * static_cast<std::size_t>(std::max(0, spec.max_turns)) + 4));
 }
 
-TaskPlan::TaskPlan(const TaskSpec& task, const EngineOptions& engine_options) : spec(task), options(engine_options) {
+}  // namespace
+
+TaskPlan::TaskPlan(const TaskSpec& spec, const EngineOptions& engine_options) : shape(shape_of(spec)), options(engine_options) {
   if (spec.agents.empty()) throw std::invalid_argument("task '" + spec.name + "' has no agents");
-  for (const auto& t : spec.tools)
-    tools.add({t.name, t.description, t.parameters},
-              [&spec = spec, name = t.name](std::string_view args) { return spec.run_tool(name, args); });
   if (spec.pattern == Pattern::hierarchical) {
     if (!spec.agent(spec.manager)) throw std::invalid_argument("task '" + spec.name + "': no manager '" + spec.manager + "'");
     json workers = json::array();
@@ -531,28 +576,31 @@ TaskPlan::TaskPlan(const TaskSpec& task, const EngineOptions& engine_options) : 
                  {"properties", {{"worker", {{"type", "string"}, {"enum", workers}}}, {"task", {{"type", "string"}}}}},
                  {"required", {"worker", "task"}}}};
   }
-  if (spec.pattern == Pattern::consensus) {
-    if (!spec.agent(spec.moderator)) throw std::invalid_argument("task '" + spec.name + "': no moderator '" + spec.moderator + "'");
-    for (const auto& a : spec.agents)
-      if (a.id != spec.moderator) members.push_back(&a);
-  }
-  if (spec.pattern == Pattern::mixture) {
-    if (!spec.agent(spec.aggregator)) throw std::invalid_argument("task '" + spec.name + "': no aggregator '" + spec.aggregator + "'");
-    for (const auto& a : spec.agents)
-      if (a.id != spec.aggregator) members.push_back(&a);
+  // Consensus: everyone but the moderator; mixture: everyone but the aggregator (indices into agents).
+  std::vector<std::size_t> members;
+  const std::string* apart = spec.pattern == Pattern::consensus ? &spec.moderator : spec.pattern == Pattern::mixture ? &spec.aggregator : nullptr;
+  if (apart) {
+    if (!spec.agent(*apart))
+      throw std::invalid_argument("task '" + spec.name + "': no " + (spec.pattern == Pattern::consensus ? "moderator" : "aggregator") + " '" + *apart + "'");
+    for (std::size_t i = 0; i < spec.agents.size(); ++i)
+      if (spec.agents[i].id != *apart) members.push_back(i);
   }
   for (const auto& a : spec.agents) {
-    auto definitions = tools.definitions(a.tools);
+    std::vector<ToolDefinition> definitions;  // the agent's tools in its order; names the task lacks are left out
+    for (const auto& name : a.tools)
+      for (const auto& t : spec.tools)
+        if (t.name == name) definitions.push_back({t.name, t.description, t.parameters});
     if (spec.pattern == Pattern::hierarchical && a.id == spec.manager) definitions.push_back(delegate);
     agents[a.id] = {native_system_prompt(a), definitions.empty() ? nullptr : std::make_shared<const std::string>(encode_tools(definitions))};
   }
   graph = graph_of(spec, members);
 }
 
-Async<void> run_copy(const TaskPlan& plan, AsyncLlmClient& client, Engine::Attempt& attempt) {
+namespace {
+
+Async<void> run_copy(const TaskPlan& plan, const TaskSpec& spec, AsyncLlmClient& client, Engine::Attempt& attempt) {
   try {
-    TaskRun run(plan, client);
-    const auto& spec = plan.spec;
+    TaskRun run(plan, spec, client);
     run.finished = spec.max_turns <= 0;  // group chats: no turn at all
     switch (spec.pattern) {
       case Pattern::sequential:
@@ -593,13 +641,13 @@ Async<void> run_copy(const TaskPlan& plan, AsyncLlmClient& client, Engine::Attem
   attempt.finished = std::chrono::steady_clock::now();
 }
 
-Async<void> run_copies(const TaskPlan& plan, AsyncLlmClient& client, std::vector<Engine::Attempt>& attempts) {
+Async<void> run_copies(const TaskPlan& plan, const TaskSpec& spec, AsyncLlmClient& client, std::vector<Engine::Attempt>& attempts) {
   if (attempts.size() == 1) {
-    co_await run_copy(plan, client, attempts.front());
+    co_await run_copy(plan, spec, client, attempts.front());
     co_return;
   }
   Join join(co_await asio::this_coro::executor);
-  for (auto& attempt : attempts) join.spawn(run_copy(plan, client, attempt));
+  for (auto& attempt : attempts) join.spawn(run_copy(plan, spec, client, attempt));
   co_await join.wait();
 }
 
@@ -613,8 +661,28 @@ struct Engine::Lane {
   AsyncLlmClient client;
 };
 
-Engine::Engine(EngineOptions options) : options_(std::move(options)) {}
+// The plans of the last few task shapes (a run alternates a handful of scenarios at most).
+struct Engine::Plans {
+  static constexpr std::size_t kKept = 16;
+  std::mutex mutex;
+  std::vector<std::shared_ptr<const TaskPlan>> kept;  // most recently built last
+};
+
+Engine::Engine(EngineOptions options) : options_(std::move(options)), plans_(std::make_unique<Plans>()) {}
 Engine::~Engine() = default;
+
+std::shared_ptr<const TaskPlan> Engine::plan_for(const TaskSpec& task) {
+  {
+    std::lock_guard lock(plans_->mutex);
+    for (const auto& plan : plans_->kept)
+      if (same_shape(plan->shape, task)) return plan;
+  }
+  auto plan = std::make_shared<const TaskPlan>(task, options_);
+  std::lock_guard lock(plans_->mutex);
+  if (plans_->kept.size() == Plans::kKept) plans_->kept.erase(plans_->kept.begin());
+  plans_->kept.push_back(plan);
+  return plan;
+}
 
 std::unique_ptr<Engine::Lane> Engine::lease() {
   {
@@ -636,10 +704,10 @@ void Engine::give_back(std::unique_ptr<Lane> lane) {
 std::vector<Engine::Attempt> Engine::run_many(const TaskSpec& task, std::size_t copies) {
   std::vector<Attempt> attempts(copies);
   if (copies == 0) return attempts;
-  const TaskPlan plan(task, options_);
+  const auto plan = plan_for(task);
   auto lane = lease();
   try {
-    lane->loop.run(run_copies(plan, lane->client, attempts));
+    lane->loop.run(run_copies(*plan, task, lane->client, attempts));
   } catch (...) {
     give_back(std::move(lane));
     throw;

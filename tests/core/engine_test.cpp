@@ -99,6 +99,46 @@ INSTANTIATE_TEST_SUITE_P(Published, EveryScenario, ::testing::Values("tool-overh
                            return name;
                          });
 
+// One engine keeps the plan of each task shape for the next task of that shape: every task must
+// still be answered from its own values, tools and size, whatever ran before it on that engine.
+TEST_F(EngineTest, AnEngineRunningTaskAfterTaskAnswersEachFromItsOwnValues) {
+  EngineOptions options;
+  options.client.base_url = oracle_.base_url();
+  Engine engine(options);
+  auto run_on_engine = [&](const ScenarioSpec& oracle_view, const ScenarioSpec& engine_view) {
+    oracle_.set_script(std::make_shared<ScriptPolicy>(std::make_shared<const ScenarioSpec>(oracle_view), dialect_named("native")));
+    return engine.run(task_of(engine_view));
+  };
+  for (const std::string name : {"single-tool", "hierarchical-delegation", "consensus-vote", "team-round-robin"}) {
+    for (std::uint64_t seed : {1u, 2u, 3u}) {
+      auto spec = load_scenario(resolve_scenario(name), {{}, seed});
+      EXPECT_TRUE(check_answer(spec, run_on_engine(spec, spec).answer).correct) << name << " seed " << seed;
+    }
+    // A tool result or task altered after a correct run of the same shape: the engine answers from
+    // the altered copy, so the check fails.
+    auto spec = load_scenario(resolve_scenario(name), {{}, 4});
+    auto altered = spec;
+    for (auto& tool : altered.tools)
+      for (auto& c : tool.cases)
+        for (const auto& [key, value] : spec.nonces)
+          if (auto pos = c.result.find(value); pos != std::string::npos) c.result.replace(pos, value.size(), "ZQ00000000");
+    for (const auto& [key, value] : spec.nonces)
+      if (auto pos = altered.task.find(value); pos != std::string::npos) altered.task.replace(pos, value.size(), "ZQ00000000");
+    EXPECT_FALSE(check_answer(spec, run_on_engine(spec, altered).answer).correct) << name;
+  }
+  // Other sizes of one scenario are other shapes: more workers, more members and rounds.
+  for (std::int64_t workers : {3, 12, 3}) {
+    auto wide = load_scenario(resolve_scenario("hierarchical-delegation"), {{{"workers", workers}}, 5});
+    EXPECT_TRUE(check_answer(wide, run_on_engine(wide, wide).answer).correct) << workers << " workers";
+  }
+  for (std::int64_t members : {7, 3}) {
+    auto chat = load_scenario(resolve_scenario("team-round-robin"), {{{"members", members}, {"rounds", 2}}, 5});
+    const auto result = run_on_engine(chat, chat);
+    EXPECT_TRUE(check_answer(chat, result.answer).correct) << members << " members";
+    EXPECT_EQ(result.llm_calls, static_cast<std::uint64_t>(members + 1) * 2u);
+  }
+}
+
 TEST_F(EngineTest, SweptScenariosStayCorrect) {
   for (std::int64_t proposers : {1, 15}) {
     auto moa = load_scenario(resolve_scenario("mixture-of-agents"), {{{"proposers", proposers}}, 3});

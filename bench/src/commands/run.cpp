@@ -104,7 +104,15 @@ void add_run_options(CLI::App& app) {
                "traces.jsonl (OTLP/JSON); tracing costs time, so measured runs leave it off (docs/tracing.md)");
   app.add_option("--otlp-endpoint", o.otlp_endpoint,
                  "Send the traces to an OpenTelemetry collector over OTLP/HTTP (JSON), e.g. http://127.0.0.1:4318; implies --trace");
-  app.add_flag("--pin-cpus", plan.pin_cpus, "Pin the runner and model server to CPU 0 and the workers to the other CPUs");
+  app.add_option("--placement", plan.placement,
+                 "Where the model server and the workers run: shared (one CPU, as the floor's one-CPU probe), apart (model "
+                 "server and runner on the first CPU, workers on the others), free (the scheduler decides) or automatic "
+                 "(shared when every cell runs one task at a time against the scripted model, free otherwise)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, CpuPlacement>{{"automatic", CpuPlacement::automatic},
+                                                                           {"shared", CpuPlacement::shared},
+                                                                           {"apart", CpuPlacement::apart},
+                                                                           {"free", CpuPlacement::free}}))
+      ->default_str("automatic");
   app.add_option("--calibration", o.calibration_path,
                  "Noise floors from legion-bench calibrate: its folder, calibration.json or store (default "
                  "results/calibration/ when present; 'none' for no floor)");

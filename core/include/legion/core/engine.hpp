@@ -144,6 +144,8 @@ struct TaskResult {
   std::int64_t ingest_ns = 0, retrieval_ns = 0;
 };
 
+struct TaskPlan;  // engine.cpp: what every task of one shape shares
+
 class Engine {
  public:
   explicit Engine(EngineOptions options);
@@ -167,8 +169,12 @@ class Engine {
   struct Lane;  // an event loop and its model client, used by one thread at a time
   std::unique_ptr<Lane> lease();
   void give_back(std::unique_ptr<Lane> lane);
+  // The plan of a task of this shape: kept from an earlier task, or built and kept.
+  std::shared_ptr<const TaskPlan> plan_for(const TaskSpec& task);
 
   EngineOptions options_;
+  struct Plans;
+  std::unique_ptr<Plans> plans_;
   mutable std::mutex mutex_;  // guards lanes_
   std::vector<std::unique_ptr<Lane>> lanes_;  // idle ones
 };
