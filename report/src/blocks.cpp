@@ -5,7 +5,6 @@
 #include "legion/report/escape.hpp"
 
 namespace legion::report::detail {
-namespace {
 
 std::string markdown(const Text& text) {
   std::string out;
@@ -17,6 +16,8 @@ std::string markdown(const Text& text) {
   if (strong) out += "**";
   return out;
 }
+
+namespace {
 
 // As HTML text: the markup goes, outside text keeps to one line as in the Markdown.
 std::string html(const Text& text) {
@@ -81,6 +82,20 @@ Block code_block(std::string code) {
 }
 
 void add(Text& text, const Text& more) { text.insert(text.end(), more.begin(), more.end()); }
+
+Text with_code(std::string_view text, Span::Kind kind) {
+  Text out;
+  std::size_t at = 0;
+  for (auto open = text.find('`'); open != std::string_view::npos; open = text.find('`', at)) {
+    const auto close = text.find('`', open + 1);
+    if (close == std::string_view::npos) break;
+    if (open > at) out.push_back({kind, std::string(text.substr(at, open - at))});
+    out.push_back(code(std::string(text.substr(open + 1, close - open - 1))));
+    at = close + 1;
+  }
+  if (at < text.size() || out.empty()) out.push_back({kind, std::string(text.substr(at))});
+  return out;
+}
 
 std::string plain_text(const Text& text) {
   std::string out;

@@ -4,6 +4,7 @@
 // an HTML writer render it, so neither format parses the other. Internal to the report library.
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace legion::report::detail {
@@ -55,6 +56,11 @@ Block table(std::vector<Text> header, std::vector<bool> numeric, std::vector<std
 Block table(std::vector<std::string> headers, std::vector<bool> numeric, std::vector<std::vector<Text>> rows);
 Block code_block(std::string code);
 void add(Text& text, const Text& more);
+// Text in which each part between a pair of backticks is code (how the project's own strings mark
+// commands and settings) and the rest spans of `kind`; an unpaired backtick stays text.
+Text with_code(std::string_view text, Span::Kind kind = Span::outside);
+// The text as Markdown: own words as they are, outside text escaped, code as code spans.
+std::string markdown(const Text& text);
 
 // Markdown: each block after a blank line (but joined ones), headings `shift` levels down and
 // level-1 headings left out when shift > 0 (a run's report inside a combined one).

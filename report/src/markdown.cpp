@@ -443,7 +443,8 @@ Section failures(const RunResults& r) {
 
 Section published(const PublishedComparison& measured) {
   std::vector<std::vector<Text>> rows;
-  for (const auto& v : measured.verdicts) rows.push_back({{outside(v.id)}, {outside(v.published)}, {outside(v.measured)}, {outside(v.verdict)}});
+  for (const auto& v : measured.verdicts)
+    rows.push_back({{outside(v.id)}, detail::with_code(v.published), detail::with_code(v.measured), detail::with_code(v.verdict)});
   return {"published", "Published figures this run measures",
           {paragraph({outside(measured.method)}),
            detail::table({{own("published figure")}, {own("published")}, {own("measured here")}, {own("verdict")}}, {false, true, true, false},

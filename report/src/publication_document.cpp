@@ -28,8 +28,7 @@ Section criteria_section(const Publication& p) {
     std::vector<std::vector<Text>> rows;
     for (const auto& c : p.criteria)
       if (c.kind == kind)
-        rows.push_back({text(outside(c.criterion)), text(outside(c.target)), text(strong(outside(c.verdict))), text(outside(c.measured)),
-                        text(outside(c.from))});
+        rows.push_back({with_code(c.criterion), with_code(c.target), text(strong(outside(c.verdict))), with_code(c.measured), with_code(c.from)});
     if (rows.empty()) continue;
     s.blocks.push_back(heading(3, text(own(std::string(kind) == "benchmark" ? "Benchmarking criteria" : "Stress criteria"))));
     s.blocks.push_back(table(std::vector<std::string>{"criterion (the seeds)", "defined as", "verdict", "measured", "from"},

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "blocks.hpp"
 #include "format.hpp"
 #include "legion/report/reporters.hpp"
 #include "legion/report/summary.hpp"
@@ -444,7 +445,8 @@ void write_published_comparison(std::ostream& out, const PublishedComparison& c,
       << "| figure | source | comparable quantity | published | measured here [95% CI] | verdict |\n|---|---|---|---:|---:|---|\n";
   for (const auto& v : c.verdicts)
     out << "| " << markdown_escape(v.id) << " | " << markdown_escape(v.source) << " | " << markdown_escape(v.quantity) << " | "
-        << markdown_escape(v.published) << " | " << markdown_escape(v.measured) << " | " << markdown_escape(v.verdict) << " |\n";
+        << detail::markdown(detail::with_code(v.published)) << " | " << detail::markdown(detail::with_code(v.measured)) << " | "
+        << detail::markdown(detail::with_code(v.verdict)) << " |\n";
   out << "\n## References\n\n";
   std::vector<std::string> seen;
   int n = 0;

@@ -247,8 +247,10 @@ std::optional<StressFigure> timeline_figure(const StressRun& run, const std::vec
   o << legend(entries, L, 18, kFont);
   for (const auto& c : columns) {
     const double width = x(c.start + c.length) - x(c.start);
-    if (text_width(c.label, kFont) < width - 4)
-      o << "<text x=\"" << px(x(c.start) + width / 2) << "\" y=\"40\" text-anchor=\"middle\" class=\"sf-label\">" << esc(c.label) << "</text>";
+    // A narrow panel keeps the label's first word ("10" beside "50 agents"); one narrower still, none.
+    const auto label = text_width(c.label, kFont) < width - 4 ? c.label : c.label.substr(0, c.label.find(' '));
+    if (text_width(label, kFont) < width - 4)
+      o << "<text x=\"" << px(x(c.start) + width / 2) << "\" y=\"40\" text-anchor=\"middle\" class=\"sf-label\">" << esc(label) << "</text>";
   }
   const auto unit = time_unit(total);
   const auto ticks = linear_ticks(total / unit.seconds, 8);

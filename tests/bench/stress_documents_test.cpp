@@ -224,6 +224,19 @@ TEST(StressFigures, LevelsArePanelsOnOneTimeAxisWithEverySystemInItsColour) {
   EXPECT_NE(between(with_failures, "<h2>Figures</h2>", "</figure>").find("stroke-dasharray=\"4 3\""), std::string::npos);
 }
 
+// A level too short for its whole label keeps the label's first word beside the others' whole ones.
+TEST(StressFigures, ANarrowPanelKeepsTheFirstWordOfItsLabel) {
+  json short_level = json::array(), long_level = json::array();
+  for (int t = 1; t <= 8; ++t) short_level.push_back(sample(t, 10, 5, 900, 0, 20));
+  for (int t = 1; t <= 200; ++t) long_level.push_back(sample(t, 100, 50, 900, 0, 20));
+  const auto run = report::analyze_stress(raw("load", "load-narrow", json::array({phase("native / 10 agents", "native", "normal", 10, {}, short_level, 15, 2),
+                                                                                  phase("native / 100 agents", "native", "normal", 100, {}, long_level, 15, 2)})));
+  const auto figures = between(report::render(report::stress_document(), "html", run), "<h2>Figures</h2>", "</figure>");
+  ASSERT_FALSE(figures.empty());
+  EXPECT_NE(figures.find("class=\"sf-label\">10</text>"), std::string::npos) << figures;
+  EXPECT_NE(figures.find("class=\"sf-label\">100 agents</text>"), std::string::npos);
+}
+
 TEST(StressFigures, TheSpikeIsMarkedAndLatencySpanningDecadesIsOnALogScale) {
   auto r = raw("spike", "spike-x", json::array());
   json samples = json::array();
