@@ -13,6 +13,7 @@ foreach(case
   # The run. -1 is not "not given", NaN and infinity are not numbers, 64 bits do not wrap.
   "${run};-n;0|--repetitions: must be an integer from 1 to 1000000, got 0$"
   "${run};-n;1.5|--repetitions: must be an integer from 1 to 1000000, got 1.5"
+  "--suite;published;--systems;native;-n;1;--out;${OUT}/x|-n 1: --suite published compares 95% intervals, which need at least 2 repetitions a cell"
   "${run};--warmup;-1|--warmup: must be an integer from 0 to 1000000, got -1"
   "${run};--timeout;nan|--timeout: must be a number ≥ 0.001 and ≤ 604800, got nan"
   "${run};--timeout;inf|--timeout: must be a number ≥ 0.001 and ≤ 604800, got inf"

@@ -347,6 +347,9 @@ int run_suite(const Invocation& invocation, const Twins* twins, const Measure& m
   for (const auto& name : o.scenarios.empty() ? suite.scenarios : o.scenarios)
     plan.scenarios.push_back(datasets::resolve_scenario(name));
   plan.repetitions = o.repetitions.value_or(o.quick ? 3 : 10);
+  // Its verdicts compare intervals, which one repetition a cell cannot give: refused before it measures.
+  if (plan.suite == "published" && plan.repetitions < 2)
+    throw UsageError("-n " + std::to_string(plan.repetitions) + ": --suite published compares 95% intervals, which need at least 2 repetitions a cell");
   plan.warmup = o.warmup.value_or(1);
   plan.params = parse_params(o.params);
   if (!o.sweep.empty()) plan.sweep = parse_sweep(o.sweep);
