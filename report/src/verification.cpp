@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "blocks.hpp"
 #include "format.hpp"
 #include "legion/report/calibration.hpp"
 #include "legion/report/escape.hpp"
@@ -72,7 +73,8 @@ json publication_baseline(const Publication& p) {
   return {{"command", p.command}, {"started_at", p.started_at}, {"quick", p.quick}, {"cells", cells}, {"verdicts", verdicts}};
 }
 
-Verification verify_publication(const json& baseline, const json& now, const std::function<double(const std::string&, const std::string&)>& drift) {
+Verification verify_publication(const json& baseline, const json& now,
+                                const std::function<double(const std::string&, const std::string&, const std::string&)>& drift) {
   Verification v;
   auto key = [](const json& c) { return c.at("run").get<std::string>() + " · " + c.at("cell").get<std::string>() + " · " + c.at("system").get<std::string>(); };
   std::map<std::string, const json*> fresh;
@@ -88,7 +90,7 @@ Verification verify_publication(const json& baseline, const json& now, const std
     }
     const auto& c = *it->second;
     if (old.contains("wall_ms_median") && c.contains("wall_ms_median")) {
-      const double a = old["wall_ms_median"], b = c["wall_ms_median"], f = drift(old["cell"], old["system"]);
+      const double a = old["wall_ms_median"], b = c["wall_ms_median"], f = drift(old["run"], old["cell"], old["system"]);
       const double ratio = a > 0 ? b / a : 0;
       v.figures.push_back({name + ": median wall time", ms(a) + " (n = " + std::to_string(old.value("wall_n", 0)) + ")",
                            ms(b) + " (n = " + std::to_string(c.value("wall_n", 0)) + "), " + fixed(ratio, 2) + "×", "±" + fixed(100 * f, 0) + "%",
@@ -121,8 +123,8 @@ Verification verify_publication(const json& baseline, const json& now, const std
 
 void write_verification_markdown(std::ostream& out, const Verification& v) {
   out << "# Verification against the stored quick publication\n\n"
-      << "Baseline: " << markdown_escape(v.baseline_source) << ". A median wall time may move by this machine's run-to-run drift ("
-      << markdown_escape(v.drift_source) << "); correct answers, tokens under the scripted model and every verdict must be equal.\n\n"
+      << "Baseline: " << detail::markdown(detail::with_code(v.baseline_source)) << ". A median wall time may move by this machine's run-to-run drift ("
+      << detail::markdown(detail::with_code(v.drift_source)) << "); correct answers, tokens under the scripted model and every verdict must be equal.\n\n"
       << "**" << v.outside() << " of " << v.figures.size() << " figures outside**"
       << (v.not_compared.empty() ? "" : "; " + std::to_string(v.not_compared.size()) + " on one side only (listed below)") << ".\n\n"
       << "| figure | baseline | now | tolerance | |\n|---|---|---|---|---|\n";

@@ -142,8 +142,11 @@ plan = subprocess.run([LEGION_BENCH, "--dry-run", "publish", "--quick", "--syste
 only_zero = ",".join(m for m in re.findall(r"^([a-z-]+) \(about ", plan, re.M) if m != "coordination-zero")
 
 
-def verify(baseline_path, folder):
-    rc, out, err, _ = publish("--verify", str(baseline_path), "--systems", "native", "--skip", only_zero, "--out", str(folder))
+def verify(baseline_path, folder, skip=only_zero, cwd=None):
+    started = time.monotonic()
+    p = subprocess.run([LEGION_BENCH, "publish", "--verify", str(baseline_path), "--systems", "native", "--skip", skip, "--out", str(folder)],
+                       capture_output=True, text=True, timeout=3000, cwd=cwd)
+    rc, out, err = p.returncode, p.stdout, p.stderr
     text = (folder / "VERIFY.md").read_text() if (folder / "VERIFY.md").is_file() else ""
     counted = re.search(r"\*\*(\d+) of (\d+) figures outside\*\*", text)
     return rc, out, err, text, int(counted.group(1)) if counted else -1
@@ -170,6 +173,27 @@ for figure in ["median wall time", "correct answers"]:
     check(re.search(r"\| coordination/zero · single-tool · native: " + figure + r" \|.*\| \*\*outside\*\* \|", text),
           f"VERIFY.md names native's {figure} on single-tool as outside")
 check("outside: coordination/zero · single-tool · native: median wall time" in out, f"the terminal names it too:\n{out}")
+# On a machine calibrated in the quick form (results/calibration/ where the command runs): a run of the
+# kind the calibration measured (the scripted model at zero latency) gets each cell's calibrated floor;
+# a run at another latency gets ±40% (or the widest calibrated floor, were it wider), since its drift
+# was not measured.
+calibrated = OUT / "calibrated"
+calibrated.mkdir()
+floor = 0.123
+(calibrated / "results" / "calibration").mkdir(parents=True)
+(calibrated / "results" / "calibration" / "calibration.json").write_text(json.dumps({
+    "host": "test", "cpu_model": "test", "created_at": "2026-01-01T00:00:00Z", "metric": "wall", "command": "legion-bench calibrate --quick",
+    "run_ids": ["a", "b", "c"],
+    "cells": [{"scenario": "single-tool", "system": "native", "runs": 3, "repetitions": 10.0, "sigma_run": 0.03, "sigma_repetition": 0.1,
+               "sigma_pair": 0.1, "twin_rms": 0.02, "max_drift": 0.1, "between_runs_floor": floor, "within_run_floor": 0.05,
+               "pairs_called": 0, "pairs_compared": 3}]}))
+zero_and_realistic = ",".join(m for m in only_zero.split(",") if m != "coordination-realistic")
+rc, out, err, text, outside = verify(paper, OUT / "verify-calibrated", skip=zero_and_realistic, cwd=calibrated)
+check(re.search(r"\| coordination/zero · single-tool · native: median wall time \|[^\n]*\| ±12% \|", text),
+      f"the calibrated run kind gets the cell's calibrated floor:\n{out}\n{err}\n{text[:3000]}")
+check(re.search(r"\| coordination/realistic · single-tool · native: median wall time \|[^\n]*\| ±40% \|", text),
+      f"a run at another latency gets ±40%:\n{text[:3000]}")
+
 # Refused before anything runs: a standard publication's baseline, and none at all.
 (OUT / "standard.json").write_text(json.dumps({**baseline, "quick": False}))
 for bad, why in [(OUT / "standard.json", "standard publication"), (OUT / "no-such-folder", "cannot be read")]:

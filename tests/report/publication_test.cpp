@@ -289,7 +289,7 @@ TEST(Publication, TheStressSuitesFiguresAreInThePaperInTheSystemsColours) {
 }
 
 TEST(Publication, VerifyNamesEveryFigureOutsideTheDriftAndJudgesReproducibility) {
-  const auto drift = [](const std::string&, const std::string&) { return 0.4; };
+  const auto drift = [](const std::string&, const std::string&, const std::string&) { return 0.4; };
   auto before = publication({{"native", 1}, {"langchain", 20}});
   before.quick = true;
   before.stress = StressRuns{{}, {}};

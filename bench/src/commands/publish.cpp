@@ -68,14 +68,36 @@ json load_baseline(const fs::path& given) {
   return baseline;
 }
 
-// The drift a median may move by between two runs: this machine's calibration when there is one.
-std::pair<std::function<double(const std::string&, const std::string&)>, std::string> drift() {
+// The drift a median may move by between two runs: this machine's calibration of the quick form
+// (`calibrate --quick`: medians of as few repetitions as the quick publication's) for runs of the kind
+// it measured (the scripted model at its latency profile, "zero" unless its command names another);
+// for other runs, or with a calibration of another form, whose drift was not measured, ±40% or the
+// widest calibrated floor, whichever is larger.
+std::pair<std::function<double(const std::string&, const std::string&, const std::string&)>, std::string> drift() {
   if (auto found = find_calibration("")) {
     auto calibration = std::make_shared<report::Calibration>(std::move(*found));
-    return {[calibration](const std::string& cell, const std::string& system) { return calibration->between_runs_floor(cell, system); },
-            "the between-runs floor " + calibration->describe()};
+    std::istringstream command(calibration->command);
+    std::string word, latency = "zero";
+    bool quick = false;
+    while (command >> word)
+      if (word == "--quick") quick = true;
+      else if (word.starts_with("--latency=")) latency = word.substr(10);
+      else if (word == "--latency" && command >> word) latency = word;
+    double widest = 0;
+    for (const auto& c : calibration->cells) widest = std::max(widest, c.between_runs_floor);
+    if (!quick)
+      return {[widest](const std::string&, const std::string&, const std::string&) { return std::max(report::kUncalibratedDrift, widest); },
+              "±40% or the widest calibrated floor, whichever is larger: the calibration here (" + calibration->describe() +
+                  ") is not of the quick form (legion-bench calibrate --quick)"};
+    return {[calibration, latency, widest](const std::string& run, const std::string& cell, const std::string& system) {
+              const auto slash = run.find('/');
+              const bool measured_kind = slash != std::string::npos && run.substr(slash + 1) == latency;  // ".../real-model" is not
+              return measured_kind ? calibration->between_runs_floor(cell, system) : std::max(report::kUncalibratedDrift, widest);
+            },
+            "the quick form's between-runs floor " + calibration->describe() + " for runs with the scripted model at latency " + latency +
+                "; ±40% or the widest calibrated floor, whichever is larger, for the others"};
   }
-  return {[](const std::string&, const std::string&) { return report::kUncalibratedDrift; },
+  return {[](const std::string&, const std::string&, const std::string&) { return report::kUncalibratedDrift; },
           "±" + std::to_string(static_cast<int>(report::kUncalibratedDrift * 100)) +
               "%, the largest drift between two runs of one build measured on this project's machines; no calibration here "
               "(legion-bench calibrate)"};

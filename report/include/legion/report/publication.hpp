@@ -81,9 +81,10 @@ struct Publication {
 // system's median wall time, correct answers and median tokens; every stress criterion's and
 // published figure's verdict.
 nlohmann::json publication_baseline(const Publication& publication);
-// `drift(cell, system)`: the share a median may move by between two runs.
+// `drift(run, cell, system)`: the share a median may move by between two runs (run: "SUITE/LATENCY",
+// "/real-model" after it when a real model answered).
 Verification verify_publication(const nlohmann::json& baseline, const nlohmann::json& now,
-                                const std::function<double(const std::string& cell, const std::string& system)>& drift);
+                                const std::function<double(const std::string& run, const std::string& cell, const std::string& system)>& drift);
 // VERIFY.md: every figure compared, those outside first.
 void write_verification_markdown(std::ostream& out, const Verification& verification);
 
