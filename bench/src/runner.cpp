@@ -369,16 +369,17 @@ report::RunResults Runner::run() {
     return text;
   };
   const std::vector<int> first{cpus.front()}, rest(cpus.begin() + 1, cpus.end());
+  std::vector<int> runner_cpus;  // for this run only: the next run in this process starts from the CPUs it was given
   if (placement == CpuPlacement::shared) {
     server_cpus = worker_cpus = first;
+    runner_cpus = rest;  // its storage work between tasks off the systems' CPU
     pinning = "model server and workers on " + listed(first) + (rest.empty() ? "" : ", runner on " + listed(rest)) + " (placement shared)";
-    if (!rest.empty()) set_affinity(rest);  // its storage work between tasks off the systems' CPU
   } else if (placement == CpuPlacement::apart) {
     if (rest.empty()) throw std::invalid_argument("--placement apart needs at least 2 CPUs");
-    server_cpus = first, worker_cpus = rest;
+    server_cpus = runner_cpus = first, worker_cpus = rest;
     pinning = "runner and model server on " + listed(first) + ", workers on " + listed(rest) + " (placement apart)";
-    set_affinity(first);  // the runner stays there too
   }
+  const ScopedAffinity runner_on(runner_cpus);
   // A real model is started and checked before anything is stored: a run that cannot reach it
   // leaves nothing behind but the error.
   std::unique_ptr<LocalModelServer> local_model;
