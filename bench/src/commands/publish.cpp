@@ -100,7 +100,7 @@ std::pair<std::function<double(const std::string&, const std::string&, const std
   return {[](const std::string&, const std::string&, const std::string&) { return report::kUncalibratedDrift; },
           "±" + std::to_string(static_cast<int>(report::kUncalibratedDrift * 100)) +
               "%, the largest drift between two runs of one build measured on this project's machines; no calibration here "
-              "(legion-bench calibrate)"};
+              "(legion-bench calibrate --quick)"};
 }
 
 // What a step's folder holds once it has results, by kind.
