@@ -17,8 +17,6 @@ std::string markdown(const Text& text) {
   return out;
 }
 
-namespace {
-
 // As HTML text: the markup goes, outside text keeps to one line as in the Markdown.
 std::string html(const Text& text) {
   std::string out;
@@ -29,6 +27,8 @@ std::string html(const Text& text) {
   }
   return out;
 }
+
+namespace {
 
 void write_block(std::ostream& out, const Block& b, int shift) {
   switch (b.kind) {

@@ -61,6 +61,8 @@ void add(Text& text, const Text& more);
 Text with_code(std::string_view text, Span::Kind kind = Span::outside);
 // The text as Markdown: own words as they are, outside text escaped, code as code spans.
 std::string markdown(const Text& text);
+// The text as escaped HTML, without markup (code reads as plain text).
+std::string html(const Text& text);
 
 // Markdown: each block after a blank line (but joined ones), headings `shift` levels down and
 // level-1 headings left out when shift > 0 (a run's report inside a combined one).

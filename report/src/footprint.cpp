@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
+#include "blocks.hpp"
 #include "format.hpp"
 #include "legion/report/escape.hpp"
 
@@ -87,8 +88,9 @@ void write_footprint_markdown(std::ostream& md, const FootprintReport& r) {
         "| published figure | how the source measured it, and how it is measured here | published | measured here | verdict |\n"
         "|---|---|---:|---:|---|\n";
   for (const auto& v : r.comparison.verdicts)
-    md << "| " << markdown_escape(v.id) << " | " << markdown_escape(v.quantity) << " | " << markdown_escape(v.published) << " | "
-       << markdown_escape(v.measured) << " | " << markdown_escape(v.verdict) << " |\n";
+    md << "| " << markdown_escape(v.id) << " | " << detail::markdown(detail::with_code(v.quantity)) << " | "
+       << detail::markdown(detail::with_code(v.published)) << " | " << detail::markdown(detail::with_code(v.measured)) << " | "
+       << detail::markdown(detail::with_code(v.verdict)) << " |\n";
   for (const auto& s : r.systems)
     for (const auto& failure : s.failures) md << "\n- " << markdown_escape(s.name) << ": " << markdown_escape(failure);
   md << "\n\nReproduce:\n\n" << markdown_code_block(r.comparison.command) << "\nVersions and counts:";

@@ -863,8 +863,9 @@ void Page::write(const std::string& feature_matrix_markdown) {
          << "<th>published</th><th>measured here</th><th class=\"text\">verdict</th></tr></thead>\n<tbody>\n";
     for (const auto& v : c.verdicts)
       out_ << "<tr><td class=\"text\" title=\"" << esc(v.source) << "\">" << esc(v.id) << "</td>"
-           << (quantities ? "<td class=\"text\">" + esc(v.quantity) + "</td>" : "") << "<td>" << esc(v.published) << "</td><td>"
-           << esc(v.measured) << "</td><td class=\"text\">" << esc(v.verdict) << "</td></tr>\n";
+           << (quantities ? "<td class=\"text\">" + detail::html(detail::with_code(v.quantity)) + "</td>" : "") << "<td>"
+           << detail::html(detail::with_code(v.published)) << "</td><td>" << detail::html(detail::with_code(v.measured))
+           << "</td><td class=\"text\">" << detail::html(detail::with_code(v.verdict)) << "</td></tr>\n";
     out_ << "</tbody></table>\n";
   }
   out_ << "</section>\n";

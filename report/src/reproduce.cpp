@@ -444,7 +444,7 @@ void write_published_comparison(std::ostream& out, const PublishedComparison& c,
   out << " (" << c.verdicts.size() << " rows).\n\n"
       << "| figure | source | comparable quantity | published | measured here [95% CI] | verdict |\n|---|---|---|---:|---:|---|\n";
   for (const auto& v : c.verdicts)
-    out << "| " << markdown_escape(v.id) << " | " << markdown_escape(v.source) << " | " << markdown_escape(v.quantity) << " | "
+    out << "| " << markdown_escape(v.id) << " | " << markdown_escape(v.source) << " | " << detail::markdown(detail::with_code(v.quantity)) << " | "
         << detail::markdown(detail::with_code(v.published)) << " | " << detail::markdown(detail::with_code(v.measured)) << " | "
         << detail::markdown(detail::with_code(v.verdict)) << " |\n";
   out << "\n## References\n\n";

@@ -227,6 +227,15 @@ TEST(Reproduce, ComparisonMarkdownMatchesItsGolden) {
   EXPECT_NE(out.str().find("\n## References\n"), std::string::npos);
 }
 
+// The project's backtick-quoted commands in a row are code in the Markdown (not escaped backticks).
+TEST(Reproduce, QuotedCommandsInARowAreCode) {
+  PublishedComparison c{"t", "m", "legion-bench x", {{"id", "s", "5 ms", "6 ms (latency profile `zero`)", "reproduced", "a fresh `python -c IMPORT` each"}}};
+  std::ostringstream out;
+  write_published_comparison(out, c, {});
+  EXPECT_NE(out.str().find("| a fresh `python -c IMPORT` each | 5 ms | 6 ms (latency profile `zero`) | reproduced |"), std::string::npos) << out.str();
+  EXPECT_EQ(out.str().find("\\`"), std::string::npos) << out.str();
+}
+
 TEST(SweepTrends, FitsEachMetricPerSystemFromTheRecordsCellIdentity) {
   const Fixture f;
   const auto trends = sweep_trends(f.tools);
