@@ -1,5 +1,6 @@
 #include "machine.hpp"
 
+#include <sched.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -70,6 +71,16 @@ std::optional<std::string> cpu_model() {
 }
 
 int cpu_cores() { return static_cast<int>(std::thread::hardware_concurrency()); }
+
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> out;
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return out;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &set)) out.push_back(cpu);
+  return out;
+}
 
 std::string load_average() {
   std::string line;

@@ -17,6 +17,7 @@ namespace legion::bench {
 // The machine's facts, read from /proc in this one place by every run and check that records them.
 std::optional<std::string> cpu_model();                 // the first "model name" of /proc/cpuinfo
 int cpu_cores();                                        // the hardware threads, 0 where unknown
+std::vector<int> allowed_cpus();                        // the CPUs this process may run on (its cpuset, `taskset`), in order; empty where unknown
 std::string load_average();                             // /proc/loadavg as it reads: "0.52 0.58 0.59 2/1233 4567"
 std::optional<std::uint64_t> available_memory_bytes();  // MemAvailable from /proc/meminfo
 // The machine as a stress run records it in its config: {"cores", "cpu", "loadavg_at_start",

@@ -55,17 +55,6 @@ std::string format_ms(std::int64_t ns) {
   return s.str();
 }
 
-// The CPUs this process may run on (what `taskset` left it), in order.
-std::vector<int> allowed_cpus() {
-  cpu_set_t mask;
-  CPU_ZERO(&mask);
-  if (::sched_getaffinity(0, sizeof mask, &mask) != 0) throw std::runtime_error(std::string("sched_getaffinity: ") + std::strerror(errno));
-  std::vector<int> cpus;
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-    if (CPU_ISSET(cpu, &mask)) cpus.push_back(cpu);
-  return cpus;
-}
-
 int apply_affinity(const std::vector<int>& cpus) noexcept {
   cpu_set_t mask;
   CPU_ZERO(&mask);
@@ -361,6 +350,7 @@ report::RunResults Runner::run() {
   // runner's mask while it is set) and the workers may use.
   const auto placement = resolve_placement(plan_.placement, plan_);
   const auto cpus = allowed_cpus();
+  if (cpus.empty()) throw std::runtime_error(std::string("sched_getaffinity: ") + std::strerror(errno));
   std::vector<int> worker_cpus, server_cpus;
   std::string pinning;
   auto listed = [](const std::vector<int>& list) {

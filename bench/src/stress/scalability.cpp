@@ -470,17 +470,6 @@ json horizontal_levels(const std::map<int, std::vector<double>>& by_n) {
   return levels;
 }
 
-// The CPUs this process may run on (the machine's, or its container's cpuset).
-std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> out;
-  if (::sched_getaffinity(0, sizeof set, &set) != 0) return out;
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-    if (CPU_ISSET(cpu, &set)) out.push_back(cpu);
-  return out;
-}
-
 json vertical(Ctx& c, std::int64_t tasks, int rounds) {
   const auto cpus = allowed_cpus();
   if (cpus.size() < 2) return {{"skipped", "this process may run on " + std::to_string(cpus.size()) + " CPU(s); 1 vs 2 cores needs two"}};
